@@ -1,0 +1,416 @@
+//! Settings shared by both clients: brand, language, base URLs, headers.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue, Uri};
+
+use crate::error::{Error, Result};
+use crate::transport::{Transport, UreqTransport, UreqTransportBuilder};
+
+/// The builder setters both clients share; each builder has a
+/// `common: CommonSettings` field.
+macro_rules! common_builder_methods {
+    () => {
+        /// The brand: GenAuth (the default) or Authing. It picks the header
+        /// prefix and, for the management client, the default host.
+        pub fn brand(mut self, brand: $crate::Brand) -> Self {
+            self.common.brand = brand;
+            self
+        }
+
+        /// The language of the server's messages (`x-genauth-lang`); unset,
+        /// no header is sent and the server picks.
+        pub fn lang(mut self, lang: $crate::Lang) -> Self {
+            self.common.lang = Some(lang);
+            self
+        }
+
+        /// The tenant to act in (`x-genauth-app-tenant-id`), for multi-tenant pools.
+        pub fn tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+            self.common.tenant_id = Some(tenant_id.into());
+            self
+        }
+
+        /// Sends every request through `transport` instead of the default
+        /// [`UreqTransport`](crate::UreqTransport). Any
+        /// `Fn(http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError>`
+        /// closure will do.
+        pub fn transport(mut self, transport: impl $crate::Transport) -> Self {
+            self.common.transport = Some(std::sync::Arc::new(transport));
+            self
+        }
+
+        /// The deadline for a whole call (default 10 s) of the default transport.
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.common.timeout = Some(timeout);
+            self
+        }
+
+        /// The deadline to connect (default 5 s) of the default transport.
+        pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.common.connect_timeout = Some(timeout);
+            self
+        }
+
+        /// The largest response body the default transport accepts (default 4 MiB).
+        pub fn max_response_bytes(mut self, limit: u64) -> Self {
+            self.common.max_response_bytes = Some(limit);
+            self
+        }
+
+        /// Allows an `http://` base URL whose host is not loopback. Off by
+        /// default, so that a token is never sent in clear by accident.
+        pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+            self.common.allow_insecure_http = allow;
+            self
+        }
+    };
+}
+
+/// Which brand of the V3 API to talk to. Both serve the same API; they
+/// differ in the default host and in the prefix of the custom headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Brand {
+    /// GenAuth: `https://api.genauth.ai`, `x-genauth-*` headers. The default.
+    #[default]
+    GenAuth,
+    /// Authing: `https://api.authing.cn`, `x-authing-*` headers.
+    Authing,
+}
+
+impl Brand {
+    /// The brand's default management host.
+    pub fn default_host(self) -> &'static str {
+        match self {
+            Brand::GenAuth => "https://api.genauth.ai",
+            Brand::Authing => "https://api.authing.cn",
+        }
+    }
+
+    /// The prefix of the brand's custom headers (`x-genauth-` or `x-authing-`).
+    pub fn header_prefix(self) -> &'static str {
+        match self {
+            Brand::GenAuth => "x-genauth-",
+            Brand::Authing => "x-authing-",
+        }
+    }
+
+    /// The header `x-<brand>-<suffix>`.
+    pub(crate) fn header(self, suffix: &str) -> HeaderName {
+        HeaderName::from_bytes(format!("{}{suffix}", self.header_prefix()).as_bytes())
+            .expect("brand header names are valid")
+    }
+}
+
+impl FromStr for Brand {
+    type Err = Error;
+    /// `genauth` or `authing`, in any case.
+    fn from_str(s: &str) -> Result<Brand> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "genauth" => Ok(Brand::GenAuth),
+            "authing" => Ok(Brand::Authing),
+            _ => Err(Error::config(format!(
+                "unknown brand {s:?}: use genauth or authing"
+            ))),
+        }
+    }
+}
+
+/// The language of the server's messages (`x-genauth-lang`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Lang {
+    /// Simplified Chinese, `zh-CN`.
+    ZhCn,
+    /// English, `en-US`.
+    EnUs,
+}
+
+impl Lang {
+    /// The header value, `zh-CN` or `en-US`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::EnUs => "en-US",
+        }
+    }
+}
+
+impl FromStr for Lang {
+    type Err = Error;
+    /// `zh-CN` or `en-US` (case and `_`/`-` do not matter).
+    fn from_str(s: &str) -> Result<Lang> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "zh-cn" => Ok(Lang::ZhCn),
+            "en-us" => Ok(Lang::EnUs),
+            _ => Err(Error::config(format!(
+                "unknown language {s:?}: use zh-CN or en-US"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that must not be shown: `Debug` prints `"***"`.
+#[derive(Clone, Default)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    pub(crate) fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// A base URL checked once at build time: `scheme://authority[/prefix]` with
+/// no trailing slash, query or fragment.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct BaseUrl(String);
+
+impl BaseUrl {
+    /// Checks `raw` for the setting `name`. `http://` is accepted only for a
+    /// loopback host unless `allow_http`.
+    pub(crate) fn parse(name: &'static str, raw: &str, allow_http: bool) -> Result<BaseUrl> {
+        let trimmed = raw.trim().trim_end_matches('/');
+        let bad = |reason: &str| Error::invalid_argument(name, format!("{reason}: {raw:?}"));
+        if trimmed.is_empty() {
+            return Err(bad("a URL such as https://my-app.genauth.ai is required"));
+        }
+        let uri: Uri = trimmed.parse().map_err(|_| bad("not a valid URL"))?;
+        let host = uri
+            .host()
+            .ok_or_else(|| bad("not an absolute URL with a host"))?;
+        if uri.query().is_some() || trimmed.contains('#') {
+            return Err(bad("a base URL takes no query or fragment"));
+        }
+        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+            return Err(bad("a base URL takes no user name or password"));
+        }
+        match uri.scheme_str() {
+            Some("https") => {}
+            Some("http") if allow_http || is_loopback(host) => {}
+            Some("http") => {
+                return Err(bad(
+                    "http:// would send credentials in clear; use https://, a loopback host, or allow_insecure_http(true)",
+                ));
+            }
+            _ => return Err(bad("the URL must start with https://")),
+        }
+        Ok(BaseUrl(trimmed.to_owned()))
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The settings both client builders share, and the pieces they build.
+#[derive(Clone, Default)]
+pub(crate) struct CommonSettings {
+    pub(crate) brand: Brand,
+    pub(crate) lang: Option<Lang>,
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) allow_insecure_http: bool,
+    pub(crate) transport: Option<Arc<dyn Transport>>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) max_response_bytes: Option<u64>,
+}
+
+impl fmt::Debug for CommonSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CommonSettings")
+            .field("brand", &self.brand)
+            .field("lang", &self.lang)
+            .field("tenant_id", &self.tenant_id)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("custom_transport", &self.transport.is_some())
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+impl CommonSettings {
+    /// Fills brand, language and tenant from `GENAUTH_BRAND`, `GENAUTH_LANG`
+    /// and `GENAUTH_TENANT_ID` where they are set and not empty.
+    pub(crate) fn read_env(&mut self) -> Result<()> {
+        if let Some(brand) = env_var("GENAUTH_BRAND") {
+            self.brand = brand.parse()?;
+        }
+        if let Some(lang) = env_var("GENAUTH_LANG") {
+            self.lang = Some(lang.parse()?);
+        }
+        if let Some(tenant) = env_var("GENAUTH_TENANT_ID") {
+            self.tenant_id = Some(tenant);
+        }
+        Ok(())
+    }
+
+    /// The transport to use: the user's, or a new [`UreqTransport`].
+    pub(crate) fn build_transport(&self) -> Result<Arc<dyn Transport>> {
+        if let Some(transport) = &self.transport {
+            if self.timeout.is_some()
+                || self.connect_timeout.is_some()
+                || self.max_response_bytes.is_some()
+            {
+                return Err(Error::config(
+                    "timeout, connect_timeout and max_response_bytes configure the default transport; \
+                     set them on your own transport instead",
+                ));
+            }
+            return Ok(Arc::clone(transport));
+        }
+        let mut builder: UreqTransportBuilder = UreqTransport::builder();
+        if let Some(t) = self.timeout {
+            builder = builder.timeout(t);
+        }
+        if let Some(t) = self.connect_timeout {
+            builder = builder.connect_timeout(t);
+        }
+        if let Some(n) = self.max_response_bytes {
+            builder = builder.max_response_bytes(n);
+        }
+        Ok(Arc::new(builder.build()?))
+    }
+
+    /// Headers every call of either client carries: SDK identity, language, tenant.
+    pub(crate) fn base_headers(&self) -> Result<HeaderMap> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::USER_AGENT,
+            HeaderValue::from_static(crate::USER_AGENT),
+        );
+        headers.insert(
+            self.brand.header("sdk-version"),
+            HeaderValue::from_static(crate::SDK_VERSION),
+        );
+        if let Some(lang) = self.lang {
+            headers.insert(
+                self.brand.header("lang"),
+                HeaderValue::from_static(lang.as_str()),
+            );
+        }
+        if let Some(tenant) = &self.tenant_id {
+            headers.insert(
+                self.brand.header("app-tenant-id"),
+                header_value("tenant_id", tenant)?,
+            );
+        }
+        Ok(headers)
+    }
+}
+
+/// A header value from user input, refused (not panicking) when it holds
+/// characters a header cannot carry.
+pub(crate) fn header_value(name: &'static str, value: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::invalid_argument(name, "holds characters an HTTP header cannot carry"))
+}
+
+/// An environment variable's value, `None` when unset, empty or not UTF-8.
+pub(crate) fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A required setting that is missing.
+pub(crate) fn missing(setting: &str, env: &str) -> Error {
+    Error::config(format!(
+        "{setting} is required: call .{setting}(..) or set {env}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_checked() {
+        let ok = |s| BaseUrl::parse("host", s, false).map(|b| b.as_str().to_owned());
+        assert_eq!(
+            ok("https://api.genauth.ai/").unwrap(),
+            "https://api.genauth.ai"
+        );
+        assert_eq!(
+            ok(" https://sso.example.com/genauth ").unwrap(),
+            "https://sso.example.com/genauth"
+        );
+        assert_eq!(
+            ok("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(ok("http://localhost:1").unwrap(), "http://localhost:1");
+        assert_eq!(ok("http://[::1]:1").unwrap(), "http://[::1]:1");
+        for bad in [
+            "",
+            "api.genauth.ai",
+            "ftp://api.genauth.ai",
+            "http://api.genauth.ai",
+            "https://api.genauth.ai?x=1",
+            "https://api.genauth.ai#top",
+            "https://user:pw@api.genauth.ai",
+            "https://exa mple.com",
+            "/relative",
+        ] {
+            let err = ok(bad).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidArgument { name: "host", .. }),
+                "{bad}: {err}"
+            );
+        }
+        assert!(BaseUrl::parse("host", "http://intranet.example", true).is_ok());
+    }
+
+    #[test]
+    fn brands_and_langs_parse() {
+        assert_eq!("Authing".parse::<Brand>().unwrap(), Brand::Authing);
+        assert_eq!("genauth".parse::<Brand>().unwrap(), Brand::GenAuth);
+        assert!("okta".parse::<Brand>().is_err());
+        assert_eq!("en_us".parse::<Lang>().unwrap(), Lang::EnUs);
+        assert_eq!("zh-CN".parse::<Lang>().unwrap(), Lang::ZhCn);
+        assert!("fr".parse::<Lang>().is_err());
+        assert_eq!(Brand::Authing.header("app-id").as_str(), "x-authing-app-id");
+    }
+
+    #[test]
+    fn secrets_do_not_debug() {
+        assert_eq!(format!("{:?}", Secret::new("s3cr3t")), "\"***\"");
+    }
+
+    #[test]
+    fn header_values_refuse_control_characters() {
+        assert!(header_value("tenant_id", "t\r\nx: y").is_err());
+        assert!(header_value("tenant_id", "tenant-1").is_ok());
+    }
+}

@@ -1,0 +1,272 @@
+//! The crate's one error type.
+//!
+//! Each variant says what a caller can do about it: an [`Error::Api`] is the
+//! server's own answer (look at `api_code`, quote `request_id` to support), a
+//! [`Error::Timeout`] or [`Error::Transport`] is worth retrying later, a
+//! [`Error::Decode`] means something that is not the GenAuth API answered,
+//! and [`Error::InvalidArgument`] / [`Error::Config`] are bugs in the calling
+//! code that no retry will fix.
+
+use std::fmt;
+
+use crate::transport::{TransportError, TransportErrorKind};
+
+/// The most bytes of an unexpected response body kept in [`Error::Decode`].
+pub const SNIPPET_MAX_BYTES: usize = 256;
+
+/// Everything that can go wrong when talking to GenAuth.
+///
+/// The enum and each variant are `#[non_exhaustive]`: match with `..` so that
+/// later fields (and variants) do not break your code.
+///
+/// ```
+/// use genauth_mfa::Error;
+///
+/// fn advice(err: &Error) -> &'static str {
+///     match err {
+///         Error::Api { api_code: Some(_), .. } => "the server refused: see api_code",
+///         Error::Api { .. } => "the server refused",
+///         Error::Timeout { .. } | Error::Transport { .. } => "try again later",
+///         Error::Decode { .. } => "something other than GenAuth answered",
+///         Error::InvalidArgument { .. } | Error::Config { .. } => "fix the calling code",
+///         _ => "unknown",
+///     }
+/// }
+/// # let _ = advice;
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The GenAuth API answered with its envelope and a `statusCode` other
+    /// than 200, whatever the HTTP status was.
+    #[error("GenAuth API error: {}", ApiDisplay { status_code: *.status_code, api_code: *.api_code, message, request_id: request_id.as_deref() })]
+    #[non_exhaustive]
+    Api {
+        /// The HTTP status of the response (often 200 even for failures).
+        http_status: u16,
+        /// The envelope's `statusCode` (the HTTP status when the envelope had none).
+        status_code: i64,
+        /// The envelope's fine-grained `apiCode`, when the server sent one.
+        api_code: Option<i64>,
+        /// The envelope's `message`, in the configured language.
+        message: String,
+        /// The envelope's `requestId`: quote it when asking GenAuth support.
+        request_id: Option<String>,
+    },
+
+    /// The request did not complete: DNS, connect, TLS, a reset connection, a
+    /// body over the size limit. Usually worth retrying later.
+    #[error("transport error: {source}")]
+    #[non_exhaustive]
+    Transport {
+        /// What the transport reported.
+        #[source]
+        source: TransportError,
+    },
+
+    /// The request ran out of time (connect or whole call).
+    #[error("request timed out: {source}")]
+    #[non_exhaustive]
+    Timeout {
+        /// What the transport reported.
+        #[source]
+        source: TransportError,
+    },
+
+    /// An answer came back that is not the GenAuth envelope this call expects:
+    /// an HTML gateway page, an empty or truncated body, a missing field.
+    #[error(
+        "could not decode the response (HTTP {http_status}): {reason}; body starts: {snippet:?}"
+    )]
+    #[non_exhaustive]
+    Decode {
+        /// The HTTP status of the response.
+        http_status: u16,
+        /// Why it could not be decoded.
+        reason: String,
+        /// The start of the body, at most [`SNIPPET_MAX_BYTES`] bytes, lossily UTF-8.
+        snippet: String,
+    },
+
+    /// An argument was refused before any request was sent.
+    #[error("invalid argument `{name}`: {reason}")]
+    #[non_exhaustive]
+    InvalidArgument {
+        /// The argument's name.
+        name: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// The client could not be built from its configuration.
+    #[error("configuration error: {reason}")]
+    #[non_exhaustive]
+    Config {
+        /// What is wrong, naming the setting (and its environment variable).
+        reason: String,
+    },
+}
+
+/// The `Result` of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The `requestId` the server gave, when it gave one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the response that caused this error, if a response came.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Api { http_status, .. } | Error::Decode { http_status, .. } => {
+                Some(*http_status)
+            }
+            _ => None,
+        }
+    }
+
+    /// `true` when the server said the credentials are not (or no longer) valid:
+    /// HTTP 401 or an envelope `statusCode` of 401.
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(
+            self,
+            Error::Api {
+                http_status: 401,
+                ..
+            } | Error::Api {
+                status_code: 401,
+                ..
+            }
+        )
+    }
+
+    /// A short stable name for the kind of error (`api`, `transport`,
+    /// `timeout`, `decode`, `invalid_argument`, `config`), handy for logs and
+    /// metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Api { .. } => "api",
+            Error::Transport { .. } => "transport",
+            Error::Timeout { .. } => "timeout",
+            Error::Decode { .. } => "decode",
+            Error::InvalidArgument { .. } => "invalid_argument",
+            Error::Config { .. } => "config",
+        }
+    }
+
+    pub(crate) fn decode(http_status: u16, reason: impl Into<String>, body: &[u8]) -> Error {
+        Error::Decode {
+            http_status,
+            reason: reason.into(),
+            snippet: snippet(body),
+        }
+    }
+
+    pub(crate) fn invalid_argument(name: &'static str, reason: impl Into<String>) -> Error {
+        Error::InvalidArgument {
+            name,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn config(reason: impl Into<String>) -> Error {
+        Error::Config {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(source: TransportError) -> Error {
+        match source.kind() {
+            TransportErrorKind::Timeout => Error::Timeout { source },
+            _ => Error::Transport { source },
+        }
+    }
+}
+
+/// The first [`SNIPPET_MAX_BYTES`] bytes of `body`, cut on a character
+/// boundary, invalid UTF-8 replaced.
+fn snippet(body: &[u8]) -> String {
+    let head = &body[..body.len().min(SNIPPET_MAX_BYTES)];
+    let text = String::from_utf8_lossy(head);
+    // A multi-byte character cut at the end shows as one U+FFFD: drop it.
+    let text = if head.len() < body.len() {
+        text.trim_end_matches('\u{FFFD}')
+    } else {
+        &text
+    };
+    text.trim().to_owned()
+}
+
+struct ApiDisplay<'a> {
+    status_code: i64,
+    api_code: Option<i64>,
+    message: &'a str,
+    request_id: Option<&'a str>,
+}
+
+impl fmt::Display for ApiDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (statusCode {}", self.message, self.status_code)?;
+        if let Some(code) = self.api_code {
+            write!(f, ", apiCode {code}")?;
+        }
+        if let Some(id) = self.request_id {
+            write!(f, ", requestId {id}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_is_bounded_and_cut_on_a_char_boundary() {
+        let body = "é".repeat(400); // 800 bytes
+        let s = snippet(body.as_bytes());
+        assert!(s.len() <= SNIPPET_MAX_BYTES);
+        assert!(s.chars().all(|c| c == 'é'), "{s:?}");
+        assert_eq!(snippet(b"  <html>502</html>\n"), "<html>502</html>");
+        assert_eq!(snippet(&[0xff, b'a']), "\u{FFFD}a");
+    }
+
+    #[test]
+    fn api_error_display_names_every_field() {
+        let err = Error::Api {
+            http_status: 200,
+            status_code: 403,
+            api_code: Some(2003),
+            message: "forbidden".into(),
+            request_id: Some("r-1".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "GenAuth API error: forbidden (statusCode 403, apiCode 2003, requestId r-1)"
+        );
+        assert_eq!(err.request_id(), Some("r-1"));
+        assert_eq!(err.kind(), "api");
+        assert!(!err.is_unauthenticated());
+    }
+
+    #[test]
+    fn unauthenticated_by_http_status_or_envelope() {
+        let api = |http_status, status_code| Error::Api {
+            http_status,
+            status_code,
+            api_code: None,
+            message: String::new(),
+            request_id: None,
+        };
+        assert!(api(401, 401).is_unauthenticated());
+        assert!(api(200, 401).is_unauthenticated());
+        assert!(api(401, 500).is_unauthenticated());
+        assert!(!api(403, 403).is_unauthenticated());
+    }
+}

@@ -1,0 +1,269 @@
+//! `GET /api/v3/get-user-mfa-info`: which MFA factors a user of the pool has
+//! bound (management API).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::get_factor::{null_as_default, require_id};
+use crate::management::ManagementClient;
+
+/// How the server should read the user id of a management call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UserIdType {
+    /// The GenAuth user id, e.g. `6319a1504f3xxxxf214dd5b7` (the server's default).
+    UserId,
+    /// The user's phone number.
+    Phone,
+    /// The user's email address.
+    Email,
+    /// The user name.
+    Username,
+    /// The user's id in an external system (`externalId`).
+    ExternalId,
+    /// An external identity, `<extIdpId>:<userIdInIdp>`.
+    Identity,
+    /// A synchronised identity, `<provider>:<userIdInIdp>`, e.g. `lark:ou_8bae…`.
+    SyncRelation,
+    /// A custom field.
+    CustomField,
+}
+
+impl UserIdType {
+    /// The wire value, e.g. `user_id` or `sync_relation`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserIdType::UserId => "user_id",
+            UserIdType::Phone => "phone",
+            UserIdType::Email => "email",
+            UserIdType::Username => "username",
+            UserIdType::ExternalId => "external_id",
+            UserIdType::Identity => "identity",
+            UserIdType::SyncRelation => "sync_relation",
+            UserIdType::CustomField => "custom_field",
+        }
+    }
+
+    /// Every type, in the order the API documents them.
+    pub const ALL: [UserIdType; 8] = [
+        UserIdType::UserId,
+        UserIdType::Phone,
+        UserIdType::Email,
+        UserIdType::Username,
+        UserIdType::ExternalId,
+        UserIdType::Identity,
+        UserIdType::SyncRelation,
+        UserIdType::CustomField,
+    ];
+}
+
+impl FromStr for UserIdType {
+    type Err = Error;
+    /// The wire value (`user_id`, `email`, ...), case-insensitive, `-` for `_` allowed.
+    fn from_str(s: &str) -> Result<UserIdType> {
+        let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
+        UserIdType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<_> = UserIdType::ALL.iter().map(|t| t.as_str()).collect();
+                Error::invalid_argument(
+                    "user_id_type",
+                    format!("unknown type {s:?}; one of {}", names.join(", ")),
+                )
+            })
+    }
+}
+
+impl fmt::Display for UserIdType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether one kind of MFA is bound. The server documents `"enabled"` /
+/// `"disabled"` but its samples send JSON booleans: both are accepted, and
+/// `null` or a missing field counts as disabled.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum MfaStatus {
+    /// Bound (`"enabled"` or `true`).
+    Enabled,
+    /// Not bound (`"disabled"`, `false`, `null` or absent).
+    #[default]
+    Disabled,
+    /// A string value this version of the crate does not know, as sent.
+    Other(String),
+}
+
+impl MfaStatus {
+    /// `true` only for [`MfaStatus::Enabled`].
+    pub fn is_enabled(&self) -> bool {
+        *self == MfaStatus::Enabled
+    }
+
+    /// `enabled`, `disabled`, or the unknown value as sent.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MfaStatus::Enabled => "enabled",
+            MfaStatus::Disabled => "disabled",
+            MfaStatus::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for MfaStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for MfaStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for MfaStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<MfaStatus, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Wire<'a> {
+            Bool(bool),
+            #[serde(borrow)]
+            Str(std::borrow::Cow<'a, str>),
+        }
+        Ok(match Wire::deserialize(deserializer)? {
+            Wire::Bool(true) => MfaStatus::Enabled,
+            Wire::Bool(false) => MfaStatus::Disabled,
+            Wire::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "enabled" | "true" => MfaStatus::Enabled,
+                "disabled" | "false" | "" => MfaStatus::Disabled,
+                _ => MfaStatus::Other(s.into_owned()),
+            },
+        })
+    }
+}
+
+/// Which MFA factors a user has bound (the API's `UserMfaRespDto`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UserMfaInfo {
+    /// A TOTP authenticator app (`totpStatus`).
+    #[serde(rename = "totpStatus", default, deserialize_with = "null_as_default")]
+    pub totp: MfaStatus,
+    /// Face recognition (`faceMfaStatus`).
+    #[serde(
+        rename = "faceMfaStatus",
+        default,
+        deserialize_with = "null_as_default"
+    )]
+    pub face: MfaStatus,
+    /// SMS codes (`smsMfaStatus`).
+    #[serde(rename = "smsMfaStatus", default, deserialize_with = "null_as_default")]
+    pub sms: MfaStatus,
+    /// Email codes (`emailMfaStatus`).
+    #[serde(
+        rename = "emailMfaStatus",
+        default,
+        deserialize_with = "null_as_default"
+    )]
+    pub email: MfaStatus,
+}
+
+impl UserMfaInfo {
+    /// `true` when at least one kind of MFA is enabled.
+    pub fn any_enabled(&self) -> bool {
+        [&self.totp, &self.face, &self.sms, &self.email]
+            .iter()
+            .any(|s| s.is_enabled())
+    }
+}
+
+/// A get-user-mfa-info request; made by [`ManagementClient::get_user_mfa_info`],
+/// sent by [`GetUserMfaInfo::send`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until .send() is called"]
+pub struct GetUserMfaInfo<'c> {
+    client: &'c ManagementClient,
+    user_id: String,
+    user_id_type: Option<UserIdType>,
+}
+
+impl<'c> GetUserMfaInfo<'c> {
+    pub(crate) fn new(client: &'c ManagementClient, user_id: String) -> Self {
+        GetUserMfaInfo {
+            client,
+            user_id,
+            user_id_type: None,
+        }
+    }
+
+    /// How the server should read the user id. Unset, no `userIdType` is
+    /// sent and the server reads it as [`UserIdType::UserId`].
+    pub fn user_id_type(mut self, user_id_type: UserIdType) -> Self {
+        self.user_id_type = Some(user_id_type);
+        self
+    }
+
+    /// Sends the request and returns the user's MFA statuses.
+    ///
+    /// Fails with [`Error::InvalidArgument`] before sending anything when the
+    /// user id is empty.
+    pub fn send(self) -> Result<UserMfaInfo> {
+        require_id("user_id", &self.user_id)?;
+        let mut endpoint =
+            Endpoint::get("/api/v3/get-user-mfa-info").query("userId", &self.user_id);
+        if let Some(t) = self.user_id_type {
+            endpoint = endpoint.query("userIdType", t.as_str());
+        }
+        self.client.execute(&endpoint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_accept_strings_and_booleans() {
+        let info: UserMfaInfo = serde_json::from_str(
+            r#"{"totpStatus":true,"faceMfaStatus":"disabled","smsMfaStatus":"ENABLED","emailMfaStatus":null,"x":1}"#,
+        )
+        .unwrap();
+        assert_eq!(info.totp, MfaStatus::Enabled);
+        assert_eq!(info.face, MfaStatus::Disabled);
+        assert!(info.sms.is_enabled());
+        assert_eq!(info.email, MfaStatus::Disabled);
+        assert!(info.any_enabled());
+        let info: UserMfaInfo = serde_json::from_str(r#"{"totpStatus":"pending"}"#).unwrap();
+        assert_eq!(info.totp, MfaStatus::Other("pending".into()));
+        assert!(!info.any_enabled());
+        assert!(serde_json::from_str::<UserMfaInfo>(r#"{"totpStatus":3}"#).is_err());
+    }
+
+    #[test]
+    fn serializes_with_wire_names() {
+        let info: UserMfaInfo = serde_json::from_str(r#"{"totpStatus":true}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&info).unwrap(),
+            r#"{"totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled"}"#
+        );
+    }
+
+    #[test]
+    fn user_id_types_parse_and_print() {
+        for t in UserIdType::ALL {
+            assert_eq!(t.as_str().parse::<UserIdType>().unwrap(), t);
+        }
+        assert_eq!(
+            "sync-relation".parse::<UserIdType>().unwrap(),
+            UserIdType::SyncRelation
+        );
+        assert!("uid".parse::<UserIdType>().is_err());
+    }
+}

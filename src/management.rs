@@ -1,0 +1,230 @@
+//! The server-side client: calls made with the user pool's access key.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::config::{BaseUrl, CommonSettings, Secret, env_var, missing};
+use crate::endpoint::{Body, Endpoint, parse_response};
+use crate::error::Result;
+use crate::get_user_mfa_info::GetUserMfaInfo;
+use crate::token::{self, AccessKey, ManagementToken, TokenCache};
+use crate::transport::Transport;
+
+/// A client for the management API, signed in with a user pool's access key.
+///
+/// The management token is fetched on the first call, cached until shortly
+/// before it expires and shared by every clone and thread of this client;
+/// when a call is refused as unauthenticated the token is fetched again once.
+/// Cheap to clone (one `Arc`), `Send + Sync`.
+///
+/// ```no_run
+/// use genauth_mfa::{ManagementClient, UserIdType};
+///
+/// let mgmt = ManagementClient::builder()
+///     .access_key_id("ACCESS_KEY_ID")
+///     .access_key_secret("ACCESS_KEY_SECRET")
+///     .build()?;
+/// let info = mgmt.get_user_mfa_info("alice@example.com")
+///     .user_id_type(UserIdType::Email)
+///     .send()?;
+/// println!("SMS MFA enabled: {}", info.sms.is_enabled());
+/// # Ok::<(), genauth_mfa::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ManagementClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base: BaseUrl,
+    common: CommonSettings,
+    key: AccessKey,
+    /// SDK identity, language, tenant: the headers of every call.
+    headers: HeaderMap,
+    transport: Arc<dyn Transport>,
+    token: TokenCache,
+}
+
+impl fmt::Debug for ManagementClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManagementClient")
+            .field("host", &self.inner.base)
+            .field("access_key", &self.inner.key)
+            .field("brand", &self.inner.common.brand)
+            .field("lang", &self.inner.common.lang)
+            .field("tenant_id", &self.inner.common.tenant_id)
+            .field("token", &self.inner.token)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ManagementClient {
+    /// Settings for a new client.
+    pub fn builder() -> ManagementClientBuilder {
+        ManagementClientBuilder::default()
+    }
+
+    /// A client configured from `GENAUTH_ACCESS_KEY_ID`,
+    /// `GENAUTH_ACCESS_KEY_SECRET` and the optional `GENAUTH_HOST`,
+    /// `GENAUTH_BRAND`, `GENAUTH_LANG` and `GENAUTH_TENANT_ID`.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().read_env()?.build()
+    }
+
+    /// Gets which MFA factors a user has bound
+    /// (`GET /api/v3/get-user-mfa-info`).
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, UserIdType, http};
+    /// # const JWT: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwb29sIn0.x";
+    /// # let fake = |req: http::Request<Vec<u8>>| {
+    /// #     let body = if req.uri().path() == "/api/v3/get-management-token" {
+    /// #         format!(r#"{{"statusCode":200,"data":{{"access_token":"{JWT}","expires_in":7200}}}}"#)
+    /// #     } else {
+    /// #         assert_eq!(req.uri().query(), Some("userId=alice%40example.com&userIdType=email"));
+    /// #         r#"{"statusCode":200,"data":{"totpStatus":false,"faceMfaStatus":false,
+    /// #            "smsMfaStatus":true,"emailMfaStatus":"disabled"}}"#.to_owned()
+    /// #     };
+    /// #     Ok(http::Response::new(body.into_bytes()))
+    /// # };
+    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK")
+    /// #     .transport(fake).build()?;
+    /// let info = mgmt.get_user_mfa_info("alice@example.com")
+    ///     .user_id_type(UserIdType::Email)
+    ///     .send()?;
+    /// assert!(info.sms.is_enabled());
+    /// assert!(!info.totp.is_enabled());
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn get_user_mfa_info(&self, user_id: impl Into<String>) -> GetUserMfaInfo<'_> {
+        GetUserMfaInfo::new(self, user_id.into())
+    }
+
+    /// Sends `endpoint` with the management token, fetching the token again
+    /// once if the call is refused as unauthenticated.
+    pub(crate) fn execute<T: DeserializeOwned>(&self, endpoint: &Endpoint<'_>) -> Result<T> {
+        let token = self.token()?;
+        match self.call(endpoint, &token) {
+            Err(err) if err.is_unauthenticated() => {
+                self.inner.token.invalidate(&token);
+                let token = self.token()?;
+                self.call(endpoint, &token)
+            }
+            result => result,
+        }
+    }
+
+    fn token(&self) -> Result<Arc<ManagementToken>> {
+        let inner = &*self.inner;
+        inner
+            .token
+            .get(|| token::fetch(&*inner.transport, &inner.base, &inner.headers, &inner.key))
+    }
+
+    fn call<T: DeserializeOwned>(
+        &self,
+        endpoint: &Endpoint<'_>,
+        token: &ManagementToken,
+    ) -> Result<T> {
+        let brand = self.inner.common.brand;
+        let mut headers = self.inner.headers.clone();
+        headers.insert(http::header::AUTHORIZATION, token.authorization.clone());
+        headers.insert(brand.header("userpool-id"), token.userpool_id.clone());
+        let request = endpoint.request(&self.inner.base, headers)?;
+        let response = self.inner.transport.send(request)?;
+        parse_response(&response, Body::Showable)
+    }
+}
+
+/// Settings for a [`ManagementClient`]; `access_key_id` and
+/// `access_key_secret` are required.
+#[derive(Clone, Default)]
+pub struct ManagementClientBuilder {
+    access_key_id: Option<String>,
+    access_key_secret: Option<Secret>,
+    host: Option<String>,
+    common: CommonSettings,
+}
+
+impl fmt::Debug for ManagementClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManagementClientBuilder")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &self.access_key_secret)
+            .field("host", &self.host)
+            .field("common", &self.common)
+            .finish()
+    }
+}
+
+impl ManagementClientBuilder {
+    /// The user pool's access key id.
+    pub fn access_key_id(mut self, access_key_id: impl Into<String>) -> Self {
+        self.access_key_id = Some(access_key_id.into());
+        self
+    }
+
+    /// The user pool's access key secret. Sent only in the token request's
+    /// body; never in a URL, a header, a log, `Debug` output or an error.
+    pub fn access_key_secret(mut self, access_key_secret: impl Into<String>) -> Self {
+        self.access_key_secret = Some(Secret::new(access_key_secret));
+        self
+    }
+
+    /// The API's base URL; defaults to the brand's host
+    /// (`https://api.genauth.ai` or `https://api.authing.cn`). Set it for a
+    /// private deployment.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    common_builder_methods!();
+
+    /// Takes every setting whose `GENAUTH_*` variable is set and not empty:
+    /// `GENAUTH_ACCESS_KEY_ID`, `GENAUTH_ACCESS_KEY_SECRET`, `GENAUTH_HOST`,
+    /// `GENAUTH_BRAND`, `GENAUTH_LANG`, `GENAUTH_TENANT_ID`. Setters called
+    /// after this one win. Fails on a brand or language it cannot read.
+    pub fn read_env(mut self) -> Result<Self> {
+        self.access_key_id = env_var("GENAUTH_ACCESS_KEY_ID").or(self.access_key_id);
+        self.access_key_secret = env_var("GENAUTH_ACCESS_KEY_SECRET")
+            .map(Secret::new)
+            .or(self.access_key_secret);
+        self.host = env_var("GENAUTH_HOST").or(self.host);
+        self.common.read_env()?;
+        Ok(self)
+    }
+
+    /// Checks the settings and builds the client. Nothing is sent: the token
+    /// is fetched on the first call.
+    pub fn build(self) -> Result<ManagementClient> {
+        let id = self
+            .access_key_id
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| missing("access_key_id", "GENAUTH_ACCESS_KEY_ID"))?;
+        let secret = self
+            .access_key_secret
+            .filter(|s| !s.expose().is_empty())
+            .ok_or_else(|| missing("access_key_secret", "GENAUTH_ACCESS_KEY_SECRET"))?;
+        let host = self
+            .host
+            .as_deref()
+            .unwrap_or(self.common.brand.default_host());
+        let base = BaseUrl::parse("host", host, self.common.allow_insecure_http)?;
+        let headers = self.common.base_headers()?;
+        let transport = self.common.build_transport()?;
+        Ok(ManagementClient {
+            inner: Arc::new(Inner {
+                base,
+                common: self.common,
+                key: AccessKey { id, secret },
+                headers,
+                transport,
+                token: TokenCache::default(),
+            }),
+        })
+    }
+}

@@ -1,0 +1,364 @@
+//! The management token: fetched with the access key, cached until shortly
+//! before it expires, fetched by one thread at a time.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http::{HeaderMap, HeaderValue, Method, Request};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{BaseUrl, Secret};
+use crate::endpoint::{Body, parse_response};
+use crate::error::{Error, Result};
+use crate::transport::Transport;
+
+/// The token path.
+pub(crate) const TOKEN_PATH: &str = "/api/v3/get-management-token";
+
+/// The longest margin before expiry at which a token is fetched anew.
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// A management token ready to use: its headers and when to replace it.
+pub(crate) struct ManagementToken {
+    /// `Bearer <access_token>`, marked sensitive.
+    pub(crate) authorization: HeaderValue,
+    /// The `scoped_userpool_id` claim of the JWT.
+    pub(crate) userpool_id: HeaderValue,
+    refresh_at: Instant,
+}
+
+impl fmt::Debug for ManagementToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManagementToken")
+            .field("authorization", &"***")
+            .field("userpool_id", &self.userpool_id)
+            .field("refresh_at", &self.refresh_at)
+            .finish()
+    }
+}
+
+/// The cached token of one client, shared by its clones and threads.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    current: RwLock<Option<Arc<ManagementToken>>>,
+    /// Held while fetching, so that one thread fetches and the others wait.
+    fetching: Mutex<()>,
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("cached", &self.fresh().is_some())
+            .finish()
+    }
+}
+
+impl TokenCache {
+    /// The cached token if it is still fresh, or a new one from `fetch`.
+    /// Of many threads that find no fresh token, one calls `fetch`; the
+    /// others wait for it and use its token.
+    pub(crate) fn get(
+        &self,
+        fetch: impl FnOnce() -> Result<ManagementToken>,
+    ) -> Result<Arc<ManagementToken>> {
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let _one_at_a_time = self
+            .fetching
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let token = Arc::new(fetch()?);
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&token));
+        Ok(token)
+    }
+
+    /// Forgets `used` if it is still the cached token (another thread may
+    /// already have replaced it, and its replacement is kept).
+    pub(crate) fn invalidate(&self, used: &Arc<ManagementToken>) {
+        let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
+        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, used)) {
+            *current = None;
+        }
+    }
+
+    fn fresh(&self) -> Option<Arc<ManagementToken>> {
+        let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+        current
+            .as_ref()
+            .filter(|t| Instant::now() < t.refresh_at)
+            .map(Arc::clone)
+    }
+}
+
+/// The access key a management client signs in with.
+#[derive(Clone)]
+pub(crate) struct AccessKey {
+    pub(crate) id: String,
+    pub(crate) secret: Secret,
+}
+
+impl fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessKey")
+            .field("id", &self.id)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+/// Asks the server for a new token through `transport`.
+pub(crate) fn fetch(
+    transport: &dyn Transport,
+    base: &BaseUrl,
+    headers: &HeaderMap,
+    key: &AccessKey,
+) -> Result<ManagementToken> {
+    #[derive(Serialize)]
+    struct TokenRequest<'a> {
+        #[serde(rename = "accessKeyId")]
+        access_key_id: &'a str,
+        #[serde(rename = "accessKeySecret")]
+        access_key_secret: &'a str,
+    }
+    #[derive(Deserialize)]
+    struct TokenData {
+        access_token: String,
+        #[serde(default)]
+        expires_in: Option<f64>,
+    }
+    let body = serde_json::to_vec(&TokenRequest {
+        access_key_id: &key.id,
+        access_key_secret: key.secret.expose(),
+    })
+    .map_err(|e| Error::config(format!("could not encode the token request: {e}")))?;
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{}{TOKEN_PATH}", base.as_str()))
+        .body(body)
+        .map_err(|e| Error::invalid_argument("host", e.to_string()))?;
+    *request.headers_mut() = headers.clone();
+    request.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let fetched_at = Instant::now();
+    let response = transport.send(request)?;
+    let data: TokenData = parse_response(&response, Body::Secret)?;
+    let http_status = response.status().as_u16();
+    let bad_token =
+        |reason: &str| Error::decode(http_status, format!("management token: {reason}"), b"");
+
+    let claims =
+        jwt_claims(&data.access_token).ok_or_else(|| bad_token("not a JWT with a JSON payload"))?;
+    let userpool_id = claims
+        .scoped_userpool_id
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| bad_token("the JWT carries no scoped_userpool_id claim"))?;
+    let lifetime = lifetime(data.expires_in, claims.exp, SystemTime::now())
+        .ok_or_else(|| bad_token("neither expires_in nor the JWT's exp says when it expires"))?;
+    let mut authorization = HeaderValue::from_str(&format!("Bearer {}", data.access_token))
+        .map_err(|_| bad_token("the token holds characters a header cannot carry"))?;
+    authorization.set_sensitive(true);
+    let userpool_id = HeaderValue::from_str(&userpool_id)
+        .map_err(|_| bad_token("the user pool id is not a valid header"))?;
+    Ok(ManagementToken {
+        authorization,
+        userpool_id,
+        refresh_at: fetched_at + lifetime.saturating_sub(REFRESH_MARGIN.min(lifetime / 2)),
+    })
+}
+
+/// How long a token lives: the sooner of `expires_in` and the JWT's `exp`.
+/// An `exp` already past by this machine's clock is taken for clock skew and
+/// ignored when `expires_in` is known, so a skewed clock cannot make every
+/// call fetch a token.
+fn lifetime(expires_in: Option<f64>, exp: Option<f64>, now: SystemTime) -> Option<Duration> {
+    let seconds = |s: f64| (s.is_finite() && s > 0.0).then(|| Duration::from_secs_f64(s.min(1e9)));
+    let from_expires_in = expires_in.and_then(seconds);
+    let now = now
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64();
+    let from_exp = exp.and_then(|exp| seconds(exp - now));
+    match (from_expires_in, from_exp) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    #[serde(default)]
+    scoped_userpool_id: Option<String>,
+    #[serde(default)]
+    exp: Option<f64>,
+}
+
+/// The payload claims of a JWT, not verified (the server verifies it).
+fn jwt_claims(token: &str) -> Option<Claims> {
+    let payload = token.split('.').nth(1)?;
+    serde_json::from_slice(&base64url_decode(payload)?).ok()
+}
+
+/// Decodes base64url (RFC 4648 §5), padded or not; the standard alphabet's
+/// `+` and `/` are accepted too. `None` on any other byte.
+fn base64url_decode(input: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let input = input.trim_end_matches('=').as_bytes();
+    if input.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(input.len() * 3 / 4);
+    for chunk in input.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= value(c)? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A JWT-shaped (unsigned) token with these claims.
+    fn unsigned_jwt(claims: &serde_json::Value) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let encode = |bytes: &[u8]| {
+            let mut out = String::new();
+            for chunk in bytes.chunks(3) {
+                let mut acc = 0u32;
+                for (i, &b) in chunk.iter().enumerate() {
+                    acc |= u32::from(b) << (16 - 8 * i);
+                }
+                for i in 0..=chunk.len() {
+                    out.push(ALPHABET[((acc >> (18 - 6 * i)) & 63) as usize] as char);
+                }
+            }
+            out
+        };
+        format!(
+            "{}.{}.sig",
+            encode(br#"{"alg":"none","typ":"JWT"}"#),
+            encode(claims.to_string().as_bytes())
+        )
+    }
+
+    #[test]
+    fn base64url_round_trips_and_handles_the_url_alphabet() {
+        for len in 0..40 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 250) as u8).collect();
+            let claims = serde_json::json!({ "b": bytes });
+            let token = unsigned_jwt(&claims);
+            let payload = token.split('.').nth(1).unwrap();
+            let decoded = base64url_decode(payload).unwrap();
+            assert_eq!(decoded, claims.to_string().into_bytes());
+        }
+        // "~~~" encodes as fn5- in base64url; "???" as Pz8_: both break a plain decoder.
+        assert_eq!(base64url_decode("fn5-").unwrap(), b"~~~");
+        assert_eq!(base64url_decode("Pz8_").unwrap(), b"???");
+        assert_eq!(base64url_decode("Pz8/").unwrap(), b"???");
+        assert_eq!(base64url_decode("YQ==").unwrap(), b"a");
+        assert_eq!(base64url_decode("YQ").unwrap(), b"a");
+        assert!(base64url_decode("Y").is_none());
+        assert!(base64url_decode("a*bc").is_none());
+    }
+
+    #[test]
+    fn claims_come_from_the_payload() {
+        let token = unsigned_jwt(
+            &serde_json::json!({"scoped_userpool_id": "pool-1", "exp": 1_900_000_000, "sub": "~~~???"}),
+        );
+        let claims = jwt_claims(&token).unwrap();
+        assert_eq!(claims.scoped_userpool_id.as_deref(), Some("pool-1"));
+        assert_eq!(claims.exp, Some(1_900_000_000.0));
+        assert!(jwt_claims("not-a-jwt").is_none());
+        assert!(jwt_claims("a.!!!.c").is_none());
+    }
+
+    #[test]
+    fn lifetime_is_the_sooner_of_expires_in_and_exp() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let secs = |s| Some(Duration::from_secs(s));
+        assert_eq!(
+            lifetime(Some(7200.0), Some(1_000_000.0 + 60.0), now),
+            secs(60)
+        );
+        assert_eq!(
+            lifetime(Some(7200.0), Some(1_000_000.0 + 9000.0), now),
+            secs(7200)
+        );
+        assert_eq!(lifetime(None, Some(1_000_000.0 + 100.0), now), secs(100));
+        assert_eq!(lifetime(Some(7200.0), None, now), secs(7200));
+        // exp in the past by our clock: skew, trust expires_in
+        assert_eq!(lifetime(Some(7200.0), Some(10.0), now), secs(7200));
+        assert_eq!(lifetime(None, Some(10.0), now), None);
+        assert_eq!(lifetime(Some(-1.0), None, now), None);
+        assert_eq!(lifetime(Some(f64::NAN), None, now), None);
+    }
+
+    fn token(valid_for: Duration) -> ManagementToken {
+        ManagementToken {
+            authorization: HeaderValue::from_static("Bearer t"),
+            userpool_id: HeaderValue::from_static("p"),
+            refresh_at: Instant::now() + valid_for,
+        }
+    }
+
+    #[test]
+    fn cache_reuses_a_fresh_token_and_refetches_a_stale_one() {
+        let cache = TokenCache::default();
+        let fetches = AtomicUsize::new(0);
+        let fetch = |d| {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            Ok(token(d))
+        };
+        let a = cache.get(|| fetch(Duration::from_secs(60))).unwrap();
+        let b = cache.get(|| fetch(Duration::from_secs(60))).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        cache.invalidate(&a);
+        let c = cache.get(|| fetch(Duration::ZERO)).unwrap();
+        assert!(!Arc::ptr_eq(&a, &c));
+        // c is already stale: the next get fetches again
+        let _ = cache.get(|| fetch(Duration::from_secs(60))).unwrap();
+        assert_eq!(fetches.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn invalidating_an_old_token_keeps_its_replacement() {
+        let cache = TokenCache::default();
+        let old = cache.get(|| Ok(token(Duration::from_secs(60)))).unwrap();
+        cache.invalidate(&old);
+        let new = cache.get(|| Ok(token(Duration::from_secs(60)))).unwrap();
+        cache.invalidate(&old); // a slow thread still holding `old`
+        let again = cache.get(|| panic!("must not fetch")).unwrap();
+        assert!(Arc::ptr_eq(&new, &again));
+    }
+
+    #[test]
+    fn a_failed_fetch_caches_nothing() {
+        let cache = TokenCache::default();
+        assert!(cache.get(|| Err(Error::config("no"))).is_err());
+        assert!(cache.get(|| Ok(token(Duration::from_secs(60)))).is_ok());
+    }
+}
