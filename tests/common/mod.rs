@@ -1,0 +1,58 @@
+//! Helpers shared by the integration tests: fixed tokens and clients aimed
+//! at a local mockito server.
+#![allow(dead_code)]
+
+use genauth_mfa::{AuthenticationClient, ManagementClient};
+use mockito::{Matcher, Mock, Server};
+
+/// The pool id both test tokens carry in `scoped_userpool_id`.
+pub const POOL: &str = "62e221xxxxxxxxxxxxxxx0a1";
+/// A JWT for `POOL` expiring in 2100; its payload's base64url holds `-` and `_`.
+pub const T1: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiI2MmUyMjF4eHh4eHh4eHh4eHh4eHgwYTEiLCJleHAiOjQxMDI0NDQ4MDAsImlhdCI6MTcwMDAwMDAwMCwibmFtZSI6IlQxIiwibm90ZSI6In5-fn4_PiJ9.c2lnbmF0dXJl";
+/// A second such JWT (claim `name` differs).
+pub const T2: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiI2MmUyMjF4eHh4eHh4eHh4eHh4eHgwYTEiLCJleHAiOjQxMDI0NDQ4MDAsImlhdCI6MTcwMDAwMDAwMCwibmFtZSI6IlQyIiwibm90ZSI6In5-fn4_PiJ9.c2lnbmF0dXJl";
+
+pub const ACCESS_TOKEN: &str = "user-access-token-3f9a";
+pub const KEY_ID: &str = "ak-62e221";
+pub const KEY_SECRET: &str = "sk-TOPSECRET-8c1d";
+
+pub const SAMPLE_FACTOR: &str = r#"{"statusCode":200,"message":"Operation successful","requestId":"934108e5-9fbf-4d24-8da1-c330328abd6c","data":{"factorId":"6229ffaxxxxxxxxcade3e3d9","factorType":"SMS","profile":{"phoneNumber":"188xxxx8888","phoneCountryCode":"+86"}}}"#;
+pub const SAMPLE_MFA_INFO: &str = r#"{"statusCode":200,"message":"Success","requestId":"934108e5-9fbf-4d24-8da1-c330328abd6c","data":{"totpStatus":true,"faceMfaStatus":true,"smsMfaStatus":true,"emailMfaStatus":true}}"#;
+
+pub fn token_body(jwt: &str, expires_in: u64) -> String {
+    format!(
+        r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{jwt}","expires_in":{expires_in}}}}}"#
+    )
+}
+
+pub fn auth_client(server: &Server) -> AuthenticationClient {
+    AuthenticationClient::builder()
+        .app_id("app-1")
+        .app_host(server.url())
+        .access_token(ACCESS_TOKEN)
+        .build()
+        .unwrap()
+}
+
+pub fn mgmt_client(server: &Server) -> ManagementClient {
+    ManagementClient::builder()
+        .access_key_id(KEY_ID)
+        .access_key_secret(KEY_SECRET)
+        .host(server.url())
+        .build()
+        .unwrap()
+}
+
+/// The token endpoint answering `jwt`, checking the request it gets.
+pub fn mock_token(server: &mut Server, jwt: &str) -> Mock {
+    server
+        .mock("POST", "/api/v3/get-management-token")
+        .match_header("content-type", "application/json")
+        .match_header("authorization", Matcher::Missing)
+        .match_body(Matcher::Json(serde_json::json!({
+            "accessKeyId": KEY_ID,
+            "accessKeySecret": KEY_SECRET,
+        })))
+        .with_header("content-type", "application/json")
+        .with_body(token_body(jwt, 7200))
+}
