@@ -1,0 +1,203 @@
+//! Each error kind over real HTTP to a local server: what a gateway, a slow
+//! server or a dead port produce.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use genauth_mfa::{AuthenticationClient, Error, TransportErrorKind};
+use mockito::{Matcher, Server};
+
+fn list(server: &Server) -> genauth_mfa::Result<Vec<genauth_mfa::Factor>> {
+    auth_client(server).list_enrolled_factors().send()
+}
+
+#[test]
+fn an_html_502_page_is_a_decode_error_with_status_and_snippet() {
+    let mut server = Server::new();
+    let page = format!(
+        "<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>",
+        "nginx ".repeat(500)
+    );
+    let _m = server
+        .mock("GET", "/api/v3/list-enrolled-factors")
+        .with_status(502)
+        .with_header("content-type", "text/html")
+        .with_body(&page)
+        .create();
+    match list(&server).unwrap_err() {
+        Error::Decode {
+            http_status,
+            snippet,
+            ..
+        } => {
+            assert_eq!(http_status, 502);
+            assert!(
+                snippet.starts_with("<html><head><title>502 Bad Gateway"),
+                "{snippet}"
+            );
+            assert!(snippet.len() <= genauth_mfa::SNIPPET_MAX_BYTES);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_empty_body_is_a_decode_error() {
+    for status in [200, 204, 500] {
+        let mut server = Server::new();
+        let _m = server
+            .mock("GET", "/api/v3/list-enrolled-factors")
+            .with_status(status)
+            .create();
+        let err = list(&server).unwrap_err();
+        assert!(
+            matches!(err, Error::Decode { http_status, .. } if http_status == status as u16),
+            "{status}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn a_truncated_json_body_is_a_decode_error() {
+    let mut server = Server::new();
+    let _m = server
+        .mock("GET", "/api/v3/list-enrolled-factors")
+        .with_body(&SAMPLE_FACTOR[..60])
+        .create();
+    let err = list(&server).unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { http_status: 200, snippet, .. } if SAMPLE_FACTOR.starts_with(snippet.as_str())),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_connection_cut_mid_body_is_a_transport_error() {
+    let mut server = Server::new();
+    let _m = server
+        .mock("GET", "/api/v3/list-enrolled-factors")
+        .with_chunked_body(|w| {
+            w.write_all(&SAMPLE_FACTOR.as_bytes()[..40])?;
+            Err(std::io::Error::other("cut"))
+        })
+        .create();
+    match list(&server).unwrap_err() {
+        Error::Transport { source, .. } => {
+            assert_eq!(source.kind(), TransportErrorKind::Body, "{source}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_slow_answer_is_a_timeout_within_the_configured_bound() {
+    let mut server = Server::new();
+    let _m = server
+        .mock("GET", "/api/v3/list-enrolled-factors")
+        .with_chunked_body(|w| {
+            std::thread::sleep(Duration::from_secs(3));
+            w.write_all(b"{}")
+        })
+        .create();
+    let client = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host(server.url())
+        .access_token(ACCESS_TOKEN)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.list_enrolled_factors().send().unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.kind(), "timeout");
+}
+
+#[test]
+fn a_closed_port_is_a_connect_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host(format!("http://127.0.0.1:{port}"))
+        .access_token(ACCESS_TOKEN)
+        .build()
+        .unwrap();
+    match client.list_enrolled_factors().send().unwrap_err() {
+        Error::Transport { source, .. } => assert_eq!(source.kind(), TransportErrorKind::Connect),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_body_over_the_limit_is_refused() {
+    let mut server = Server::new();
+    let big = format!(
+        r#"{{"statusCode":200,"data":[],"pad":"{}"}}"#,
+        "x".repeat(64 * 1024)
+    );
+    let _m = server
+        .mock("GET", "/api/v3/list-enrolled-factors")
+        .with_body(&big)
+        .create();
+    let client = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host(server.url())
+        .access_token(ACCESS_TOKEN)
+        .max_response_bytes(16 * 1024)
+        .build()
+        .unwrap();
+    match client.list_enrolled_factors().send().unwrap_err() {
+        Error::Transport { source, .. } => {
+            assert_eq!(source.kind(), TransportErrorKind::BodyTooLarge)
+        }
+        other => panic!("{other:?}"),
+    }
+    // Under the default limit the same answer is fine.
+    assert!(list(&server).unwrap().is_empty());
+}
+
+#[test]
+fn a_redirect_is_not_followed() {
+    let mut server = Server::new();
+    let _m = server
+        .mock("GET", "/api/v3/list-enrolled-factors")
+        .with_status(302)
+        .with_header("location", "http://127.0.0.1:9/steal")
+        .create();
+    let err = list(&server).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Decode {
+                http_status: 302,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn unknown_fields_anywhere_are_ignored() {
+    let mut server = Server::new();
+    let _m = server
+        .mock("GET", "/api/v3/get-factor")
+        .match_query(Matcher::Any)
+        .with_body(
+            r#"{"statusCode":200,"message":"ok","requestId":"r","traceId":"t","extra":{"a":[1]},
+               "data":{"factorId":"f","factorType":"OTP","profile":{"issuer":"x"},"createdAt":1,"nested":{"k":null}}}"#,
+        )
+        .create();
+    let factor = auth_client(&server).get_factor("f").send().unwrap();
+    assert_eq!(factor.profile.other["issuer"], "x");
+}
