@@ -83,6 +83,11 @@ pub use get_user_mfa_info::{MfaStatus, UserIdType, UserMfaInfo};
 pub use management::{ManagementClient, ManagementClientBuilder};
 pub use transport::{Transport, TransportError, TransportErrorKind, UreqTransport};
 
+/// The README's code blocks, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// The `http` crate whose `Request`/`Response` a [`Transport`] moves.
 pub use http;
 

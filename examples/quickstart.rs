@@ -1,0 +1,99 @@
+//! The main job: which MFA factors does a user have?
+//!
+//! ```text
+//! cargo run --example quickstart                      # local sandbox, no credentials needed
+//! GENAUTH_APP_ID=.. GENAUTH_APP_HOST=.. GENAUTH_ACCESS_TOKEN=.. \
+//! GENAUTH_ACCESS_KEY_ID=.. GENAUTH_ACCESS_KEY_SECRET=.. \
+//!     cargo run --example quickstart -- alice@example.com --user-id-type email
+//! ```
+//!
+//! With no `GENAUTH_*` variables it starts a sandbox server on 127.0.0.1 and
+//! makes all three calls through the real HTTP transport. With variables
+//! set, it makes the authentication calls when `GENAUTH_ACCESS_TOKEN` is set
+//! and the management call when `GENAUTH_ACCESS_KEY_ID` is set and a user id
+//! is given. Prints the results as JSON; on error, one line on stderr and exit 1.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::process::ExitCode;
+
+use genauth_mfa::{Error, UserIdType};
+use serde_json::{Map, Value, json};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (user_id, user_id_type) = match parse_args(&args) {
+        Ok(parsed) => parsed,
+        Err(message) => return support::fail(message),
+    };
+    let setup = support::Setup::from_env_or_sandbox();
+    support::finish(run(&setup, user_id, user_id_type))
+}
+
+fn run(
+    setup: &support::Setup,
+    user_id: Option<String>,
+    user_id_type: Option<UserIdType>,
+) -> Result<Value, Error> {
+    let set = |v: &str| std::env::var(v).is_ok_and(|s| !s.trim().is_empty());
+    let mut out = Map::new();
+
+    if setup.is_sandbox() || set("GENAUTH_ACCESS_TOKEN") {
+        let auth = setup.authentication()?;
+        let factors = auth.list_enrolled_factors().send()?;
+        if let Some(first) = factors.first() {
+            let factor = auth.get_factor(&first.factor_id).send()?;
+            out.insert("factor".into(), json!(factor));
+        }
+        out.insert("enrolledFactors".into(), json!(factors));
+    } else {
+        eprintln!(
+            "note: GENAUTH_ACCESS_TOKEN is not set: skipping get-factor and list-enrolled-factors"
+        );
+    }
+
+    if setup.is_sandbox() || set("GENAUTH_ACCESS_KEY_ID") {
+        let (user_id, user_id_type) = match (user_id, setup.is_sandbox()) {
+            (Some(id), _) => (id, user_id_type),
+            (None, true) => ("alice@example.com".to_owned(), Some(UserIdType::Email)),
+            (None, false) => {
+                eprintln!(
+                    "note: no user id given: skipping get-user-mfa-info (pass one as the first argument)"
+                );
+                return Ok(Value::Object(out));
+            }
+        };
+        let mgmt = setup.management()?;
+        let mut request = mgmt.get_user_mfa_info(&user_id);
+        if let Some(t) = user_id_type {
+            request = request.user_id_type(t);
+        }
+        let info = request.send()?;
+        out.insert(
+            "userMfaInfo".into(),
+            json!({"userId": user_id, "anyEnabled": info.any_enabled(), "statuses": info}),
+        );
+    } else {
+        eprintln!("note: GENAUTH_ACCESS_KEY_ID is not set: skipping get-user-mfa-info");
+    }
+    Ok(Value::Object(out))
+}
+
+fn parse_args(args: &[String]) -> Result<(Option<String>, Option<UserIdType>), String> {
+    let mut user_id = None;
+    let mut user_id_type = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--user-id-type" => {
+                let t = it.next().ok_or("--user-id-type needs a value")?;
+                user_id_type = Some(t.parse::<UserIdType>().map_err(|e| e.to_string())?);
+            }
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            id if user_id.is_none() => user_id = Some(id.to_owned()),
+            extra => return Err(format!("unexpected argument {extra:?}")),
+        }
+    }
+    Ok((user_id, user_id_type))
+}

@@ -1,0 +1,96 @@
+//! What the examples share: clients from `GENAUTH_*` variables or, with none
+//! set, from a local sandbox server; and printing results or errors.
+#![allow(dead_code)]
+
+pub mod sandbox;
+
+use std::process::ExitCode;
+
+use genauth_mfa::{AuthenticationClient, Error, ManagementClient};
+use serde::Serialize;
+
+/// The variables that mean "talk to the real service".
+const CREDENTIAL_VARS: [&str; 6] = [
+    "GENAUTH_APP_ID",
+    "GENAUTH_APP_HOST",
+    "GENAUTH_ACCESS_TOKEN",
+    "GENAUTH_ACCESS_KEY_ID",
+    "GENAUTH_ACCESS_KEY_SECRET",
+    "GENAUTH_HOST",
+];
+
+/// Where the examples' clients point: the service named by the environment,
+/// or a sandbox server on 127.0.0.1 that lives as long as this value.
+pub enum Setup {
+    Env,
+    Sandbox(sandbox::Sandbox),
+}
+
+impl Setup {
+    /// The environment's service if any credential variable is set, else a
+    /// new sandbox (announced on stderr).
+    pub fn from_env_or_sandbox() -> Setup {
+        let configured = CREDENTIAL_VARS
+            .iter()
+            .any(|v| std::env::var(v).is_ok_and(|s| !s.trim().is_empty()));
+        if configured {
+            return Setup::Env;
+        }
+        let sandbox = sandbox::Sandbox::start();
+        eprintln!(
+            "note: no GENAUTH_* credentials set, so this runs against a local sandbox server at {} \
+             (set GENAUTH_* variables to talk to GenAuth)",
+            sandbox.url()
+        );
+        Setup::Sandbox(sandbox)
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        matches!(self, Setup::Sandbox(_))
+    }
+
+    pub fn authentication(&self) -> Result<AuthenticationClient, Error> {
+        match self {
+            Setup::Env => AuthenticationClient::from_env(),
+            Setup::Sandbox(s) => AuthenticationClient::builder()
+                .read_env()?
+                .app_id(sandbox::APP_ID)
+                .app_host(s.url())
+                .access_token(sandbox::ACCESS_TOKEN)
+                .build(),
+        }
+    }
+
+    pub fn management(&self) -> Result<ManagementClient, Error> {
+        match self {
+            Setup::Env => ManagementClient::from_env(),
+            Setup::Sandbox(s) => ManagementClient::builder()
+                .read_env()?
+                .access_key_id(sandbox::ACCESS_KEY_ID)
+                .access_key_secret(sandbox::ACCESS_KEY_SECRET)
+                .host(s.url())
+                .build(),
+        }
+    }
+}
+
+/// Prints `value` as pretty JSON on stdout, or the error as one line on
+/// stderr; the exit code says which.
+pub fn finish<T: Serialize>(result: Result<T, Error>) -> ExitCode {
+    match result {
+        Ok(value) => match serde_json::to_string_pretty(&value) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(format!("could not print the result: {e}")),
+        },
+        Err(e) => fail(e.to_string()),
+    }
+}
+
+/// Prints `message` as one line on stderr and returns exit code 1.
+pub fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(1)
+}
