@@ -9,6 +9,7 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderName, HeaderValue, Uri};
 
 use crate::error::{Error, Result};
+use crate::retry::{RetryPolicy, RetryTransport};
 use crate::transport::{Transport, UreqTransport, UreqTransportBuilder};
 
 /// The builder setters both clients share; each builder has a
@@ -59,6 +60,25 @@ macro_rules! common_builder_methods {
         /// The largest response body the default transport accepts (default 4 MiB).
         pub fn max_response_bytes(mut self, limit: u64) -> Self {
             self.common.max_response_bytes = Some(limit);
+            self
+        }
+
+        /// How failed calls are retried (default: [`RetryPolicy::default`](crate::RetryPolicy),
+        /// 3 attempts in all; [`RetryPolicy::none`](crate::RetryPolicy::none) turns
+        /// retries off). Applies to your own transport too.
+        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.common.retry = policy;
+            self
+        }
+
+        /// Trusts the root certificate(s) in `pem` for TLS, for a private
+        /// deployment with its own CA. The roots added replace the bundled
+        /// Mozilla roots for this client. There is no way to turn
+        /// verification off.
+        pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+            self.common
+                .root_certificates_pem
+                .push(pem.as_ref().to_vec());
             self
         }
 
@@ -245,6 +265,8 @@ pub(crate) struct CommonSettings {
     pub(crate) timeout: Option<Duration>,
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) max_response_bytes: Option<u64>,
+    pub(crate) root_certificates_pem: Vec<Vec<u8>>,
+    pub(crate) retry: RetryPolicy,
 }
 
 impl fmt::Debug for CommonSettings {
@@ -258,6 +280,8 @@ impl fmt::Debug for CommonSettings {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("root_certificates", &self.root_certificates_pem.len())
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -275,34 +299,54 @@ impl CommonSettings {
         if let Some(tenant) = env_var("GENAUTH_TENANT_ID") {
             self.tenant_id = Some(tenant);
         }
+        if let Some(timeout) = env_var("GENAUTH_TIMEOUT") {
+            self.timeout = Some(parse_seconds(&timeout).ok_or_else(|| {
+                Error::config(format!(
+                    "GENAUTH_TIMEOUT must be a number of seconds above zero, not {timeout:?}"
+                ))
+            })?);
+        }
         Ok(())
     }
 
-    /// The transport to use: the user's, or a new [`UreqTransport`].
+    /// The transport to use: the user's or a new [`UreqTransport`], wrapped
+    /// in the retry layer.
     pub(crate) fn build_transport(&self) -> Result<Arc<dyn Transport>> {
-        if let Some(transport) = &self.transport {
-            if self.timeout.is_some()
-                || self.connect_timeout.is_some()
-                || self.max_response_bytes.is_some()
-            {
-                return Err(Error::config(
-                    "timeout, connect_timeout and max_response_bytes configure the default transport; \
-                     set them on your own transport instead",
-                ));
+        let inner: Arc<dyn Transport> = match &self.transport {
+            Some(transport) => {
+                let tunes_default = self.timeout.is_some()
+                    || self.connect_timeout.is_some()
+                    || self.max_response_bytes.is_some()
+                    || !self.root_certificates_pem.is_empty();
+                if tunes_default {
+                    return Err(Error::config(
+                        "timeout, connect_timeout, max_response_bytes and root certificates configure \
+                         the default transport; set them on your own transport instead",
+                    ));
+                }
+                Arc::clone(transport)
             }
-            return Ok(Arc::clone(transport));
-        }
-        let mut builder: UreqTransportBuilder = UreqTransport::builder();
-        if let Some(t) = self.timeout {
-            builder = builder.timeout(t);
-        }
-        if let Some(t) = self.connect_timeout {
-            builder = builder.connect_timeout(t);
-        }
-        if let Some(n) = self.max_response_bytes {
-            builder = builder.max_response_bytes(n);
-        }
-        Ok(Arc::new(builder.build()?))
+            None => {
+                let mut builder: UreqTransportBuilder = UreqTransport::builder();
+                if let Some(t) = self.timeout {
+                    builder = builder.timeout(t);
+                }
+                if let Some(t) = self.connect_timeout {
+                    builder = builder.connect_timeout(t);
+                }
+                if let Some(n) = self.max_response_bytes {
+                    builder = builder.max_response_bytes(n);
+                }
+                for pem in &self.root_certificates_pem {
+                    builder = builder.add_root_certificate_pem(pem);
+                }
+                Arc::new(builder.build()?)
+            }
+        };
+        Ok(Arc::new(RetryTransport::from_arc(
+            inner,
+            self.retry.clone(),
+        )))
     }
 
     /// Headers every call of either client carries: SDK identity, language, tenant.
@@ -337,6 +381,12 @@ impl CommonSettings {
 pub(crate) fn header_value(name: &'static str, value: &str) -> Result<HeaderValue> {
     HeaderValue::from_str(value)
         .map_err(|_| Error::invalid_argument(name, "holds characters an HTTP header cannot carry"))
+}
+
+/// A positive, finite number of seconds.
+fn parse_seconds(s: &str) -> Option<Duration> {
+    let secs: f64 = s.trim().parse().ok()?;
+    (secs.is_finite() && secs > 0.0 && secs < 1e9).then(|| Duration::from_secs_f64(secs))
 }
 
 /// An environment variable's value, `None` when unset, empty or not UTF-8.
@@ -401,6 +451,15 @@ mod tests {
         assert_eq!("zh-CN".parse::<Lang>().unwrap(), Lang::ZhCn);
         assert!("fr".parse::<Lang>().is_err());
         assert_eq!(Brand::Authing.header("app-id").as_str(), "x-authing-app-id");
+    }
+
+    #[test]
+    fn timeouts_parse_as_positive_seconds() {
+        assert_eq!(parse_seconds("2.5"), Some(Duration::from_millis(2500)));
+        assert_eq!(parse_seconds(" 30 "), Some(Duration::from_secs(30)));
+        for bad in ["0", "-1", "NaN", "inf", "ten", ""] {
+            assert_eq!(parse_seconds(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::config::BaseUrl;
 use crate::error::{Error, Result};
+use crate::retry::Attempts;
 
 /// One API call as data.
 #[derive(Debug, Clone)]
@@ -103,18 +104,19 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
 ) -> Result<T> {
     let http_status = response.status().as_u16();
     let body = response.body().as_slice();
+    let attempts = response.extensions().get::<Attempts>().map_or(1, |a| a.0);
     let decode_error = |reason: String| match body_kind {
-        Body::Showable => Error::decode(http_status, reason, body),
+        Body::Showable => Error::decode(http_status, reason, body, attempts),
         Body::Secret => Error::decode(
             http_status,
             "the answer to the token request is not as expected",
             b"",
+            attempts,
         ),
     };
     let envelope: Envelope<'_> = match serde_json::from_slice(body) {
         Ok(envelope) => envelope,
-        Err(e) if body.iter().all(u8::is_ascii_whitespace) => {
-            let _ = e;
+        Err(_) if body.iter().all(u8::is_ascii_whitespace) => {
             return Err(decode_error(
                 "empty body where a GenAuth JSON envelope was expected".into(),
             ));
@@ -135,6 +137,7 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
             api_code: envelope.api_code,
             message: envelope.message.map(Cow::into_owned).unwrap_or_default(),
             request_id: envelope.request_id.map(Cow::into_owned),
+            attempts,
         });
     }
     let data = envelope.data.map_or("null", RawValue::get);

@@ -39,7 +39,7 @@ pub const SNIPPET_MAX_BYTES: usize = 256;
 pub enum Error {
     /// The GenAuth API answered with its envelope and a `statusCode` other
     /// than 200, whatever the HTTP status was.
-    #[error("GenAuth API error: {}", ApiDisplay { status_code: *.status_code, api_code: *.api_code, message, request_id: request_id.as_deref() })]
+    #[error("GenAuth API error: {}", ApiDisplay { status_code: *.status_code, api_code: *.api_code, message, request_id: request_id.as_deref(), attempts: *.attempts })]
     #[non_exhaustive]
     Api {
         /// The HTTP status of the response (often 200 even for failures).
@@ -52,6 +52,9 @@ pub enum Error {
         message: String,
         /// The envelope's `requestId`: quote it when asking GenAuth support.
         request_id: Option<String>,
+        /// How many attempts were made (more than 1 when a 429/502/503/504
+        /// answer was retried).
+        attempts: u32,
     },
 
     /// The request did not complete: DNS, connect, TLS, a reset connection, a
@@ -76,7 +79,8 @@ pub enum Error {
     /// An answer came back that is not the GenAuth envelope this call expects:
     /// an HTML gateway page, an empty or truncated body, a missing field.
     #[error(
-        "could not decode the response (HTTP {http_status}): {reason}; body starts: {snippet:?}"
+        "could not decode the response (HTTP {http_status}): {reason}; body starts: {snippet:?}{}",
+        AfterAttempts(*.attempts)
     )]
     #[non_exhaustive]
     Decode {
@@ -86,6 +90,9 @@ pub enum Error {
         reason: String,
         /// The start of the body, at most [`SNIPPET_MAX_BYTES`] bytes, lossily UTF-8.
         snippet: String,
+        /// How many attempts were made (more than 1 when a 502/503/504
+        /// answer was retried).
+        attempts: u32,
     },
 
     /// An argument was refused before any request was sent.
@@ -129,6 +136,16 @@ impl Error {
         }
     }
 
+    /// How many attempts were made before this error: 0 when nothing was
+    /// sent (invalid argument, configuration), 1 without retries.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Api { attempts, .. } | Error::Decode { attempts, .. } => *attempts,
+            Error::Transport { source, .. } | Error::Timeout { source, .. } => source.attempts(),
+            Error::InvalidArgument { .. } | Error::Config { .. } => 0,
+        }
+    }
+
     /// `true` when the server said the credentials are not (or no longer) valid:
     /// HTTP 401 or an envelope `statusCode` of 401.
     pub fn is_unauthenticated(&self) -> bool {
@@ -158,11 +175,17 @@ impl Error {
         }
     }
 
-    pub(crate) fn decode(http_status: u16, reason: impl Into<String>, body: &[u8]) -> Error {
+    pub(crate) fn decode(
+        http_status: u16,
+        reason: impl Into<String>,
+        body: &[u8],
+        attempts: u32,
+    ) -> Error {
         Error::Decode {
             http_status,
             reason: reason.into(),
             snippet: snippet(body),
+            attempts,
         }
     }
 
@@ -203,11 +226,28 @@ fn snippet(body: &[u8]) -> String {
     text.trim().to_owned()
 }
 
+/// Writes " after N attempts" when there was more than one.
+pub(crate) fn after_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
+    if attempts > 1 {
+        write!(f, " (after {attempts} attempts)")?;
+    }
+    Ok(())
+}
+
+struct AfterAttempts(u32);
+
+impl fmt::Display for AfterAttempts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        after_attempts(f, self.0)
+    }
+}
+
 struct ApiDisplay<'a> {
     status_code: i64,
     api_code: Option<i64>,
     message: &'a str,
     request_id: Option<&'a str>,
+    attempts: u32,
 }
 
 impl fmt::Display for ApiDisplay<'_> {
@@ -219,7 +259,8 @@ impl fmt::Display for ApiDisplay<'_> {
         if let Some(id) = self.request_id {
             write!(f, ", requestId {id}")?;
         }
-        f.write_str(")")
+        f.write_str(")")?;
+        after_attempts(f, self.attempts)
     }
 }
 
@@ -245,6 +286,7 @@ mod tests {
             api_code: Some(2003),
             message: "forbidden".into(),
             request_id: Some("r-1".into()),
+            attempts: 1,
         };
         assert_eq!(
             err.to_string(),
@@ -263,6 +305,7 @@ mod tests {
             api_code: None,
             message: String::new(),
             request_id: None,
+            attempts: 1,
         };
         assert!(api(401, 401).is_unauthenticated());
         assert!(api(200, 401).is_unauthenticated());

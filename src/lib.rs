@@ -72,6 +72,7 @@ pub mod get_factor;
 pub mod get_user_mfa_info;
 pub mod list_enrolled_factors;
 mod management;
+pub mod retry;
 mod token;
 pub mod transport;
 
@@ -81,6 +82,7 @@ pub use error::{Error, Result, SNIPPET_MAX_BYTES};
 pub use get_factor::{Factor, FactorProfile, FactorType};
 pub use get_user_mfa_info::{MfaStatus, UserIdType, UserMfaInfo};
 pub use management::{ManagementClient, ManagementClientBuilder};
+pub use retry::{RetryPolicy, RetryTransport};
 pub use transport::{Transport, TransportError, TransportErrorKind, UreqTransport};
 
 /// The README's code blocks, compiled as doctests.

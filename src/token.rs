@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{BaseUrl, Secret};
 use crate::endpoint::{Body, parse_response};
 use crate::error::{Error, Result};
+use crate::retry::Repeatable;
 use crate::transport::Transport;
 
 /// The token path.
@@ -146,12 +147,14 @@ pub(crate) fn fetch(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    // Asking for a token twice is harmless: the retry layer may repeat it.
+    request.extensions_mut().insert(Repeatable);
     let fetched_at = Instant::now();
     let response = transport.send(request)?;
     let data: TokenData = parse_response(&response, Body::Secret)?;
     let http_status = response.status().as_u16();
     let bad_token =
-        |reason: &str| Error::decode(http_status, format!("management token: {reason}"), b"");
+        |reason: &str| Error::decode(http_status, format!("management token: {reason}"), b"", 1);
 
     let claims =
         jwt_claims(&data.access_token).ok_or_else(|| bad_token("not a JWT with a JSON payload"))?;

@@ -94,6 +94,7 @@ impl TransportErrorKind {
 pub struct TransportError {
     kind: TransportErrorKind,
     source: Option<Box<dyn StdError + Send + Sync>>,
+    attempts: u32,
 }
 
 impl TransportError {
@@ -105,17 +106,32 @@ impl TransportError {
         TransportError {
             kind,
             source: Some(source.into()),
+            attempts: 1,
         }
     }
 
     /// A transport error of `kind` with no further detail.
     pub fn from_kind(kind: TransportErrorKind) -> Self {
-        TransportError { kind, source: None }
+        TransportError {
+            kind,
+            source: None,
+            attempts: 1,
+        }
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
+    }
+
+    /// How many attempts were made before giving up (1 without retries).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
     }
 }
 
@@ -125,7 +141,7 @@ impl fmt::Display for TransportError {
         if let Some(source) = &self.source {
             write!(f, ": {source}")?;
         }
-        Ok(())
+        crate::error::after_attempts(f, self.attempts)
     }
 }
 
@@ -134,6 +150,7 @@ impl fmt::Debug for TransportError {
         f.debug_struct("TransportError")
             .field("kind", &self.kind)
             .field("source", &self.source)
+            .field("attempts", &self.attempts)
             .finish()
     }
 }
@@ -209,6 +226,7 @@ pub struct UreqTransportBuilder {
     connect_timeout: Duration,
     max_response_bytes: u64,
     user_agent: String,
+    root_certificates_pem: Vec<Vec<u8>>,
 }
 
 impl Default for UreqTransportBuilder {
@@ -218,6 +236,7 @@ impl Default for UreqTransportBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             user_agent: crate::USER_AGENT.to_owned(),
+            root_certificates_pem: Vec::new(),
         }
     }
 }
@@ -241,6 +260,14 @@ impl UreqTransportBuilder {
         self
     }
 
+    /// Trusts the root certificate(s) in `pem` (one or more
+    /// `-----BEGIN CERTIFICATE-----` blocks). Once any is added, only the
+    /// added roots are trusted, not the bundled Mozilla roots.
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Builds the transport.
     pub fn build(self) -> Result<UreqTransport, crate::Error> {
         if self.timeout.is_zero() || self.connect_timeout.is_zero() {
@@ -251,7 +278,14 @@ impl UreqTransportBuilder {
                 "max_response_bytes must be greater than zero",
             ));
         }
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if !self.root_certificates_pem.is_empty() {
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&root_certificates(
+                &self.root_certificates_pem,
+            )?));
+        }
         let agent = ureq::Agent::config_builder()
+            .tls_config(tls.build())
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(self.timeout))
@@ -286,6 +320,38 @@ impl Transport for UreqTransport {
             .map_err(|e| map_ureq_error(e, true))?;
         Ok(Response::from_parts(parts, bytes))
     }
+}
+
+/// The certificates in the PEM blocks; a block that is not a certificate, or
+/// none at all, is a configuration error.
+fn root_certificates(
+    pems: &[Vec<u8>],
+) -> Result<Vec<ureq::tls::Certificate<'static>>, crate::Error> {
+    let mut certs = Vec::new();
+    for pem in pems {
+        let before = certs.len();
+        for item in ureq::tls::parse_pem(pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
+                Ok(_) => {
+                    return Err(crate::Error::config(
+                        "a root certificate PEM holds something other than certificates",
+                    ));
+                }
+                Err(e) => {
+                    return Err(crate::Error::config(format!(
+                        "unreadable root certificate PEM: {e}"
+                    )));
+                }
+            }
+        }
+        if certs.len() == before {
+            return Err(crate::Error::config(
+                "a root certificate PEM holds no certificate",
+            ));
+        }
+    }
+    Ok(certs)
 }
 
 /// Maps a ureq error to ours; `in_body` says whether the response had started.
@@ -335,6 +401,21 @@ mod tests {
                 .is_err()
         );
         assert!(UreqTransport::builder().build().is_ok());
+    }
+
+    #[test]
+    fn bad_root_certificates_are_configuration_errors() {
+        for pem in [
+            &b""[..],
+            b"not a pem",
+            b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+        ] {
+            let err = UreqTransport::builder()
+                .add_root_certificate_pem(pem)
+                .build()
+                .unwrap_err();
+            assert!(matches!(err, crate::Error::Config { .. }), "{err:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use genauth_mfa::{AuthenticationClient, Error, TransportErrorKind};
+use genauth_mfa::{AuthenticationClient, Error, RetryPolicy, TransportErrorKind};
 use mockito::{Matcher, Server};
 
 fn list(server: &Server) -> genauth_mfa::Result<Vec<genauth_mfa::Factor>> {
@@ -106,6 +106,7 @@ fn a_slow_answer_is_a_timeout_within_the_configured_bound() {
         .app_host(server.url())
         .access_token(ACCESS_TOKEN)
         .timeout(Duration::from_millis(300))
+        .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
     let started = Instant::now();
@@ -117,6 +118,7 @@ fn a_slow_answer_is_a_timeout_within_the_configured_bound() {
         started.elapsed()
     );
     assert_eq!(err.kind(), "timeout");
+    assert_eq!(err.attempts(), 1);
 }
 
 #[test]
