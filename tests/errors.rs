@@ -97,7 +97,7 @@ fn a_slow_answer_is_a_timeout_within_the_configured_bound() {
     let _m = server
         .mock("GET", "/api/v3/list-enrolled-factors")
         .with_chunked_body(|w| {
-            std::thread::sleep(Duration::from_secs(3));
+            std::thread::sleep(Duration::from_secs(1));
             w.write_all(b"{}")
         })
         .create();
