@@ -369,6 +369,8 @@ fn map_ureq_error(err: ureq::Error, in_body: bool) -> TransportError {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::Timeout,
             io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound => K::Connect,
             _ if in_body => K::Body,
+            // rustls reports a refused certificate or a failed handshake this way.
+            io::ErrorKind::InvalidData => K::Tls,
             io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe
