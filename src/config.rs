@@ -291,10 +291,17 @@ impl CommonSettings {
     /// and `GENAUTH_TENANT_ID` where they are set and not empty.
     pub(crate) fn read_env(&mut self) -> Result<()> {
         if let Some(brand) = env_var("GENAUTH_BRAND") {
-            self.brand = brand.parse()?;
+            self.brand = brand.parse().map_err(|_| {
+                Error::config(format!(
+                    "GENAUTH_BRAND is {brand:?}: use genauth or authing"
+                ))
+            })?;
         }
         if let Some(lang) = env_var("GENAUTH_LANG") {
-            self.lang = Some(lang.parse()?);
+            let lang = lang.parse().map_err(|_| {
+                Error::config(format!("GENAUTH_LANG is {lang:?}: use zh-CN or en-US"))
+            })?;
+            self.lang = Some(lang);
         }
         if let Some(tenant) = env_var("GENAUTH_TENANT_ID") {
             self.tenant_id = Some(tenant);

@@ -1,0 +1,111 @@
+//! `from_env()` for both clients. One test in its own binary, because it
+//! changes the process environment.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use genauth_mfa::{AuthenticationClient, Error, ManagementClient};
+use mockito::{Matcher, Server};
+
+fn set(vars: &[(&str, &str)]) {
+    for (k, v) in vars {
+        // SAFETY: this binary has one test and no other thread reads the environment.
+        unsafe { std::env::set_var(k, v) };
+    }
+}
+
+#[test]
+fn both_clients_read_every_genauth_variable() {
+    let mut server = Server::new();
+    let url = server.url();
+    set(&[
+        ("GENAUTH_APP_ID", "env-app"),
+        ("GENAUTH_APP_HOST", &url),
+        ("GENAUTH_ACCESS_TOKEN", ACCESS_TOKEN),
+        ("GENAUTH_ACCESS_KEY_ID", KEY_ID),
+        ("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET),
+        ("GENAUTH_HOST", &url),
+        ("GENAUTH_BRAND", "authing"),
+        ("GENAUTH_LANG", "en-US"),
+        ("GENAUTH_TENANT_ID", "tenant-env"),
+        ("GENAUTH_TIMEOUT", "0.3"),
+    ]);
+
+    let factor = server
+        .mock("GET", "/api/v3/get-factor")
+        .match_query(Matcher::Exact("factorId=f".into()))
+        .match_header("x-authing-app-id", "env-app")
+        .match_header("authorization", ACCESS_TOKEN)
+        .match_header("x-authing-lang", "en-US")
+        .match_header("x-authing-app-tenant-id", "tenant-env")
+        .with_body(SAMPLE_FACTOR)
+        .create();
+    AuthenticationClient::from_env()
+        .unwrap()
+        .get_factor("f")
+        .send()
+        .unwrap();
+    factor.assert();
+
+    let token = mock_token(&mut server, T1)
+        .match_header("x-authing-lang", "en-US")
+        .match_header("x-authing-app-tenant-id", "tenant-env")
+        .create();
+    let info = server
+        .mock("GET", "/api/v3/get-user-mfa-info")
+        .match_query(Matcher::Any)
+        .match_header("x-authing-userpool-id", POOL)
+        .with_body(SAMPLE_MFA_INFO)
+        .create();
+    let mgmt = ManagementClient::from_env().unwrap();
+    mgmt.get_user_mfa_info("u").send().unwrap();
+    token.assert();
+    info.assert();
+
+    // GENAUTH_TIMEOUT=0.3 bounds each attempt of a slow call.
+    let _slow = server
+        .mock("GET", "/api/v3/list-enrolled-factors")
+        .with_chunked_body(|w| {
+            std::thread::sleep(Duration::from_millis(1500));
+            w.write_all(b"{}")
+        })
+        .create();
+    let auth = AuthenticationClient::builder()
+        .read_env()
+        .unwrap()
+        .retry_policy(genauth_mfa::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = auth.list_enrolled_factors().send().unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(1200),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Unreadable values are configuration errors naming the variable.
+    for (var, bad) in [
+        ("GENAUTH_TIMEOUT", "soon"),
+        ("GENAUTH_BRAND", "okta"),
+        ("GENAUTH_LANG", "fr"),
+    ] {
+        let good = std::env::var(var).unwrap();
+        set(&[(var, bad)]);
+        let err = ManagementClient::from_env().unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{var}: {err:?}");
+        assert!(err.to_string().contains(var), "{err}");
+        set(&[(var, &good)]);
+    }
+    // Setters called after read_env win.
+    let overridden = AuthenticationClient::builder()
+        .read_env()
+        .unwrap()
+        .app_id("other")
+        .build()
+        .unwrap();
+    assert!(format!("{overridden:?}").contains("\"other\""));
+}
