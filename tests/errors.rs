@@ -123,14 +123,9 @@ fn a_slow_answer_is_a_timeout_within_the_configured_bound() {
 
 #[test]
 fn a_closed_port_is_a_connect_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let client = AuthenticationClient::builder()
         .app_id("a")
-        .app_host(format!("http://127.0.0.1:{port}"))
+        .app_host(closed_port_url())
         .access_token(ACCESS_TOKEN)
         .build()
         .unwrap();

@@ -252,14 +252,9 @@ fn retries_none_makes_one_attempt() {
 
 #[test]
 fn a_closed_port_is_retried_as_a_connect_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let client = AuthenticationClient::builder()
         .app_id("a")
-        .app_host(format!("http://127.0.0.1:{port}"))
+        .app_host(closed_port_url())
         .access_token(ACCESS_TOKEN)
         .retry_policy(quick_retries())
         .build()

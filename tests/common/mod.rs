@@ -19,6 +19,15 @@ pub const KEY_SECRET: &str = "sk-TOPSECRET-8c1d";
 pub const SAMPLE_FACTOR: &str = r#"{"statusCode":200,"message":"Operation successful","requestId":"934108e5-9fbf-4d24-8da1-c330328abd6c","data":{"factorId":"6229ffaxxxxxxxxcade3e3d9","factorType":"SMS","profile":{"phoneNumber":"188xxxx8888","phoneCountryCode":"+86"}}}"#;
 pub const SAMPLE_MFA_INFO: &str = r#"{"statusCode":200,"message":"Success","requestId":"934108e5-9fbf-4d24-8da1-c330328abd6c","data":{"totpStatus":true,"faceMfaStatus":true,"smsMfaStatus":true,"emailMfaStatus":true}}"#;
 
+/// A `http://127.0.0.1:PORT` URL where nothing listens (the port was bound
+/// and released), so a connection is refused.
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
 pub fn token_body(jwt: &str, expires_in: u64) -> String {
     format!(
         r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{jwt}","expires_in":{expires_in}}}}}"#

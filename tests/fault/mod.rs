@@ -208,10 +208,24 @@ fn serve(mut stream: TcpStream, state: &Shared, started: Instant) {
     }
 }
 
+/// One read into `buf`; `None` when the peer closed or the read failed
+/// (a read timeout is not a failure: the caller checks its deadline).
+fn read_some(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<()> {
+    let mut chunk = [0u8; 4096];
+    match stream.read(&mut chunk) {
+        Ok(0) => None,
+        Ok(n) => {
+            buf.extend_from_slice(&chunk[..n]);
+            Some(())
+        }
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Some(()),
+        Err(_) => None,
+    }
+}
+
 /// Reads one request (head and any content-length body); returns its head.
 fn read_request(stream: &mut TcpStream, state: &Shared, started: Instant) -> Option<String> {
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
     let head_end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;
@@ -219,12 +233,7 @@ fn read_request(stream: &mut TcpStream, state: &Shared, started: Instant) -> Opt
         if state.stopped(started) || buf.len() > 64 * 1024 {
             return None;
         }
-        match stream.read(&mut chunk) {
-            Ok(0) => return None,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(_) => return None,
-        }
+        read_some(stream, &mut buf)?;
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let length: usize = head
@@ -239,12 +248,7 @@ fn read_request(stream: &mut TcpStream, state: &Shared, started: Instant) -> Opt
         if state.stopped(started) {
             return None;
         }
-        match stream.read(&mut chunk) {
-            Ok(0) => return None,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(_) => return None,
-        }
+        read_some(stream, &mut buf)?;
     }
     Some(head)
 }
