@@ -21,6 +21,10 @@
 //!
 //! Rounds alternate SDK and bare runs so that drift hits both; the best
 //! round of each is reported, with the median beside it.
+//!
+//! `bench --only sdk|floor CALLS` makes just CALLS one-thread calls of one
+//! loop after a short warm-up, for instruction counts that a noisy machine
+//! cannot blur (`bash bench/instructions.sh` runs it under callgrind).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -39,6 +43,9 @@ const USER: &str = "alice@example.com";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--only") {
+        return only(&args[1..]);
+    }
     let calls: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let rounds: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
     let server = Server::start();
@@ -137,6 +144,39 @@ fn main() {
         ),
         Err(e) => println!("mfa_audit peak RSS: not measured ({e})"),
     }
+}
+
+/// `--only sdk|floor CALLS`: one loop on one thread, nothing else.
+fn only(args: &[String]) {
+    let (Some(which), Some(calls)) = (args.first(), args.get(1).and_then(|a| a.parse().ok()))
+    else {
+        eprintln!("usage: bench --only sdk|floor CALLS");
+        std::process::exit(1);
+    };
+    let server = Server::start();
+    let warm_up = 100;
+    match which.as_str() {
+        "sdk" => {
+            let client = ManagementClient::builder()
+                .access_key_id("ak")
+                .access_key_secret("sk")
+                .host(&server.url)
+                .build()
+                .expect("client");
+            sdk_loop(&client, warm_up);
+            sdk_loop(&client, calls);
+        }
+        "floor" => {
+            let floor = Bare::new(&server.url, None);
+            floor.run(warm_up);
+            floor.run(calls);
+        }
+        other => {
+            eprintln!("--only takes sdk or floor, not {other:?}");
+            std::process::exit(1);
+        }
+    }
+    println!("{which}: {calls} calls after {warm_up} warm-up calls");
 }
 
 fn sdk_loop(client: &ManagementClient, n: usize) {
