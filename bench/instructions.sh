@@ -16,7 +16,8 @@ small=${1:-1000}
 large=${2:-3000}
 if ! command -v valgrind >/dev/null; then
     echo "installing valgrind from Debian's packages" >&2
-    apt-get install -y -q valgrind >/dev/null
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
 fi
 cargo build --quiet --release --example bench
 bin=target/release/examples/bench

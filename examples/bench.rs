@@ -57,12 +57,7 @@ fn main() {
         cpu_model()
     );
 
-    let client = ManagementClient::builder()
-        .access_key_id("ak")
-        .access_key_secret("sk")
-        .host(&url)
-        .build()
-        .expect("client");
+    let client = sdk_client(&url);
     let floor = Bare::new(&url, None);
     let bare = Bare::new(&url, Some(Duration::from_secs(10)));
     // Warm up: token, connections, caches.
@@ -157,12 +152,7 @@ fn only(args: &[String]) {
     let warm_up = 100;
     match which.as_str() {
         "sdk" => {
-            let client = ManagementClient::builder()
-                .access_key_id("ak")
-                .access_key_secret("sk")
-                .host(&server.url)
-                .build()
-                .expect("client");
+            let client = sdk_client(&server.url);
             sdk_loop(&client, warm_up);
             sdk_loop(&client, calls);
         }
@@ -177,6 +167,16 @@ fn only(args: &[String]) {
         }
     }
     println!("{which}: {calls} calls after {warm_up} warm-up calls");
+}
+
+/// The SDK client every measurement uses: defaults, aimed at the local server.
+fn sdk_client(url: &str) -> ManagementClient {
+    ManagementClient::builder()
+        .access_key_id("ak")
+        .access_key_secret("sk")
+        .host(url)
+        .build()
+        .expect("client")
 }
 
 fn sdk_loop(client: &ManagementClient, n: usize) {
