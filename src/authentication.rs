@@ -1,4 +1,5 @@
 //! The end-user client: calls made with a signed-in user's access token.
+//! Its endpoints are in `get_factor.rs` and `list_enrolled_factors.rs`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,11 +8,8 @@ use http::{HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use crate::config::{BaseUrl, CommonSettings, Secret, env_var, header_value, missing};
-use crate::endpoint::{Body, Endpoint, parse_response};
-use crate::error::Result;
-use crate::get_factor::GetFactor;
-use crate::list_enrolled_factors::ListEnrolledFactors;
-use crate::transport::Transport;
+use crate::endpoint::{Caller, Endpoint};
+use crate::error::{Error, Result};
 
 /// A client for the authentication API, acting as one signed-in user.
 ///
@@ -41,7 +39,7 @@ struct Inner {
     common: CommonSettings,
     /// Every header of every call, the access token among them (sensitive).
     headers: HeaderMap,
-    transport: Arc<dyn Transport>,
+    caller: Caller,
 }
 
 impl fmt::Debug for AuthenticationClient {
@@ -64,14 +62,18 @@ impl AuthenticationClient {
     }
 
     /// A client configured from `GENAUTH_APP_ID`, `GENAUTH_APP_HOST`,
-    /// `GENAUTH_ACCESS_TOKEN` and the optional `GENAUTH_BRAND`,
-    /// `GENAUTH_LANG` and `GENAUTH_TENANT_ID`.
+    /// `GENAUTH_ACCESS_TOKEN` and the optional variables that
+    /// [`read_env`](AuthenticationClientBuilder::read_env) lists.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the variable that is missing or unreadable.
     pub fn from_env() -> Result<Self> {
         Self::builder().read_env()?.build()
     }
 
     /// The same client (same transport and connections) acting with another
-    /// user's access token; the token is checked before use.
+    /// user's access token.
     ///
     /// ```
     /// # use genauth_mfa::AuthenticationClient;
@@ -84,6 +86,11 @@ impl AuthenticationClient {
     /// # let _ = bob;
     /// # Ok::<(), genauth_mfa::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the token is blank or holds characters
+    /// a header cannot carry.
     pub fn with_access_token(&self, access_token: impl Into<String>) -> Result<Self> {
         let mut headers = self.inner.headers.clone();
         headers.insert(
@@ -96,76 +103,21 @@ impl AuthenticationClient {
                 base: self.inner.base.clone(),
                 common: self.inner.common.clone(),
                 headers,
-                transport: Arc::clone(&self.inner.transport),
+                caller: self.inner.caller.clone(),
             }),
         })
     }
 
-    /// Gets one of the user's enrolled factors by its id
-    /// (`GET /api/v3/get-factor`).
-    ///
-    /// ```
-    /// # use genauth_mfa::{AuthenticationClient, FactorType, http};
-    /// # let fake = |req: http::Request<Vec<u8>>| {
-    /// #     assert_eq!(req.uri().query(), Some("factorId=6229ffaxxxxxxxxcade3e3d9"));
-    /// #     Ok(http::Response::new(br#"{"statusCode":200,"message":"ok","data":
-    /// #       {"factorId":"6229ffaxxxxxxxxcade3e3d9","factorType":"SMS",
-    /// #        "profile":{"phoneNumber":"188xxxx8888","phoneCountryCode":"+86"}}}"#.to_vec()))
-    /// # };
-    /// # let auth = AuthenticationClient::builder().app_id("APP_ID")
-    /// #     .app_host("https://my-app.genauth.ai").access_token("TOKEN").transport(fake).build()?;
-    /// let factor = auth.get_factor("6229ffaxxxxxxxxcade3e3d9").send()?;
-    /// assert_eq!(factor.factor_type, FactorType::Sms);
-    /// assert_eq!(factor.profile.phone_number.as_deref(), Some("188xxxx8888"));
-    /// # Ok::<(), genauth_mfa::Error>(())
-    /// ```
-    pub fn get_factor(&self, factor_id: impl Into<String>) -> GetFactor<'_> {
-        GetFactor::new(self, factor_id.into())
-    }
-
-    /// Lists every factor the user has enrolled
-    /// (`GET /api/v3/list-enrolled-factors`).
-    ///
-    /// ```
-    /// # use genauth_mfa::{AuthenticationClient, FactorType, http};
-    /// # let fake = |_req: http::Request<Vec<u8>>| {
-    /// #     Ok(http::Response::new(br#"{"statusCode":200,"message":"ok","data":[
-    /// #       {"factorId":"f1","factorType":"OTP","profile":{}},
-    /// #       {"factorId":"f2","factorType":"EMAIL","profile":{"email":"a@example.com"}}]}"#.to_vec()))
-    /// # };
-    /// # let auth = AuthenticationClient::builder().app_id("APP_ID")
-    /// #     .app_host("https://my-app.genauth.ai").access_token("TOKEN").transport(fake).build()?;
-    /// let factors = auth.list_enrolled_factors().send()?;
-    /// let kinds: Vec<_> = factors.iter().map(|f| f.factor_type.as_str()).collect();
-    /// assert_eq!(kinds, ["OTP", "EMAIL"]);
-    /// # Ok::<(), genauth_mfa::Error>(())
-    /// ```
-    pub fn list_enrolled_factors(&self) -> ListEnrolledFactors<'_> {
-        ListEnrolledFactors::new(self)
-    }
-
     /// Sends `endpoint` with this client's headers and decodes its `data`.
-    pub(crate) fn execute<T: DeserializeOwned>(
-        &self,
-        endpoint: &Endpoint<'_>,
-        end_user_ip: Option<&str>,
-    ) -> Result<T> {
-        let mut headers = self.inner.headers.clone();
-        if let Some(ip) = end_user_ip {
-            headers.insert("x-real-ip", header_value("end_user_ip", ip)?);
-        }
-        let request = endpoint.request(&self.inner.base, headers)?;
-        let response = self.inner.transport.send(request)?;
-        parse_response(&response, Body::Showable)
+    pub(crate) fn send<T: DeserializeOwned>(&self, endpoint: &Endpoint<'_>) -> Result<T> {
+        let inner = &*self.inner;
+        inner.caller.call(&inner.base, &inner.headers, endpoint)
     }
 }
 
 fn authorization(access_token: &str) -> Result<HeaderValue> {
     if access_token.trim().is_empty() {
-        return Err(crate::Error::invalid_argument(
-            "access_token",
-            "must not be empty",
-        ));
+        return Err(Error::invalid_argument("access_token", "must not be empty"));
     }
     let mut value = header_value("access_token", access_token)?;
     value.set_sensitive(true);
@@ -178,6 +130,8 @@ fn authorization(access_token: &str) -> Result<HeaderValue> {
 pub struct AuthenticationClientBuilder {
     app_id: Option<String>,
     app_host: Option<String>,
+    /// `GENAUTH_APP_HOST` when `app_host` came from it.
+    app_host_var: Option<&'static str>,
     access_token: Option<Secret>,
     common: CommonSettings,
 }
@@ -200,9 +154,11 @@ impl AuthenticationClientBuilder {
         self
     }
 
-    /// The application's own domain, e.g. `https://my-app.genauth.ai`.
+    /// The application's own domain, e.g. `https://my-app.genauth.ai`, with
+    /// a path prefix if your deployment has one.
     pub fn app_host(mut self, app_host: impl Into<String>) -> Self {
         self.app_host = Some(app_host.into());
+        self.app_host_var = None;
         self
     }
 
@@ -212,15 +168,35 @@ impl AuthenticationClientBuilder {
         self
     }
 
-    common_builder_methods!();
+    common_builder_methods!(AuthenticationClient);
 
     /// Takes every setting whose `GENAUTH_*` variable is set and not empty:
     /// `GENAUTH_APP_ID`, `GENAUTH_APP_HOST`, `GENAUTH_ACCESS_TOKEN`,
-    /// `GENAUTH_BRAND`, `GENAUTH_LANG`, `GENAUTH_TENANT_ID`. Setters called
-    /// after this one win. Fails on a brand or language it cannot read.
+    /// `GENAUTH_BRAND`, `GENAUTH_LANG`, `GENAUTH_TENANT_ID`,
+    /// `GENAUTH_TIMEOUT`. Setters called after this one win.
+    ///
+    /// ```no_run
+    /// use genauth_mfa::{AuthenticationClient, Lang};
+    ///
+    /// // Everything from the environment, but always English messages.
+    /// let auth = AuthenticationClient::builder()
+    ///     .read_env()?
+    ///     .lang(Lang::EnUs)
+    ///     .build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the variable whose value cannot be read (a
+    /// brand, language or timeout).
     pub fn read_env(mut self) -> Result<Self> {
         self.app_id = env_var("GENAUTH_APP_ID").or(self.app_id);
-        self.app_host = env_var("GENAUTH_APP_HOST").or(self.app_host);
+        if let Some(host) = env_var("GENAUTH_APP_HOST") {
+            self.app_host = Some(host);
+            self.app_host_var = Some("GENAUTH_APP_HOST");
+        }
         self.access_token = env_var("GENAUTH_ACCESS_TOKEN")
             .map(Secret::new)
             .or(self.access_token);
@@ -229,6 +205,13 @@ impl AuthenticationClientBuilder {
     }
 
     /// Checks the settings and builds the client. Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when a required setting is missing (naming its
+    /// variable), a setting from the environment is unusable, or settings
+    /// contradict each other; [`Error::InvalidArgument`] when a value given
+    /// to a setter is unusable (not a URL, characters a header cannot carry).
     pub fn build(self) -> Result<AuthenticationClient> {
         let app_id = self
             .app_id
@@ -239,7 +222,12 @@ impl AuthenticationClientBuilder {
         let access_token = self
             .access_token
             .ok_or_else(|| missing("access_token", "GENAUTH_ACCESS_TOKEN"))?;
-        let base = BaseUrl::parse("app_host", &app_host, self.common.allow_insecure_http)?;
+        let base = BaseUrl::parse_setting(
+            "app_host",
+            &app_host,
+            self.app_host_var,
+            self.common.allow_insecure_http,
+        )?;
         let brand = self.common.brand;
         let mut headers = self.common.base_headers()?;
         headers.insert(brand.header("app-id"), header_value("app_id", &app_id)?);
@@ -251,14 +239,14 @@ impl AuthenticationClientBuilder {
             http::header::AUTHORIZATION,
             authorization(access_token.expose())?,
         );
-        let transport = self.common.build_transport()?;
+        let caller = self.common.build_caller()?;
         Ok(AuthenticationClient {
             inner: Arc::new(Inner {
                 app_id,
                 base,
                 common: self.common,
                 headers,
-                transport,
+                caller,
             }),
         })
     }

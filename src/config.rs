@@ -8,14 +8,18 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Uri};
 
+use serde::{Deserialize, Serialize};
+
+use crate::endpoint::Caller;
 use crate::error::{Error, Result};
-use crate::retry::{RetryPolicy, RetryTransport};
-use crate::transport::{Transport, UreqTransport, UreqTransportBuilder};
+use crate::retry::RetryPolicy;
+use crate::transport::Transport;
+use crate::ureq_transport::{UreqTransport, UreqTransportBuilder};
 
 /// The builder setters both clients share; each builder has a
-/// `common: CommonSettings` field.
+/// `common: CommonSettings` field. `$client` names the client in examples.
 macro_rules! common_builder_methods {
-    () => {
+    ($client:ident) => {
         /// The brand: GenAuth (the default) or Authing. It picks the header
         /// prefix and, for the management client, the default host.
         pub fn brand(mut self, brand: $crate::Brand) -> Self {
@@ -66,6 +70,13 @@ macro_rules! common_builder_methods {
         /// How failed calls are retried (default: [`RetryPolicy::default`](crate::RetryPolicy),
         /// 3 attempts in all; [`RetryPolicy::none`](crate::RetryPolicy::none) turns
         /// retries off). Applies to your own transport too.
+        ///
+        /// ```
+        /// use genauth_mfa::RetryPolicy;
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .retry_policy(RetryPolicy::default().with_max_attempts(5));
+        /// # let _ = builder;
+        /// ```
         pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
             self.common.retry = policy;
             self
@@ -74,7 +85,15 @@ macro_rules! common_builder_methods {
         /// Trusts the root certificate(s) in `pem` for TLS, for a private
         /// deployment with its own CA. The roots added replace the bundled
         /// Mozilla roots for this client. There is no way to turn
-        /// verification off.
+        /// verification off. A PEM without a readable certificate fails
+        /// `build()` with [`Error::Config`](crate::Error::Config).
+        ///
+        /// ```no_run
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .add_root_certificate_pem(std::fs::read("/etc/company/ca.pem")?);
+        /// # let _ = builder;
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
             self.common
                 .root_certificates_pem
@@ -93,7 +112,17 @@ macro_rules! common_builder_methods {
 
 /// Which brand of the V3 API to talk to. Both serve the same API; they
 /// differ in the default host and in the prefix of the custom headers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// Reads and writes `genauth` / `authing`.
+///
+/// ```
+/// use genauth_mfa::Brand;
+///
+/// assert_eq!("Authing".parse::<Brand>()?, Brand::Authing);
+/// assert_eq!(Brand::GenAuth.to_string(), "genauth");
+/// # Ok::<(), genauth_mfa::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Brand {
     /// GenAuth: `https://api.genauth.ai`, `x-genauth-*` headers. The default.
@@ -104,6 +133,14 @@ pub enum Brand {
 }
 
 impl Brand {
+    /// The brand's name: `genauth` or `authing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Brand::GenAuth => "genauth",
+            Brand::Authing => "authing",
+        }
+    }
+
     /// The brand's default management host.
     pub fn default_host(self) -> &'static str {
         match self {
@@ -127,9 +164,19 @@ impl Brand {
     }
 }
 
+impl fmt::Display for Brand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl FromStr for Brand {
     type Err = Error;
     /// `genauth` or `authing`, in any case.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for any other name.
     fn from_str(s: &str) -> Result<Brand> {
         match s.trim().to_ascii_lowercase().as_str() {
             "genauth" => Ok(Brand::GenAuth),
@@ -141,13 +188,24 @@ impl FromStr for Brand {
     }
 }
 
-/// The language of the server's messages (`x-genauth-lang`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The language of the server's messages (`x-genauth-lang`). Reads and
+/// writes `zh-CN` / `en-US`.
+///
+/// ```
+/// use genauth_mfa::Lang;
+///
+/// assert_eq!("en_us".parse::<Lang>()?, Lang::EnUs);
+/// assert_eq!(Lang::ZhCn.to_string(), "zh-CN");
+/// # Ok::<(), genauth_mfa::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Lang {
     /// Simplified Chinese, `zh-CN`.
+    #[serde(rename = "zh-CN")]
     ZhCn,
     /// English, `en-US`.
+    #[serde(rename = "en-US")]
     EnUs,
 }
 
@@ -164,6 +222,10 @@ impl Lang {
 impl FromStr for Lang {
     type Err = Error;
     /// `zh-CN` or `en-US` (case and `_`/`-` do not matter).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for any other language.
     fn from_str(s: &str) -> Result<Lang> {
         match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "zh-cn" => Ok(Lang::ZhCn),
@@ -235,6 +297,22 @@ impl BaseUrl {
             _ => return Err(bad("the URL must start with https://")),
         }
         Ok(BaseUrl(trimmed.to_owned()))
+    }
+
+    /// [`BaseUrl::parse`], but a value that came from the environment
+    /// variable `var` is a configuration error naming that variable.
+    pub(crate) fn parse_setting(
+        name: &'static str,
+        raw: &str,
+        var: Option<&'static str>,
+        allow_http: bool,
+    ) -> Result<BaseUrl> {
+        BaseUrl::parse(name, raw, allow_http).map_err(|err| match (var, err) {
+            (Some(var), Error::InvalidArgument { reason, .. }) => {
+                Error::config(format!("{var} is not a usable base URL: {reason}"))
+            }
+            (_, err) => err,
+        })
     }
 
     pub(crate) fn as_str(&self) -> &str {
@@ -316,10 +394,10 @@ impl CommonSettings {
         Ok(())
     }
 
-    /// The transport to use: the user's or a new [`UreqTransport`], wrapped
-    /// in the retry layer.
-    pub(crate) fn build_transport(&self) -> Result<Arc<dyn Transport>> {
-        let inner: Arc<dyn Transport> = match &self.transport {
+    /// The call path of a client: the user's transport or a new
+    /// [`UreqTransport`], and the retry policy.
+    pub(crate) fn build_caller(&self) -> Result<Caller> {
+        let transport: Arc<dyn Transport> = match &self.transport {
             Some(transport) => {
                 let tunes_default = self.timeout.is_some()
                     || self.connect_timeout.is_some()
@@ -350,10 +428,10 @@ impl CommonSettings {
                 Arc::new(builder.build()?)
             }
         };
-        Ok(Arc::new(RetryTransport::from_arc(
-            inner,
-            self.retry.clone(),
-        )))
+        Ok(Caller {
+            transport,
+            retry: self.retry,
+        })
     }
 
     /// Headers every call of either client carries: SDK identity, language, tenant.
@@ -458,6 +536,17 @@ mod tests {
         assert_eq!("zh-CN".parse::<Lang>().unwrap(), Lang::ZhCn);
         assert!("fr".parse::<Lang>().is_err());
         assert_eq!(Brand::Authing.header("app-id").as_str(), "x-authing-app-id");
+        for brand in [Brand::GenAuth, Brand::Authing] {
+            assert_eq!(brand.to_string().parse::<Brand>().unwrap(), brand);
+            let json = serde_json::to_string(&brand).unwrap();
+            assert_eq!(serde_json::from_str::<Brand>(&json).unwrap(), brand);
+        }
+        for lang in [Lang::ZhCn, Lang::EnUs] {
+            assert_eq!(lang.to_string().parse::<Lang>().unwrap(), lang);
+            let json = serde_json::to_string(&lang).unwrap();
+            assert_eq!(json, format!("\"{lang}\""));
+            assert_eq!(serde_json::from_str::<Lang>(&json).unwrap(), lang);
+        }
     }
 
     #[test]

@@ -1,44 +1,122 @@
-//! The one generic piece every endpoint goes through: an endpoint is plain
-//! data (method, path, query); this module turns it into an HTTP request and
-//! turns the response's GenAuth envelope into a typed value or an [`Error`].
+//! The one call path every request takes. An endpoint is plain data
+//! (method, path, query, optional JSON body, whether it is safe to repeat);
+//! [`Caller::call`] turns it into an HTTP request, sends it through the
+//! transport with retries, and turns the response's GenAuth envelope into a
+//! typed value or an [`Error`]. The clients only add their headers.
 
 use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::SystemTime;
 
-use http::{HeaderMap, Method, Request, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
-use crate::config::BaseUrl;
+use crate::config::{BaseUrl, header_value};
 use crate::error::{Error, Result};
-use crate::retry::Attempts;
+use crate::retry::{self, Next, RetryPolicy};
+use crate::transport::{Repeatable, Transport};
+
+/// Everything but RFC 3986's unreserved characters is percent-encoded, so
+/// the server decodes exactly the caller's string (`+` becomes `%2B`, a
+/// space `%20`).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Whether an answer may be quoted in an error: the token answer holds a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    Showable,
+    Secret,
+}
+
+/// Fails with [`Error::InvalidArgument`] when an id is empty or only white space.
+pub(crate) fn require_id(name: &'static str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid_argument(name, "must not be empty"));
+    }
+    Ok(())
+}
 
 /// One API call as data.
 #[derive(Debug, Clone)]
 pub(crate) struct Endpoint<'a> {
-    pub(crate) method: Method,
-    pub(crate) path: &'static str,
-    pub(crate) query: Vec<(&'static str, &'a str)>,
-    pub(crate) body: Vec<u8>,
+    method: Method,
+    path: &'static str,
+    query: Vec<(&'static str, &'a str)>,
+    /// (header name, the argument it comes from, value)
+    headers: Vec<(&'static str, &'static str, &'a str)>,
+    body: Option<Vec<u8>>,
+    repeatable: bool,
+    answer: Answer,
 }
 
 impl<'a> Endpoint<'a> {
+    /// A `GET` of `path` (safe to repeat).
     pub(crate) fn get(path: &'static str) -> Self {
         Endpoint {
             method: Method::GET,
             path,
             query: Vec::new(),
-            body: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            repeatable: true,
+            answer: Answer::Showable,
         }
     }
 
+    /// A `POST` of `body` as JSON to `path` (not repeated unless marked).
+    pub(crate) fn post_json(path: &'static str, body: &impl Serialize) -> Result<Self> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid_argument("body", format!("cannot encode: {e}")))?;
+        Ok(Endpoint {
+            method: Method::POST,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Some(body),
+            repeatable: false,
+            answer: Answer::Showable,
+        })
+    }
+
+    /// Adds `name=value` to the query (the value is percent-encoded).
     pub(crate) fn query(mut self, name: &'static str, value: &'a str) -> Self {
         self.query.push((name, value));
         self
     }
 
+    /// Adds a header whose value is the caller's `argument` (checked when
+    /// the request is built, and refused under the argument's name).
+    pub(crate) fn header(
+        mut self,
+        name: &'static str,
+        argument: &'static str,
+        value: &'a str,
+    ) -> Self {
+        self.headers.push((name, argument, value));
+        self
+    }
+
+    /// Marks the call as safe to send more than once.
+    pub(crate) fn repeatable(mut self) -> Self {
+        self.repeatable = true;
+        self
+    }
+
+    /// The answer holds a secret: an error never quotes its body.
+    pub(crate) fn secret_answer(mut self) -> Self {
+        self.answer = Answer::Secret;
+        self
+    }
+
     /// The HTTP request for this endpoint under `base`, carrying `headers`.
-    pub(crate) fn request(&self, base: &BaseUrl, headers: HeaderMap) -> Result<Request<Vec<u8>>> {
+    fn request(&self, base: &BaseUrl, headers: &HeaderMap) -> Result<Request<Vec<u8>>> {
         let mut url = String::with_capacity(base.as_str().len() + self.path.len() + 64);
         url.push_str(base.as_str());
         url.push_str(self.path);
@@ -46,30 +124,95 @@ impl<'a> Endpoint<'a> {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(name);
             url.push('=');
-            percent_encode_into(value, &mut url);
+            url.extend(percent_encoding::utf8_percent_encode(value, QUERY_VALUE));
         }
         let mut request = Request::builder()
             .method(self.method.clone())
             .uri(url)
-            .body(self.body.clone())
+            .body(self.body.clone().unwrap_or_default())
             .map_err(|e| Error::invalid_argument("url", e.to_string()))?;
-        *request.headers_mut() = headers;
+        let map = request.headers_mut();
+        map.clone_from(headers);
+        for (name, argument, value) in &self.headers {
+            map.insert(
+                HeaderName::from_static(name),
+                header_value(argument, value)?,
+            );
+        }
+        if self.body.is_some() {
+            map.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        if self.repeatable && self.method != Method::GET {
+            request.extensions_mut().insert(Repeatable);
+        }
         Ok(request)
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters, so the
-/// server decodes exactly `value` (a space becomes `%20`, `+` becomes `%2B`).
-pub(crate) fn percent_encode_into(value: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in value.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
+/// What both clients send every call through: the transport and the retry
+/// policy. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Caller {
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl Caller {
+    /// Sends `endpoint` under `base` with `headers`, retrying what is safe
+    /// to retry, and decodes the envelope's `data` as `T`.
+    pub(crate) fn call<T: DeserializeOwned>(
+        &self,
+        base: &BaseUrl,
+        headers: &HeaderMap,
+        endpoint: &Endpoint<'_>,
+    ) -> Result<T> {
+        let policy = if endpoint.repeatable {
+            self.retry
         } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 0xF)] as char);
-        }
+            RetryPolicy::none()
+        };
+        let what = DisplayCall(&endpoint.method, endpoint.path);
+        let (result, attempts) = retry::run(&policy, &what, |_| {
+            let request = match endpoint.request(base, headers) {
+                Ok(request) => request,
+                Err(e) => return (Err(e), Next::Done),
+            };
+            match self.transport.send(request) {
+                Ok(response) => {
+                    log::debug!(target: "genauth_mfa", "{what} -> {}", response.status());
+                    let result = parse_response(&response, endpoint.answer);
+                    let next = match &result {
+                        Err(e) if e.http_status().is_some_and(retry::retryable_status) => {
+                            Next::Retry(retry::retry_after(response.headers(), SystemTime::now()))
+                        }
+                        _ => Next::Done,
+                    };
+                    (result, next)
+                }
+                Err(e) => {
+                    log::debug!(target: "genauth_mfa", "{what} -> {e}");
+                    let next = if retry::retryable_error(e.kind()) {
+                        Next::Retry(None)
+                    } else {
+                        Next::Done
+                    };
+                    (Err(Error::from(e)), next)
+                }
+            }
+        });
+        result.map_err(|e| e.with_attempts(attempts))
+    }
+}
+
+/// `GET /api/v3/...`, for logs: never the query, which holds user ids.
+struct DisplayCall<'a>(&'a Method, &'static str);
+
+impl std::fmt::Display for DisplayCall<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0, self.1)
     }
 }
 
@@ -88,30 +231,21 @@ struct Envelope<'a> {
     data: Option<&'a RawValue>,
 }
 
-/// Whether a body may be shown in an error: the token answer holds a secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Body {
-    Showable,
-    Secret,
-}
-
 /// Turns a response into the envelope's `data` as `T`, or the matching error:
 /// [`Error::Api`] for a `statusCode` other than 200 (or an HTTP error status
 /// with an envelope), [`Error::Decode`] for anything that is not an envelope.
 pub(crate) fn parse_response<T: DeserializeOwned>(
     response: &Response<Vec<u8>>,
-    body_kind: Body,
+    answer: Answer,
 ) -> Result<T> {
     let http_status = response.status().as_u16();
     let body = response.body().as_slice();
-    let attempts = response.extensions().get::<Attempts>().map_or(1, |a| a.0);
-    let decode_error = |reason: String| match body_kind {
-        Body::Showable => Error::decode(http_status, reason, body, attempts),
-        Body::Secret => Error::decode(
+    let decode_error = |reason: String| match answer {
+        Answer::Showable => Error::decode(http_status, reason, body),
+        Answer::Secret => Error::decode(
             http_status,
             "the answer to the token request is not as expected",
             b"",
-            attempts,
         ),
     };
     let envelope: Envelope<'_> = match serde_json::from_slice(body) {
@@ -137,7 +271,7 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
             api_code: envelope.api_code,
             message: envelope.message.map(Cow::into_owned).unwrap_or_default(),
             request_id: envelope.request_id.map(Cow::into_owned),
-            attempts,
+            attempts: 1,
         });
     }
     let data = envelope.data.map_or("null", RawValue::get);
@@ -145,7 +279,9 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
 }
 
 /// An integer sent as a JSON number or a numeric string; anything else is `None`.
-fn lenient_int<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn lenient_int<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Lenient<'a> {
@@ -174,30 +310,64 @@ mod tests {
             .unwrap()
     }
 
-    fn encode(s: &str) -> String {
-        let mut out = String::new();
-        percent_encode_into(s, &mut out);
-        out
+    fn query_of(value: &str) -> String {
+        let base = BaseUrl::parse("host", "https://h.example", false).unwrap();
+        let request = Endpoint::get("/p")
+            .query("v", value)
+            .request(&base, &HeaderMap::new())
+            .unwrap();
+        request
+            .uri()
+            .query()
+            .unwrap()
+            .trim_start_matches("v=")
+            .to_owned()
     }
 
     #[test]
     fn percent_encoding_keeps_only_unreserved() {
         assert_eq!(
-            encode("635391f4xxxxxx6bba26ed4|email"),
+            query_of("635391f4xxxxxx6bba26ed4|email"),
             "635391f4xxxxxx6bba26ed4%7Cemail"
         );
-        assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
-        assert_eq!(encode("+86 188xxxx8888"), "%2B86%20188xxxx8888");
-        assert_eq!(encode("alice@example.com"), "alice%40example.com");
-        assert_eq!(encode("lark:ou_8b-a.c~"), "lark%3Aou_8b-a.c~");
-        assert_eq!(encode(""), "");
+        assert_eq!(query_of("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(query_of("+86 188xxxx8888"), "%2B86%20188xxxx8888");
+        assert_eq!(query_of("alice@example.com"), "alice%40example.com");
+        assert_eq!(query_of("lark:ou_8b-a.c~"), "lark%3Aou_8b-a.c~");
+        assert_eq!(query_of(""), "");
+    }
+
+    #[test]
+    fn a_post_carries_json_and_a_repeatable_mark() {
+        let base = BaseUrl::parse("host", "https://h.example/prefix", false).unwrap();
+        let request = Endpoint::post_json("/p", &serde_json::json!({"a": 1}))
+            .unwrap()
+            .repeatable()
+            .request(&base, &HeaderMap::new())
+            .unwrap();
+        assert_eq!(request.uri().to_string(), "https://h.example/prefix/p");
+        assert_eq!(request.body(), br#"{"a":1}"#);
+        assert_eq!(request.headers()["content-type"], "application/json");
+        assert!(request.extensions().get::<Repeatable>().is_some());
+        let get = Endpoint::get("/g")
+            .request(&base, &HeaderMap::new())
+            .unwrap();
+        assert!(get.body().is_empty());
+        assert!(get.headers().get("content-type").is_none());
+    }
+
+    #[test]
+    fn ids_must_not_be_blank() {
+        assert!(require_id("factor_id", "").is_err());
+        assert!(require_id("factor_id", " \t").is_err());
+        assert!(require_id("factor_id", "a|email").is_ok());
     }
 
     #[test]
     fn success_yields_data() {
         let v: Vec<u32> = parse_response(
             &response(200, r#"{"statusCode":200,"data":[1,2],"extra":{}}"#),
-            Body::Showable,
+            Answer::Showable,
         )
         .unwrap();
         assert_eq!(v, [1, 2]);
@@ -207,7 +377,7 @@ mod tests {
     fn api_errors_come_with_every_field_whatever_the_http_status() {
         for http in [200, 400, 403, 500] {
             let body = r#"{"statusCode":403,"message":"no","apiCode":"2003","requestId":"r1"}"#;
-            let err = parse_response::<()>(&response(http, body), Body::Showable).unwrap_err();
+            let err = parse_response::<()>(&response(http, body), Answer::Showable).unwrap_err();
             match err {
                 Error::Api {
                     http_status,
@@ -230,7 +400,7 @@ mod tests {
     fn http_error_with_a_json_body_but_no_status_code_is_an_api_error() {
         let err = parse_response::<()>(
             &response(401, r#"{"message":"Unauthorized"}"#),
-            Body::Showable,
+            Answer::Showable,
         )
         .unwrap_err();
         assert!(
@@ -245,7 +415,7 @@ mod tests {
         );
         assert!(err.is_unauthenticated());
         // An envelope claiming success on an error status is still an error.
-        let err = parse_response::<()>(&response(503, r#"{"statusCode":200}"#), Body::Showable)
+        let err = parse_response::<()>(&response(503, r#"{"statusCode":200}"#), Answer::Showable)
             .unwrap_err();
         assert!(
             matches!(
@@ -273,7 +443,7 @@ mod tests {
             (200, "[]"),
             (200, "{}"),
         ] {
-            let err = parse_response::<()>(&response(status, body), Body::Showable).unwrap_err();
+            let err = parse_response::<()>(&response(status, body), Answer::Showable).unwrap_err();
             match &err {
                 Error::Decode {
                     http_status,
@@ -298,7 +468,7 @@ mod tests {
             access_token: String,
             expires_in: u64,
         }
-        let err = parse_response::<T>(&response(200, body), Body::Secret).unwrap_err();
+        let err = parse_response::<T>(&response(200, body), Answer::Secret).unwrap_err();
         assert!(!format!("{err} {err:?}").contains("SECRET"), "{err:?}");
     }
 
@@ -306,7 +476,7 @@ mod tests {
     fn wrongly_typed_data_is_a_decode_error() {
         let err = parse_response::<Vec<u32>>(
             &response(200, r#"{"statusCode":200,"data":"x"}"#),
-            Body::Showable,
+            Answer::Showable,
         )
         .unwrap_err();
         assert!(

@@ -34,7 +34,7 @@ pub const SNIPPET_MAX_BYTES: usize = 256;
 /// }
 /// # let _ = advice;
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The GenAuth API answered with its envelope and a `statusCode` other
@@ -58,28 +58,31 @@ pub enum Error {
     },
 
     /// The request did not complete: DNS, connect, TLS, a reset connection, a
-    /// body over the size limit. Usually worth retrying later.
-    #[error("transport error: {source}")]
+    /// body over the size limit. Usually worth retrying later. Its message is
+    /// the transport error's; its [`source`](std::error::Error::source) is
+    /// that error's cause.
+    #[error(transparent)]
     #[non_exhaustive]
     Transport {
         /// What the transport reported.
-        #[source]
         source: TransportError,
     },
 
-    /// The request ran out of time (connect or whole call).
-    #[error("request timed out: {source}")]
+    /// The request ran out of time (connect or whole call). Its message is
+    /// the transport error's; its [`source`](std::error::Error::source) is
+    /// that error's cause.
+    #[error(transparent)]
     #[non_exhaustive]
     Timeout {
         /// What the transport reported.
-        #[source]
         source: TransportError,
     },
 
     /// An answer came back that is not the GenAuth envelope this call expects:
     /// an HTML gateway page, an empty or truncated body, a missing field.
     #[error(
-        "could not decode the response (HTTP {http_status}): {reason}; body starts: {snippet:?}{}",
+        "could not decode the response (HTTP {http_status}): {}; body starts: {snippet:?}{}",
+        Bounded(reason, MESSAGE_MAX_CHARS),
         AfterAttempts(*.attempts)
     )]
     #[non_exhaustive]
@@ -175,18 +178,67 @@ impl Error {
         }
     }
 
-    pub(crate) fn decode(
-        http_status: u16,
-        reason: impl Into<String>,
-        body: &[u8],
-        attempts: u32,
-    ) -> Error {
+    pub(crate) fn decode(http_status: u16, reason: impl Into<String>, body: &[u8]) -> Error {
         Error::Decode {
             http_status,
             reason: reason.into(),
             snippet: snippet(body),
-            attempts,
+            attempts: 1,
         }
+    }
+
+    /// The same error, saying that `n` attempts were made.
+    pub(crate) fn with_attempts(self, n: u32) -> Error {
+        match self {
+            Error::Api {
+                http_status,
+                status_code,
+                api_code,
+                message,
+                request_id,
+                ..
+            } => Error::Api {
+                http_status,
+                status_code,
+                api_code,
+                message,
+                request_id,
+                attempts: n,
+            },
+            Error::Decode {
+                http_status,
+                reason,
+                snippet,
+                ..
+            } => Error::Decode {
+                http_status,
+                reason,
+                snippet,
+                attempts: n,
+            },
+            Error::Transport { source } => Error::Transport {
+                source: source.with_attempts(n),
+            },
+            Error::Timeout { source } => Error::Timeout {
+                source: source.with_attempts(n),
+            },
+            other => other,
+        }
+    }
+
+    /// This error and each of its causes, joined by `": "`, for a log line
+    /// or a message to a person. Text that came from the server is bounded
+    /// and its control characters escaped, so one line stays one line.
+    ///
+    /// ```
+    /// use genauth_mfa::{Error, TransportError, TransportErrorKind};
+    ///
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let err = Error::from(TransportError::new(TransportErrorKind::Connect, io));
+    /// assert_eq!(err.report().to_string(), "could not connect: refused");
+    /// ```
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
     }
 
     pub(crate) fn invalid_argument(name: &'static str, reason: impl Into<String>) -> Error {
@@ -226,6 +278,53 @@ fn snippet(body: &[u8]) -> String {
     text.trim().to_owned()
 }
 
+/// The most characters of a server's text shown in an error message; the
+/// error's field keeps all of it.
+pub(crate) const MESSAGE_MAX_CHARS: usize = 300;
+
+/// An error and its causes on one line; see [`Error::report`].
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a>(&'a Error);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = std::error::Error::source(self.0);
+        // Bounded: a cycle in a foreign error's chain cannot loop forever.
+        for _ in 0..16 {
+            let Some(err) = cause else { break };
+            let text = err.to_string();
+            write!(f, ": {}", Bounded(&text, MESSAGE_MAX_CHARS))?;
+            cause = err.source();
+        }
+        Ok(())
+    }
+}
+
+/// Shows at most `.1` characters of `.0`, control characters escaped
+/// (`\n`, `\u{1b}`) so that a server cannot break or forge log lines.
+pub(crate) struct Bounded<'a>(pub(crate) &'a str, pub(crate) usize);
+
+impl fmt::Display for Bounded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut chars = self.0.chars();
+        for c in chars.by_ref().take(self.1) {
+            if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            {
+                write!(f, "{}", c.escape_unicode())?;
+            } else {
+                f.write_fmt(format_args!("{c}"))?;
+            }
+        }
+        let rest = chars.count();
+        if rest > 0 {
+            write!(f, "… ({rest} more characters)")?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes " after N attempts" when there was more than one.
 pub(crate) fn after_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
     if attempts > 1 {
@@ -252,12 +351,17 @@ struct ApiDisplay<'a> {
 
 impl fmt::Display for ApiDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (statusCode {}", self.message, self.status_code)?;
+        write!(
+            f,
+            "{} (statusCode {}",
+            Bounded(self.message, MESSAGE_MAX_CHARS),
+            self.status_code
+        )?;
         if let Some(code) = self.api_code {
             write!(f, ", apiCode {code}")?;
         }
         if let Some(id) = self.request_id {
-            write!(f, ", requestId {id}")?;
+            write!(f, ", requestId {}", Bounded(id, 80))?;
         }
         f.write_str(")")?;
         after_attempts(f, self.attempts)

@@ -1,18 +1,68 @@
 //! `GET /api/v3/get-user-mfa-info`: which MFA factors a user of the pool has
 //! bound (management API).
 
+use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, require_id};
 use crate::error::{Error, Result};
-use crate::get_factor::{null_as_default, require_id};
 use crate::management::ManagementClient;
+use crate::model::null_as_default;
 
-/// How the server should read the user id of a management call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+const PATH: &str = "/api/v3/get-user-mfa-info";
+
+impl ManagementClient {
+    /// Gets which MFA factors a user of the pool has bound
+    /// (`GET /api/v3/get-user-mfa-info`). Nothing is sent until
+    /// [`send`](GetUserMfaInfo::send).
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, UserIdType, http};
+    /// # const JWT: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwb29sIn0.x";
+    /// # let fake = |req: http::Request<Vec<u8>>| {
+    /// #     let body = if req.uri().path() == "/api/v3/get-management-token" {
+    /// #         format!(r#"{{"statusCode":200,"data":{{"access_token":"{JWT}","expires_in":7200}}}}"#)
+    /// #     } else {
+    /// #         assert_eq!(req.uri().query(), Some("userId=alice%40example.com&userIdType=email"));
+    /// #         r#"{"statusCode":200,"data":{"totpStatus":false,"faceMfaStatus":false,
+    /// #            "smsMfaStatus":true,"emailMfaStatus":"disabled"}}"#.to_owned()
+    /// #     };
+    /// #     Ok(http::Response::new(body.into_bytes()))
+    /// # };
+    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK")
+    /// #     .transport(fake).build()?;
+    /// let info = mgmt.get_user_mfa_info("alice@example.com")
+    ///     .user_id_type(UserIdType::Email)
+    ///     .send()?;
+    /// assert!(info.sms.is_enabled());
+    /// assert!(!info.totp.is_enabled());
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn get_user_mfa_info(&self, user_id: impl Into<String>) -> GetUserMfaInfo<'_> {
+        GetUserMfaInfo {
+            client: self,
+            user_id: user_id.into(),
+            user_id_type: None,
+        }
+    }
+}
+
+/// How the server should read the user id of a management call. Reads and
+/// writes the wire names (`user_id`, `email`, ...).
+///
+/// ```
+/// use genauth_mfa::UserIdType;
+///
+/// let t: UserIdType = "email".parse()?;
+/// assert_eq!(t, UserIdType::Email);
+/// assert_eq!(UserIdType::SyncRelation.to_string(), "sync_relation");
+/// # Ok::<(), genauth_mfa::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum UserIdType {
     /// The GenAuth user id, e.g. `6319a1504f3xxxxf214dd5b7` (the server's default).
@@ -64,6 +114,10 @@ impl UserIdType {
 impl FromStr for UserIdType {
     type Err = Error;
     /// The wire value (`user_id`, `email`, ...), case-insensitive, `-` for `_` allowed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] naming the known types.
     fn from_str(s: &str) -> Result<UserIdType> {
         let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
         UserIdType::ALL
@@ -88,6 +142,14 @@ impl fmt::Display for UserIdType {
 /// Whether one kind of MFA is bound. The server documents `"enabled"` /
 /// `"disabled"` but its samples send JSON booleans: both are accepted, and
 /// `null` or a missing field counts as disabled.
+///
+/// ```
+/// use genauth_mfa::MfaStatus;
+///
+/// assert_eq!("enabled".parse::<MfaStatus>(), Ok(MfaStatus::Enabled));
+/// assert_eq!("true".parse::<MfaStatus>(), Ok(MfaStatus::Enabled));
+/// assert_eq!(MfaStatus::Disabled.to_string(), "disabled");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum MfaStatus {
@@ -116,6 +178,29 @@ impl MfaStatus {
     }
 }
 
+impl From<bool> for MfaStatus {
+    fn from(enabled: bool) -> MfaStatus {
+        if enabled {
+            MfaStatus::Enabled
+        } else {
+            MfaStatus::Disabled
+        }
+    }
+}
+
+impl FromStr for MfaStatus {
+    type Err = Infallible;
+    /// `enabled`/`true` and `disabled`/`false`/empty in any case; anything
+    /// else is kept as [`MfaStatus::Other`]. Never fails.
+    fn from_str(s: &str) -> Result<MfaStatus, Infallible> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "enabled" | "true" => MfaStatus::Enabled,
+            "disabled" | "false" | "" => MfaStatus::Disabled,
+            _ => MfaStatus::Other(s.to_owned()),
+        })
+    }
+}
+
 impl fmt::Display for MfaStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -140,17 +225,28 @@ impl<'de> Deserialize<'de> for MfaStatus {
         Ok(match Wire::deserialize(deserializer)? {
             Wire::Bool(true) => MfaStatus::Enabled,
             Wire::Bool(false) => MfaStatus::Disabled,
-            Wire::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
-                "enabled" | "true" => MfaStatus::Enabled,
-                "disabled" | "false" | "" => MfaStatus::Disabled,
-                _ => MfaStatus::Other(s.into_owned()),
+            Wire::Str(s) => match s.parse() {
+                Ok(status) => status,
+                Err(never) => match never {},
             },
         })
     }
 }
 
 /// Which MFA factors a user has bound (the API's `UserMfaRespDto`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Build one for a test or an expected value with [`UserMfaInfo::new`] (all
+/// disabled) and the setters named like the fields:
+///
+/// ```
+/// use genauth_mfa::{MfaStatus, UserMfaInfo};
+///
+/// let info = UserMfaInfo::new().sms(MfaStatus::Enabled).totp(true);
+/// assert!(info.sms.is_enabled() && info.totp.is_enabled());
+/// assert!(!info.email.is_enabled());
+/// assert!(info.any_enabled());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserMfaInfo {
     /// A TOTP authenticator app (`totpStatus`).
@@ -176,6 +272,35 @@ pub struct UserMfaInfo {
 }
 
 impl UserMfaInfo {
+    /// Every kind of MFA disabled.
+    pub fn new() -> UserMfaInfo {
+        UserMfaInfo::default()
+    }
+
+    /// The same info with the TOTP status set (`true`/`false` convert).
+    pub fn totp(mut self, status: impl Into<MfaStatus>) -> UserMfaInfo {
+        self.totp = status.into();
+        self
+    }
+
+    /// The same info with the face-recognition status set.
+    pub fn face(mut self, status: impl Into<MfaStatus>) -> UserMfaInfo {
+        self.face = status.into();
+        self
+    }
+
+    /// The same info with the SMS status set.
+    pub fn sms(mut self, status: impl Into<MfaStatus>) -> UserMfaInfo {
+        self.sms = status.into();
+        self
+    }
+
+    /// The same info with the email status set.
+    pub fn email(mut self, status: impl Into<MfaStatus>) -> UserMfaInfo {
+        self.email = status.into();
+        self
+    }
+
     /// `true` when at least one kind of MFA is enabled.
     pub fn any_enabled(&self) -> bool {
         [&self.totp, &self.face, &self.sms, &self.email]
@@ -194,15 +319,7 @@ pub struct GetUserMfaInfo<'c> {
     user_id_type: Option<UserIdType>,
 }
 
-impl<'c> GetUserMfaInfo<'c> {
-    pub(crate) fn new(client: &'c ManagementClient, user_id: String) -> Self {
-        GetUserMfaInfo {
-            client,
-            user_id,
-            user_id_type: None,
-        }
-    }
-
+impl GetUserMfaInfo<'_> {
     /// How the server should read the user id. Unset, no `userIdType` is
     /// sent and the server reads it as [`UserIdType::UserId`].
     pub fn user_id_type(mut self, user_id_type: UserIdType) -> Self {
@@ -212,16 +329,19 @@ impl<'c> GetUserMfaInfo<'c> {
 
     /// Sends the request and returns the user's MFA statuses.
     ///
-    /// Fails with [`Error::InvalidArgument`] before sending anything when the
-    /// user id is empty.
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`], before anything is sent, when the user id
+    /// is blank; otherwise any [`Error`] of a call, the management token's
+    /// included (a refused access key is an [`Error::Api`] from the token
+    /// request).
     pub fn send(self) -> Result<UserMfaInfo> {
         require_id("user_id", &self.user_id)?;
-        let mut endpoint =
-            Endpoint::get("/api/v3/get-user-mfa-info").query("userId", &self.user_id);
+        let mut endpoint = Endpoint::get(PATH).query("userId", &self.user_id);
         if let Some(t) = self.user_id_type {
             endpoint = endpoint.query("userIdType", t.as_str());
         }
-        self.client.execute(&endpoint)
+        self.client.send(&endpoint)
     }
 }
 
@@ -247,6 +367,17 @@ mod tests {
     }
 
     #[test]
+    fn constructed_info_equals_the_decoded_one() {
+        let decoded: UserMfaInfo =
+            serde_json::from_str(r#"{"totpStatus":true,"smsMfaStatus":"enabled"}"#).unwrap();
+        assert_eq!(
+            decoded,
+            UserMfaInfo::new().totp(true).sms(MfaStatus::Enabled)
+        );
+        assert_eq!("pending".parse(), Ok(MfaStatus::Other("pending".into())));
+    }
+
+    #[test]
     fn serializes_with_wire_names() {
         let info: UserMfaInfo = serde_json::from_str(r#"{"totpStatus":true}"#).unwrap();
         assert_eq!(
@@ -265,5 +396,10 @@ mod tests {
             UserIdType::SyncRelation
         );
         assert!("uid".parse::<UserIdType>().is_err());
+        for t in UserIdType::ALL {
+            let json = serde_json::to_string(&t).unwrap();
+            assert_eq!(json, format!("\"{t}\""));
+            assert_eq!(serde_json::from_str::<UserIdType>(&json).unwrap(), t);
+        }
     }
 }

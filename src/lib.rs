@@ -60,8 +60,18 @@
 //! }
 //! # Ok::<(), genauth_mfa::Error>(())
 //! ```
+//! # Layout
+//!
+//! One file per endpoint (`get_factor`, `list_enrolled_factors`,
+//! `get_user_mfa_info`: its entry method, request builder and answer type),
+//! the shared factor types in [`model`], the [`Transport`] trait in
+//! [`transport`], the default ureq transport in [`ureq_transport`],
+//! retries in [`retry`], and the error type in [`error`](Error).
+//! With the `test-util` feature, `testing` holds an in-process fake of the
+//! API for testing your own code.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[macro_use]
 mod config;
@@ -72,18 +82,26 @@ pub mod get_factor;
 pub mod get_user_mfa_info;
 pub mod list_enrolled_factors;
 mod management;
+pub mod model;
 pub mod retry;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod testing;
 mod token;
 pub mod transport;
+pub mod ureq_transport;
 
 pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
 pub use config::{Brand, Lang};
-pub use error::{Error, Result, SNIPPET_MAX_BYTES};
-pub use get_factor::{Factor, FactorProfile, FactorType};
-pub use get_user_mfa_info::{MfaStatus, UserIdType, UserMfaInfo};
+pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
+pub use get_factor::GetFactor;
+pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};
+pub use list_enrolled_factors::ListEnrolledFactors;
 pub use management::{ManagementClient, ManagementClientBuilder};
+pub use model::{Factor, FactorProfile, FactorType};
 pub use retry::{RetryPolicy, RetryTransport};
-pub use transport::{Transport, TransportError, TransportErrorKind, UreqTransport};
+pub use transport::{Attempts, Repeatable, Transport, TransportError, TransportErrorKind};
+pub use ureq_transport::{UreqTransport, UreqTransportBuilder};
 
 /// The README's code blocks, compiled as doctests.
 #[cfg(doctest)]
@@ -92,6 +110,9 @@ pub struct ReadmeDoctests;
 
 /// The `http` crate whose `Request`/`Response` a [`Transport`] moves.
 pub use http;
+/// The `serde_json` crate, whose `Map` and `Value` hold the keys of a
+/// [`FactorProfile`] this crate does not know.
+pub use serde_json;
 
 /// What the `x-genauth-sdk-version` header says: `genauth-mfa:<version>`.
 pub const SDK_VERSION: &str = concat!(env!("CARGO_PKG_NAME"), ":", env!("CARGO_PKG_VERSION"));

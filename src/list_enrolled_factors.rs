@@ -6,7 +6,36 @@ use serde::{Deserialize, Deserializer};
 use crate::authentication::AuthenticationClient;
 use crate::endpoint::Endpoint;
 use crate::error::Result;
-use crate::get_factor::Factor;
+use crate::model::Factor;
+
+const PATH: &str = "/api/v3/list-enrolled-factors";
+
+impl AuthenticationClient {
+    /// Lists every factor the user has enrolled
+    /// (`GET /api/v3/list-enrolled-factors`). Nothing is sent until
+    /// [`send`](ListEnrolledFactors::send).
+    ///
+    /// ```
+    /// # use genauth_mfa::{AuthenticationClient, FactorType, http};
+    /// # let fake = |_req: http::Request<Vec<u8>>| {
+    /// #     Ok(http::Response::new(br#"{"statusCode":200,"message":"ok","data":[
+    /// #       {"factorId":"f1","factorType":"OTP","profile":{}},
+    /// #       {"factorId":"f2","factorType":"EMAIL","profile":{"email":"a@example.com"}}]}"#.to_vec()))
+    /// # };
+    /// # let auth = AuthenticationClient::builder().app_id("APP_ID")
+    /// #     .app_host("https://my-app.genauth.ai").access_token("TOKEN").transport(fake).build()?;
+    /// let factors = auth.list_enrolled_factors().send()?;
+    /// let kinds: Vec<_> = factors.iter().map(|f| f.factor_type.as_str()).collect();
+    /// assert_eq!(kinds, ["OTP", "EMAIL"]);
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn list_enrolled_factors(&self) -> ListEnrolledFactors<'_> {
+        ListEnrolledFactors {
+            client: self,
+            end_user_ip: None,
+        }
+    }
+}
 
 /// A list-enrolled-factors request; made by
 /// [`AuthenticationClient::list_enrolled_factors`], sent by
@@ -18,14 +47,7 @@ pub struct ListEnrolledFactors<'c> {
     end_user_ip: Option<String>,
 }
 
-impl<'c> ListEnrolledFactors<'c> {
-    pub(crate) fn new(client: &'c AuthenticationClient) -> Self {
-        ListEnrolledFactors {
-            client,
-            end_user_ip: None,
-        }
-    }
-
+impl ListEnrolledFactors<'_> {
     /// The IP address of the end user this call is made for (`x-real-ip`).
     pub fn end_user_ip(mut self, ip: impl Into<String>) -> Self {
         self.end_user_ip = Some(ip.into());
@@ -33,11 +55,18 @@ impl<'c> ListEnrolledFactors<'c> {
     }
 
     /// Sends the request and returns the factors (empty when there are none).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument), before
+    /// anything is sent, when the end-user IP holds characters a header
+    /// cannot carry; otherwise any [`Error`](crate::Error) of a call.
     pub fn send(self) -> Result<Vec<Factor>> {
-        let endpoint = Endpoint::get("/api/v3/list-enrolled-factors");
-        let FactorList(factors) = self
-            .client
-            .execute(&endpoint, self.end_user_ip.as_deref())?;
+        let mut endpoint = Endpoint::get(PATH);
+        if let Some(ip) = &self.end_user_ip {
+            endpoint = endpoint.header("x-real-ip", "end_user_ip", ip);
+        }
+        let FactorList(factors) = self.client.send(&endpoint)?;
         Ok(factors)
     }
 }
@@ -66,7 +95,7 @@ impl<'de> Deserialize<'de> for FactorList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::get_factor::FactorType;
+    use crate::model::FactorType;
 
     fn parse(json: &str) -> Result<Vec<Factor>, serde_json::Error> {
         serde_json::from_str::<FactorList>(json).map(|l| l.0)

@@ -1,4 +1,5 @@
-//! The server-side client: calls made with the user pool's access key.
+//! The server-side client: calls made with the user pool's access key. Its
+//! endpoint is in `get_user_mfa_info.rs`; the token in `token.rs`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,11 +8,9 @@ use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::config::{BaseUrl, CommonSettings, Secret, env_var, missing};
-use crate::endpoint::{Body, Endpoint, parse_response};
+use crate::endpoint::{Caller, Endpoint};
 use crate::error::Result;
-use crate::get_user_mfa_info::GetUserMfaInfo;
 use crate::token::{self, AccessKey, ManagementToken, TokenCache};
-use crate::transport::Transport;
 
 /// A client for the management API, signed in with a user pool's access key.
 ///
@@ -44,7 +43,7 @@ struct Inner {
     key: AccessKey,
     /// SDK identity, language, tenant: the headers of every call.
     headers: HeaderMap,
-    transport: Arc<dyn Transport>,
+    caller: Caller,
     token: TokenCache,
 }
 
@@ -68,44 +67,20 @@ impl ManagementClient {
     }
 
     /// A client configured from `GENAUTH_ACCESS_KEY_ID`,
-    /// `GENAUTH_ACCESS_KEY_SECRET` and the optional `GENAUTH_HOST`,
-    /// `GENAUTH_BRAND`, `GENAUTH_LANG` and `GENAUTH_TENANT_ID`.
+    /// `GENAUTH_ACCESS_KEY_SECRET` and the optional variables that
+    /// [`read_env`](ManagementClientBuilder::read_env) lists.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) naming the variable that is
+    /// missing or unreadable.
     pub fn from_env() -> Result<Self> {
         Self::builder().read_env()?.build()
     }
 
-    /// Gets which MFA factors a user has bound
-    /// (`GET /api/v3/get-user-mfa-info`).
-    ///
-    /// ```
-    /// # use genauth_mfa::{ManagementClient, UserIdType, http};
-    /// # const JWT: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwb29sIn0.x";
-    /// # let fake = |req: http::Request<Vec<u8>>| {
-    /// #     let body = if req.uri().path() == "/api/v3/get-management-token" {
-    /// #         format!(r#"{{"statusCode":200,"data":{{"access_token":"{JWT}","expires_in":7200}}}}"#)
-    /// #     } else {
-    /// #         assert_eq!(req.uri().query(), Some("userId=alice%40example.com&userIdType=email"));
-    /// #         r#"{"statusCode":200,"data":{"totpStatus":false,"faceMfaStatus":false,
-    /// #            "smsMfaStatus":true,"emailMfaStatus":"disabled"}}"#.to_owned()
-    /// #     };
-    /// #     Ok(http::Response::new(body.into_bytes()))
-    /// # };
-    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK")
-    /// #     .transport(fake).build()?;
-    /// let info = mgmt.get_user_mfa_info("alice@example.com")
-    ///     .user_id_type(UserIdType::Email)
-    ///     .send()?;
-    /// assert!(info.sms.is_enabled());
-    /// assert!(!info.totp.is_enabled());
-    /// # Ok::<(), genauth_mfa::Error>(())
-    /// ```
-    pub fn get_user_mfa_info(&self, user_id: impl Into<String>) -> GetUserMfaInfo<'_> {
-        GetUserMfaInfo::new(self, user_id.into())
-    }
-
     /// Sends `endpoint` with the management token, fetching the token again
     /// once if the call is refused as unauthenticated.
-    pub(crate) fn execute<T: DeserializeOwned>(&self, endpoint: &Endpoint<'_>) -> Result<T> {
+    pub(crate) fn send<T: DeserializeOwned>(&self, endpoint: &Endpoint<'_>) -> Result<T> {
         let token = self.token()?;
         match self.call(endpoint, &token) {
             Err(err) if err.is_unauthenticated() => {
@@ -121,7 +96,7 @@ impl ManagementClient {
         let inner = &*self.inner;
         inner
             .token
-            .get(|| token::fetch(&*inner.transport, &inner.base, &inner.headers, &inner.key))
+            .get(|| token::fetch(&inner.caller, &inner.base, &inner.headers, &inner.key))
     }
 
     fn call<T: DeserializeOwned>(
@@ -129,13 +104,12 @@ impl ManagementClient {
         endpoint: &Endpoint<'_>,
         token: &ManagementToken,
     ) -> Result<T> {
-        let brand = self.inner.common.brand;
-        let mut headers = self.inner.headers.clone();
+        let inner = &*self.inner;
+        let brand = inner.common.brand;
+        let mut headers = inner.headers.clone();
         headers.insert(http::header::AUTHORIZATION, token.authorization.clone());
         headers.insert(brand.header("userpool-id"), token.userpool_id.clone());
-        let request = endpoint.request(&self.inner.base, headers)?;
-        let response = self.inner.transport.send(request)?;
-        parse_response(&response, Body::Showable)
+        inner.caller.call(&inner.base, &headers, endpoint)
     }
 }
 
@@ -146,6 +120,8 @@ pub struct ManagementClientBuilder {
     access_key_id: Option<String>,
     access_key_secret: Option<Secret>,
     host: Option<String>,
+    /// `GENAUTH_HOST` when `host` came from it.
+    host_var: Option<&'static str>,
     common: CommonSettings,
 }
 
@@ -176,30 +152,71 @@ impl ManagementClientBuilder {
 
     /// The API's base URL; defaults to the brand's host
     /// (`https://api.genauth.ai` or `https://api.authing.cn`). Set it for a
-    /// private deployment.
+    /// private deployment, with a path prefix if it has one.
+    ///
+    /// ```
+    /// use genauth_mfa::ManagementClient;
+    ///
+    /// let mgmt = ManagementClient::builder()
+    ///     .access_key_id("ACCESS_KEY_ID")
+    ///     .access_key_secret("ACCESS_KEY_SECRET")
+    ///     .host("https://sso.example.com/genauth")
+    ///     .build()?;
+    /// # let _ = mgmt;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = Some(host.into());
+        self.host_var = None;
         self
     }
 
-    common_builder_methods!();
+    common_builder_methods!(ManagementClient);
 
     /// Takes every setting whose `GENAUTH_*` variable is set and not empty:
     /// `GENAUTH_ACCESS_KEY_ID`, `GENAUTH_ACCESS_KEY_SECRET`, `GENAUTH_HOST`,
-    /// `GENAUTH_BRAND`, `GENAUTH_LANG`, `GENAUTH_TENANT_ID`. Setters called
-    /// after this one win. Fails on a brand or language it cannot read.
+    /// `GENAUTH_BRAND`, `GENAUTH_LANG`, `GENAUTH_TENANT_ID`,
+    /// `GENAUTH_TIMEOUT`. Setters called after this one win.
+    ///
+    /// ```no_run
+    /// use genauth_mfa::ManagementClient;
+    ///
+    /// // Keys from the environment, host fixed by the program.
+    /// let mgmt = ManagementClient::builder()
+    ///     .read_env()?
+    ///     .host("https://genauth.internal.example")
+    ///     .build()?;
+    /// # let _ = mgmt;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) naming the variable whose
+    /// value cannot be read (a brand, language or timeout).
     pub fn read_env(mut self) -> Result<Self> {
         self.access_key_id = env_var("GENAUTH_ACCESS_KEY_ID").or(self.access_key_id);
         self.access_key_secret = env_var("GENAUTH_ACCESS_KEY_SECRET")
             .map(Secret::new)
             .or(self.access_key_secret);
-        self.host = env_var("GENAUTH_HOST").or(self.host);
+        if let Some(host) = env_var("GENAUTH_HOST") {
+            self.host = Some(host);
+            self.host_var = Some("GENAUTH_HOST");
+        }
         self.common.read_env()?;
         Ok(self)
     }
 
     /// Checks the settings and builds the client. Nothing is sent: the token
     /// is fetched on the first call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) when a required setting is
+    /// missing (naming its variable), a setting from the environment is
+    /// unusable, or settings contradict each other;
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when a value
+    /// given to a setter is unusable.
     pub fn build(self) -> Result<ManagementClient> {
         let id = self
             .access_key_id
@@ -213,16 +230,17 @@ impl ManagementClientBuilder {
             .host
             .as_deref()
             .unwrap_or(self.common.brand.default_host());
-        let base = BaseUrl::parse("host", host, self.common.allow_insecure_http)?;
+        let base =
+            BaseUrl::parse_setting("host", host, self.host_var, self.common.allow_insecure_http)?;
         let headers = self.common.base_headers()?;
-        let transport = self.common.build_transport()?;
+        let caller = self.common.build_caller()?;
         Ok(ManagementClient {
             inner: Arc::new(Inner {
                 base,
                 common: self.common,
                 key: AccessKey { id, secret },
                 headers,
-                transport,
+                caller,
                 token: TokenCache::default(),
             }),
         })

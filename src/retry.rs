@@ -1,11 +1,13 @@
-//! Bounded retries with backoff, as a [`Transport`] that wraps any other.
+//! Bounded retries with backoff: the policy, the loop both clients run each
+//! call in, and [`RetryTransport`], the same loop as a decorator around any
+//! [`Transport`].
 //!
-//! Only requests that are safe to repeat are retried: `GET`s and the
-//! management-token `POST`. They are retried on a failure to connect, on a
-//! connection closed or reset before any response, on HTTP 429, 502, 503
-//! and 504, and (`GET` only) on a timeout. Nothing else is retried: not
-//! other 4xx, not an API error inside a 200 envelope, not a body cut short
-//! after the response began.
+//! Only requests that are safe to repeat are retried: `GET`s and requests
+//! marked [`Repeatable`] (the management-token `POST`). They are retried on
+//! a failure to connect, on a connection closed or reset before any
+//! response, on a timeout, and on HTTP 429, 502, 503 and 504. Nothing else
+//! is retried: not other 4xx, not an API error inside a 200 envelope, not a
+//! body cut short after the response began.
 //!
 //! Waits grow exponentially from [`RetryPolicy::initial_backoff`] with random
 //! jitter, up to [`RetryPolicy::max_backoff`]; a `Retry-After` header (seconds
@@ -15,14 +17,12 @@
 //! `genauth_mfa`) with method, path (never the query, which holds user ids),
 //! status, attempt number and elapsed time.
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderMap, Method, Request, Response};
 
-use crate::transport::{Transport, TransportError, TransportErrorKind};
+use crate::transport::{Attempts, Repeatable, Transport, TransportError, TransportErrorKind};
 
 /// How calls are retried. The default makes 3 attempts in all.
 ///
@@ -31,13 +31,13 @@ use crate::transport::{Transport, TransportError, TransportErrorKind};
 /// use genauth_mfa::RetryPolicy;
 ///
 /// let patient = RetryPolicy::default()
-///     .max_attempts(5)
-///     .initial_backoff(Duration::from_millis(500))
-///     .max_backoff(Duration::from_secs(10));
-/// assert_eq!(patient.attempts(), 5);
-/// assert_eq!(RetryPolicy::none().attempts(), 1);
+///     .with_max_attempts(5)
+///     .with_initial_backoff(Duration::from_millis(500))
+///     .with_max_backoff(Duration::from_secs(10));
+/// assert_eq!(patient.max_attempts(), 5);
+/// assert_eq!(RetryPolicy::none().max_attempts(), 1);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RetryPolicy {
     max_attempts: u32,
     initial_backoff: Duration,
@@ -61,36 +61,51 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries: every call is attempted once.
     pub fn none() -> Self {
-        RetryPolicy::default().max_attempts(1)
+        RetryPolicy::default().with_max_attempts(1)
     }
 
     /// How many attempts in all, the first included (at least 1).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
     /// The wait before the second attempt; each later wait doubles it.
-    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
         self.initial_backoff = backoff;
         self
     }
 
     /// The longest wait between two attempts (without `Retry-After`).
-    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
         self.max_backoff = backoff;
         self
     }
 
     /// The longest wait a server's `Retry-After` can ask for.
-    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+    pub fn with_max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait;
         self
     }
 
     /// How many attempts in all this policy makes at most.
-    pub fn attempts(&self) -> u32 {
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The wait before the second attempt.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The longest wait between two attempts (without `Retry-After`).
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The longest wait a server's `Retry-After` can ask for.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
     }
 
     /// The wait before attempt `next` (2, 3, ...): exponential, capped, with
@@ -102,21 +117,114 @@ impl RetryPolicy {
             .saturating_mul(1 << doublings)
             .min(self.max_backoff);
         let half = full / 2;
-        half + half.mul_f64(random_unit())
+        // fastrand: a small, dependency-free, well-kept generator; jitter
+        // needs no cryptographic strength.
+        half + half.mul_f64(fastrand::f64())
     }
 }
 
-/// Marks a request other than a `GET` as safe to repeat.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Repeatable;
-
-/// How many attempts produced a response; put in its extensions.
+/// What one attempt asks of the retry loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Attempts(pub(crate) u32);
+pub(crate) enum Next {
+    /// Return this outcome.
+    Done,
+    /// Try again if the policy allows, after the server's wait if it gave one.
+    Retry(Option<Duration>),
+}
 
-/// A [`Transport`] that retries another per a [`RetryPolicy`]. Both clients
-/// wrap their transport (the default or yours) in one; use it directly to
-/// give your own code the same behaviour.
+/// Runs `attempt` (given the attempt number, from 1) until it is done or the
+/// policy's attempts run out, waiting between attempts. Returns the last
+/// outcome and how many attempts were made.
+pub(crate) fn run<R>(
+    policy: &RetryPolicy,
+    what: &dyn std::fmt::Display,
+    mut attempt: impl FnMut(u32) -> (R, Next),
+) -> (R, u32) {
+    let mut n = 1;
+    loop {
+        let started = Instant::now();
+        let (outcome, next) = attempt(n);
+        let Next::Retry(server_wait) = next else {
+            return (outcome, n);
+        };
+        if n >= policy.max_attempts {
+            return (outcome, n);
+        }
+        let wait =
+            server_wait.map_or_else(|| policy.backoff(n + 1), |w| w.min(policy.max_retry_after));
+        log::debug!(
+            target: "genauth_mfa",
+            "{what}: attempt {n}/{} failed after {:?}; retrying in {wait:?}",
+            policy.max_attempts,
+            started.elapsed()
+        );
+        std::thread::sleep(wait);
+        n += 1;
+    }
+}
+
+/// Whether an HTTP status (or an envelope `statusCode`) is worth retrying.
+pub(crate) fn retryable_status(status: u16) -> bool {
+    matches!(status, 429 | 502 | 503 | 504)
+}
+
+/// Whether a transport failure of a request that is safe to repeat is worth
+/// retrying: nothing reached the server, or the connection went away before
+/// any answer, or the answer did not come in time.
+pub(crate) fn retryable_error(kind: TransportErrorKind) -> bool {
+    matches!(
+        kind,
+        TransportErrorKind::Connect
+            | TransportErrorKind::ConnectionClosed
+            | TransportErrorKind::Timeout
+    )
+}
+
+/// Whether `request` may be sent more than once.
+pub(crate) fn is_repeatable<B>(request: &Request<B>) -> bool {
+    request.method() == Method::GET || request.extensions().get::<Repeatable>().is_some()
+}
+
+/// The wait a `Retry-After` header asks for: delay-seconds or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    // httpdate: the three date formats RFC 9110 §5.6.7 requires a recipient
+    // to accept (IMF-fixdate, RFC 850, asctime), with real calendar checks.
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// A [`Transport`] that retries another per a [`RetryPolicy`], by the rules
+/// at the top of this module. The clients run the same loop themselves
+/// (where they can also see a throttling answer inside the envelope); use
+/// this to give your own code that calls a transport directly the same
+/// behaviour. Mark a `POST` that is safe to repeat with [`Repeatable`]; the
+/// response carries the [`Attempts`] it took, an error
+/// [`TransportError::attempts`].
+///
+/// ```
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use genauth_mfa::{Attempts, RetryPolicy, RetryTransport, Transport, http};
+///
+/// let calls = AtomicU32::new(0);
+/// let flaky = move |_req: http::Request<Vec<u8>>| {
+///     let status = if calls.fetch_add(1, Ordering::SeqCst) == 0 { 503 } else { 200 };
+///     Ok(http::Response::builder().status(status).body(Vec::new()).unwrap())
+/// };
+/// let policy = RetryPolicy::default().with_initial_backoff(std::time::Duration::from_millis(1));
+/// let transport = RetryTransport::new(flaky, policy);
+/// let response = transport.send(http::Request::get("https://example.com/").body(Vec::new()).unwrap())?;
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.extensions().get::<Attempts>(), Some(&Attempts(2)));
+/// # Ok::<(), genauth_mfa::TransportError>(())
+/// ```
 pub struct RetryTransport {
     inner: Arc<dyn Transport>,
     policy: RetryPolicy,
@@ -133,154 +241,70 @@ impl std::fmt::Debug for RetryTransport {
 impl RetryTransport {
     /// Retries `inner` per `policy`.
     pub fn new(inner: impl Transport, policy: RetryPolicy) -> Self {
-        Self::from_arc(Arc::new(inner), policy)
-    }
-
-    pub(crate) fn from_arc(inner: Arc<dyn Transport>, policy: RetryPolicy) -> Self {
-        RetryTransport { inner, policy }
+        RetryTransport {
+            inner: Arc::new(inner),
+            policy,
+        }
     }
 }
 
 impl Transport for RetryTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        let is_get = request.method() == Method::GET;
-        let max = if is_get || request.extensions().get::<Repeatable>().is_some() {
-            self.policy.max_attempts
+        let policy = if is_repeatable(&request) {
+            self.policy
         } else {
-            1
+            RetryPolicy::none()
         };
-        let method = request.method().clone();
-        let path = request.uri().path().to_owned();
+        let what = format!("{} {}", request.method(), request.uri().path());
+        let max = policy.max_attempts;
         let mut request = Some(request);
-        for attempt in 1..=max {
-            let this = if attempt == max {
-                request.take().expect("the last attempt takes the request")
+        let (result, attempts) = run(&policy, &what, |n| {
+            let this = if n >= max {
+                request.take()
             } else {
-                request
-                    .clone()
-                    .expect("the request is kept until the last attempt")
+                request.clone()
             };
-            let started = Instant::now();
+            let Some(this) = this else {
+                // Unreachable: the last attempt is the only one that takes it.
+                return (
+                    Err(TransportError::new(
+                        TransportErrorKind::Other,
+                        "no request left to send",
+                    )),
+                    Next::Done,
+                );
+            };
             let result = self.inner.send(this);
-            let elapsed = started.elapsed();
-            let wait = match &result {
-                Ok(response) => {
-                    log::debug!(target: "genauth_mfa", "{method} {path} -> {} (attempt {attempt}/{max}, {elapsed:?})", response.status());
-                    retryable_status(response.status()).then(|| {
-                        retry_after(response, SystemTime::now())
-                            .map(|d| d.min(self.policy.max_retry_after))
-                            .unwrap_or_else(|| self.policy.backoff(attempt + 1))
-                    })
+            let next = match &result {
+                Ok(response) if retryable_status(response.status().as_u16()) => {
+                    Next::Retry(retry_after(response.headers(), SystemTime::now()))
                 }
-                Err(err) => {
-                    log::debug!(target: "genauth_mfa", "{method} {path} -> {err} (attempt {attempt}/{max}, {elapsed:?})");
-                    retryable_error(err.kind(), is_get).then(|| self.policy.backoff(attempt + 1))
-                }
+                Err(err) if retryable_error(err.kind()) => Next::Retry(None),
+                _ => Next::Done,
             };
-            match wait {
-                Some(wait) if attempt < max => {
-                    log::debug!(target: "genauth_mfa", "{method} {path}: retrying in {wait:?}");
-                    std::thread::sleep(wait);
-                }
-                _ => {
-                    return match result {
-                        Ok(mut response) => {
-                            response.extensions_mut().insert(Attempts(attempt));
-                            Ok(response)
-                        }
-                        Err(err) => Err(err.with_attempts(attempt)),
-                    };
-                }
+            (result, next)
+        });
+        match result {
+            Ok(mut response) => {
+                response.extensions_mut().insert(Attempts(attempts));
+                Ok(response)
             }
+            Err(err) => Err(err.with_attempts(attempts)),
         }
-        unreachable!("the loop returns on its last attempt")
     }
-}
-
-fn retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
-}
-
-fn retryable_error(kind: TransportErrorKind, is_get: bool) -> bool {
-    match kind {
-        TransportErrorKind::Connect | TransportErrorKind::ConnectionClosed => true,
-        TransportErrorKind::Timeout => is_get,
-        _ => false,
-    }
-}
-
-/// The wait a `Retry-After` header asks for: delay-seconds or an HTTP date.
-fn retry_after(response: &Response<Vec<u8>>, now: SystemTime) -> Option<Duration> {
-    let value = response
-        .headers()
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = parse_http_date(value)?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// Parses an IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 §5.6.7).
-fn parse_http_date(s: &str) -> Option<SystemTime> {
-    let (_weekday, rest) = s.split_once(", ")?;
-    let parts: Vec<&str> = rest.split(' ').collect();
-    let [day, month, year, time, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month = MONTHS.iter().position(|m| m == month)? as i64 + 1;
-    let day: i64 = day.parse().ok()?;
-    let year: i64 = year.parse().ok()?;
-    let hms: Vec<i64> = time
-        .split(':')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    let [h, m, sec] = hms.as_slice() else {
-        return None;
-    };
-    if !(1..=31).contains(&day)
-        || !(0..24).contains(h)
-        || !(0..60).contains(m)
-        || !(0..61).contains(sec)
-    {
-        return None;
-    }
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + m * 60 + sec;
-    u64::try_from(secs)
-        .ok()
-        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
-}
-
-/// A random number in `[0, 1)`, from the standard library's randomly keyed hasher.
-fn random_unit() -> f64 {
-    let bits = RandomState::new().hash_one(Instant::now());
-    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Mutex;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn backoff_grows_is_capped_and_jittered() {
         let p = RetryPolicy::default()
-            .initial_backoff(Duration::from_millis(100))
-            .max_backoff(Duration::from_millis(350));
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_millis(350));
         for _ in 0..50 {
             let b2 = p.backoff(2);
             assert!(
@@ -302,44 +326,50 @@ mod tests {
     }
 
     #[test]
-    fn http_dates_parse() {
-        let t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 784_111_777);
-        let t = parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT").unwrap();
-        assert_eq!(
-            t.duration_since(UNIX_EPOCH).unwrap().as_secs(),
-            1_709_164_800
-        );
-        for bad in [
-            "",
-            "Sun, 06 Nov 1994 08:49:37",
-            "Sun, 06 Foo 1994 08:49:37 GMT",
-            "Sun, 32 Nov 1994 08:49:37 GMT",
-            "tomorrow",
-        ] {
-            assert!(parse_http_date(bad).is_none(), "{bad}");
-        }
+    fn policy_getters_match_setters_and_it_is_copy() {
+        let p = RetryPolicy::default()
+            .with_max_attempts(0)
+            .with_max_retry_after(Duration::from_secs(1));
+        let q = p; // Copy
+        assert_eq!(p.max_attempts(), 1);
+        assert_eq!(q.max_retry_after(), Duration::from_secs(1));
+        assert_eq!(q.initial_backoff(), Duration::from_millis(200));
+        assert_eq!(q.max_backoff(), Duration::from_secs(5));
+    }
+
+    fn headers(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", v.parse().unwrap());
+        h
     }
 
     #[test]
-    fn retry_after_reads_seconds_or_a_date() {
-        let resp = |v: &str| {
-            Response::builder()
-                .header("retry-after", v)
-                .body(Vec::new())
-                .unwrap()
-        };
+    fn retry_after_reads_seconds_or_any_http_date() {
         let now = UNIX_EPOCH + Duration::from_secs(784_111_770);
-        assert_eq!(retry_after(&resp("3"), now), Some(Duration::from_secs(3)));
         assert_eq!(
-            retry_after(&resp("Sun, 06 Nov 1994 08:49:37 GMT"), now),
-            Some(Duration::from_secs(7))
+            retry_after(&headers("3"), now),
+            Some(Duration::from_secs(3))
         );
+        // The three formats RFC 9110 requires a recipient to accept.
+        for date in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(
+                retry_after(&headers(date), now),
+                Some(Duration::from_secs(7)),
+                "{date}"
+            );
+        }
         assert_eq!(
-            retry_after(&resp("Sun, 06 Nov 1994 08:49:00 GMT"), now),
+            retry_after(&headers("Sun, 06 Nov 1994 08:49:00 GMT"), now),
             Some(Duration::ZERO)
         );
-        assert_eq!(retry_after(&resp("soon"), now), None);
+        // Not a date: "31 Feb" does not roll over into March.
+        for bad in ["soon", "Sat, 31 Feb 2024 00:00:00 GMT", ""] {
+            assert_eq!(retry_after(&headers(bad), now), None, "{bad}");
+        }
     }
 
     /// A transport answering from a script, recording what it was sent.
@@ -363,8 +393,8 @@ mod tests {
 
     fn fast() -> RetryPolicy {
         RetryPolicy::default()
-            .initial_backoff(Duration::from_millis(1))
-            .max_backoff(Duration::from_millis(2))
+            .with_initial_backoff(Duration::from_millis(1))
+            .with_max_backoff(Duration::from_millis(2))
     }
 
     fn get() -> Request<Vec<u8>> {
@@ -411,8 +441,8 @@ mod tests {
                 .body(b"{}".to_vec())
                 .unwrap()
         };
-        let mut token_post = post();
-        token_post.extensions_mut().insert(Repeatable);
+        let mut marked_post = post();
+        marked_post.extensions_mut().insert(Repeatable);
         let cases: Vec<(Request<Vec<u8>>, K, usize)> = vec![
             (get(), K::Connect, 3),
             (get(), K::ConnectionClosed, 3),
@@ -420,9 +450,9 @@ mod tests {
             (get(), K::Body, 1),
             (get(), K::BodyTooLarge, 1),
             (get(), K::Tls, 1),
-            (token_post.clone(), K::Connect, 3),
-            (token_post.clone(), K::ConnectionClosed, 3),
-            (token_post, K::Timeout, 1),
+            (marked_post.clone(), K::Connect, 3),
+            (marked_post.clone(), K::ConnectionClosed, 3),
+            (marked_post, K::Timeout, 3),
             (post(), K::Connect, 1),
         ];
         for (request, kind, attempts) in cases {
@@ -436,7 +466,7 @@ mod tests {
     }
 
     #[test]
-    fn a_non_repeatable_post_is_sent_once_even_on_503() {
+    fn a_post_not_marked_repeatable_is_sent_once_even_on_503() {
         let (t, seen) = scripted(vec![Ok(503), Ok(200)]);
         let post = Request::post("http://127.0.0.1/p")
             .body(Vec::new())
@@ -472,7 +502,7 @@ mod tests {
                 .body(Vec::new())
                 .unwrap())
         };
-        let policy = fast().max_retry_after(Duration::from_millis(20));
+        let policy = fast().with_max_retry_after(Duration::from_millis(20));
         let started = Instant::now();
         let response = RetryTransport::new(t, policy).send(get()).unwrap();
         assert_eq!(response.status(), 200);

@@ -5,14 +5,14 @@ use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, HeaderValue, Method, Request};
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{BaseUrl, Secret};
-use crate::endpoint::{Body, parse_response};
+use crate::endpoint::{Caller, Endpoint};
 use crate::error::{Error, Result};
-use crate::retry::Repeatable;
-use crate::transport::Transport;
 
 /// The token path.
 pub(crate) const TOKEN_PATH: &str = "/api/v3/get-management-token";
@@ -112,9 +112,10 @@ impl fmt::Debug for AccessKey {
     }
 }
 
-/// Asks the server for a new token through `transport`.
+/// Asks the server for a new token, through the same call path as every
+/// other request (marked safe to repeat; its answer is never quoted).
 pub(crate) fn fetch(
-    transport: &dyn Transport,
+    caller: &Caller,
     base: &BaseUrl,
     headers: &HeaderMap,
     key: &AccessKey,
@@ -132,29 +133,18 @@ pub(crate) fn fetch(
         #[serde(default)]
         expires_in: Option<f64>,
     }
-    let body = serde_json::to_vec(&TokenRequest {
-        access_key_id: &key.id,
-        access_key_secret: key.secret.expose(),
-    })
-    .map_err(|e| Error::config(format!("could not encode the token request: {e}")))?;
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri(format!("{}{TOKEN_PATH}", base.as_str()))
-        .body(body)
-        .map_err(|e| Error::invalid_argument("host", e.to_string()))?;
-    *request.headers_mut() = headers.clone();
-    request.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    // Asking for a token twice is harmless: the retry layer may repeat it.
-    request.extensions_mut().insert(Repeatable);
+    let endpoint = Endpoint::post_json(
+        TOKEN_PATH,
+        &TokenRequest {
+            access_key_id: &key.id,
+            access_key_secret: key.secret.expose(),
+        },
+    )?
+    .repeatable()
+    .secret_answer();
     let fetched_at = Instant::now();
-    let response = transport.send(request)?;
-    let data: TokenData = parse_response(&response, Body::Secret)?;
-    let http_status = response.status().as_u16();
-    let bad_token =
-        |reason: &str| Error::decode(http_status, format!("management token: {reason}"), b"", 1);
+    let data: TokenData = caller.call(base, headers, &endpoint)?;
+    let bad_token = |reason: &str| Error::decode(200, format!("management token: {reason}"), b"");
 
     let claims =
         jwt_claims(&data.access_token).ok_or_else(|| bad_token("not a JWT with a JSON payload"))?;
@@ -208,33 +198,18 @@ fn jwt_claims(token: &str) -> Option<Claims> {
     serde_json::from_slice(&base64url_decode(payload)?).ok()
 }
 
-/// Decodes base64url (RFC 4648 §5), padded or not; the standard alphabet's
-/// `+` and `/` are accepted too. `None` on any other byte.
+/// Decodes base64url (RFC 4648 §5), padded or not, with the `base64` crate
+/// ureq already brings; the standard alphabet (`+`, `/`) is accepted too,
+/// as some issuers use it. `None` on anything else.
 fn base64url_decode(input: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let input = input.trim_end_matches('=').as_bytes();
-    if input.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(input.len() * 3 / 4);
-    for chunk in input.chunks(4) {
-        let mut acc = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            acc |= value(c)? << (18 - 6 * i);
-        }
-        let bytes = acc.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Some(out)
+    const LENIENT: GeneralPurposeConfig =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+    URL_SAFE
+        .decode(input)
+        .or_else(|_| STANDARD.decode(input))
+        .ok()
 }
 
 #[cfg(test)]
@@ -244,21 +219,7 @@ mod tests {
 
     /// A JWT-shaped (unsigned) token with these claims.
     fn unsigned_jwt(claims: &serde_json::Value) -> String {
-        const ALPHABET: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let encode = |bytes: &[u8]| {
-            let mut out = String::new();
-            for chunk in bytes.chunks(3) {
-                let mut acc = 0u32;
-                for (i, &b) in chunk.iter().enumerate() {
-                    acc |= u32::from(b) << (16 - 8 * i);
-                }
-                for i in 0..=chunk.len() {
-                    out.push(ALPHABET[((acc >> (18 - 6 * i)) & 63) as usize] as char);
-                }
-            }
-            out
-        };
+        let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         format!(
             "{}.{}.sig",
             encode(br#"{"alg":"none","typ":"JWT"}"#),

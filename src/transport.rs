@@ -1,10 +1,11 @@
-//! The one blocking transport the clients send requests through.
+//! The one blocking transport the clients send requests through, its error,
+//! and the markers a request or response carries through it.
 //!
 //! A [`Transport`] only moves bytes: it takes an [`http::Request`] with the
 //! whole body and returns the [`http::Response`] with the whole body, for
 //! *every* status (a 401 or a 502 is a response, not an error). Status codes,
-//! the GenAuth envelope and retries of unauthenticated calls are the clients'
-//! business. Any `Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>`
+//! the GenAuth envelope, retries and tokens are the clients' business. Any
+//! `Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>`
 //! closure is a transport, which makes fakes in unit tests one line long:
 //!
 //! ```
@@ -24,22 +25,57 @@
 //! # Ok::<(), genauth_mfa::Error>(())
 //! ```
 //!
-//! The default is [`UreqTransport`]: one `ureq` agent, TLS verified, kept-alive
-//! connections reused across calls and threads.
+//! The default is [`UreqTransport`](crate::UreqTransport): one `ureq` agent,
+//! TLS verified, kept-alive connections reused across calls and threads.
+//! `testing::FakeGenAuth` (feature `test-util`) is an
+//! in-process fake of the whole API.
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::io;
-use std::time::Duration;
+use std::sync::Arc;
 
 use http::{Request, Response};
+use serde::{Deserialize, Serialize};
 
 /// A blocking HTTP transport.
 ///
 /// Implementations must return every HTTP status as `Ok(response)` with its
 /// body, and keep `Err` for failures to get a complete response at all.
+///
+/// A transport of your own, for another HTTP stack or to record traffic:
+///
+/// ```
+/// use genauth_mfa::{Transport, TransportError, TransportErrorKind, UreqTransport, http};
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// /// Counts the requests it passes on to the default transport.
+/// struct Counting {
+///     inner: UreqTransport,
+///     sent: AtomicU64,
+/// }
+///
+/// impl Transport for Counting {
+///     fn send(
+///         &self,
+///         request: http::Request<Vec<u8>>,
+///     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+///         self.sent.fetch_add(1, Ordering::Relaxed);
+///         if request.uri().scheme_str() != Some("https") {
+///             return Err(TransportError::new(TransportErrorKind::Request, "https only"));
+///         }
+///         self.inner.send(request)
+///     }
+/// }
+/// # let _ = Counting { inner: UreqTransport::new(), sent: AtomicU64::new(0) };
+/// ```
 pub trait Transport: Send + Sync + 'static {
     /// Sends `request` and returns the complete response.
+    ///
+    /// # Errors
+    ///
+    /// A [`TransportError`] when no complete response could be had: the
+    /// connection failed, a deadline passed, the body was cut short. An HTTP
+    /// error status is not an error here.
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;
 }
 
@@ -52,8 +88,40 @@ where
     }
 }
 
-/// What kind of failure a [`TransportError`] is.
+/// Marks a request other than a `GET` as safe to send more than once, so
+/// that [`RetryTransport`](crate::RetryTransport) may repeat it. The clients
+/// mark the management-token request this way.
+///
+/// ```
+/// use genauth_mfa::{Repeatable, http};
+///
+/// let mut request = http::Request::post("https://api.genauth.ai/api/v3/x")
+///     .body(b"{}".to_vec())
+///     .unwrap();
+/// request.extensions_mut().insert(Repeatable);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Repeatable;
+
+/// How many attempts produced a response: [`RetryTransport`](crate::RetryTransport)
+/// puts it in the extensions of the response it returns.
+///
+/// ```
+/// use genauth_mfa::{Attempts, RetryPolicy, RetryTransport, Transport, http};
+///
+/// let flaky = |_req: http::Request<Vec<u8>>| Ok(http::Response::new(Vec::new()));
+/// let transport = RetryTransport::new(flaky, RetryPolicy::default());
+/// let response = transport.send(http::Request::new(Vec::new()))?;
+/// assert_eq!(response.extensions().get::<Attempts>(), Some(&Attempts(1)));
+/// # Ok::<(), genauth_mfa::TransportError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Attempts(pub u32);
+
+/// What kind of failure a [`TransportError`] is. Its `Display` is a short
+/// phrase ("could not connect"); [`as_str`](Self::as_str) a stable name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TransportErrorKind {
     /// No connection could be made: the host name did not resolve, or the
@@ -76,6 +144,21 @@ pub enum TransportErrorKind {
 }
 
 impl TransportErrorKind {
+    /// A stable snake_case name: `connect`, `timeout`, `connection_closed`,
+    /// `body`, `body_too_large`, `tls`, `request`, `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportErrorKind::Connect => "connect",
+            TransportErrorKind::Timeout => "timeout",
+            TransportErrorKind::ConnectionClosed => "connection_closed",
+            TransportErrorKind::Body => "body",
+            TransportErrorKind::BodyTooLarge => "body_too_large",
+            TransportErrorKind::Tls => "tls",
+            TransportErrorKind::Request => "request",
+            TransportErrorKind::Other => "other",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             TransportErrorKind::Connect => "could not connect",
@@ -90,22 +173,44 @@ impl TransportErrorKind {
     }
 }
 
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
 /// A failure to get a complete HTTP response.
+///
+/// Its `Display` says what happened ("could not connect (after 3
+/// attempts)"); the underlying cause, if any, is its
+/// [`source`](std::error::Error::source). Cheap to clone.
+///
+/// ```
+/// use genauth_mfa::{TransportError, TransportErrorKind};
+///
+/// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+/// let err = TransportError::new(TransportErrorKind::Connect, io);
+/// assert_eq!(err.kind(), TransportErrorKind::Connect);
+/// assert_eq!(err.to_string(), "could not connect");
+/// assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "refused");
+/// ```
+#[derive(Clone)]
 pub struct TransportError {
     kind: TransportErrorKind,
-    source: Option<Box<dyn StdError + Send + Sync>>,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
     attempts: u32,
 }
 
 impl TransportError {
-    /// A transport error of `kind` caused by `source`.
+    /// A transport error of `kind` caused by `source` (any error, or a
+    /// message: `&str` and `String` convert).
     pub fn new(
         kind: TransportErrorKind,
         source: impl Into<Box<dyn StdError + Send + Sync>>,
     ) -> Self {
         TransportError {
             kind,
-            source: Some(source.into()),
+            source: Some(Arc::from(source.into())),
             attempts: 1,
         }
     }
@@ -129,7 +234,8 @@ impl TransportError {
         self.attempts
     }
 
-    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+    /// The same error, saying that `attempts` attempts were made.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;
         self
     }
@@ -138,9 +244,6 @@ impl TransportError {
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.kind.describe())?;
-        if let Some(source) = &self.source {
-            write!(f, ": {source}")?;
-        }
         crate::error::after_attempts(f, self.attempts)
     }
 }
@@ -163,310 +266,9 @@ impl StdError for TransportError {
     }
 }
 
-/// The default whole-call timeout: connect, send, and read the whole answer.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default connect timeout (DNS, TCP and TLS handshake).
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// The default limit on a response body.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
-/// How many idle kept-alive connections the default transport keeps per host.
-pub const IDLE_CONNECTIONS_PER_HOST: usize = 16;
-
-/// The default transport: one [`ureq`] agent, built once and shared by every
-/// clone of the client and every thread.
-///
-/// - TLS is always verified (Mozilla's roots, or the roots you add).
-/// - Keeps up to [`IDLE_CONNECTIONS_PER_HOST`] idle connections per host
-///   (so that many threads on one client each keep their connection) and
-///   reuses them for 15 s of idleness.
-/// - Timeouts: [`DEFAULT_TIMEOUT`] for the whole call,
-///   [`DEFAULT_CONNECT_TIMEOUT`] to connect.
-/// - Bodies over [`DEFAULT_MAX_RESPONSE_BYTES`] are refused with
-///   [`TransportErrorKind::BodyTooLarge`].
-/// - Redirects are not followed (the API never redirects; a 3xx comes back as is).
-/// - Proxies are read from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`.
-#[derive(Clone)]
-pub struct UreqTransport {
-    agent: ureq::Agent,
-    max_response_bytes: u64,
-}
-
-impl fmt::Debug for UreqTransport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UreqTransport")
-            .field("max_response_bytes", &self.max_response_bytes)
-            .finish_non_exhaustive()
-    }
-}
-
-impl UreqTransport {
-    /// The default transport with default settings.
-    pub fn new() -> Self {
-        UreqTransportBuilder::default()
-            .build()
-            .expect("the default transport settings are valid")
-    }
-
-    /// Settings for the default transport.
-    pub fn builder() -> UreqTransportBuilder {
-        UreqTransportBuilder::default()
-    }
-}
-
-impl Default for UreqTransport {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// Settings for [`UreqTransport`].
-#[derive(Debug, Clone)]
-pub struct UreqTransportBuilder {
-    timeout: Duration,
-    connect_timeout: Duration,
-    max_response_bytes: u64,
-    user_agent: String,
-    root_certificates_pem: Vec<Vec<u8>>,
-}
-
-impl Default for UreqTransportBuilder {
-    fn default() -> Self {
-        UreqTransportBuilder {
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            user_agent: crate::USER_AGENT.to_owned(),
-            root_certificates_pem: Vec::new(),
-        }
-    }
-}
-
-impl UreqTransportBuilder {
-    /// The deadline for a whole call: connect, send, and read the whole answer.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The deadline to connect (DNS, TCP and TLS handshake).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// The largest response body accepted, in bytes.
-    pub fn max_response_bytes(mut self, limit: u64) -> Self {
-        self.max_response_bytes = limit;
-        self
-    }
-
-    /// Trusts the root certificate(s) in `pem` (one or more
-    /// `-----BEGIN CERTIFICATE-----` blocks). Once any is added, only the
-    /// added roots are trusted, not the bundled Mozilla roots.
-    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.root_certificates_pem.push(pem.as_ref().to_vec());
-        self
-    }
-
-    /// Builds the transport.
-    pub fn build(self) -> Result<UreqTransport, crate::Error> {
-        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
-            return Err(crate::Error::config("timeouts must be greater than zero"));
-        }
-        if self.max_response_bytes == 0 {
-            return Err(crate::Error::config(
-                "max_response_bytes must be greater than zero",
-            ));
-        }
-        let mut tls = ureq::tls::TlsConfig::builder();
-        if !self.root_certificates_pem.is_empty() {
-            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&root_certificates(
-                &self.root_certificates_pem,
-            )?));
-        }
-        let config = ureq::Agent::config_builder()
-            .tls_config(tls.build())
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_global(Some(self.timeout))
-            .timeout_connect(Some(self.connect_timeout))
-            .max_idle_connections(IDLE_CONNECTIONS_PER_HOST.max(10))
-            .max_idle_connections_per_host(IDLE_CONNECTIONS_PER_HOST)
-            .user_agent(self.user_agent)
-            .build();
-        let agent = ureq::Agent::with_parts(
-            config,
-            ureq::unversioned::transport::DefaultConnector::new(),
-            CachingResolver::default(),
-        );
-        Ok(UreqTransport {
-            agent,
-            max_response_bytes: self.max_response_bytes,
-        })
-    }
-}
-
-impl Transport for UreqTransport {
-    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        let (parts, body) = request.into_parts();
-        let response = if body.is_empty() {
-            // `()` sends no body and no content-length, as a GET should.
-            self.agent.run(Request::from_parts(parts, ()))
-        } else {
-            self.agent.run(Request::from_parts(parts, body))
-        }
-        .map_err(|e| map_ureq_error(e, false))?;
-        let (parts, mut body) = response.into_parts();
-        let bytes = body
-            .with_config()
-            .limit(self.max_response_bytes)
-            .read_to_vec()
-            .map_err(|e| map_ureq_error(e, true))?;
-        Ok(Response::from_parts(parts, bytes))
-    }
-}
-
-/// How long a host's resolved addresses are reused.
-const RESOLVE_TTL: Duration = Duration::from_secs(30);
-
-/// ureq resolves the host before it looks for a pooled connection, and with
-/// a timeout set it does so on a new thread: every call, even on a kept-alive
-/// connection, paid a thread spawn (and, for a host name, a DNS lookup).
-/// This resolver keeps each host's addresses for [`RESOLVE_TTL`], so a call
-/// on a pooled connection resolves nothing, and a new connection still sees
-/// DNS changes within that time.
-#[derive(Debug, Default)]
-struct CachingResolver {
-    inner: ureq::unversioned::resolver::DefaultResolver,
-    cache:
-        std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, ResolvedAddrs)>>,
-}
-
-type ResolvedAddrs = ureq::unversioned::resolver::ResolvedSocketAddrs;
-
-impl ureq::unversioned::resolver::Resolver for CachingResolver {
-    fn resolve(
-        &self,
-        uri: &http::Uri,
-        config: &ureq::config::Config,
-        timeout: ureq::unversioned::transport::NextTimeout,
-    ) -> Result<ResolvedAddrs, ureq::Error> {
-        let key = uri.authority().map_or("", |a| a.as_str());
-        {
-            let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
-            if let Some((at, addrs)) = cache.get(key) {
-                if at.elapsed() < RESOLVE_TTL {
-                    return Ok(addrs.clone());
-                }
-            }
-        }
-        let addrs = self.inner.resolve(uri, config, timeout)?;
-        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= 64 {
-            cache.retain(|_, (at, _)| at.elapsed() < RESOLVE_TTL);
-        }
-        cache.insert(key.to_owned(), (std::time::Instant::now(), addrs.clone()));
-        Ok(addrs)
-    }
-}
-
-/// The certificates in the PEM blocks; a block that is not a certificate, or
-/// none at all, is a configuration error.
-fn root_certificates(
-    pems: &[Vec<u8>],
-) -> Result<Vec<ureq::tls::Certificate<'static>>, crate::Error> {
-    let mut certs = Vec::new();
-    for pem in pems {
-        let before = certs.len();
-        for item in ureq::tls::parse_pem(pem) {
-            match item {
-                Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
-                Ok(_) => {
-                    return Err(crate::Error::config(
-                        "a root certificate PEM holds something other than certificates",
-                    ));
-                }
-                Err(e) => {
-                    return Err(crate::Error::config(format!(
-                        "unreadable root certificate PEM: {e}"
-                    )));
-                }
-            }
-        }
-        if certs.len() == before {
-            return Err(crate::Error::config(
-                "a root certificate PEM holds no certificate",
-            ));
-        }
-    }
-    Ok(certs)
-}
-
-/// Maps a ureq error to ours; `in_body` says whether the response had started.
-fn map_ureq_error(err: ureq::Error, in_body: bool) -> TransportError {
-    use TransportErrorKind as K;
-    let kind = match &err {
-        ureq::Error::Timeout(_) => K::Timeout,
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => K::Connect,
-        ureq::Error::BodyExceedsLimit(_) => K::BodyTooLarge,
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => K::Tls,
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::RequireHttpsOnly(_) => {
-            K::Request
-        }
-        ureq::Error::Io(io) => match io.kind() {
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::Timeout,
-            io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound => K::Connect,
-            _ if in_body => K::Body,
-            // rustls reports a refused certificate or a failed handshake this way.
-            io::ErrorKind::InvalidData => K::Tls,
-            io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe
-            | io::ErrorKind::UnexpectedEof => K::ConnectionClosed,
-            _ => K::Other,
-        },
-        _ if in_body => K::Body,
-        ureq::Error::Protocol(_) => K::ConnectionClosed,
-        _ => K::Other,
-    };
-    TransportError::new(kind, err)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn zero_timeouts_and_limits_are_refused() {
-        assert!(
-            UreqTransport::builder()
-                .timeout(Duration::ZERO)
-                .build()
-                .is_err()
-        );
-        assert!(
-            UreqTransport::builder()
-                .max_response_bytes(0)
-                .build()
-                .is_err()
-        );
-        assert!(UreqTransport::builder().build().is_ok());
-    }
-
-    #[test]
-    fn bad_root_certificates_are_configuration_errors() {
-        for pem in [
-            &b""[..],
-            b"not a pem",
-            b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
-        ] {
-            let err = UreqTransport::builder()
-                .add_root_certificate_pem(pem)
-                .build()
-                .unwrap_err();
-            assert!(matches!(err, crate::Error::Config { .. }), "{err:?}");
-        }
-    }
 
     #[test]
     fn closures_are_transports() {
@@ -479,17 +281,33 @@ mod tests {
     }
 
     #[test]
-    fn connection_refused_is_a_connect_error() {
-        // Bind then drop a listener: the port is (almost certainly) closed now.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let req = Request::get(format!("http://127.0.0.1:{port}/"))
-            .body(Vec::new())
-            .unwrap();
-        let err = UreqTransport::new().send(req).unwrap_err();
-        assert_eq!(err.kind(), TransportErrorKind::Connect, "{err}");
+    fn display_says_its_own_part_and_the_cause_comes_from_source() {
+        let err = TransportError::new(TransportErrorKind::Connect, "io: refused").with_attempts(3);
+        assert_eq!(err.to_string(), "could not connect (after 3 attempts)");
+        assert_eq!(err.source().unwrap().to_string(), "io: refused");
+        let copy = err.clone();
+        assert_eq!(copy.attempts(), 3);
+    }
+
+    #[test]
+    fn kinds_have_stable_names_and_serialize_as_them() {
+        for kind in [
+            TransportErrorKind::Connect,
+            TransportErrorKind::Timeout,
+            TransportErrorKind::ConnectionClosed,
+            TransportErrorKind::Body,
+            TransportErrorKind::BodyTooLarge,
+            TransportErrorKind::Tls,
+            TransportErrorKind::Request,
+            TransportErrorKind::Other,
+        ] {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(
+                serde_json::from_str::<TransportErrorKind>(&json).unwrap(),
+                kind
+            );
+            assert!(!kind.to_string().is_empty());
+        }
     }
 }

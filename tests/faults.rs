@@ -16,8 +16,8 @@ const TIMEOUT: Duration = Duration::from_millis(400);
 /// The default 3 attempts, with short waits to keep the suite quick.
 fn quick_retries() -> RetryPolicy {
     RetryPolicy::default()
-        .initial_backoff(Duration::from_millis(40))
-        .max_backoff(Duration::from_millis(80))
+        .with_initial_backoff(Duration::from_millis(40))
+        .with_max_backoff(Duration::from_millis(80))
 }
 
 fn client(server: &FaultServer) -> AuthenticationClient {
