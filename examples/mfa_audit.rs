@@ -174,7 +174,7 @@ fn format_row(format: Format, user_id: &str, result: &Result<UserMfaInfo, Error>
                 Error::Api {
                     api_code, message, ..
                 } => (*api_code, message.clone()),
-                other => (None, other.to_string()),
+                other => (None, other.report().to_string()),
             };
             let detail = ErrDetail {
                 kind: e.kind(),
@@ -288,7 +288,7 @@ fn main() -> ExitCode {
     let setup = support::Setup::from_env_or_sandbox();
     let client = match setup.management() {
         Ok(c) => c,
-        Err(e) => return support::fail(e),
+        Err(e) => return support::fail(e.report()),
     };
     match run(&client, input, &options) {
         Ok(summary) if summary.failed() == 0 => ExitCode::SUCCESS,

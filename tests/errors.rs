@@ -198,3 +198,55 @@ fn unknown_fields_anywhere_are_ignored() {
     let factor = auth_client(&server).get_factor("f").send().unwrap();
     assert_eq!(factor.profile.other["issuer"], "x");
 }
+
+#[test]
+fn an_error_chain_says_each_part_once() {
+    use std::error::Error as _;
+    let client = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host(closed_port_url())
+        .access_token(ACCESS_TOKEN)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.list_enrolled_factors().send().unwrap_err();
+    let mut parts = vec![err.to_string()];
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        parts.push(c.to_string());
+        cause = c.source();
+    }
+    // No part repeats the one before it: each says its own piece.
+    for pair in parts.windows(2) {
+        assert!(!pair[0].contains(&pair[1]), "{parts:?}");
+    }
+    assert_eq!(err.report().to_string(), parts.join(": "));
+    assert!(
+        err.report().to_string().starts_with("could not connect"),
+        "{parts:?}"
+    );
+}
+
+#[test]
+fn a_timeout_reads_once() {
+    let mut server = Server::new();
+    let _m = server
+        .mock("GET", "/api/v3/list-enrolled-factors")
+        .with_chunked_body(|w| {
+            std::thread::sleep(Duration::from_millis(600));
+            w.write_all(b"{}")
+        })
+        .create();
+    let client = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host(server.url())
+        .access_token(ACCESS_TOKEN)
+        .timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.list_enrolled_factors().send().unwrap_err();
+    let report = err.report().to_string();
+    assert!(report.starts_with("timed out"), "{report}");
+    assert_eq!(report.matches("timed out").count(), 1, "{report}");
+}

@@ -85,7 +85,8 @@ pub fn finish<T: Serialize>(result: Result<T, Error>) -> ExitCode {
             }
             Err(e) => fail(format!("could not print the result: {e}")),
         },
-        Err(e) => fail(e.to_string()),
+        // The error and its causes, each once, on one line.
+        Err(e) => fail(e.report()),
     }
 }
 
