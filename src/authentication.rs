@@ -7,7 +7,9 @@ use std::sync::Arc;
 use http::{HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
-use crate::config::{BaseUrl, CommonSettings, Secret, env_var, header_value, missing};
+use crate::config::{
+    BaseUrl, CommonSettings, Secret, env_url, env_var, header_value, missing, redact_userinfo,
+};
 use crate::endpoint::{Caller, Endpoint};
 use crate::error::{Error, Result};
 
@@ -111,7 +113,10 @@ impl AuthenticationClient {
     /// Sends `endpoint` with this client's headers and decodes its `data`.
     pub(crate) fn send<T: DeserializeOwned>(&self, endpoint: &Endpoint<'_>) -> Result<T> {
         let inner = &*self.inner;
-        inner.caller.call(&inner.base, &inner.headers, endpoint)
+        let deadline = inner.caller.deadline();
+        inner
+            .caller
+            .call(&inner.base, &inner.headers, endpoint, deadline)
     }
 }
 
@@ -140,7 +145,7 @@ impl fmt::Debug for AuthenticationClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthenticationClientBuilder")
             .field("app_id", &self.app_id)
-            .field("app_host", &self.app_host)
+            .field("app_host", &self.app_host.as_deref().map(redact_userinfo))
             .field("access_token", &self.access_token)
             .field("common", &self.common)
             .finish()
@@ -193,7 +198,7 @@ impl AuthenticationClientBuilder {
     /// brand, language or timeout).
     pub fn read_env(mut self) -> Result<Self> {
         self.app_id = env_var("GENAUTH_APP_ID").or(self.app_id);
-        if let Some(host) = env_var("GENAUTH_APP_HOST") {
+        if let Some(host) = env_url("GENAUTH_APP_HOST")? {
             self.app_host = Some(host);
             self.app_host_var = Some("GENAUTH_APP_HOST");
         }
@@ -215,6 +220,7 @@ impl AuthenticationClientBuilder {
     pub fn build(self) -> Result<AuthenticationClient> {
         let app_id = self
             .app_id
+            .filter(|id| !id.trim().is_empty())
             .ok_or_else(|| missing("app_id", "GENAUTH_APP_ID"))?;
         let app_host = self
             .app_host

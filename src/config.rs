@@ -12,9 +12,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Caller;
 use crate::error::{Error, Result};
+use crate::rate_limit::RateLimiter;
 use crate::retry::RetryPolicy;
 use crate::transport::Transport;
 use crate::ureq_transport::{UreqTransport, UreqTransportBuilder};
+
+/// The default whole-call timeout: token, attempts and waits included.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The builder setters both clients share; each builder has a
 /// `common: CommonSettings` field. `$client` names the client in examples.
@@ -49,9 +53,27 @@ macro_rules! common_builder_methods {
             self
         }
 
-        /// The deadline for a whole call (default 10 s) of the default transport.
+        /// The deadline for a whole call (default 30 s): the management
+        /// token's fetch, every attempt and every wait between attempts
+        /// included, whatever the transport. Any duration is accepted;
+        /// one too long to represent means no deadline. Zero fails `build()`.
         pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
             self.common.timeout = Some(timeout);
+            self
+        }
+
+        /// At most `per_second` requests a second from this client, shared
+        /// by all its clones and threads (off by default), so that a batch
+        /// job stays under its quota. Retries and token requests count.
+        /// Zero fails `build()`.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .max_requests_per_second(50);
+        /// # let _ = builder;
+        /// ```
+        pub fn max_requests_per_second(mut self, per_second: u32) -> Self {
+            self.common.rate_limit = Some(per_second);
             self
         }
 
@@ -272,7 +294,8 @@ impl BaseUrl {
     /// loopback host unless `allow_http`.
     pub(crate) fn parse(name: &'static str, raw: &str, allow_http: bool) -> Result<BaseUrl> {
         let trimmed = raw.trim().trim_end_matches('/');
-        let bad = |reason: &str| Error::invalid_argument(name, format!("{reason}: {raw:?}"));
+        let shown = redact_userinfo(raw);
+        let bad = |reason: &str| Error::invalid_argument(name, format!("{reason}: {shown:?}"));
         if trimmed.is_empty() {
             return Err(bad("a URL such as https://my-app.genauth.ai is required"));
         }
@@ -326,7 +349,20 @@ impl fmt::Debug for BaseUrl {
     }
 }
 
-fn is_loopback(host: &str) -> bool {
+/// `raw` with any user info (`user:password@`) of a URL replaced by `***@`,
+/// for errors and `Debug`.
+pub(crate) fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
+    let after_scheme = raw.find("://").map_or(0, |i| i + 3);
+    let authority_end = raw[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(raw.len(), |i| after_scheme + i);
+    match raw[after_scheme..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &raw[..after_scheme], &raw[after_scheme + at..]).into(),
+        None => raw.into(),
+    }
+}
+
+pub(crate) fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -341,6 +377,7 @@ pub(crate) struct CommonSettings {
     pub(crate) allow_insecure_http: bool,
     pub(crate) transport: Option<Arc<dyn Transport>>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) rate_limit: Option<u32>,
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) max_response_bytes: Option<u64>,
     pub(crate) root_certificates_pem: Vec<Vec<u8>>,
@@ -356,6 +393,7 @@ impl fmt::Debug for CommonSettings {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("custom_transport", &self.transport.is_some())
             .field("timeout", &self.timeout)
+            .field("rate_limit", &self.rate_limit)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("root_certificates", &self.root_certificates_pem.len())
@@ -395,27 +433,37 @@ impl CommonSettings {
     }
 
     /// The call path of a client: the user's transport or a new
-    /// [`UreqTransport`], and the retry policy.
+    /// [`UreqTransport`], the retry policy, the whole-call timeout and the
+    /// rate limit.
     pub(crate) fn build_caller(&self) -> Result<Caller> {
+        let timeout = self.timeout.unwrap_or(DEFAULT_CALL_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(Error::config("timeout must be greater than zero"));
+        }
+        let limiter = match self.rate_limit {
+            None => None,
+            Some(0) => {
+                return Err(Error::config(
+                    "max_requests_per_second must be greater than zero",
+                ));
+            }
+            Some(n) => Some(Arc::new(RateLimiter::new(n))),
+        };
         let transport: Arc<dyn Transport> = match &self.transport {
             Some(transport) => {
-                let tunes_default = self.timeout.is_some()
-                    || self.connect_timeout.is_some()
+                let tunes_default = self.connect_timeout.is_some()
                     || self.max_response_bytes.is_some()
                     || !self.root_certificates_pem.is_empty();
                 if tunes_default {
                     return Err(Error::config(
-                        "timeout, connect_timeout, max_response_bytes and root certificates configure \
+                        "connect_timeout, max_response_bytes and root certificates configure \
                          the default transport; set them on your own transport instead",
                     ));
                 }
                 Arc::clone(transport)
             }
             None => {
-                let mut builder: UreqTransportBuilder = UreqTransport::builder();
-                if let Some(t) = self.timeout {
-                    builder = builder.timeout(t);
-                }
+                let mut builder: UreqTransportBuilder = UreqTransport::builder().timeout(timeout);
                 if let Some(t) = self.connect_timeout {
                     builder = builder.connect_timeout(t);
                 }
@@ -431,6 +479,8 @@ impl CommonSettings {
         Ok(Caller {
             transport,
             retry: self.retry,
+            timeout: Some(timeout),
+            limiter,
         })
     }
 
@@ -452,6 +502,9 @@ impl CommonSettings {
             );
         }
         if let Some(tenant) = &self.tenant_id {
+            if tenant.trim().is_empty() {
+                return Err(Error::invalid_argument("tenant_id", "must not be blank"));
+            }
             headers.insert(
                 self.brand.header("app-tenant-id"),
                 header_value("tenant_id", tenant)?,
@@ -472,6 +525,22 @@ pub(crate) fn header_value(name: &'static str, value: &str) -> Result<HeaderValu
 fn parse_seconds(s: &str) -> Option<Duration> {
     let secs: f64 = s.trim().parse().ok()?;
     (secs.is_finite() && secs > 0.0 && secs < 1e9).then(|| Duration::from_secs_f64(secs))
+}
+
+/// A base URL from `name`: `None` when unset; set but blank is a
+/// configuration error, so that an empty `GENAUTH_HOST` never silently
+/// means the public service.
+pub(crate) fn env_url(name: &'static str) -> Result<Option<String>> {
+    match std::env::var(name) {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Error::config(format!("{name} is not valid UTF-8")))
+        }
+        Ok(v) if v.trim().is_empty() => Err(Error::config(format!(
+            "{name} is set but empty: unset it, or set it to a URL such as https://api.genauth.ai"
+        ))),
+        Ok(v) => Ok(Some(v)),
+    }
 }
 
 /// An environment variable's value, `None` when unset, empty or not UTF-8.
@@ -556,6 +625,21 @@ mod tests {
         for bad in ["0", "-1", "NaN", "inf", "ten", ""] {
             assert_eq!(parse_seconds(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn user_info_is_redacted() {
+        assert_eq!(
+            redact_userinfo("https://admin:pw@h.example/p@x"),
+            "https://***@h.example/p@x"
+        );
+        assert_eq!(
+            redact_userinfo("https://h.example/a@b"),
+            "https://h.example/a@b"
+        );
+        assert_eq!(redact_userinfo("u:p@h"), "***@h");
+        let err = BaseUrl::parse("host", "https://u:hunter2@h.example", false).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[test]

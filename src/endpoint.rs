@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
@@ -16,8 +16,9 @@ use serde_json::value::RawValue;
 
 use crate::config::{BaseUrl, header_value};
 use crate::error::{Error, Result};
+use crate::rate_limit::RateLimiter;
 use crate::retry::{self, Next, RetryPolicy};
-use crate::transport::{Repeatable, Transport};
+use crate::transport::{Deadline, Repeatable, Transport, TransportError, TransportErrorKind};
 
 /// Everything but RFC 3986's unreserved characters is percent-encoded, so
 /// the server decodes exactly the caller's string (`+` becomes `%2B`, a
@@ -116,7 +117,12 @@ impl<'a> Endpoint<'a> {
     }
 
     /// The HTTP request for this endpoint under `base`, carrying `headers`.
-    fn request(&self, base: &BaseUrl, headers: &HeaderMap) -> Result<Request<Vec<u8>>> {
+    fn request(
+        &self,
+        base: &BaseUrl,
+        headers: &HeaderMap,
+        deadline: Option<Instant>,
+    ) -> Result<Request<Vec<u8>>> {
         let mut url = String::with_capacity(base.as_str().len() + self.path.len() + 64);
         url.push_str(base.as_str());
         url.push_str(self.path);
@@ -148,26 +154,39 @@ impl<'a> Endpoint<'a> {
         if self.repeatable && self.method != Method::GET {
             request.extensions_mut().insert(Repeatable);
         }
+        if let Some(deadline) = deadline {
+            request.extensions_mut().insert(Deadline(deadline));
+        }
         Ok(request)
     }
 }
 
-/// What both clients send every call through: the transport and the retry
-/// policy. Cheap to clone.
+/// What both clients send every call through: the transport, the retry
+/// policy, the whole-call timeout and the rate limit. Cheap to clone; clones
+/// share the rate limit.
 #[derive(Clone)]
 pub(crate) struct Caller {
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) limiter: Option<Arc<RateLimiter>>,
 }
 
 impl Caller {
+    /// When a call starting now must be over; `None` without a timeout (or
+    /// with one too long to represent).
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.timeout.and_then(|t| Instant::now().checked_add(t))
+    }
+
     /// Sends `endpoint` under `base` with `headers`, retrying what is safe
-    /// to retry, and decodes the envelope's `data` as `T`.
+    /// to retry until `deadline`, and decodes the envelope's `data` as `T`.
     pub(crate) fn call<T: DeserializeOwned>(
         &self,
         base: &BaseUrl,
         headers: &HeaderMap,
         endpoint: &Endpoint<'_>,
+        deadline: Option<Instant>,
     ) -> Result<T> {
         let policy = if endpoint.repeatable {
             self.retry
@@ -175,35 +194,57 @@ impl Caller {
             RetryPolicy::none()
         };
         let what = DisplayCall(&endpoint.method, endpoint.path);
-        let (result, attempts) = retry::run(&policy, &what, |_| {
-            let request = match endpoint.request(base, headers) {
-                Ok(request) => request,
-                Err(e) => return (Err(e), Next::Done),
-            };
-            match self.transport.send(request) {
-                Ok(response) => {
-                    log::debug!(target: "genauth_mfa", "{what} -> {}", response.status());
-                    let result = parse_response(&response, endpoint.answer);
-                    let next = match &result {
-                        Err(e) if e.http_status().is_some_and(retry::retryable_status) => {
-                            Next::Retry(retry::retry_after(response.headers(), SystemTime::now()))
+        let (result, attempts) = retry::run(&policy, deadline, &what, |_| {
+            let sent = self.attempt(base, headers, endpoint, deadline);
+            let response = match sent {
+                Ok(response) => response,
+                Err(e) => {
+                    log::debug!(target: "genauth_mfa", "{what} -> {e}");
+                    let next = match &e {
+                        Error::Transport { source } | Error::Timeout { source }
+                            if retry::retryable_error(source.kind()) =>
+                        {
+                            Next::Retry(None)
                         }
                         _ => Next::Done,
                     };
-                    (result, next)
+                    return (Err(e), next);
                 }
-                Err(e) => {
-                    log::debug!(target: "genauth_mfa", "{what} -> {e}");
-                    let next = if retry::retryable_error(e.kind()) {
-                        Next::Retry(None)
-                    } else {
-                        Next::Done
-                    };
-                    (Err(Error::from(e)), next)
+            };
+            log::debug!(target: "genauth_mfa", "{what} -> {}", response.status());
+            let result = parse_response(&response, endpoint.answer);
+            let next = match &result {
+                // A throttling or gateway answer, by its HTTP status or by
+                // the envelope's statusCode in an HTTP 200.
+                Err(e) if e.is_retryable_answer() => {
+                    Next::Retry(retry::retry_after(response.headers(), SystemTime::now()))
                 }
-            }
+                _ => Next::Done,
+            };
+            (result, next)
         });
         result.map_err(|e| e.with_attempts(attempts))
+    }
+
+    /// One attempt: a rate-limit slot, then the request through the transport.
+    fn attempt(
+        &self,
+        base: &BaseUrl,
+        headers: &HeaderMap,
+        endpoint: &Endpoint<'_>,
+        deadline: Option<Instant>,
+    ) -> Result<Response<Vec<u8>>> {
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire(deadline)?;
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Error::from(
+                TransportError::from_kind(TransportErrorKind::Timeout)
+                    .with_detail("(the whole-call timeout passed before this attempt)"),
+            ));
+        }
+        let request = endpoint.request(base, headers, deadline)?;
+        Ok(self.transport.send(request)?)
     }
 }
 
@@ -314,7 +355,7 @@ mod tests {
         let base = BaseUrl::parse("host", "https://h.example", false).unwrap();
         let request = Endpoint::get("/p")
             .query("v", value)
-            .request(&base, &HeaderMap::new())
+            .request(&base, &HeaderMap::new(), None)
             .unwrap();
         request
             .uri()
@@ -343,14 +384,14 @@ mod tests {
         let request = Endpoint::post_json("/p", &serde_json::json!({"a": 1}))
             .unwrap()
             .repeatable()
-            .request(&base, &HeaderMap::new())
+            .request(&base, &HeaderMap::new(), None)
             .unwrap();
         assert_eq!(request.uri().to_string(), "https://h.example/prefix/p");
         assert_eq!(request.body(), br#"{"a":1}"#);
         assert_eq!(request.headers()["content-type"], "application/json");
         assert!(request.extensions().get::<Repeatable>().is_some());
         let get = Endpoint::get("/g")
-            .request(&base, &HeaderMap::new())
+            .request(&base, &HeaderMap::new(), None)
             .unwrap();
         assert!(get.body().is_empty());
         assert!(get.headers().get("content-type").is_none());

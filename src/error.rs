@@ -164,6 +164,25 @@ impl Error {
         )
     }
 
+    /// Whether this is an answer worth trying again: a throttling or gateway
+    /// status (429, 502, 503, 504) in the HTTP status or the envelope's
+    /// `statusCode`.
+    pub(crate) fn is_retryable_answer(&self) -> bool {
+        use crate::retry::retryable_status;
+        match self {
+            Error::Api {
+                http_status,
+                status_code,
+                ..
+            } => {
+                retryable_status(*http_status)
+                    || u16::try_from(*status_code).is_ok_and(retryable_status)
+            }
+            Error::Decode { http_status, .. } => retryable_status(*http_status),
+            _ => false,
+        }
+    }
+
     /// A short stable name for the kind of error (`api`, `transport`,
     /// `timeout`, `decode`, `invalid_argument`, `config`), handy for logs and
     /// metrics.

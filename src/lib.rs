@@ -83,6 +83,7 @@ pub mod get_user_mfa_info;
 pub mod list_enrolled_factors;
 mod management;
 pub mod model;
+mod rate_limit;
 pub mod retry;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -92,7 +93,7 @@ pub mod transport;
 pub mod ureq_transport;
 
 pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
-pub use config::{Brand, Lang};
+pub use config::{Brand, DEFAULT_CALL_TIMEOUT, Lang};
 pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
 pub use get_factor::GetFactor;
 pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};

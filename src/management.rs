@@ -3,11 +3,12 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use crate::config::{BaseUrl, CommonSettings, Secret, env_var, missing};
+use crate::config::{BaseUrl, CommonSettings, Secret, env_url, env_var, missing, redact_userinfo};
 use crate::endpoint::{Caller, Endpoint};
 use crate::error::Result;
 use crate::token::{self, AccessKey, ManagementToken, TokenCache};
@@ -79,37 +80,51 @@ impl ManagementClient {
     }
 
     /// Sends `endpoint` with the management token, fetching the token again
-    /// once if the call is refused as unauthenticated.
+    /// once if the call is refused as unauthenticated (unless that token
+    /// itself replaced a refused one moments ago). The whole call, token
+    /// included, is bounded by the client's timeout.
     pub(crate) fn send<T: DeserializeOwned>(&self, endpoint: &Endpoint<'_>) -> Result<T> {
-        let token = self.token()?;
-        match self.call(endpoint, &token) {
-            Err(err) if err.is_unauthenticated() => {
+        let deadline = self.inner.caller.deadline();
+        let token = self.token(deadline, false)?;
+        match self.call(endpoint, &token, deadline) {
+            Err(err) if err.is_unauthenticated() && token.may_refresh() => {
                 self.inner.token.invalidate(&token);
-                let token = self.token()?;
-                self.call(endpoint, &token)
+                let token = self.token(deadline, true)?;
+                self.call(endpoint, &token, deadline)
             }
             result => result,
         }
     }
 
-    fn token(&self) -> Result<Arc<ManagementToken>> {
+    fn token(
+        &self,
+        deadline: Option<Instant>,
+        after_refusal: bool,
+    ) -> Result<Arc<ManagementToken>> {
         let inner = &*self.inner;
-        inner
-            .token
-            .get(|| token::fetch(&inner.caller, &inner.base, &inner.headers, &inner.key))
+        inner.token.get(deadline, after_refusal, || {
+            token::fetch(
+                &inner.caller,
+                &inner.base,
+                &inner.headers,
+                &inner.key,
+                deadline,
+            )
+        })
     }
 
     fn call<T: DeserializeOwned>(
         &self,
         endpoint: &Endpoint<'_>,
         token: &ManagementToken,
+        deadline: Option<Instant>,
     ) -> Result<T> {
         let inner = &*self.inner;
         let brand = inner.common.brand;
         let mut headers = inner.headers.clone();
         headers.insert(http::header::AUTHORIZATION, token.authorization.clone());
         headers.insert(brand.header("userpool-id"), token.userpool_id.clone());
-        inner.caller.call(&inner.base, &headers, endpoint)
+        inner.caller.call(&inner.base, &headers, endpoint, deadline)
     }
 }
 
@@ -130,7 +145,7 @@ impl fmt::Debug for ManagementClientBuilder {
         f.debug_struct("ManagementClientBuilder")
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &self.access_key_secret)
-            .field("host", &self.host)
+            .field("host", &self.host.as_deref().map(redact_userinfo))
             .field("common", &self.common)
             .finish()
     }
@@ -199,7 +214,7 @@ impl ManagementClientBuilder {
         self.access_key_secret = env_var("GENAUTH_ACCESS_KEY_SECRET")
             .map(Secret::new)
             .or(self.access_key_secret);
-        if let Some(host) = env_var("GENAUTH_HOST") {
+        if let Some(host) = env_url("GENAUTH_HOST")? {
             self.host = Some(host);
             self.host_var = Some("GENAUTH_HOST");
         }
@@ -224,7 +239,7 @@ impl ManagementClientBuilder {
             .ok_or_else(|| missing("access_key_id", "GENAUTH_ACCESS_KEY_ID"))?;
         let secret = self
             .access_key_secret
-            .filter(|s| !s.expose().is_empty())
+            .filter(|s| !s.expose().trim().is_empty())
             .ok_or_else(|| missing("access_key_secret", "GENAUTH_ACCESS_KEY_SECRET"))?;
         let host = self
             .host

@@ -22,7 +22,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderMap, Method, Request, Response};
 
-use crate::transport::{Attempts, Repeatable, Transport, TransportError, TransportErrorKind};
+use crate::transport::{
+    Attempts, Deadline, Repeatable, Transport, TransportError, TransportErrorKind,
+};
 
 /// How calls are retried. The default makes 3 attempts in all.
 ///
@@ -132,11 +134,13 @@ pub(crate) enum Next {
     Retry(Option<Duration>),
 }
 
-/// Runs `attempt` (given the attempt number, from 1) until it is done or the
-/// policy's attempts run out, waiting between attempts. Returns the last
-/// outcome and how many attempts were made.
+/// Runs `attempt` (given the attempt number, from 1) until it is done, the
+/// policy's attempts run out, or the next attempt could not start before
+/// `deadline`; waits between attempts. Returns the last outcome and how many
+/// attempts were made.
 pub(crate) fn run<R>(
     policy: &RetryPolicy,
+    deadline: Option<Instant>,
     what: &dyn std::fmt::Display,
     mut attempt: impl FnMut(u32) -> (R, Next),
 ) -> (R, u32) {
@@ -152,6 +156,14 @@ pub(crate) fn run<R>(
         }
         let wait =
             server_wait.map_or_else(|| policy.backoff(n + 1), |w| w.min(policy.max_retry_after));
+        let next_start = Instant::now().checked_add(wait);
+        if deadline.is_some_and(|d| next_start.is_none_or(|at| at >= d)) {
+            log::debug!(
+                target: "genauth_mfa",
+                "{what}: attempt {n} failed; no time left for another before the deadline"
+            );
+            return (outcome, n);
+        }
         log::debug!(
             target: "genauth_mfa",
             "{what}: attempt {n}/{} failed after {:?}; retrying in {wait:?}",
@@ -175,6 +187,7 @@ pub(crate) fn retryable_error(kind: TransportErrorKind) -> bool {
     matches!(
         kind,
         TransportErrorKind::Connect
+            | TransportErrorKind::Proxy
             | TransportErrorKind::ConnectionClosed
             | TransportErrorKind::Timeout
     )
@@ -202,7 +215,8 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
 }
 
 /// A [`Transport`] that retries another per a [`RetryPolicy`], by the rules
-/// at the top of this module. The clients run the same loop themselves
+/// at the top of this module, and never waits past a request's
+/// [`Deadline`]. The clients run the same loop themselves
 /// (where they can also see a throttling answer inside the envelope); use
 /// this to give your own code that calls a transport directly the same
 /// behaviour. Mark a `POST` that is safe to repeat with [`Repeatable`]; the
@@ -256,9 +270,10 @@ impl Transport for RetryTransport {
             RetryPolicy::none()
         };
         let what = format!("{} {}", request.method(), request.uri().path());
+        let deadline = request.extensions().get::<Deadline>().map(|d| d.0);
         let max = policy.max_attempts;
         let mut request = Some(request);
-        let (result, attempts) = run(&policy, &what, |n| {
+        let (result, attempts) = run(&policy, deadline, &what, |n| {
             let this = if n >= max {
                 request.take()
             } else {

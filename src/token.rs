@@ -1,24 +1,38 @@
-//! The management token: fetched with the access key, cached until shortly
-//! before it expires, fetched by one thread at a time.
+//! The management token: fetched with the access key through the common
+//! call path, cached until shortly before it expires, and fetched by one
+//! thread at a time, whose result (success or failure) every waiting thread
+//! shares. A refused access key is remembered for a while, so a wrong key
+//! costs a few token requests, not one per call.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use http::{HeaderMap, HeaderValue};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::config::{BaseUrl, Secret};
 use crate::endpoint::{Caller, Endpoint};
 use crate::error::{Error, Result};
+use crate::transport::{TransportError, TransportErrorKind};
 
 /// The token path.
 pub(crate) const TOKEN_PATH: &str = "/api/v3/get-management-token";
 
 /// The longest margin before expiry at which a token is fetched anew.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// How long a refused access key (or an unusable token answer) is
+/// remembered: calls within it fail at once with the same error.
+const REFUSAL_MEMORY: Duration = Duration::from_secs(10);
+
+/// A token fetched because a call was refused is not replaced because of
+/// another refusal within this time: the key works but the calls are
+/// refused, and fetching again would only loop.
+const REFRESH_COOLDOWN: Duration = Duration::from_secs(10);
 
 /// A management token ready to use: its headers and when to replace it.
 pub(crate) struct ManagementToken {
@@ -27,6 +41,17 @@ pub(crate) struct ManagementToken {
     /// The `scoped_userpool_id` claim of the JWT.
     pub(crate) userpool_id: HeaderValue,
     refresh_at: Instant,
+    fetched_at: Instant,
+    /// Fetched because a call with the previous token was refused.
+    after_refusal: bool,
+}
+
+impl ManagementToken {
+    /// Whether a call refused as unauthenticated with this token should
+    /// fetch a new one: not when this one replaced a refused token moments ago.
+    pub(crate) fn may_refresh(&self) -> bool {
+        !(self.after_refusal && self.fetched_at.elapsed() < REFRESH_COOLDOWN)
+    }
 }
 
 impl fmt::Debug for ManagementToken {
@@ -42,9 +67,22 @@ impl fmt::Debug for ManagementToken {
 /// The cached token of one client, shared by its clones and threads.
 #[derive(Default)]
 pub(crate) struct TokenCache {
+    /// The fast path: read on every call.
     current: RwLock<Option<Arc<ManagementToken>>>,
-    /// Held while fetching, so that one thread fetches and the others wait.
-    fetching: Mutex<()>,
+    fetch: Mutex<FetchState>,
+    fetched: Condvar,
+}
+
+#[derive(Default)]
+struct FetchState {
+    /// A thread is fetching now.
+    running: bool,
+    /// How many fetches have ended.
+    ended: u64,
+    /// The error of the last fetch, if it failed.
+    last_error: Option<Error>,
+    /// Until when that error is the answer without asking again.
+    refused_until: Option<Instant>,
 }
 
 impl fmt::Debug for TokenCache {
@@ -58,24 +96,96 @@ impl fmt::Debug for TokenCache {
 impl TokenCache {
     /// The cached token if it is still fresh, or a new one from `fetch`.
     /// Of many threads that find no fresh token, one calls `fetch`; the
-    /// others wait for it and use its token.
+    /// others wait for it (each until its own `deadline`) and share its
+    /// result, an error included. `after_refusal` says the caller's last
+    /// token was refused.
     pub(crate) fn get(
         &self,
+        deadline: Option<Instant>,
+        after_refusal: bool,
         fetch: impl FnOnce() -> Result<ManagementToken>,
     ) -> Result<Arc<ManagementToken>> {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        let _one_at_a_time = self
-            .fetching
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(token) = self.fresh() {
-            return Ok(token);
+        let mut state = self.lock();
+        loop {
+            if let Some(token) = self.fresh() {
+                return Ok(token);
+            }
+            if let (Some(until), Some(err)) = (state.refused_until, &state.last_error) {
+                if Instant::now() < until {
+                    return Err(err.clone());
+                }
+            }
+            if !state.running {
+                state.running = true;
+                drop(state);
+                return self.run_fetch(after_refusal, fetch);
+            }
+            // Another thread is fetching: wait for it to end, then share.
+            let ended = state.ended;
+            while state.running && state.ended == ended {
+                let wait = match deadline {
+                    None => None,
+                    Some(d) => match d.checked_duration_since(Instant::now()) {
+                        Some(left) if !left.is_zero() => Some(left),
+                        _ => return Err(waited_too_long()),
+                    },
+                };
+                state = match wait {
+                    None => self.fetched.wait(state).unwrap_or_else(|p| p.into_inner()),
+                    Some(left) => {
+                        self.fetched
+                            .wait_timeout(state, left)
+                            .unwrap_or_else(|p| p.into_inner())
+                            .0
+                    }
+                };
+            }
+            if state.ended != ended {
+                if let Some(err) = &state.last_error {
+                    return Err(err.clone());
+                }
+            }
         }
-        let token = Arc::new(fetch()?);
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&token));
-        Ok(token)
+    }
+
+    /// Runs `fetch` as the one fetching thread and publishes its result.
+    fn run_fetch(
+        &self,
+        after_refusal: bool,
+        fetch: impl FnOnce() -> Result<ManagementToken>,
+    ) -> Result<Arc<ManagementToken>> {
+        // Ends the fetch even if `fetch` panics, so no waiter waits forever.
+        struct Ending<'a>(&'a TokenCache, Option<Error>);
+        impl Drop for Ending<'_> {
+            fn drop(&mut self) {
+                let mut state = self.0.lock();
+                state.running = false;
+                state.ended += 1;
+                state.refused_until = self
+                    .1
+                    .as_ref()
+                    .filter(|e| is_refusal(e))
+                    .map(|_| Instant::now() + REFUSAL_MEMORY);
+                state.last_error = self.1.take();
+                self.0.fetched.notify_all();
+            }
+        }
+        let mut ending = Ending(self, None);
+        match fetch() {
+            Ok(mut token) => {
+                token.after_refusal = after_refusal;
+                let token = Arc::new(token);
+                *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&token));
+                Ok(token)
+            }
+            Err(err) => {
+                ending.1 = Some(err.clone());
+                Err(err)
+            }
+        }
     }
 
     /// Forgets `used` if it is still the cached token (another thread may
@@ -94,6 +204,28 @@ impl TokenCache {
             .filter(|t| Instant::now() < t.refresh_at)
             .map(Arc::clone)
     }
+
+    fn lock(&self) -> MutexGuard<'_, FetchState> {
+        self.fetch.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A token fetch whose answer will be the same if asked again soon: the
+/// server refused the key, or answered something that is not a usable token.
+fn is_refusal(err: &Error) -> bool {
+    match err {
+        Error::Api { .. } => !err.is_retryable_answer(),
+        Error::Decode { .. } => !err.is_retryable_answer(),
+        _ => false,
+    }
+}
+
+fn waited_too_long() -> Error {
+    Error::from(
+        TransportError::from_kind(TransportErrorKind::Timeout).with_detail(
+            "(the whole-call timeout passed while another thread fetched the management token)",
+        ),
+    )
 }
 
 /// The access key a management client signs in with.
@@ -119,6 +251,7 @@ pub(crate) fn fetch(
     base: &BaseUrl,
     headers: &HeaderMap,
     key: &AccessKey,
+    deadline: Option<Instant>,
 ) -> Result<ManagementToken> {
     #[derive(Serialize)]
     struct TokenRequest<'a> {
@@ -126,12 +259,6 @@ pub(crate) fn fetch(
         access_key_id: &'a str,
         #[serde(rename = "accessKeySecret")]
         access_key_secret: &'a str,
-    }
-    #[derive(Deserialize)]
-    struct TokenData {
-        access_token: String,
-        #[serde(default)]
-        expires_in: Option<f64>,
     }
     let endpoint = Endpoint::post_json(
         TOKEN_PATH,
@@ -143,18 +270,30 @@ pub(crate) fn fetch(
     .repeatable()
     .secret_answer();
     let fetched_at = Instant::now();
-    let data: TokenData = caller.call(base, headers, &endpoint)?;
+    // Read field by field, so that a field of an unexpected type is named
+    // (and the token itself is never quoted).
+    let data: Value = caller.call(base, headers, &endpoint, deadline)?;
     let bad_token = |reason: &str| Error::decode(200, format!("management token: {reason}"), b"");
-
+    let access_token = data
+        .get("access_token")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad_token("the answer has no access_token string"))?;
+    let raw_expires_in = data.get("expires_in").filter(|v| !v.is_null());
+    let expires_in = raw_expires_in.and_then(lenient_seconds);
     let claims =
-        jwt_claims(&data.access_token).ok_or_else(|| bad_token("not a JWT with a JSON payload"))?;
+        jwt_claims(access_token).ok_or_else(|| bad_token("not a JWT with a JSON payload"))?;
     let userpool_id = claims
         .scoped_userpool_id
         .filter(|id| !id.is_empty())
         .ok_or_else(|| bad_token("the JWT carries no scoped_userpool_id claim"))?;
-    let lifetime = lifetime(data.expires_in, claims.exp, SystemTime::now())
-        .ok_or_else(|| bad_token("neither expires_in nor the JWT's exp says when it expires"))?;
-    let mut authorization = HeaderValue::from_str(&format!("Bearer {}", data.access_token))
+    let lifetime = lifetime(expires_in, claims.exp, SystemTime::now()).ok_or_else(|| {
+        if raw_expires_in.is_some() && expires_in.is_none() {
+            bad_token("expires_in is not a number of seconds, and the JWT has no usable exp")
+        } else {
+            bad_token("neither expires_in nor the JWT's exp says when it expires")
+        }
+    })?;
+    let mut authorization = HeaderValue::from_str(&format!("Bearer {access_token}"))
         .map_err(|_| bad_token("the token holds characters a header cannot carry"))?;
     authorization.set_sensitive(true);
     let userpool_id = HeaderValue::from_str(&userpool_id)
@@ -163,7 +302,18 @@ pub(crate) fn fetch(
         authorization,
         userpool_id,
         refresh_at: fetched_at + lifetime.saturating_sub(REFRESH_MARGIN.min(lifetime / 2)),
+        fetched_at,
+        after_refusal: false,
     })
+}
+
+/// A number of seconds sent as a JSON number or a numeric string (`"7200"`).
+fn lenient_seconds(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 /// How long a token lives: the sooner of `expires_in` and the JWT's `exp`.
@@ -184,7 +334,7 @@ fn lifetime(expires_in: Option<f64>, exp: Option<f64>, now: SystemTime) -> Optio
     }
 }
 
-#[derive(Deserialize)]
+#[derive(serde::Deserialize)]
 struct Claims {
     #[serde(default)]
     scoped_userpool_id: Option<String>,
@@ -285,6 +435,8 @@ mod tests {
             authorization: HeaderValue::from_static("Bearer t"),
             userpool_id: HeaderValue::from_static("p"),
             refresh_at: Instant::now() + valid_for,
+            fetched_at: Instant::now(),
+            after_refusal: false,
         }
     }
 
@@ -296,33 +448,140 @@ mod tests {
             fetches.fetch_add(1, Ordering::SeqCst);
             Ok(token(d))
         };
-        let a = cache.get(|| fetch(Duration::from_secs(60))).unwrap();
-        let b = cache.get(|| fetch(Duration::from_secs(60))).unwrap();
+        let a = cache
+            .get(None, false, || fetch(Duration::from_secs(60)))
+            .unwrap();
+        let b = cache
+            .get(None, false, || fetch(Duration::from_secs(60)))
+            .unwrap();
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         cache.invalidate(&a);
-        let c = cache.get(|| fetch(Duration::ZERO)).unwrap();
+        let c = cache.get(None, false, || fetch(Duration::ZERO)).unwrap();
         assert!(!Arc::ptr_eq(&a, &c));
         // c is already stale: the next get fetches again
-        let _ = cache.get(|| fetch(Duration::from_secs(60))).unwrap();
+        let _ = cache
+            .get(None, false, || fetch(Duration::from_secs(60)))
+            .unwrap();
         assert_eq!(fetches.load(Ordering::SeqCst), 3);
     }
 
     #[test]
     fn invalidating_an_old_token_keeps_its_replacement() {
         let cache = TokenCache::default();
-        let old = cache.get(|| Ok(token(Duration::from_secs(60)))).unwrap();
+        let old = cache
+            .get(None, false, || Ok(token(Duration::from_secs(60))))
+            .unwrap();
         cache.invalidate(&old);
-        let new = cache.get(|| Ok(token(Duration::from_secs(60)))).unwrap();
+        let new = cache
+            .get(None, false, || Ok(token(Duration::from_secs(60))))
+            .unwrap();
         cache.invalidate(&old); // a slow thread still holding `old`
-        let again = cache.get(|| panic!("must not fetch")).unwrap();
+        let again = cache.get(None, false, || panic!("must not fetch")).unwrap();
         assert!(Arc::ptr_eq(&new, &again));
+    }
+
+    #[test]
+    fn a_refusal_is_remembered_but_a_transport_failure_is_not() {
+        let cache = TokenCache::default();
+        let refused = || {
+            Err(Error::Api {
+                http_status: 200,
+                status_code: 400,
+                api_code: Some(1001),
+                message: "bad key".into(),
+                request_id: None,
+                attempts: 1,
+            })
+        };
+        assert!(cache.get(None, false, refused).is_err());
+        let err = cache
+            .get(None, false, || panic!("a refusal is remembered"))
+            .unwrap_err();
+        assert_eq!(err.kind(), "api");
+        let cache = TokenCache::default();
+        let down = || {
+            Err(Error::from(TransportError::from_kind(
+                TransportErrorKind::Connect,
+            )))
+        };
+        assert!(cache.get(None, false, down).is_err());
+        assert!(
+            cache
+                .get(None, false, || Ok(token(Duration::from_secs(60))))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn waiting_threads_share_the_fetch_result_and_respect_their_deadline() {
+        let cache = Arc::new(TokenCache::default());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, fetches) = (Arc::clone(&cache), Arc::clone(&fetches));
+                std::thread::spawn(move || {
+                    cache.get(None, false, || {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(200));
+                        Err(Error::from(TransportError::from_kind(
+                            TransportErrorKind::Timeout,
+                        )))
+                    })
+                })
+            })
+            .collect();
+        for h in handles {
+            assert!(h.join().unwrap().is_err());
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        // A waiter gives up at its own deadline.
+        let slow = Arc::clone(&cache);
+        let fetcher = std::thread::spawn(move || {
+            slow.get(None, false, || {
+                std::thread::sleep(Duration::from_millis(500));
+                Ok(token(Duration::from_secs(60)))
+            })
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let started = Instant::now();
+        let soon = Instant::now() + Duration::from_millis(100);
+        let err = cache
+            .get(Some(soon), false, || panic!("one fetch at a time"))
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_millis(400));
+        assert_eq!(err.kind(), "timeout");
+        assert!(fetcher.join().unwrap().is_ok());
+    }
+
+    #[test]
+    fn a_token_fetched_after_a_refusal_is_not_refreshed_again_at_once() {
+        let cache = TokenCache::default();
+        let first = cache
+            .get(None, false, || Ok(token(Duration::from_secs(60))))
+            .unwrap();
+        assert!(first.may_refresh());
+        cache.invalidate(&first);
+        let second = cache
+            .get(None, true, || Ok(token(Duration::from_secs(60))))
+            .unwrap();
+        assert!(!second.may_refresh());
     }
 
     #[test]
     fn a_failed_fetch_caches_nothing() {
         let cache = TokenCache::default();
-        assert!(cache.get(|| Err(Error::config("no"))).is_err());
-        assert!(cache.get(|| Ok(token(Duration::from_secs(60)))).is_ok());
+        assert!(
+            cache
+                .get(None, false, || Err(Error::from(TransportError::from_kind(
+                    TransportErrorKind::Connect
+                ))))
+                .is_err()
+        );
+        assert!(
+            cache
+                .get(None, false, || Ok(token(Duration::from_secs(60))))
+                .is_ok()
+        );
     }
 }

@@ -33,6 +33,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
 use http::{Request, Response};
 use serde::{Deserialize, Serialize};
@@ -118,6 +119,13 @@ pub struct Repeatable;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Attempts(pub u32);
 
+/// The instant by which the whole call must be over: the clients put it in
+/// the extensions of every request they send when a timeout is set. A
+/// transport should give up by then ([`UreqTransport`](crate::UreqTransport)
+/// does); the clients stop retrying and waiting at that instant either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Deadline(pub Instant);
+
 /// What kind of failure a [`TransportError`] is. Its `Display` is a short
 /// phrase ("could not connect"); [`as_str`](Self::as_str) a stable name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -127,6 +135,9 @@ pub enum TransportErrorKind {
     /// No connection could be made: the host name did not resolve, or the
     /// connection was refused or failed. Nothing reached the server.
     Connect,
+    /// The HTTP proxy could not be reached, or refused to open the tunnel.
+    /// Nothing reached the server.
+    Proxy,
     /// A connect, read or whole-call deadline passed.
     Timeout,
     /// The connection was closed or reset before any response arrived.
@@ -137,6 +148,10 @@ pub enum TransportErrorKind {
     BodyTooLarge,
     /// TLS failed: certificate not trusted, handshake error, bad PEM.
     Tls,
+    /// The server's answer broke HTTP/1.1: too many or too large headers,
+    /// conflicting content-length headers, a malformed status line. Not
+    /// retried: the same server would answer the same way.
+    Protocol,
     /// The request itself could not be sent as given (a bad URL, say).
     Request,
     /// Anything else.
@@ -144,11 +159,14 @@ pub enum TransportErrorKind {
 }
 
 impl TransportErrorKind {
-    /// A stable snake_case name: `connect`, `timeout`, `connection_closed`,
-    /// `body`, `body_too_large`, `tls`, `request`, `other`.
+    /// A stable snake_case name: `connect`, `proxy`, `timeout`,
+    /// `connection_closed`, `body`, `body_too_large`, `tls`, `protocol`,
+    /// `request`, `other`.
     pub fn as_str(self) -> &'static str {
         match self {
             TransportErrorKind::Connect => "connect",
+            TransportErrorKind::Proxy => "proxy",
+            TransportErrorKind::Protocol => "protocol",
             TransportErrorKind::Timeout => "timeout",
             TransportErrorKind::ConnectionClosed => "connection_closed",
             TransportErrorKind::Body => "body",
@@ -162,6 +180,8 @@ impl TransportErrorKind {
     fn describe(self) -> &'static str {
         match self {
             TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Proxy => "could not get through the proxy",
+            TransportErrorKind::Protocol => "the answer is not valid HTTP/1.1",
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::ConnectionClosed => "connection closed before a response",
             TransportErrorKind::Body => "response body could not be read",
@@ -197,6 +217,9 @@ impl fmt::Display for TransportErrorKind {
 #[derive(Clone)]
 pub struct TransportError {
     kind: TransportErrorKind,
+    /// What the kind alone does not say: which proxy, what to do about a
+    /// certificate. Never a secret.
+    detail: Option<Arc<str>>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
     attempts: u32,
 }
@@ -210,6 +233,7 @@ impl TransportError {
     ) -> Self {
         TransportError {
             kind,
+            detail: None,
             source: Some(Arc::from(source.into())),
             attempts: 1,
         }
@@ -219,6 +243,7 @@ impl TransportError {
     pub fn from_kind(kind: TransportErrorKind) -> Self {
         TransportError {
             kind,
+            detail: None,
             source: None,
             attempts: 1,
         }
@@ -239,11 +264,26 @@ impl TransportError {
         self.attempts = attempts;
         self
     }
+
+    /// The same error with `detail` after the kind in its message: what the
+    /// kind alone does not say ("http://proxy:3128 (from HTTPS_PROXY)").
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(Arc::from(detail.into()));
+        self
+    }
+
+    /// The detail given with [`with_detail`](Self::with_detail).
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.kind.describe())?;
+        if let Some(detail) = &self.detail {
+            write!(f, " {detail}")?;
+        }
         crate::error::after_attempts(f, self.attempts)
     }
 }
@@ -252,6 +292,7 @@ impl fmt::Debug for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TransportError")
             .field("kind", &self.kind)
+            .field("detail", &self.detail)
             .field("source", &self.source)
             .field("attempts", &self.attempts)
             .finish()
@@ -293,11 +334,13 @@ mod tests {
     fn kinds_have_stable_names_and_serialize_as_them() {
         for kind in [
             TransportErrorKind::Connect,
+            TransportErrorKind::Proxy,
             TransportErrorKind::Timeout,
             TransportErrorKind::ConnectionClosed,
             TransportErrorKind::Body,
             TransportErrorKind::BodyTooLarge,
             TransportErrorKind::Tls,
+            TransportErrorKind::Protocol,
             TransportErrorKind::Request,
             TransportErrorKind::Other,
         ] {

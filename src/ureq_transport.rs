@@ -12,12 +12,21 @@
 
 use std::fmt;
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::{Request, Response};
 
 use crate::error::Error;
-use crate::transport::{Transport, TransportError, TransportErrorKind};
+use crate::transport::{Deadline, Transport, TransportError, TransportErrorKind};
+
+/// The longest duration handed to ureq, which adds durations to `Instant`s
+/// (and would panic on overflow): longer ones mean "no limit" in practice.
+const LONGEST: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// A deadline closer than the agent's own timeout by more than this is
+/// applied to the request itself; within it, the agent's timeout is close
+/// enough and the request needs no configuration of its own.
+const DEADLINE_SLACK: Duration = Duration::from_millis(5);
 
 /// The default whole-call timeout: connect, send, and read the whole answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -44,6 +53,8 @@ pub const IDLE_CONNECTIONS_PER_HOST: usize = 16;
 #[derive(Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
+    /// The agent's whole-request timeout.
+    timeout: Duration,
     max_response_bytes: u64,
 }
 
@@ -185,8 +196,8 @@ impl UreqTransportBuilder {
             .tls_config(tls.build())
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_global(Some(self.timeout))
-            .timeout_connect(Some(self.connect_timeout))
+            .timeout_global(Some(self.timeout.min(LONGEST)))
+            .timeout_connect(Some(self.connect_timeout.min(LONGEST)))
             .max_idle_connections(IDLE_CONNECTIONS_PER_HOST.max(10))
             .max_idle_connections_per_host(IDLE_CONNECTIONS_PER_HOST)
             .user_agent(self.user_agent)
@@ -198,6 +209,7 @@ impl UreqTransportBuilder {
         );
         UreqTransport {
             agent,
+            timeout: self.timeout.min(LONGEST),
             max_response_bytes: self.max_response_bytes,
         }
     }
@@ -205,12 +217,26 @@ impl UreqTransportBuilder {
 
 impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        // A request whose whole-call deadline is nearer than the agent's own
+        // timeout gets what is left of it as its timeout.
+        let left = match request.extensions().get::<Deadline>() {
+            None => None,
+            Some(Deadline(at)) => match at.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => {
+                    (left + DEADLINE_SLACK < self.timeout).then_some(left)
+                }
+                _ => {
+                    return Err(TransportError::from_kind(TransportErrorKind::Timeout)
+                        .with_detail("(the whole-call timeout passed before this attempt)"));
+                }
+            },
+        };
         let (parts, body) = request.into_parts();
         let response = if body.is_empty() {
             // `()` sends no body and no content-length, as a GET should.
-            self.agent.run(Request::from_parts(parts, ()))
+            self.run(Request::from_parts(parts, ()), left)
         } else {
-            self.agent.run(Request::from_parts(parts, body))
+            self.run(Request::from_parts(parts, body), left)
         }
         .map_err(|e| map_ureq_error(e, false))?;
         let (parts, mut body) = response.into_parts();
@@ -220,6 +246,26 @@ impl Transport for UreqTransport {
             .read_to_vec()
             .map_err(|e| map_ureq_error(e, true))?;
         Ok(Response::from_parts(parts, bytes))
+    }
+}
+
+impl UreqTransport {
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        request: Request<B>,
+        timeout: Option<Duration>,
+    ) -> Result<Response<ureq::Body>, ureq::Error> {
+        match timeout {
+            None => self.agent.run(request),
+            Some(left) => {
+                let request = self
+                    .agent
+                    .configure_request(request)
+                    .timeout_global(Some(left))
+                    .build();
+                self.agent.run(request)
+            }
+        }
     }
 }
 
@@ -300,6 +346,7 @@ fn map_ureq_error(err: ureq::Error, in_body: bool) -> TransportError {
     use TransportErrorKind as K;
     let kind = match &err {
         ureq::Error::Timeout(_) => K::Timeout,
+        ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => K::Protocol,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => K::Connect,
         ureq::Error::BodyExceedsLimit(_) => K::BodyTooLarge,
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => K::Tls,
@@ -319,7 +366,6 @@ fn map_ureq_error(err: ureq::Error, in_body: bool) -> TransportError {
             _ => K::Other,
         },
         _ if in_body => K::Body,
-        ureq::Error::Protocol(_) => K::ConnectionClosed,
         _ => K::Other,
     };
     TransportError::new(kind, err)

@@ -116,6 +116,19 @@ fn both_clients_read_every_genauth_variable() {
         assert!(err.to_string().contains(var), "{err}");
         set(&[(var, &good)]);
     }
+    // Set but empty never silently means the public host.
+    for var in ["GENAUTH_HOST", "GENAUTH_APP_HOST"] {
+        let good = std::env::var(var).unwrap();
+        set(&[(var, "  ")]);
+        let err = if var == "GENAUTH_HOST" {
+            ManagementClient::from_env().unwrap_err()
+        } else {
+            AuthenticationClient::from_env().unwrap_err()
+        };
+        assert!(matches!(err, Error::Config { .. }), "{var}: {err:?}");
+        assert!(err.to_string().contains(var), "{err}");
+        set(&[(var, &good)]);
+    }
     // Setters called after read_env win.
     let overridden = AuthenticationClient::builder()
         .read_env()

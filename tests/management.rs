@@ -548,13 +548,17 @@ fn builder_reports_each_missing_or_bad_setting() {
         err,
         Err(Error::InvalidArgument { name: "host", .. })
     ));
+    // The whole-call timeout applies to any transport; the default
+    // transport's own settings do not.
     let fake = |_req: http::Request<Vec<u8>>| Ok(http::Response::new(Vec::new()));
-    let err = ManagementClient::builder()
-        .access_key_id("i")
-        .access_key_secret("s")
-        .transport(fake)
-        .timeout(Duration::from_secs(1))
-        .build();
+    let with_fake = || {
+        ManagementClient::builder()
+            .access_key_id("i")
+            .access_key_secret("s")
+            .transport(fake)
+    };
+    assert!(with_fake().timeout(Duration::from_secs(1)).build().is_ok());
+    let err = with_fake().connect_timeout(Duration::from_secs(1)).build();
     assert!(matches!(err, Err(Error::Config { .. })), "{err:?}");
 }
 

@@ -37,6 +37,10 @@ pub enum Fault {
     Huge(usize),
     /// Send `body` one byte per `interval`.
     Drip { body: Vec<u8>, interval: Duration },
+    /// Answer with this many response headers (a valid body follows).
+    ManyHeaders(usize),
+    /// Answer with two different content-length headers.
+    DuplicateContentLength,
 }
 
 impl Fault {
@@ -336,6 +340,20 @@ fn act(stream: &mut TcpStream, fault: Fault, state: &Shared, started: Instant) -
                 std::thread::sleep(interval);
             }
             true
+        }
+        Fault::ManyHeaders(n) => {
+            let mut head = String::from("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n");
+            for i in 0..n {
+                head.push_str(&format!("x-filler-{i}: {i}\r\n"));
+            }
+            head.push_str("\r\n{}");
+            let _ = stream.write_all(head.as_bytes());
+            false
+        }
+        Fault::DuplicateContentLength => {
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 5\r\n\r\n{}");
+            false
         }
     }
 }
