@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::rate_limit::RateLimiter;
 use crate::retry::RetryPolicy;
 use crate::transport::Transport;
-use crate::ureq_transport::{UreqTransport, UreqTransportBuilder};
+use crate::ureq_transport::{RootStore, UreqTransport, UreqTransportBuilder};
 
 /// The default whole-call timeout: token, attempts and waits included.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -105,10 +105,12 @@ macro_rules! common_builder_methods {
         }
 
         /// Trusts the root certificate(s) in `pem` for TLS, for a private
-        /// deployment with its own CA. The roots added replace the bundled
-        /// Mozilla roots for this client. There is no way to turn
-        /// verification off. A PEM without a readable certificate fails
-        /// `build()` with [`Error::Config`](crate::Error::Config).
+        /// deployment or a company network with its own CA, in addition to
+        /// the bundled Mozilla roots (unless
+        /// [`root_store`](Self::root_store) says otherwise).
+        /// `GENAUTH_CA_FILE` does the same from the environment. There is no
+        /// way to turn verification off. A PEM without a readable
+        /// certificate fails `build()` with [`Error::Config`](crate::Error::Config).
         ///
         /// ```no_run
         #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
@@ -120,6 +122,38 @@ macro_rules! common_builder_methods {
             self.common
                 .root_certificates_pem
                 .push(pem.as_ref().to_vec());
+            self
+        }
+
+        /// Which certificate authorities the default transport trusts
+        /// (default: the bundled Mozilla roots plus any added).
+        pub fn root_store(mut self, store: $crate::ureq_transport::RootStore) -> Self {
+            self.common.root_store = Some(store);
+            self
+        }
+
+        /// Sends the default transport's https requests through this proxy
+        /// (`http://[user:password@]host:port`) instead of the one the
+        /// proxy variables name. Loopback hosts and plain `http://` requests
+        /// never go through a proxy. The proxy's credentials never appear in
+        /// an error or `Debug`.
+        pub fn proxy(mut self, url: impl Into<String>) -> Self {
+            self.common.proxy = Some(Some(url.into()));
+            self
+        }
+
+        /// Sends the default transport's requests straight to the server,
+        /// whatever the proxy variables say.
+        pub fn no_proxy(mut self) -> Self {
+            self.common.proxy = Some(None);
+            self
+        }
+
+        /// How many idle kept-alive connections the default transport keeps
+        /// (default 64): the number of threads that share this client, so
+        /// that each keeps its connection between calls.
+        pub fn max_idle_connections(mut self, per_host: usize) -> Self {
+            self.common.max_idle_connections = Some(per_host);
             self
         }
 
@@ -380,7 +414,13 @@ pub(crate) struct CommonSettings {
     pub(crate) rate_limit: Option<u32>,
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) max_response_bytes: Option<u64>,
+    pub(crate) max_idle_connections: Option<usize>,
     pub(crate) root_certificates_pem: Vec<Vec<u8>>,
+    /// `GENAUTH_CA_FILE`: read when the client is built.
+    pub(crate) ca_file: Option<String>,
+    pub(crate) root_store: Option<RootStore>,
+    /// `Some(Some(url))`: this proxy; `Some(None)`: none; `None`: the variables.
+    pub(crate) proxy: Option<Option<String>>,
     pub(crate) retry: RetryPolicy,
 }
 
@@ -396,7 +436,17 @@ impl fmt::Debug for CommonSettings {
             .field("rate_limit", &self.rate_limit)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_idle_connections", &self.max_idle_connections)
             .field("root_certificates", &self.root_certificates_pem.len())
+            .field("ca_file", &self.ca_file)
+            .field("root_store", &self.root_store)
+            .field(
+                "proxy",
+                &self
+                    .proxy
+                    .as_ref()
+                    .map(|p| p.as_deref().map(redact_userinfo)),
+            )
             .field("retry", &self.retry)
             .finish()
     }
@@ -421,6 +471,9 @@ impl CommonSettings {
         }
         if let Some(tenant) = env_var("GENAUTH_TENANT_ID") {
             self.tenant_id = Some(tenant);
+        }
+        if let Some(path) = env_var("GENAUTH_CA_FILE") {
+            self.ca_file = Some(path);
         }
         if let Some(timeout) = env_var("GENAUTH_TIMEOUT") {
             self.timeout = Some(parse_seconds(&timeout).ok_or_else(|| {
@@ -451,13 +504,19 @@ impl CommonSettings {
         };
         let transport: Arc<dyn Transport> = match &self.transport {
             Some(transport) => {
+                // GENAUTH_CA_FILE is not an error here: the environment may
+                // be shared with programs that use the default transport.
                 let tunes_default = self.connect_timeout.is_some()
                     || self.max_response_bytes.is_some()
+                    || self.max_idle_connections.is_some()
+                    || self.root_store.is_some()
+                    || self.proxy.is_some()
                     || !self.root_certificates_pem.is_empty();
                 if tunes_default {
                     return Err(Error::config(
-                        "connect_timeout, max_response_bytes and root certificates configure \
-                         the default transport; set them on your own transport instead",
+                        "connect_timeout, max_response_bytes, max_idle_connections, root \
+                         certificates, root_store and proxy configure the default transport; \
+                         set them on your own transport instead",
                     ));
                 }
                 Arc::clone(transport)
@@ -470,10 +529,33 @@ impl CommonSettings {
                 if let Some(n) = self.max_response_bytes {
                     builder = builder.max_response_bytes(n);
                 }
+                if let Some(n) = self.max_idle_connections {
+                    builder = builder.max_idle_connections(n);
+                }
                 for pem in &self.root_certificates_pem {
                     builder = builder.add_root_certificate_pem(pem);
                 }
-                Arc::new(builder.build()?)
+                if let Some(path) = &self.ca_file {
+                    let pem = std::fs::read(path).map_err(|e| {
+                        Error::config(format!("GENAUTH_CA_FILE={path:?} cannot be read: {e}"))
+                    })?;
+                    builder = builder.add_root_certificate_pem(pem);
+                }
+                if let Some(store) = self.root_store {
+                    builder = builder.root_store(store);
+                }
+                match &self.proxy {
+                    None => {}
+                    Some(None) => builder = builder.no_proxy(),
+                    Some(Some(url)) => builder = builder.proxy(url),
+                }
+                let built = builder.build().map_err(|e| match (&self.ca_file, e) {
+                    (Some(path), Error::Config { reason }) if reason.contains("PEM") => {
+                        Error::config(format!("GENAUTH_CA_FILE={path:?}: {reason}"))
+                    }
+                    (_, e) => e,
+                })?;
+                Arc::new(built)
             }
         };
         Ok(Caller {

@@ -67,7 +67,9 @@ use serde::{Deserialize, Serialize};
 ///         self.inner.send(request)
 ///     }
 /// }
-/// # let _ = Counting { inner: UreqTransport::new(), sent: AtomicU64::new(0) };
+/// let counting = Counting { inner: UreqTransport::new()?, sent: AtomicU64::new(0) };
+/// # let _ = counting;
+/// # Ok::<(), genauth_mfa::Error>(())
 /// ```
 pub trait Transport: Send + Sync + 'static {
     /// Sends `request` and returns the complete response.

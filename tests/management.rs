@@ -269,7 +269,7 @@ fn the_token_goes_through_the_users_transport() {
     let _m = mfa_mock(&mut server, T1).create();
     let sent = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&sent);
-    let inner = UreqTransport::new();
+    let inner = UreqTransport::new().unwrap();
     let client = ManagementClient::builder()
         .access_key_id(KEY_ID)
         .access_key_secret(KEY_SECRET)
