@@ -146,7 +146,6 @@ pub(crate) fn run<R>(
 ) -> (R, u32) {
     let mut n = 1;
     loop {
-        let started = Instant::now();
         let (outcome, next) = attempt(n);
         let Next::Retry(server_wait) = next else {
             return (outcome, n);
@@ -166,9 +165,8 @@ pub(crate) fn run<R>(
         }
         log::debug!(
             target: "genauth_mfa",
-            "{what}: attempt {n}/{} failed after {:?}; retrying in {wait:?}",
-            policy.max_attempts,
-            started.elapsed()
+            "{what}: attempt {n}/{} failed; retrying in {wait:?}",
+            policy.max_attempts
         );
         std::thread::sleep(wait);
         n += 1;
