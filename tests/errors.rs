@@ -91,13 +91,14 @@ fn a_connection_cut_mid_body_is_a_transport_error() {
     }
 }
 
-#[test]
-fn a_slow_answer_is_a_timeout_within_the_configured_bound() {
+/// A server whose list answer takes `delay`, and a client without retries
+/// whose whole call may take `timeout`.
+fn slow_list(delay: Duration, timeout: Duration) -> (mockito::ServerGuard, AuthenticationClient) {
     let mut server = Server::new();
-    let _m = server
+    server
         .mock("GET", "/api/v3/list-enrolled-factors")
-        .with_chunked_body(|w| {
-            std::thread::sleep(Duration::from_secs(1));
+        .with_chunked_body(move |w| {
+            std::thread::sleep(delay);
             w.write_all(b"{}")
         })
         .create();
@@ -105,10 +106,16 @@ fn a_slow_answer_is_a_timeout_within_the_configured_bound() {
         .app_id("a")
         .app_host(server.url())
         .access_token(ACCESS_TOKEN)
-        .timeout(Duration::from_millis(300))
+        .timeout(timeout)
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
+    (server, client)
+}
+
+#[test]
+fn a_slow_answer_is_a_timeout_within_the_configured_bound() {
+    let (_server, client) = slow_list(Duration::from_secs(1), Duration::from_millis(300));
     let started = Instant::now();
     let err = client.list_enrolled_factors().send().unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
@@ -229,22 +236,7 @@ fn an_error_chain_says_each_part_once() {
 
 #[test]
 fn a_timeout_reads_once() {
-    let mut server = Server::new();
-    let _m = server
-        .mock("GET", "/api/v3/list-enrolled-factors")
-        .with_chunked_body(|w| {
-            std::thread::sleep(Duration::from_millis(600));
-            w.write_all(b"{}")
-        })
-        .create();
-    let client = AuthenticationClient::builder()
-        .app_id("a")
-        .app_host(server.url())
-        .access_token(ACCESS_TOKEN)
-        .timeout(Duration::from_millis(200))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let (_server, client) = slow_list(Duration::from_millis(600), Duration::from_millis(200));
     let err = client.list_enrolled_factors().send().unwrap_err();
     let report = err.report().to_string();
     assert!(report.starts_with("timed out"), "{report}");

@@ -42,13 +42,6 @@ fn timed_call(server: &FaultServer) -> (genauth_mfa::Result<genauth_mfa::Factor>
     (result, started.elapsed())
 }
 
-fn transport_kind(err: &Error) -> Option<TransportErrorKind> {
-    match err {
-        Error::Transport { source, .. } | Error::Timeout { source, .. } => Some(source.kind()),
-        _ => None,
-    }
-}
-
 #[test]
 fn a_server_that_never_answers_times_out_at_the_whole_call_deadline() {
     let server = FaultServer::start(vec![], Fault::NeverAnswer);

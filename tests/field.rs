@@ -41,13 +41,6 @@ fn token_requests(fake: &FakeGenAuth) -> usize {
         .count()
 }
 
-fn transport_kind(err: &Error) -> Option<TransportErrorKind> {
-    match err {
-        Error::Transport { source, .. } | Error::Timeout { source, .. } => Some(source.kind()),
-        _ => None,
-    }
-}
-
 // ---- throttling and deadlines ----
 
 #[test]

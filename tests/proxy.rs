@@ -8,20 +8,13 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use common::*;
-use genauth_mfa::{AuthenticationClient, Error, ManagementClient, RetryPolicy, TransportErrorKind};
+use genauth_mfa::{AuthenticationClient, ManagementClient, RetryPolicy, TransportErrorKind};
 use mockito::Server;
 
 fn set(vars: &[(&str, &str)]) {
     for (k, v) in vars {
         // SAFETY: this binary has one test and no other thread reads the environment.
         unsafe { std::env::set_var(k, v) };
-    }
-}
-
-fn proxy_kind(err: &Error) -> Option<TransportErrorKind> {
-    match err {
-        Error::Transport { source, .. } | Error::Timeout { source, .. } => Some(source.kind()),
-        _ => None,
     }
 }
 
@@ -99,7 +92,11 @@ fn loopback_and_plain_http_never_go_through_a_proxy_and_a_dead_proxy_is_named() 
         .build()
         .unwrap();
     let err = remote.get_user_mfa_info("u").send().unwrap_err();
-    assert_eq!(proxy_kind(&err), Some(TransportErrorKind::Proxy), "{err:?}");
+    assert_eq!(
+        transport_kind(&err),
+        Some(TransportErrorKind::Proxy),
+        "{err:?}"
+    );
     let shown = err.report().to_string();
     assert!(
         shown.contains("proxy http://127.0.0.1:9 (from ALL_PROXY)"),
@@ -128,7 +125,11 @@ fn loopback_and_plain_http_never_go_through_a_proxy_and_a_dead_proxy_is_named() 
         "{first_line}"
     );
     assert!(!first_line.contains(KEY_SECRET), "{first_line}");
-    assert_eq!(proxy_kind(&err), Some(TransportErrorKind::Proxy), "{err:?}");
+    assert_eq!(
+        transport_kind(&err),
+        Some(TransportErrorKind::Proxy),
+        "{err:?}"
+    );
     for text in [
         err.report().to_string(),
         format!("{err:?}"),

@@ -2,7 +2,7 @@
 //! at a local mockito server.
 #![allow(dead_code)]
 
-use genauth_mfa::{AuthenticationClient, ManagementClient};
+use genauth_mfa::{AuthenticationClient, Error, ManagementClient, TransportErrorKind};
 use mockito::{Matcher, Mock, Server};
 
 /// The pool id both test tokens carry in `scoped_userpool_id`.
@@ -64,4 +64,12 @@ pub fn mock_token(server: &mut Server, jwt: &str) -> Mock {
         })))
         .with_header("content-type", "application/json")
         .with_body(token_body(jwt, 7200))
+}
+
+/// The transport error's kind, for an error that has one.
+pub fn transport_kind(err: &Error) -> Option<TransportErrorKind> {
+    match err {
+        Error::Transport { source, .. } | Error::Timeout { source, .. } => Some(source.kind()),
+        _ => None,
+    }
 }
