@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mfa_audit against a fixed-response nginx on 127.0.0.1, beside wrk on the
+# `genauth-mfa audit` against a fixed-response nginx on 127.0.0.1, beside wrk on the
 # same server. Installs nginx and wrk from Debian's packages when missing,
 # starts nginx in a temporary prefix and stops it on exit.
 #
@@ -52,8 +52,8 @@ CONF
 nginx -p "$work" -c "$work/nginx.conf"
 sleep 0.3
 
-cargo build --quiet --release --example mfa_audit
-audit=target/release/examples/mfa_audit
+cargo build --quiet --release --features cli --bin genauth-mfa
+audit=target/release/genauth-mfa
 seq -f "user-%.0f@example.com" 1 "$IDS" > "$work/ids.txt"
 head -n 10000 "$work/ids.txt" > "$work/ids-10k.txt"
 
@@ -65,13 +65,13 @@ accepted() {
   exec 3<&-
 }
 
-# Runs mfa_audit; prints "seconds peak_rss_kib". GNU time reads the child's
+# Runs the audit; prints "seconds peak_rss_kib". GNU time reads the child's
 # own peak RSS (a wrapper that forks itself, like Python's, would add its own).
 run_audit() {
   local threads=$1 ids=$2
   GENAUTH_ACCESS_KEY_ID=ak GENAUTH_ACCESS_KEY_SECRET=sk GENAUTH_HOST="http://127.0.0.1:$PORT" \
     /usr/bin/time -f "%e %M" -o "$work/time.txt" \
-    "$audit" --concurrency "$threads" --user-id-type email < "$ids" > /dev/null 2> /dev/null
+    "$audit" audit --concurrency "$threads" --user-id-type email < "$ids" > /dev/null 2> /dev/null
   cat "$work/time.txt"
 }
 
@@ -85,14 +85,14 @@ for threads in 1 8; do
   read -r secs _rss < <(run_audit "$threads" "$work/ids.txt")
   after=$(accepted)
   rate=$(awk -v n="$IDS" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
-  echo "mfa_audit --concurrency $threads, $IDS ids: ${secs}s, $rate users/s, $((after - before - 1)) TCP connections"
+  echo "genauth-mfa audit --concurrency $threads, $IDS ids: ${secs}s, $rate users/s, $((after - before - 1)) TCP connections"
   eval "rate_$threads=$rate"
 done
-awk -v a="$rate_1" -v w="$wrk_rps" 'BEGIN { printf "ratio mfa_audit 1 thread / wrk -t1 -c1: %.2f\n", a / w }'
-awk -v a="$rate_8" -v b="$rate_1" 'BEGIN { printf "ratio mfa_audit 8 threads / 1 thread: %.2f\n", a / b }'
+awk -v a="$rate_1" -v w="$wrk_rps" 'BEGIN { printf "ratio genauth-mfa audit 1 thread / wrk -t1 -c1: %.2f\n", a / w }'
+awk -v a="$rate_8" -v b="$rate_1" 'BEGIN { printf "ratio genauth-mfa audit 8 threads / 1 thread: %.2f\n", a / b }'
 
 for n in 10000 "$IDS"; do
   file="$work/ids.txt"; [ "$n" = 10000 ] && file="$work/ids-10k.txt"
   read -r secs rss < <(run_audit 4 "$file")
-  awk -v n="$n" -v r="$rss" -v s="$secs" 'BEGIN { printf "mfa_audit --concurrency 4, %d ids: peak RSS %.1f MiB (%.2fs)\n", n, r / 1024, s }'
+  awk -v n="$n" -v r="$rss" -v s="$secs" 'BEGIN { printf "genauth-mfa audit --concurrency 4, %d ids: peak RSS %.1f MiB (%.2fs)\n", n, r / 1024, s }'
 done

@@ -17,7 +17,8 @@
 //!   straightforward caller would write it (ureq 3.5 then resolves the host
 //!   on a new thread for every call, which the SDK's transport avoids);
 //! - p50 and p99 latency of one SDK call;
-//! - peak RSS of `mfa_audit` over 10,000 ids (Linux: `VmHWM` of the child).
+//! - peak RSS of `genauth-mfa audit` over 10,000 ids (Linux: `VmHWM` of the
+//!   child; the tool is built with `--features cli`).
 //!
 //! Rounds alternate SDK and bare runs so that drift hits both; the best
 //! round of each is reported, with the median beside it.
@@ -134,10 +135,10 @@ fn main() {
 
     match audit_peak_rss(&url, 10_000) {
         Ok((kib, elapsed)) => println!(
-            "mfa_audit, 10,000 ids, 4 threads: peak RSS {:.1} MiB, {elapsed:.2?}",
+            "genauth-mfa audit, 10,000 ids, 4 threads: peak RSS {:.1} MiB, {elapsed:.2?}",
             kib as f64 / 1024.0
         ),
-        Err(e) => println!("mfa_audit peak RSS: not measured ({e})"),
+        Err(e) => println!("genauth-mfa audit peak RSS: not measured ({e})"),
     }
 }
 
@@ -286,23 +287,35 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "cpu model unknown".into())
 }
 
-/// Builds and runs `mfa_audit` over `ids` ids against `url`; returns its peak
-/// RSS in KiB (the highest `VmHWM` seen while it ran) and how long it took.
+/// Builds and runs `genauth-mfa audit` over `ids` ids against `url`;
+/// returns its peak RSS in KiB (the highest `VmHWM` seen while it ran) and
+/// how long it took.
 fn audit_peak_rss(url: &str, ids: usize) -> Result<(u64, Duration), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--quiet", "--release", "--example", "mfa_audit"])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--features",
+            "cli",
+            "--bin",
+            "genauth-mfa",
+        ])
         .status()
         .map_err(|e| e.to_string())?;
     if !status.success() {
-        return Err("cargo build --release --example mfa_audit failed".into());
+        return Err("cargo build --release --features cli --bin genauth-mfa failed".into());
     }
     let exe = std::env::current_exe()
         .map_err(|e| e.to_string())?
-        .with_file_name("mfa_audit");
+        .parent()
+        .and_then(|examples| examples.parent())
+        .ok_or("no target directory")?
+        .join("genauth-mfa");
     let started = Instant::now();
     let mut child = Command::new(exe)
-        .args(["--user-id-type", "email"])
+        .args(["audit", "--user-id-type", "email"])
         .env_clear()
         .env("GENAUTH_ACCESS_KEY_ID", "ak")
         .env("GENAUTH_ACCESS_KEY_SECRET", "sk")
@@ -331,14 +344,14 @@ fn audit_peak_rss(url: &str, ids: usize) -> Result<(u64, Duration), String> {
             Some(status) => break status,
             None if Instant::now() > deadline => {
                 let _ = child.kill();
-                return Err("mfa_audit ran over 300 s".into());
+                return Err("the audit ran over 300 s".into());
             }
             None => std::thread::sleep(Duration::from_millis(2)),
         }
     };
     let _ = feeder.join();
     if !status.success() {
-        return Err(format!("mfa_audit exited with {status}"));
+        return Err(format!("the audit exited with {status}"));
     }
     if peak == 0 {
         return Err("no /proc/<pid>/status VmHWM on this system".into());

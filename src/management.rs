@@ -79,6 +79,26 @@ impl ManagementClient {
         Self::builder().read_env()?.build()
     }
 
+    /// Fetches the management token now, or finds a fresh one cached: a
+    /// check of the access key before a batch starts, so that a refused key
+    /// stops the batch before any user is queried. Calls do this by
+    /// themselves; you never need to.
+    ///
+    /// ```no_run
+    /// # use genauth_mfa::ManagementClient;
+    /// let mgmt = ManagementClient::from_env()?;
+    /// mgmt.authenticate()?; // a wrong secret fails here, once
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The token request's error: [`Error::Api`](crate::Error::Api) when
+    /// the server refuses the key, or any transport error or timeout.
+    pub fn authenticate(&self) -> Result<()> {
+        self.token(self.inner.caller.deadline(), false).map(|_| ())
+    }
+
     /// Sends `endpoint` with the management token, fetching the token again
     /// once if the call is refused as unauthenticated (unless that token
     /// itself replaced a refused one moments ago). The whole call, token

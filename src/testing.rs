@@ -251,6 +251,7 @@ struct State {
     issued: Vec<String>,
     failures: VecDeque<(Route, Failure)>,
     requests: Vec<RecordedRequest>,
+    not_recording: bool,
     answered: u64,
 }
 
@@ -375,6 +376,14 @@ impl FakeGenAuth {
         self
     }
 
+    /// Whether to keep every request for [`requests`](Self::requests) (on by
+    /// default). Turn it off for a long run, whose requests would otherwise
+    /// all stay in memory.
+    pub fn record_requests(self, on: bool) -> FakeGenAuth {
+        self.lock().not_recording = !on;
+        self
+    }
+
     /// The next request for `route` fails with `failure` (each failure is
     /// used once, in the order given).
     pub fn fail_next(&self, route: Route, failure: Failure) {
@@ -417,7 +426,9 @@ impl Transport for FakeGenAuth {
             body,
             route,
         };
-        state.requests.push(recorded.clone());
+        if !state.not_recording {
+            state.requests.push(recorded.clone());
+        }
         let Some(route) = route else {
             return Ok(answer(
                 StatusCode::NOT_FOUND,

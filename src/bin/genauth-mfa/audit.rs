@@ -1,0 +1,363 @@
+//! `genauth-mfa audit`: get-user-mfa-info for every id of a file or stdin,
+//! one row per user as each completes.
+//!
+//! A reader thread feeds ids through a bounded queue to N worker threads
+//! sharing one client; the main thread writes rows, one whole line per
+//! write, and draws the progress. Memory stays flat however long the input.
+//! Ctrl-C stops the reading, lets the calls in flight finish and write
+//! their rows, then prints the summary (exit 130). A closed stdout or a full
+//! disk ends the run at once with a message (exit 1).
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use genauth_mfa::{Error, ManagementClient, UserIdType, UserMfaInfo};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::input::{self, Ids, Item};
+use crate::output::{self, CSV_HEADER, Format, Outcome};
+use crate::{EXIT_INTERRUPTED, EXIT_SETUP, EXIT_SOME_FAILED, fail};
+
+/// How often a waiting thread looks at the interrupt flag.
+const TICK: Duration = Duration::from_millis(100);
+
+pub struct Options {
+    pub input: Option<PathBuf>,
+    pub user_id_type: Option<UserIdType>,
+    pub concurrency: usize,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub resume: bool,
+}
+
+/// One finished item, on its way to the writer.
+struct Done {
+    line: u64,
+    id: Option<String>,
+    result: Result<UserMfaInfo, Outcome2>,
+}
+
+/// Why a row is not an answer.
+enum Outcome2 {
+    Failed(Error),
+    BadInput(String),
+}
+
+#[derive(Default)]
+struct Summary {
+    users: u64,
+    totp: u64,
+    face: u64,
+    sms: u64,
+    email: u64,
+    none: u64,
+    skipped: u64,
+    errors: BTreeMap<&'static str, u64>,
+}
+
+impl Summary {
+    fn add(&mut self, done: &Done) {
+        match &done.result {
+            Ok(info) => {
+                self.users += 1;
+                self.totp += u64::from(info.totp.is_enabled());
+                self.face += u64::from(info.face.is_enabled());
+                self.sms += u64::from(info.sms.is_enabled());
+                self.email += u64::from(info.email.is_enabled());
+                self.none += u64::from(!info.any_enabled());
+            }
+            Err(Outcome2::Failed(e)) => {
+                self.users += 1;
+                *self.errors.entry(e.kind()).or_default() += 1;
+            }
+            Err(Outcome2::BadInput(_)) => *self.errors.entry("input").or_default() += 1,
+        }
+    }
+
+    fn failed(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    fn print(&self, elapsed: Duration, interrupted: bool) {
+        let rate = self.users as f64 / elapsed.as_secs_f64().max(1e-9);
+        let head = if interrupted { "interrupted: " } else { "" };
+        eprintln!(
+            "{head}{} users in {:.1?} ({rate:.0}/s): totp {}, face {}, sms {}, email {} enabled; \
+             {} with no MFA factor; {} failed",
+            self.users,
+            elapsed,
+            self.totp,
+            self.face,
+            self.sms,
+            self.email,
+            self.none,
+            self.failed()
+        );
+        if self.skipped > 0 {
+            eprintln!(
+                "{} ids skipped: already in the output (--resume)",
+                self.skipped
+            );
+        }
+        for (kind, n) in &self.errors {
+            eprintln!("errors of kind {kind}: {n}");
+        }
+    }
+}
+
+pub fn run(
+    client: &ManagementClient,
+    options: &Options,
+    interrupted: &'static AtomicBool,
+) -> ExitCode {
+    let started = Instant::now();
+    let (mut out, done_ids) = match open_output(options) {
+        Ok(opened) => opened,
+        Err(message) => return fail(EXIT_SETUP, message),
+    };
+    let (reader, total): (Box<dyn BufRead + Send>, Option<u64>) = match &options.input {
+        Some(path) if path.as_os_str() != "-" => {
+            let open =
+                || File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+            let file = match open() {
+                Ok(f) => f,
+                Err(message) => return fail(EXIT_SETUP, message),
+            };
+            let total = if io::stderr().is_terminal() {
+                open()
+                    .ok()
+                    .and_then(|f| input::count(BufReader::new(f)).ok())
+            } else {
+                None
+            };
+            (Box::new(BufReader::new(file)), total)
+        }
+        _ => {
+            if io::stdin().is_terminal() {
+                eprintln!(
+                    "reading user ids from the terminal, one a line; end with Ctrl-D \
+                     (or give a file: genauth-mfa audit ids.txt)"
+                );
+            }
+            (Box::new(BufReader::new(io::stdin())), None)
+        }
+    };
+    // A refused access key stops the run here: one token request, no user queried.
+    if let Err(e) = client.authenticate() {
+        return fail(
+            EXIT_SETUP,
+            format!("the management token request failed: {}", e.report()),
+        );
+    }
+
+    let progress = progress_bar(total);
+    let (ids_tx, ids_rx) = sync_channel::<Item>(options.concurrency * 4);
+    let (rows_tx, rows_rx) = sync_channel::<Done>(options.concurrency * 4);
+    let ids_rx = Arc::new(Mutex::new(ids_rx));
+    let skipped = Arc::new(std::sync::atomic::AtomicU64::new(0));
+
+    // The reader is never joined: it may be blocked on a terminal or a pipe
+    // when the run ends, and the process exiting is what ends it.
+    {
+        let skipped = Arc::clone(&skipped);
+        std::thread::spawn(move || read_ids(reader, &ids_tx, &done_ids, &skipped, interrupted));
+    }
+    let workers: Vec<_> = (0..options.concurrency)
+        .map(|_| {
+            let (client, ids, rows) = (client.clone(), Arc::clone(&ids_rx), rows_tx.clone());
+            let user_id_type = options.user_id_type;
+            std::thread::spawn(move || work(&client, &ids, &rows, user_id_type, interrupted))
+        })
+        .collect();
+    drop(rows_tx);
+    drop(ids_rx);
+
+    let mut summary = Summary::default();
+    loop {
+        match rows_rx.recv_timeout(TICK) {
+            Ok(done) => {
+                let outcome = match &done.result {
+                    Ok(info) => Outcome::Answered(info),
+                    Err(Outcome2::Failed(e)) => Outcome::Failed(e),
+                    Err(Outcome2::BadInput(reason)) => Outcome::BadInput(reason),
+                };
+                let line = output::row(options.format, done.id.as_deref(), done.line, &outcome);
+                if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
+                    progress.finish_and_clear();
+                    let what = options
+                        .output
+                        .as_ref()
+                        .map_or("standard output".to_owned(), |p| p.display().to_string());
+                    // Threads still running end with the process.
+                    return fail(EXIT_SETUP, format!("cannot write to {what}: {e}; stopping"));
+                }
+                summary.add(&done);
+                progress.inc(1);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+    progress.finish_and_clear();
+    summary.skipped = skipped.load(Ordering::Relaxed);
+    let was_interrupted = interrupted.load(Ordering::SeqCst);
+    summary.print(started.elapsed(), was_interrupted);
+    if was_interrupted {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if summary.failed() > 0 {
+        ExitCode::from(EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Where rows go: stdout, or `--output` (appended to with `--resume`, after
+/// reading which ids it already holds).
+fn open_output(
+    options: &Options,
+) -> Result<(Box<dyn Write>, std::collections::HashSet<String>), String> {
+    let mut done = std::collections::HashSet::new();
+    let Some(path) = &options.output else {
+        if options.resume {
+            return Err("--resume needs --output FILE: the rows of the earlier run".into());
+        }
+        let mut out: Box<dyn Write> = Box::new(io::stdout());
+        if options.format == Format::Csv {
+            out.write_all(output::csv_line(&CSV_HEADER).as_bytes())
+                .map_err(|e| format!("cannot write to standard output: {e}"))?;
+        }
+        return Ok((out, done));
+    };
+    let shown = path.display();
+    let mut file = if options.resume {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| format!("cannot open {shown}: {e}"))?;
+        // A row cut short by the interruption is dropped: its user is asked again.
+        let mut text = Vec::new();
+        file.read_to_end(&mut text)
+            .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        if complete < text.len() {
+            file.set_len(complete as u64)
+                .and_then(|()| file.seek(SeekFrom::End(0)).map(drop))
+                .map_err(|e| format!("cannot mend {shown}: {e}"))?;
+        }
+        done = output::done_ids(options.format, &text[..complete])
+            .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        file
+    } else {
+        File::create(path).map_err(|e| format!("cannot create {shown}: {e}"))?
+    };
+    if options.format == Format::Csv && file.metadata().map(|m| m.len() == 0).unwrap_or(true) {
+        file.write_all(output::csv_line(&CSV_HEADER).as_bytes())
+            .map_err(|e| format!("cannot write to {shown}: {e}"))?;
+    }
+    Ok((Box::new(file), done))
+}
+
+fn progress_bar(total: Option<u64>) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let (bar, template) = match total {
+        Some(n) => (
+            ProgressBar::new(n),
+            "{bar:30} {pos}/{len} users, {per_sec}, ETA {eta}",
+        ),
+        None => (ProgressBar::no_length(), "{spinner} {pos} users, {per_sec}"),
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar
+}
+
+fn read_ids(
+    reader: Box<dyn BufRead + Send>,
+    ids: &SyncSender<Item>,
+    done: &std::collections::HashSet<String>,
+    skipped: &std::sync::atomic::AtomicU64,
+    interrupted: &AtomicBool,
+) {
+    let mut last_line = 0;
+    for item in Ids::new(reader) {
+        if interrupted.load(Ordering::SeqCst) {
+            return;
+        }
+        let item = match item {
+            Ok(item) => item,
+            Err(e) => Item::Bad {
+                line: last_line + 1,
+                reason: format!("cannot read the input after line {last_line}: {e}"),
+            },
+        };
+        last_line = match &item {
+            Item::Id { line, .. } | Item::Bad { line, .. } => *line,
+        };
+        if output::is_done(done, &item) {
+            skipped.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        let stop = matches!(&item, Item::Bad { reason, .. } if reason.starts_with("cannot read"));
+        if ids.send(item).is_err() || stop {
+            return; // the workers are gone, or the input broke
+        }
+    }
+}
+
+fn work(
+    client: &ManagementClient,
+    ids: &Mutex<Receiver<Item>>,
+    rows: &SyncSender<Done>,
+    user_id_type: Option<UserIdType>,
+    interrupted: &AtomicBool,
+) {
+    loop {
+        if interrupted.load(Ordering::SeqCst) {
+            return;
+        }
+        let next = match ids.lock() {
+            Ok(rx) => rx.recv_timeout(TICK),
+            Err(_) => return,
+        };
+        let done = match next {
+            Ok(Item::Id { line, id }) => {
+                let mut request = client.get_user_mfa_info(id.as_str());
+                if let Some(t) = user_id_type {
+                    request = request.user_id_type(t);
+                }
+                let result = request.send().map_err(Outcome2::Failed);
+                Done {
+                    line,
+                    id: Some(id),
+                    result,
+                }
+            }
+            Ok(Item::Bad { line, reason }) => Done {
+                line,
+                id: None,
+                result: Err(Outcome2::BadInput(reason)),
+            },
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        if rows.send(done).is_err() {
+            return;
+        }
+    }
+}
