@@ -1,21 +1,23 @@
 //! `genauth-mfa audit`: get-user-mfa-info for every id of a file or stdin,
 //! one row per user as each completes.
 //!
-//! A reader thread feeds ids through a bounded queue to N worker threads
-//! sharing one client; the main thread writes rows, one whole line per
-//! write, and draws the progress. Memory stays flat however long the input.
-//! Ctrl-C stops the reading, lets the calls in flight finish and write
-//! their rows, then prints the summary (exit 130). A closed stdout or a full
-//! disk ends the run at once with a message (exit 1).
+//! A reader thread feeds ids, in batches, through a bounded queue to N
+//! worker threads sharing one client; each worker writes its rows into one
+//! shared buffered output (whole lines only), which the main thread flushes
+//! every 50 ms while it watches for the end, an output error or Ctrl-C.
+//! Memory stays flat however long the input. Ctrl-C stops the reading, lets
+//! the calls in flight finish and write their rows, then prints the summary
+//! (exit 130). A closed stdout or a full disk ends the run at once with a
+//! message (exit 1).
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use genauth_mfa::{Error, ManagementClient, UserIdType, UserMfaInfo};
@@ -25,8 +27,61 @@ use crate::input::{self, Ids, Item};
 use crate::output::{self, CSV_HEADER, Format, Outcome};
 use crate::{EXIT_INTERRUPTED, EXIT_SETUP, EXIT_SOME_FAILED, fail};
 
-/// How often a waiting thread looks at the interrupt flag.
-const TICK: Duration = Duration::from_millis(100);
+/// How often a waiting thread looks at the interrupt flag, and how often
+/// the output is flushed.
+const TICK: Duration = Duration::from_millis(50);
+
+/// Ids go to the workers in batches of at most this many (fewer when the
+/// workers are waiting), so that the reader is not woken once per id.
+const BATCH: usize = 32;
+
+/// The rows' destination, shared by the workers.
+struct Sink {
+    out: io::BufWriter<Box<dyn Write + Send>>,
+    dirty: bool,
+    error: Option<io::Error>,
+    summary: Summary,
+}
+
+struct Shared {
+    sink: Mutex<Sink>,
+    format: Format,
+    progress: ProgressBar,
+    /// Batches in the queue, so the reader knows when workers wait.
+    queued: AtomicUsize,
+    skipped: AtomicU64,
+}
+
+impl Shared {
+    fn sink(&self) -> MutexGuard<'_, Sink> {
+        self.sink.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes `done`'s row; `false` when the output has failed.
+    fn write(&self, done: &Done) -> bool {
+        let outcome = match &done.result {
+            Ok(info) => Outcome::Answered(info),
+            Err(Outcome2::Failed(e)) => Outcome::Failed(e),
+            Err(Outcome2::BadInput(reason)) => Outcome::BadInput(reason),
+        };
+        let line = output::row(self.format, done.id.as_deref(), done.line, &outcome);
+        let mut sink = self.sink();
+        if sink.error.is_some() {
+            return false;
+        }
+        // A BufWriter passes whole lines on: it writes out what it holds
+        // before a line that does not fit, and a line over its size whole.
+        if let Err(e) = sink.out.write_all(line.as_bytes()) {
+            sink.error = Some(e);
+            return false;
+        }
+        sink.dirty = true;
+        sink.summary.add(done);
+        drop(sink);
+        self.progress.inc(1);
+        true
+    }
+}
 
 pub struct Options {
     pub input: Option<PathBuf>,
@@ -118,7 +173,7 @@ pub fn run(
     interrupted: &'static AtomicBool,
 ) -> ExitCode {
     let started = Instant::now();
-    let (mut out, done_ids) = match open_output(options) {
+    let (out, done_ids) = match open_output(options) {
         Ok(opened) => opened,
         Err(message) => return fail(EXIT_SETUP, message),
     };
@@ -157,64 +212,76 @@ pub fn run(
         );
     }
 
-    let progress = progress_bar(total);
-    let (ids_tx, ids_rx) = sync_channel::<Item>(options.concurrency * 4);
-    let (rows_tx, rows_rx) = sync_channel::<Done>(options.concurrency * 4);
+    let shared = Arc::new(Shared {
+        sink: Mutex::new(Sink {
+            out: io::BufWriter::with_capacity(64 * 1024, out),
+            dirty: false,
+            error: None,
+            summary: Summary::default(),
+        }),
+        format: options.format,
+        progress: progress_bar(total),
+        queued: AtomicUsize::new(0),
+        skipped: AtomicU64::new(0),
+    });
+    let (ids_tx, ids_rx) = sync_channel::<Vec<Item>>(options.concurrency * 2);
     let ids_rx = Arc::new(Mutex::new(ids_rx));
-    let skipped = Arc::new(std::sync::atomic::AtomicU64::new(0));
 
     // The reader is never joined: it may be blocked on a terminal or a pipe
     // when the run ends, and the process exiting is what ends it.
     {
-        let skipped = Arc::clone(&skipped);
-        std::thread::spawn(move || read_ids(reader, &ids_tx, &done_ids, &skipped, interrupted));
+        let shared = Arc::clone(&shared);
+        std::thread::spawn(move || read_ids(reader, &ids_tx, &done_ids, &shared, interrupted));
     }
-    let workers: Vec<_> = (0..options.concurrency)
-        .map(|_| {
-            let (client, ids, rows) = (client.clone(), Arc::clone(&ids_rx), rows_tx.clone());
-            let user_id_type = options.user_id_type;
-            std::thread::spawn(move || work(&client, &ids, &rows, user_id_type, interrupted))
-        })
-        .collect();
-    drop(rows_tx);
+    let live = Arc::new(AtomicUsize::new(options.concurrency));
+    for _ in 0..options.concurrency {
+        let (client, ids, shared, live) = (
+            client.clone(),
+            Arc::clone(&ids_rx),
+            Arc::clone(&shared),
+            Arc::clone(&live),
+        );
+        let user_id_type = options.user_id_type;
+        std::thread::spawn(move || {
+            work(&client, &ids, &shared, user_id_type, interrupted);
+            live.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
     drop(ids_rx);
 
-    let mut summary = Summary::default();
+    // Flush every tick; stop at the end, or at once on an output error.
     loop {
-        match rows_rx.recv_timeout(TICK) {
-            Ok(done) => {
-                let outcome = match &done.result {
-                    Ok(info) => Outcome::Answered(info),
-                    Err(Outcome2::Failed(e)) => Outcome::Failed(e),
-                    Err(Outcome2::BadInput(reason)) => Outcome::BadInput(reason),
-                };
-                let line = output::row(options.format, done.id.as_deref(), done.line, &outcome);
-                if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
-                    progress.finish_and_clear();
-                    let what = options
-                        .output
-                        .as_ref()
-                        .map_or("standard output".to_owned(), |p| p.display().to_string());
-                    // Threads still running end with the process.
-                    return fail(EXIT_SETUP, format!("cannot write to {what}: {e}; stopping"));
-                }
-                summary.add(&done);
-                progress.inc(1);
+        let finished = live.load(Ordering::SeqCst) == 0;
+        let mut sink = shared.sink();
+        if sink.dirty && sink.error.is_none() {
+            if let Err(e) = sink.out.flush() {
+                sink.error = Some(e);
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
+            sink.dirty = false;
         }
+        if let Some(e) = &sink.error {
+            shared.progress.finish_and_clear();
+            let what = options
+                .output
+                .as_ref()
+                .map_or("standard output".to_owned(), |p| p.display().to_string());
+            // The threads still running end with the process.
+            return fail(EXIT_SETUP, format!("cannot write to {what}: {e}; stopping"));
+        }
+        if finished {
+            break;
+        }
+        drop(sink);
+        std::thread::sleep(TICK);
     }
-    for w in workers {
-        let _ = w.join();
-    }
-    progress.finish_and_clear();
-    summary.skipped = skipped.load(Ordering::Relaxed);
+    shared.progress.finish_and_clear();
+    let mut sink = shared.sink();
+    sink.summary.skipped = shared.skipped.load(Ordering::Relaxed);
     let was_interrupted = interrupted.load(Ordering::SeqCst);
-    summary.print(started.elapsed(), was_interrupted);
+    sink.summary.print(started.elapsed(), was_interrupted);
     if was_interrupted {
         ExitCode::from(EXIT_INTERRUPTED)
-    } else if summary.failed() > 0 {
+    } else if sink.summary.failed() > 0 {
         ExitCode::from(EXIT_SOME_FAILED)
     } else {
         ExitCode::SUCCESS
@@ -225,13 +292,13 @@ pub fn run(
 /// reading which ids it already holds).
 fn open_output(
     options: &Options,
-) -> Result<(Box<dyn Write>, std::collections::HashSet<String>), String> {
+) -> Result<(Box<dyn Write + Send>, std::collections::HashSet<String>), String> {
     let mut done = std::collections::HashSet::new();
     let Some(path) = &options.output else {
         if options.resume {
             return Err("--resume needs --output FILE: the rows of the earlier run".into());
         }
-        let mut out: Box<dyn Write> = Box::new(io::stdout());
+        let mut out: Box<dyn Write + Send> = Box::new(io::stdout());
         if options.format == Format::Csv {
             out.write_all(output::csv_line(&CSV_HEADER).as_bytes())
                 .map_err(|e| format!("cannot write to standard output: {e}"))?;
@@ -289,12 +356,18 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
 
 fn read_ids(
     reader: Box<dyn BufRead + Send>,
-    ids: &SyncSender<Item>,
+    ids: &SyncSender<Vec<Item>>,
     done: &std::collections::HashSet<String>,
-    skipped: &std::sync::atomic::AtomicU64,
+    shared: &Shared,
     interrupted: &AtomicBool,
 ) {
     let mut last_line = 0;
+    let mut batch = Vec::with_capacity(BATCH);
+    let send = |batch: &mut Vec<Item>| {
+        shared.queued.fetch_add(1, Ordering::SeqCst);
+        ids.send(std::mem::replace(batch, Vec::with_capacity(BATCH)))
+            .is_ok()
+    };
     for item in Ids::new(reader) {
         if interrupted.load(Ordering::SeqCst) {
             return;
@@ -310,20 +383,29 @@ fn read_ids(
             Item::Id { line, .. } | Item::Bad { line, .. } => *line,
         };
         if output::is_done(done, &item) {
-            skipped.fetch_add(1, Ordering::Relaxed);
+            shared.skipped.fetch_add(1, Ordering::Relaxed);
             continue;
         }
-        let stop = matches!(&item, Item::Bad { reason, .. } if reason.starts_with("cannot read"));
-        if ids.send(item).is_err() || stop {
-            return; // the workers are gone, or the input broke
+        let broken = matches!(&item, Item::Bad { reason, .. } if reason.starts_with("cannot read"));
+        batch.push(item);
+        // A full batch, or workers with nothing to do: send what there is.
+        let starving = shared.queued.load(Ordering::SeqCst) == 0;
+        if (batch.len() >= BATCH || starving || broken) && !send(&mut batch) {
+            return; // the workers are gone
         }
+        if broken {
+            return;
+        }
+    }
+    if !batch.is_empty() {
+        send(&mut batch);
     }
 }
 
 fn work(
     client: &ManagementClient,
-    ids: &Mutex<Receiver<Item>>,
-    rows: &SyncSender<Done>,
+    ids: &Mutex<Receiver<Vec<Item>>>,
+    shared: &Shared,
     user_id_type: Option<UserIdType>,
     interrupted: &AtomicBool,
 ) {
@@ -335,29 +417,38 @@ fn work(
             Ok(rx) => rx.recv_timeout(TICK),
             Err(_) => return,
         };
-        let done = match next {
-            Ok(Item::Id { line, id }) => {
-                let mut request = client.get_user_mfa_info(id.as_str());
-                if let Some(t) = user_id_type {
-                    request = request.user_id_type(t);
-                }
-                let result = request.send().map_err(Outcome2::Failed);
-                Done {
-                    line,
-                    id: Some(id),
-                    result,
-                }
-            }
-            Ok(Item::Bad { line, reason }) => Done {
-                line,
-                id: None,
-                result: Err(Outcome2::BadInput(reason)),
-            },
+        let batch = match next {
+            Ok(batch) => batch,
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => return,
         };
-        if rows.send(done).is_err() {
-            return;
+        shared.queued.fetch_sub(1, Ordering::SeqCst);
+        for item in batch {
+            if interrupted.load(Ordering::SeqCst) {
+                return;
+            }
+            let done = match item {
+                Item::Id { line, id } => {
+                    let mut request = client.get_user_mfa_info(id.as_str());
+                    if let Some(t) = user_id_type {
+                        request = request.user_id_type(t);
+                    }
+                    let result = request.send().map_err(Outcome2::Failed);
+                    Done {
+                        line,
+                        id: Some(id),
+                        result,
+                    }
+                }
+                Item::Bad { line, reason } => Done {
+                    line,
+                    id: None,
+                    result: Err(Outcome2::BadInput(reason)),
+                },
+            };
+            if !shared.write(&done) {
+                return;
+            }
         }
     }
 }
