@@ -323,21 +323,45 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
 pub(crate) fn lenient_int<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Lenient<'a> {
-        Int(i64),
-        Float(f64),
-        #[serde(borrow)]
-        Str(Cow<'a, str>),
-        Other(serde::de::IgnoredAny),
+    use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+    // A visitor rather than an untagged enum, which would buffer the value.
+    struct Lenient;
+    impl<'de> Visitor<'de> for Lenient {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Option<i64>, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Option<i64>, E> {
+            Ok(i64::try_from(v).ok())
+        }
+        fn visit_f64<E>(self, f: f64) -> Result<Option<i64>, E> {
+            Ok((f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64))
+        }
+        fn visit_str<E>(self, s: &str) -> Result<Option<i64>, E> {
+            Ok(s.trim().parse().ok())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<i64>, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<i64>, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
     }
-    Ok(match Lenient::deserialize(deserializer)? {
-        Lenient::Int(i) => Some(i),
-        Lenient::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(f as i64),
-        Lenient::Str(s) => s.trim().parse().ok(),
-        _ => None,
-    })
+    deserializer.deserialize_any(Lenient)
 }
 
 #[cfg(test)]
@@ -402,6 +426,37 @@ mod tests {
         assert!(require_id("factor_id", "").is_err());
         assert!(require_id("factor_id", " \t").is_err());
         assert!(require_id("factor_id", "a|email").is_ok());
+    }
+
+    #[test]
+    fn status_codes_are_read_leniently_and_odd_shapes_skipped() {
+        for body in [
+            r#"{"statusCode":200,"apiCode":{"a":[1,{"b":null}]},"data":[7]}"#,
+            r#"{"statusCode":200.0,"apiCode":[1,2],"data":[7]}"#,
+            r#"{"statusCode":" 200 ","apiCode":true,"data":[7]}"#,
+        ] {
+            let v: Vec<u32> = parse_response(&response(200, body), Answer::Showable).unwrap();
+            assert_eq!(v, [7], "{body}");
+        }
+        let err = parse_response::<()>(
+            &response(
+                200,
+                r#"{"statusCode":"429","apiCode":18446744073709551615}"#,
+            ),
+            Answer::Showable,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Api {
+                    status_code: 429,
+                    api_code: None,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
