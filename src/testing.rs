@@ -395,6 +395,16 @@ impl FakeGenAuth {
         self.lock().requests.clone()
     }
 
+    /// How many of the requests received so far were for `route`
+    /// ([`Route::Any`]: all of them).
+    pub fn count(&self, route: Route) -> usize {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|r| r.route.is_some_and(|got| route.matches(got)))
+            .count()
+    }
+
     /// Forgets the requests received so far.
     pub fn clear_requests(&self) {
         self.lock().requests.clear();
@@ -744,12 +754,7 @@ mod tests {
         mgmt.get_user_mfa_info("u").send().unwrap();
         fake.fail_next(Route::GetUserMfaInfo, Failure::Unauthenticated);
         mgmt.get_user_mfa_info("u").send().unwrap();
-        let tokens = fake
-            .requests()
-            .iter()
-            .filter(|r| r.route() == Some(Route::Token))
-            .count();
-        assert_eq!(tokens, 2);
+        assert_eq!(fake.count(Route::Token), 2);
     }
 
     #[test]

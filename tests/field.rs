@@ -34,13 +34,6 @@ fn mgmt_on(fake: &FakeGenAuth) -> ManagementClient {
         .unwrap()
 }
 
-fn token_requests(fake: &FakeGenAuth) -> usize {
-    fake.requests()
-        .iter()
-        .filter(|r| r.route() == Some(Route::Token))
-        .count()
-}
-
 // ---- throttling and deadlines ----
 
 #[test]
@@ -53,12 +46,7 @@ fn throttling_inside_a_200_envelope_is_retried() {
     );
     let info = mgmt_on(&fake).get_user_mfa_info("u").send().unwrap();
     assert_eq!(info, UserMfaInfo::new());
-    let calls = fake
-        .requests()
-        .iter()
-        .filter(|r| r.route() == Some(Route::GetUserMfaInfo))
-        .count();
-    assert_eq!(calls, 3);
+    assert_eq!(fake.count(Route::GetUserMfaInfo), 3);
 }
 
 #[test]
@@ -288,7 +276,7 @@ fn a_refused_access_key_is_remembered_for_a_while() {
         }
     });
     assert!(failures.load(Ordering::Relaxed) >= 500);
-    let tokens = token_requests(&fake);
+    let tokens = fake.count(Route::Token);
     assert!(tokens <= 3, "{tokens} token requests");
     // No user was queried with a token that does not exist.
     assert_eq!(fake.requests().len(), tokens);
@@ -305,7 +293,7 @@ fn a_401_right_after_a_refresh_does_not_start_a_refresh_loop() {
         let err = mgmt.get_user_mfa_info("u").send().unwrap_err();
         assert!(err.is_unauthenticated(), "{err:?}");
     }
-    let tokens = token_requests(&fake);
+    let tokens = fake.count(Route::Token);
     assert!(tokens <= 3, "{tokens} token requests for 40 refused calls");
 }
 
