@@ -142,24 +142,34 @@ fn main() {
     }
 }
 
-/// `--only sdk|floor CALLS`: one loop on one thread, nothing else.
+/// `--only sdk|floor CALLS [URL]`: one loop on one thread, nothing else,
+/// against the example's own server or the server at URL (an nginx
+/// started by `bench/nginx.sh`, say); prints calls per second.
 fn only(args: &[String]) {
     let (Some(which), Some(calls)) = (args.first(), args.get(1).and_then(|a| a.parse().ok()))
     else {
-        eprintln!("usage: bench --only sdk|floor CALLS");
+        eprintln!("usage: bench --only sdk|floor CALLS [URL]");
         std::process::exit(1);
     };
-    let server = Server::start();
+    let own = args.get(2).is_none().then(Server::start);
+    let url = args
+        .get(2)
+        .cloned()
+        .or_else(|| own.as_ref().map(|s| s.url.clone()))
+        .unwrap_or_default();
     let warm_up = 100;
+    let started;
     match which.as_str() {
         "sdk" => {
-            let client = sdk_client(&server.url);
+            let client = sdk_client(&url);
             sdk_loop(&client, warm_up);
+            started = Instant::now();
             sdk_loop(&client, calls);
         }
         "floor" => {
-            let floor = Bare::new(&server.url, None);
+            let floor = Bare::new(&url, None);
             floor.run(warm_up);
+            started = Instant::now();
             floor.run(calls);
         }
         other => {
@@ -167,7 +177,8 @@ fn only(args: &[String]) {
             std::process::exit(1);
         }
     }
-    println!("{which}: {calls} calls after {warm_up} warm-up calls");
+    let rate = calls as f64 / started.elapsed().as_secs_f64();
+    println!("{which}: {calls} calls after {warm_up} warm-up calls, {rate:.0} calls/s");
 }
 
 /// The SDK client every measurement uses: defaults, aimed at the local server.
