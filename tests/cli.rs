@@ -491,3 +491,45 @@ fn an_endless_line_is_an_error_row_not_a_crash() {
     assert_eq!(row["line"], 1);
     assert_eq!(row["error"]["kind"], "input");
 }
+
+#[test]
+fn on_a_terminal_it_says_where_ids_come_from_and_shows_progress() {
+    // util-linux `script` gives the tool a terminal; skip where there is none.
+    let Ok(script) = which("script") else {
+        eprintln!("no `script` here: skipped");
+        return;
+    };
+    let binary = assert_cmd::cargo::cargo_bin("genauth-mfa");
+    let mut child = Command::new(script)
+        .args([
+            "-qec",
+            &format!("{} --sandbox audit", binary.display()),
+            "/dev/null",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // An id, then Ctrl-D (end of input on a terminal).
+    let _ = child.stdin.take().unwrap().write_all(b"alice\n\x04");
+    let output = wait_output(child, Duration::from_secs(20));
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        screen.contains("reading user ids from the terminal"),
+        "{screen}"
+    );
+    assert!(screen.contains("users, "), "no progress: {screen}");
+    assert!(screen.contains("\"userId\":\"alice\""), "{screen}");
+    assert!(screen.contains("1 users in"), "{screen}");
+}
+
+fn which(name: &str) -> Result<PathBuf, ()> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/bin")])
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+        .ok_or(())
+}

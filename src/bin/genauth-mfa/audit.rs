@@ -343,12 +343,17 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
     let (bar, template) = match total {
         Some(n) => (
             ProgressBar::new(n),
-            "{bar:30} {pos}/{len} users, {per_sec}, ETA {eta}",
+            "{bar:30} {pos}/{len} users, {rate}, ETA {eta}",
         ),
-        None => (ProgressBar::no_length(), "{spinner} {pos} users, {per_sec}"),
+        None => (ProgressBar::no_length(), "{spinner} {pos} users, {rate}"),
     };
     if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style);
+        bar.set_style(style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        ));
     }
     bar.set_draw_target(ProgressDrawTarget::stderr());
     bar
