@@ -116,7 +116,7 @@ impl AuthenticationClient {
         let deadline = inner.caller.deadline();
         inner
             .caller
-            .call(&inner.base, &inner.headers, endpoint, deadline)
+            .call(&inner.base, &inner.headers, &[], endpoint, deadline)
     }
 }
 

@@ -116,11 +116,13 @@ impl<'a> Endpoint<'a> {
         self
     }
 
-    /// The HTTP request for this endpoint under `base`, carrying `headers`.
+    /// The HTTP request for this endpoint under `base`, carrying `headers`
+    /// and then `extra` (a client's per-call headers, such as a token).
     fn request(
         &self,
         base: &BaseUrl,
         headers: &HeaderMap,
+        extra: &[(HeaderName, HeaderValue)],
         deadline: Option<Instant>,
     ) -> Result<Request<Vec<u8>>> {
         let mut url = String::with_capacity(base.as_str().len() + self.path.len() + 64);
@@ -139,6 +141,9 @@ impl<'a> Endpoint<'a> {
             .map_err(|e| Error::invalid_argument("url", e.to_string()))?;
         let map = request.headers_mut();
         map.clone_from(headers);
+        for (name, value) in extra {
+            map.insert(name.clone(), value.clone());
+        }
         for (name, argument, value) in &self.headers {
             map.insert(
                 HeaderName::from_static(name),
@@ -179,12 +184,14 @@ impl Caller {
         self.timeout.and_then(|t| Instant::now().checked_add(t))
     }
 
-    /// Sends `endpoint` under `base` with `headers`, retrying what is safe
-    /// to retry until `deadline`, and decodes the envelope's `data` as `T`.
+    /// Sends `endpoint` under `base` with `headers` and `extra`, retrying
+    /// what is safe to retry until `deadline`, and decodes the envelope's
+    /// `data` as `T`.
     pub(crate) fn call<T: DeserializeOwned>(
         &self,
         base: &BaseUrl,
         headers: &HeaderMap,
+        extra: &[(HeaderName, HeaderValue)],
         endpoint: &Endpoint<'_>,
         deadline: Option<Instant>,
     ) -> Result<T> {
@@ -195,7 +202,7 @@ impl Caller {
         };
         let what = DisplayCall(&endpoint.method, endpoint.path);
         let (result, attempts) = retry::run(&policy, deadline, &what, |_| {
-            let sent = self.attempt(base, headers, endpoint, deadline);
+            let sent = self.attempt(base, headers, extra, endpoint, deadline);
             let response = match sent {
                 Ok(response) => response,
                 Err(e) => {
@@ -231,6 +238,7 @@ impl Caller {
         &self,
         base: &BaseUrl,
         headers: &HeaderMap,
+        extra: &[(HeaderName, HeaderValue)],
         endpoint: &Endpoint<'_>,
         deadline: Option<Instant>,
     ) -> Result<Response<Vec<u8>>> {
@@ -243,7 +251,7 @@ impl Caller {
                     .with_detail("(the whole-call timeout passed before this attempt)"),
             ));
         }
-        let request = endpoint.request(base, headers, deadline)?;
+        let request = endpoint.request(base, headers, extra, deadline)?;
         Ok(self.transport.send(request)?)
     }
 }
@@ -379,7 +387,7 @@ mod tests {
         let base = BaseUrl::parse("host", "https://h.example", false).unwrap();
         let request = Endpoint::get("/p")
             .query("v", value)
-            .request(&base, &HeaderMap::new(), None)
+            .request(&base, &HeaderMap::new(), &[], None)
             .unwrap();
         request
             .uri()
@@ -408,14 +416,14 @@ mod tests {
         let request = Endpoint::post_json("/p", &serde_json::json!({"a": 1}))
             .unwrap()
             .repeatable()
-            .request(&base, &HeaderMap::new(), None)
+            .request(&base, &HeaderMap::new(), &[], None)
             .unwrap();
         assert_eq!(request.uri().to_string(), "https://h.example/prefix/p");
         assert_eq!(request.body(), br#"{"a":1}"#);
         assert_eq!(request.headers()["content-type"], "application/json");
         assert!(request.extensions().get::<Repeatable>().is_some());
         let get = Endpoint::get("/g")
-            .request(&base, &HeaderMap::new(), None)
+            .request(&base, &HeaderMap::new(), &[], None)
             .unwrap();
         assert!(get.body().is_empty());
         assert!(get.headers().get("content-type").is_none());

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use serde::de::DeserializeOwned;
 
 use crate::config::{BaseUrl, CommonSettings, Secret, env_url, env_var, missing, redact_userinfo};
@@ -44,6 +44,8 @@ struct Inner {
     key: AccessKey,
     /// SDK identity, language, tenant: the headers of every call.
     headers: HeaderMap,
+    /// `x-<brand>-userpool-id`, named once.
+    userpool_header: HeaderName,
     caller: Caller,
     token: TokenCache,
 }
@@ -128,6 +130,7 @@ impl ManagementClient {
                 &inner.base,
                 &inner.headers,
                 &inner.key,
+                &inner.userpool_header,
                 deadline,
             )
         })
@@ -140,11 +143,13 @@ impl ManagementClient {
         deadline: Option<Instant>,
     ) -> Result<T> {
         let inner = &*self.inner;
-        let brand = inner.common.brand;
-        let mut headers = inner.headers.clone();
-        headers.insert(http::header::AUTHORIZATION, token.authorization.clone());
-        headers.insert(brand.header("userpool-id"), token.userpool_id.clone());
-        inner.caller.call(&inner.base, &headers, endpoint, deadline)
+        inner.caller.call(
+            &inner.base,
+            &inner.headers,
+            &token.headers,
+            endpoint,
+            deadline,
+        )
     }
 }
 
@@ -269,8 +274,10 @@ impl ManagementClientBuilder {
             BaseUrl::parse_setting("host", host, self.host_var, self.common.allow_insecure_http)?;
         let headers = self.common.base_headers()?;
         let caller = self.common.build_caller()?;
+        let userpool_header = self.common.brand.header("userpool-id");
         Ok(ManagementClient {
             inner: Arc::new(Inner {
+                userpool_header,
                 base,
                 common: self.common,
                 key: AccessKey { id, secret },

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -36,10 +36,9 @@ const REFRESH_COOLDOWN: Duration = Duration::from_secs(10);
 
 /// A management token ready to use: its headers and when to replace it.
 pub(crate) struct ManagementToken {
-    /// `Bearer <access_token>`, marked sensitive.
-    pub(crate) authorization: HeaderValue,
-    /// The `scoped_userpool_id` claim of the JWT.
-    pub(crate) userpool_id: HeaderValue,
+    /// `authorization: Bearer <access_token>` (marked sensitive) and
+    /// `x-<brand>-userpool-id: <scoped_userpool_id claim>`, built once.
+    pub(crate) headers: [(HeaderName, HeaderValue); 2],
     refresh_at: Instant,
     fetched_at: Instant,
     /// Fetched because a call with the previous token was refused.
@@ -58,7 +57,7 @@ impl fmt::Debug for ManagementToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ManagementToken")
             .field("authorization", &"***")
-            .field("userpool_id", &self.userpool_id)
+            .field("userpool_id", &self.headers[1].1)
             .field("refresh_at", &self.refresh_at)
             .finish()
     }
@@ -246,11 +245,13 @@ impl fmt::Debug for AccessKey {
 
 /// Asks the server for a new token, through the same call path as every
 /// other request (marked safe to repeat; its answer is never quoted).
+/// `userpool_header` is the brand's `x-<brand>-userpool-id`.
 pub(crate) fn fetch(
     caller: &Caller,
     base: &BaseUrl,
     headers: &HeaderMap,
     key: &AccessKey,
+    userpool_header: &HeaderName,
     deadline: Option<Instant>,
 ) -> Result<ManagementToken> {
     #[derive(Serialize)]
@@ -272,7 +273,7 @@ pub(crate) fn fetch(
     let fetched_at = Instant::now();
     // Read field by field, so that a field of an unexpected type is named
     // (and the token itself is never quoted).
-    let data: Value = caller.call(base, headers, &endpoint, deadline)?;
+    let data: Value = caller.call(base, headers, &[], &endpoint, deadline)?;
     let bad_token = |reason: &str| Error::decode(200, format!("management token: {reason}"), b"");
     let access_token = data
         .get("access_token")
@@ -299,8 +300,10 @@ pub(crate) fn fetch(
     let userpool_id = HeaderValue::from_str(&userpool_id)
         .map_err(|_| bad_token("the user pool id is not a valid header"))?;
     Ok(ManagementToken {
-        authorization,
-        userpool_id,
+        headers: [
+            (http::header::AUTHORIZATION, authorization),
+            (userpool_header.clone(), userpool_id),
+        ],
         refresh_at: fetched_at + lifetime.saturating_sub(REFRESH_MARGIN.min(lifetime / 2)),
         fetched_at,
         after_refusal: false,
@@ -432,8 +435,16 @@ mod tests {
 
     fn token(valid_for: Duration) -> ManagementToken {
         ManagementToken {
-            authorization: HeaderValue::from_static("Bearer t"),
-            userpool_id: HeaderValue::from_static("p"),
+            headers: [
+                (
+                    http::header::AUTHORIZATION,
+                    HeaderValue::from_static("Bearer t"),
+                ),
+                (
+                    HeaderName::from_static("x-genauth-userpool-id"),
+                    HeaderValue::from_static("p"),
+                ),
+            ],
             refresh_at: Instant::now() + valid_for,
             fetched_at: Instant::now(),
             after_refusal: false,
