@@ -212,11 +212,7 @@ impl TokenCache {
 /// A token fetch whose answer will be the same if asked again soon: the
 /// server refused the key, or answered something that is not a usable token.
 fn is_refusal(err: &Error) -> bool {
-    match err {
-        Error::Api { .. } => !err.is_retryable_answer(),
-        Error::Decode { .. } => !err.is_retryable_answer(),
-        _ => false,
-    }
+    matches!(err, Error::Api { .. } | Error::Decode { .. }) && !err.is_retryable_answer()
 }
 
 fn waited_too_long() -> Error {

@@ -267,6 +267,13 @@ impl TransportError {
         self
     }
 
+    /// The same error as another kind (a connect failure that was the
+    /// proxy's, say).
+    pub(crate) fn with_kind(mut self, kind: TransportErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
     /// The same error with `detail` after the kind in its message: what the
     /// kind alone does not say ("http://proxy:3128 (from HTTPS_PROXY)").
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {

@@ -537,17 +537,12 @@ fn run<B: ureq::AsSendBody>(
 /// Maps an error before the response: through a proxy, a failure to
 /// connect is the proxy's and names it.
 fn map_connect_error(err: ureq::Error, proxy: Option<&Proxied>) -> TransportError {
-    let through_proxy = matches!(
-        &err,
-        ureq::Error::ConnectionFailed
-            | ureq::Error::HostNotFound
-            | ureq::Error::ConnectProxyFailed(_)
-    ) || matches!(&err, ureq::Error::Io(io) if matches!(io.kind(), io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound));
+    let mapped = map_ureq_error(err, false);
     match proxy {
-        Some(p) if through_proxy => {
-            TransportError::new(TransportErrorKind::Proxy, err).with_detail(p.shown.clone())
-        }
-        _ => map_ureq_error(err, false),
+        Some(p) if mapped.kind() == TransportErrorKind::Connect => mapped
+            .with_kind(TransportErrorKind::Proxy)
+            .with_detail(p.shown.clone()),
+        _ => mapped,
     }
 }
 
@@ -644,7 +639,9 @@ fn map_ureq_error(err: ureq::Error, in_body: bool) -> TransportError {
     let kind = match &err {
         ureq::Error::Timeout(_) => K::Timeout,
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => K::Protocol,
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => K::Connect,
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::ConnectProxyFailed(_) => K::Connect,
         ureq::Error::BodyExceedsLimit(_) => K::BodyTooLarge,
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => {
             return tls_error(err);
