@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::rate_limit::RateLimiter;
 use crate::retry::RetryPolicy;
 use crate::transport::Transport;
-use crate::ureq_transport::{RootStore, UreqTransport, UreqTransportBuilder};
+use crate::ureq_transport::UreqTransportBuilder;
 
 /// The default whole-call timeout: token, attempts and waits included.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -79,13 +79,13 @@ macro_rules! common_builder_methods {
 
         /// The deadline to connect (default 5 s) of the default transport.
         pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.common.connect_timeout = Some(timeout);
+            self.common.tune(|t| t.connect_timeout(timeout));
             self
         }
 
         /// The largest response body the default transport accepts (default 4 MiB).
         pub fn max_response_bytes(mut self, limit: u64) -> Self {
-            self.common.max_response_bytes = Some(limit);
+            self.common.tune(|t| t.max_response_bytes(limit));
             self
         }
 
@@ -119,16 +119,14 @@ macro_rules! common_builder_methods {
         /// # Ok::<(), Box<dyn std::error::Error>>(())
         /// ```
         pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-            self.common
-                .root_certificates_pem
-                .push(pem.as_ref().to_vec());
+            self.common.tune(|t| t.add_root_certificate_pem(pem));
             self
         }
 
         /// Which certificate authorities the default transport trusts
         /// (default: the bundled Mozilla roots plus any added).
         pub fn root_store(mut self, store: $crate::ureq_transport::RootStore) -> Self {
-            self.common.root_store = Some(store);
+            self.common.tune(|t| t.root_store(store));
             self
         }
 
@@ -138,14 +136,14 @@ macro_rules! common_builder_methods {
         /// never go through a proxy. The proxy's credentials never appear in
         /// an error or `Debug`.
         pub fn proxy(mut self, url: impl Into<String>) -> Self {
-            self.common.proxy = Some(Some(url.into()));
+            self.common.tune(|t| t.proxy(url));
             self
         }
 
         /// Sends the default transport's requests straight to the server,
         /// whatever the proxy variables say.
         pub fn no_proxy(mut self) -> Self {
-            self.common.proxy = Some(None);
+            self.common.tune(|t| t.no_proxy());
             self
         }
 
@@ -153,7 +151,7 @@ macro_rules! common_builder_methods {
         /// (default 64): the number of threads that share this client, so
         /// that each keeps its connection between calls.
         pub fn max_idle_connections(mut self, per_host: usize) -> Self {
-            self.common.max_idle_connections = Some(per_host);
+            self.common.tune(|t| t.max_idle_connections(per_host));
             self
         }
 
@@ -412,15 +410,12 @@ pub(crate) struct CommonSettings {
     pub(crate) transport: Option<Arc<dyn Transport>>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) rate_limit: Option<u32>,
-    pub(crate) connect_timeout: Option<Duration>,
-    pub(crate) max_response_bytes: Option<u64>,
-    pub(crate) max_idle_connections: Option<usize>,
-    pub(crate) root_certificates_pem: Vec<Vec<u8>>,
+    /// The settings of the default transport, kept in its own builder.
+    pub(crate) default_transport: UreqTransportBuilder,
+    /// A setter of the default transport was called.
+    pub(crate) tuned_default_transport: bool,
     /// `GENAUTH_CA_FILE`: read when the client is built.
     pub(crate) ca_file: Option<String>,
-    pub(crate) root_store: Option<RootStore>,
-    /// `Some(Some(url))`: this proxy; `Some(None)`: none; `None`: the variables.
-    pub(crate) proxy: Option<Option<String>>,
     pub(crate) retry: RetryPolicy,
 }
 
@@ -434,25 +429,20 @@ impl fmt::Debug for CommonSettings {
             .field("custom_transport", &self.transport.is_some())
             .field("timeout", &self.timeout)
             .field("rate_limit", &self.rate_limit)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("max_idle_connections", &self.max_idle_connections)
-            .field("root_certificates", &self.root_certificates_pem.len())
+            .field("default_transport", &self.default_transport)
             .field("ca_file", &self.ca_file)
-            .field("root_store", &self.root_store)
-            .field(
-                "proxy",
-                &self
-                    .proxy
-                    .as_ref()
-                    .map(|p| p.as_deref().map(redact_userinfo)),
-            )
             .field("retry", &self.retry)
             .finish()
     }
 }
 
 impl CommonSettings {
+    /// Applies a setting to the default transport.
+    pub(crate) fn tune(&mut self, set: impl FnOnce(UreqTransportBuilder) -> UreqTransportBuilder) {
+        self.default_transport = set(std::mem::take(&mut self.default_transport));
+        self.tuned_default_transport = true;
+    }
+
     /// Fills brand, language and tenant from `GENAUTH_BRAND`, `GENAUTH_LANG`
     /// and `GENAUTH_TENANT_ID` where they are set and not empty.
     pub(crate) fn read_env(&mut self) -> Result<()> {
@@ -503,59 +493,33 @@ impl CommonSettings {
             Some(n) => Some(Arc::new(RateLimiter::new(n))),
         };
         let transport: Arc<dyn Transport> = match &self.transport {
-            Some(transport) => {
-                // GENAUTH_CA_FILE is not an error here: the environment may
-                // be shared with programs that use the default transport.
-                let tunes_default = self.connect_timeout.is_some()
-                    || self.max_response_bytes.is_some()
-                    || self.max_idle_connections.is_some()
-                    || self.root_store.is_some()
-                    || self.proxy.is_some()
-                    || !self.root_certificates_pem.is_empty();
-                if tunes_default {
-                    return Err(Error::config(
-                        "connect_timeout, max_response_bytes, max_idle_connections, root \
-                         certificates, root_store and proxy configure the default transport; \
-                         set them on your own transport instead",
-                    ));
-                }
-                Arc::clone(transport)
+            // GENAUTH_CA_FILE is not an error here: the environment may be
+            // shared with programs that use the default transport.
+            Some(_) if self.tuned_default_transport => {
+                return Err(Error::config(
+                    "connect_timeout, max_response_bytes, max_idle_connections, root \
+                     certificates, root_store and proxy configure the default transport; \
+                     set them on your own transport instead",
+                ));
             }
+            Some(transport) => Arc::clone(transport),
             None => {
-                let mut builder: UreqTransportBuilder = UreqTransport::builder().timeout(timeout);
-                if let Some(t) = self.connect_timeout {
-                    builder = builder.connect_timeout(t);
-                }
-                if let Some(n) = self.max_response_bytes {
-                    builder = builder.max_response_bytes(n);
-                }
-                if let Some(n) = self.max_idle_connections {
-                    builder = builder.max_idle_connections(n);
-                }
-                for pem in &self.root_certificates_pem {
-                    builder = builder.add_root_certificate_pem(pem);
-                }
+                let mut builder = self.default_transport.clone().timeout(timeout);
                 if let Some(path) = &self.ca_file {
-                    let pem = std::fs::read(path).map_err(|e| {
-                        Error::config(format!("GENAUTH_CA_FILE={path:?} cannot be read: {e}"))
-                    })?;
+                    let named = |reason: String| {
+                        Error::config(format!("GENAUTH_CA_FILE={path:?}: {reason}"))
+                    };
+                    let pem =
+                        std::fs::read(path).map_err(|e| named(format!("cannot be read: {e}")))?;
+                    crate::ureq_transport::check_root_certificate_pem(&pem).map_err(
+                        |e| match e {
+                            Error::Config { reason } => named(reason),
+                            other => other,
+                        },
+                    )?;
                     builder = builder.add_root_certificate_pem(pem);
                 }
-                if let Some(store) = self.root_store {
-                    builder = builder.root_store(store);
-                }
-                match &self.proxy {
-                    None => {}
-                    Some(None) => builder = builder.no_proxy(),
-                    Some(Some(url)) => builder = builder.proxy(url),
-                }
-                let built = builder.build().map_err(|e| match (&self.ca_file, e) {
-                    (Some(path), Error::Config { reason }) if reason.contains("PEM") => {
-                        Error::config(format!("GENAUTH_CA_FILE={path:?}: {reason}"))
-                    }
-                    (_, e) => e,
-                })?;
-                Arc::new(built)
+                Arc::new(builder.build()?)
             }
         };
         Ok(Caller {

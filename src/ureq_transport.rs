@@ -619,6 +619,12 @@ fn root_certificates(pems: &[Vec<u8>]) -> Result<Vec<ureq::tls::Certificate<'sta
     Ok(certs)
 }
 
+/// Checks that `pem` holds readable certificates and nothing else, as
+/// `add_root_certificate_pem` needs.
+pub(crate) fn check_root_certificate_pem(pem: &[u8]) -> Result<(), Error> {
+    root_certificates(&[pem.to_vec()]).map(drop)
+}
+
 /// A TLS failure; one about the certificate says how to trust a private CA.
 fn tls_error(err: ureq::Error) -> TransportError {
     let about_certificate = err.to_string().to_ascii_lowercase().contains("certificate");
