@@ -20,7 +20,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use genauth_mfa::{Error, ManagementClient, UserIdType, UserMfaInfo};
+use genauth_mfa::{ManagementClient, UserIdType};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::input::{self, Ids, Item};
@@ -59,12 +59,7 @@ impl Shared {
 
     /// Writes `done`'s row; `false` when the output has failed.
     fn write(&self, done: &Done) -> bool {
-        let outcome = match &done.result {
-            Ok(info) => Outcome::Answered(info),
-            Err(Outcome2::Failed(e)) => Outcome::Failed(e),
-            Err(Outcome2::BadInput(reason)) => Outcome::BadInput(reason),
-        };
-        let line = output::row(self.format, done.id.as_deref(), done.line, &outcome);
+        let line = output::row(self.format, done.id.as_deref(), done.line, &done.outcome);
         let mut sink = self.sink();
         if sink.error.is_some() {
             return false;
@@ -92,17 +87,11 @@ pub struct Options {
     pub resume: bool,
 }
 
-/// One finished item, on its way to the writer.
+/// One finished item, on its way to the output.
 struct Done {
     line: u64,
     id: Option<String>,
-    result: Result<UserMfaInfo, Outcome2>,
-}
-
-/// Why a row is not an answer.
-enum Outcome2 {
-    Failed(Error),
-    BadInput(String),
+    outcome: Outcome,
 }
 
 #[derive(Default)]
@@ -119,8 +108,8 @@ struct Summary {
 
 impl Summary {
     fn add(&mut self, done: &Done) {
-        match &done.result {
-            Ok(info) => {
+        match &done.outcome {
+            Outcome::Answered(info) => {
                 self.users += 1;
                 self.totp += u64::from(info.totp.is_enabled());
                 self.face += u64::from(info.face.is_enabled());
@@ -128,11 +117,11 @@ impl Summary {
                 self.email += u64::from(info.email.is_enabled());
                 self.none += u64::from(!info.any_enabled());
             }
-            Err(Outcome2::Failed(e)) => {
+            Outcome::Failed(e) => {
                 self.users += 1;
                 *self.errors.entry(e.kind()).or_default() += 1;
             }
-            Err(Outcome2::BadInput(_)) => *self.errors.entry("input").or_default() += 1,
+            Outcome::BadInput(_) => *self.errors.entry("input").or_default() += 1,
         }
     }
 
@@ -438,17 +427,20 @@ fn work(
                     if let Some(t) = user_id_type {
                         request = request.user_id_type(t);
                     }
-                    let result = request.send().map_err(Outcome2::Failed);
+                    let outcome = match request.send() {
+                        Ok(info) => Outcome::Answered(info),
+                        Err(e) => Outcome::Failed(e),
+                    };
                     Done {
                         line,
                         id: Some(id),
-                        result,
+                        outcome,
                     }
                 }
                 Item::Bad { line, reason } => Done {
                     line,
                     id: None,
-                    result: Err(Outcome2::BadInput(reason)),
+                    outcome: Outcome::BadInput(reason),
                 },
             };
             if !shared.write(&done) {

@@ -34,10 +34,10 @@ pub const CSV_HEADER: [&str; 10] = [
 ];
 
 /// How one user (or one input line) came out.
-pub enum Outcome<'a> {
-    Answered(&'a UserMfaInfo),
-    Failed(&'a Error),
-    BadInput(&'a str),
+pub enum Outcome {
+    Answered(UserMfaInfo),
+    Failed(Error),
+    BadInput(String),
 }
 
 #[derive(Serialize)]
@@ -71,7 +71,7 @@ struct ErrorCell<'a> {
 }
 
 /// The row for `user_id` (read from input line `line`), with its line end.
-pub fn row(format: Format, user_id: Option<&str>, line: u64, outcome: &Outcome<'_>) -> String {
+pub fn row(format: Format, user_id: Option<&str>, line: u64, outcome: &Outcome) -> String {
     match outcome {
         Outcome::Answered(info) => {
             let row = AnsweredRow {
@@ -117,7 +117,7 @@ pub fn row(format: Format, user_id: Option<&str>, line: u64, outcome: &Outcome<'
             let cell = ErrorCell {
                 kind: "input",
                 api_code: None,
-                message: (*reason).to_owned(),
+                message: reason.clone(),
                 request_id: None,
             };
             failed_row(format, user_id, line, cell)
@@ -253,16 +253,26 @@ mod tests {
     #[test]
     fn rows_carry_any_enabled_and_errors() {
         let info = UserMfaInfo::new().sms(MfaStatus::Enabled);
-        let csv = row(Format::Csv, Some("alice"), 1, &Outcome::Answered(&info));
+        let csv = row(
+            Format::Csv,
+            Some("alice"),
+            1,
+            &Outcome::Answered(info.clone()),
+        );
         assert_eq!(csv, "alice,disabled,disabled,enabled,disabled,true,,,,\n");
-        let jsonl = row(Format::Jsonl, Some("alice"), 1, &Outcome::Answered(&info));
+        let jsonl = row(
+            Format::Jsonl,
+            Some("alice"),
+            1,
+            &Outcome::Answered(info.clone()),
+        );
         let v: serde_json::Value = serde_json::from_str(&jsonl).unwrap();
         assert_eq!(v["anyEnabled"], true);
         let bad = row(
             Format::Jsonl,
             None,
             7,
-            &Outcome::BadInput("line 7 is not valid UTF-8"),
+            &Outcome::BadInput("line 7 is not valid UTF-8".into()),
         );
         let v: serde_json::Value = serde_json::from_str(&bad).unwrap();
         assert_eq!(v["line"], 7);
