@@ -27,12 +27,15 @@
 //! loop after a short warm-up, for instruction counts that a noisy machine
 //! cannot blur (`bash bench/instructions.sh` runs it under callgrind).
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+#[path = "support/http1.rs"]
+mod http1;
 
 use genauth_mfa::{ManagementClient, UserIdType};
 use serde::Deserialize;
@@ -392,67 +395,20 @@ impl Server {
         let token = format!(
             r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{TOKEN}","expires_in":7200}}}}"#
         );
-        let token = Arc::new(http_response(&token));
-        let info = Arc::new(http_response(MFA_INFO));
+        let token = Arc::new(http1::http_response(&token));
+        let info = Arc::new(http1::http_response(MFA_INFO));
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 count.fetch_add(1, Ordering::Relaxed);
                 let (token, info) = (Arc::clone(&token), Arc::clone(&info));
-                std::thread::spawn(move || serve(stream, &token, &info));
+                std::thread::spawn(move || {
+                    let _ = stream.set_nodelay(true);
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                    http1::answer_requests(stream, Duration::ZERO, &token, &info);
+                });
             }
         });
         Server { url, connections }
     }
-}
-
-fn http_response(body: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-}
-
-fn serve(mut stream: TcpStream, token: &[u8], info: &[u8]) {
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut buf = Vec::with_capacity(8192);
-    let mut chunk = [0u8; 8192];
-    loop {
-        // Answer every complete request in the buffer.
-        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = &buf[..end + 4];
-            let body_len = content_length(head);
-            if buf.len() < end + 4 + body_len {
-                break;
-            }
-            let answer = if head.starts_with(b"POST") {
-                token
-            } else {
-                info
-            };
-            if stream.write_all(answer).is_err() {
-                return;
-            }
-            buf.drain(..end + 4 + body_len);
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(_) => return,
-        }
-    }
-}
-
-fn content_length(head: &[u8]) -> usize {
-    let head = String::from_utf8_lossy(head);
-    head.lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse().ok())?
-        })
-        .unwrap_or(0)
 }

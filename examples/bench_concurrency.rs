@@ -23,6 +23,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+#[path = "support/http1.rs"]
+mod http1;
+
 use genauth_mfa::{ManagementClient, RootStore, UserIdType};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -227,10 +230,10 @@ fn serve(delay: Duration) {
             let _ = write!(stream, "{}", count.load(Ordering::SeqCst));
         }
     });
-    let token = http_response(&format!(
+    let token = http1::http_response(&format!(
         r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{TOKEN}","expires_in":7200}}}}"#
     ));
-    let info = Arc::new(http_response(MFA_INFO));
+    let info = Arc::new(http1::http_response(MFA_INFO));
     let token = Arc::new(token);
     for stream in listener.incoming() {
         let Ok(tcp) = stream else { continue };
@@ -243,58 +246,7 @@ fn serve(delay: Duration) {
                 return;
             };
             let mut tls = rustls::StreamOwned::new(conn, tcp);
-            answer_requests(&mut tls, delay, &token, &info);
+            http1::answer_requests(&mut tls, delay, &token, &info);
         });
     }
-}
-
-/// Answers each request on the connection after `delay`.
-fn answer_requests(stream: &mut impl ReadWrite, delay: Duration, token: &[u8], info: &[u8]) {
-    let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    loop {
-        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end + 4]).into_owned();
-            let body_len: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse().ok())?
-                })
-                .unwrap_or(0);
-            if buf.len() < end + 4 + body_len {
-                break;
-            }
-            std::thread::sleep(delay);
-            let answer = if head.starts_with("POST") {
-                token
-            } else {
-                info
-            };
-            if stream
-                .write_all(answer)
-                .and_then(|_| stream.flush())
-                .is_err()
-            {
-                return;
-            }
-            buf.drain(..end + 4 + body_len);
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
-trait ReadWrite: Read + Write {}
-impl<T: Read + Write> ReadWrite for T {}
-
-fn http_response(body: &str) -> Vec<u8> {
-    format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
 }
