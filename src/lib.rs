@@ -101,8 +101,9 @@ pub use list_enrolled_factors::ListEnrolledFactors;
 pub use management::{ManagementClient, ManagementClientBuilder};
 pub use model::{Factor, FactorProfile, FactorType};
 pub use retry::{RetryPolicy, RetryTransport};
-pub use transport::Deadline;
-pub use transport::{Attempts, Repeatable, Transport, TransportError, TransportErrorKind};
+pub use transport::{
+    Attempts, Deadline, Repeatable, Transport, TransportError, TransportErrorKind,
+};
 pub use ureq_transport::{RootStore, UreqTransport, UreqTransportBuilder};
 
 /// The README's code blocks, compiled as doctests.
