@@ -7,11 +7,12 @@ use std::sync::Arc;
 use http::{HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
-use crate::config::{
-    BaseUrl, CommonSettings, Secret, env_url, env_var, header_value, missing, redact_userinfo,
-};
 use crate::endpoint::{Caller, Endpoint};
 use crate::error::{Error, Result};
+use crate::settings::{
+    CommonSettings, Secret, common_builder_methods, env_url, env_var, header_value, missing,
+};
+use crate::url::{BaseUrl, redact_userinfo};
 
 /// A client for the authentication API, acting as one signed-in user.
 ///

@@ -14,11 +14,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
-use crate::config::{BaseUrl, header_value};
 use crate::error::{Error, Result};
 use crate::rate_limit::RateLimiter;
 use crate::retry::{self, Next, RetryPolicy};
+use crate::settings::header_value;
 use crate::transport::{Deadline, Repeatable, Transport, TransportError, TransportErrorKind};
+use crate::url::BaseUrl;
 
 /// Everything but RFC 3986's unreserved characters is percent-encoded, so
 /// the server decodes exactly the caller's string (`+` becomes `%2B`, a

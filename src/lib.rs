@@ -73,9 +73,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[macro_use]
-mod config;
 mod authentication;
+mod brand;
 mod endpoint;
 mod error;
 pub mod get_factor;
@@ -85,15 +84,17 @@ mod management;
 pub mod model;
 mod rate_limit;
 pub mod retry;
+mod settings;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 mod token;
 pub mod transport;
 pub mod ureq_transport;
+mod url;
 
 pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
-pub use config::{Brand, DEFAULT_CALL_TIMEOUT, Lang};
+pub use brand::{Brand, Lang};
 pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
 pub use get_factor::GetFactor;
 pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};
@@ -101,6 +102,7 @@ pub use list_enrolled_factors::ListEnrolledFactors;
 pub use management::{ManagementClient, ManagementClientBuilder};
 pub use model::{Factor, FactorProfile, FactorType};
 pub use retry::{RetryPolicy, RetryTransport};
+pub use settings::DEFAULT_CALL_TIMEOUT;
 pub use transport::{
     Attempts, Deadline, Repeatable, Transport, TransportError, TransportErrorKind,
 };

@@ -8,10 +8,11 @@ use std::time::Instant;
 use http::{HeaderMap, HeaderName};
 use serde::de::DeserializeOwned;
 
-use crate::config::{BaseUrl, CommonSettings, Secret, env_url, env_var, missing, redact_userinfo};
 use crate::endpoint::{Caller, Endpoint};
 use crate::error::Result;
+use crate::settings::{CommonSettings, Secret, common_builder_methods, env_url, env_var, missing};
 use crate::token::{self, AccessKey, ManagementToken, TokenCache};
+use crate::url::{BaseUrl, redact_userinfo};
 
 /// A client for the management API, signed in with a user pool's access key.
 ///

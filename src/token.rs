@@ -14,10 +14,11 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::config::{BaseUrl, Secret};
 use crate::endpoint::{Caller, Endpoint};
 use crate::error::{Error, Result};
+use crate::settings::Secret;
 use crate::transport::{TransportError, TransportErrorKind};
+use crate::url::BaseUrl;
 
 /// The token path.
 pub(crate) const TOKEN_PATH: &str = "/api/v3/get-management-token";

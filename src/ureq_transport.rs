@@ -187,7 +187,7 @@ pub struct UreqTransportBuilder {
 impl fmt::Debug for UreqTransportBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let proxy = match &self.proxy {
-            ProxyChoice::Url(url) => Some(crate::config::redact_userinfo(url)),
+            ProxyChoice::Url(url) => Some(crate::url::redact_userinfo(url)),
             _ => None,
         };
         f.debug_struct("UreqTransportBuilder")
@@ -412,7 +412,7 @@ fn proxy_from(url: &str, origin: &str) -> Result<(ureq::Proxy, String), Error> {
     let proxy = ureq::Proxy::new(url).map_err(|_| {
         Error::config(format!(
             "{origin} is not a proxy URL such as http://proxy.example:3128: {:?}",
-            crate::config::redact_userinfo(url)
+            crate::url::redact_userinfo(url)
         ))
     })?;
     let scheme = url.split_once("://").map_or("http", |(s, _)| s);
@@ -475,7 +475,7 @@ impl UreqTransport {
         let proxied = self.proxied.as_ref()?;
         let host = uri.host()?;
         let exempt = uri.scheme_str() != Some("https")
-            || crate::config::is_loopback(host)
+            || crate::url::is_loopback(host)
             || no_proxy_matches(&proxied.no_proxy, host);
         (!exempt).then_some(proxied)
     }

@@ -1,15 +1,13 @@
-//! Settings shared by both clients: brand, language, base URLs, headers.
+//! The settings both client builders share (their common setters, the
+//! `GENAUTH_*` environment variables) and the call path they build.
 
 use std::fmt;
-use std::net::IpAddr;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderName, HeaderValue, Uri};
+use http::{HeaderMap, HeaderValue};
 
-use serde::{Deserialize, Serialize};
-
+use crate::brand::{Brand, Lang};
 use crate::endpoint::Caller;
 use crate::error::{Error, Result};
 use crate::rate_limit::RateLimiter;
@@ -163,139 +161,7 @@ macro_rules! common_builder_methods {
         }
     };
 }
-
-/// Which brand of the V3 API to talk to. Both serve the same API; they
-/// differ in the default host and in the prefix of the custom headers.
-/// Reads and writes `genauth` / `authing`.
-///
-/// ```
-/// use genauth_mfa::Brand;
-///
-/// assert_eq!("Authing".parse::<Brand>()?, Brand::Authing);
-/// assert_eq!(Brand::GenAuth.to_string(), "genauth");
-/// # Ok::<(), genauth_mfa::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Brand {
-    /// GenAuth: `https://api.genauth.ai`, `x-genauth-*` headers. The default.
-    #[default]
-    GenAuth,
-    /// Authing: `https://api.authing.cn`, `x-authing-*` headers.
-    Authing,
-}
-
-impl Brand {
-    /// The brand's name: `genauth` or `authing`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Brand::GenAuth => "genauth",
-            Brand::Authing => "authing",
-        }
-    }
-
-    /// The brand's default management host.
-    pub fn default_host(self) -> &'static str {
-        match self {
-            Brand::GenAuth => "https://api.genauth.ai",
-            Brand::Authing => "https://api.authing.cn",
-        }
-    }
-
-    /// The prefix of the brand's custom headers (`x-genauth-` or `x-authing-`).
-    pub fn header_prefix(self) -> &'static str {
-        match self {
-            Brand::GenAuth => "x-genauth-",
-            Brand::Authing => "x-authing-",
-        }
-    }
-
-    /// The header `x-<brand>-<suffix>`.
-    pub(crate) fn header(self, suffix: &str) -> HeaderName {
-        HeaderName::from_bytes(format!("{}{suffix}", self.header_prefix()).as_bytes())
-            .expect("brand header names are valid")
-    }
-}
-
-impl fmt::Display for Brand {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Brand {
-    type Err = Error;
-    /// `genauth` or `authing`, in any case.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] for any other name.
-    fn from_str(s: &str) -> Result<Brand> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "genauth" => Ok(Brand::GenAuth),
-            "authing" => Ok(Brand::Authing),
-            _ => Err(Error::config(format!(
-                "unknown brand {s:?}: use genauth or authing"
-            ))),
-        }
-    }
-}
-
-/// The language of the server's messages (`x-genauth-lang`). Reads and
-/// writes `zh-CN` / `en-US`.
-///
-/// ```
-/// use genauth_mfa::Lang;
-///
-/// assert_eq!("en_us".parse::<Lang>()?, Lang::EnUs);
-/// assert_eq!(Lang::ZhCn.to_string(), "zh-CN");
-/// # Ok::<(), genauth_mfa::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum Lang {
-    /// Simplified Chinese, `zh-CN`.
-    #[serde(rename = "zh-CN")]
-    ZhCn,
-    /// English, `en-US`.
-    #[serde(rename = "en-US")]
-    EnUs,
-}
-
-impl Lang {
-    /// The header value, `zh-CN` or `en-US`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::ZhCn => "zh-CN",
-            Lang::EnUs => "en-US",
-        }
-    }
-}
-
-impl FromStr for Lang {
-    type Err = Error;
-    /// `zh-CN` or `en-US` (case and `_`/`-` do not matter).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] for any other language.
-    fn from_str(s: &str) -> Result<Lang> {
-        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "zh-cn" => Ok(Lang::ZhCn),
-            "en-us" => Ok(Lang::EnUs),
-            _ => Err(Error::config(format!(
-                "unknown language {s:?}: use zh-CN or en-US"
-            ))),
-        }
-    }
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub(crate) use common_builder_methods;
 
 /// A string that must not be shown: `Debug` prints `"***"`.
 #[derive(Clone, Default)]
@@ -314,90 +180,6 @@ impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("\"***\"")
     }
-}
-
-/// A base URL checked once at build time: `scheme://authority[/prefix]` with
-/// no trailing slash, query or fragment.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct BaseUrl(String);
-
-impl BaseUrl {
-    /// Checks `raw` for the setting `name`. `http://` is accepted only for a
-    /// loopback host unless `allow_http`.
-    pub(crate) fn parse(name: &'static str, raw: &str, allow_http: bool) -> Result<BaseUrl> {
-        let trimmed = raw.trim().trim_end_matches('/');
-        let shown = redact_userinfo(raw);
-        let bad = |reason: &str| Error::invalid_argument(name, format!("{reason}: {shown:?}"));
-        if trimmed.is_empty() {
-            return Err(bad("a URL such as https://my-app.genauth.ai is required"));
-        }
-        let uri: Uri = trimmed.parse().map_err(|_| bad("not a valid URL"))?;
-        let host = uri
-            .host()
-            .ok_or_else(|| bad("not an absolute URL with a host"))?;
-        if uri.query().is_some() || trimmed.contains('#') {
-            return Err(bad("a base URL takes no query or fragment"));
-        }
-        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-            return Err(bad("a base URL takes no user name or password"));
-        }
-        match uri.scheme_str() {
-            Some("https") => {}
-            Some("http") if allow_http || is_loopback(host) => {}
-            Some("http") => {
-                return Err(bad(
-                    "http:// would send credentials in clear; use https://, a loopback host, or allow_insecure_http(true)",
-                ));
-            }
-            _ => return Err(bad("the URL must start with https://")),
-        }
-        Ok(BaseUrl(trimmed.to_owned()))
-    }
-
-    /// [`BaseUrl::parse`], but a value that came from the environment
-    /// variable `var` is a configuration error naming that variable.
-    pub(crate) fn parse_setting(
-        name: &'static str,
-        raw: &str,
-        var: Option<&'static str>,
-        allow_http: bool,
-    ) -> Result<BaseUrl> {
-        BaseUrl::parse(name, raw, allow_http).map_err(|err| match (var, err) {
-            (Some(var), Error::InvalidArgument { reason, .. }) => {
-                Error::config(format!("{var} is not a usable base URL: {reason}"))
-            }
-            (_, err) => err,
-        })
-    }
-
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for BaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-/// `raw` with any user info (`user:password@`) of a URL replaced by `***@`,
-/// for errors and `Debug`.
-pub(crate) fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
-    let after_scheme = raw.find("://").map_or(0, |i| i + 3);
-    let authority_end = raw[after_scheme..]
-        .find(['/', '?', '#'])
-        .map_or(raw.len(), |i| after_scheme + i);
-    match raw[after_scheme..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &raw[..after_scheme], &raw[after_scheme + at..]).into(),
-        None => raw.into(),
-    }
-}
-
-pub(crate) fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The settings both client builders share, and the pieces they build.
@@ -606,86 +388,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base_urls_are_checked() {
-        let ok = |s| BaseUrl::parse("host", s, false).map(|b| b.as_str().to_owned());
-        assert_eq!(
-            ok("https://api.genauth.ai/").unwrap(),
-            "https://api.genauth.ai"
-        );
-        assert_eq!(
-            ok(" https://sso.example.com/genauth ").unwrap(),
-            "https://sso.example.com/genauth"
-        );
-        assert_eq!(
-            ok("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080"
-        );
-        assert_eq!(ok("http://localhost:1").unwrap(), "http://localhost:1");
-        assert_eq!(ok("http://[::1]:1").unwrap(), "http://[::1]:1");
-        for bad in [
-            "",
-            "api.genauth.ai",
-            "ftp://api.genauth.ai",
-            "http://api.genauth.ai",
-            "https://api.genauth.ai?x=1",
-            "https://api.genauth.ai#top",
-            "https://user:pw@api.genauth.ai",
-            "https://exa mple.com",
-            "/relative",
-        ] {
-            let err = ok(bad).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidArgument { name: "host", .. }),
-                "{bad}: {err}"
-            );
-        }
-        assert!(BaseUrl::parse("host", "http://intranet.example", true).is_ok());
-    }
-
-    #[test]
-    fn brands_and_langs_parse() {
-        assert_eq!("Authing".parse::<Brand>().unwrap(), Brand::Authing);
-        assert_eq!("genauth".parse::<Brand>().unwrap(), Brand::GenAuth);
-        assert!("okta".parse::<Brand>().is_err());
-        assert_eq!("en_us".parse::<Lang>().unwrap(), Lang::EnUs);
-        assert_eq!("zh-CN".parse::<Lang>().unwrap(), Lang::ZhCn);
-        assert!("fr".parse::<Lang>().is_err());
-        assert_eq!(Brand::Authing.header("app-id").as_str(), "x-authing-app-id");
-        for brand in [Brand::GenAuth, Brand::Authing] {
-            assert_eq!(brand.to_string().parse::<Brand>().unwrap(), brand);
-            let json = serde_json::to_string(&brand).unwrap();
-            assert_eq!(serde_json::from_str::<Brand>(&json).unwrap(), brand);
-        }
-        for lang in [Lang::ZhCn, Lang::EnUs] {
-            assert_eq!(lang.to_string().parse::<Lang>().unwrap(), lang);
-            let json = serde_json::to_string(&lang).unwrap();
-            assert_eq!(json, format!("\"{lang}\""));
-            assert_eq!(serde_json::from_str::<Lang>(&json).unwrap(), lang);
-        }
-    }
-
-    #[test]
     fn timeouts_parse_as_positive_seconds() {
         assert_eq!(parse_seconds("2.5"), Some(Duration::from_millis(2500)));
         assert_eq!(parse_seconds(" 30 "), Some(Duration::from_secs(30)));
         for bad in ["0", "-1", "NaN", "inf", "ten", ""] {
             assert_eq!(parse_seconds(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn user_info_is_redacted() {
-        assert_eq!(
-            redact_userinfo("https://admin:pw@h.example/p@x"),
-            "https://***@h.example/p@x"
-        );
-        assert_eq!(
-            redact_userinfo("https://h.example/a@b"),
-            "https://h.example/a@b"
-        );
-        assert_eq!(redact_userinfo("u:p@h"), "***@h");
-        let err = BaseUrl::parse("host", "https://u:hunter2@h.example", false).unwrap_err();
-        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[test]
