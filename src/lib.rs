@@ -74,6 +74,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authentication;
+pub mod batch;
 mod brand;
 mod endpoint;
 mod error;

@@ -2,103 +2,19 @@
 //! local mockito servers (or its --sandbox), checked on its arguments, its
 //! input and output, its failures and its exit codes.
 
+mod cli_support;
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cli_support::*;
 use common::*;
-use mockito::{Matcher, Mock, Server};
+use mockito::{Matcher, Server};
 use serde_json::Value;
-
-fn tool() -> Command {
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin("genauth-mfa"));
-    // Nothing from the developer's environment: only what a test sets.
-    command.env_clear();
-    command
-}
-
-/// The tool with credentials for `server`.
-fn against(server: &Server) -> Command {
-    let mut command = tool();
-    command
-        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
-        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
-        .env("GENAUTH_HOST", server.url());
-    command
-}
-
-fn run(command: &mut Command, stdin: &[u8]) -> Output {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A tool that refuses its arguments exits before reading: ignore EPIPE.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    wait_output(child, Duration::from_secs(60))
-}
-
-/// Waits for `child` at most `limit`, killing it past that.
-fn wait_output(mut child: Child, limit: Duration) -> Output {
-    let deadline = Instant::now() + limit;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the tool ran over {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn lines(output: &Output) -> Vec<String> {
-    String::from_utf8(output.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("genauth-mfa-cli-{}-{name}", std::process::id()))
-}
-
-/// Every user has MFA statuses, except `missing-*` ids (404) and `nomfa*`.
-fn mock_users(server: &mut Server) -> (Mock, Mock) {
-    let token = mock_token(server, T1).expect(1).create();
-    let users = server
-        .mock("GET", "/api/v3/get-user-mfa-info")
-        .match_query(Matcher::Any)
-        .with_body_from_request(|req| {
-            let q = req.path_and_query();
-            let body = if q.contains("userId=missing") {
-                r#"{"statusCode":404,"apiCode":2004,"message":"user not found","requestId":"r-404"}"#
-            } else if q.contains("userId=nomfa") {
-                r#"{"statusCode":200,"data":{"totpStatus":false,"faceMfaStatus":false,"smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#
-            } else {
-                r#"{"statusCode":200,"data":{"totpStatus":true,"faceMfaStatus":false,"smsMfaStatus":"enabled","emailMfaStatus":"disabled"}}"#
-            };
-            body.as_bytes().to_vec()
-        })
-        .create();
-    (token, users)
-}
-
-fn json_rows(output: &Output) -> Vec<Value> {
-    lines(output)
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect()
-}
 
 #[test]
 fn help_version_and_argument_forms() {

@@ -1,0 +1,263 @@
+//! Shared by the tool's tests (tests/cli*.rs) and the batch engine's: the
+//! built binary with a clean environment, bounded waits, and a keep-alive
+//! HTTP/1.1 server on 127.0.0.1 whose answers a test scripts.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use genauth_mfa::ManagementClient;
+use mockito::{Matcher, Mock};
+use serde_json::Value;
+
+use crate::common::*;
+
+pub fn tool() -> Command {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("genauth-mfa"));
+    // Nothing from the developer's environment: only what a test sets.
+    command.env_clear();
+    command
+}
+
+/// The tool with credentials for `server`.
+pub fn against(server: &mockito::Server) -> Command {
+    against_url(&server.url())
+}
+
+/// The tool with credentials for the server at `url`.
+pub fn against_url(url: &str) -> Command {
+    let mut command = tool();
+    command
+        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+        .env("GENAUTH_HOST", url);
+    command
+}
+
+pub fn run(command: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A tool that refuses its arguments exits before reading: ignore EPIPE.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    wait_output(child, Duration::from_secs(60))
+}
+
+/// Waits for `child` at most `limit`, killing it past that.
+pub fn wait_output(mut child: Child, limit: Duration) -> Output {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the tool ran over {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().unwrap()
+}
+
+pub fn lines(output: &Output) -> Vec<String> {
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("genauth-mfa-cli-{}-{name}", std::process::id()))
+}
+
+/// Every user has MFA statuses, except `missing-*` ids (404) and `nomfa*`.
+pub fn mock_users(server: &mut mockito::Server) -> (Mock, Mock) {
+    let token = mock_token(server, T1).expect(1).create();
+    let users = server
+        .mock("GET", "/api/v3/get-user-mfa-info")
+        .match_query(Matcher::Any)
+        .with_body_from_request(|req| {
+            let q = req.path_and_query();
+            let body = if q.contains("userId=missing") {
+                r#"{"statusCode":404,"apiCode":2004,"message":"user not found","requestId":"r-404"}"#
+            } else if q.contains("userId=nomfa") {
+                r#"{"statusCode":200,"data":{"totpStatus":false,"faceMfaStatus":false,"smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#
+            } else {
+                r#"{"statusCode":200,"data":{"totpStatus":true,"faceMfaStatus":false,"smsMfaStatus":"enabled","emailMfaStatus":"disabled"}}"#
+            };
+            body.as_bytes().to_vec()
+        })
+        .create();
+    (token, users)
+}
+
+pub fn json_rows(output: &Output) -> Vec<Value> {
+    lines(output)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+/// Nothing in these tests waits longer than this.
+pub const LIMIT: Duration = Duration::from_secs(30);
+
+/// A keep-alive HTTP/1.1 server on 127.0.0.1: one thread per connection,
+/// `answer(path_and_query)` gives the body of each request. Stops when
+/// dropped; every loop is bounded by [`LIMIT`].
+pub struct HttpServer {
+    pub url: String,
+    pub connections: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl HttpServer {
+    pub fn start(answer: impl Fn(&str) -> String + Send + Sync + 'static) -> HttpServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let stop = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let answer = Arc::new(answer);
+        let (stop2, conns) = (Arc::clone(&stop), Arc::clone(&connections));
+        std::thread::spawn(move || {
+            let born = Instant::now();
+            while !stop2.load(Ordering::SeqCst) && born.elapsed() < LIMIT {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        conns.fetch_add(1, Ordering::SeqCst);
+                        let answer = Arc::clone(&answer);
+                        std::thread::spawn(move || serve(stream, &*answer));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        HttpServer {
+            url,
+            stop,
+            connections,
+        }
+    }
+
+    pub fn client(&self, threads: usize) -> ManagementClient {
+        ManagementClient::builder()
+            .access_key_id(KEY_ID)
+            .access_key_secret(KEY_SECRET)
+            .host(&self.url)
+            .max_idle_connections(threads)
+            .build()
+            .unwrap()
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn serve(stream: TcpStream, answer: &(dyn Fn(&str) -> String + Send + Sync)) {
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut stream = stream;
+    for _ in 0..10_000 {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut length = 0;
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            if header.trim().is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let target = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
+        let body = answer(&target);
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if stream.write_all(response.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// Holds each user request until `min(threads, users not finished)`
+/// requests are in flight at once (or 3 s pass: then it counts a starved
+/// request). A run that serialises its tail starves some.
+pub struct Gate {
+    state: Mutex<(usize, usize)>, // (in flight, finished)
+    changed: Condvar,
+    threads: usize,
+    users: usize,
+    pub starved: AtomicUsize,
+}
+
+impl Gate {
+    pub fn new(threads: usize, users: usize) -> Gate {
+        Gate {
+            state: Mutex::new((0, 0)),
+            changed: Condvar::new(),
+            threads,
+            users,
+            starved: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Gate {
+    pub fn pass(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.0 += 1;
+        self.changed.notify_all();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while state.0 < self.threads.min(self.users - state.1) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.starved.fetch_add(1, Ordering::SeqCst);
+                break;
+            }
+            state = self.changed.wait_timeout(state, left).unwrap().0;
+        }
+        drop(state);
+        // Let the others see the full count before this one leaves.
+        std::thread::sleep(Duration::from_millis(20));
+        let mut state = self.state.lock().unwrap();
+        state.0 -= 1;
+        state.1 += 1;
+        self.changed.notify_all();
+    }
+}
+
+/// The token for any token request, `user(path_and_query)` for the rest.
+pub fn token_or_user(target: &str, user: impl Fn(&str) -> String) -> String {
+    if target.starts_with("/api/v3/get-management-token") {
+        token_body(T1, 7200)
+    } else {
+        user(target)
+    }
+}
