@@ -181,6 +181,24 @@ impl Batch {
         self.cancel.clone()
     }
 
+    /// Cancels this batch's run with `cancel`, a handle made before the
+    /// batch (by a signal handler installed at start-up, say) and shared
+    /// with other work.
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, batch::{Batch, Cancel}};
+    /// # let client = ManagementClient::builder().access_key_id("AK").access_key_secret("SK").build()?;
+    /// let cancel = Cancel::default();
+    /// let batch = Batch::new(&client).with_cancel(&cancel);
+    /// cancel.cancel();
+    /// assert!(batch.cancel_handle().is_cancelled());
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn with_cancel(mut self, cancel: &Cancel) -> Batch {
+        self.cancel = cancel.clone();
+        self
+    }
+
     /// Calls `hook` with the counts so far, on the thread that called
     /// [`run`](Batch::run): after each result and at least every 50 ms while
     /// the run goes on (draw a progress bar, flush buffered output).

@@ -41,7 +41,11 @@ fn concurrency_is_min_of_threads_and_users_left_to_the_end() {
             ControlFlow::Continue(())
         })
         .unwrap();
-    assert_eq!(gate.starved.load(Ordering::SeqCst), 0, "some calls waited alone");
+    assert_eq!(
+        gate.starved.load(Ordering::SeqCst),
+        0,
+        "some calls waited alone"
+    );
     seen.sort();
     let mut expected: Vec<String> = (0..users).map(|i| format!("user-{i}")).collect();
     expected.sort();
@@ -129,7 +133,13 @@ fn a_panicking_worker_ends_the_run_with_an_error() {
     );
     let (answered, result) = run_bounded(move || {
         let ids: Vec<String> = (0..50)
-            .map(|i| if i == 20 { "boom".into() } else { format!("user-{i}") })
+            .map(|i| {
+                if i == 20 {
+                    "boom".into()
+                } else {
+                    format!("user-{i}")
+                }
+            })
             .collect();
         let mut answered = 0;
         let result = Batch::new(&client).concurrency(4).run(ids, |done| {
@@ -205,7 +215,10 @@ fn a_refused_key_at_the_start_asks_nobody() {
         || r#"{"statusCode":400,"apiCode":1001,"message":"accessKeySecret is invalid"}"#.to_owned(),
     );
     let result = Batch::new(&client).run(vec!["alice"], |_| ControlFlow::Continue(()));
-    assert!(matches!(result, Err(BatchError::Token { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(BatchError::Token { .. })),
+        "{result:?}"
+    );
     assert_eq!(users.load(Ordering::SeqCst), 0);
 }
 

@@ -1,10 +1,21 @@
 //! The audit's input: one user id a line, as operators' files really are.
 //!
-//! LF, CRLF and CR-only line ends; a UTF-8 byte-order mark at the start is
-//! dropped; blank lines and lines starting with `#` are skipped; ids are
-//! trimmed. A line that is not UTF-8, or longer than [`MAX_LINE`] bytes, is
-//! an error item naming its line number, and reading goes on. Memory is
-//! bounded by [`MAX_LINE`] whatever the input (an endless line included).
+//! The reading rules (the README states them too):
+//! - LF, CRLF and CR-only line ends; a UTF-8 byte-order mark at the start
+//!   is dropped.
+//! - Each line is trimmed of white space at both ends, Unicode white space
+//!   included (NBSP, U+3000 ideographic space); white space inside an id
+//!   stays.
+//! - Blank lines are skipped, and so are lines whose trimmed text starts
+//!   with `#` (comments), unless comments are off (`--no-comments`: then an
+//!   id may start with `#`).
+//! - Everything else is the id, as it is: control characters included
+//!   (they are sent percent-encoded, and escaped in rows).
+//! - A line that is not UTF-8, or longer than [`MAX_LINE`] bytes, is an
+//!   error item naming its line number, and reading goes on.
+//!
+//! Memory is bounded by [`MAX_LINE`] whatever the input (an endless line
+//! included).
 
 use std::io::{self, BufRead};
 
@@ -27,16 +38,20 @@ pub struct Ids<R> {
     /// The current line was too long and was reported: skip to its end.
     skipping: bool,
     done: bool,
+    /// Lines starting with `#` are comments.
+    comments: bool,
 }
 
 impl<R: BufRead> Ids<R> {
-    pub fn new(input: R) -> Self {
+    /// Reads `input`; `comments`: skip lines starting with `#`.
+    pub fn new(input: R, comments: bool) -> Self {
         Ids {
             input,
             line: 0,
             after_cr: false,
             skipping: false,
             done: false,
+            comments,
         }
     }
 
@@ -146,7 +161,7 @@ impl<R: BufRead> Iterator for Ids<R> {
                 }));
             };
             let id = text.trim();
-            if id.is_empty() || id.starts_with('#') {
+            if id.is_empty() || (self.comments && id.starts_with('#')) {
                 continue;
             }
             return Some(Ok(Item::Id {
@@ -159,9 +174,9 @@ impl<R: BufRead> Iterator for Ids<R> {
 
 /// How many items a file will give, for a progress bar with a total: its
 /// lines that are neither blank nor comments (read once, line by line).
-pub fn count(input: impl BufRead) -> io::Result<u64> {
+pub fn count(input: impl BufRead, comments: bool) -> io::Result<u64> {
     let mut n = 0;
-    for item in Ids::new(input) {
+    for item in Ids::new(input, comments) {
         item?;
         n += 1;
     }
@@ -175,7 +190,7 @@ mod tests {
     fn items(bytes: &[u8]) -> Vec<Item> {
         // A tiny buffer, so that lines and CRLF pairs straddle reads.
         let reader = io::BufReader::with_capacity(3, bytes);
-        Ids::new(reader).map(|i| i.unwrap()).collect()
+        Ids::new(reader, true).map(|i| i.unwrap()).collect()
     }
 
     fn ids(bytes: &[u8]) -> Vec<(u64, String)> {
@@ -248,14 +263,39 @@ mod tests {
     fn an_endless_line_is_bounded() {
         // 64 MiB of zeros with no line end: one bad item, memory bounded.
         let zeros = io::BufReader::new(io::repeat(0).take(64 << 20));
-        let got: Vec<_> = Ids::new(zeros).map(|i| i.unwrap()).collect();
+        let got: Vec<_> = Ids::new(zeros, true).map(|i| i.unwrap()).collect();
         assert_eq!(got.len(), 1);
         assert!(matches!(&got[0], Item::Bad { line: 1, .. }));
     }
 
     #[test]
     fn counting_skips_what_reading_skips() {
-        assert_eq!(count(&b"# h\na\n\nb\r\nc"[..]).unwrap(), 3);
+        assert_eq!(count(&b"# h\na\n\nb\r\nc"[..], true).unwrap(), 3);
+        assert_eq!(count(&b"# h\na\n\nb\r\nc"[..], false).unwrap(), 4);
+    }
+
+    #[test]
+    fn unicode_white_space_is_trimmed_and_comments_can_be_ids() {
+        assert_eq!(
+            ids("\u{a0}alice\u{3000}\n".as_bytes()),
+            vec![(1, "alice".to_owned())]
+        );
+        let got: Vec<_> = Ids::new(&b"#tag\n  # x \n"[..], false)
+            .map(|i| i.unwrap())
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                Item::Id {
+                    line: 1,
+                    id: "#tag".into()
+                },
+                Item::Id {
+                    line: 2,
+                    id: "# x".into()
+                },
+            ]
+        );
     }
 
     use std::io::Read as _;

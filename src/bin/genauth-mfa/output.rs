@@ -1,26 +1,32 @@
-//! The audit's rows: JSON Lines or CSV, one whole line per user, and the ids
-//! an earlier run's output already holds (for `--resume`).
+//! The audit's rows, JSON Lines or CSV, one whole line per user, and the
+//! one JSON shape of one user's answer (`get-user-mfa-info` prints it too).
+//!
+//! Server text in a row (messages, request ids, status values this version
+//! does not know) is bounded and its control characters escaped, in both
+//! formats, as on stderr. Ids are written one-to-one, so that `--resume`
+//! reads back exactly the id that was asked: JSON escapes them its own way;
+//! a CSV id cell with a control character is written with `\u{..}` escapes
+//! (see [`encode_id`]), and a cell a spreadsheet would run as a formula gets
+//! a leading `'` (see [`neutralise`]).
 
-use std::collections::HashSet;
-use std::io::{self, BufRead};
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
-use genauth_mfa::{Error, UserMfaInfo};
+use genauth_mfa::batch::Outcome;
+use genauth_mfa::{Error, MfaStatus, UserMfaInfo};
 use serde::Serialize;
-
-use crate::input::Item;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// One JSON object a line.
     Jsonl,
-    /// Comma-separated values with a header row, cells a spreadsheet would
-    /// run as a formula neutralised.
+    /// Comma-separated values with a header row; formula cells neutralised.
     Csv,
 }
 
 /// The CSV columns.
-pub const CSV_HEADER: [&str; 10] = [
+pub const CSV_HEADER: [&str; 11] = [
     "user_id",
     "totp",
     "face",
@@ -28,27 +34,44 @@ pub const CSV_HEADER: [&str; 10] = [
     "email",
     "any_enabled",
     "error_kind",
+    "status_code",
     "api_code",
     "message",
     "request_id",
 ];
 
-/// How one user (or one input line) came out.
-pub enum Outcome {
-    Answered(UserMfaInfo),
-    Failed(Error),
-    BadInput(String),
-}
+/// The most characters of a server's message in a row.
+const MESSAGE_MAX: usize = 300;
+/// The most characters of a request id or an unknown status in a row.
+const SHORT_MAX: usize = 80;
 
+/// One user's answer: what `get-user-mfa-info` prints and an audit row holds.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AnsweredRow<'a> {
+pub struct AnsweredRow<'a> {
     user_id: &'a str,
-    totp_status: &'a str,
-    face_mfa_status: &'a str,
-    sms_mfa_status: &'a str,
-    email_mfa_status: &'a str,
+    totp_status: Cow<'a, str>,
+    face_mfa_status: Cow<'a, str>,
+    sms_mfa_status: Cow<'a, str>,
+    email_mfa_status: Cow<'a, str>,
     any_enabled: bool,
+}
+
+impl<'a> AnsweredRow<'a> {
+    pub fn new(user_id: &'a str, info: &'a UserMfaInfo) -> AnsweredRow<'a> {
+        let status = |s: &'a MfaStatus| match s {
+            MfaStatus::Enabled | MfaStatus::Disabled => Cow::Borrowed(s.as_str()),
+            other => Cow::Owned(clean(other.as_str(), SHORT_MAX)),
+        };
+        AnsweredRow {
+            user_id,
+            totp_status: status(&info.totp),
+            face_mfa_status: status(&info.face),
+            sms_mfa_status: status(&info.sms),
+            email_mfa_status: status(&info.email),
+            any_enabled: info.any_enabled(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -65,67 +88,76 @@ struct FailedRow<'a> {
 #[serde(rename_all = "camelCase")]
 struct ErrorCell<'a> {
     kind: &'a str,
+    status_code: Option<i64>,
     api_code: Option<i64>,
     message: String,
-    request_id: Option<&'a str>,
+    request_id: Option<String>,
 }
 
-/// The row for `user_id` (read from input line `line`), with its line end.
-pub fn row(format: Format, user_id: Option<&str>, line: u64, outcome: &Outcome) -> String {
-    match outcome {
+impl ErrorCell<'_> {
+    fn of(err: &Error) -> ErrorCell<'static> {
+        let (status_code, api_code, message) = match err {
+            Error::Api {
+                status_code,
+                api_code,
+                message,
+                ..
+            } => (Some(*status_code), *api_code, clean(message, MESSAGE_MAX)),
+            other => (
+                None,
+                None,
+                clean(&other.report().to_string(), MESSAGE_MAX * 2),
+            ),
+        };
+        ErrorCell {
+            kind: err.kind(),
+            status_code,
+            api_code,
+            message,
+            request_id: err.request_id().map(|id| clean(id, SHORT_MAX)),
+        }
+    }
+}
+
+/// The row of one finished item, read from input line `line`, with its
+/// line end.
+pub fn row(format: Format, line: u64, user_id: Option<&str>, outcome: &Outcome) -> String {
+    let cell = match outcome {
         Outcome::Answered(info) => {
-            let row = AnsweredRow {
-                user_id: user_id.unwrap_or_default(),
-                totp_status: info.totp.as_str(),
-                face_mfa_status: info.face.as_str(),
-                sms_mfa_status: info.sms.as_str(),
-                email_mfa_status: info.email.as_str(),
-                any_enabled: info.any_enabled(),
-            };
-            match format {
+            let row = AnsweredRow::new(user_id.unwrap_or_default(), info);
+            return match format {
                 Format::Jsonl => json_line(&row),
                 Format::Csv => csv_line(&[
-                    row.user_id,
-                    row.totp_status,
-                    row.face_mfa_status,
-                    row.sms_mfa_status,
-                    row.email_mfa_status,
+                    &encode_id(row.user_id),
+                    &row.totp_status,
+                    &row.face_mfa_status,
+                    &row.sms_mfa_status,
+                    &row.email_mfa_status,
                     if row.any_enabled { "true" } else { "false" },
                     "",
                     "",
                     "",
                     "",
+                    "",
                 ]),
-            }
-        }
-        Outcome::Failed(err) => {
-            let (api_code, message) = match err {
-                Error::Api {
-                    api_code, message, ..
-                } => (*api_code, message.clone()),
-                other => (None, other.report().to_string()),
             };
-            let cell = ErrorCell {
-                kind: err.kind(),
-                api_code,
-                message,
-                request_id: err.request_id(),
-            };
-            failed_row(format, user_id, line, cell)
         }
-        Outcome::BadInput(reason) => {
-            let cell = ErrorCell {
-                kind: "input",
-                api_code: None,
-                message: reason.clone(),
-                request_id: None,
-            };
-            failed_row(format, user_id, line, cell)
-        }
-    }
-}
-
-fn failed_row(format: Format, user_id: Option<&str>, line: u64, cell: ErrorCell<'_>) -> String {
+        Outcome::Failed(err) => ErrorCell::of(err),
+        Outcome::Unreadable(reason) => ErrorCell {
+            kind: "input",
+            status_code: None,
+            api_code: None,
+            message: clean(reason, MESSAGE_MAX),
+            request_id: None,
+        },
+        _ => ErrorCell {
+            kind: "unknown",
+            status_code: None,
+            api_code: None,
+            message: String::new(),
+            request_id: None,
+        },
+    };
     match format {
         Format::Jsonl => json_line(&FailedRow {
             user_id,
@@ -133,18 +165,19 @@ fn failed_row(format: Format, user_id: Option<&str>, line: u64, cell: ErrorCell<
             error: cell,
         }),
         Format::Csv => {
-            let code = cell.api_code.map(|c| c.to_string()).unwrap_or_default();
+            let number = |n: Option<i64>| n.map(|c| c.to_string()).unwrap_or_default();
             csv_line(&[
-                user_id.unwrap_or_default(),
+                &user_id.map(encode_id).unwrap_or_default(),
                 "",
                 "",
                 "",
                 "",
                 "",
                 cell.kind,
-                &code,
+                &number(cell.status_code),
+                &number(cell.api_code),
                 &cell.message,
-                cell.request_id.unwrap_or_default(),
+                cell.request_id.as_deref().unwrap_or_default(),
             ])
         }
     }
@@ -171,11 +204,16 @@ pub fn csv_line(cells: &[&str]) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// A cell a spreadsheet would run as a formula, `=`, `+`, `-`, `@`, tab or
-/// CR first, gets a leading `'` (OWASP's advice against CSV injection,
-/// CWE-1236). A phone id `+86 188...` is written `'+86 188...`.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+/// The first characters a spreadsheet runs as a formula, and `'`, the
+/// prefix that neutralises them (so that it is written one-to-one too).
+const FORMULA_FIRST: [char; 5] = ['=', '+', '-', '@', '\''];
+
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first;
+/// OWASP's advice against CSV injection, CWE-1236) gets a leading `'`, and
+/// so does a cell starting with `'`: `=x` is written `'=x` and `'=x` is
+/// written `''=x`, and [`unneutralise`] gives each back.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(FORMULA_FIRST) {
         format!("'{cell}").into()
     } else {
         cell.into()
@@ -183,71 +221,143 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Undoes [`neutralise`] for a cell read back.
-fn unneutralise(cell: &str) -> &str {
+pub fn unneutralise(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if rest.starts_with(FORMULA_FIRST) => rest,
         _ => cell,
     }
 }
 
-/// The user ids an earlier run's output holds, answered or failed by the
-/// server (input errors and rows cut short are not taken as done).
-pub fn done_ids(format: Format, output: impl BufRead) -> io::Result<HashSet<String>> {
-    let mut done = HashSet::new();
-    match format {
-        Format::Jsonl => {
-            for line in output.lines() {
-                let Ok(row) = serde_json::from_str::<serde_json::Value>(&line?) else {
-                    continue;
-                };
-                if let Some(id) = row.get("userId").and_then(|v| v.as_str()) {
-                    done.insert(id.to_owned());
-                }
-            }
-        }
-        Format::Csv => {
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .flexible(true)
-                .from_reader(output);
-            for record in reader.records() {
-                let Ok(record) = record else { continue };
-                if let Some(id) = record.get(0).filter(|id| !id.is_empty()) {
-                    done.insert(unneutralise(id).to_owned());
-                }
-            }
-        }
-    }
-    Ok(done)
+/// A character shown escaped: control characters, line and paragraph
+/// separators, and the bidirectional overrides that reorder a terminal line.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Whether an input item is already done.
-pub fn is_done(done: &HashSet<String>, item: &Item) -> bool {
-    matches!(item, Item::Id { id, .. } if done.contains(id))
+/// At most `max` characters of server text, those of [`needs_escape`]
+/// written `\u{1b}`, and how many more there were.
+pub fn clean(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max * 2));
+    let mut chars = text.chars();
+    for c in chars.by_ref().take(max) {
+        if needs_escape(c) {
+            let _ = write!(out, "{}", c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    let rest = chars.count();
+    if rest > 0 {
+        let _ = write!(out, "… ({rest} more characters)");
+    }
+    out
+}
+
+/// A CSV id cell, one-to-one: an id with a character of [`needs_escape`]
+/// or the text `\u{` is written with every `\` doubled and those
+/// characters as `\u{..}`; any other id as it is. [`decode_id`] undoes it.
+pub fn encode_id(id: &str) -> Cow<'_, str> {
+    if !id.chars().any(needs_escape) && !id.contains("\\u{") {
+        return id.into();
+    }
+    let mut out = String::with_capacity(id.len() + 8);
+    for c in id.chars() {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if needs_escape(c) {
+            let _ = write!(out, "{}", c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// Undoes [`encode_id`]; `None` for a cell it cannot have written.
+pub fn decode_id(cell: &str) -> Option<Cow<'_, str>> {
+    if !cell.contains("\\u{") {
+        return Some(cell.into());
+    }
+    let mut out = String::with_capacity(cell.len());
+    let mut rest = cell;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + 1..];
+        if let Some(r) = rest.strip_prefix('\\') {
+            out.push('\\');
+            rest = r;
+        } else {
+            let r = rest.strip_prefix("u{")?;
+            let end = r.find('}')?;
+            let c = char::from_u32(u32::from_str_radix(&r[..end], 16).ok()?)?;
+            out.push(c);
+            rest = &r[end + 1..];
+        }
+    }
+    out.push_str(rest);
+    Some(out.into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use genauth_mfa::MfaStatus;
+
+    fn done(user_id: Option<&str>, outcome: Outcome) -> (Option<&str>, Outcome) {
+        (user_id, outcome)
+    }
+
+    fn row(format: Format, (user_id, outcome): &(Option<&str>, Outcome)) -> String {
+        super::row(format, 7, *user_id, outcome)
+    }
 
     #[test]
-    fn formula_cells_are_neutralised_and_read_back() {
-        let line = csv_line(&[
-            "=HYPERLINK(\"http://x\",\"y\")",
-            "@SUM(1,1)",
-            "+86 1",
-            "-1",
-            "ok",
-            "a,b",
-        ]);
+    fn formula_cells_are_neutralised_one_to_one() {
+        let line = csv_line(&["=HYPERLINK(\"http://x\")", "@SUM(1,1)", "+86 1", "-1", "ok"]);
         assert_eq!(
             line,
-            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"'@SUM(1,1)\",'+86 1,'-1,ok,\"a,b\"\n"
+            "\"'=HYPERLINK(\"\"http://x\"\")\",\"'@SUM(1,1)\",'+86 1,'-1,ok\n"
         );
-        let header = csv_line(&CSV_HEADER);
-        let ids = done_ids(Format::Csv, format!("{header}{line}").as_bytes()).unwrap();
-        assert!(ids.contains("=HYPERLINK(\"http://x\",\"y\")"), "{ids:?}");
+        for id in ["=x", "'=x", "''=x", "'x", "x", "'", ""] {
+            assert_eq!(unneutralise(&neutralise(id)), id, "{id:?}");
+        }
+        assert_ne!(neutralise("=x"), neutralise("'=x"));
+    }
+
+    #[test]
+    fn ids_are_encoded_one_to_one() {
+        for id in [
+            "plain",
+            "a\tb",
+            "nul\0x",
+            "esc\u{1b}[31m",
+            "back\\slash",
+            "\\u{41}",
+            "x\\\\u{y",
+            "rlo\u{202e}",
+            "\\",
+        ] {
+            let cell = encode_id(id);
+            assert!(!cell.chars().any(needs_escape), "{cell:?}");
+            assert_eq!(decode_id(&cell).as_deref(), Some(id), "{id:?} -> {cell:?}");
+        }
+        assert_eq!(encode_id("back\\slash"), "back\\slash");
+        assert_eq!(encode_id("a\tb"), "a\\u{9}b");
+    }
+
+    #[test]
+    fn server_text_is_bounded_and_escaped() {
+        let long = format!("\u{1b}[2J\x07\r{}", "x".repeat(1 << 20));
+        let text = clean(&long, MESSAGE_MAX);
+        assert!(
+            text.starts_with("\\u{1b}[2J\\u{7}\\u{d}"),
+            "{}",
+            &text[..40]
+        );
+        assert!(text.len() < 400 && text.ends_with("more characters)"));
+        let info = UserMfaInfo::new().totp(MfaStatus::Other("\u{1b}]0;pwned\u{7}".into()));
+        let csv = row(Format::Csv, &done(Some("u"), Outcome::Answered(info)));
+        assert!(!csv.trim_end().chars().any(needs_escape), "{csv:?}");
     }
 
     #[test]
@@ -255,34 +365,21 @@ mod tests {
         let info = UserMfaInfo::new().sms(MfaStatus::Enabled);
         let csv = row(
             Format::Csv,
-            Some("alice"),
-            1,
-            &Outcome::Answered(info.clone()),
+            &done(Some("alice"), Outcome::Answered(info.clone())),
         );
-        assert_eq!(csv, "alice,disabled,disabled,enabled,disabled,true,,,,\n");
-        let jsonl = row(
-            Format::Jsonl,
-            Some("alice"),
-            1,
-            &Outcome::Answered(info.clone()),
-        );
+        assert_eq!(csv, "alice,disabled,disabled,enabled,disabled,true,,,,,\n");
+        let jsonl = row(Format::Jsonl, &done(Some("alice"), Outcome::Answered(info)));
         let v: serde_json::Value = serde_json::from_str(&jsonl).unwrap();
         assert_eq!(v["anyEnabled"], true);
         let bad = row(
             Format::Jsonl,
-            None,
-            7,
-            &Outcome::BadInput("line 7 is not valid UTF-8".into()),
+            &done(
+                None,
+                Outcome::Unreadable("line 7 is not valid UTF-8".into()),
+            ),
         );
         let v: serde_json::Value = serde_json::from_str(&bad).unwrap();
         assert_eq!(v["line"], 7);
         assert_eq!(v["error"]["kind"], "input");
-    }
-
-    #[test]
-    fn resume_reads_the_ids_of_complete_rows() {
-        let jsonl = "{\"userId\":\"a\",\"anyEnabled\":true}\n{\"line\":3,\"error\":{}}\n{\"userId\":\"b\",\"err";
-        let ids = done_ids(Format::Jsonl, jsonl.as_bytes()).unwrap();
-        assert_eq!(ids, HashSet::from(["a".to_owned()]));
     }
 }

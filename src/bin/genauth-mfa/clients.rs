@@ -1,0 +1,132 @@
+//! Building the clients, once per run: from the `GENAUTH_*` variables, or
+//! the sandbox (the crate's fake of the API).
+
+use genauth_mfa::testing::FakeGenAuth;
+use genauth_mfa::{
+    AuthenticationClient, AuthenticationClientBuilder, ManagementClient, ManagementClientBuilder,
+};
+
+use crate::args::Cli;
+use crate::exit::{say, token_failed};
+
+/// The sandbox's two builders, set up for the fake. The one place that
+/// knows how the sandbox is reached (today in process; served over
+/// loopback HTTP, this becomes `.host(url)` on both).
+fn sandbox() -> (ManagementClientBuilder, AuthenticationClientBuilder) {
+    say("genauth-mfa: --sandbox: talking to the built-in fake GenAuth, not the real service");
+    let fake = FakeGenAuth::demo().record_requests(false);
+    let management = ManagementClient::builder()
+        .access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
+        .access_key_secret(FakeGenAuth::DEMO_ACCESS_KEY_SECRET)
+        .transport(fake.clone());
+    let authentication = AuthenticationClient::builder()
+        .app_id(FakeGenAuth::DEMO_APP_ID)
+        .app_host("https://sandbox.genauth.invalid")
+        .access_token(FakeGenAuth::DEMO_ACCESS_TOKEN)
+        .transport(fake);
+    (management, authentication)
+}
+
+/// The management client for `threads` threads (one kept-alive connection
+/// each), its access key checked: a token that cannot be fetched is the
+/// same setup error for every command.
+pub fn management(
+    cli: &Cli,
+    rate: Option<u32>,
+    threads: usize,
+) -> Result<ManagementClient, String> {
+    let client = management_unchecked(cli, rate, threads)?;
+    client.authenticate().map_err(|e| token_failed(&e))?;
+    Ok(client)
+}
+
+/// The management client, its token not fetched yet (the batch engine
+/// fetches it first itself).
+pub fn management_unchecked(
+    cli: &Cli,
+    rate: Option<u32>,
+    threads: usize,
+) -> Result<ManagementClient, String> {
+    let mut builder = if cli.sandbox {
+        sandbox().0
+    } else {
+        if let Some(message) = missing(&["GENAUTH_ACCESS_KEY_ID", "GENAUTH_ACCESS_KEY_SECRET"]) {
+            return Err(message);
+        }
+        let mut builder = ManagementClient::builder()
+            .read_env()
+            .map_err(|e| e.report().to_string())?
+            .max_idle_connections(threads);
+        if let Some(pem) = ca_pem(cli)? {
+            builder = builder.add_root_certificate_pem(pem);
+        }
+        builder
+    };
+    if let Some(rate) = rate {
+        builder = builder.max_requests_per_second(rate);
+    }
+    builder.build().map_err(|e| e.report().to_string())
+}
+
+/// The client for the signed-in user's calls.
+pub fn authentication(cli: &Cli) -> Result<AuthenticationClient, String> {
+    let builder = if cli.sandbox {
+        sandbox().1
+    } else {
+        if let Some(message) =
+            missing(&["GENAUTH_APP_ID", "GENAUTH_APP_HOST", "GENAUTH_ACCESS_TOKEN"])
+        {
+            return Err(message);
+        }
+        let mut builder = AuthenticationClient::builder()
+            .read_env()
+            .map_err(|e| e.report().to_string())?;
+        if let Some(pem) = ca_pem(cli)? {
+            builder = builder.add_root_certificate_pem(pem);
+        }
+        builder
+    };
+    builder.build().map_err(|e| e.report().to_string())
+}
+
+/// The variables a command needs that are not set, with a hint for an
+/// AUTHING_* look-alike.
+fn missing(vars: &[&str]) -> Option<String> {
+    let set = |v: &str| std::env::var(v).is_ok_and(|s| !s.trim().is_empty());
+    let absent: Vec<&str> = vars.iter().copied().filter(|v| !set(v)).collect();
+    if absent.is_empty() {
+        return None;
+    }
+    let mut message = format!(
+        "{} not set: set {} (or pass --sandbox to try the tool against its built-in fake)",
+        absent.join(", "),
+        vars.join(" and ")
+    );
+    for v in &absent {
+        let lookalike = v.replacen("GENAUTH_", "AUTHING_", 1);
+        if set(&lookalike) {
+            message.push_str(&format!("; {lookalike} is set: this tool reads {v}"));
+        }
+    }
+    Some(message)
+}
+
+/// The most bytes read from `--ca-file`: a bundle of every public root is
+/// about 250 KiB.
+const CA_FILE_MAX: u64 = 4 << 20;
+
+/// `--ca-file`: a regular file (not a FIFO or `/dev/zero`) of bounded size.
+fn ca_pem(cli: &Cli) -> Result<Option<Vec<u8>>, String> {
+    let Some(path) = &cli.ca_file else {
+        return Ok(None);
+    };
+    let fail = |e: &dyn std::fmt::Display| format!("--ca-file {}: {e}", path.display());
+    let meta = std::fs::metadata(path).map_err(|e| fail(&e))?;
+    if !meta.is_file() {
+        return Err(fail(&"not a regular file"));
+    }
+    if meta.len() > CA_FILE_MAX {
+        return Err(fail(&format_args!("larger than {CA_FILE_MAX} bytes")));
+    }
+    std::fs::read(path).map(Some).map_err(|e| fail(&e))
+}
