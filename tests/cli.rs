@@ -415,7 +415,7 @@ fn on_a_terminal_it_says_where_ids_come_from_and_shows_progress() {
         eprintln!("no `script` here: skipped");
         return;
     };
-    let binary = assert_cmd::cargo::cargo_bin("genauth-mfa");
+    let binary = binary();
     let mut child = Command::new(script)
         .args([
             "-qec",

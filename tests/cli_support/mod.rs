@@ -17,8 +17,16 @@ use serde_json::Value;
 
 use crate::common::*;
 
+/// The built tool; `GENAUTH_MFA_TEST_BIN` runs these tests against another
+/// build of it (an older one, to see a test fail before its fix).
+pub fn binary() -> PathBuf {
+    std::env::var_os("GENAUTH_MFA_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("genauth-mfa"))
+}
+
 pub fn tool() -> Command {
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin("genauth-mfa"));
+    let mut command = Command::new(binary());
     // Nothing from the developer's environment: only what a test sets.
     command.env_clear();
     command
