@@ -29,6 +29,10 @@ fn is_std(path: Option<&Path>) -> bool {
     path.is_none_or(|p| p.as_os_str() == "-")
 }
 
+fn is_dev_null(meta: &Metadata) -> bool {
+    std::fs::metadata("/dev/null").is_ok_and(|null| Identity::of(&null) == Identity::of(meta))
+}
+
 /// The opened input.
 pub struct Source {
     pub reader: Box<dyn BufRead + Send>,
@@ -60,6 +64,13 @@ pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<So
         .map_err(|e| format!("cannot read {shown}: {e}"))?;
     if meta.is_dir() {
         return Err(format!("{shown} is a directory, not a file of ids"));
+    }
+    // A closed stdin (`<&-`) is /dev/null by the time main runs (Rust's
+    // start-up opens it there); neither holds ids.
+    if is_std(path) && is_dev_null(&meta) {
+        return Err(
+            "standard input is closed (or /dev/null): give a FILE of ids or pipe them in".into(),
+        );
     }
     // Count by reading the file once more: only a regular file can be read
     // twice (a pipe or a FIFO read here would be empty afterwards).
