@@ -466,3 +466,31 @@ fn which(name: &str) -> Result<PathBuf, ()> {
         .find(|path| path.is_file())
         .ok_or(())
 }
+
+#[test]
+fn a_refused_key_leaves_an_existing_output_as_it_was() {
+    let mut server = Server::new();
+    let _t = server
+        .mock("POST", "/api/v3/get-management-token")
+        .with_body(r#"{"statusCode":400,"apiCode":1001,"message":"accessKeySecret is invalid"}"#)
+        .create();
+    let users = server.mock("GET", Matcher::Any).expect(0).create();
+    let earlier = format!("{ANSWERED_A}\n");
+    for (format, extra) in [("jsonl", None), ("csv", None), ("jsonl", Some("--resume"))] {
+        let out = write("refused-out", earlier.as_bytes());
+        let output = run(
+            against(&server)
+                .args(["audit", "--format", format, "--output", s(&out)])
+                .args(extra),
+            b"a\n",
+        );
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            earlier,
+            "{format} {extra:?}"
+        );
+        std::fs::remove_file(&out).unwrap();
+    }
+    users.assert();
+}

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use genauth_mfa::batch::{Batch, BatchError, Cancel, Done, Input, Target};
 use genauth_mfa::{ManagementClient, UserIdType};
 
-use crate::exit::{EXIT_INTERRUPTED, EXIT_SETUP, EXIT_SOME_FAILED, fail, say};
+use crate::exit::{EXIT_INTERRUPTED, EXIT_SETUP, EXIT_SOME_FAILED, fail, say, token_failed};
 use crate::files;
 use crate::input::{Ids, Item};
 use crate::output::{self, Format};
@@ -135,11 +135,15 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &Cancel) -> Exi
             Ok(source) => source,
             Err(message) => return fail(EXIT_SETUP, message),
         };
+    // The access key is checked after every file check and before the
+    // output is touched; the engine then finds the token cached.
+    let mut check_key = || client.authenticate().map_err(|e| token_failed(&e));
     let sink = match files::open_output(
         options.output.as_deref(),
         options.format,
         options.resume,
         source.identity,
+        &mut check_key,
     ) {
         Ok(sink) => sink,
         Err(message) => return fail(EXIT_SETUP, message),

@@ -98,12 +98,15 @@ pub struct Sink {
 }
 
 /// Opens the output (stdout for `-` or none), refusing the input, and
-/// writes the CSV header when the output is new.
+/// writes the CSV header when the output is new. `ready` runs after every
+/// check and before anything is created, truncated or written (the access
+/// key is checked there: a refused key leaves an existing output as it was).
 pub fn open_output(
     path: Option<&Path>,
     format: Format,
     resume: bool,
     input: Identity,
+    ready: &mut dyn FnMut() -> Result<(), String>,
 ) -> Result<Sink, String> {
     let same = |meta: &Metadata| Identity::of(meta) == input;
     let refuse = |name: &str| {
@@ -129,6 +132,7 @@ pub fn open_output(
                 return refuse("(standard output)");
             }
         }
+        ready()?;
         let mut out: Box<dyn Write + Send> = Box::new(stdout);
         if format == Format::Csv {
             out.write_all(output::csv_line(&CSV_HEADER).as_bytes())
@@ -146,8 +150,9 @@ pub fn open_output(
         _ => {}
     }
     let (mut file, earlier, empty) = if resume {
-        resume::open(path, format)?
+        resume::open(path, format, ready)?
     } else {
+        ready()?;
         let file = File::create(path).map_err(|e| format!("cannot create {name}: {e}"))?;
         (file, Earlier::default(), true)
     };

@@ -123,12 +123,18 @@ fn csv_row(line: &[u8]) -> Option<RowRead> {
 }
 
 /// Opens the earlier output at `path` for appending, after reading and
-/// checking it; `bool`: the file is empty (a CSV header is due).
-pub fn open(path: &Path, format: Format) -> Result<(File, Earlier, bool), String> {
+/// checking it, and after `ready`; `bool`: the file is empty (a CSV
+/// header is due).
+pub fn open(
+    path: &Path,
+    format: Format,
+    ready: &mut dyn FnMut() -> Result<(), String>,
+) -> Result<(File, Earlier, bool), String> {
     let name = path.display().to_string();
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            ready()?;
             let file = File::create_new(path).map_err(|e| format!("cannot create {name}: {e}"))?;
             return Ok((file, Earlier::default(), true));
         }
@@ -143,6 +149,7 @@ pub fn open(path: &Path, format: Format) -> Result<(File, Earlier, bool), String
     let file = File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
     let (earlier, complete) = read(BufReader::new(file), format)
         .map_err(|why| format!("cannot resume {name}: {why}; the file is left untouched"))?;
+    ready()?;
     let file = files::append(path).map_err(|e| format!("cannot open {name}: {e}"))?;
     if complete < meta.len() {
         // A row cut short by a kill: its user is asked again.
