@@ -1,0 +1,129 @@
+//! How a batch run is going and how it ended, and how to stop it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::Outcome;
+use crate::error::Error;
+
+/// Cancels a [`Batch`] run from any thread; cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// Stops the run: no more users are handed out, the calls in flight get
+    /// [`CANCEL_GRACE`] to finish.
+    ///
+    /// ```
+    /// # use genauth_mfa::batch::Cancel;
+    /// let cancel = Cancel::default();
+    /// cancel.cancel();
+    /// assert!(cancel.is_cancelled());
+    /// ```
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`cancel`](Cancel::cancel) was called.
+    ///
+    /// ```
+    /// # use genauth_mfa::batch::Cancel;
+    /// assert!(!Cancel::default().is_cancelled());
+    /// ```
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Counts of a run so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Tally {
+    /// Items a thread has taken (asked about, or unreadable).
+    pub started: u64,
+    /// Users the server answered.
+    pub answered: u64,
+    /// Users whose call failed.
+    pub failed: u64,
+    /// Unreadable input items.
+    pub unreadable: u64,
+}
+
+impl Tally {
+    /// Items handed back so far.
+    ///
+    /// ```
+    /// # use genauth_mfa::batch::Tally;
+    /// assert_eq!(Tally::default().done(), 0);
+    /// ```
+    #[must_use]
+    pub fn done(&self) -> u64 {
+        self.answered + self.failed + self.unreadable
+    }
+
+    /// Items taken and not handed back yet.
+    ///
+    /// ```
+    /// # use genauth_mfa::batch::Tally;
+    /// assert_eq!(Tally::default().in_flight(), 0);
+    /// ```
+    #[must_use]
+    pub fn in_flight(&self) -> u64 {
+        self.started.saturating_sub(self.done())
+    }
+
+    pub(super) fn count(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Answered(_) => self.answered += 1,
+            Outcome::Failed(_) => self.failed += 1,
+            Outcome::Unreadable(_) => self.unreadable += 1,
+        }
+    }
+}
+
+/// How a [`Batch`] run ended (when it did not end with a [`BatchError`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Summary {
+    /// The counts.
+    pub tally: Tally,
+    /// The run was cancelled: not every item was read.
+    pub cancelled: bool,
+    /// The callback returned [`ControlFlow::Break`].
+    pub stopped: bool,
+    /// Users still in flight when the run returned (cancelled or stopped):
+    /// their results never came.
+    pub abandoned: u64,
+    /// How long the run took.
+    pub elapsed: Duration,
+}
+
+/// Why a [`Batch`] run ended before its input did.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// The management token could not be fetched before the run, or the
+    /// access key was refused during it: no user can be asked.
+    #[error("the management token request failed: {}", .source.report())]
+    #[non_exhaustive]
+    Token {
+        /// The token request's error.
+        source: Error,
+    },
+    /// A thread of the run panicked (a bug: in this crate, a transport you
+    /// plugged in, or the iterator).
+    #[error("a thread of the batch panicked: {message}")]
+    #[non_exhaustive]
+    Panicked {
+        /// The panic's message, when it had one.
+        message: String,
+    },
+}
+
+impl BatchError {
+    pub(super) fn token(source: Error) -> BatchError {
+        BatchError::Token { source }
+    }
+}
