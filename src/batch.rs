@@ -99,6 +99,9 @@ pub const CANCEL_GRACE: Duration = Duration::from_millis(750);
 /// between two calls of the progress hook.
 const TICK: Duration = Duration::from_millis(50);
 
+/// What [`Batch::on_progress`] keeps.
+type ProgressHook = Box<dyn FnMut(&Tally) + Send>;
+
 /// A run of `get-user-mfa-info` over many users; see the [module
 /// docs](self).
 #[must_use = "a batch does nothing until .run() is called"]
@@ -107,7 +110,7 @@ pub struct Batch {
     concurrency: usize,
     user_id_type: Option<UserIdType>,
     cancel: Cancel,
-    progress: Option<Box<dyn FnMut(&Tally) + Send>>,
+    progress: Option<ProgressHook>,
 }
 
 impl fmt::Debug for Batch {
