@@ -11,7 +11,7 @@ pub struct Target<T = ()> {
     /// The user's id.
     pub user_id: String,
     /// How to read it; `None` takes the batch's
-    /// [`user_id_type`](Batch::user_id_type).
+    /// [`user_id_type`](super::Batch::user_id_type).
     pub user_id_type: Option<UserIdType>,
     /// Yours, handed back in [`Done::tag`].
     pub tag: T,
@@ -101,7 +101,7 @@ impl<T> From<Target<T>> for Input<T> {
     }
 }
 
-/// One finished item, handed to [`Batch::run`]'s callback.
+/// One finished item, handed to [`Batch::run`](super::Batch::run)'s callback.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Done<T = ()> {

@@ -7,13 +7,13 @@ use std::time::Duration;
 use super::Outcome;
 use crate::error::Error;
 
-/// Cancels a [`Batch`] run from any thread; cheap to clone.
+/// Cancels a [`Batch`](super::Batch) run from any thread; cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel(Arc<AtomicBool>);
 
 impl Cancel {
     /// Stops the run: no more users are handed out, the calls in flight get
-    /// [`CANCEL_GRACE`] to finish.
+    /// [`CANCEL_GRACE`](super::CANCEL_GRACE) to finish.
     ///
     /// ```
     /// # use genauth_mfa::batch::Cancel;
@@ -83,7 +83,7 @@ impl Tally {
     }
 }
 
-/// How a [`Batch`] run ended (when it did not end with a [`BatchError`]).
+/// How a [`Batch`](super::Batch) run ended (when it did not end with a [`BatchError`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Summary {
@@ -91,7 +91,7 @@ pub struct Summary {
     pub tally: Tally,
     /// The run was cancelled: not every item was read.
     pub cancelled: bool,
-    /// The callback returned [`ControlFlow::Break`].
+    /// The callback returned [`ControlFlow::Break`](std::ops::ControlFlow::Break).
     pub stopped: bool,
     /// Users still in flight when the run returned (cancelled or stopped):
     /// their results never came.
@@ -100,7 +100,7 @@ pub struct Summary {
     pub elapsed: Duration,
 }
 
-/// Why a [`Batch`] run ended before its input did.
+/// Why a [`Batch`](super::Batch) run ended before its input did.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BatchError {

@@ -202,6 +202,9 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &Cancel) -> Exi
     };
     let mut summary = Summary::default();
     let format = options.format;
+    // From here on the first Ctrl-C ends the run with its summary; before,
+    // it ends the process at once (during the token request, say).
+    crate::AUDITING.store(true, Ordering::SeqCst);
     let result = batch.on_progress(hook).run(feed, |done: Done<u64>| {
         let line = output::row(format, done.tag, done.user_id.as_deref(), &done.outcome);
         let mut out = lock(&out);

@@ -34,9 +34,9 @@ use genauth_mfa::batch::Cancel;
 use args::{Cli, Command};
 use exit::{EXIT_INTERRUPTED, EXIT_SETUP, fail};
 
-/// Set while an audit runs: the first signal then cancels it (a summary
-/// follows) instead of ending the process.
-static AUDITING: AtomicBool = AtomicBool::new(false);
+/// Set once an audit's users are being asked: the first signal then
+/// cancels the run (a summary follows) instead of ending the process.
+pub static AUDITING: AtomicBool = AtomicBool::new(false);
 
 fn main() -> ExitCode {
     // A panic is a bug; it still exits with a documented code (1), never 101.
@@ -96,7 +96,6 @@ fn run() -> ExitCode {
                 output: args.output.clone(),
                 resume: args.resume,
             };
-            AUDITING.store(true, Ordering::SeqCst);
             audit::run(&client, &options, &cancel)
         }
     }
