@@ -8,7 +8,7 @@ use log::{Level, LevelFilter, Log, Metadata, Record};
 /// The targets held at DEBUG at most.
 const CAPPED: [&str; 2] = ["ureq_proto", "ureq"];
 
-/// `-v`: the crate's debug lines, on top of what `RUST_LOG` says.
+/// `-v`: the crate's debug lines, and what `RUST_LOG` says on top.
 pub fn init(verbose: bool) {
     let rust_log = std::env::var("RUST_LOG").unwrap_or_default();
     if rust_log.trim().is_empty() && !verbose {
@@ -16,10 +16,11 @@ pub fn init(verbose: bool) {
     }
     let mut builder = env_logger::Builder::new();
     builder.filter_level(LevelFilter::Off);
-    builder.parse_filters(&rust_log);
     if verbose {
         builder.filter_module("genauth_mfa", LevelFilter::Debug);
     }
+    // After -v, so that what RUST_LOG names for genauth_mfa wins.
+    builder.parse_filters(&rust_log);
     builder.target(env_logger::Target::Stderr);
     let inner = builder.build();
     let max = inner.filter();
