@@ -233,3 +233,35 @@ fn sigterm_and_sighup_end_the_run_as_ctrl_c_does_with_a_summary() {
         std::fs::remove_file(&out).unwrap();
     }
 }
+
+#[test]
+fn ctrl_c_ends_a_rate_limited_run_while_threads_wait_for_slots() {
+    // --rate 1 -c 32 over 200 ids: 31 threads wait in the rate limiter.
+    let server =
+        HttpServer::start(|target| token_or_user(target, |_| common::SAMPLE_MFA_INFO.to_owned()));
+    let input = temp_path("rate-ids.txt");
+    let ids: String = (0..200).map(|i| format!("user-{i}\n")).collect();
+    std::fs::write(&input, ids).unwrap();
+    let child = against_url(&server.url)
+        .args(["audit", input.to_str().unwrap(), "--rate", "1", "-c", "32"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    // 0.2 let every waiting thread take its slot first (about 30 s here);
+    // the engine gives the calls in flight 0.75 s.
+    let output = wait_output(child, Duration::from_secs(6));
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("interrupted: "),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_file(&input).unwrap();
+}
