@@ -86,6 +86,17 @@ fn man_page_and_version() {
         "{page}"
     );
     assert!(page.contains("audit"), "{page}");
+    let output = run(tool().args(["man", "audit"]), b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        page.contains("genauth\\-mfa\\-audit") && page.contains("concurrency"),
+        "{page}"
+    );
+    assert_eq!(
+        run(tool().args(["man", "nope"]), b"").status.code(),
+        Some(1)
+    );
     let output = run(tool().arg("--version"), b"");
     let version = String::from_utf8_lossy(&output.stdout);
     assert!(

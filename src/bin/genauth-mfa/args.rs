@@ -86,8 +86,12 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff): genauth-mfa man > genauth-mfa.1
-    Man,
+    /// Print the man page (roff): genauth-mfa man > genauth-mfa.1, or a
+    /// subcommand's: genauth-mfa man audit > genauth-mfa-audit.1
+    Man {
+        /// The subcommand whose page to print (its options in full).
+        subcommand: Option<String>,
+    },
 }
 
 #[derive(clap::Args)]

@@ -95,9 +95,25 @@ fn fix_bash(script: &[u8]) -> Vec<u8> {
         .into_bytes()
 }
 
-pub fn man() -> ExitCode {
+/// The tool's man page, or a subcommand's (`genauth-mfa-audit`).
+pub fn man(subcommand: Option<&str>) -> ExitCode {
+    let mut command = Cli::command();
+    command.build();
+    let command = match subcommand {
+        None => command,
+        Some(name) => match command.find_subcommand(name) {
+            // Built, it is named genauth-mfa-<name> (its display name).
+            Some(sub) => sub.clone().version(crate::args::VERSION),
+            None => {
+                return fail(
+                    EXIT_SETUP,
+                    format!("no subcommand {name:?}: see genauth-mfa --help"),
+                );
+            }
+        },
+    };
     let mut page = Vec::new();
-    if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut page) {
+    if let Err(e) = clap_mangen::Man::new(command).render(&mut page) {
         return fail(EXIT_SETUP, format!("cannot render the man page: {e}"));
     }
     write_stdout(&page)

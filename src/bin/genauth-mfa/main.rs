@@ -74,7 +74,7 @@ fn run() -> ExitCode {
     });
     match &cli.command {
         Command::Completions { shell } => commands::completions(*shell),
-        Command::Man => commands::man(),
+        Command::Man { subcommand } => commands::man(subcommand.as_deref()),
         Command::GetFactor { factor_id } => commands::get_factor(&cli, factor_id),
         Command::ListEnrolledFactors => commands::list_enrolled_factors(&cli),
         Command::GetUserMfaInfo {
