@@ -234,7 +234,10 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &Cancel) -> Exi
         Err(e) => {
             return fail(
                 EXIT_SETUP,
-                format!("{e}; the rows written so far are complete"),
+                format!(
+                    "{}; the rows written so far are complete",
+                    output::clean(&e.to_string(), 300)
+                ),
             );
         }
     };
