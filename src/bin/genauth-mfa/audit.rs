@@ -4,7 +4,8 @@
 //!
 //! Rows go into one buffered output, flushed at least every 50 ms. Each
 //! user is asked once per run (duplicates are counted); with `--resume` the
-//! users with a final row in the output are skipped. The first Ctrl-C (or
+//! users with a final row in the output are skipped. Both take one 128-bit
+//! key per distinct id: the only memory that grows with the input. The first Ctrl-C (or
 //! SIGTERM, SIGHUP) stops handing out users, lets the calls in flight
 //! finish, and prints the summary (exit 130). A closed stdout or a full
 //! disk ends the run with a message (exit 1).
