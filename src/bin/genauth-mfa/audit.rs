@@ -143,7 +143,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &Cancel) -> Exi
         options.output.as_deref(),
         options.format,
         options.resume,
-        source.identity,
+        source.identity.as_ref(),
         &mut check_key,
     ) {
         Ok(sink) => sink,

@@ -4,39 +4,27 @@
 //! link, `./x`, stdin or stdout redirected) is refused before anything is
 //! truncated.
 
-use std::fs::{File, Metadata, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
-use std::os::fd::AsFd;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+
+use same_file::Handle;
 
 use crate::input;
 use crate::output::{self, CSV_HEADER, Format};
 use crate::resume::{self, Earlier};
-
-/// A file's identity: its device and inode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Identity(u64, u64);
-
-impl Identity {
-    fn of(meta: &Metadata) -> Identity {
-        Identity(meta.dev(), meta.ino())
-    }
-}
 
 /// `-` or no path: standard input/output.
 fn is_std(path: Option<&Path>) -> bool {
     path.is_none_or(|p| p.as_os_str() == "-")
 }
 
-fn is_dev_null(meta: &Metadata) -> bool {
-    std::fs::metadata("/dev/null").is_ok_and(|null| Identity::of(&null) == Identity::of(meta))
-}
-
 /// The opened input.
 pub struct Source {
     pub reader: Box<dyn BufRead + Send>,
-    pub identity: Identity,
+    /// Its identity (device and inode) when it is a regular file, for
+    /// refusing it as the output (a terminal is both stdin and stdout).
+    pub identity: Option<Handle>,
     /// The number of ids, for a progress bar: only for a regular file, and
     /// only when `count` was asked (stderr is a terminal).
     pub total: Option<u64>,
@@ -46,20 +34,23 @@ pub struct Source {
 /// Opens the input: FILE, or stdin for `-` or none. A directory or a
 /// closed stdin is a setup error.
 pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<Source, String> {
-    let (file, shown) = if is_std(path) {
-        // A duplicate of fd 0: fails when stdin is closed (`<&-`), where
-        // reading io::stdin() would look like an empty input.
-        let fd = io::stdin().as_fd().try_clone_to_owned().map_err(|e| {
-            format!("standard input is closed ({e}): give a FILE of ids or pipe them in")
-        })?;
-        (File::from(fd), "standard input".to_owned())
-    } else {
-        let path = path.unwrap_or(Path::new("-"));
-        let shown = path.display().to_string();
-        let file = File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-        (file, shown)
+    let file_path = path.filter(|p| !is_std(Some(p)));
+    let (handle, shown) = match file_path {
+        None => (
+            Handle::stdin().map_err(|e| format!("standard input is closed ({e})"))?,
+            "standard input".to_owned(),
+        ),
+        Some(path) => {
+            let shown = path.display().to_string();
+            let file = File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+            (
+                Handle::from_file(file).map_err(|e| format!("cannot read {shown}: {e}"))?,
+                shown,
+            )
+        }
     };
-    let meta = file
+    let meta = handle
+        .as_file()
         .metadata()
         .map_err(|e| format!("cannot read {shown}: {e}"))?;
     if meta.is_dir() {
@@ -67,23 +58,36 @@ pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<So
     }
     // A closed stdin (`<&-`) is /dev/null by the time main runs (Rust's
     // start-up opens it there); neither holds ids.
-    if is_std(path) && is_dev_null(&meta) {
+    if file_path.is_none() && Handle::from_path("/dev/null").is_ok_and(|null| null == handle) {
         return Err(
             "standard input is closed (or /dev/null): give a FILE of ids or pipe them in".into(),
         );
     }
     // Count by reading the file once more: only a regular file can be read
     // twice (a pipe or a FIFO read here would be empty afterwards).
-    let total = match path {
-        Some(path) if count && meta.is_file() && !is_std(Some(path)) => File::open(path)
+    let total = match file_path {
+        Some(path) if count && meta.is_file() => File::open(path)
             .ok()
             .and_then(|f| input::count(BufReader::new(f), comments).ok()),
         _ => None,
     };
-    let is_terminal = file.is_terminal();
+    let (reader, is_terminal): (Box<dyn BufRead + Send>, bool) = match file_path {
+        None => (
+            Box::new(BufReader::new(io::stdin())),
+            io::stdin().is_terminal(),
+        ),
+        Some(_) => {
+            let file = handle
+                .as_file()
+                .try_clone()
+                .map_err(|e| format!("cannot read {shown}: {e}"))?;
+            let is_terminal = file.is_terminal();
+            (Box::new(BufReader::new(file)), is_terminal)
+        }
+    };
     Ok(Source {
-        reader: Box::new(BufReader::new(file)),
-        identity: Identity::of(&meta),
+        reader,
+        identity: meta.is_file().then_some(handle),
         total,
         is_terminal,
     })
@@ -105,10 +109,10 @@ pub fn open_output(
     path: Option<&Path>,
     format: Format,
     resume: bool,
-    input: Identity,
+    input: Option<&Handle>,
     ready: &mut dyn FnMut() -> Result<(), String>,
 ) -> Result<Sink, String> {
-    let same = |meta: &Metadata| Identity::of(meta) == input;
+    let same = |other: Option<Handle>| other.is_some() && other.as_ref() == input;
     let refuse = |name: &str| {
         Err(format!(
             "the output {name} is the input file: refusing to overwrite it (nothing was changed)"
@@ -120,18 +124,11 @@ pub fn open_output(
                 "--resume needs --output FILE, a regular file: the rows of the earlier run".into(),
             );
         }
-        let stdout = io::stdout();
         // `audit ids.txt >> ids.txt`: stdout is the input.
-        if let Ok(meta) = stdout
-            .as_fd()
-            .try_clone_to_owned()
-            .map(File::from)
-            .and_then(|f| f.metadata())
-        {
-            if meta.is_file() && same(&meta) {
-                return refuse("(standard output)");
-            }
+        if same(Handle::stdout().ok()) {
+            return refuse("(standard output)");
         }
+        let stdout = io::stdout();
         ready()?;
         let mut out: Box<dyn Write + Send> = Box::new(stdout);
         if format == Format::Csv {
@@ -145,9 +142,11 @@ pub fn open_output(
         });
     };
     let name = path.display().to_string();
-    match std::fs::metadata(path) {
-        Ok(meta) if same(&meta) => return refuse(&name),
-        _ => {}
+    // Only a regular file can be the (regular) input; opening anything
+    // else to find out could block (a FIFO).
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    if regular && same(Handle::from_path(path).ok()) {
+        return refuse(&name);
     }
     let (mut file, earlier, empty) = if resume {
         resume::open(path, format, ready)?
