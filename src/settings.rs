@@ -276,7 +276,7 @@ impl CommonSettings {
         if let Some(timeout) = env_var("GENAUTH_TIMEOUT") {
             self.timeout = Some(parse_seconds(&timeout).ok_or_else(|| {
                 Error::config(format!(
-                    "GENAUTH_TIMEOUT must be a number of seconds above zero, not {timeout:?}"
+                    "GENAUTH_TIMEOUT is {timeout:?}: use a number of seconds from {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS}"
                 ))
             })?);
         }
@@ -367,10 +367,16 @@ impl CommonSettings {
     }
 }
 
-/// A positive, finite number of seconds.
+/// The bounds of `GENAUTH_TIMEOUT`, in seconds: a millisecond to a day.
+const MIN_TIMEOUT_SECS: f64 = 0.001;
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// A number of seconds within the bounds of `GENAUTH_TIMEOUT`.
 fn parse_seconds(s: &str) -> Option<Duration> {
     let secs: f64 = s.trim().parse().ok()?;
-    (secs.is_finite() && secs > 0.0 && secs < 1e9).then(|| Duration::from_secs_f64(secs))
+    (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS)
+        .contains(&secs)
+        .then(|| Duration::from_secs_f64(secs))
 }
 
 /// A base URL from `name`: `None` when unset; set but blank is a
@@ -409,7 +415,9 @@ mod tests {
     fn timeouts_parse_as_positive_seconds() {
         assert_eq!(parse_seconds("2.5"), Some(Duration::from_millis(2500)));
         assert_eq!(parse_seconds(" 30 "), Some(Duration::from_secs(30)));
-        for bad in ["0", "-1", "NaN", "inf", "ten", ""] {
+        assert_eq!(parse_seconds("0.001"), Some(Duration::from_millis(1)));
+        assert_eq!(parse_seconds("86400"), Some(Duration::from_secs(86_400)));
+        for bad in ["0", "-1", "NaN", "inf", "ten", "", "1e9", "1e-10", "86401"] {
             assert_eq!(parse_seconds(bad), None, "{bad}");
         }
     }
