@@ -80,19 +80,20 @@ mod cancel;
 mod endpoint;
 mod envelope;
 mod error;
-pub mod get_factor;
-pub mod get_user_mfa_info;
-pub mod list_enrolled_factors;
+mod get_factor;
+mod get_user_mfa_info;
+mod list_enrolled_factors;
+mod list_users;
 mod management;
-pub mod model;
-pub mod retry;
+mod model;
+mod retry;
 mod settings;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 mod throttle;
 mod token;
-pub mod transport;
+mod transport;
 pub mod ureq_transport;
 mod url;
 
@@ -103,6 +104,9 @@ pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
 pub use get_factor::GetFactor;
 pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};
 pub use list_enrolled_factors::ListEnrolledFactors;
+pub use list_users::{
+    ListUsers, MAX_PAGE_SIZE, SortField, SortOrder, User, UserPage, UserStatus, Users,
+};
 pub use management::{ManagementClient, ManagementClientBuilder};
 pub use model::{Factor, FactorProfile, FactorType};
 pub use retry::RetryPolicy;

@@ -86,37 +86,60 @@ struct State {
 /// Answers counted in buckets of `BUCKET` seconds over the last second.
 #[derive(Debug)]
 struct Window {
-    /// (bucket number, answers, accepted answers)
-    buckets: [(u64, u32, u32); BUCKETS],
+    /// (bucket number, requests started, answers, accepted answers)
+    buckets: [(u64, u32, u32, u32); BUCKETS],
     first: Option<f64>,
 }
 
 impl Window {
-    fn record(&mut self, t: f64, accepted: bool) {
+    fn bucket(&mut self, t: f64) -> &mut (u64, u32, u32, u32) {
         self.first.get_or_insert(t);
         let n = (t / BUCKET) as u64;
         let slot = &mut self.buckets[n as usize % BUCKETS];
         if slot.0 != n {
-            *slot = (n, 0, 0);
+            *slot = (n, 0, 0, 0);
         }
-        slot.1 += 1;
-        slot.2 += u32::from(accepted);
+        slot
     }
 
-    /// (answers a second, accepted answers a second) over the window.
-    fn rates(&self, t: f64) -> (f64, f64) {
+    fn started(&mut self, t: f64) {
+        self.bucket(t).1 += 1;
+    }
+
+    fn answered(&mut self, t: f64, accepted: bool) {
+        let slot = self.bucket(t);
+        slot.2 += 1;
+        slot.3 += u32::from(accepted);
+    }
+
+    /// Requests started, answers, and accepted answers a second over the
+    /// window.
+    fn rates(&self, t: f64) -> Rates {
         let n = (t / BUCKET) as u64;
-        let (mut all, mut accepted) = (0u64, 0u64);
-        for &(b, a, ok) in &self.buckets {
+        let (mut started, mut answered, mut accepted) = (0u64, 0u64, 0u64);
+        for &(b, s, a, ok) in &self.buckets {
             if b <= n && n - b < BUCKETS as u64 {
-                all += u64::from(a);
+                started += u64::from(s);
+                answered += u64::from(a);
                 accepted += u64::from(ok);
             }
         }
         let since_first = self.first.map_or(0.0, |f| t - f);
         let span = since_first.clamp(MIN_SPAN, BUCKET * BUCKETS as f64);
-        (all as f64 / span, accepted as f64 / span)
+        Rates {
+            started: started as f64 / span,
+            answered: answered as f64 / span,
+            accepted: accepted as f64 / span,
+        }
     }
+}
+
+/// Rates a second over the measurement window.
+#[derive(Debug, Clone, Copy)]
+struct Rates {
+    started: f64,
+    answered: f64,
+    accepted: f64,
 }
 
 impl Limiter {
@@ -138,7 +161,7 @@ impl Limiter {
                 last_max: 0.0,
                 last_cut: 0.0,
                 window: Window {
-                    buckets: [(u64::MAX, 0, 0); BUCKETS],
+                    buckets: [(u64::MAX, 0, 0, 0); BUCKETS],
                     first: None,
                 },
             }),
@@ -180,8 +203,11 @@ impl Limiter {
                     s.next_fixed = slot + interval;
                     at = slot;
                 }
+                let t = self.seconds(at);
+                if self.adaptive {
+                    s.window.started(t);
+                }
                 if s.enabled {
-                    let t = self.seconds(at);
                     let slot = s.next.max(t - BURST_SECONDS);
                     s.next = slot + 1.0 / s.rate;
                     if slot > t {
@@ -212,8 +238,8 @@ impl Limiter {
         let now = Instant::now();
         let t = self.seconds(now);
         let mut s = self.lock();
-        s.window.record(t, feedback == Feedback::Accepted);
-        let (sent_rate, accepted_rate) = s.window.rates(t);
+        s.window.answered(t, feedback == Feedback::Accepted);
+        let rates = s.window.rates(t);
         match feedback {
             Feedback::Throttled => {
                 // One cut per overshoot: answers to requests sent before
@@ -222,10 +248,14 @@ impl Limiter {
                 if s.enabled && t - s.last_cut < settle {
                     return;
                 }
+                // The first throttle of a run comes before the answers that
+                // were accepted (a throttle is answered at once, an accepted
+                // request takes its time): cut from the rate requests were
+                // started at, and learn the accepted rate at the next cut.
                 let from = if s.enabled {
-                    accepted_rate.min(s.rate)
+                    rates.accepted.min(s.rate)
                 } else {
-                    accepted_rate
+                    rates.started.max(rates.accepted)
                 };
                 s.last_max = from.max(MIN_RATE);
                 s.last_cut = t;
@@ -243,7 +273,9 @@ impl Limiter {
                 let k = ((1.0 - BETA) / SCALE).cbrt();
                 let dt = t - s.last_cut - k;
                 let cubic = s.last_max * (1.0 + SCALE * dt * dt * dt);
-                s.rate = cubic.min(2.0 * sent_rate.max(s.rate / 2.0)).max(MIN_RATE);
+                s.rate = cubic
+                    .min(2.0 * rates.answered.max(s.rate / 2.0))
+                    .max(MIN_RATE);
             }
             Feedback::Accepted => {}
         }
