@@ -59,6 +59,17 @@ impl fmt::Debug for AuthenticationClient {
 
 impl AuthenticationClient {
     /// Settings for a new client.
+    ///
+    /// ```
+    /// let auth = genauth_mfa::AuthenticationClient::builder()
+    ///     .app_id("APP_ID")
+    ///     .app_host("https://my-app.genauth.ai")
+    ///     .access_token("USER_ACCESS_TOKEN")
+    ///     .build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn builder() -> AuthenticationClientBuilder {
         AuthenticationClientBuilder::default()
     }
@@ -66,6 +77,13 @@ impl AuthenticationClient {
     /// A client configured from `GENAUTH_APP_ID`, `GENAUTH_APP_HOST`,
     /// `GENAUTH_ACCESS_TOKEN` and the optional variables that
     /// [`read_env`](AuthenticationClientBuilder::read_env) lists.
+    ///
+    /// ```no_run
+    /// // GENAUTH_APP_ID, GENAUTH_APP_HOST and GENAUTH_ACCESS_TOKEN set
+    /// let auth = genauth_mfa::AuthenticationClient::from_env()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -177,6 +195,17 @@ impl fmt::Debug for AuthenticationClientBuilder {
 
 impl AuthenticationClientBuilder {
     /// The application's id (`x-genauth-app-id`).
+    ///
+    /// ```
+    /// let auth = genauth_mfa::AuthenticationClient::builder()
+    ///     .app_id("APP_ID")
+    ///     .app_host("https://my-app.genauth.ai")
+    ///     .access_token("USER_ACCESS_TOKEN")
+    ///     .build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
         self.app_id = Some(app_id.into());
         self
@@ -184,6 +213,17 @@ impl AuthenticationClientBuilder {
 
     /// The application's own domain, e.g. `https://my-app.genauth.ai`, with
     /// a path prefix if your deployment has one.
+    ///
+    /// ```
+    /// let auth = genauth_mfa::AuthenticationClient::builder()
+    ///     .app_id("APP_ID")
+    ///     .app_host("https://my-app.genauth.ai")
+    ///     .access_token("USER_ACCESS_TOKEN")
+    ///     .build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn app_host(mut self, app_host: impl Into<String>) -> Self {
         self.app_host = Some(app_host.into());
         self.app_host_var = None;
@@ -191,6 +231,17 @@ impl AuthenticationClientBuilder {
     }
 
     /// The signed-in user's access token, sent as given in `authorization`.
+    ///
+    /// ```
+    /// let auth = genauth_mfa::AuthenticationClient::builder()
+    ///     .app_id("APP_ID")
+    ///     .app_host("https://my-app.genauth.ai")
+    ///     .access_token("USER_ACCESS_TOKEN")
+    ///     .build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn access_token(mut self, access_token: impl Into<String>) -> Self {
         self.access_token = Some(Secret::new(access_token));
         self
@@ -233,6 +284,13 @@ impl AuthenticationClientBuilder {
     }
 
     /// Checks the settings and builds the client. Nothing is sent.
+    ///
+    /// ```
+    /// use genauth_mfa::{AuthenticationClient, Error};
+    ///
+    /// let err = AuthenticationClient::builder().app_id("APP_ID").build().unwrap_err();
+    /// assert!(matches!(err, Error::Config { .. })); // app_host is missing
+    /// ```
     ///
     /// # Errors
     ///

@@ -209,6 +209,7 @@ impl Error {
 
     /// How many attempts were made before this error: 0 when nothing was
     /// sent (invalid argument, configuration), 1 without retries.
+    #[must_use]
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api { attempts, .. } | Error::Decode { attempts, .. } => *attempts,

@@ -65,6 +65,16 @@ impl fmt::Debug for ManagementClient {
 
 impl ManagementClient {
     /// Settings for a new client.
+    ///
+    /// ```
+    /// let mgmt = genauth_mfa::ManagementClient::builder()
+    ///     .access_key_id("ACCESS_KEY_ID")
+    ///     .access_key_secret("ACCESS_KEY_SECRET")
+    ///     .build()?;
+    /// # let _ = mgmt;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn builder() -> ManagementClientBuilder {
         ManagementClientBuilder::default()
     }
@@ -72,6 +82,13 @@ impl ManagementClient {
     /// A client configured from `GENAUTH_ACCESS_KEY_ID`,
     /// `GENAUTH_ACCESS_KEY_SECRET` and the optional variables that
     /// [`read_env`](ManagementClientBuilder::read_env) lists.
+    ///
+    /// ```no_run
+    /// // GENAUTH_ACCESS_KEY_ID and GENAUTH_ACCESS_KEY_SECRET set
+    /// let mgmt = genauth_mfa::ManagementClient::from_env()?;
+    /// # let _ = mgmt;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -194,6 +211,16 @@ impl fmt::Debug for ManagementClientBuilder {
 
 impl ManagementClientBuilder {
     /// The user pool's access key id.
+    ///
+    /// ```
+    /// let mgmt = genauth_mfa::ManagementClient::builder()
+    ///     .access_key_id("ACCESS_KEY_ID")
+    ///     .access_key_secret("ACCESS_KEY_SECRET")
+    ///     .build()?;
+    /// # let _ = mgmt;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn access_key_id(mut self, access_key_id: impl Into<String>) -> Self {
         self.access_key_id = Some(access_key_id.into());
         self
@@ -201,6 +228,16 @@ impl ManagementClientBuilder {
 
     /// The user pool's access key secret. Sent only in the token request's
     /// body; never in a URL, a header, a log, `Debug` output or an error.
+    ///
+    /// ```
+    /// let mgmt = genauth_mfa::ManagementClient::builder()
+    ///     .access_key_id("ACCESS_KEY_ID")
+    ///     .access_key_secret("ACCESS_KEY_SECRET")
+    ///     .build()?;
+    /// # let _ = mgmt;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn access_key_secret(mut self, access_key_secret: impl Into<String>) -> Self {
         self.access_key_secret = Some(Secret::new(access_key_secret));
         self
@@ -221,6 +258,7 @@ impl ManagementClientBuilder {
     /// # let _ = mgmt;
     /// # Ok::<(), genauth_mfa::Error>(())
     /// ```
+    #[must_use]
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = Some(host.into());
         self.host_var = None;
@@ -265,6 +303,14 @@ impl ManagementClientBuilder {
 
     /// Checks the settings and builds the client. Nothing is sent: the token
     /// is fetched on the first call.
+    ///
+    /// ```
+    /// use genauth_mfa::{Error, ManagementClient};
+    ///
+    /// let err = ManagementClient::builder().access_key_id("ACCESS_KEY_ID").build().unwrap_err();
+    /// assert!(err.to_string().contains("GENAUTH_ACCESS_KEY_SECRET"));
+    /// assert!(matches!(err, Error::Config { .. }));
+    /// ```
     ///
     /// # Errors
     ///

@@ -150,6 +150,7 @@ impl TransportErrorKind {
     /// A stable snake_case name: `connect`, `proxy`, `timeout`,
     /// `connection_closed`, `body`, `body_too_large`, `tls`, `protocol`,
     /// `request`, `other`.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             TransportErrorKind::Connect => "connect",
@@ -228,6 +229,7 @@ impl TransportError {
     }
 
     /// A transport error of `kind` with no further detail.
+    #[must_use]
     pub fn from_kind(kind: TransportErrorKind) -> Self {
         TransportError {
             kind,
@@ -238,16 +240,19 @@ impl TransportError {
     }
 
     /// What kind of failure this is.
+    #[must_use]
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
     }
 
     /// How many attempts were made before giving up (1 without retries).
+    #[must_use]
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// The same error, saying that `attempts` attempts were made.
+    #[must_use]
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;
         self
@@ -262,12 +267,14 @@ impl TransportError {
 
     /// The same error with `detail` after the kind in its message: what the
     /// kind alone does not say ("http://proxy:3128 (from HTTPS_PROXY)").
+    #[must_use]
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(Arc::from(detail.into()));
         self
     }
 
     /// The detail given with [`with_detail`](Self::with_detail).
+    #[must_use]
     pub fn detail(&self) -> Option<&str> {
         self.detail.as_deref()
     }
