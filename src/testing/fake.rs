@@ -1,0 +1,254 @@
+//! [`FakeGenAuth`]: what it knows (users, factors, keys), set up
+//! builder-style, and what it saw.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::route::{Failure, RecordedRequest, Route};
+use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
+use crate::model::{Factor, FactorProfile, FactorType};
+
+#[derive(Default)]
+pub(super) struct State {
+    pub(super) users: HashMap<(String, UserIdType), UserMfaInfo>,
+    pub(super) derive_unknown_users: bool,
+    pub(super) factors: HashMap<String, Vec<Factor>>,
+    pub(super) access_key: Option<(String, String)>,
+    pub(super) app_id: Option<String>,
+    pub(super) user_pool_id: String,
+    pub(super) token_lifetime: Duration,
+    pub(super) issued: Vec<String>,
+    pub(super) failures: VecDeque<(Route, Failure)>,
+    pub(super) requests: Vec<RecordedRequest>,
+    pub(super) not_recording: bool,
+    pub(super) answered: u64,
+}
+
+/// A fake of the GenAuth API, in process or over HTTP; see the
+/// [module docs](super).
+///
+/// Cheap to clone: clones share their users, factors, failures and
+/// recorded requests, so keep one clone to configure and inspect while a
+/// client (or a [`FakeServer`](super::FakeServer)) owns another.
+#[derive(Clone)]
+pub struct FakeGenAuth {
+    state: Arc<Mutex<State>>,
+}
+
+impl fmt::Debug for FakeGenAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        f.debug_struct("FakeGenAuth")
+            .field("users", &state.users.len())
+            .field("access_tokens", &state.factors.len())
+            .field("user_pool_id", &state.user_pool_id)
+            .field("pending_failures", &state.failures.len())
+            .field("requests", &state.requests.len())
+            .finish()
+    }
+}
+
+impl Default for FakeGenAuth {
+    fn default() -> Self {
+        FakeGenAuth::new()
+    }
+}
+
+impl FakeGenAuth {
+    /// The user pool id of the fake's management tokens unless
+    /// [`with_user_pool_id`](Self::with_user_pool_id) says otherwise.
+    pub const USER_POOL_ID: &'static str = "62e221f85f5ac5cc47037a0f";
+    /// The app id the [`demo`](Self::demo) fake expects.
+    pub const DEMO_APP_ID: &'static str = "demo-app";
+    /// The user access token the [`demo`](Self::demo) fake knows.
+    pub const DEMO_ACCESS_TOKEN: &'static str = "demo-user-access-token";
+    /// The access key id the [`demo`](Self::demo) fake accepts.
+    pub const DEMO_ACCESS_KEY_ID: &'static str = "demo-access-key-id";
+    /// The access key secret the [`demo`](Self::demo) fake accepts.
+    pub const DEMO_ACCESS_KEY_SECRET: &'static str = "demo-access-key-secret";
+
+    /// A fake with no users and no factors, that accepts any
+    /// access key.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::FakeGenAuth;
+    ///
+    /// let fake = FakeGenAuth::new();
+    /// assert!(fake.requests().is_empty());
+    /// ```
+    #[must_use]
+    pub fn new() -> FakeGenAuth {
+        FakeGenAuth {
+            state: Arc::new(Mutex::new(State {
+                user_pool_id: Self::USER_POOL_ID.to_owned(),
+                token_lifetime: Duration::from_secs(7200),
+                ..State::default()
+            })),
+        }
+    }
+
+    /// The fake the examples' sandbox and `genauth-mfa --sandbox` use: app
+    /// [`DEMO_APP_ID`](Self::DEMO_APP_ID), one user access token
+    /// ([`DEMO_ACCESS_TOKEN`](Self::DEMO_ACCESS_TOKEN)) with an SMS, an
+    /// EMAIL and an OTP factor, the access key
+    /// [`DEMO_ACCESS_KEY_ID`](Self::DEMO_ACCESS_KEY_ID) /
+    /// [`DEMO_ACCESS_KEY_SECRET`](Self::DEMO_ACCESS_KEY_SECRET), and every user
+    /// id known, with MFA statuses derived from the id's bytes (the same
+    /// every run), except ids starting with `missing`: not found.
+    ///
+    /// ```
+    /// use genauth_mfa::ManagementClient;
+    /// use genauth_mfa::testing::FakeGenAuth;
+    ///
+    /// let mgmt = ManagementClient::builder()
+    ///     .access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
+    ///     .access_key_secret(FakeGenAuth::DEMO_ACCESS_KEY_SECRET)
+    ///     .transport(FakeGenAuth::demo())
+    ///     .build()?;
+    /// assert!(mgmt.get_user_mfa_info("missing-carol").send().is_err());
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
+    pub fn demo() -> FakeGenAuth {
+        let fake = FakeGenAuth::new()
+            .with_app_id(Self::DEMO_APP_ID)
+            .with_access_key(Self::DEMO_ACCESS_KEY_ID, Self::DEMO_ACCESS_KEY_SECRET)
+            .with_factors(
+                Self::DEMO_ACCESS_TOKEN,
+                vec![
+                    Factor::new("6229ffaxxxxxxxxcade3e3d9", FactorType::Sms)
+                        .with_profile(FactorProfile::new().with_phone("188xxxx8888", "+86")),
+                    Factor::new("635391f4xxxxxx6bba26ed4|email", FactorType::Email)
+                        .with_profile(FactorProfile::new().with_email("alice@example.com")),
+                    Factor::new("635391f4xxxxxx6bba26ed5", FactorType::Otp),
+                ],
+            );
+        fake.lock().derive_unknown_users = true;
+        fake
+    }
+
+    /// Knows the user `id` read as `id_type`, with these MFA statuses. A call that sends no
+    /// `userIdType` reads the id as [`UserIdType::UserId`], as the service
+    /// does.
+    ///
+    /// ```
+    /// use genauth_mfa::{UserIdType, UserMfaInfo};
+    /// use genauth_mfa::testing::FakeGenAuth;
+    ///
+    /// let fake = FakeGenAuth::new().with_user("u1", UserIdType::UserId, UserMfaInfo::new().totp(true));
+    /// ```
+    #[must_use]
+    pub fn with_user(self, id: &str, id_type: UserIdType, info: UserMfaInfo) -> FakeGenAuth {
+        self.lock().users.insert((id.to_owned(), id_type), info);
+        self
+    }
+
+    /// Knows the user access token `access_token`, whose user has enrolled
+    /// `factors`.
+    ///
+    /// ```
+    /// use genauth_mfa::{Factor, FactorType};
+    /// use genauth_mfa::testing::FakeGenAuth;
+    ///
+    /// let fake = FakeGenAuth::new().with_factors("tok", vec![Factor::new("f1", FactorType::Otp)]);
+    /// ```
+    #[must_use]
+    pub fn with_factors(self, access_token: &str, factors: Vec<Factor>) -> FakeGenAuth {
+        self.lock().factors.insert(access_token.to_owned(), factors);
+        self
+    }
+
+    /// Accepts only this access key at the token endpoint (by default any
+    /// non-empty key is accepted).
+    #[must_use]
+    pub fn with_access_key(self, id: &str, secret: &str) -> FakeGenAuth {
+        self.lock().access_key = Some((id.to_owned(), secret.to_owned()));
+        self
+    }
+
+    /// Expects this app id on authentication calls (by default any app id
+    /// is accepted, but one must be sent).
+    #[must_use]
+    pub fn with_app_id(self, app_id: &str) -> FakeGenAuth {
+        self.lock().app_id = Some(app_id.to_owned());
+        self
+    }
+
+    /// Puts this user pool id in the management tokens and expects it back.
+    #[must_use]
+    pub fn with_user_pool_id(self, id: &str) -> FakeGenAuth {
+        self.lock().user_pool_id = id.to_owned();
+        self
+    }
+
+    /// Gives management tokens this lifetime (`expires_in` and the JWT's
+    /// `exp`; default 2 hours).
+    #[must_use]
+    pub fn with_token_lifetime(self, lifetime: Duration) -> FakeGenAuth {
+        self.lock().token_lifetime = lifetime;
+        self
+    }
+
+    /// Whether to keep every request for [`requests`](Self::requests) (on by
+    /// default). Turn it off for a long run, whose requests would otherwise
+    /// all stay in memory; [`count`](Self::count) then counts nothing.
+    #[must_use]
+    pub fn record_requests(self, on: bool) -> FakeGenAuth {
+        self.lock().not_recording = !on;
+        self
+    }
+
+    /// The next request for `route` fails with `failure` (each failure is
+    /// used once, in the order given).
+    ///
+    /// ```
+    /// use genauth_mfa::testing::{Failure, FakeGenAuth, Route};
+    ///
+    /// let fake = FakeGenAuth::demo();
+    /// fake.fail_next(Route::GetUserMfaInfo, Failure::Throttled);
+    /// ```
+    pub fn fail_next(&self, route: Route, failure: Failure) {
+        self.lock().failures.push_back((route, failure));
+    }
+
+    /// Every request received so far, oldest first.
+    #[must_use]
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
+    /// How many of the requests received so far were for `route`
+    /// ([`Route::Any`]: all of them).
+    ///
+    /// ```
+    /// use genauth_mfa::testing::{FakeGenAuth, Route};
+    ///
+    /// assert_eq!(FakeGenAuth::new().count(Route::Any), 0);
+    /// ```
+    #[must_use]
+    pub fn count(&self, route: Route) -> usize {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|r| r.route.is_some_and(|got| route.matches(got)))
+            .count()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.lock().requests.clear();
+    }
+
+    /// Forgets the management tokens issued so far, as when they expire:
+    /// calls made with them are refused as unauthenticated.
+    pub fn revoke_tokens(&self) {
+        self.lock().issued.clear();
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+        // A test that panicked while holding the lock leaves usable data.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
