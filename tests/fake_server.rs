@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
-use genauth_mfa::testing::{Failure, FakeGenAuth, FakeServer, Route};
+use genauth_mfa::testing::{Failure, FakeGenAuth, FakeServer, PoolChange, PoolUser, Route};
 use genauth_mfa::{
     AuthenticationClient, Error, ManagementClient, RetryPolicy, TransportErrorKind, UserIdType,
     UserMfaInfo,
@@ -392,4 +392,46 @@ fn dropping_the_server_closes_its_connections_and_its_port() {
     assert!(idle.is_closed());
     assert!(waiting.answer().is_none());
     assert!(TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err());
+}
+
+#[test]
+fn the_pool_is_listed_over_http_and_changes_between_pages() {
+    let fake = FakeGenAuth::new().with_generated_pool(120);
+    fake.change_pool_after_page(1, PoolChange::Add(PoolUser::new("newcomer")));
+    let server = fake.serve().unwrap();
+    let mut raw = Raw::connect(&server);
+    let credentials = br#"{"accessKeyId":"ak","accessKeySecret":"sk"}"#;
+    raw.send(
+        format!(
+            "POST /api/v3/get-management-token HTTP/1.1\r\ncontent-length: {}\r\n\r\n",
+            credentials.len()
+        )
+        .as_bytes(),
+    )
+    .send(credentials);
+    let answer: serde_json::Value = serde_json::from_slice(&raw.answer().unwrap().body).unwrap();
+    let token = answer["data"]["access_token"].as_str().unwrap().to_owned();
+    let mut totals = Vec::new();
+    let mut listed = 0;
+    for page in 1..=4 {
+        let body =
+            serde_json::json!({"options": {"pagination": {"page": page, "limit": 50}}}).to_string();
+        raw.send(
+            format!(
+                "POST /api/v3/list-users HTTP/1.1\r\nauthorization: Bearer {token}\r\n\
+                 x-genauth-userpool-id: {}\r\ncontent-type: application/json\r\n\
+                 content-length: {}\r\n\r\n{body}",
+                FakeGenAuth::USER_POOL_ID,
+                body.len()
+            )
+            .as_bytes(),
+        );
+        let answer: serde_json::Value =
+            serde_json::from_slice(&raw.answer().unwrap().body).unwrap();
+        totals.push(answer["data"]["totalCount"].as_u64().unwrap());
+        listed += answer["data"]["list"].as_array().unwrap().len();
+    }
+    assert_eq!(totals, [120, 121, 121, 121]);
+    assert_eq!(listed, 121);
+    assert_eq!(fake.count(Route::ListUsers), 4);
 }

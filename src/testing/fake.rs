@@ -1,4 +1,4 @@
-//! [`FakeGenAuth`]: what it knows (users, factors, keys), set up
+//! [`FakeGenAuth`]: what it knows (users, factors, keys, the pool), set up
 //! builder-style, and what it saw.
 
 use std::collections::{HashMap, VecDeque};
@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::pool::{Pool, PoolChange, PoolUser};
 use super::route::{Failure, RecordedRequest, Route};
 use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
 use crate::model::{Factor, FactorProfile, FactorType};
@@ -24,12 +25,13 @@ pub(super) struct State {
     pub(super) requests: Vec<RecordedRequest>,
     pub(super) not_recording: bool,
     pub(super) answered: u64,
+    pub(super) pool: Pool,
 }
 
 /// A fake of the GenAuth API, in process or over HTTP; see the
 /// [module docs](super).
 ///
-/// Cheap to clone: clones share their users, factors, failures and
+/// Cheap to clone: clones share their users, pool, factors, failures and
 /// recorded requests, so keep one clone to configure and inspect while a
 /// client (or a [`FakeServer`](super::FakeServer)) owns another.
 #[derive(Clone)]
@@ -42,6 +44,7 @@ impl fmt::Debug for FakeGenAuth {
         let state = self.lock();
         f.debug_struct("FakeGenAuth")
             .field("users", &state.users.len())
+            .field("pool_users", &state.pool.len())
             .field("access_tokens", &state.factors.len())
             .field("user_pool_id", &state.user_pool_id)
             .field("pending_failures", &state.failures.len())
@@ -68,8 +71,10 @@ impl FakeGenAuth {
     pub const DEMO_ACCESS_KEY_ID: &'static str = "demo-access-key-id";
     /// The access key secret the [`demo`](Self::demo) fake accepts.
     pub const DEMO_ACCESS_KEY_SECRET: &'static str = "demo-access-key-secret";
+    /// How many users the [`demo`](Self::demo) fake's pool holds.
+    pub const DEMO_POOL_SIZE: u32 = 1_000;
 
-    /// A fake with no users and no factors, that accepts any
+    /// A fake with no users, an empty pool and no factors, that accepts any
     /// access key.
     ///
     /// ```
@@ -94,7 +99,9 @@ impl FakeGenAuth {
     /// ([`DEMO_ACCESS_TOKEN`](Self::DEMO_ACCESS_TOKEN)) with an SMS, an
     /// EMAIL and an OTP factor, the access key
     /// [`DEMO_ACCESS_KEY_ID`](Self::DEMO_ACCESS_KEY_ID) /
-    /// [`DEMO_ACCESS_KEY_SECRET`](Self::DEMO_ACCESS_KEY_SECRET), and every user
+    /// [`DEMO_ACCESS_KEY_SECRET`](Self::DEMO_ACCESS_KEY_SECRET), a pool of
+    /// [`DEMO_POOL_SIZE`](Self::DEMO_POOL_SIZE) generated users (see
+    /// [`with_generated_pool`](Self::with_generated_pool)), and every user
     /// id known, with MFA statuses derived from the id's bytes (the same
     /// every run), except ids starting with `missing`: not found.
     ///
@@ -115,6 +122,7 @@ impl FakeGenAuth {
         let fake = FakeGenAuth::new()
             .with_app_id(Self::DEMO_APP_ID)
             .with_access_key(Self::DEMO_ACCESS_KEY_ID, Self::DEMO_ACCESS_KEY_SECRET)
+            .with_generated_pool(Self::DEMO_POOL_SIZE)
             .with_factors(
                 Self::DEMO_ACCESS_TOKEN,
                 vec![
@@ -129,7 +137,9 @@ impl FakeGenAuth {
         fake
     }
 
-    /// Knows the user `id` read as `id_type`, with these MFA statuses. A call that sends no
+    /// Knows the user `id` read as `id_type`, with these MFA statuses (for
+    /// `get-user-mfa-info` only; [`with_pool_user`](Self::with_pool_user)
+    /// adds a user that `list-users` lists too). A call that sends no
     /// `userIdType` reads the id as [`UserIdType::UserId`], as the service
     /// does.
     ///
@@ -142,6 +152,47 @@ impl FakeGenAuth {
     #[must_use]
     pub fn with_user(self, id: &str, id_type: UserIdType, info: UserMfaInfo) -> FakeGenAuth {
         self.lock().users.insert((id.to_owned(), id_type), info);
+        self
+    }
+
+    /// Adds `user` to the pool that `list-users` lists; `get-user-mfa-info`
+    /// answers its statuses by `userId` (and by its email, phone, username
+    /// or external id, when it has them). A user with the same `userId` is
+    /// replaced.
+    ///
+    /// ```
+    /// use genauth_mfa::UserMfaInfo;
+    /// use genauth_mfa::testing::{FakeGenAuth, PoolUser};
+    ///
+    /// let fake = FakeGenAuth::new()
+    ///     .with_pool_user(PoolUser::new("u1").email("a@example.com"))
+    ///     .with_pool_user(PoolUser::new("u2").status("Suspended").mfa(UserMfaInfo::new().sms(true)));
+    /// ```
+    #[must_use]
+    pub fn with_pool_user(self, user: PoolUser) -> FakeGenAuth {
+        self.add_pool_user(user);
+        self
+    }
+
+    /// Puts `n` generated users in the pool instead of the generated users
+    /// it had (the ones added by [`with_pool_user`](Self::with_pool_user)
+    /// stay). User `i` (from 0) has the `userId` `user-{i:06}`
+    /// (`user-000000`, `user-000001`, ...), a `createdAt` `i` minutes after
+    /// 2024-01-01T00:00:00Z, status `Suspended` when `i % 20 == 7`,
+    /// `Deactivated` when `i % 20 == 13` and `Activated` otherwise, an
+    /// email, phone and username made from `i`, and MFA statuses derived
+    /// from its id as the [`demo`](Self::demo) fake's. A generated user
+    /// costs 16 bytes until a page holds it: a pool of 100,000 is cheap.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::FakeGenAuth;
+    ///
+    /// let fake = FakeGenAuth::new().with_generated_pool(100_000);
+    /// assert_eq!(fake.pool_len(), 100_000);
+    /// ```
+    #[must_use]
+    pub fn with_generated_pool(self, n: u32) -> FakeGenAuth {
+        self.lock().pool.generate(n);
         self
     }
 
@@ -207,10 +258,47 @@ impl FakeGenAuth {
     /// use genauth_mfa::testing::{Failure, FakeGenAuth, Route};
     ///
     /// let fake = FakeGenAuth::demo();
-    /// fake.fail_next(Route::GetUserMfaInfo, Failure::Throttled);
+    /// fake.fail_next(Route::ListUsers, Failure::Throttled);
     /// ```
     pub fn fail_next(&self, route: Route, failure: Failure) {
         self.lock().failures.push_back((route, failure));
+    }
+
+    /// Adds `user` to the pool now, as [`with_pool_user`](Self::with_pool_user)
+    /// does: a user who signs up while the pool is being listed.
+    pub fn add_pool_user(&self, user: PoolUser) {
+        self.lock().pool.add(user);
+    }
+
+    /// Removes the pool's user with this `userId` now (a generated one
+    /// too); whether there was one. `get-user-mfa-info` no longer finds
+    /// them in the pool.
+    pub fn remove_pool_user(&self, user_id: &str) -> bool {
+        self.lock().pool.remove(user_id)
+    }
+
+    /// Once the fake has answered a `list-users` request for page `page`
+    /// (its first such answer), it makes `change` to its pool: the pages
+    /// after it see the changed pool, as a listing does when users sign up
+    /// or are deleted while it runs. Works over a
+    /// [`FakeServer`](super::FakeServer) too, where a test cannot step in
+    /// between two pages.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::{FakeGenAuth, PoolChange, PoolUser};
+    ///
+    /// let fake = FakeGenAuth::new().with_generated_pool(120);
+    /// fake.change_pool_after_page(1, PoolChange::Remove("user-000003".into()));
+    /// fake.change_pool_after_page(2, PoolChange::Add(PoolUser::new("newcomer")));
+    /// ```
+    pub fn change_pool_after_page(&self, page: u64, change: PoolChange) {
+        self.lock().pool.change_after_page(page, change);
+    }
+
+    /// How many users the pool holds now.
+    #[must_use]
+    pub fn pool_len(&self) -> usize {
+        self.lock().pool.len()
     }
 
     /// Every request received so far, oldest first.

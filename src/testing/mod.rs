@@ -6,7 +6,7 @@
 //! instead of the network. [`FakeGenAuth::serve`] serves the same fake over
 //! HTTP/1.1 on 127.0.0.1 (a [`FakeServer`]), for the client's real
 //! transport or for programs in any language. It plays the management-token
-//! endpoint, the three MFA endpoints the way the service
+//! endpoint, the three MFA endpoints and `list-users` the way the service
 //! does (the same envelope, HTTP 200 with the outcome in `statusCode`, the
 //! same headers checked), so code tested against it behaves the same against
 //! the real service. It can be told to fail as the service does, and it
@@ -35,6 +35,26 @@
 //! # Ok::<(), genauth_mfa::Error>(())
 //! ```
 //!
+//! # The user pool
+//!
+//! `POST /api/v3/list-users` lists the fake's pool: users added with
+//! [`FakeGenAuth::with_pool_user`] ([`PoolUser`]) and generated ones
+//! ([`FakeGenAuth::with_generated_pool`]; the [`demo`](FakeGenAuth::demo)
+//! fake has [`DEMO_POOL_SIZE`](FakeGenAuth::DEMO_POOL_SIZE)). Every pool
+//! user is also known to `get-user-mfa-info` by its `userId`, so an audit
+//! of the whole pool works. The fake follows the service's rules: the
+//! management token is required; `options.pagination.page` counts from 1,
+//! `limit` defaults to 10 and over 50 is refused (`statusCode` 400); a page
+//! past the end is an empty `list` with the `totalCount`; `data` is
+//! `{"totalCount": N, "list": [UserDto, ...]}`. Of the filters and sorts it
+//! honours `advancedFilter` on `status` with `EQUAL` and `sort` on
+//! `createdAt` (`asc`, the default, or `desc`); it refuses (400, saying so)
+//! every other filter, sort, `keywords` and `searchQuery` rather than
+//! ignore them and answer users a test did not ask for. To test code that
+//! must notice a pool changing while it is listed,
+//! [`FakeGenAuth::add_pool_user`], [`FakeGenAuth::remove_pool_user`] and
+//! [`FakeGenAuth::change_pool_after_page`] change it between pages.
+//!
 //! # Answers the vendor does not document
 //!
 //! These are the fake's own choices: an unknown or missing access token is
@@ -46,11 +66,13 @@
 
 mod fake;
 mod http1;
+mod pool;
 mod route;
 mod server;
 mod wire;
 
 pub use fake::FakeGenAuth;
+pub use pool::{PoolChange, PoolUser};
 pub use route::{Failure, RecordedRequest, Route};
 pub use server::FakeServer;
 

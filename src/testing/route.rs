@@ -20,6 +20,8 @@ pub enum Route {
     ListEnrolledFactors,
     /// `GET /api/v3/get-user-mfa-info`.
     GetUserMfaInfo,
+    /// `POST /api/v3/list-users`.
+    ListUsers,
     /// Whichever request comes next.
     Any,
 }
@@ -34,10 +36,12 @@ impl Route {
             Route::ListEnrolledFactors
         } else if path.ends_with("/api/v3/get-user-mfa-info") {
             Route::GetUserMfaInfo
+        } else if path.ends_with("/api/v3/list-users") {
+            Route::ListUsers
         } else {
             return None;
         };
-        let expected = if route == Route::Token {
+        let expected = if matches!(route, Route::Token | Route::ListUsers) {
             Method::POST
         } else {
             Method::GET

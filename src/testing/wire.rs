@@ -9,8 +9,9 @@ use http::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::fake::{FakeGenAuth, State};
+use super::pool::{Listing, derived_mfa};
 use super::route::{Failure, RecordedRequest, Route};
-use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
+use crate::get_user_mfa_info::UserIdType;
 use crate::model::Factor;
 use crate::transport::{Transport, TransportError, TransportErrorKind};
 
@@ -77,6 +78,7 @@ impl FakeGenAuth {
                 })
             }
             Route::GetUserMfaInfo => state.user_mfa_info(&recorded),
+            Route::ListUsers => state.list_users(&recorded),
             Route::Any => Err((500, None, "unreachable")),
         };
         Ok(state.envelope(data))
@@ -185,24 +187,98 @@ impl State {
         if let Some(info) = self.users.get(&(id.to_owned(), id_type)) {
             return Ok(json!(info));
         }
+        if let Some(info) = self.pool.mfa_of(id, id_type) {
+            return Ok(json!(info));
+        }
         if self.derive_unknown_users && !id.starts_with("missing") {
             return Ok(json!(derived_mfa(id)));
         }
         Err((404, Some(2004), "user not found"))
     }
+
+    fn list_users(&mut self, request: &RecordedRequest) -> Result<Value, Refusal> {
+        self.check_management_token(request)?;
+        let listing = listing(request.body())?;
+        Ok(self.pool.list(&listing))
+    }
 }
 
-/// Statuses picked by an FNV-1a hash of the id: stable across runs.
-fn derived_mfa(id: &str) -> UserMfaInfo {
-    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    let bit = |shift: u32| (hash >> shift) & 3 == 0;
-    UserMfaInfo::new()
-        .totp(bit(8))
-        .face(bit(16))
-        .sms(bit(24))
-        .email(bit(32))
+/// Reads a `list-users` body as the fake serves it: pagination (`page`
+/// from 1, `limit` 1 to 50, default 10), `advancedFilter` on `status`
+/// `EQUAL` only, `sort` on `createdAt` only; anything else it cannot honour
+/// is refused (400) rather than ignored.
+fn listing(body: &[u8]) -> Result<Listing, Refusal> {
+    let refuse = |message| (400, None, message);
+    let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|_| refuse("the body is not JSON"))?
+    };
+    if !body.is_object() {
+        return Err(refuse("the body is not a JSON object"));
+    }
+    let absent = |v: &Value| v.is_null() || v.as_str() == Some("");
+    if !absent(&body["keywords"]) {
+        return Err(refuse("FakeGenAuth does not search by keywords"));
+    }
+    if !(absent(&body["searchQuery"]) || body["searchQuery"] == json!({})) {
+        return Err(refuse("FakeGenAuth does not support searchQuery"));
+    }
+    let options = &body["options"];
+    let pagination = &options["pagination"];
+    let number = |v: &Value, default: u64, message| match v {
+        Value::Null => Ok(default),
+        v => v.as_u64().filter(|n| *n >= 1).ok_or(refuse(message)),
+    };
+    let page = number(&pagination["page"], 1, "page must be a whole number from 1")?;
+    let limit = number(
+        &pagination["limit"],
+        10,
+        "limit must be a whole number from 1",
+    )?;
+    if limit > 50 {
+        return Err(refuse("limit must not exceed 50"));
+    }
+    let entries = |v: &Value, message| match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(entries) => Ok(entries.clone()),
+        _ => Err(refuse(message)),
+    };
+    let mut descending = None;
+    for sort in entries(&options["sort"], "sort must be a list")? {
+        let order = sort["order"].as_str().map(str::to_ascii_lowercase);
+        let desc = match order.as_deref() {
+            Some("asc") => false,
+            Some("desc") => true,
+            _ => return Err(refuse("sort order must be asc or desc")),
+        };
+        if sort["field"] != "createdAt" {
+            return Err(refuse("FakeGenAuth sorts by createdAt only"));
+        }
+        descending.get_or_insert(desc);
+    }
+    let mut statuses: Option<Vec<String>> = None;
+    for filter in entries(&body["advancedFilter"], "advancedFilter must be a list")? {
+        let operator = filter["operator"].as_str().unwrap_or("");
+        let value = filter["value"].as_str();
+        let (true, true, Some(value)) = (
+            filter["field"] == "status",
+            operator.eq_ignore_ascii_case("EQUAL"),
+            value,
+        ) else {
+            return Err(refuse("FakeGenAuth filters on status EQUAL only"));
+        };
+        let wanted = statuses.get_or_insert_with(|| vec![value.to_owned()]);
+        if wanted.iter().any(|s| s != value) {
+            wanted.clear(); // two statuses at once: nobody
+        }
+    }
+    Ok(Listing {
+        page,
+        limit,
+        statuses,
+        descending: descending.unwrap_or(false),
+    })
 }
 
 fn failure_answer(

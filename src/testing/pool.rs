@@ -1,0 +1,561 @@
+//! The fake's user pool: the users `POST /api/v3/list-users` lists, in
+//! `createdAt` order, and the pages it cuts from them.
+//!
+//! A generated pool costs one small entry per user (its index): each
+//! generated user's `UserDto` is made from its index when a page holds it.
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
+
+/// A user of the fake's pool, as `list-users` answers it (a `UserDto`) and
+/// as `get-user-mfa-info` finds it, for
+/// [`FakeGenAuth::with_pool_user`](super::FakeGenAuth::with_pool_user).
+///
+/// ```
+/// use genauth_mfa::{MfaStatus, UserMfaInfo};
+/// use genauth_mfa::testing::PoolUser;
+///
+/// let carol = PoolUser::new("6319a1504f3xxxxf214dd5b7")
+///     .status("Suspended")
+///     .email("carol@example.com")
+///     .created_at("2024-05-01T08:00:00.000Z")
+///     .mfa(UserMfaInfo::new().totp(MfaStatus::Enabled))
+///     .field("nickname", "Carol");
+/// assert_eq!(carol.user_id(), "6319a1504f3xxxxf214dd5b7");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolUser {
+    user_id: String,
+    status: String,
+    created_at: Option<String>,
+    mfa: UserMfaInfo,
+    fields: Map<String, Value>,
+}
+
+impl PoolUser {
+    /// An `Activated` user with this `userId`, no MFA factor, no other
+    /// field, and a `createdAt` one minute after the pool's newest user when
+    /// it is added.
+    #[must_use]
+    pub fn new(user_id: &str) -> PoolUser {
+        PoolUser {
+            user_id: user_id.to_owned(),
+            status: "Activated".to_owned(),
+            created_at: None,
+            mfa: UserMfaInfo::new(),
+            fields: Map::new(),
+        }
+    }
+
+    /// The `userId`.
+    #[must_use]
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// The `status`: `Activated`, `Suspended`, `Deactivated`, `Resigned`,
+    /// `Archived`, or any other text.
+    #[must_use]
+    pub fn status(mut self, status: &str) -> PoolUser {
+        status.clone_into(&mut self.status);
+        self
+    }
+
+    /// The `createdAt` (ISO 8601 in UTC, e.g. `2024-05-01T08:00:00.000Z`:
+    /// the pool sorts these as text).
+    #[must_use]
+    pub fn created_at(mut self, at: &str) -> PoolUser {
+        self.created_at = Some(at.to_owned());
+        self
+    }
+
+    /// The statuses `get-user-mfa-info` answers for this user.
+    #[must_use]
+    pub fn mfa(mut self, info: UserMfaInfo) -> PoolUser {
+        self.mfa = info;
+        self
+    }
+
+    /// The `email`; `get-user-mfa-info` also finds the user by it.
+    #[must_use]
+    pub fn email(self, email: &str) -> PoolUser {
+        self.field("email", email)
+    }
+
+    /// The `phone` and `phoneCountryCode`; `get-user-mfa-info` also finds
+    /// the user by the phone.
+    #[must_use]
+    pub fn phone(self, phone: &str, country_code: &str) -> PoolUser {
+        self.field("phone", phone)
+            .field("phoneCountryCode", country_code)
+    }
+
+    /// The `username`; `get-user-mfa-info` also finds the user by it.
+    #[must_use]
+    pub fn username(self, username: &str) -> PoolUser {
+        self.field("username", username)
+    }
+
+    /// The `externalId`; `get-user-mfa-info` also finds the user by it.
+    #[must_use]
+    pub fn external_id(self, id: &str) -> PoolUser {
+        self.field("externalId", id)
+    }
+
+    /// The `lastLogin` (ISO 8601).
+    #[must_use]
+    pub fn last_login(self, at: &str) -> PoolUser {
+        self.field("lastLogin", at)
+    }
+
+    /// The `lastMfaTime` (ISO 8601).
+    #[must_use]
+    pub fn last_mfa_time(self, at: &str) -> PoolUser {
+        self.field("lastMfaTime", at)
+    }
+
+    /// The `loginsCount`.
+    #[must_use]
+    pub fn logins_count(self, count: u64) -> PoolUser {
+        self.field("loginsCount", count)
+    }
+
+    /// Any other `UserDto` field, under its JSON name (`nickname`,
+    /// `customData`, a field the service may add one day, ...).
+    #[must_use]
+    pub fn field(mut self, name: &str, value: impl Into<Value>) -> PoolUser {
+        self.fields.insert(name.to_owned(), value.into());
+        self
+    }
+
+    fn created(&self) -> &str {
+        self.created_at.as_deref().unwrap_or("")
+    }
+
+    fn text(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).and_then(Value::as_str)
+    }
+
+    fn is_known_as(&self, id: &str, id_type: UserIdType) -> bool {
+        let field = match id_type {
+            UserIdType::UserId => return self.user_id == id,
+            UserIdType::Email => "email",
+            UserIdType::Phone => "phone",
+            UserIdType::Username => "username",
+            UserIdType::ExternalId => "externalId",
+            _ => return false,
+        };
+        self.text(field) == Some(id)
+    }
+
+    fn to_json(&self) -> Value {
+        let mut dto = Map::new();
+        dto.insert("userId".into(), json!(self.user_id));
+        dto.insert("createdAt".into(), json!(self.created()));
+        dto.insert("updatedAt".into(), json!(self.created()));
+        dto.insert("status".into(), json!(self.status));
+        for name in OPTIONAL_FIELDS {
+            dto.insert(name.into(), Value::Null);
+        }
+        dto.insert("loginsCount".into(), json!(0));
+        dto.extend(self.fields.clone());
+        Value::Object(dto)
+    }
+}
+
+/// The `UserDto` fields a pool user without them answers as `null`.
+const OPTIONAL_FIELDS: [&str; 8] = [
+    "username",
+    "email",
+    "phone",
+    "phoneCountryCode",
+    "externalId",
+    "name",
+    "lastLogin",
+    "lastMfaTime",
+];
+
+/// A change the fake makes to its pool by itself, for
+/// [`FakeGenAuth::change_pool_after_page`](super::FakeGenAuth::change_pool_after_page).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PoolChange {
+    /// Adds this user (its `createdAt`, unless set, after every other's).
+    Add(PoolUser),
+    /// Removes the user with this `userId`.
+    Remove(String),
+}
+
+/// The first generated user's `createdAt`: 2024-01-01T00:00:00Z; each next
+/// one is a minute later.
+const EPOCH: u64 = 1_704_067_200;
+const STEP: u64 = 60;
+
+#[derive(Clone)]
+enum Entry {
+    Generated(u32),
+    Custom(Arc<PoolUser>),
+}
+
+/// Which users a listing wants and in which order.
+#[derive(Debug, PartialEq)]
+pub(super) struct Listing {
+    pub(super) page: u64,
+    pub(super) limit: u64,
+    /// `None`: every status; an empty list: statuses that contradict.
+    pub(super) statuses: Option<Vec<String>>,
+    pub(super) descending: bool,
+}
+
+#[derive(Default)]
+pub(super) struct Pool {
+    generated: u32,
+    removed: HashSet<u32>,
+    custom: HashMap<String, Arc<PoolUser>>,
+    /// Every user, `createdAt` ascending, then `userId`.
+    order: Vec<Entry>,
+    /// The `createdAt` of the next user added without one.
+    clock: u64,
+    changes: Vec<(u64, PoolChange)>,
+    /// The positions in `order` of one status's users, until a change.
+    matching: Option<(String, Vec<u32>)>,
+}
+
+impl Pool {
+    pub(super) fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Replaces the generated users by `n` new ones (custom users stay).
+    pub(super) fn generate(&mut self, n: u32) {
+        self.order.retain(|e| matches!(e, Entry::Custom(_)));
+        self.removed.clear();
+        self.generated = n;
+        let custom = std::mem::take(&mut self.order);
+        let mut generated = (0..n).map(Entry::Generated).peekable();
+        self.order.reserve(custom.len() + n as usize);
+        for user in custom {
+            while let Some(g) = generated.next_if(|g| compare(g, &user) == Ordering::Less) {
+                self.order.push(g);
+            }
+            self.order.push(user);
+        }
+        self.order.extend(generated);
+        self.clock = self.clock.max(EPOCH + STEP * u64::from(n));
+        self.matching = None;
+    }
+
+    pub(super) fn add(&mut self, mut user: PoolUser) {
+        self.remove(&user.user_id);
+        if user.created_at.is_none() {
+            self.clock = self.clock.max(EPOCH);
+            user.created_at = Some(iso8601(self.clock));
+            self.clock += STEP;
+        }
+        let user = Arc::new(user);
+        let entry = Entry::Custom(Arc::clone(&user));
+        let at = self
+            .order
+            .partition_point(|e| compare(e, &entry) != Ordering::Greater);
+        self.order.insert(at, entry);
+        self.custom.insert(user.user_id.clone(), user);
+        self.matching = None;
+    }
+
+    pub(super) fn remove(&mut self, user_id: &str) -> bool {
+        let entry = if let Some(user) = self.custom.remove(user_id) {
+            Entry::Custom(user)
+        } else if let Some(i) = self.generated_index(user_id) {
+            self.removed.insert(i);
+            Entry::Generated(i)
+        } else {
+            return false;
+        };
+        let at = self
+            .order
+            .partition_point(|e| compare(e, &entry) == Ordering::Less);
+        if at < self.order.len() && compare(&self.order[at], &entry) == Ordering::Equal {
+            self.order.remove(at);
+        }
+        self.matching = None;
+        true
+    }
+
+    pub(super) fn change_after_page(&mut self, page: u64, change: PoolChange) {
+        self.changes.push((page, change));
+    }
+
+    /// The MFA statuses of the pool's user known as `id`.
+    pub(super) fn mfa_of(&self, id: &str, id_type: UserIdType) -> Option<UserMfaInfo> {
+        if id_type == UserIdType::UserId {
+            if let Some(user) = self.custom.get(id) {
+                return Some(user.mfa.clone());
+            }
+            return self.generated_index(id).map(|_| derived_mfa(id));
+        }
+        self.custom
+            .values()
+            .find(|u| u.is_known_as(id, id_type))
+            .map(|u| u.mfa.clone())
+    }
+
+    /// One page of users, then the changes due after it.
+    pub(super) fn list(&mut self, listing: &Listing) -> Value {
+        if let Some([status]) = listing.statuses.as_deref() {
+            self.find_matching(status);
+        }
+        let filter: Option<&[u32]> = match listing.statuses.as_deref() {
+            None => None,
+            Some([_]) => Some(self.matching.as_ref().map_or(&[], |(_, p)| p.as_slice())),
+            Some(_) => Some(&[]), // no status, or two at once
+        };
+        let total = filter.map_or(self.order.len(), <[u32]>::len) as u64;
+        let first = listing.page.saturating_sub(1).saturating_mul(listing.limit);
+        let last = first.saturating_add(listing.limit).min(total);
+        let list: Vec<Value> = (first..last)
+            .filter_map(|k| {
+                let k = if listing.descending { total - 1 - k } else { k };
+                let k = usize::try_from(k).ok()?;
+                let at = match filter {
+                    Some(positions) => usize::try_from(*positions.get(k)?).ok()?,
+                    None => k,
+                };
+                self.order.get(at).map(dto)
+            })
+            .collect();
+        let (due, later) = std::mem::take(&mut self.changes)
+            .into_iter()
+            .partition::<Vec<_>, _>(|(page, _)| *page == listing.page);
+        self.changes = later;
+        for (_, change) in due {
+            match change {
+                PoolChange::Add(user) => self.add(user),
+                PoolChange::Remove(id) => {
+                    self.remove(&id);
+                }
+            }
+        }
+        json!({"totalCount": total, "list": list})
+    }
+
+    /// Finds the positions in `order` of the users with this status.
+    fn find_matching(&mut self, status: &str) {
+        if self
+            .matching
+            .as_ref()
+            .is_none_or(|(cached, _)| cached != status)
+        {
+            let positions = (0u32..)
+                .zip(&self.order)
+                .filter(|(_, e)| status_of(e) == status)
+                .map(|(i, _)| i)
+                .collect();
+            self.matching = Some((status.to_owned(), positions));
+        }
+    }
+
+    fn generated_index(&self, user_id: &str) -> Option<u32> {
+        let i: u32 = user_id.strip_prefix("user-")?.parse().ok()?;
+        (i < self.generated && generated_id(i) == user_id && !self.removed.contains(&i))
+            .then_some(i)
+    }
+}
+
+/// The id of generated user `i`: `user-000000`, `user-000001`, ...
+fn generated_id(i: u32) -> String {
+    format!("user-{i:06}")
+}
+
+fn generated_created(i: u32) -> u64 {
+    EPOCH + STEP * u64::from(i)
+}
+
+/// Generated user `i`'s status: `Suspended` when `i % 20 == 7`,
+/// `Deactivated` when `i % 20 == 13`, else `Activated`.
+fn generated_status(i: u32) -> &'static str {
+    match i % 20 {
+        7 => "Suspended",
+        13 => "Deactivated",
+        _ => "Activated",
+    }
+}
+
+fn status_of(entry: &Entry) -> &str {
+    match entry {
+        Entry::Generated(i) => generated_status(*i),
+        Entry::Custom(user) => &user.status,
+    }
+}
+
+/// Orders by `createdAt`, then `userId`.
+fn compare(a: &Entry, b: &Entry) -> Ordering {
+    match (a, b) {
+        (Entry::Generated(a), Entry::Generated(b)) => a.cmp(b),
+        _ => key(a).cmp(&key(b)),
+    }
+}
+
+fn key(entry: &Entry) -> (String, String) {
+    match entry {
+        Entry::Generated(i) => (iso8601(generated_created(*i)), generated_id(*i)),
+        Entry::Custom(user) => (user.created().to_owned(), user.user_id.clone()),
+    }
+}
+
+fn dto(entry: &Entry) -> Value {
+    let i = match entry {
+        Entry::Custom(user) => return user.to_json(),
+        Entry::Generated(i) => *i,
+    };
+    let id = generated_id(i);
+    let created = generated_created(i);
+    let mfa = derived_mfa(&id);
+    let last_login = (i % 4 != 0).then(|| iso8601(created + 86_400 + u64::from(i % 97) * 3600));
+    let last_mfa = mfa
+        .any_enabled()
+        .then(|| iso8601(created + 86_400 + u64::from(i % 89) * 3600));
+    json!({
+        "userId": id,
+        "createdAt": iso8601(created),
+        "updatedAt": iso8601(created + 3600),
+        "status": generated_status(i),
+        "username": format!("user{i:06}"),
+        "email": format!("{id}@example.com"),
+        "phone": format!("188{i:08}"),
+        "phoneCountryCode": "+86",
+        "externalId": (i % 3 == 0).then(|| format!("ext-{i:06}")),
+        "name": Value::Null,
+        "loginsCount": if i % 4 == 0 { 0 } else { 1 + i % 37 },
+        "lastLogin": last_login,
+        "lastMfaTime": last_mfa,
+        "userSourceType": "register",
+    })
+}
+
+/// Statuses picked by an FNV-1a hash of the id: the same every run.
+pub(super) fn derived_mfa(id: &str) -> UserMfaInfo {
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let bit = |shift: u32| (hash >> shift) & 3 == 0;
+    UserMfaInfo::new()
+        .totp(bit(8))
+        .face(bit(16))
+        .sms(bit(24))
+        .email(bit(32))
+}
+
+/// `secs` after the Unix epoch as `YYYY-MM-DDTHH:MM:SS.000Z`.
+fn iso8601(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rest = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(page: &Value) -> Vec<&str> {
+        page["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["userId"].as_str().unwrap())
+            .collect()
+    }
+
+    fn listing(page: u64, limit: u64) -> Listing {
+        Listing {
+            page,
+            limit,
+            statuses: None,
+            descending: false,
+        }
+    }
+
+    #[test]
+    fn times_are_iso_8601_in_utc() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(EPOCH), "2024-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(951_782_400 + 86_399), "2000-02-29T23:59:59.000Z");
+    }
+
+    #[test]
+    fn custom_users_sort_among_generated_ones_by_created_at() {
+        let mut pool = Pool::default();
+        pool.add(PoolUser::new("early").created_at("2023-06-01T00:00:00.000Z"));
+        pool.generate(3);
+        pool.add(PoolUser::new("between").created_at("2024-01-01T00:01:30.000Z"));
+        pool.add(PoolUser::new("late"));
+        let page = pool.list(&listing(1, 10));
+        assert_eq!(
+            ids(&page),
+            [
+                "early",
+                "user-000000",
+                "user-000001",
+                "between",
+                "user-000002",
+                "late"
+            ]
+        );
+        assert_eq!(page["list"][5]["createdAt"], "2024-01-01T00:03:00.000Z");
+        assert!(pool.remove("user-000001"));
+        assert!(!pool.remove("user-000001"));
+        assert!(pool.remove("between"));
+        assert_eq!(
+            ids(&pool.list(&listing(1, 10))),
+            ["early", "user-000000", "user-000002", "late"]
+        );
+        assert_eq!(pool.mfa_of("user-000001", UserIdType::UserId), None);
+        assert!(pool.mfa_of("user-000002", UserIdType::UserId).is_some());
+        assert_eq!(pool.mfa_of("user-00002", UserIdType::UserId), None);
+        assert_eq!(pool.mfa_of("user-000003", UserIdType::UserId), None);
+    }
+
+    #[test]
+    fn a_status_filter_and_descending_order_page_together() {
+        let mut pool = Pool::default();
+        pool.generate(100);
+        let suspended = Listing {
+            statuses: Some(vec!["Suspended".into()]),
+            descending: true,
+            ..listing(1, 3)
+        };
+        let page = pool.list(&suspended);
+        assert_eq!(page["totalCount"], 5);
+        assert_eq!(ids(&page), ["user-000087", "user-000067", "user-000047"]);
+        let page = pool.list(&Listing {
+            page: 2,
+            ..suspended
+        });
+        assert_eq!(ids(&page), ["user-000027", "user-000007"]);
+        let contradiction = Listing {
+            statuses: Some(vec![]),
+            ..listing(1, 10)
+        };
+        assert_eq!(pool.list(&contradiction)["totalCount"], 0);
+        assert_eq!(pool.list(&listing(u64::MAX, 50))["list"], json!([]));
+    }
+}
