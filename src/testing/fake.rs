@@ -6,8 +6,9 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::pool::{Pool, PoolChange, PoolUser};
+use super::pool::{Pool, PoolChange};
 use super::route::{Failure, RecordedRequest, Route};
+use super::user::PoolUser;
 use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
 use crate::model::{Factor, FactorProfile, FactorType};
 

@@ -69,12 +69,14 @@ mod http1;
 mod pool;
 mod route;
 mod server;
+mod user;
 mod wire;
 
 pub use fake::FakeGenAuth;
-pub use pool::{PoolChange, PoolUser};
+pub use pool::PoolChange;
 pub use route::{Failure, RecordedRequest, Route};
 pub use server::FakeServer;
+pub use user::PoolUser;
 
 #[cfg(test)]
 mod tests;
