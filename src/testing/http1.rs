@@ -235,6 +235,34 @@ impl Conn {
         self.stream.flush()
     }
 
+    /// Answers a refused request and closes the connection so that the
+    /// client can read the answer: closing with unread bytes would reset
+    /// the connection and lose it, so what the client still sends is read
+    /// and dropped first (for up to `linger`, and a bounded amount).
+    pub(super) fn refuse(mut self, Refusal(status, why): Refusal, linger: Duration) {
+        let body = serde_json::json!({"statusCode": status.as_u16(), "message": why});
+        let mut answer = Response::new(body.to_string().into_bytes());
+        *answer.status_mut() = status;
+        answer.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if self.write(&answer, false, false).is_err() {
+            return;
+        }
+        let _ = self.stream.shutdown(Shutdown::Write);
+        let until = Instant::now() + linger;
+        let mut dropped = 0;
+        while dropped < MAX_HEAD_BYTES + MAX_BODY_BYTES {
+            let Ok(wait) = remaining(until) else { break };
+            match self.fill(wait) {
+                Ok(n) if n > 0 => dropped += n,
+                _ => break,
+            }
+            self.buf.clear();
+        }
+    }
+
     /// Fails the way `kind` says, as a [`Failure::Transport`] asks; the
     /// connection is done afterwards.
     ///
@@ -243,8 +271,10 @@ impl Conn {
         match kind {
             TransportErrorKind::Timeout => {
                 // No answer; wait for the client to give up (or the idle
-                // timeout, or the server's stop).
-                while matches!(self.fill(self.idle_timeout), Ok(n) if n > 0) {}
+                // timeout, or the server's stop), keeping nothing it sends.
+                while matches!(self.fill(self.idle_timeout), Ok(n) if n > 0) {
+                    self.buf.clear();
+                }
             }
             TransportErrorKind::Body => {
                 let _ = self.stream.write_all(

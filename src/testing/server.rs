@@ -22,8 +22,11 @@ use http::{Method, StatusCode};
 use super::fake::FakeGenAuth;
 use super::http1::{Conn, Next, Refusal};
 
+/// How long a refused client may go on sending before the close.
+const LINGER: Duration = Duration::from_millis(500);
+
 /// Each connection thread's stack: the routing needs little.
-const STACK_BYTES: usize = 256 * 1024;
+const STACK_BYTES: usize = 512 * 1024;
 
 /// The server's bounds (tests of the bounds themselves shrink them).
 #[derive(Debug, Clone, Copy)]
@@ -295,10 +298,7 @@ fn serve(shared: &Shared, stream: TcpStream) {
         let (request, keep_alive) = match conn.next_request() {
             Next::Request(request, keep_alive) => (request, keep_alive),
             Next::Closed => return,
-            Next::Refused(Refusal(status, why)) => {
-                let _ = conn.write(&refusal_answer(status, why), false, false);
-                return;
-            }
+            Next::Refused(refusal) => return conn.refuse(refusal, LINGER),
         };
         let keep_alive = keep_alive && !shared.stopping();
         let head = request.method() == Method::HEAD;
@@ -313,22 +313,12 @@ fn serve(shared: &Shared, stream: TcpStream) {
     }
 }
 
-fn refusal_answer(status: StatusCode, why: &str) -> http::Response<Vec<u8>> {
-    let body = serde_json::json!({"statusCode": status.as_u16(), "message": why});
-    let mut response = http::Response::new(body.to_string().into_bytes());
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// Answers a connection the server has no room for, briefly.
-fn refuse(stream: TcpStream, Refusal(status, why): Refusal) {
-    let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
-    let mut conn = Conn::new(stream, Duration::ZERO, Duration::ZERO);
-    let _ = conn.write(&refusal_answer(status, why), false, false);
+/// Answers a connection the server has no room for without waiting for
+/// it: this runs on the accepting thread.
+fn refuse(stream: TcpStream, refusal: Refusal) {
+    if stream.set_nonblocking(true).is_ok() {
+        Conn::new(stream, Duration::ZERO, Duration::ZERO).refuse(refusal, Duration::from_millis(1));
+    }
 }
 
 #[cfg(test)]
