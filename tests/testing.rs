@@ -217,6 +217,12 @@ fn list_users_filters_on_status_sorts_by_created_at_and_refuses_the_rest() {
     assert_eq!(answer["data"]["totalCount"], 3, "{answer}");
     assert_eq!(ids(&answer), ["carol", "user-000027", "user-000007"]);
     assert_eq!(answer["data"]["list"][0]["email"], "carol@example.com");
+    let both = serde_json::json!({"advancedFilter": [
+        {"field": "status", "operator": "EQUAL", "value": "Suspended"},
+        {"field": "status", "operator": "EQUAL", "value": "Activated"},
+    ]});
+    let answer = list_users(&fake, &token, both);
+    assert_eq!(answer["data"], serde_json::json!({"totalCount": 0, "list": []}));
     for unsupported in [
         serde_json::json!({"advancedFilter": [{"field": "loginsCount", "operator": "GREATER", "value": 3}]}),
         serde_json::json!({"options": {"sort": [{"field": "lastLogin", "order": "asc"}]}}),

@@ -40,9 +40,17 @@ enum Entry {
 pub(super) struct Listing {
     pub(super) page: u64,
     pub(super) limit: u64,
-    /// `None`: every status; an empty list: statuses that contradict.
-    pub(super) statuses: Option<Vec<String>>,
+    pub(super) status: StatusFilter,
     pub(super) descending: bool,
+}
+
+/// The users of which status a listing wants.
+#[derive(Debug, PartialEq)]
+pub(super) enum StatusFilter {
+    Any,
+    Only(String),
+    /// Filters that contradict each other (two statuses at once).
+    Nobody,
 }
 
 #[derive(Default)]
@@ -139,13 +147,13 @@ impl Pool {
 
     /// One page of users, then the changes due after it.
     pub(super) fn list(&mut self, listing: &Listing) -> Value {
-        if let Some([status]) = listing.statuses.as_deref() {
+        if let StatusFilter::Only(status) = &listing.status {
             self.find_matching(status);
         }
-        let filter: Option<&[u32]> = match listing.statuses.as_deref() {
-            None => None,
-            Some([_]) => Some(self.matching.as_ref().map_or(&[], |(_, p)| p.as_slice())),
-            Some(_) => Some(&[]), // no status, or two at once
+        let filter: Option<&[u32]> = match &listing.status {
+            StatusFilter::Any => None,
+            StatusFilter::Only(_) => Some(self.matching.as_ref().map_or(&[], |(_, p)| p)),
+            StatusFilter::Nobody => Some(&[]),
         };
         let total = filter.map_or(self.order.len(), <[u32]>::len) as u64;
         let first = listing.page.saturating_sub(1).saturating_mul(listing.limit);
@@ -322,7 +330,7 @@ mod tests {
         Listing {
             page,
             limit,
-            statuses: None,
+            status: StatusFilter::Any,
             descending: false,
         }
     }
@@ -372,7 +380,7 @@ mod tests {
         let mut pool = Pool::default();
         pool.generate(100);
         let suspended = Listing {
-            statuses: Some(vec!["Suspended".into()]),
+            status: StatusFilter::Only("Suspended".into()),
             descending: true,
             ..listing(1, 3)
         };
@@ -385,7 +393,7 @@ mod tests {
         });
         assert_eq!(ids(&page), ["user-000027", "user-000007"]);
         let contradiction = Listing {
-            statuses: Some(vec![]),
+            status: StatusFilter::Nobody,
             ..listing(1, 10)
         };
         assert_eq!(pool.list(&contradiction)["totalCount"], 0);

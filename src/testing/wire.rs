@@ -9,7 +9,7 @@ use http::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::fake::{FakeGenAuth, State};
-use super::pool::{Listing, derived_mfa};
+use super::pool::{Listing, StatusFilter, derived_mfa};
 use super::route::{Failure, RecordedRequest, Route};
 use crate::get_user_mfa_info::UserIdType;
 use crate::model::Factor;
@@ -84,6 +84,8 @@ impl FakeGenAuth {
         Ok(state.envelope(data))
     }
 }
+
+/// A refused call: `statusCode`, `apiCode` and message of the envelope.
 type Refusal = (i64, Option<i64>, &'static str);
 
 impl State {
@@ -239,11 +241,6 @@ fn listing(body: &[u8]) -> Result<Listing, Refusal> {
     if limit > 50 {
         return Err(refuse("limit must not exceed 50"));
     }
-    let entries = |v: &Value, message| match v {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(entries) => Ok(entries.clone()),
-        _ => Err(refuse(message)),
-    };
     let mut descending = None;
     for sort in entries(&options["sort"], "sort must be a list")? {
         let order = sort["order"].as_str().map(str::to_ascii_lowercase);
@@ -257,28 +254,37 @@ fn listing(body: &[u8]) -> Result<Listing, Refusal> {
         }
         descending.get_or_insert(desc);
     }
-    let mut statuses: Option<Vec<String>> = None;
+    let mut status = StatusFilter::Any;
     for filter in entries(&body["advancedFilter"], "advancedFilter must be a list")? {
         let operator = filter["operator"].as_str().unwrap_or("");
-        let value = filter["value"].as_str();
         let (true, true, Some(value)) = (
             filter["field"] == "status",
             operator.eq_ignore_ascii_case("EQUAL"),
-            value,
+            filter["value"].as_str(),
         ) else {
             return Err(refuse("FakeGenAuth filters on status EQUAL only"));
         };
-        let wanted = statuses.get_or_insert_with(|| vec![value.to_owned()]);
-        if wanted.iter().any(|s| s != value) {
-            wanted.clear(); // two statuses at once: nobody
-        }
+        status = match status {
+            StatusFilter::Any => StatusFilter::Only(value.to_owned()),
+            StatusFilter::Only(s) if s == value => StatusFilter::Only(s),
+            _ => StatusFilter::Nobody,
+        };
     }
     Ok(Listing {
         page,
         limit,
-        statuses,
+        status,
         descending: descending.unwrap_or(false),
     })
+}
+
+/// The elements of a list that may be absent (`null`: none).
+fn entries<'a>(v: &'a Value, message: &'static str) -> Result<&'a [Value], Refusal> {
+    match v {
+        Value::Null => Ok(&[]),
+        Value::Array(entries) => Ok(entries),
+        _ => Err((400, None, message)),
+    }
 }
 
 fn failure_answer(
