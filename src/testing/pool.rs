@@ -18,7 +18,8 @@ use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PoolChange {
-    /// Adds this user (its `createdAt`, unless set, after every other's).
+    /// Adds this user (with no `createdAt` set, it lists last; see
+    /// [`PoolUser::new`]).
     Add(PoolUser),
     /// Removes the user with this `userId`.
     Remove(String),
@@ -348,8 +349,15 @@ mod tests {
         pool.add(PoolUser::new("early").created_at("2023-06-01T00:00:00.000Z"));
         pool.generate(3);
         pool.add(PoolUser::new("between").created_at("2024-01-01T00:01:30.000Z"));
-        pool.add(PoolUser::new("late"));
+        pool.add(
+            PoolUser::new("late")
+                .field("status", "Archived")
+                .field("extra", 1),
+        );
         let page = pool.list(&listing(1, 10));
+        assert_eq!(page["list"][5]["status"], "Activated"); // status() sets it, not field()
+        assert_eq!(page["list"][5]["extra"], 1);
+        assert_eq!(page["list"][5]["email"], Value::Null);
         assert_eq!(
             ids(&page),
             [

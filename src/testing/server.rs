@@ -348,6 +348,12 @@ mod tests {
     }
 
     #[test]
+    fn a_server_can_be_kept_anywhere() {
+        fn assert_shareable<T: Send + Sync + 'static>() {}
+        assert_shareable::<FakeServer>();
+    }
+
+    #[test]
     fn connections_beyond_the_bound_are_refused_with_503() {
         let server = small();
         let mut kept = Vec::new();

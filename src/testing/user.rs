@@ -31,9 +31,12 @@ pub struct PoolUser {
 }
 
 impl PoolUser {
-    /// An `Activated` user with this `userId`, no MFA factor, no other
-    /// field, and a `createdAt` one minute after the pool's newest user when
-    /// it is added.
+    /// An `Activated` user with this `userId`, no MFA factor and no other
+    /// field. Unless [`created_at`](Self::created_at) says otherwise, its
+    /// `createdAt` is given when it joins a pool: a minute after the
+    /// generated users and every user given one that way before it, so it
+    /// lists last in `createdAt` order (unless users were added with later
+    /// explicit times).
     #[must_use]
     pub fn new(user_id: &str) -> PoolUser {
         PoolUser {
@@ -119,7 +122,9 @@ impl PoolUser {
     }
 
     /// Any other `UserDto` field, under its JSON name (`nickname`,
-    /// `customData`, a field the service may add one day, ...).
+    /// `updatedAt`, `customData`, a field the service may add one day,
+    /// ...). `userId`, `createdAt` and `status` are set by their own
+    /// methods only: the pool orders, filters and finds users by them.
     #[must_use]
     pub fn field(mut self, name: &str, value: impl Into<Value>) -> PoolUser {
         self.fields.insert(name.to_owned(), value.into());
@@ -148,15 +153,16 @@ impl PoolUser {
 
     pub(super) fn to_json(&self) -> Value {
         let mut dto = Map::new();
-        dto.insert("userId".into(), json!(self.user_id));
-        dto.insert("createdAt".into(), json!(self.created()));
         dto.insert("updatedAt".into(), json!(self.created()));
-        dto.insert("status".into(), json!(self.status));
         for name in OPTIONAL_FIELDS {
             dto.insert(name.into(), Value::Null);
         }
         dto.insert("loginsCount".into(), json!(0));
         dto.extend(self.fields.clone());
+        // The pool orders, filters and finds users by these: they win.
+        dto.insert("userId".into(), json!(self.user_id));
+        dto.insert("createdAt".into(), json!(self.created()));
+        dto.insert("status".into(), json!(self.status));
         Value::Object(dto)
     }
 }
