@@ -75,19 +75,22 @@
 
 mod authentication;
 mod brand;
+mod call;
+mod cancel;
 mod endpoint;
+mod envelope;
 mod error;
 pub mod get_factor;
 pub mod get_user_mfa_info;
 pub mod list_enrolled_factors;
 mod management;
 pub mod model;
-mod rate_limit;
 pub mod retry;
 mod settings;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
+mod throttle;
 mod token;
 pub mod transport;
 pub mod ureq_transport;
@@ -95,17 +98,16 @@ mod url;
 
 pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
 pub use brand::{Brand, Lang};
+pub use cancel::CancelToken;
 pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
 pub use get_factor::GetFactor;
 pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};
 pub use list_enrolled_factors::ListEnrolledFactors;
 pub use management::{ManagementClient, ManagementClientBuilder};
 pub use model::{Factor, FactorProfile, FactorType};
-pub use retry::{RetryPolicy, RetryTransport};
+pub use retry::RetryPolicy;
 pub use settings::DEFAULT_CALL_TIMEOUT;
-pub use transport::{
-    Attempts, Deadline, Repeatable, Transport, TransportError, TransportErrorKind,
-};
+pub use transport::{Deadline, Repeatable, Transport, TransportError, TransportErrorKind};
 pub use ureq_transport::{RootStore, UreqTransport, UreqTransportBuilder};
 
 /// The README's code blocks, compiled as doctests.

@@ -7,13 +7,16 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 
+use crate::endpoint::header_value;
+
 use crate::brand::{Brand, Lang};
-use crate::endpoint::Caller;
+use crate::call::Caller;
 use crate::error::{Error, Result};
-use crate::rate_limit::RateLimiter;
 use crate::retry::RetryPolicy;
+use crate::throttle::Limiter;
 use crate::transport::Transport;
 use crate::ureq_transport::UreqTransportBuilder;
+use crate::url::BaseUrl;
 
 /// The default whole-call timeout: token, attempts and waits included.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -72,6 +75,26 @@ macro_rules! common_builder_methods {
         /// ```
         pub fn max_requests_per_second(mut self, per_second: u32) -> Self {
             self.common.rate_limit = Some(per_second);
+            self
+        }
+
+        /// Adaptive throttling (on by default): once the server answers
+        /// "throttled" (`statusCode` 429, or HTTP 429), every clone and
+        /// thread of this client sends at the rate the server was found to
+        /// accept, and probes back up as answers succeed; until then it
+        /// costs nothing. `false` turns it off: throttled calls are then
+        /// retried with backoff only, and
+        /// [`max_requests_per_second`](Self::max_requests_per_second)
+        /// remains as a fixed ceiling.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .adaptive_throttling(false)
+        ///     .max_requests_per_second(20);
+        /// # let _ = builder;
+        /// ```
+        pub fn adaptive_throttling(mut self, on: bool) -> Self {
+            self.common.fixed_rate_only = !on;
             self
         }
 
@@ -192,6 +215,8 @@ pub(crate) struct CommonSettings {
     pub(crate) transport: Option<Arc<dyn Transport>>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) rate_limit: Option<u32>,
+    /// Adaptive throttling turned off.
+    pub(crate) fixed_rate_only: bool,
     /// The settings of the default transport, kept in its own builder.
     pub(crate) default_transport: UreqTransportBuilder,
     /// A setter of the default transport was called.
@@ -211,6 +236,7 @@ impl fmt::Debug for CommonSettings {
             .field("custom_transport", &self.transport.is_some())
             .field("timeout", &self.timeout)
             .field("rate_limit", &self.rate_limit)
+            .field("adaptive_throttling", &!self.fixed_rate_only)
             .field("default_transport", &self.default_transport)
             .field("ca_file", &self.ca_file)
             .field("retry", &self.retry)
@@ -250,30 +276,27 @@ impl CommonSettings {
         if let Some(timeout) = env_var("GENAUTH_TIMEOUT") {
             self.timeout = Some(parse_seconds(&timeout).ok_or_else(|| {
                 Error::config(format!(
-                    "GENAUTH_TIMEOUT must be a number of seconds above zero, not {timeout:?}"
+                    "GENAUTH_TIMEOUT is {timeout:?}: use a number of seconds from {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS}"
                 ))
             })?);
         }
         Ok(())
     }
 
-    /// The call path of a client: the user's transport or a new
-    /// [`UreqTransport`], the retry policy, the whole-call timeout and the
-    /// rate limit.
-    pub(crate) fn build_caller(&self) -> Result<Caller> {
+    /// The call path of a client under `base`: its headers, the user's
+    /// transport or a new [`UreqTransport`](crate::UreqTransport), the
+    /// retry policy, the whole-call timeout and the limiter.
+    pub(crate) fn build_caller(&self, base: BaseUrl) -> Result<Caller> {
         let timeout = self.timeout.unwrap_or(DEFAULT_CALL_TIMEOUT);
         if timeout.is_zero() {
             return Err(Error::config("timeout must be greater than zero"));
         }
-        let limiter = match self.rate_limit {
-            None => None,
-            Some(0) => {
-                return Err(Error::config(
-                    "max_requests_per_second must be greater than zero",
-                ));
-            }
-            Some(n) => Some(Arc::new(RateLimiter::new(n))),
-        };
+        if self.rate_limit == Some(0) {
+            return Err(Error::config(
+                "max_requests_per_second must be greater than zero",
+            ));
+        }
+        let limiter = Arc::new(Limiter::new(!self.fixed_rate_only, self.rate_limit));
         let transport: Arc<dyn Transport> = match &self.transport {
             // GENAUTH_CA_FILE is not an error here: the environment may be
             // shared with programs that use the default transport.
@@ -305,15 +328,17 @@ impl CommonSettings {
             }
         };
         Ok(Caller {
+            base,
+            headers: self.base_headers()?,
             transport,
             retry: self.retry,
-            timeout: Some(timeout),
+            timeout,
             limiter,
         })
     }
 
     /// Headers every call of either client carries: SDK identity, language, tenant.
-    pub(crate) fn base_headers(&self) -> Result<HeaderMap> {
+    fn base_headers(&self) -> Result<HeaderMap> {
         let mut headers = HeaderMap::new();
         headers.insert(
             http::header::USER_AGENT,
@@ -342,17 +367,16 @@ impl CommonSettings {
     }
 }
 
-/// A header value from user input, refused (not panicking) when it holds
-/// characters a header cannot carry.
-pub(crate) fn header_value(name: &'static str, value: &str) -> Result<HeaderValue> {
-    HeaderValue::from_str(value)
-        .map_err(|_| Error::invalid_argument(name, "holds characters an HTTP header cannot carry"))
-}
+/// The bounds of `GENAUTH_TIMEOUT`, in seconds: a millisecond to a day.
+const MIN_TIMEOUT_SECS: f64 = 0.001;
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 
-/// A positive, finite number of seconds.
+/// A number of seconds within the bounds of `GENAUTH_TIMEOUT`.
 fn parse_seconds(s: &str) -> Option<Duration> {
     let secs: f64 = s.trim().parse().ok()?;
-    (secs.is_finite() && secs > 0.0 && secs < 1e9).then(|| Duration::from_secs_f64(secs))
+    (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS)
+        .contains(&secs)
+        .then(|| Duration::from_secs_f64(secs))
 }
 
 /// A base URL from `name`: `None` when unset; set but blank is a
@@ -391,7 +415,9 @@ mod tests {
     fn timeouts_parse_as_positive_seconds() {
         assert_eq!(parse_seconds("2.5"), Some(Duration::from_millis(2500)));
         assert_eq!(parse_seconds(" 30 "), Some(Duration::from_secs(30)));
-        for bad in ["0", "-1", "NaN", "inf", "ten", ""] {
+        assert_eq!(parse_seconds("0.001"), Some(Duration::from_millis(1)));
+        assert_eq!(parse_seconds("86400"), Some(Duration::from_secs(86_400)));
+        for bad in ["0", "-1", "NaN", "inf", "ten", "", "1e9", "1e-10", "86401"] {
             assert_eq!(parse_seconds(bad), None, "{bad}");
         }
     }
@@ -399,11 +425,5 @@ mod tests {
     #[test]
     fn secrets_do_not_debug() {
         assert_eq!(format!("{:?}", Secret::new("s3cr3t")), "\"***\"");
-    }
-
-    #[test]
-    fn header_values_refuse_control_characters() {
-        assert!(header_value("tenant_id", "t\r\nx: y").is_err());
-        assert!(header_value("tenant_id", "tenant-1").is_ok());
     }
 }

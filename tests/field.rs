@@ -50,9 +50,15 @@ fn throttling_inside_a_200_envelope_is_retried() {
 }
 
 #[test]
-fn throttling_that_lasts_is_an_api_error_after_the_last_attempt() {
+fn throttling_that_lasts_is_an_api_error_after_the_last_throttled_attempt() {
     let fake = FakeGenAuth::new().with_user("u", UserIdType::UserId, UserMfaInfo::new());
+    // A throttle has its own, larger allowance (10 attempts by default):
+    // three throttles in a row no longer fail the call.
     for _ in 0..3 {
+        fake.fail_next(Route::GetUserMfaInfo, Failure::Throttled);
+    }
+    mgmt_on(&fake).get_user_mfa_info("u").send().unwrap();
+    for _ in 0..10 {
         fake.fail_next(Route::GetUserMfaInfo, Failure::Throttled);
     }
     let err = mgmt_on(&fake).get_user_mfa_info("u").send().unwrap_err();
@@ -61,12 +67,18 @@ fn throttling_that_lasts_is_an_api_error_after_the_last_attempt() {
             err,
             Error::Api {
                 status_code: 429,
-                attempts: 3,
+                attempts: 10,
                 ..
             }
         ),
         "{err:?}"
     );
+    // Other retryable failures keep the policy's 3 attempts.
+    for _ in 0..3 {
+        fake.fail_next(Route::GetUserMfaInfo, Failure::api(503, None, "busy"));
+    }
+    let err = mgmt_on(&fake).get_user_mfa_info("u").send().unwrap_err();
+    assert_eq!(err.attempts(), 3, "{err:?}");
 }
 
 #[test]
@@ -261,13 +273,7 @@ fn a_refused_access_key_is_remembered_for_a_while() {
                         .send()
                         .unwrap_err();
                     assert!(
-                        matches!(
-                            err,
-                            Error::Api {
-                                api_code: Some(1001),
-                                ..
-                            }
-                        ),
+                        matches!(err, Error::Credentials { .. }) && err.api_code() == Some(1001),
                         "{err:?}"
                     );
                     failures.fetch_add(1, Ordering::Relaxed);

@@ -101,16 +101,8 @@ fn a_401_once_makes_the_client_fetch_a_new_token() {
 fn a_wrong_access_key_is_refused() {
     let fake = FakeGenAuth::new().with_access_key("ak", "right");
     let err = mgmt(&fake).get_user_mfa_info("u").send().unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Api {
-                api_code: Some(1001),
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Credentials { .. }), "{err:?}");
+    assert_eq!(err.api_code(), Some(1001));
     assert_eq!(fake.requests().len(), 1);
 }
 
