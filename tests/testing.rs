@@ -222,7 +222,10 @@ fn list_users_filters_on_status_sorts_by_created_at_and_refuses_the_rest() {
         {"field": "status", "operator": "EQUAL", "value": "Activated"},
     ]});
     let answer = list_users(&fake, &token, both);
-    assert_eq!(answer["data"], serde_json::json!({"totalCount": 0, "list": []}));
+    assert_eq!(
+        answer["data"],
+        serde_json::json!({"totalCount": 0, "list": []})
+    );
     for unsupported in [
         serde_json::json!({"advancedFilter": [{"field": "loginsCount", "operator": "GREATER", "value": 3}]}),
         serde_json::json!({"options": {"sort": [{"field": "lastLogin", "order": "asc"}]}}),
