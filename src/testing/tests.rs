@@ -37,15 +37,9 @@ fn users_are_found_by_id_and_type_and_the_default_type_is_user_id() {
         .unwrap();
     assert_eq!(info, UserMfaInfo::new().email(MfaStatus::Enabled));
     let err = mgmt.get_user_mfa_info("a@x").send().unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Api {
-                status_code: 404,
-                api_code: Some(2004),
-                ..
-            }
-        ),
+    assert_eq!(
+        (err.status_code(), err.api_code()),
+        (Some(404), Some(2004)),
         "{err:?}"
     );
     let requests = fake.requests();
@@ -65,15 +59,9 @@ fn failures_are_used_once_in_order_and_per_route() {
         Failure::api(403, 2003, "forbidden").with_request_id("r-403"),
     );
     let err = mgmt.get_user_mfa_info("u").send().unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Api {
-                status_code: 429,
-                api_code: None,
-                ..
-            }
-        ),
+    assert_eq!(
+        (err.status_code(), err.api_code()),
+        (Some(429), None),
         "{err:?}"
     );
     let err = mgmt.get_user_mfa_info("u").send().unwrap_err();
