@@ -174,10 +174,18 @@ mod tests {
             let err = ok(bad).unwrap_err();
             assert!(err.to_string().contains("port"), "{bad}: {err}");
         }
-        assert_eq!(ok("https://h.example:8443").unwrap(), "https://h.example:8443");
+        assert_eq!(
+            ok("https://h.example:8443").unwrap(),
+            "https://h.example:8443"
+        );
         // From the environment, the error names the variable.
-        let err = BaseUrl::parse_setting("host", "http://127.0.0.1:99999", Some("GENAUTH_HOST"), false)
-            .unwrap_err();
+        let err = BaseUrl::parse_setting(
+            "host",
+            "http://127.0.0.1:99999",
+            Some("GENAUTH_HOST"),
+            false,
+        )
+        .unwrap_err();
         assert!(matches!(err, Error::Config { .. }), "{err:?}");
         assert!(err.to_string().contains("GENAUTH_HOST"), "{err}");
     }

@@ -258,8 +258,8 @@ fn dto(entry: &Entry) -> Value {
     let created = generated_created(i);
     let mfa = derived_mfa(&id);
     let last_login = (i % 4 != 0).then(|| iso8601(created + 86_400 + u64::from(i % 97) * 3600));
-    let last_mfa = mfa
-        .any_enabled()
+    // Only a user who has logged in and has a factor did MFA.
+    let last_mfa = (last_login.is_some() && mfa.any_enabled())
         .then(|| iso8601(created + 86_400 + u64::from(i % 89) * 3600));
     json!({
         "userId": id,
@@ -406,5 +406,10 @@ mod tests {
         };
         assert_eq!(pool.list(&contradiction)["totalCount"], 0);
         assert_eq!(pool.list(&listing(u64::MAX, 50))["list"], json!([]));
+        for user in pool.list(&listing(1, 50))["list"].as_array().unwrap() {
+            if user["lastLogin"].is_null() {
+                assert!(user["lastMfaTime"].is_null(), "{user}");
+            }
+        }
     }
 }
