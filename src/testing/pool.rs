@@ -337,6 +337,14 @@ mod tests {
     }
 
     #[test]
+    fn a_generated_user_costs_16_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 16);
+        let mut pool = Pool::default();
+        pool.generate(100_000);
+        assert!(pool.order.capacity() < 100_100);
+    }
+
+    #[test]
     fn times_are_iso_8601_in_utc() {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(EPOCH), "2024-01-01T00:00:00.000Z");
