@@ -274,6 +274,7 @@ impl FakeGenAuth {
     /// Removes the pool's user with this `userId` now (a generated one
     /// too); whether there was one. `get-user-mfa-info` no longer finds
     /// them in the pool.
+    #[must_use = "false: there was no such user to remove"]
     pub fn remove_pool_user(&self, user_id: &str) -> bool {
         self.lock().pool.remove(user_id)
     }
