@@ -363,3 +363,19 @@ fn a_pool_of_100_000_is_listed_to_its_last_page() {
     assert_eq!(answer["data"]["totalCount"], 5_000);
     assert_eq!(ids(&answer).last().map(String::as_str), Some("user-099987"));
 }
+
+#[test]
+fn requests_are_counted_even_when_not_recorded() {
+    let fake = FakeGenAuth::new()
+        .with_generated_pool(3)
+        .record_requests(false);
+    let token = management_token(&fake);
+    list_users(&fake, &token, page(1, 10));
+    list_users(&fake, &token, page(2, 10));
+    assert!(fake.requests().is_empty());
+    assert_eq!(fake.count(Route::Token), 1);
+    assert_eq!(fake.count(Route::ListUsers), 2);
+    assert_eq!(fake.count(Route::Any), 3);
+    fake.clear_requests();
+    assert_eq!(fake.count(Route::Any), 0);
+}

@@ -24,6 +24,8 @@ pub(super) struct State {
     pub(super) issued: Vec<String>,
     pub(super) failures: VecDeque<(Route, Failure)>,
     pub(super) requests: Vec<RecordedRequest>,
+    /// How many requests each endpoint got, recorded or not.
+    pub(super) counts: HashMap<Route, usize>,
     pub(super) not_recording: bool,
     pub(super) answered: u64,
     pub(super) pool: Pool,
@@ -245,7 +247,7 @@ impl FakeGenAuth {
 
     /// Whether to keep every request for [`requests`](Self::requests) (on by
     /// default). Turn it off for a long run, whose requests would otherwise
-    /// all stay in memory; [`count`](Self::count) then counts nothing.
+    /// all stay in memory; [`count`](Self::count) counts them either way.
     #[must_use]
     pub fn record_requests(self, on: bool) -> FakeGenAuth {
         self.lock().not_recording = !on;
@@ -310,7 +312,8 @@ impl FakeGenAuth {
     }
 
     /// How many of the requests received so far were for `route`
-    /// ([`Route::Any`]: all of them).
+    /// ([`Route::Any`]: for any endpoint the fake plays), whether or not
+    /// they are [recorded](Self::record_requests).
     ///
     /// ```
     /// use genauth_mfa::testing::{FakeGenAuth, Route};
@@ -319,16 +322,18 @@ impl FakeGenAuth {
     /// ```
     #[must_use]
     pub fn count(&self, route: Route) -> usize {
-        self.lock()
-            .requests
-            .iter()
-            .filter(|r| r.route.is_some_and(|got| route.matches(got)))
-            .count()
+        let state = self.lock();
+        match route {
+            Route::Any => state.counts.values().sum(),
+            route => state.counts.get(&route).copied().unwrap_or(0),
+        }
     }
 
-    /// Forgets the requests received so far.
+    /// Forgets the requests received so far (and their counts).
     pub fn clear_requests(&self) {
-        self.lock().requests.clear();
+        let mut state = self.lock();
+        state.requests.clear();
+        state.counts.clear();
     }
 
     /// Forgets the management tokens issued so far, as when they expire:

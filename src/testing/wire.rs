@@ -45,11 +45,13 @@ impl FakeGenAuth {
             state.requests.push(recorded.clone());
         }
         let Some(route) = route else {
+            // Not an endpoint: recorded, but counted for no route.
             return Ok(json_answer(
                 StatusCode::NOT_FOUND,
                 json!({"statusCode": 404, "message": "Not Found"}),
             ));
         };
+        *state.counts.entry(route).or_insert(0) += 1;
         let failure = state
             .failures
             .iter()
