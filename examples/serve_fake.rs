@@ -18,7 +18,7 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use genauth_mfa::testing::FakeGenAuth;
+use genauth_mfa::testing::{FakeGenAuth, Route};
 
 fn main() -> ExitCode {
     // A long run: count the requests, but keep none of them.
@@ -44,5 +44,6 @@ fn main() -> ExitCode {
     let mut sink = [0u8; 1024];
     while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
     drop(server);
+    eprintln!("note: the fake answered {} requests", fake.count(Route::Any));
     ExitCode::SUCCESS
 }
