@@ -44,6 +44,9 @@ fn main() -> ExitCode {
     let mut sink = [0u8; 1024];
     while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
     drop(server);
-    eprintln!("note: the fake answered {} requests", fake.count(Route::Any));
+    eprintln!(
+        "note: the fake answered {} requests",
+        fake.count(Route::Any)
+    );
     ExitCode::SUCCESS
 }

@@ -155,3 +155,14 @@ fn queries_decode_as_a_server_reads_them() {
         ]
     );
 }
+
+#[test]
+fn a_token_lifetime_of_any_length_is_answered() {
+    let fake = FakeGenAuth::new().with_token_lifetime(std::time::Duration::MAX);
+    let request = http::Request::post("https://x/api/v3/get-management-token")
+        .body(br#"{"accessKeyId":"ak","accessKeySecret":"sk"}"#.to_vec())
+        .unwrap();
+    let answer = crate::Transport::send(&fake, request).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
+    assert_eq!(body["data"]["expires_in"], u64::MAX);
+}

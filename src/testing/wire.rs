@@ -131,7 +131,7 @@ impl State {
             .as_secs();
         let lifetime = self.token_lifetime.as_secs();
         let claims = json!({"scoped_userpool_id": self.user_pool_id, "iat": now,
-                            "exp": now + lifetime, "jti": self.issued.len() + 1});
+                            "exp": now.saturating_add(lifetime), "jti": self.issued.len() + 1});
         let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let token = format!(
             "{}.{}.{}",
