@@ -4,7 +4,11 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use proptest::prelude::*;
 
 use genauth_mfa::testing::{Failure, FakeGenAuth, FakeServer, PoolChange, PoolUser, Route};
 use genauth_mfa::{
@@ -434,4 +438,59 @@ fn the_pool_is_listed_over_http_and_changes_between_pages() {
     assert_eq!(totals, [120, 121, 121, 121]);
     assert_eq!(listed, 121);
     assert_eq!(fake.count(Route::ListUsers), 4);
+}
+
+/// Panics in the server's own threads (named `fake-genauth-*`) so far.
+static SERVER_PANICS: AtomicUsize = AtomicUsize::new(0);
+
+fn count_server_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current().name().unwrap_or("").to_owned();
+            if name.starts_with("fake-genauth") {
+                SERVER_PANICS.fetch_add(1, Ordering::SeqCst);
+            }
+            default(info);
+        }));
+    });
+}
+
+/// Starts of requests the random bytes follow, to get past the first
+/// checks into the head, the body and the chunk parsers.
+const PREFIXES: [&str; 5] = [
+    "",
+    "GET /api/v3/get-user-mfa-info?userId=",
+    "POST /api/v3/list-users HTTP/1.1\r\n",
+    "POST /api/v3/get-management-token HTTP/1.1\r\ncontent-length: 40\r\n\r\n",
+    "POST /api/v3/list-users HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_get_an_answer_or_a_close_and_never_a_panic(
+        prefix in prop::sample::select(&PREFIXES[..]),
+        bytes in prop::collection::vec(any::<u8>(), 0..2048),
+        crlf in any::<bool>(),
+    ) {
+        count_server_panics();
+        let server = FakeGenAuth::demo().serve().unwrap();
+        let mut raw = Raw::connect(&server);
+        let _ = raw.stream.write_all(prefix.as_bytes());
+        let _ = raw.stream.write_all(&bytes);
+        if crlf {
+            let _ = raw.stream.write_all(b"\r\n\r\n");
+        }
+        let _ = raw.stream.shutdown(Shutdown::Write);
+        let mut rest = Vec::new();
+        let _ = raw.stream.read_to_end(&mut rest);
+        prop_assert!(rest.is_empty() || rest.starts_with(b"HTTP/1.1 "), "{:?}", String::from_utf8_lossy(&rest));
+        let mut fresh = Raw::connect(&server);
+        prop_assert_eq!(fresh.send(GET_INFO).answer().map(|a| a.status), Some(200));
+        drop(server);
+        prop_assert_eq!(SERVER_PANICS.load(Ordering::SeqCst), 0);
+    }
 }
