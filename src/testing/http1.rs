@@ -30,7 +30,11 @@ pub(super) struct Refusal(pub(super) StatusCode, pub(super) &'static str);
 // One per request, moved once: boxing the request would only add an allocation.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Next {
-    Request(Request<Vec<u8>>, bool),
+    Request {
+        request: Request<Vec<u8>>,
+        /// Whether the connection stays open after the answer.
+        keep_alive: bool,
+    },
     /// The client closed the connection, or it stayed idle too long.
     Closed,
     Refused(Refusal),
@@ -58,8 +62,7 @@ impl Conn {
         }
     }
 
-    /// Reads the next request; its flag says whether the connection stays
-    /// open after the answer.
+    /// Reads the next request.
     pub(super) fn next_request(&mut self) -> Next {
         let mut deadline = None;
         let (request, head_len) = loop {
@@ -110,7 +113,10 @@ impl Conn {
         match body {
             Ok(Some(body)) => {
                 let keep_alive = keep_alive(&request);
-                Next::Request(request.map(|()| body), keep_alive)
+                Next::Request {
+                    request: request.map(|()| body),
+                    keep_alive,
+                }
             }
             Ok(None) | Err(BodyError::Closed) => Next::Closed,
             Err(BodyError::Refused(refusal)) => Next::Refused(refusal),

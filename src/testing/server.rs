@@ -296,7 +296,10 @@ fn serve(shared: &Shared, stream: TcpStream) {
     let mut conn = Conn::new(stream, limits.idle_timeout, limits.request_timeout);
     loop {
         let (request, keep_alive) = match conn.next_request() {
-            Next::Request(request, keep_alive) => (request, keep_alive),
+            Next::Request {
+                request,
+                keep_alive,
+            } => (request, keep_alive),
             Next::Closed => return,
             Next::Refused(refusal) => return conn.refuse(refusal, LINGER),
         };
