@@ -65,6 +65,7 @@
 //! path it does not play is HTTP 404.
 
 mod fake;
+mod head;
 mod http1;
 mod pool;
 mod route;

@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 use http::{Method, StatusCode};
 
 use super::fake::FakeGenAuth;
-use super::http1::{Conn, Next, Refusal};
+use super::head::Refusal;
+use super::http1::{Conn, Next};
 
 /// How long a refused client may go on sending before the close.
 const LINGER: Duration = Duration::from_millis(500);
