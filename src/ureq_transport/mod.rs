@@ -77,6 +77,7 @@ const MAX_RESPONSE_HEADER: usize = 8 * 1024;
 ///   wins, upper case before lower), minus the hosts in `NO_PROXY`; or
 ///   [`proxy`](UreqTransportBuilder::proxy) / [`no_proxy`](UreqTransportBuilder::no_proxy).
 ///   Loopback hosts and plain `http://` requests never go through a proxy.
+///   HTTP CONNECT and SOCKS4/4a/5/5h proxies are supported.
 #[derive(Clone)]
 pub struct UreqTransport {
     direct: ureq::Agent,
@@ -235,8 +236,12 @@ impl UreqTransportBuilder {
     }
 
     /// Sends every https request to a host that is not loopback through
-    /// this proxy (`http://[user:password@]host:port`), whatever the
-    /// environment says. Its credentials never appear in an error or `Debug`.
+    /// this proxy, whatever the environment says: an HTTP CONNECT proxy
+    /// (`http://[user:password@]host:port`, or `https://`) or a SOCKS proxy
+    /// (`socks4://`, `socks4a://`, `socks5://`, `socks5h://`; the `h` and
+    /// `a` forms let the proxy resolve the host name). A port, when given,
+    /// must be 1 to 65535, or `build()` fails. Its credentials never appear
+    /// in an error or `Debug`.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.proxy = ProxyChoice::Url(url.into());
         self
