@@ -5,12 +5,16 @@ use std::io;
 use crate::transport::{TransportError, TransportErrorKind};
 
 use super::proxy::Proxied;
-use super::tls::tls_error;
+use super::tls::{Trust, tls_error};
 
 /// Maps an error before the response: through a proxy, a failure to
 /// connect is the proxy's and names it.
-pub(super) fn map_connect_error(err: ureq::Error, proxy: Option<&Proxied>) -> TransportError {
-    let mapped = map_ureq_error(err, false);
+pub(super) fn map_connect_error(
+    err: ureq::Error,
+    proxy: Option<&Proxied>,
+    trust: &Trust,
+) -> TransportError {
+    let mapped = map_ureq_error(err, false, trust);
     match proxy {
         Some(p) if mapped.kind() == TransportErrorKind::Connect => mapped
             .with_kind(TransportErrorKind::Proxy)
@@ -20,7 +24,7 @@ pub(super) fn map_connect_error(err: ureq::Error, proxy: Option<&Proxied>) -> Tr
 }
 
 /// Maps a ureq error to ours; `in_body` says whether the response had started.
-pub(super) fn map_ureq_error(err: ureq::Error, in_body: bool) -> TransportError {
+pub(super) fn map_ureq_error(err: ureq::Error, in_body: bool, trust: &Trust) -> TransportError {
     use TransportErrorKind as K;
     let kind = match &err {
         ureq::Error::Timeout(_) => K::Timeout,
@@ -30,7 +34,7 @@ pub(super) fn map_ureq_error(err: ureq::Error, in_body: bool) -> TransportError 
         | ureq::Error::ConnectProxyFailed(_) => K::Connect,
         ureq::Error::BodyExceedsLimit(_) => K::BodyTooLarge,
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => {
-            return tls_error(err);
+            return tls_error(err, trust);
         }
         ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::RequireHttpsOnly(_) => {
             K::Request
@@ -40,7 +44,7 @@ pub(super) fn map_ureq_error(err: ureq::Error, in_body: bool) -> TransportError 
             io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound => K::Connect,
             _ if in_body => K::Body,
             // rustls reports a refused certificate or a failed handshake this way.
-            io::ErrorKind::InvalidData => return tls_error(err),
+            io::ErrorKind::InvalidData => return tls_error(err, trust),
             io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe

@@ -29,7 +29,7 @@ use crate::transport::{Deadline, Transport, TransportError, TransportErrorKind};
 use errors::{map_connect_error, map_ureq_error};
 use proxy::{Proxied, ProxyChoice, no_proxy_from_env, proxy_from, proxy_from_env};
 pub use tls::RootStore;
-pub(crate) use tls::check_root_certificate_pem;
+pub(crate) use tls::read_added_ca_file;
 
 /// The longest duration handed to ureq, which adds durations to `Instant`s
 /// (and would panic on overflow): longer ones mean "no limit" in practice.
@@ -85,6 +85,8 @@ pub struct UreqTransport {
     /// The agents' whole-request timeout.
     timeout: Duration,
     max_response_bytes: u64,
+    /// What the agents trust, for the hints of certificate errors.
+    trust: tls::Trust,
 }
 
 impl fmt::Debug for UreqTransport {
@@ -270,7 +272,7 @@ impl UreqTransportBuilder {
                 "max_response_bytes must be greater than zero",
             ));
         }
-        let tls = self.tls_config()?;
+        let (tls, trust) = self.tls_config()?;
         let proxy = match &self.proxy {
             ProxyChoice::None => None,
             ProxyChoice::Url(url) => Some(proxy_from(url, "the proxy setting")?),
@@ -291,10 +293,11 @@ impl UreqTransportBuilder {
             proxied,
             timeout: self.timeout.min(LONGEST),
             max_response_bytes: self.max_response_bytes,
+            trust,
         })
     }
 
-    fn tls_config(&self) -> Result<ureq::tls::TlsConfig, Error> {
+    fn tls_config(&self) -> Result<(ureq::tls::TlsConfig, tls::Trust), Error> {
         tls::tls_config(self.root_store, &self.root_certificates_pem)
     }
 
@@ -348,13 +351,13 @@ impl Transport for UreqTransport {
         } else {
             run(agent, Request::from_parts(parts, body), left)
         }
-        .map_err(|e| map_connect_error(e, proxy))?;
+        .map_err(|e| map_connect_error(e, proxy, &self.trust))?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
             .limit(self.max_response_bytes)
             .read_to_vec()
-            .map_err(|e| map_ureq_error(e, true))?;
+            .map_err(|e| map_ureq_error(e, true, &self.trust))?;
         Ok(Response::from_parts(parts, bytes))
     }
 }
