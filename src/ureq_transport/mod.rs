@@ -7,15 +7,16 @@
 //! proxy variables and `NO_PROXY`; `errors.rs` how a ureq error maps to a
 //! [`TransportError`].
 //!
-//! **Why `ureq = "~3.5"`**: ureq 3.5 resolves the host before it looks for a
-//! pooled connection, and when any timeout is set it resolves on a new thread
-//! for every call, even on a kept-alive connection. The `CachingResolver`
-//! below avoids that, and plugs in through ureq's `unversioned` API, which a
-//! minor release may change: move the pin up deliberately, after a look here.
+//! Only ureq's versioned API is used (nothing under `ureq::unversioned`, which
+//! a minor release may change), so `ureq = "3.5"` lets a project that needs
+//! a newer ureq 3.x resolve one. The price: ureq 3.5 resolves the host
+//! before it looks for a pooled connection, and, with a timeout set (the
+//! whole-call deadline always is), on a new thread for every call. 0.2 kept
+//! each host's addresses in a resolver plugged in through `unversioned`;
+//! BENCHMARKS.md says what dropping it cost.
 
 mod errors;
 mod proxy;
-mod resolver;
 mod tls;
 
 use std::fmt;
@@ -318,11 +319,7 @@ impl UreqTransportBuilder {
             .max_response_header_size(MAX_RESPONSE_HEADER)
             .user_agent(self.user_agent.clone())
             .build();
-        ureq::Agent::with_parts(
-            config,
-            ureq::unversioned::transport::DefaultConnector::new(),
-            resolver::CachingResolver::default(),
-        )
+        ureq::Agent::new_with_config(config)
     }
 }
 
