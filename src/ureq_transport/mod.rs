@@ -56,8 +56,10 @@ pub const DEFAULT_IDLE_CONNECTIONS: usize = 64;
 /// answer of this API is a few hundred bytes, and each kept connection holds
 /// one such buffer.
 const INPUT_BUFFER: usize = 16 * 1024;
-/// Bytes written at a time (ureq's default is 128 KiB).
-const OUTPUT_BUFFER: usize = 8 * 1024;
+/// Bytes written at a time (ureq's default is 128 KiB). Each line of a
+/// request head (the request line, each header) must fit in it whole, so
+/// it also bounds a long access token or a long id in the query.
+const OUTPUT_BUFFER: usize = 16 * 1024;
 /// Response headers larger than this are a protocol error.
 const MAX_RESPONSE_HEADER: usize = 8 * 1024;
 
@@ -68,7 +70,7 @@ const MAX_RESPONSE_HEADER: usize = 8 * 1024;
 ///   or per [`RootStore`].
 /// - Keeps up to [`DEFAULT_IDLE_CONNECTIONS`] idle connections per host
 ///   (configurable), so that many threads on one client each keep theirs,
-///   and reuses them for 15 s of idleness; each holds 24 KiB of buffers.
+///   and reuses them for 15 s of idleness; each holds 32 KiB of buffers.
 /// - Timeouts: [`DEFAULT_CONNECT_TIMEOUT`] to connect; a request ends by its
 ///   [`Deadline`], or after [`DEFAULT_TIMEOUT`] without one.
 /// - Bodies over [`DEFAULT_MAX_RESPONSE_BYTES`] are refused with
@@ -339,6 +341,7 @@ impl Transport for UreqTransport {
                 }
             },
         };
+        check_head(&request)?;
         let proxy = self.proxy_for(request.uri());
         let agent = proxy.map_or(&self.direct, |p| &p.agent);
         let (parts, body) = request.into_parts();
@@ -357,6 +360,33 @@ impl Transport for UreqTransport {
             .map_err(|e| map_ureq_error(e, true, &self.trust))?;
         Ok(Response::from_parts(parts, bytes))
     }
+}
+
+/// Refuses a request with a head line ureq could not write (it would fail
+/// with a protocol error, as if the server's answer were at fault): a
+/// `Request` error naming the line, never its value.
+fn check_head(request: &Request<Vec<u8>>) -> Result<(), TransportError> {
+    let too_long = |what: &str, len: usize| {
+        Err(
+            TransportError::from_kind(TransportErrorKind::Request).with_detail(format!(
+                "(the {what} is too long: {len} bytes, where a line of a request head may \
+                 hold at most {OUTPUT_BUFFER}; a very long access token or id?)"
+            )),
+        )
+    };
+    let path = request.uri().path_and_query().map_or(1, |pq| pq.as_str().len());
+    // "GET " + path + " HTTP/1.1\r\n"
+    let line = request.method().as_str().len() + path + 12;
+    if line > OUTPUT_BUFFER {
+        return too_long("request line", line);
+    }
+    for (name, value) in request.headers() {
+        let len = name.as_str().len() + value.len() + 4;
+        if len > OUTPUT_BUFFER {
+            return too_long(&format!("`{name}` header"), len);
+        }
+    }
+    Ok(())
 }
 
 fn run<B: ureq::AsSendBody>(
