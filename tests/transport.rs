@@ -116,11 +116,116 @@ fn a_long_request_head_is_sent_whole_or_refused_as_a_request_error_naming_the_li
         ("t".to_owned(), "认".repeat(5000), "request line"),
     ] {
         let err = client(&url, &token).get_factor(&id).send().unwrap_err();
-        assert_eq!(transport_kind(&err), Some(TransportErrorKind::Request), "{err:?}");
+        assert_eq!(
+            transport_kind(&err),
+            Some(TransportErrorKind::Request),
+            "{err:?}"
+        );
         let shown = err.report().to_string();
-        assert!(shown.contains(line) && shown.contains("too long"), "{shown}");
+        assert!(
+            shown.contains(line) && shown.contains("too long"),
+            "{shown}"
+        );
         assert!(!shown.contains("tttttttt"), "{shown}");
         assert!(matches!(err, Error::Transport { .. }));
     }
     assert_eq!(seen.heads.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_kept_alive_connection_dropped_by_the_server_is_replaced_at_once_without_an_attempt() {
+    // Every connection answers one request and drops the next: each call
+    // after the first meets a stale connection. With retries off, a single
+    // failure would show.
+    let (url, seen) = server(64, Some(1));
+    let client = client(&url, ACCESS_TOKEN);
+    for i in 0..20 {
+        let factor = client.get_factor(format!("f{i}")).send();
+        assert!(factor.is_ok(), "call {i}: {factor:?}");
+    }
+    // On the wire: call 1 once; each later call on the stale connection
+    // (unanswered), then again on a new connection.
+    let heads = seen.heads.lock().unwrap().clone();
+    let paths: Vec<&str> = heads.iter().map(|h| h.split(' ').nth(1).unwrap()).collect();
+    let mut expected = vec!["/api/v3/get-factor?factorId=f0".to_owned()];
+    for i in 1..20 {
+        expected.push(format!("/api/v3/get-factor?factorId=f{i}"));
+        expected.push(format!("/api/v3/get-factor?factorId=f{i}"));
+    }
+    assert_eq!(paths, expected);
+    assert_eq!(seen.connections.load(Ordering::SeqCst), 20);
+
+    // Eight threads sharing the client, each connection stale after its
+    // first answer: no failure, and a stale hit never leads to a second
+    // stale connection (the retry goes on a new one).
+    let (url, seen) = server(1000, Some(1));
+    let client = self::client(&url, ACCESS_TOKEN);
+    let failures = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let client = &client;
+            let failures = &failures;
+            s.spawn(move || {
+                for i in 0..10 {
+                    if let Err(e) = client.get_factor(format!("t{t}-{i}")).send() {
+                        eprintln!("t{t}-{i}: {}", e.report());
+                        failures.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(failures.load(Ordering::SeqCst), 0);
+    let heads = seen.heads.lock().unwrap().len();
+    assert!((80..=160).contains(&heads), "{heads} requests for 80 calls");
+}
+
+#[test]
+fn a_connection_that_fails_on_its_first_request_is_not_retried_behind_the_policy() {
+    // A server that drops every request unanswered: a fresh connection's
+    // failure is the server's, and only the retry policy repeats it.
+    let (url, seen) = server(8, Some(0));
+    let err = client(&url, ACCESS_TOKEN)
+        .get_factor("f")
+        .send()
+        .unwrap_err();
+    assert_eq!(
+        transport_kind(&err),
+        Some(TransportErrorKind::ConnectionClosed),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(seen.heads.lock().unwrap().len(), 1);
+    assert_eq!(seen.connections.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_host_name_that_does_not_resolve_is_a_connect_error_and_retried() {
+    // A 64-character label: the resolver refuses it locally, so no DNS
+    // query leaves this machine.
+    let url = format!("http://{}.example:1", "a".repeat(64));
+    let client = AuthenticationClient::builder()
+        .app_id("app-1")
+        .app_host(url)
+        .access_token(ACCESS_TOKEN)
+        .allow_insecure_http(true)
+        .retry_policy(
+            RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(10))
+                .with_max_backoff(Duration::from_millis(20)),
+        )
+        .build()
+        .unwrap();
+    let err = client.get_factor("f").send().unwrap_err();
+    assert_eq!(
+        transport_kind(&err),
+        Some(TransportErrorKind::Connect),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 3);
+    assert!(
+        err.report().to_string().contains("did not resolve"),
+        "{}",
+        err.report()
+    );
 }

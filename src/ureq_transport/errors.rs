@@ -23,6 +23,19 @@ pub(super) fn map_connect_error(
     }
 }
 
+/// Whether the connection was closed or reset (before any answer, when
+/// the answer had not started): what a kept-alive connection the server
+/// dropped looks like.
+pub(super) fn closed_before_answer(err: &ureq::Error) -> bool {
+    matches!(err, ureq::Error::Io(io) if matches!(
+        io.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+    ))
+}
+
 /// Maps a ureq error to ours; `in_body` says whether the response had started.
 pub(super) fn map_ureq_error(err: ureq::Error, in_body: bool, trust: &Trust) -> TransportError {
     use TransportErrorKind as K;
@@ -45,10 +58,20 @@ pub(super) fn map_ureq_error(err: ureq::Error, in_body: bool, trust: &Trust) -> 
             _ if in_body => K::Body,
             // rustls reports a refused certificate or a failed handshake this way.
             io::ErrorKind::InvalidData => return tls_error(err, trust),
-            io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe
-            | io::ErrorKind::UnexpectedEof => K::ConnectionClosed,
+            _ if closed_before_answer(&err) => K::ConnectionClosed,
+            // Unreachable hosts and networks: nothing reached the server.
+            io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::NetworkDown
+            | io::ErrorKind::AddrNotAvailable => K::Connect,
+            // std reports a failed getaddrinfo only in its message.
+            _ if io
+                .to_string()
+                .starts_with("failed to lookup address information") =>
+            {
+                return TransportError::new(K::Connect, err)
+                    .with_detail("(the host name did not resolve)");
+            }
             _ => K::Other,
         },
         _ if in_body => K::Body,

@@ -17,6 +17,7 @@
 
 mod errors;
 mod proxy;
+mod reuse;
 mod tls;
 
 use std::fmt;
@@ -27,7 +28,7 @@ use http::{Request, Response};
 use crate::error::Error;
 use crate::transport::{Deadline, Transport, TransportError, TransportErrorKind};
 
-use errors::{map_connect_error, map_ureq_error};
+use errors::{closed_before_answer, map_connect_error, map_ureq_error};
 use proxy::{Proxied, ProxyChoice, no_proxy_from_env, proxy_from, proxy_from_env};
 pub use tls::RootStore;
 pub(crate) use tls::read_added_ca_file;
@@ -60,6 +61,9 @@ const INPUT_BUFFER: usize = 16 * 1024;
 /// request head (the request line, each header) must fit in it whole, so
 /// it also bounds a long access token or a long id in the query.
 const OUTPUT_BUFFER: usize = 16 * 1024;
+/// How long ureq keeps an idle connection (its default, set explicitly so
+/// that the reuse bookkeeping agrees with it).
+const IDLE_AGE: Duration = Duration::from_secs(15);
 /// Response headers larger than this are a protocol error.
 const MAX_RESPONSE_HEADER: usize = 8 * 1024;
 
@@ -90,6 +94,9 @@ pub struct UreqTransport {
     max_response_bytes: u64,
     /// What the agents trust, for the hints of certificate errors.
     trust: tls::Trust,
+    /// Which hosts may have idle pooled connections (shared by clones, as
+    /// the agents' pools are).
+    kept_alive: std::sync::Arc<reuse::KeptAlive>,
 }
 
 impl fmt::Debug for UreqTransport {
@@ -297,6 +304,7 @@ impl UreqTransportBuilder {
             timeout: self.timeout.min(LONGEST),
             max_response_bytes: self.max_response_bytes,
             trust,
+            kept_alive: std::sync::Arc::new(reuse::KeptAlive::new(IDLE_AGE)),
         })
     }
 
@@ -316,6 +324,7 @@ impl UreqTransportBuilder {
             .timeout_connect(Some(self.connect_timeout.min(LONGEST)))
             .max_idle_connections(idle.saturating_mul(4))
             .max_idle_connections_per_host(idle)
+            .max_idle_age(IDLE_AGE)
             .input_buffer_size(INPUT_BUFFER)
             .output_buffer_size(OUTPUT_BUFFER)
             .max_response_header_size(MAX_RESPONSE_HEADER)
@@ -327,31 +336,38 @@ impl UreqTransportBuilder {
 
 impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        // A request whose whole-call deadline is nearer than the agent's own
-        // timeout gets what is left of it as its timeout.
-        let left = match request.extensions().get::<Deadline>() {
-            None => None,
-            Some(Deadline(at)) => match at.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => {
-                    (left + DEADLINE_SLACK < self.timeout).then_some(left)
-                }
-                _ => {
-                    return Err(TransportError::from_kind(TransportErrorKind::Timeout)
-                        .with_detail("(the whole-call timeout passed before this attempt)"));
-                }
-            },
-        };
+        let deadline = request.extensions().get::<Deadline>().map(|d| d.0);
+        let left = self.time_left(deadline)?;
         check_head(&request)?;
         let proxy = self.proxy_for(request.uri());
         let agent = proxy.map_or(&self.direct, |p| &p.agent);
-        let (parts, body) = request.into_parts();
-        let response = if body.is_empty() {
-            // `()` sends no body and no content-length, as a GET should.
-            run(agent, Request::from_parts(parts, ()), left)
-        } else {
-            run(agent, Request::from_parts(parts, body), left)
+        let host = request.uri().authority().cloned();
+        let host = host.as_ref().map_or("", |a| a.as_str());
+        // A request safe to repeat is kept: if it went out on a pooled
+        // connection that the server had dropped (closed before any answer,
+        // and connections to this host were pooled: asked after the
+        // failure, as another thread may have pooled one just before this
+        // request took it), it goes again at once on a new connection,
+        // without costing an attempt of the retry policy.
+        let again = reuse::repeatable(&request).then(|| reuse::copy(&request));
+        let response = match (run(agent, request, left, false), again) {
+            (Err(e), Some(again))
+                if closed_before_answer(&e) && self.kept_alive.may_reuse(host) =>
+            {
+                log::debug!(
+                    target: "genauth_mfa",
+                    "a kept-alive connection to {host} was closed by the server; sending again on a new one"
+                );
+                run(agent, again, self.time_left(deadline)?, true)
+            }
+            (result, _) => result,
         }
         .map_err(|e| map_connect_error(e, proxy, &self.trust))?;
+        // Noted before the body is read: ureq puts the connection back in its
+        // pool at the end of the body, where another thread may take it at once.
+        if reuse::keeps_alive(&response) {
+            self.kept_alive.kept(host);
+        }
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()
@@ -359,6 +375,22 @@ impl Transport for UreqTransport {
             .read_to_vec()
             .map_err(|e| map_ureq_error(e, true, &self.trust))?;
         Ok(Response::from_parts(parts, bytes))
+    }
+}
+
+impl UreqTransport {
+    /// What is left of the whole-call deadline, when it is nearer than the
+    /// agent's own timeout (the request then gets it as its timeout); an
+    /// error when it has passed.
+    fn time_left(&self, deadline: Option<Instant>) -> Result<Option<Duration>, TransportError> {
+        match deadline.map(|at| at.checked_duration_since(Instant::now())) {
+            None => Ok(None),
+            Some(Some(left)) if !left.is_zero() => {
+                Ok((left + DEADLINE_SLACK < self.timeout).then_some(left))
+            }
+            Some(_) => Err(TransportError::from_kind(TransportErrorKind::Timeout)
+                .with_detail("(the whole-call timeout passed before this attempt)")),
+        }
     }
 }
 
@@ -374,7 +406,10 @@ fn check_head(request: &Request<Vec<u8>>) -> Result<(), TransportError> {
             )),
         )
     };
-    let path = request.uri().path_and_query().map_or(1, |pq| pq.as_str().len());
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or(1, |pq| pq.as_str().len());
     // "GET " + path + " HTTP/1.1\r\n"
     let line = request.method().as_str().len() + path + 12;
     if line > OUTPUT_BUFFER {
@@ -389,21 +424,41 @@ fn check_head(request: &Request<Vec<u8>>) -> Result<(), TransportError> {
     Ok(())
 }
 
-fn run<B: ureq::AsSendBody>(
+/// Sends `request` through `agent`, within `timeout` if given, and on a
+/// new connection if `fresh` (an idle age of zero makes ureq close, not
+/// reuse, the pooled connections to that host).
+fn run(
+    agent: &ureq::Agent,
+    request: Request<Vec<u8>>,
+    timeout: Option<Duration>,
+    fresh: bool,
+) -> Result<Response<ureq::Body>, ureq::Error> {
+    let (parts, body) = request.into_parts();
+    if body.is_empty() {
+        // `()` sends no body and no content-length, as a GET should.
+        run_with(agent, Request::from_parts(parts, ()), timeout, fresh)
+    } else {
+        run_with(agent, Request::from_parts(parts, body), timeout, fresh)
+    }
+}
+
+fn run_with<B: ureq::AsSendBody>(
     agent: &ureq::Agent,
     request: Request<B>,
     timeout: Option<Duration>,
+    fresh: bool,
 ) -> Result<Response<ureq::Body>, ureq::Error> {
-    match timeout {
-        None => agent.run(request),
-        Some(left) => {
-            let request = agent
-                .configure_request(request)
-                .timeout_global(Some(left))
-                .build();
-            agent.run(request)
-        }
+    if timeout.is_none() && !fresh {
+        return agent.run(request);
     }
+    let mut config = agent.configure_request(request);
+    if let Some(left) = timeout {
+        config = config.timeout_global(Some(left));
+    }
+    if fresh {
+        config = config.max_idle_age(Duration::ZERO);
+    }
+    agent.run(config.build())
 }
 
 #[cfg(test)]
