@@ -3,9 +3,10 @@
 //! No ureq type appears in the crate's public API: this directory is the
 //! only place that names ureq, so moving to another ureq major (or another
 //! HTTP stack) touches nothing else. `mod.rs` is the transport and its
-//! builder; `tls.rs` the trusted roots and certificate errors; `proxy.rs` the
-//! proxy variables and `NO_PROXY`; `errors.rs` how a ureq error maps to a
-//! [`TransportError`].
+//! builder; `request.rs` how one request goes to ureq; `reuse.rs` which
+//! requests may have gone out on a pooled connection; `tls.rs` the trusted
+//! roots and certificate errors; `proxy.rs` the proxy variables and
+//! `NO_PROXY`; `errors.rs` how a ureq error maps to a [`TransportError`].
 //!
 //! Only ureq's versioned API is used (nothing under `ureq::unversioned`, which
 //! a minor release may change), so `ureq = "3.5"` lets a project that needs
@@ -17,6 +18,7 @@
 
 mod errors;
 mod proxy;
+mod request;
 mod reuse;
 mod tls;
 
@@ -30,6 +32,7 @@ use crate::transport::{Deadline, Transport, TransportError, TransportErrorKind};
 
 use errors::{closed_before_answer, map_connect_error, map_ureq_error};
 use proxy::{Proxied, ProxyChoice, no_proxy_from_env, proxy_from, proxy_from_env};
+use request::{OUTPUT_BUFFER, check_head, run};
 pub use tls::RootStore;
 pub(crate) use tls::read_added_ca_file;
 
@@ -57,10 +60,6 @@ pub const DEFAULT_IDLE_CONNECTIONS: usize = 64;
 /// answer of this API is a few hundred bytes, and each kept connection holds
 /// one such buffer.
 const INPUT_BUFFER: usize = 16 * 1024;
-/// Bytes written at a time (ureq's default is 128 KiB). Each line of a
-/// request head (the request line, each header) must fit in it whole, so
-/// it also bounds a long access token or a long id in the query.
-const OUTPUT_BUFFER: usize = 16 * 1024;
 /// How long ureq keeps an idle connection (its default, set explicitly so
 /// that the reuse bookkeeping agrees with it).
 const IDLE_AGE: Duration = Duration::from_secs(15);
@@ -392,73 +391,6 @@ impl UreqTransport {
                 .with_detail("(the whole-call timeout passed before this attempt)")),
         }
     }
-}
-
-/// Refuses a request with a head line ureq could not write (it would fail
-/// with a protocol error, as if the server's answer were at fault): a
-/// `Request` error naming the line, never its value.
-fn check_head(request: &Request<Vec<u8>>) -> Result<(), TransportError> {
-    let too_long = |what: &str, len: usize| {
-        Err(
-            TransportError::from_kind(TransportErrorKind::Request).with_detail(format!(
-                "(the {what} is too long: {len} bytes, where a line of a request head may \
-                 hold at most {OUTPUT_BUFFER}; a very long access token or id?)"
-            )),
-        )
-    };
-    let path = request
-        .uri()
-        .path_and_query()
-        .map_or(1, |pq| pq.as_str().len());
-    // "GET " + path + " HTTP/1.1\r\n"
-    let line = request.method().as_str().len() + path + 12;
-    if line > OUTPUT_BUFFER {
-        return too_long("request line", line);
-    }
-    for (name, value) in request.headers() {
-        let len = name.as_str().len() + value.len() + 4;
-        if len > OUTPUT_BUFFER {
-            return too_long(&format!("`{name}` header"), len);
-        }
-    }
-    Ok(())
-}
-
-/// Sends `request` through `agent`, within `timeout` if given, and on a
-/// new connection if `fresh` (an idle age of zero makes ureq close, not
-/// reuse, the pooled connections to that host).
-fn run(
-    agent: &ureq::Agent,
-    request: Request<Vec<u8>>,
-    timeout: Option<Duration>,
-    fresh: bool,
-) -> Result<Response<ureq::Body>, ureq::Error> {
-    let (parts, body) = request.into_parts();
-    if body.is_empty() {
-        // `()` sends no body and no content-length, as a GET should.
-        run_with(agent, Request::from_parts(parts, ()), timeout, fresh)
-    } else {
-        run_with(agent, Request::from_parts(parts, body), timeout, fresh)
-    }
-}
-
-fn run_with<B: ureq::AsSendBody>(
-    agent: &ureq::Agent,
-    request: Request<B>,
-    timeout: Option<Duration>,
-    fresh: bool,
-) -> Result<Response<ureq::Body>, ureq::Error> {
-    if timeout.is_none() && !fresh {
-        return agent.run(request);
-    }
-    let mut config = agent.configure_request(request);
-    if let Some(left) = timeout {
-        config = config.timeout_global(Some(left));
-    }
-    if fresh {
-        config = config.max_idle_age(Duration::ZERO);
-    }
-    agent.run(config.build())
 }
 
 #[cfg(test)]
