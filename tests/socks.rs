@@ -311,3 +311,39 @@ fn socks_proxies_from_the_builder_and_every_variable_reach_the_server_and_bad_po
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
     assert!(err.to_string().contains("the proxy setting"), "{err}");
 }
+
+#[test]
+fn a_socks_proxy_that_refuses_is_a_proxy_error_naming_it() {
+    // Wrong password: the SOCKS5 server refuses the login. The builder's
+    // proxy, so that the environment (which the other test changes) is not read.
+    let upstream = https_server_with(INTERNAL_CERT, INTERNAL_KEY, 1);
+    let (proxy, asked) = socks_server(upstream, 1, Some(("corp", "right")));
+    let err = client("https://genauth.internal.example")
+        .proxy(format!("socks5h://corp:wrong@{proxy}"))
+        .build()
+        .unwrap()
+        .get_factor("f")
+        .send()
+        .unwrap_err();
+    assert_eq!(
+        transport_kind(&err),
+        Some(TransportErrorKind::Proxy),
+        "{err:?}"
+    );
+    let shown = err.report().to_string();
+    assert!(
+        shown.contains(&format!("socks5h://{proxy} (from the proxy setting)")),
+        "{shown}"
+    );
+    assert!(!shown.contains("wrong"), "{shown}");
+    assert!(asked.lock().unwrap().is_empty());
+
+    // A user name or password SOCKS5 cannot carry (over 255 bytes) is
+    // refused when the client is built.
+    let long = "u".repeat(256);
+    let err = client("https://genauth.internal.example")
+        .proxy(format!("socks5://{long}:pw@127.0.0.1:1080"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+}

@@ -14,6 +14,9 @@ pub(super) fn map_connect_error(
     proxy: Option<&Proxied>,
     trust: &Trust,
 ) -> TransportError {
+    if let Some(p) = proxy.filter(|p| p.shown.starts_with("socks") && socks_refusal(&err)) {
+        return TransportError::new(TransportErrorKind::Proxy, err).with_detail(p.shown.clone());
+    }
     let mapped = map_ureq_error(err, false, trust);
     match proxy {
         Some(p) if mapped.kind() == TransportErrorKind::Connect => mapped
@@ -21,6 +24,19 @@ pub(super) fn map_connect_error(
             .with_detail(p.shown.clone()),
         _ => mapped,
     }
+}
+
+/// Whether a SOCKS handshake failed: ureq reports the proxy's refusal (a
+/// failed login, "connection not allowed", "host unreachable") and a
+/// malformed reply as an I/O error of these kinds, not from rustls.
+fn socks_refusal(err: &ureq::Error) -> bool {
+    matches!(err, ureq::Error::Io(io) if matches!(
+        io.kind(),
+        io::ErrorKind::Other
+            | io::ErrorKind::PermissionDenied
+            | io::ErrorKind::InvalidInput
+            | io::ErrorKind::InvalidData
+    ) && !io.get_ref().is_some_and(|e| e.is::<rustls::Error>()))
 }
 
 /// Whether the connection was closed or reset (before any answer, when

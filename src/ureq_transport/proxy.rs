@@ -97,6 +97,11 @@ pub(super) fn proxy_from(url: &str, origin: &str) -> Result<(ureq::Proxy, String
     }
     let proxy =
         ureq::Proxy::new(&format!("{scheme}://{authority}")).map_err(|_| bad("not a valid URL"))?;
+    // SOCKS5 sends each in one length byte (RFC 1929).
+    let too_long = |s: Option<&str>| s.is_some_and(|s| s.len() > 255);
+    if scheme.starts_with("socks") && (too_long(proxy.username()) || too_long(proxy.password())) {
+        return Err(bad("a SOCKS user name or password is at most 255 bytes"));
+    }
     let shown = format!(
         "{scheme}://{}:{} (from {origin})",
         proxy.host().to_ascii_lowercase(),
