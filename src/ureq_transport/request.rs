@@ -66,7 +66,7 @@ fn run_with<B: ureq::AsSendBody>(
     fresh: bool,
 ) -> Result<Response<ureq::Body>, ureq::Error> {
     if timeout.is_none() && !fresh {
-        return agent.run(request);
+        return guarded(|| agent.run(request));
     }
     let mut config = agent.configure_request(request);
     if let Some(left) = timeout {
@@ -75,5 +75,37 @@ fn run_with<B: ureq::AsSendBody>(
     if fresh {
         config = config.max_idle_age(Duration::ZERO);
     }
-    agent.run(config.build())
+    let request = config.build();
+    guarded(|| agent.run(request))
+}
+
+/// Runs `f`, a panic inside it becoming an error. ureq panics on purpose on
+/// some inputs (a SOCKS proxy without its feature, checked here before), and
+/// through `std::thread::spawn` when the system refuses it a thread (ureq
+/// 3.5 starts one per call to resolve the host under a timeout): a process
+/// at its thread limit should see failed calls, not a crash. (The default
+/// panic hook still prints the panic on stderr.)
+fn guarded<T>(f: impl FnOnce() -> Result<T, ureq::Error>) -> Result<T, ureq::Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Err(ureq::Error::Io(std::io::Error::other(format!(
+            "ureq panicked: {what}"
+        ))))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_ureq_is_an_error() {
+        let err = guarded::<()>(|| panic!("failed to spawn thread")).unwrap_err();
+        assert_eq!(err.to_string(), "io: ureq panicked: failed to spawn thread");
+        assert!(guarded(|| Ok::<_, ureq::Error>(1)).is_ok());
+    }
 }
