@@ -213,7 +213,16 @@ fn socks_proxies_from_the_builder_and_every_variable_reach_the_server_and_bad_po
     assert_eq!(asked.lock().unwrap().as_slice(), &[expected]);
 
     // 2. Each variable, each protocol, any case; credentials from the URL.
-    let cases: [(&str, &str, &str, Option<(&str, &str)>, u8, &str); 6] = [
+    // (variable, scheme, host, SOCKS5 login, SOCKS version, CONNECT target)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<(&'a str, &'a str)>,
+        u8,
+        &'a str,
+    );
+    let cases: [Case; 6] = [
         ("ALL_PROXY", "socks5", ip_host, None, 5, "10.255.0.1:443"),
         (
             "all_proxy",
