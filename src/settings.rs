@@ -406,17 +406,7 @@ impl CommonSettings {
             None => {
                 let mut builder = self.default_transport.clone().timeout(timeout);
                 if let Some(path) = &self.ca_file {
-                    let named = |reason: String| {
-                        Error::config(format!("GENAUTH_CA_FILE={path:?}: {reason}"))
-                    };
-                    let pem =
-                        std::fs::read(path).map_err(|e| named(format!("cannot be read: {e}")))?;
-                    crate::ureq_transport::check_root_certificate_pem(&pem).map_err(
-                        |e| match e {
-                            Error::Config { reason } => named(reason),
-                            other => other,
-                        },
-                    )?;
+                    let pem = crate::ureq_transport::read_added_ca_file("GENAUTH_CA_FILE", path)?;
                     builder = builder.add_root_certificate_pem(pem);
                 }
                 Arc::new(builder.build()?)
