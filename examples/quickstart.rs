@@ -7,14 +7,18 @@
 //!     cargo run --example quickstart -- alice@example.com --user-id-type email
 //! ```
 //!
-//! With no `GENAUTH_*` variables it starts a sandbox server on 127.0.0.1 and
-//! makes all three calls through the real HTTP transport. With variables
-//! set, it makes the authentication calls when `GENAUTH_ACCESS_TOKEN` is set
-//! and the management call when `GENAUTH_ACCESS_KEY_ID` is set and a user id
-//! is given. Prints the results as JSON; on error, one line on stderr and exit 1.
+//! With no `GENAUTH_*` variables it serves the crate's fake GenAuth
+//! (`FakeGenAuth::demo()`, feature `test-util`) on 127.0.0.1, says so on
+//! stderr, and makes all three calls to it through the real HTTP transport;
+//! at the end it says how many requests that server answered. With
+//! variables set, it talks to the real service: the authentication calls
+//! when `GENAUTH_ACCESS_TOKEN` is set and the management call when
+//! `GENAUTH_ACCESS_KEY_ID` is set and a user id is given. Prints the results
+//! as JSON (the user's MFA info in the same shape as a `genauth-mfa audit`
+//! row); on error, one line on stderr and exit 1.
 
 #[path = "support/mod.rs"]
-mod support;
+pub mod support;
 
 use std::process::ExitCode;
 
@@ -28,10 +32,19 @@ fn main() -> ExitCode {
         Err(message) => return support::fail(message),
     };
     let setup = support::Setup::from_env_or_sandbox();
-    support::finish(run(&setup, user_id, user_id_type))
+    let result = run(&setup, user_id, user_id_type);
+    if let Some(sandbox) = setup.as_sandbox() {
+        eprintln!(
+            "note: the sandbox server at {} answered {} requests",
+            sandbox.url(),
+            sandbox.requests_served()
+        );
+    }
+    support::finish(result)
 }
 
-fn run(
+/// The three calls, against the sandbox or the service `setup` points at.
+pub fn run(
     setup: &support::Setup,
     user_id: Option<String>,
     user_id_type: Option<UserIdType>,
@@ -70,10 +83,10 @@ fn run(
             request = request.user_id_type(t);
         }
         let info = request.send()?;
-        out.insert(
-            "userMfaInfo".into(),
-            json!({"userId": user_id, "anyEnabled": info.any_enabled(), "statuses": info}),
-        );
+        let mut row = json!(info);
+        row["userId"] = json!(user_id);
+        row["anyEnabled"] = json!(info.any_enabled());
+        out.insert("userMfaInfo".into(), row);
     } else {
         eprintln!("note: GENAUTH_ACCESS_KEY_ID is not set: skipping get-user-mfa-info");
     }

@@ -4,14 +4,14 @@
 use std::fmt;
 use std::sync::Arc;
 
-use http::{HeaderMap, HeaderValue};
+use http::HeaderValue;
 use serde::de::DeserializeOwned;
 
-use crate::endpoint::{Caller, Endpoint};
+use crate::call::Caller;
+use crate::cancel::CancelToken;
+use crate::endpoint::{Endpoint, header_value};
 use crate::error::{Error, Result};
-use crate::settings::{
-    CommonSettings, Secret, common_builder_methods, env_url, env_var, header_value, missing,
-};
+use crate::settings::{CommonSettings, Secret, common_builder_methods, env_url, env_var, missing};
 use crate::url::{BaseUrl, redact_userinfo};
 
 /// A client for the authentication API, acting as one signed-in user.
@@ -34,14 +34,13 @@ use crate::url::{BaseUrl, redact_userinfo};
 #[derive(Clone)]
 pub struct AuthenticationClient {
     inner: Arc<Inner>,
+    cancel: Option<CancelToken>,
 }
 
 struct Inner {
     app_id: String,
-    base: BaseUrl,
     common: CommonSettings,
-    /// Every header of every call, the access token among them (sensitive).
-    headers: HeaderMap,
+    /// Its headers hold the access token (sensitive).
     caller: Caller,
 }
 
@@ -49,7 +48,7 @@ impl fmt::Debug for AuthenticationClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthenticationClient")
             .field("app_id", &self.inner.app_id)
-            .field("app_host", &self.inner.base)
+            .field("app_host", &self.inner.caller.base)
             .field("brand", &self.inner.common.brand)
             .field("lang", &self.inner.common.lang)
             .field("tenant_id", &self.inner.common.tenant_id)
@@ -60,6 +59,17 @@ impl fmt::Debug for AuthenticationClient {
 
 impl AuthenticationClient {
     /// Settings for a new client.
+    ///
+    /// ```
+    /// let auth = genauth_mfa::AuthenticationClient::builder()
+    ///     .app_id("APP_ID")
+    ///     .app_host("https://my-app.genauth.ai")
+    ///     .access_token("USER_ACCESS_TOKEN")
+    ///     .build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn builder() -> AuthenticationClientBuilder {
         AuthenticationClientBuilder::default()
     }
@@ -67,6 +77,13 @@ impl AuthenticationClient {
     /// A client configured from `GENAUTH_APP_ID`, `GENAUTH_APP_HOST`,
     /// `GENAUTH_ACCESS_TOKEN` and the optional variables that
     /// [`read_env`](AuthenticationClientBuilder::read_env) lists.
+    ///
+    /// ```no_run
+    /// // GENAUTH_APP_ID, GENAUTH_APP_HOST and GENAUTH_ACCESS_TOKEN set
+    /// let auth = genauth_mfa::AuthenticationClient::from_env()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -95,29 +112,52 @@ impl AuthenticationClient {
     /// [`Error::InvalidArgument`] when the token is blank or holds characters
     /// a header cannot carry.
     pub fn with_access_token(&self, access_token: impl Into<String>) -> Result<Self> {
-        let mut headers = self.inner.headers.clone();
-        headers.insert(
+        let mut caller = self.inner.caller.clone();
+        caller.headers.insert(
             http::header::AUTHORIZATION,
             authorization(&access_token.into())?,
         );
         Ok(AuthenticationClient {
             inner: Arc::new(Inner {
                 app_id: self.inner.app_id.clone(),
-                base: self.inner.base.clone(),
                 common: self.inner.common.clone(),
-                headers,
-                caller: self.inner.caller.clone(),
+                caller,
             }),
+            cancel: self.cancel.clone(),
         })
+    }
+
+    /// The same client (sharing everything with this one), whose calls stop
+    /// when `cancel` is cancelled: they fail with
+    /// [`Error::Cancelled`](crate::Error::Cancelled) instead of waiting for a
+    /// rate-limit slot or another attempt.
+    ///
+    /// ```
+    /// use genauth_mfa::{AuthenticationClient, CancelToken, Error};
+    ///
+    /// let cancel = CancelToken::new();
+    /// let auth = AuthenticationClient::builder()
+    ///     .app_id("APP_ID")
+    ///     .app_host("https://my-app.genauth.ai")
+    ///     .access_token("USER_ACCESS_TOKEN")
+    ///     .build()?
+    ///     .with_cancel(&cancel);
+    /// cancel.cancel();
+    /// assert!(matches!(auth.list_enrolled_factors().send(), Err(Error::Cancelled)));
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_cancel(&self, cancel: &CancelToken) -> Self {
+        AuthenticationClient {
+            inner: Arc::clone(&self.inner),
+            cancel: Some(cancel.clone()),
+        }
     }
 
     /// Sends `endpoint` with this client's headers and decodes its `data`.
     pub(crate) fn send<T: DeserializeOwned>(&self, endpoint: &Endpoint<'_>) -> Result<T> {
-        let inner = &*self.inner;
-        let deadline = inner.caller.deadline();
-        inner
-            .caller
-            .call(&inner.base, &inner.headers, &[], endpoint, deadline)
+        let caller = &self.inner.caller;
+        caller.call(endpoint, &[], &mut caller.budget(self.cancel.as_ref()))
     }
 }
 
@@ -155,6 +195,17 @@ impl fmt::Debug for AuthenticationClientBuilder {
 
 impl AuthenticationClientBuilder {
     /// The application's id (`x-genauth-app-id`).
+    ///
+    /// ```
+    /// let auth = genauth_mfa::AuthenticationClient::builder()
+    ///     .app_id("APP_ID")
+    ///     .app_host("https://my-app.genauth.ai")
+    ///     .access_token("USER_ACCESS_TOKEN")
+    ///     .build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
         self.app_id = Some(app_id.into());
         self
@@ -162,6 +213,17 @@ impl AuthenticationClientBuilder {
 
     /// The application's own domain, e.g. `https://my-app.genauth.ai`, with
     /// a path prefix if your deployment has one.
+    ///
+    /// ```
+    /// let auth = genauth_mfa::AuthenticationClient::builder()
+    ///     .app_id("APP_ID")
+    ///     .app_host("https://my-app.genauth.ai")
+    ///     .access_token("USER_ACCESS_TOKEN")
+    ///     .build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn app_host(mut self, app_host: impl Into<String>) -> Self {
         self.app_host = Some(app_host.into());
         self.app_host_var = None;
@@ -169,6 +231,17 @@ impl AuthenticationClientBuilder {
     }
 
     /// The signed-in user's access token, sent as given in `authorization`.
+    ///
+    /// ```
+    /// let auth = genauth_mfa::AuthenticationClient::builder()
+    ///     .app_id("APP_ID")
+    ///     .app_host("https://my-app.genauth.ai")
+    ///     .access_token("USER_ACCESS_TOKEN")
+    ///     .build()?;
+    /// # let _ = auth;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn access_token(mut self, access_token: impl Into<String>) -> Self {
         self.access_token = Some(Secret::new(access_token));
         self
@@ -212,6 +285,13 @@ impl AuthenticationClientBuilder {
 
     /// Checks the settings and builds the client. Nothing is sent.
     ///
+    /// ```
+    /// use genauth_mfa::{AuthenticationClient, Error};
+    ///
+    /// let err = AuthenticationClient::builder().app_id("APP_ID").build().unwrap_err();
+    /// assert!(matches!(err, Error::Config { .. })); // app_host is missing
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Config`] when a required setting is missing (naming its
@@ -236,7 +316,8 @@ impl AuthenticationClientBuilder {
             self.common.allow_insecure_http,
         )?;
         let brand = self.common.brand;
-        let mut headers = self.common.base_headers()?;
+        let mut caller = self.common.build_caller(base)?;
+        let headers = &mut caller.headers;
         headers.insert(brand.header("app-id"), header_value("app_id", &app_id)?);
         headers.insert(
             brand.header("request-from"),
@@ -246,15 +327,13 @@ impl AuthenticationClientBuilder {
             http::header::AUTHORIZATION,
             authorization(access_token.expose())?,
         );
-        let caller = self.common.build_caller()?;
         Ok(AuthenticationClient {
             inner: Arc::new(Inner {
                 app_id,
-                base,
                 common: self.common,
-                headers,
                 caller,
             }),
+            cancel: None,
         })
     }
 }

@@ -64,12 +64,13 @@
 //!   user is asked, and a key refused in the middle of the run (its token
 //!   request answered with a refusal) ends it too, with one
 //!   [`BatchError::Token`], not a failure per remaining user.
-//! - **Cancelling** ([`Cancel::cancel`], from any thread, a Ctrl-C handler
-//!   for instance) stops handing out users at once; the calls in flight get
-//!   up to [`CANCEL_GRACE`] to finish and hand their results over, then
-//!   `run` returns, even if some threads are still waiting (in the rate
-//!   limiter, on a slow server): those users are counted as
-//!   [`abandoned`](Summary::abandoned) and their results never come.
+//! - **Cancelling** (the crate's [`CancelToken`], from any thread, a Ctrl-C
+//!   handler for instance) stops handing out users at once, and wakes the
+//!   calls that wait for a rate-limit slot or before a retry (they end as
+//!   [`Error::Cancelled`](crate::Error::Cancelled) and hand nothing over);
+//!   the requests on the wire get up to [`CANCEL_GRACE`] to finish and hand
+//!   their results over, then `run` returns, even if a slow server has not
+//!   answered: those users are counted as [`abandoned`](Summary::abandoned).
 //! - **A thread that panics** ends the run with [`BatchError::Panicked`];
 //!   the results handed over before it are complete.
 
@@ -78,15 +79,16 @@ mod report;
 mod worker;
 
 pub use item::{Done, Input, Outcome, Target};
-pub use report::{BatchError, Cancel, Summary, Tally};
+pub use report::{BatchError, Summary, Tally};
 
 use std::fmt;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::cancel::CancelToken;
 use crate::get_user_mfa_info::UserIdType;
 use crate::management::ManagementClient;
 use worker::{Flags, Msg, Worker, spawn_feeder};
@@ -109,7 +111,7 @@ pub struct Batch {
     client: ManagementClient,
     concurrency: usize,
     user_id_type: Option<UserIdType>,
-    cancel: Cancel,
+    cancel: CancelToken,
     progress: Option<ProgressHook>,
 }
 
@@ -139,7 +141,7 @@ impl Batch {
             client: client.clone(),
             concurrency: 4,
             user_id_type: None,
-            cancel: Cancel::default(),
+            cancel: CancelToken::new(),
             progress: None,
         }
     }
@@ -187,7 +189,7 @@ impl Batch {
     /// # Ok::<(), genauth_mfa::Error>(())
     /// ```
     #[must_use]
-    pub fn cancel_handle(&self) -> Cancel {
+    pub fn cancel_handle(&self) -> CancelToken {
         self.cancel.clone()
     }
 
@@ -196,15 +198,15 @@ impl Batch {
     /// with other work.
     ///
     /// ```
-    /// # use genauth_mfa::{ManagementClient, batch::{Batch, Cancel}};
+    /// # use genauth_mfa::{CancelToken, ManagementClient, batch::Batch};
     /// # let client = ManagementClient::builder().access_key_id("AK").access_key_secret("SK").build()?;
-    /// let cancel = Cancel::default();
+    /// let cancel = CancelToken::new();
     /// let batch = Batch::new(&client).with_cancel(&cancel);
     /// cancel.cancel();
     /// assert!(batch.cancel_handle().is_cancelled());
     /// # Ok::<(), genauth_mfa::Error>(())
     /// ```
-    pub fn with_cancel(mut self, cancel: &Cancel) -> Batch {
+    pub fn with_cancel(mut self, cancel: &CancelToken) -> Batch {
         self.cancel = cancel.clone();
         self
     }
@@ -277,13 +279,15 @@ impl Batch {
         F: FnMut(Done<T>) -> ControlFlow<()>,
     {
         let started = Instant::now();
-        self.client.authenticate().map_err(BatchError::token)?;
+        self.client
+            .with_cancel(&self.cancel)
+            .authenticate()
+            .map_err(BatchError::token)?;
         let n = self.concurrency;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flags = Flags {
-            stop: Arc::clone(&stop),
-            cancel: self.cancel.clone(),
-        };
+        // The run's own switch, turned by the caller's cancel and by every
+        // other reason to stop; the workers' client observes it.
+        let stop = CancelToken::new();
+        let flags = Flags { stop: stop.clone() };
         let taken = Arc::new(AtomicU64::new(0));
         let (jobs_tx, jobs_rx) = sync_channel::<Input<T>>(n);
         let (results_tx, results) = sync_channel::<Msg<T>>(2 * n);
@@ -291,7 +295,7 @@ impl Batch {
         let jobs = Arc::new(Mutex::new(jobs_rx));
         for _ in 0..n {
             let worker = Worker {
-                client: self.client.clone(),
+                client: self.client.with_cancel(&stop),
                 user_id_type: self.user_id_type,
                 jobs: Arc::clone(&jobs),
                 results: results_tx.clone(),
@@ -322,6 +326,7 @@ impl Batch {
                 Ok(Msg::Refused(e)) => break Err(BatchError::Token { source: e }),
                 Ok(Msg::Panicked(message)) => break Err(BatchError::Panicked { message }),
                 Ok(Msg::Exited) => exited += 1,
+                Ok(Msg::Abandoned) => {}
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break Ok(()),
             }
@@ -329,6 +334,7 @@ impl Batch {
                 break Ok(());
             }
             if self.cancel.is_cancelled() {
+                stop.cancel();
                 summary.cancelled = true;
                 let deadline = *give_up.get_or_insert_with(|| Instant::now() + CANCEL_GRACE);
                 if Instant::now() >= deadline {
@@ -344,7 +350,7 @@ impl Batch {
         };
         // Threads still running see this, stop taking users, and end on
         // their own; their results go nowhere.
-        stop.store(true, Ordering::SeqCst);
+        stop.cancel();
         tally.started = taken.load(Ordering::SeqCst);
         if let Some(hook) = self.progress.as_mut() {
             hook(&tally);

@@ -32,6 +32,7 @@ pub enum Brand {
 
 impl Brand {
     /// The brand's name: `genauth` or `authing`.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Brand::GenAuth => "genauth",
@@ -40,6 +41,7 @@ impl Brand {
     }
 
     /// The brand's default management host.
+    #[must_use]
     pub fn default_host(self) -> &'static str {
         match self {
             Brand::GenAuth => "https://api.genauth.ai",
@@ -48,6 +50,7 @@ impl Brand {
     }
 
     /// The prefix of the brand's custom headers (`x-genauth-` or `x-authing-`).
+    #[must_use]
     pub fn header_prefix(self) -> &'static str {
         match self {
             Brand::GenAuth => "x-genauth-",
@@ -109,6 +112,7 @@ pub enum Lang {
 
 impl Lang {
     /// The header value, `zh-CN` or `en-US`.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::ZhCn => "zh-CN",

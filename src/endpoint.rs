@@ -1,25 +1,22 @@
-//! The one call path every request takes. An endpoint is plain data
-//! (method, path, query, optional JSON body, whether it is safe to repeat);
-//! [`Caller::call`] turns it into an HTTP request, sends it through the
-//! transport with retries, and turns the response's GenAuth envelope into a
-//! typed value or an [`Error`]. The clients only add their headers.
+//! An API call as plain data: method, path, query, headers from arguments,
+//! an optional JSON body, whether it is safe to repeat, whether its answer
+//! may be quoted. Each endpoint file builds one; `call.rs` sends it.
 
-use std::borrow::Cow;
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
-
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::value::RawValue;
+use serde::Serialize;
 
+use crate::envelope::Answer;
 use crate::error::{Error, Result};
-use crate::rate_limit::RateLimiter;
-use crate::retry::{self, Next, RetryPolicy};
-use crate::settings::header_value;
-use crate::transport::{Deadline, Repeatable, Transport, TransportError, TransportErrorKind};
+use crate::transport::Repeatable;
 use crate::url::BaseUrl;
+
+/// A header value from user input, refused (not panicking) when it holds
+/// characters a header cannot carry.
+pub(crate) fn header_value(name: &'static str, value: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::invalid_argument(name, "holds characters an HTTP header cannot carry"))
+}
 
 /// Everything but RFC 3986's unreserved characters is percent-encoded, so
 /// the server decodes exactly the caller's string (`+` becomes `%2B`, a
@@ -29,13 +26,6 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-
-/// Whether an answer may be quoted in an error: the token answer holds a secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Answer {
-    Showable,
-    Secret,
-}
 
 /// Fails with [`Error::InvalidArgument`] when an id is empty or only white space.
 pub(crate) fn require_id(name: &'static str, value: &str) -> Result<()> {
@@ -119,12 +109,12 @@ impl<'a> Endpoint<'a> {
 
     /// The HTTP request for this endpoint under `base`, carrying `headers`
     /// and then `extra` (a client's per-call headers, such as a token).
-    fn request(
+    /// Built once per call; each attempt sends a clone.
+    pub(crate) fn request(
         &self,
         base: &BaseUrl,
         headers: &HeaderMap,
         extra: &[(HeaderName, HeaderValue)],
-        deadline: Option<Instant>,
     ) -> Result<Request<Vec<u8>>> {
         let mut url = String::with_capacity(base.as_str().len() + self.path.len() + 64);
         url.push_str(base.as_str());
@@ -160,235 +150,43 @@ impl<'a> Endpoint<'a> {
         if self.repeatable && self.method != Method::GET {
             request.extensions_mut().insert(Repeatable);
         }
-        if let Some(deadline) = deadline {
-            request.extensions_mut().insert(Deadline(deadline));
-        }
         Ok(request)
     }
-}
 
-/// What both clients send every call through: the transport, the retry
-/// policy, the whole-call timeout and the rate limit. Cheap to clone; clones
-/// share the rate limit.
-#[derive(Clone)]
-pub(crate) struct Caller {
-    pub(crate) transport: Arc<dyn Transport>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) limiter: Option<Arc<RateLimiter>>,
-}
-
-impl Caller {
-    /// When a call starting now must be over; `None` without a timeout (or
-    /// with one too long to represent).
-    pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.timeout.and_then(|t| Instant::now().checked_add(t))
+    /// Whether the call may be sent more than once.
+    pub(crate) fn is_repeatable(&self) -> bool {
+        self.repeatable
     }
 
-    /// Sends `endpoint` under `base` with `headers` and `extra`, retrying
-    /// what is safe to retry until `deadline`, and decodes the envelope's
-    /// `data` as `T`.
-    pub(crate) fn call<T: DeserializeOwned>(
-        &self,
-        base: &BaseUrl,
-        headers: &HeaderMap,
-        extra: &[(HeaderName, HeaderValue)],
-        endpoint: &Endpoint<'_>,
-        deadline: Option<Instant>,
-    ) -> Result<T> {
-        let policy = if endpoint.repeatable {
-            self.retry
-        } else {
-            RetryPolicy::none()
-        };
-        let what = DisplayCall(&endpoint.method, endpoint.path);
-        let (result, attempts) = retry::run(&policy, deadline, &what, |_| {
-            let sent = self.attempt(base, headers, extra, endpoint, deadline);
-            let response = match sent {
-                Ok(response) => response,
-                Err(e) => {
-                    log::debug!(target: "genauth_mfa", "{what} -> {e}");
-                    let next = match &e {
-                        Error::Transport { source } | Error::Timeout { source }
-                            if retry::retryable_error(source.kind()) =>
-                        {
-                            Next::Retry(None)
-                        }
-                        _ => Next::Done,
-                    };
-                    return (Err(e), next);
-                }
-            };
-            log::debug!(target: "genauth_mfa", "{what} -> {}", response.status());
-            let result = parse_response(&response, endpoint.answer);
-            let next = match &result {
-                // A throttling or gateway answer, by its HTTP status or by
-                // the envelope's statusCode in an HTTP 200.
-                Err(e) if e.is_retryable_answer() => {
-                    Next::Retry(retry::retry_after(response.headers(), SystemTime::now()))
-                }
-                _ => Next::Done,
-            };
-            (result, next)
-        });
-        result.map_err(|e| e.with_attempts(attempts))
+    /// Whether the answer may be quoted in an error.
+    pub(crate) fn answer(&self) -> Answer {
+        self.answer
     }
 
-    /// One attempt: a rate-limit slot, then the request through the transport.
-    fn attempt(
-        &self,
-        base: &BaseUrl,
-        headers: &HeaderMap,
-        extra: &[(HeaderName, HeaderValue)],
-        endpoint: &Endpoint<'_>,
-        deadline: Option<Instant>,
-    ) -> Result<Response<Vec<u8>>> {
-        if let Some(limiter) = &self.limiter {
-            limiter.acquire(deadline)?;
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(Error::from(
-                TransportError::from_kind(TransportErrorKind::Timeout)
-                    .with_detail("(the whole-call timeout passed before this attempt)"),
-            ));
-        }
-        let request = endpoint.request(base, headers, extra, deadline)?;
-        Ok(self.transport.send(request)?)
+    /// `GET /api/v3/...`, for logs: never the query, which holds user ids.
+    pub(crate) fn describe(&self) -> Described<'_> {
+        Described(&self.method, self.path)
     }
 }
 
-/// `GET /api/v3/...`, for logs: never the query, which holds user ids.
-struct DisplayCall<'a>(&'a Method, &'static str);
+/// An endpoint's method and path, shown without allocating.
+pub(crate) struct Described<'a>(&'a Method, &'static str);
 
-impl std::fmt::Display for DisplayCall<'_> {
+impl std::fmt::Display for Described<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.0, self.1)
     }
-}
-
-/// The GenAuth response envelope; `data` is left raw until the status is known.
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(rename = "statusCode", default, deserialize_with = "lenient_int")]
-    status_code: Option<i64>,
-    #[serde(default, borrow)]
-    message: Option<Cow<'a, str>>,
-    #[serde(rename = "apiCode", default, deserialize_with = "lenient_int")]
-    api_code: Option<i64>,
-    #[serde(rename = "requestId", default, borrow)]
-    request_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    data: Option<&'a RawValue>,
-}
-
-/// Turns a response into the envelope's `data` as `T`, or the matching error:
-/// [`Error::Api`] for a `statusCode` other than 200 (or an HTTP error status
-/// with an envelope), [`Error::Decode`] for anything that is not an envelope.
-pub(crate) fn parse_response<T: DeserializeOwned>(
-    response: &Response<Vec<u8>>,
-    answer: Answer,
-) -> Result<T> {
-    let http_status = response.status().as_u16();
-    let body = response.body().as_slice();
-    let decode_error = |reason: String| match answer {
-        Answer::Showable => Error::decode(http_status, reason, body),
-        Answer::Secret => Error::decode(
-            http_status,
-            "the answer to the token request is not as expected",
-            b"",
-        ),
-    };
-    let envelope: Envelope<'_> = match serde_json::from_slice(body) {
-        Ok(envelope) => envelope,
-        Err(_) if body.iter().all(u8::is_ascii_whitespace) => {
-            return Err(decode_error(
-                "empty body where a GenAuth JSON envelope was expected".into(),
-            ));
-        }
-        Err(e) => return Err(decode_error(format!("not a GenAuth JSON envelope ({e})"))),
-    };
-    let http_ok = response.status().is_success();
-    let status_code = match envelope.status_code {
-        Some(200) if !http_ok => i64::from(http_status),
-        Some(code) => code,
-        None if !http_ok => i64::from(http_status),
-        None => return Err(decode_error("the JSON has no statusCode".into())),
-    };
-    if status_code != 200 {
-        return Err(Error::Api {
-            http_status,
-            status_code,
-            api_code: envelope.api_code,
-            message: envelope.message.map(Cow::into_owned).unwrap_or_default(),
-            request_id: envelope.request_id.map(Cow::into_owned),
-            attempts: 1,
-        });
-    }
-    let data = envelope.data.map_or("null", RawValue::get);
-    serde_json::from_str(data).map_err(|e| decode_error(format!("unexpected `data` ({e})")))
-}
-
-/// An integer sent as a JSON number or a numeric string; anything else is `None`.
-pub(crate) fn lenient_int<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<i64>, D::Error> {
-    use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
-    // A visitor rather than an untagged enum, which would buffer the value.
-    struct Lenient;
-    impl<'de> Visitor<'de> for Lenient {
-        type Value = Option<i64>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an integer")
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Option<i64>, E> {
-            Ok(Some(v))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Option<i64>, E> {
-            Ok(i64::try_from(v).ok())
-        }
-        fn visit_f64<E>(self, f: f64) -> Result<Option<i64>, E> {
-            Ok((f.fract() == 0.0 && f.abs() < 1e15).then_some(f as i64))
-        }
-        fn visit_str<E>(self, s: &str) -> Result<Option<i64>, E> {
-            Ok(s.trim().parse().ok())
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Option<i64>, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Option<i64>, E> {
-            Ok(None)
-        }
-        fn visit_none<E>(self) -> Result<Option<i64>, E> {
-            Ok(None)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<i64>, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<i64>, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-    }
-    deserializer.deserialize_any(Lenient)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn response(status: u16, body: &str) -> Response<Vec<u8>> {
-        Response::builder()
-            .status(status)
-            .body(body.as_bytes().to_vec())
-            .unwrap()
-    }
-
     fn query_of(value: &str) -> String {
         let base = BaseUrl::parse("host", "https://h.example", false).unwrap();
         let request = Endpoint::get("/p")
             .query("v", value)
-            .request(&base, &HeaderMap::new(), &[], None)
+            .request(&base, &HeaderMap::new(), &[])
             .unwrap();
         request
             .uri()
@@ -417,17 +215,23 @@ mod tests {
         let request = Endpoint::post_json("/p", &serde_json::json!({"a": 1}))
             .unwrap()
             .repeatable()
-            .request(&base, &HeaderMap::new(), &[], None)
+            .request(&base, &HeaderMap::new(), &[])
             .unwrap();
         assert_eq!(request.uri().to_string(), "https://h.example/prefix/p");
         assert_eq!(request.body(), br#"{"a":1}"#);
         assert_eq!(request.headers()["content-type"], "application/json");
         assert!(request.extensions().get::<Repeatable>().is_some());
         let get = Endpoint::get("/g")
-            .request(&base, &HeaderMap::new(), &[], None)
+            .request(&base, &HeaderMap::new(), &[])
             .unwrap();
         assert!(get.body().is_empty());
         assert!(get.headers().get("content-type").is_none());
+    }
+
+    #[test]
+    fn header_values_refuse_control_characters() {
+        assert!(header_value("tenant_id", "t\r\nx: y").is_err());
+        assert!(header_value("tenant_id", "tenant-1").is_ok());
     }
 
     #[test]
@@ -435,164 +239,5 @@ mod tests {
         assert!(require_id("factor_id", "").is_err());
         assert!(require_id("factor_id", " \t").is_err());
         assert!(require_id("factor_id", "a|email").is_ok());
-    }
-
-    #[test]
-    fn status_codes_are_read_leniently_and_odd_shapes_skipped() {
-        for body in [
-            r#"{"statusCode":200,"apiCode":{"a":[1,{"b":null}]},"data":[7]}"#,
-            r#"{"statusCode":200.0,"apiCode":[1,2],"data":[7]}"#,
-            r#"{"statusCode":" 200 ","apiCode":true,"data":[7]}"#,
-        ] {
-            let v: Vec<u32> = parse_response(&response(200, body), Answer::Showable).unwrap();
-            assert_eq!(v, [7], "{body}");
-        }
-        let err = parse_response::<()>(
-            &response(
-                200,
-                r#"{"statusCode":"429","apiCode":18446744073709551615}"#,
-            ),
-            Answer::Showable,
-        )
-        .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Api {
-                    status_code: 429,
-                    api_code: None,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn success_yields_data() {
-        let v: Vec<u32> = parse_response(
-            &response(200, r#"{"statusCode":200,"data":[1,2],"extra":{}}"#),
-            Answer::Showable,
-        )
-        .unwrap();
-        assert_eq!(v, [1, 2]);
-    }
-
-    #[test]
-    fn api_errors_come_with_every_field_whatever_the_http_status() {
-        for http in [200, 400, 403, 500] {
-            let body = r#"{"statusCode":403,"message":"no","apiCode":"2003","requestId":"r1"}"#;
-            let err = parse_response::<()>(&response(http, body), Answer::Showable).unwrap_err();
-            match err {
-                Error::Api {
-                    http_status,
-                    status_code: 403,
-                    api_code: Some(2003),
-                    message,
-                    request_id,
-                    ..
-                } => {
-                    assert_eq!(http_status, http);
-                    assert_eq!(message, "no");
-                    assert_eq!(request_id.as_deref(), Some("r1"));
-                }
-                other => panic!("{other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn http_error_with_a_json_body_but_no_status_code_is_an_api_error() {
-        let err = parse_response::<()>(
-            &response(401, r#"{"message":"Unauthorized"}"#),
-            Answer::Showable,
-        )
-        .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Api {
-                    status_code: 401,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-        assert!(err.is_unauthenticated());
-        // An envelope claiming success on an error status is still an error.
-        let err = parse_response::<()>(&response(503, r#"{"statusCode":200}"#), Answer::Showable)
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Api {
-                    status_code: 503,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn non_envelopes_are_decode_errors_with_a_bounded_snippet() {
-        let html = format!(
-            "<html><body>502 Bad Gateway{}</body></html>",
-            "x".repeat(5000)
-        );
-        for (status, body) in [
-            (502, html.as_str()),
-            (200, ""),
-            (200, "   "),
-            (200, r#"{"statusCode":200,"da"#),
-            (200, "[]"),
-            (200, "{}"),
-        ] {
-            let err = parse_response::<()>(&response(status, body), Answer::Showable).unwrap_err();
-            match &err {
-                Error::Decode {
-                    http_status,
-                    snippet,
-                    ..
-                } => {
-                    assert_eq!(*http_status, status);
-                    assert!(snippet.len() <= crate::error::SNIPPET_MAX_BYTES);
-                    assert!(body.trim().starts_with(snippet.as_str()), "{snippet:?}");
-                }
-                other => panic!("{body:?}: {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn secret_bodies_never_reach_the_error() {
-        let body = r#"{"statusCode":200,"data":{"access_token":"eyJSECRET","expires_in":"soon"}}"#;
-        #[derive(Debug, Deserialize)]
-        #[allow(dead_code)]
-        struct T {
-            access_token: String,
-            expires_in: u64,
-        }
-        let err = parse_response::<T>(&response(200, body), Answer::Secret).unwrap_err();
-        assert!(!format!("{err} {err:?}").contains("SECRET"), "{err:?}");
-    }
-
-    #[test]
-    fn wrongly_typed_data_is_a_decode_error() {
-        let err = parse_response::<Vec<u32>>(
-            &response(200, r#"{"statusCode":200,"data":"x"}"#),
-            Answer::Showable,
-        )
-        .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Decode {
-                    http_status: 200,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
     }
 }

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::transport::{TransportError, TransportErrorKind};
+use crate::transport::{TransportError, TransportErrorKind, after_attempts};
 
 /// The most bytes of an unexpected response body kept in [`Error::Decode`].
 pub const SNIPPET_MAX_BYTES: usize = 256;
@@ -29,6 +29,8 @@ pub const SNIPPET_MAX_BYTES: usize = 256;
 ///         Error::Timeout { .. } | Error::Transport { .. } => "try again later",
 ///         Error::Decode { .. } => "something other than GenAuth answered",
 ///         Error::InvalidArgument { .. } | Error::Config { .. } => "fix the calling code",
+///         Error::Credentials { .. } => "fix the access key",
+///         Error::Cancelled => "you asked to stop",
 ///         _ => "unknown",
 ///     }
 /// }
@@ -81,8 +83,9 @@ pub enum Error {
     /// An answer came back that is not the GenAuth envelope this call expects:
     /// an HTML gateway page, an empty or truncated body, a missing field.
     #[error(
-        "could not decode the response (HTTP {http_status}): {}; body starts: {snippet:?}{}",
+        "could not decode the response (HTTP {http_status}): {}{}{}",
         Bounded(reason, MESSAGE_MAX_CHARS),
+        BodyStart(snippet),
         AfterAttempts(*.attempts)
     )]
     #[non_exhaustive]
@@ -115,42 +118,110 @@ pub enum Error {
         /// What is wrong, naming the setting (and its environment variable).
         reason: String,
     },
+
+    /// The server refused the access key: the management-token request
+    /// was answered with a refusal (a wrong id or secret, a disabled key, a
+    /// deleted user pool). No retry helps and every later call of this
+    /// client would fail the same way: stop, and fix the key. The server's
+    /// answer is the [`source`](std::error::Error::source); its status,
+    /// apiCode and requestId are on the accessors.
+    #[error("the access key was refused (the management-token request failed)")]
+    #[non_exhaustive]
+    Credentials {
+        /// The token request's own error (an [`Error::Api`]).
+        source: Box<Error>,
+    },
+
+    /// The call was stopped through its [`CancelToken`](crate::CancelToken)
+    /// before it completed (no answer, or the answer was not waited for).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// The `Result` of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// The `requestId` the server gave, when it gave one.
+    /// The `requestId` the server gave, when it gave one: quote it when
+    /// asking GenAuth support.
+    ///
+    /// ```
+    /// # use genauth_mfa::{AuthenticationClient, http};
+    /// # let server = |_req: http::Request<Vec<u8>>| Ok(http::Response::new(
+    /// #     br#"{"statusCode":404,"apiCode":2004,"message":"no such factor","requestId":"r-9"}"#.to_vec()));
+    /// # let auth = AuthenticationClient::builder().app_id("a").app_host("https://a.genauth.ai")
+    /// #     .access_token("t").transport(server).build()?;
+    /// let err = auth.get_factor("f-1").send().unwrap_err();
+    /// assert_eq!(err.status_code(), Some(404));
+    /// assert_eq!(err.api_code(), Some(2004));
+    /// assert_eq!(err.request_id(), Some("r-9"));
+    /// assert_eq!(err.http_status(), Some(200));
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api { request_id, .. } => request_id.as_deref(),
+            Error::Credentials { source } => source.request_id(),
+            _ => None,
+        }
+    }
+
+    /// The envelope's `statusCode` of the server's refusal ([`Error::Api`],
+    /// or the token request's behind [`Error::Credentials`]).
+    ///
+    /// See [`request_id`](Self::request_id) for an example.
+    #[must_use]
+    pub fn status_code(&self) -> Option<i64> {
+        match self {
+            Error::Api { status_code, .. } => Some(*status_code),
+            Error::Credentials { source } => source.status_code(),
+            _ => None,
+        }
+    }
+
+    /// The envelope's fine-grained `apiCode`, when the server sent one
+    /// (2004: user not found, 2020: not signed in, ...).
+    ///
+    /// See [`request_id`](Self::request_id) for an example.
+    #[must_use]
+    pub fn api_code(&self) -> Option<i64> {
+        match self {
+            Error::Api { api_code, .. } => *api_code,
+            Error::Credentials { source } => source.api_code(),
             _ => None,
         }
     }
 
     /// The HTTP status of the response that caused this error, if a response came.
+    ///
+    /// See [`request_id`](Self::request_id) for an example.
+    #[must_use]
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Error::Api { http_status, .. } | Error::Decode { http_status, .. } => {
                 Some(*http_status)
             }
+            Error::Credentials { source } => source.http_status(),
             _ => None,
         }
     }
 
     /// How many attempts were made before this error: 0 when nothing was
     /// sent (invalid argument, configuration), 1 without retries.
+    #[must_use]
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api { attempts, .. } | Error::Decode { attempts, .. } => *attempts,
             Error::Transport { source, .. } | Error::Timeout { source, .. } => source.attempts(),
-            Error::InvalidArgument { .. } | Error::Config { .. } => 0,
+            Error::Credentials { source } => source.attempts(),
+            Error::InvalidArgument { .. } | Error::Config { .. } | Error::Cancelled => 0,
         }
     }
 
     /// `true` when the server said the credentials are not (or no longer) valid:
     /// HTTP 401 or an envelope `statusCode` of 401.
+    #[must_use]
     pub fn is_unauthenticated(&self) -> bool {
         matches!(
             self,
@@ -164,28 +235,10 @@ impl Error {
         )
     }
 
-    /// Whether this is an answer worth trying again: a throttling or gateway
-    /// status (429, 502, 503, 504) in the HTTP status or the envelope's
-    /// `statusCode`.
-    pub(crate) fn is_retryable_answer(&self) -> bool {
-        use crate::retry::retryable_status;
-        match self {
-            Error::Api {
-                http_status,
-                status_code,
-                ..
-            } => {
-                retryable_status(*http_status)
-                    || u16::try_from(*status_code).is_ok_and(retryable_status)
-            }
-            Error::Decode { http_status, .. } => retryable_status(*http_status),
-            _ => false,
-        }
-    }
-
     /// A short stable name for the kind of error (`api`, `transport`,
-    /// `timeout`, `decode`, `invalid_argument`, `config`), handy for logs and
-    /// metrics.
+    /// `timeout`, `decode`, `invalid_argument`, `config`, `credentials`,
+    /// `cancelled`), handy for logs and metrics.
+    #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Api { .. } => "api",
@@ -194,6 +247,8 @@ impl Error {
             Error::Decode { .. } => "decode",
             Error::InvalidArgument { .. } => "invalid_argument",
             Error::Config { .. } => "config",
+            Error::Credentials { .. } => "credentials",
+            Error::Cancelled => "cancelled",
         }
     }
 
@@ -256,6 +311,7 @@ impl Error {
     /// let err = Error::from(TransportError::new(TransportErrorKind::Connect, io));
     /// assert_eq!(err.report().to_string(), "could not connect: refused");
     /// ```
+    #[must_use]
     pub fn report(&self) -> Report<'_> {
         Report(self)
     }
@@ -344,12 +400,16 @@ impl fmt::Display for Bounded<'_> {
     }
 }
 
-/// Writes " after N attempts" when there was more than one.
-pub(crate) fn after_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
-    if attempts > 1 {
-        write!(f, " (after {attempts} attempts)")?;
+/// `; body starts: "..."` when there is a body to quote.
+struct BodyStart<'a>(&'a str);
+
+impl fmt::Display for BodyStart<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        write!(f, "; body starts: {:?}", self.0)
     }
-    Ok(())
 }
 
 struct AfterAttempts(u32);

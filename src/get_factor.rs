@@ -48,12 +48,34 @@ pub struct GetFactor<'c> {
 
 impl GetFactor<'_> {
     /// The IP address of the end user this call is made for (`x-real-ip`).
+    ///
+    /// ```
+    /// # use genauth_mfa::{AuthenticationClient, http};
+    /// # let fake = |_req: http::Request<Vec<u8>>| Ok(http::Response::new(
+    /// #     br#"{"statusCode":200,"data":{"factorId":"f-1","factorType":"SMS","profile":{}}}"#.to_vec()));
+    /// # let auth = AuthenticationClient::builder().app_id("APP_ID").app_host("https://my-app.genauth.ai")
+    /// #     .access_token("USER_ACCESS_TOKEN").transport(fake).build()?;
+    /// let factor = auth.get_factor("f-1").end_user_ip("203.0.113.7").send()?;
+    /// # let _ = factor;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     pub fn end_user_ip(mut self, ip: impl Into<String>) -> Self {
         self.end_user_ip = Some(ip.into());
         self
     }
 
     /// Sends the request and returns the factor.
+    ///
+    /// ```
+    /// # use genauth_mfa::{AuthenticationClient, http};
+    /// # let fake = |_req: http::Request<Vec<u8>>| Ok(http::Response::new(
+    /// #     br#"{"statusCode":200,"data":{"factorId":"f-1","factorType":"SMS","profile":{}}}"#.to_vec()));
+    /// # let auth = AuthenticationClient::builder().app_id("APP_ID").app_host("https://my-app.genauth.ai")
+    /// #     .access_token("USER_ACCESS_TOKEN").transport(fake).build()?;
+    /// let factor = auth.get_factor("f-1").send()?;
+    /// println!("{} {}", factor.factor_type, factor.factor_id);
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     ///
     /// # Errors
     ///

@@ -85,6 +85,7 @@ pub enum UserIdType {
 
 impl UserIdType {
     /// The wire value, e.g. `user_id` or `sync_relation`.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             UserIdType::UserId => "user_id",
@@ -164,11 +165,13 @@ pub enum MfaStatus {
 
 impl MfaStatus {
     /// `true` only for [`MfaStatus::Enabled`].
+    #[must_use]
     pub fn is_enabled(&self) -> bool {
         *self == MfaStatus::Enabled
     }
 
     /// `enabled`, `disabled`, or the unknown value as sent.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
             MfaStatus::Enabled => "enabled",
@@ -282,35 +285,41 @@ pub struct UserMfaInfo {
 
 impl UserMfaInfo {
     /// Every kind of MFA disabled.
+    #[must_use]
     pub fn new() -> UserMfaInfo {
         UserMfaInfo::default()
     }
 
     /// The same info with the TOTP status set (`true`/`false` convert).
+    #[must_use]
     pub fn totp(mut self, status: impl Into<MfaStatus>) -> UserMfaInfo {
         self.totp = status.into();
         self
     }
 
     /// The same info with the face-recognition status set.
+    #[must_use]
     pub fn face(mut self, status: impl Into<MfaStatus>) -> UserMfaInfo {
         self.face = status.into();
         self
     }
 
     /// The same info with the SMS status set.
+    #[must_use]
     pub fn sms(mut self, status: impl Into<MfaStatus>) -> UserMfaInfo {
         self.sms = status.into();
         self
     }
 
     /// The same info with the email status set.
+    #[must_use]
     pub fn email(mut self, status: impl Into<MfaStatus>) -> UserMfaInfo {
         self.email = status.into();
         self
     }
 
     /// `true` when at least one kind of MFA is enabled.
+    #[must_use]
     pub fn any_enabled(&self) -> bool {
         [&self.totp, &self.face, &self.sms, &self.email]
             .iter()
@@ -331,6 +340,24 @@ pub struct GetUserMfaInfo<'c> {
 impl GetUserMfaInfo<'_> {
     /// How the server should read the user id. Unset, no `userIdType` is
     /// sent and the server reads it as [`UserIdType::UserId`].
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, UserIdType, http};
+    /// # const JWT: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwb29sIn0.x";
+    /// # let fake = |req: http::Request<Vec<u8>>| {
+    /// #     let body = if req.uri().path() == "/api/v3/get-management-token" {
+    /// #         format!(r#"{{"statusCode":200,"data":{{"access_token":"{JWT}","expires_in":7200}}}}"#)
+    /// #     } else {
+    /// #         r#"{"statusCode":200,"data":{"totpStatus":"enabled","faceMfaStatus":"disabled"}}"#.to_owned()
+    /// #     };
+    /// #     Ok(http::Response::new(body.into_bytes()))
+    /// # };
+    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK")
+    /// #     .transport(fake).build()?;
+    /// let info = mgmt.get_user_mfa_info("+86 188xxxx8888").user_id_type(UserIdType::Phone).send()?;
+    /// # let _ = info;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     pub fn user_id_type(mut self, user_id_type: UserIdType) -> Self {
         self.user_id_type = Some(user_id_type);
         self
@@ -338,12 +365,29 @@ impl GetUserMfaInfo<'_> {
 
     /// Sends the request and returns the user's MFA statuses.
     ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, UserIdType, http};
+    /// # const JWT: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwb29sIn0.x";
+    /// # let fake = |req: http::Request<Vec<u8>>| {
+    /// #     let body = if req.uri().path() == "/api/v3/get-management-token" {
+    /// #         format!(r#"{{"statusCode":200,"data":{{"access_token":"{JWT}","expires_in":7200}}}}"#)
+    /// #     } else {
+    /// #         r#"{"statusCode":200,"data":{"totpStatus":"enabled","faceMfaStatus":"disabled"}}"#.to_owned()
+    /// #     };
+    /// #     Ok(http::Response::new(body.into_bytes()))
+    /// # };
+    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK")
+    /// #     .transport(fake).build()?;
+    /// let info = mgmt.get_user_mfa_info("6319a1504f3xxxxf214dd5b7").send()?;
+    /// assert!(info.totp.is_enabled());
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidArgument`], before anything is sent, when the user id
     /// is blank; otherwise any [`Error`] of a call, the management token's
-    /// included (a refused access key is an [`Error::Api`] from the token
-    /// request).
+    /// included (a refused access key is [`Error::Credentials`]).
     pub fn send(self) -> Result<UserMfaInfo> {
         require_id("user_id", &self.user_id)?;
         let mut endpoint = Endpoint::get(PATH).query("userId", &self.user_id);

@@ -49,12 +49,35 @@ pub struct ListEnrolledFactors<'c> {
 
 impl ListEnrolledFactors<'_> {
     /// The IP address of the end user this call is made for (`x-real-ip`).
+    ///
+    /// ```
+    /// # use genauth_mfa::{AuthenticationClient, http};
+    /// # let fake = |_req: http::Request<Vec<u8>>| Ok(http::Response::new(
+    /// #     br#"{"statusCode":200,"data":[]}"#.to_vec()));
+    /// # let auth = AuthenticationClient::builder().app_id("APP_ID").app_host("https://my-app.genauth.ai")
+    /// #     .access_token("USER_ACCESS_TOKEN").transport(fake).build()?;
+    /// let factors = auth.list_enrolled_factors().end_user_ip("203.0.113.7").send()?;
+    /// # let _ = factors;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     pub fn end_user_ip(mut self, ip: impl Into<String>) -> Self {
         self.end_user_ip = Some(ip.into());
         self
     }
 
     /// Sends the request and returns the factors (empty when there are none).
+    ///
+    /// ```
+    /// # use genauth_mfa::{AuthenticationClient, http};
+    /// # let fake = |_req: http::Request<Vec<u8>>| Ok(http::Response::new(
+    /// #     br#"{"statusCode":200,"data":[]}"#.to_vec()));
+    /// # let auth = AuthenticationClient::builder().app_id("APP_ID").app_host("https://my-app.genauth.ai")
+    /// #     .access_token("USER_ACCESS_TOKEN").transport(fake).build()?;
+    /// for factor in auth.list_enrolled_factors().send()? {
+    ///     println!("{}", factor.factor_type);
+    /// }
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     ///
     /// # Errors
     ///

@@ -3,13 +3,14 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
 
-use http::{HeaderMap, HeaderName};
+use http::HeaderName;
 use serde::de::DeserializeOwned;
 
-use crate::endpoint::{Caller, Endpoint};
-use crate::error::Result;
+use crate::call::{Budget, Caller};
+use crate::cancel::CancelToken;
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
 use crate::settings::{CommonSettings, Secret, common_builder_methods, env_url, env_var, missing};
 use crate::token::{self, AccessKey, ManagementToken, TokenCache};
 use crate::url::{BaseUrl, redact_userinfo};
@@ -37,14 +38,12 @@ use crate::url::{BaseUrl, redact_userinfo};
 #[derive(Clone)]
 pub struct ManagementClient {
     inner: Arc<Inner>,
+    cancel: Option<CancelToken>,
 }
 
 struct Inner {
-    base: BaseUrl,
     common: CommonSettings,
     key: AccessKey,
-    /// SDK identity, language, tenant: the headers of every call.
-    headers: HeaderMap,
     /// `x-<brand>-userpool-id`, named once.
     userpool_header: HeaderName,
     caller: Caller,
@@ -54,7 +53,7 @@ struct Inner {
 impl fmt::Debug for ManagementClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ManagementClient")
-            .field("host", &self.inner.base)
+            .field("host", &self.inner.caller.base)
             .field("access_key", &self.inner.key)
             .field("brand", &self.inner.common.brand)
             .field("lang", &self.inner.common.lang)
@@ -66,6 +65,16 @@ impl fmt::Debug for ManagementClient {
 
 impl ManagementClient {
     /// Settings for a new client.
+    ///
+    /// ```
+    /// let mgmt = genauth_mfa::ManagementClient::builder()
+    ///     .access_key_id("ACCESS_KEY_ID")
+    ///     .access_key_secret("ACCESS_KEY_SECRET")
+    ///     .build()?;
+    /// # let _ = mgmt;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn builder() -> ManagementClientBuilder {
         ManagementClientBuilder::default()
     }
@@ -73,6 +82,13 @@ impl ManagementClient {
     /// A client configured from `GENAUTH_ACCESS_KEY_ID`,
     /// `GENAUTH_ACCESS_KEY_SECRET` and the optional variables that
     /// [`read_env`](ManagementClientBuilder::read_env) lists.
+    ///
+    /// ```no_run
+    /// // GENAUTH_ACCESS_KEY_ID and GENAUTH_ACCESS_KEY_SECRET set
+    /// let mgmt = genauth_mfa::ManagementClient::from_env()?;
+    /// # let _ = mgmt;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -99,7 +115,34 @@ impl ManagementClient {
     /// The token request's error: [`Error::Api`](crate::Error::Api) when
     /// the server refuses the key, or any transport error or timeout.
     pub fn authenticate(&self) -> Result<()> {
-        self.token(self.inner.caller.deadline(), false).map(|_| ())
+        let mut budget = self.inner.caller.budget(self.cancel.as_ref());
+        self.token(&mut budget, false).map(|_| ())
+    }
+
+    /// The same client (sharing token, connections and limiter with this
+    /// one), whose calls stop when `cancel` is cancelled: they fail with
+    /// [`Error::Cancelled`] instead of waiting for a rate-limit slot or
+    /// another attempt. The batch engine's cancellation works this way.
+    ///
+    /// ```
+    /// use genauth_mfa::{CancelToken, Error, ManagementClient};
+    ///
+    /// let cancel = CancelToken::new();
+    /// let mgmt = ManagementClient::builder()
+    ///     .access_key_id("ACCESS_KEY_ID")
+    ///     .access_key_secret("ACCESS_KEY_SECRET")
+    ///     .build()?
+    ///     .with_cancel(&cancel);
+    /// cancel.cancel();
+    /// assert!(matches!(mgmt.authenticate(), Err(Error::Cancelled)));
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_cancel(&self, cancel: &CancelToken) -> Self {
+        ManagementClient {
+            inner: Arc::clone(&self.inner),
+            cancel: Some(cancel.clone()),
+        }
     }
 
     /// Sends `endpoint` with the management token, fetching the token again
@@ -107,50 +150,39 @@ impl ManagementClient {
     /// itself replaced a refused one moments ago). The whole call, token
     /// included, is bounded by the client's timeout.
     pub(crate) fn send<T: DeserializeOwned>(&self, endpoint: &Endpoint<'_>) -> Result<T> {
-        let deadline = self.inner.caller.deadline();
-        let token = self.token(deadline, false)?;
-        match self.call(endpoint, &token, deadline) {
+        let caller = &self.inner.caller;
+        let mut budget = caller.budget(self.cancel.as_ref());
+        let token = self.token(&mut budget, false)?;
+        match caller.call(endpoint, &token.headers, &mut budget) {
             Err(err) if err.is_unauthenticated() && token.may_refresh() => {
                 self.inner.token.invalidate(&token);
-                let token = self.token(deadline, true)?;
-                self.call(endpoint, &token, deadline)
+                let token = self.token(&mut budget, true)?;
+                caller.call(endpoint, &token.headers, &mut budget)
             }
             result => result,
         }
     }
 
-    fn token(
-        &self,
-        deadline: Option<Instant>,
-        after_refusal: bool,
-    ) -> Result<Arc<ManagementToken>> {
+    /// The cached token or a new one. A refusal of the access key becomes
+    /// [`Error::Credentials`].
+    fn token(&self, budget: &mut Budget<'_>, after_refusal: bool) -> Result<Arc<ManagementToken>> {
         let inner = &*self.inner;
-        inner.token.get(deadline, after_refusal, || {
-            token::fetch(
-                &inner.caller,
-                &inner.base,
-                &inner.headers,
-                &inner.key,
-                &inner.userpool_header,
-                deadline,
-            )
-        })
-    }
-
-    fn call<T: DeserializeOwned>(
-        &self,
-        endpoint: &Endpoint<'_>,
-        token: &ManagementToken,
-        deadline: Option<Instant>,
-    ) -> Result<T> {
-        let inner = &*self.inner;
-        inner.caller.call(
-            &inner.base,
-            &inner.headers,
-            &token.headers,
-            endpoint,
-            deadline,
-        )
+        let deadline = budget.deadline();
+        inner
+            .token
+            .get(deadline, after_refusal, || {
+                token::fetch(&inner.caller, &inner.key, &inner.userpool_header, budget)
+            })
+            .map_err(|err| match err {
+                Error::Api { status_code, .. }
+                    if (400..500).contains(&status_code) && status_code != 429 =>
+                {
+                    Error::Credentials {
+                        source: Box::new(err),
+                    }
+                }
+                other => other,
+            })
     }
 }
 
@@ -179,6 +211,16 @@ impl fmt::Debug for ManagementClientBuilder {
 
 impl ManagementClientBuilder {
     /// The user pool's access key id.
+    ///
+    /// ```
+    /// let mgmt = genauth_mfa::ManagementClient::builder()
+    ///     .access_key_id("ACCESS_KEY_ID")
+    ///     .access_key_secret("ACCESS_KEY_SECRET")
+    ///     .build()?;
+    /// # let _ = mgmt;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn access_key_id(mut self, access_key_id: impl Into<String>) -> Self {
         self.access_key_id = Some(access_key_id.into());
         self
@@ -186,6 +228,16 @@ impl ManagementClientBuilder {
 
     /// The user pool's access key secret. Sent only in the token request's
     /// body; never in a URL, a header, a log, `Debug` output or an error.
+    ///
+    /// ```
+    /// let mgmt = genauth_mfa::ManagementClient::builder()
+    ///     .access_key_id("ACCESS_KEY_ID")
+    ///     .access_key_secret("ACCESS_KEY_SECRET")
+    ///     .build()?;
+    /// # let _ = mgmt;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
     pub fn access_key_secret(mut self, access_key_secret: impl Into<String>) -> Self {
         self.access_key_secret = Some(Secret::new(access_key_secret));
         self
@@ -206,6 +258,7 @@ impl ManagementClientBuilder {
     /// # let _ = mgmt;
     /// # Ok::<(), genauth_mfa::Error>(())
     /// ```
+    #[must_use]
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = Some(host.into());
         self.host_var = None;
@@ -251,6 +304,14 @@ impl ManagementClientBuilder {
     /// Checks the settings and builds the client. Nothing is sent: the token
     /// is fetched on the first call.
     ///
+    /// ```
+    /// use genauth_mfa::{Error, ManagementClient};
+    ///
+    /// let err = ManagementClient::builder().access_key_id("ACCESS_KEY_ID").build().unwrap_err();
+    /// assert!(err.to_string().contains("GENAUTH_ACCESS_KEY_SECRET"));
+    /// assert!(matches!(err, Error::Config { .. }));
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config) when a required setting is
@@ -273,19 +334,17 @@ impl ManagementClientBuilder {
             .unwrap_or(self.common.brand.default_host());
         let base =
             BaseUrl::parse_setting("host", host, self.host_var, self.common.allow_insecure_http)?;
-        let headers = self.common.base_headers()?;
-        let caller = self.common.build_caller()?;
+        let caller = self.common.build_caller(base)?;
         let userpool_header = self.common.brand.header("userpool-id");
         Ok(ManagementClient {
             inner: Arc::new(Inner {
                 userpool_header,
-                base,
                 common: self.common,
                 key: AccessKey { id, secret },
-                headers,
                 caller,
                 token: TokenCache::default(),
             }),
+            cancel: None,
         })
     }
 }

@@ -44,6 +44,7 @@ impl Factor {
     }
 
     /// The same factor with `profile`.
+    #[must_use]
     pub fn with_profile(mut self, profile: FactorProfile) -> Factor {
         self.profile = profile;
         self
@@ -78,6 +79,7 @@ pub enum FactorType {
 
 impl FactorType {
     /// The wire name: `SMS`, `EMAIL`, `OTP`, `FACE`, or the unknown value as sent.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
             FactorType::Sms => "SMS",
@@ -157,11 +159,13 @@ pub struct FactorProfile {
 
 impl FactorProfile {
     /// An empty profile.
+    #[must_use]
     pub fn new() -> FactorProfile {
         FactorProfile::default()
     }
 
     /// The same profile with an SMS factor's phone number and country code.
+    #[must_use]
     pub fn with_phone(
         mut self,
         phone_number: impl Into<String>,
@@ -173,6 +177,7 @@ impl FactorProfile {
     }
 
     /// The same profile with an EMAIL factor's address.
+    #[must_use]
     pub fn with_email(mut self, email: impl Into<String>) -> FactorProfile {
         self.email = Some(email.into());
         self

@@ -7,13 +7,16 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 
+use crate::endpoint::header_value;
+
 use crate::brand::{Brand, Lang};
-use crate::endpoint::Caller;
+use crate::call::Caller;
 use crate::error::{Error, Result};
-use crate::rate_limit::RateLimiter;
 use crate::retry::RetryPolicy;
+use crate::throttle::Limiter;
 use crate::transport::Transport;
 use crate::ureq_transport::UreqTransportBuilder;
+use crate::url::BaseUrl;
 
 /// The default whole-call timeout: token, attempts and waits included.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -24,6 +27,13 @@ macro_rules! common_builder_methods {
     ($client:ident) => {
         /// The brand: GenAuth (the default) or Authing. It picks the header
         /// prefix and, for the management client, the default host.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .brand(genauth_mfa::Brand::Authing);
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn brand(mut self, brand: $crate::Brand) -> Self {
             self.common.brand = brand;
             self
@@ -31,12 +41,26 @@ macro_rules! common_builder_methods {
 
         /// The language of the server's messages (`x-genauth-lang`); unset,
         /// no header is sent and the server picks.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .lang(genauth_mfa::Lang::EnUs);
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn lang(mut self, lang: $crate::Lang) -> Self {
             self.common.lang = Some(lang);
             self
         }
 
         /// The tenant to act in (`x-genauth-app-tenant-id`), for multi-tenant pools.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .tenant_id("TENANT_ID");
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
             self.common.tenant_id = Some(tenant_id.into());
             self
@@ -46,6 +70,18 @@ macro_rules! common_builder_methods {
         /// [`UreqTransport`](crate::UreqTransport). Any
         /// `Fn(http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError>`
         /// closure will do.
+        ///
+        /// ```
+        /// use genauth_mfa::http;
+        ///
+        /// let offline = |_req: http::Request<Vec<u8>>| {
+        ///     Ok(http::Response::new(br#"{"statusCode":503,"message":"down"}"#.to_vec()))
+        /// };
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .transport(offline);
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn transport(mut self, transport: impl $crate::Transport) -> Self {
             self.common.transport = Some(std::sync::Arc::new(transport));
             self
@@ -55,6 +91,13 @@ macro_rules! common_builder_methods {
         /// token's fetch, every attempt and every wait between attempts
         /// included, whatever the transport. Any duration is accepted;
         /// one too long to represent means no deadline. Zero fails `build()`.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .timeout(std::time::Duration::from_secs(10));
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
             self.common.timeout = Some(timeout);
             self
@@ -70,18 +113,54 @@ macro_rules! common_builder_methods {
         ///     .max_requests_per_second(50);
         /// # let _ = builder;
         /// ```
+        #[must_use]
         pub fn max_requests_per_second(mut self, per_second: u32) -> Self {
             self.common.rate_limit = Some(per_second);
             self
         }
 
+        /// Adaptive throttling (on by default): once the server answers
+        /// "throttled" (`statusCode` 429, or HTTP 429), every clone and
+        /// thread of this client sends at the rate the server was found to
+        /// accept, and probes back up as answers succeed; until then it
+        /// costs nothing. `false` turns it off: throttled calls are then
+        /// retried with backoff only, and
+        /// [`max_requests_per_second`](Self::max_requests_per_second)
+        /// remains as a fixed ceiling.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .adaptive_throttling(false)
+        ///     .max_requests_per_second(20);
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
+        pub fn adaptive_throttling(mut self, on: bool) -> Self {
+            self.common.fixed_rate_only = !on;
+            self
+        }
+
         /// The deadline to connect (default 5 s) of the default transport.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .connect_timeout(std::time::Duration::from_secs(2));
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.common.tune(|t| t.connect_timeout(timeout));
             self
         }
 
         /// The largest response body the default transport accepts (default 4 MiB).
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .max_response_bytes(1024 * 1024);
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn max_response_bytes(mut self, limit: u64) -> Self {
             self.common.tune(|t| t.max_response_bytes(limit));
             self
@@ -97,6 +176,7 @@ macro_rules! common_builder_methods {
         ///     .retry_policy(RetryPolicy::default().with_max_attempts(5));
         /// # let _ = builder;
         /// ```
+        #[must_use]
         pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
             self.common.retry = policy;
             self
@@ -116,6 +196,7 @@ macro_rules! common_builder_methods {
         /// # let _ = builder;
         /// # Ok::<(), Box<dyn std::error::Error>>(())
         /// ```
+        #[must_use]
         pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
             self.common.tune(|t| t.add_root_certificate_pem(pem));
             self
@@ -123,7 +204,16 @@ macro_rules! common_builder_methods {
 
         /// Which certificate authorities the default transport trusts
         /// (default: the bundled Mozilla roots plus any added).
-        pub fn root_store(mut self, store: $crate::ureq_transport::RootStore) -> Self {
+        ///
+        /// ```
+        /// # const COMPANY_CA_PEM: &[u8] = b"";
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .root_store(genauth_mfa::RootStore::AddedOnly)
+        ///     .add_root_certificate_pem(COMPANY_CA_PEM);
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
+        pub fn root_store(mut self, store: $crate::RootStore) -> Self {
             self.common.tune(|t| t.root_store(store));
             self
         }
@@ -133,6 +223,13 @@ macro_rules! common_builder_methods {
         /// proxy variables name. Loopback hosts and plain `http://` requests
         /// never go through a proxy. The proxy's credentials never appear in
         /// an error or `Debug`.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .proxy("http://proxy.example.com:3128");
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn proxy(mut self, url: impl Into<String>) -> Self {
             self.common.tune(|t| t.proxy(url));
             self
@@ -140,6 +237,13 @@ macro_rules! common_builder_methods {
 
         /// Sends the default transport's requests straight to the server,
         /// whatever the proxy variables say.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .no_proxy();
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn no_proxy(mut self) -> Self {
             self.common.tune(|t| t.no_proxy());
             self
@@ -148,6 +252,13 @@ macro_rules! common_builder_methods {
         /// How many idle kept-alive connections the default transport keeps
         /// (default 64): the number of threads that share this client, so
         /// that each keeps its connection between calls.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .max_idle_connections(16); // 16 threads share the client
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn max_idle_connections(mut self, per_host: usize) -> Self {
             self.common.tune(|t| t.max_idle_connections(per_host));
             self
@@ -155,6 +266,13 @@ macro_rules! common_builder_methods {
 
         /// Allows an `http://` base URL whose host is not loopback. Off by
         /// default, so that a token is never sent in clear by accident.
+        ///
+        /// ```
+        #[doc = concat!("let builder = genauth_mfa::", stringify!($client), "::builder()")]
+        ///     .allow_insecure_http(true); // a private deployment on plain http
+        /// # let _ = builder;
+        /// ```
+        #[must_use]
         pub fn allow_insecure_http(mut self, allow: bool) -> Self {
             self.common.allow_insecure_http = allow;
             self
@@ -192,6 +310,8 @@ pub(crate) struct CommonSettings {
     pub(crate) transport: Option<Arc<dyn Transport>>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) rate_limit: Option<u32>,
+    /// Adaptive throttling turned off.
+    pub(crate) fixed_rate_only: bool,
     /// The settings of the default transport, kept in its own builder.
     pub(crate) default_transport: UreqTransportBuilder,
     /// A setter of the default transport was called.
@@ -211,6 +331,7 @@ impl fmt::Debug for CommonSettings {
             .field("custom_transport", &self.transport.is_some())
             .field("timeout", &self.timeout)
             .field("rate_limit", &self.rate_limit)
+            .field("adaptive_throttling", &!self.fixed_rate_only)
             .field("default_transport", &self.default_transport)
             .field("ca_file", &self.ca_file)
             .field("retry", &self.retry)
@@ -250,30 +371,27 @@ impl CommonSettings {
         if let Some(timeout) = env_var("GENAUTH_TIMEOUT") {
             self.timeout = Some(parse_seconds(&timeout).ok_or_else(|| {
                 Error::config(format!(
-                    "GENAUTH_TIMEOUT must be a number of seconds above zero, not {timeout:?}"
+                    "GENAUTH_TIMEOUT is {timeout:?}: use a number of seconds from {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS}"
                 ))
             })?);
         }
         Ok(())
     }
 
-    /// The call path of a client: the user's transport or a new
-    /// [`UreqTransport`], the retry policy, the whole-call timeout and the
-    /// rate limit.
-    pub(crate) fn build_caller(&self) -> Result<Caller> {
+    /// The call path of a client under `base`: its headers, the user's
+    /// transport or a new [`UreqTransport`](crate::UreqTransport), the
+    /// retry policy, the whole-call timeout and the limiter.
+    pub(crate) fn build_caller(&self, base: BaseUrl) -> Result<Caller> {
         let timeout = self.timeout.unwrap_or(DEFAULT_CALL_TIMEOUT);
         if timeout.is_zero() {
             return Err(Error::config("timeout must be greater than zero"));
         }
-        let limiter = match self.rate_limit {
-            None => None,
-            Some(0) => {
-                return Err(Error::config(
-                    "max_requests_per_second must be greater than zero",
-                ));
-            }
-            Some(n) => Some(Arc::new(RateLimiter::new(n))),
-        };
+        if self.rate_limit == Some(0) {
+            return Err(Error::config(
+                "max_requests_per_second must be greater than zero",
+            ));
+        }
+        let limiter = Arc::new(Limiter::new(!self.fixed_rate_only, self.rate_limit));
         let transport: Arc<dyn Transport> = match &self.transport {
             // GENAUTH_CA_FILE is not an error here: the environment may be
             // shared with programs that use the default transport.
@@ -288,32 +406,24 @@ impl CommonSettings {
             None => {
                 let mut builder = self.default_transport.clone().timeout(timeout);
                 if let Some(path) = &self.ca_file {
-                    let named = |reason: String| {
-                        Error::config(format!("GENAUTH_CA_FILE={path:?}: {reason}"))
-                    };
-                    let pem =
-                        std::fs::read(path).map_err(|e| named(format!("cannot be read: {e}")))?;
-                    crate::ureq_transport::check_root_certificate_pem(&pem).map_err(
-                        |e| match e {
-                            Error::Config { reason } => named(reason),
-                            other => other,
-                        },
-                    )?;
+                    let pem = crate::ureq_transport::read_added_ca_file("GENAUTH_CA_FILE", path)?;
                     builder = builder.add_root_certificate_pem(pem);
                 }
                 Arc::new(builder.build()?)
             }
         };
         Ok(Caller {
+            base,
+            headers: self.base_headers()?,
             transport,
             retry: self.retry,
-            timeout: Some(timeout),
+            timeout,
             limiter,
         })
     }
 
     /// Headers every call of either client carries: SDK identity, language, tenant.
-    pub(crate) fn base_headers(&self) -> Result<HeaderMap> {
+    fn base_headers(&self) -> Result<HeaderMap> {
         let mut headers = HeaderMap::new();
         headers.insert(
             http::header::USER_AGENT,
@@ -342,17 +452,16 @@ impl CommonSettings {
     }
 }
 
-/// A header value from user input, refused (not panicking) when it holds
-/// characters a header cannot carry.
-pub(crate) fn header_value(name: &'static str, value: &str) -> Result<HeaderValue> {
-    HeaderValue::from_str(value)
-        .map_err(|_| Error::invalid_argument(name, "holds characters an HTTP header cannot carry"))
-}
+/// The bounds of `GENAUTH_TIMEOUT`, in seconds: a millisecond to a day.
+const MIN_TIMEOUT_SECS: f64 = 0.001;
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 
-/// A positive, finite number of seconds.
+/// A number of seconds within the bounds of `GENAUTH_TIMEOUT`.
 fn parse_seconds(s: &str) -> Option<Duration> {
     let secs: f64 = s.trim().parse().ok()?;
-    (secs.is_finite() && secs > 0.0 && secs < 1e9).then(|| Duration::from_secs_f64(secs))
+    (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS)
+        .contains(&secs)
+        .then(|| Duration::from_secs_f64(secs))
 }
 
 /// A base URL from `name`: `None` when unset; set but blank is a
@@ -391,7 +500,9 @@ mod tests {
     fn timeouts_parse_as_positive_seconds() {
         assert_eq!(parse_seconds("2.5"), Some(Duration::from_millis(2500)));
         assert_eq!(parse_seconds(" 30 "), Some(Duration::from_secs(30)));
-        for bad in ["0", "-1", "NaN", "inf", "ten", ""] {
+        assert_eq!(parse_seconds("0.001"), Some(Duration::from_millis(1)));
+        assert_eq!(parse_seconds("86400"), Some(Duration::from_secs(86_400)));
+        for bad in ["0", "-1", "NaN", "inf", "ten", "", "1e9", "1e-10", "86401"] {
             assert_eq!(parse_seconds(bad), None, "{bad}");
         }
     }
@@ -399,11 +510,5 @@ mod tests {
     #[test]
     fn secrets_do_not_debug() {
         assert_eq!(format!("{:?}", Secret::new("s3cr3t")), "\"***\"");
-    }
-
-    #[test]
-    fn header_values_refuse_control_characters() {
-        assert!(header_value("tenant_id", "t\r\nx: y").is_err());
-        assert!(header_value("tenant_id", "tenant-1").is_ok());
     }
 }

@@ -10,15 +10,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::endpoint::{Caller, Endpoint};
+use crate::call::{Budget, Caller};
+use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::settings::Secret;
 use crate::transport::{TransportError, TransportErrorKind};
-use crate::url::BaseUrl;
 
 /// The token path.
 pub(crate) const TOKEN_PATH: &str = "/api/v3/get-management-token";
@@ -30,6 +30,10 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// remembered: calls within it fail at once with the same error.
 const REFUSAL_MEMORY: Duration = Duration::from_secs(10);
 
+/// After a failed refresh, the next try waits this long (the old token
+/// serves meanwhile).
+const REFRESH_RETRY: Duration = Duration::from_secs(5);
+
 /// A token fetched because a call was refused is not replaced because of
 /// another refusal within this time: the key works but the calls are
 /// refused, and fetching again would only loop.
@@ -40,7 +44,10 @@ pub(crate) struct ManagementToken {
     /// `authorization: Bearer <access_token>` (marked sensitive) and
     /// `x-<brand>-userpool-id: <scoped_userpool_id claim>`, built once.
     pub(crate) headers: [(HeaderName, HeaderValue); 2],
+    /// When to fetch a new one (shortly before it expires).
     refresh_at: Instant,
+    /// When it stops being usable: until then a failed refresh keeps it.
+    expires_at: Instant,
     fetched_at: Instant,
     /// Fetched because a call with the previous token was refused.
     after_refusal: bool,
@@ -121,7 +128,27 @@ impl TokenCache {
             if !state.running {
                 state.running = true;
                 drop(state);
-                return self.run_fetch(after_refusal, fetch);
+                return self.run_fetch(after_refusal, fetch).or_else(|err| {
+                    // A proactive refresh that failed: the token it was to
+                    // replace still works until it expires. Ask again in a
+                    // few seconds, not on every call.
+                    match self.usable() {
+                        Some(token) => {
+                            log::debug!(
+                                target: "genauth_mfa",
+                                "refreshing the management token failed ({}); the current one is still valid",
+                                err.report()
+                            );
+                            Ok(self.postpone(&token))
+                        }
+                        None => Err(err),
+                    }
+                });
+            }
+            // Another thread is fetching: a token that is still valid
+            // serves meanwhile.
+            if let Some(token) = self.usable() {
+                return Ok(token);
             }
             // Another thread is fetching: wait for it to end, then share.
             let ended = state.ended;
@@ -145,7 +172,10 @@ impl TokenCache {
             }
             if state.ended != ended {
                 if let Some(err) = &state.last_error {
-                    return Err(err.clone());
+                    return match self.usable() {
+                        Some(token) => Ok(token),
+                        None => Err(err.clone()),
+                    };
                 }
             }
         }
@@ -197,6 +227,31 @@ impl TokenCache {
         }
     }
 
+    /// The cached token if it has not expired, fresh or not.
+    fn usable(&self) -> Option<Arc<ManagementToken>> {
+        let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+        current
+            .as_ref()
+            .filter(|t| Instant::now() < t.expires_at)
+            .map(Arc::clone)
+    }
+
+    /// Replaces `token` by a copy to be refreshed a little later.
+    fn postpone(&self, token: &Arc<ManagementToken>) -> Arc<ManagementToken> {
+        let later = Arc::new(ManagementToken {
+            headers: token.headers.clone(),
+            refresh_at: (Instant::now() + REFRESH_RETRY).min(token.expires_at),
+            expires_at: token.expires_at,
+            fetched_at: token.fetched_at,
+            after_refusal: token.after_refusal,
+        });
+        let mut current = self.current.write().unwrap_or_else(|p| p.into_inner());
+        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, token)) {
+            *current = Some(Arc::clone(&later));
+        }
+        later
+    }
+
     fn fresh(&self) -> Option<Arc<ManagementToken>> {
         let current = self.current.read().unwrap_or_else(|p| p.into_inner());
         current
@@ -213,7 +268,8 @@ impl TokenCache {
 /// A token fetch whose answer will be the same if asked again soon: the
 /// server refused the key, or answered something that is not a usable token.
 fn is_refusal(err: &Error) -> bool {
-    matches!(err, Error::Api { .. } | Error::Decode { .. }) && !err.is_retryable_answer()
+    matches!(err, Error::Api { .. } | Error::Decode { .. })
+        && !crate::retry::is_retryable_answer(err)
 }
 
 fn waited_too_long() -> Error {
@@ -245,11 +301,9 @@ impl fmt::Debug for AccessKey {
 /// `userpool_header` is the brand's `x-<brand>-userpool-id`.
 pub(crate) fn fetch(
     caller: &Caller,
-    base: &BaseUrl,
-    headers: &HeaderMap,
     key: &AccessKey,
     userpool_header: &HeaderName,
-    deadline: Option<Instant>,
+    budget: &mut Budget<'_>,
 ) -> Result<ManagementToken> {
     #[derive(Serialize)]
     struct TokenRequest<'a> {
@@ -270,7 +324,7 @@ pub(crate) fn fetch(
     let fetched_at = Instant::now();
     // Read field by field, so that a field of an unexpected type is named
     // (and the token itself is never quoted).
-    let data: Value = caller.call(base, headers, &[], &endpoint, deadline)?;
+    let data: Value = caller.call(&endpoint, &[], budget)?;
     let bad_token = |reason: &str| Error::decode(200, format!("management token: {reason}"), b"");
     let access_token = data
         .get("access_token")
@@ -302,6 +356,7 @@ pub(crate) fn fetch(
             (userpool_header.clone(), userpool_id),
         ],
         refresh_at: fetched_at + lifetime.saturating_sub(REFRESH_MARGIN.min(lifetime / 2)),
+        expires_at: fetched_at + lifetime,
         fetched_at,
         after_refusal: false,
     })
@@ -317,9 +372,11 @@ fn lenient_seconds(v: &Value) -> Option<f64> {
 }
 
 /// How long a token lives: the sooner of `expires_in` and the JWT's `exp`.
-/// An `exp` already past by this machine's clock is taken for clock skew and
-/// ignored when `expires_in` is known, so a skewed clock cannot make every
-/// call fetch a token.
+/// An `exp` that this machine's clock puts in the past or within
+/// [`CLOCK_SKEW`] is taken for clock skew and ignored when `expires_in` is
+/// known, so a skewed clock cannot make every call fetch a token; a token
+/// with only such an `exp` lives [`CLOCK_SKEW`] (the server refuses it if
+/// it really expired, and then it is fetched again).
 fn lifetime(expires_in: Option<f64>, exp: Option<f64>, now: SystemTime) -> Option<Duration> {
     let seconds = |s: f64| (s.is_finite() && s > 0.0).then(|| Duration::from_secs_f64(s.min(1e9)));
     let from_expires_in = expires_in.and_then(seconds);
@@ -327,12 +384,20 @@ fn lifetime(expires_in: Option<f64>, exp: Option<f64>, now: SystemTime) -> Optio
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs_f64();
-    let from_exp = exp.and_then(|exp| seconds(exp - now));
+    let from_exp = exp
+        .filter(|exp| exp.is_finite())
+        .map(|exp| seconds(exp - now).filter(|left| *left > CLOCK_SKEW));
     match (from_expires_in, from_exp) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+        (Some(a), Some(Some(b))) => Some(a.min(b)),
+        (Some(a), _) => Some(a),
+        (None, Some(b)) => Some(b.unwrap_or(CLOCK_SKEW)),
+        (None, None) => None,
     }
 }
+
+/// How far this machine's clock may be off the server's before a JWT's
+/// `exp` is believed over `expires_in`.
+const CLOCK_SKEW: Duration = Duration::from_secs(30);
 
 #[derive(serde::Deserialize)]
 struct Claims {
@@ -423,9 +488,16 @@ mod tests {
         );
         assert_eq!(lifetime(None, Some(1_000_000.0 + 100.0), now), secs(100));
         assert_eq!(lifetime(Some(7200.0), None, now), secs(7200));
-        // exp in the past by our clock: skew, trust expires_in
+        // exp in the past by our clock, or within the skew: trust expires_in
         assert_eq!(lifetime(Some(7200.0), Some(10.0), now), secs(7200));
-        assert_eq!(lifetime(None, Some(10.0), now), None);
+        assert_eq!(
+            lifetime(Some(7200.0), Some(1_000_000.0 + 1.0), now),
+            secs(7200)
+        );
+        // only such an exp: a floor, not a refusal
+        assert_eq!(lifetime(None, Some(10.0), now), Some(CLOCK_SKEW));
+        assert_eq!(lifetime(None, Some(1_000_001.0), now), Some(CLOCK_SKEW));
+        assert_eq!(lifetime(None, None, now), None);
         assert_eq!(lifetime(Some(-1.0), None, now), None);
         assert_eq!(lifetime(Some(f64::NAN), None, now), None);
     }
@@ -443,6 +515,7 @@ mod tests {
                 ),
             ],
             refresh_at: Instant::now() + valid_for,
+            expires_at: Instant::now() + valid_for,
             fetched_at: Instant::now(),
             after_refusal: false,
         }
@@ -574,6 +647,24 @@ mod tests {
             .get(None, true, || Ok(token(Duration::from_secs(60))))
             .unwrap();
         assert!(!second.may_refresh());
+    }
+
+    #[test]
+    fn a_failed_refresh_keeps_the_token_until_it_expires() {
+        let cache = TokenCache::default();
+        let mut stale = token(Duration::ZERO);
+        stale.expires_at = Instant::now() + Duration::from_secs(60);
+        let stale = cache.get(None, false, || Ok(stale)).unwrap();
+        let down = || {
+            Err(Error::from(TransportError::from_kind(
+                TransportErrorKind::Connect,
+            )))
+        };
+        let kept = cache.get(None, false, down).unwrap();
+        assert_eq!(kept.headers, stale.headers);
+        // And the next call does not ask again at once.
+        let again = cache.get(None, false, || panic!("postponed")).unwrap();
+        assert_eq!(again.headers, stale.headers);
     }
 
     #[test]

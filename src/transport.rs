@@ -91,9 +91,10 @@ where
     }
 }
 
-/// Marks a request other than a `GET` as safe to send more than once, so
-/// that [`RetryTransport`](crate::RetryTransport) may repeat it. The clients
-/// mark the management-token request this way.
+/// Marks a request other than a `GET` as safe to send more than once. The
+/// clients mark the management-token request this way; a transport may read
+/// it (with the method) to decide whether a request that failed on a stale
+/// kept-alive connection can be sent again on a new one.
 ///
 /// ```
 /// use genauth_mfa::{Repeatable, http};
@@ -105,21 +106,6 @@ where
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Repeatable;
-
-/// How many attempts produced a response: [`RetryTransport`](crate::RetryTransport)
-/// puts it in the extensions of the response it returns.
-///
-/// ```
-/// use genauth_mfa::{Attempts, RetryPolicy, RetryTransport, Transport, http};
-///
-/// let flaky = |_req: http::Request<Vec<u8>>| Ok(http::Response::new(Vec::new()));
-/// let transport = RetryTransport::new(flaky, RetryPolicy::default());
-/// let response = transport.send(http::Request::new(Vec::new()))?;
-/// assert_eq!(response.extensions().get::<Attempts>(), Some(&Attempts(1)));
-/// # Ok::<(), genauth_mfa::TransportError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Attempts(pub u32);
 
 /// The instant by which the whole call must be over: the clients put it in
 /// the extensions of every request they send when a timeout is set. A
@@ -164,6 +150,7 @@ impl TransportErrorKind {
     /// A stable snake_case name: `connect`, `proxy`, `timeout`,
     /// `connection_closed`, `body`, `body_too_large`, `tls`, `protocol`,
     /// `request`, `other`.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             TransportErrorKind::Connect => "connect",
@@ -242,6 +229,7 @@ impl TransportError {
     }
 
     /// A transport error of `kind` with no further detail.
+    #[must_use]
     pub fn from_kind(kind: TransportErrorKind) -> Self {
         TransportError {
             kind,
@@ -252,16 +240,19 @@ impl TransportError {
     }
 
     /// What kind of failure this is.
+    #[must_use]
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
     }
 
     /// How many attempts were made before giving up (1 without retries).
+    #[must_use]
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// The same error, saying that `attempts` attempts were made.
+    #[must_use]
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;
         self
@@ -276,12 +267,14 @@ impl TransportError {
 
     /// The same error with `detail` after the kind in its message: what the
     /// kind alone does not say ("http://proxy:3128 (from HTTPS_PROXY)").
+    #[must_use]
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(Arc::from(detail.into()));
         self
     }
 
     /// The detail given with [`with_detail`](Self::with_detail).
+    #[must_use]
     pub fn detail(&self) -> Option<&str> {
         self.detail.as_deref()
     }
@@ -293,7 +286,7 @@ impl fmt::Display for TransportError {
         if let Some(detail) = &self.detail {
             write!(f, " {detail}")?;
         }
-        crate::error::after_attempts(f, self.attempts)
+        after_attempts(f, self.attempts)
     }
 }
 
@@ -314,6 +307,14 @@ impl StdError for TransportError {
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
     }
+}
+
+/// Writes " (after N attempts)" when there was more than one.
+pub(crate) fn after_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
+    if attempts > 1 {
+        write!(f, " (after {attempts} attempts)")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -33,6 +33,9 @@ impl BaseUrl {
         if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
             return Err(bad("a base URL takes no user name or password"));
         }
+        if let Some(authority) = uri.authority() {
+            explicit_port(authority.as_str()).map_err(&bad)?;
+        }
         match uri.scheme_str() {
             Some("https") => {}
             Some("http") if allow_http || is_loopback(host) => {}
@@ -86,6 +89,33 @@ pub(crate) fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The port an authority (`host[:port]`, `[v6]:port`, `user@host:port`)
+/// names, checked: `Ok(None)` without one, an error (never the default
+/// port instead) when what follows the `:` is not a port from 1 to 65535.
+pub(crate) fn explicit_port(authority: &str) -> Result<Option<u16>, &'static str> {
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let after_host = match host_port.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((_, rest)) => rest,
+            None => return Err("an IPv6 address must be closed by ]"),
+        },
+        None => host_port.find(':').map_or("", |i| &host_port[i..]),
+    };
+    let Some(port) = after_host.strip_prefix(':') else {
+        return if after_host.is_empty() {
+            Ok(None)
+        } else {
+            Err("unexpected text after the host")
+        };
+    };
+    match port.parse::<u16>() {
+        Ok(0) | Err(_) if port.is_empty() => Err("the port after ':' is missing"),
+        Ok(0) => Err("the port must be from 1 to 65535"),
+        Ok(p) if port.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(p)),
+        _ => Err("the port must be a number from 1 to 65535"),
+    }
+}
+
 pub(crate) fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
@@ -131,6 +161,33 @@ mod tests {
             );
         }
         assert!(BaseUrl::parse("host", "http://intranet.example", true).is_ok());
+        // A port that is not a port is refused, never replaced by the default.
+        for bad in [
+            "http://127.0.0.1:99999",
+            "https://api.genauth.ai:65536",
+            "https://api.genauth.ai:44e",
+            "https://api.genauth.ai:-1",
+            "https://api.genauth.ai:",
+            "https://api.genauth.ai:0",
+            "http://[::1]:123456",
+        ] {
+            let err = ok(bad).unwrap_err();
+            assert!(err.to_string().contains("port"), "{bad}: {err}");
+        }
+        assert_eq!(
+            ok("https://h.example:8443").unwrap(),
+            "https://h.example:8443"
+        );
+        // From the environment, the error names the variable.
+        let err = BaseUrl::parse_setting(
+            "host",
+            "http://127.0.0.1:99999",
+            Some("GENAUTH_HOST"),
+            false,
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err:?}");
+        assert!(err.to_string().contains("GENAUTH_HOST"), "{err}");
     }
 
     #[test]

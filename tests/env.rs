@@ -90,6 +90,8 @@ fn both_clients_read_every_genauth_variable() {
     // Unreadable values are configuration errors naming the variable.
     for (var, bad) in [
         ("GENAUTH_TIMEOUT", "soon"),
+        ("GENAUTH_TIMEOUT", "1e9"),
+        ("GENAUTH_TIMEOUT", "1e-10"),
         ("GENAUTH_BRAND", "okta"),
         ("GENAUTH_LANG", "fr"),
     ] {
@@ -105,6 +107,9 @@ fn both_clients_read_every_genauth_variable() {
     for (var, bad) in [
         ("GENAUTH_HOST", "api.genauth.ai"),
         ("GENAUTH_APP_HOST", "ftp://x"),
+        // A port that is not one is refused, not replaced by 80 or 443.
+        ("GENAUTH_HOST", "http://127.0.0.1:99999"),
+        ("GENAUTH_APP_HOST", "https://my-app.genauth.ai:44e"),
         ("GENAUTH_HOST", "  "),
         ("GENAUTH_APP_HOST", ""),
     ] {

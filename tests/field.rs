@@ -50,9 +50,15 @@ fn throttling_inside_a_200_envelope_is_retried() {
 }
 
 #[test]
-fn throttling_that_lasts_is_an_api_error_after_the_last_attempt() {
+fn throttling_that_lasts_is_an_api_error_after_the_last_throttled_attempt() {
     let fake = FakeGenAuth::new().with_user("u", UserIdType::UserId, UserMfaInfo::new());
+    // A throttle has its own, larger allowance (10 attempts by default):
+    // three throttles in a row no longer fail the call.
     for _ in 0..3 {
+        fake.fail_next(Route::GetUserMfaInfo, Failure::Throttled);
+    }
+    mgmt_on(&fake).get_user_mfa_info("u").send().unwrap();
+    for _ in 0..10 {
         fake.fail_next(Route::GetUserMfaInfo, Failure::Throttled);
     }
     let err = mgmt_on(&fake).get_user_mfa_info("u").send().unwrap_err();
@@ -61,12 +67,18 @@ fn throttling_that_lasts_is_an_api_error_after_the_last_attempt() {
             err,
             Error::Api {
                 status_code: 429,
-                attempts: 3,
+                attempts: 10,
                 ..
             }
         ),
         "{err:?}"
     );
+    // Other retryable failures keep the policy's 3 attempts.
+    for _ in 0..3 {
+        fake.fail_next(Route::GetUserMfaInfo, Failure::api(503, None, "busy"));
+    }
+    let err = mgmt_on(&fake).get_user_mfa_info("u").send().unwrap_err();
+    assert_eq!(err.attempts(), 3, "{err:?}");
 }
 
 #[test]
@@ -195,11 +207,12 @@ fn a_client_wide_rate_limit_holds_across_clones_and_threads() {
     let mut times = sent.lock().unwrap().clone();
     times.sort();
     assert_eq!(times.len(), 25); // the token request and 24 calls
-    // At most 20 requests start within any one second.
+    // Slots are 50 ms apart, so at most 19 requests start within any 900 ms;
+    // 20 allows one request whose thread was scheduled late on a busy machine.
     for (i, t) in times.iter().enumerate() {
         let in_window = times[i..]
             .iter()
-            .take_while(|u| u.duration_since(*t) < Duration::from_millis(990))
+            .take_while(|u| u.duration_since(*t) < Duration::from_millis(900))
             .count();
         assert!(in_window <= 20, "{in_window} requests within a second");
     }
@@ -261,13 +274,7 @@ fn a_refused_access_key_is_remembered_for_a_while() {
                         .send()
                         .unwrap_err();
                     assert!(
-                        matches!(
-                            err,
-                            Error::Api {
-                                api_code: Some(1001),
-                                ..
-                            }
-                        ),
+                        matches!(err, Error::Credentials { .. }) && err.api_code() == Some(1001),
                         "{err:?}"
                     );
                     failures.fetch_add(1, Ordering::Relaxed);

@@ -451,7 +451,7 @@ fn an_expiring_token_is_fetched_again() {
 }
 
 #[test]
-fn a_refused_access_key_is_an_api_error_without_the_secret() {
+fn a_refused_access_key_is_a_credentials_error_without_the_secret() {
     let mut server = Server::new();
     let _t = server
         .mock("POST", "/api/v3/get-management-token")
@@ -461,16 +461,17 @@ fn a_refused_access_key_is_an_api_error_without_the_secret() {
     let calls = server.mock("GET", Matcher::Any).expect(0).create();
     let client = mgmt_client(&server);
     let err = client.get_user_mfa_info("u").send().unwrap_err();
+    assert!(matches!(&err, Error::Credentials { .. }), "{err:?}");
+    assert_eq!(
+        (err.status_code(), err.api_code(), err.request_id()),
+        (Some(400), Some(1001), Some("r-key"))
+    );
     assert!(
-        matches!(
-            &err,
-            Error::Api {
-                status_code: 400,
-                api_code: Some(1001),
-                ..
-            }
-        ),
-        "{err:?}"
+        err.report()
+            .to_string()
+            .contains("accessKeySecret is invalid"),
+        "{}",
+        err.report()
     );
     for text in [format!("{err}"), format!("{err:?}"), format!("{client:?}")] {
         assert!(!text.contains(KEY_SECRET), "{text}");

@@ -73,3 +73,49 @@ fn the_management_client_takes_root_certificates_too() {
         .build();
     assert!(matches!(bad, Err(Error::Config { .. })), "{bad:?}");
 }
+
+/// The report of a get-factor call to `url` through a client trusting `ca`.
+fn refused(url: &str, ca: Option<&[u8]>) -> String {
+    let mut b = builder(url);
+    if let Some(ca) = ca {
+        b = b.add_root_certificate_pem(ca);
+    }
+    let err = b.build().unwrap().get_factor("f").send().unwrap_err();
+    assert_eq!(
+        transport_kind(&err),
+        Some(TransportErrorKind::Tls),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 1, "a refused certificate is not retried");
+    err.report().to_string()
+}
+
+#[test]
+fn a_certificate_error_says_what_to_do_about_its_own_cause() {
+    use tls_server::*;
+
+    // Expired: the CA is trusted, the certificate ran out in 2021.
+    let url = https_server_with(EXPIRED_CERT, EXPIRED_KEY, 1);
+    let shown = refused(&url, Some(TRANSPORT_CA));
+    assert!(shown.contains("expired"), "{shown}");
+    assert!(shown.contains("clock"), "{shown}");
+    assert!(!shown.contains("GENAUTH_CA_FILE"), "{shown}");
+
+    // Wrong name: trusted and current, but for genauth.internal.example.
+    let url = https_server_with(INTERNAL_CERT, INTERNAL_KEY, 1);
+    let shown = refused(&url, Some(TRANSPORT_CA));
+    assert!(shown.contains("not valid for 127.0.0.1"), "{shown}");
+    assert!(!shown.contains("GENAUTH_CA_FILE to"), "{shown}");
+
+    // Unknown issuer although a CA was added: the added CA is not the one.
+    let url = https_server(1);
+    let shown = refused(&url, Some(TRANSPORT_CA));
+    assert!(shown.contains("not signed by any trusted"), "{shown}");
+    assert!(shown.contains("1 added root certificate"), "{shown}");
+    assert!(!shown.contains("set GENAUTH_CA_FILE"), "{shown}");
+
+    // Unknown issuer and nothing added: how to add the private CA.
+    let url = https_server(1);
+    let shown = refused(&url, None);
+    assert!(shown.contains("set GENAUTH_CA_FILE"), "{shown}");
+}

@@ -28,7 +28,8 @@ pub enum Setup {
 
 impl Setup {
     /// The environment's service if any credential variable is set, else a
-    /// new sandbox (announced on stderr).
+    /// new sandbox (announced on stderr). Exits with code 1 if the sandbox
+    /// server cannot start.
     pub fn from_env_or_sandbox() -> Setup {
         let configured = CREDENTIAL_VARS
             .iter()
@@ -36,17 +37,36 @@ impl Setup {
         if configured {
             return Setup::Env;
         }
-        let sandbox = sandbox::Sandbox::start();
+        match Setup::sandbox() {
+            Ok(setup) => setup,
+            Err(e) => {
+                eprintln!("error: could not start the local sandbox server: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+
+    /// A new sandbox, announced on stderr.
+    pub fn sandbox() -> std::io::Result<Setup> {
+        let sandbox = sandbox::Sandbox::start()?;
         eprintln!(
-            "note: no GENAUTH_* credentials set, so this runs against a local sandbox server at {} \
-             (set GENAUTH_* variables to talk to GenAuth)",
+            "note: no GENAUTH_* credentials set, so this runs against the crate's fake GenAuth \
+             served over HTTP at {} (set GENAUTH_* variables to talk to GenAuth)",
             sandbox.url()
         );
-        Setup::Sandbox(sandbox)
+        Ok(Setup::Sandbox(sandbox))
     }
 
     pub fn is_sandbox(&self) -> bool {
         matches!(self, Setup::Sandbox(_))
+    }
+
+    /// The sandbox, if this runs against one.
+    pub fn as_sandbox(&self) -> Option<&sandbox::Sandbox> {
+        match self {
+            Setup::Sandbox(s) => Some(s),
+            Setup::Env => None,
+        }
     }
 
     pub fn authentication(&self) -> Result<AuthenticationClient, Error> {

@@ -1,41 +1,10 @@
 //! How a batch run is going and how it ended, and how to stop it.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::fmt;
 use std::time::Duration;
 
 use super::Outcome;
 use crate::error::Error;
-
-/// Cancels a [`Batch`](super::Batch) run from any thread; cheap to clone.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(Arc<AtomicBool>);
-
-impl Cancel {
-    /// Stops the run: no more users are handed out, the calls in flight get
-    /// [`CANCEL_GRACE`](super::CANCEL_GRACE) to finish.
-    ///
-    /// ```
-    /// # use genauth_mfa::batch::Cancel;
-    /// let cancel = Cancel::default();
-    /// cancel.cancel();
-    /// assert!(cancel.is_cancelled());
-    /// ```
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether [`cancel`](Cancel::cancel) was called.
-    ///
-    /// ```
-    /// # use genauth_mfa::batch::Cancel;
-    /// assert!(!Cancel::default().is_cancelled());
-    /// ```
-    #[must_use]
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 /// Counts of a run so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -105,8 +74,9 @@ pub struct Summary {
 #[non_exhaustive]
 pub enum BatchError {
     /// The management token could not be fetched before the run, or the
-    /// access key was refused during it: no user can be asked.
-    #[error("the management token request failed: {}", .source.report())]
+    /// access key was refused during it ([`Error::Credentials`]): no user
+    /// can be asked.
+    #[error("{}", TokenFailed(.source))]
     #[non_exhaustive]
     Token {
         /// The token request's error.
@@ -125,5 +95,20 @@ pub enum BatchError {
 impl BatchError {
     pub(super) fn token(source: Error) -> BatchError {
         BatchError::Token { source }
+    }
+}
+
+/// "the management token request failed: " and the token request's own
+/// error (for a refused key, the server's answer inside
+/// [`Error::Credentials`]).
+struct TokenFailed<'a>(&'a Error);
+
+impl fmt::Display for TokenFailed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let err = match self.0 {
+            Error::Credentials { source } => source,
+            other => other,
+        };
+        write!(f, "the management token request failed: {}", err.report())
     }
 }

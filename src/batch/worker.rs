@@ -1,31 +1,36 @@
 //! The threads of a run: one feeder reading the input, N workers asking.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use super::{Cancel, Done, Input, Outcome, TICK};
+use super::{Done, Input, Outcome, TICK};
+use crate::cancel::CancelToken;
 use crate::error::Error;
 use crate::get_user_mfa_info::UserIdType;
 use crate::management::ManagementClient;
 
 pub(super) enum Msg<T> {
     Done(Done<T>),
+    /// A call ended by the run's stop: nothing to hand over.
+    Abandoned,
     Refused(Error),
     Panicked(String),
     Exited,
 }
 
+/// The run's own stop switch: the caller's cancel, a Break from the
+/// callback, a refused key or a panic all turn it. The workers' client
+/// observes it, so calls waiting for a rate-limit slot or a retry wake.
 #[derive(Clone)]
 pub(super) struct Flags {
-    pub(super) stop: Arc<AtomicBool>,
-    pub(super) cancel: Cancel,
+    pub(super) stop: CancelToken,
 }
 
 impl Flags {
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::SeqCst) || self.cancel.is_cancelled()
+        self.stop.is_cancelled()
     }
 }
 
@@ -78,7 +83,7 @@ impl<T> Worker<T> {
                 Ok(msg) => msg,
                 Err(panic) => Msg::Panicked(panic_message(panic.as_ref())),
             };
-            let last = !matches!(msg, Msg::Done(_));
+            let last = !matches!(msg, Msg::Done(_) | Msg::Abandoned);
             if self.results.send(msg).is_err() || last {
                 return;
             }
@@ -122,12 +127,11 @@ impl<T> Worker<T> {
         }
         let outcome = match request.send() {
             Ok(info) => Outcome::Answered(info),
-            Err(e) => {
-                if let Some(refusal) = self.key_refused(&e) {
-                    return Msg::Refused(refusal);
-                }
-                Outcome::Failed(e)
-            }
+            // The run stopped while this call waited: no result to hand over.
+            Err(Error::Cancelled) => return Msg::Abandoned,
+            // The key itself is refused: every other user would fail the same.
+            Err(e @ Error::Credentials { .. }) => return Msg::Refused(e),
+            Err(e) => Outcome::Failed(e),
         };
         Msg::Done(Done {
             tag: target.tag,
@@ -136,26 +140,6 @@ impl<T> Worker<T> {
             outcome,
         })
     }
-
-    /// After a call failed with a server's refusal: whether the access key
-    /// itself is refused now (its token request fails with a refusal). A
-    /// fresh cached token makes this free; without one, the failed call was
-    /// the token's, and one token request tells.
-    fn key_refused(&self, err: &Error) -> Option<Error> {
-        if !is_refusal(err) {
-            return None;
-        }
-        match self.client.authenticate() {
-            Err(e) if is_refusal(&e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-/// A server's answer that no retry will change (not a throttle or a
-/// gateway's 5xx).
-fn is_refusal(err: &Error) -> bool {
-    matches!(err, Error::Api { .. }) && !err.is_retryable_answer()
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -16,17 +16,32 @@ pub const CA: &[u8] = include_bytes!("../data/test-ca.pem");
 pub const CERT: &[u8] = include_bytes!("../data/server.pem");
 pub const KEY: &[u8] = include_bytes!("../data/server.key");
 
+/// A second test CA (`transport-ca.pem`) and the certificates it signed:
+/// `genauth.internal.example` and 10.255.0.1 (for hosts reached through a
+/// proxy), and one for localhost/127.0.0.1 that expired on 2021-01-01.
+/// Made with `openssl req`/`openssl ca` (P-256); fixtures only.
+pub const TRANSPORT_CA: &[u8] = include_bytes!("../data/transport-ca.pem");
+pub const INTERNAL_CERT: &[u8] = include_bytes!("../data/internal.pem");
+pub const INTERNAL_KEY: &[u8] = include_bytes!("../data/internal.key");
+pub const EXPIRED_CERT: &[u8] = include_bytes!("../data/expired.pem");
+pub const EXPIRED_KEY: &[u8] = include_bytes!("../data/expired.key");
+
 /// An HTTPS server on 127.0.0.1 answering up to `connections` connections
 /// with the sample factor; returns its URL.
 pub fn https_server(connections: usize) -> String {
+    https_server_with(CERT, KEY, connections)
+}
+
+/// [`https_server`] with this certificate (PEM) and key.
+pub fn https_server_with(cert: &[u8], key: &[u8], connections: usize) -> String {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(
-            vec![CertificateDer::from_pem_slice(CERT).unwrap()],
-            PrivateKeyDer::from_pem_slice(KEY).unwrap(),
+            vec![CertificateDer::from_pem_slice(cert).unwrap()],
+            PrivateKeyDer::from_pem_slice(key).unwrap(),
         )
         .unwrap();
     let config = Arc::new(config);

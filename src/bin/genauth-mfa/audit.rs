@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use genauth_mfa::batch::{Batch, BatchError, Cancel, Done, Input, Target};
-use genauth_mfa::{ManagementClient, UserIdType};
+use genauth_mfa::batch::{Batch, BatchError, Done, Input, Target};
+use genauth_mfa::{CancelToken, ManagementClient, UserIdType};
 
 use crate::exit::{EXIT_INTERRUPTED, EXIT_SETUP, EXIT_SOME_FAILED, fail, say, token_failed};
 use crate::files;
@@ -129,7 +129,7 @@ fn lock(out: &Mutex<Out>) -> MutexGuard<'_, Out> {
     out.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-pub fn run(client: &ManagementClient, options: &Options, cancel: &Cancel) -> ExitCode {
+pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -> ExitCode {
     let stderr_terminal = io::stderr().is_terminal();
     let source =
         match files::open_input(options.input.as_deref(), stderr_terminal, options.comments) {

@@ -28,7 +28,12 @@ pub fn fail(code: u8, message: impl Display) -> ExitCode {
 }
 
 /// The message for a management token that could not be fetched, the same
-/// for every command.
+/// for every command and the same as the batch engine's
+/// `BatchError::Token`: for a refused key, the server's answer.
 pub fn token_failed(err: &genauth_mfa::Error) -> String {
+    let err = match err {
+        genauth_mfa::Error::Credentials { source, .. } => source,
+        other => other,
+    };
     format!("the management token request failed: {}", err.report())
 }

@@ -29,7 +29,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
-use genauth_mfa::batch::Cancel;
+use genauth_mfa::CancelToken;
 
 use args::{Cli, Command};
 use exit::{EXIT_INTERRUPTED, EXIT_SETUP, fail};
@@ -61,7 +61,7 @@ fn run() -> ExitCode {
         }
     };
     logging::init(cli.verbose);
-    let cancel = Cancel::default();
+    let cancel = CancelToken::new();
     let on_signal = cancel.clone();
     // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature): the first
     // ends an audit as its input running out would; a second, or one

@@ -96,23 +96,14 @@ struct ErrorCell<'a> {
 
 impl ErrorCell<'_> {
     fn of(err: &Error) -> ErrorCell<'static> {
-        let (status_code, api_code, message) = match err {
-            Error::Api {
-                status_code,
-                api_code,
-                message,
-                ..
-            } => (Some(*status_code), *api_code, clean(message, MESSAGE_MAX)),
-            other => (
-                None,
-                None,
-                clean(&other.report().to_string(), MESSAGE_MAX * 2),
-            ),
+        let message = match err {
+            Error::Api { message, .. } => clean(message, MESSAGE_MAX),
+            other => clean(&other.report().to_string(), MESSAGE_MAX * 2),
         };
         ErrorCell {
             kind: err.kind(),
-            status_code,
-            api_code,
+            status_code: err.status_code(),
+            api_code: err.api_code(),
             message,
             request_id: err.request_id().map(|id| clean(id, SHORT_MAX)),
         }

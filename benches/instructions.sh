@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The SDK's own cost per call in CPU instructions, counted by callgrind, so a
-# noisy machine cannot blur it: `cargo run --release --example bench -- --only
+# noisy machine cannot blur it: `cargo bench --bench bench -- --only
 # sdk|floor N` makes N one-thread get_user_mfa_info calls (through the SDK, or
 # through a bare ureq::Agent + serde_json) against the example's own server on
 # 127.0.0.1. Each loop runs at two sizes; the difference divided by the extra
@@ -8,7 +8,7 @@
 # Only the client thread is counted (callgrind --separate-threads): the server
 # runs in the same process on its own threads.
 #
-# Usage: bash bench/instructions.sh [SMALL LARGE]   (default 1000 3000)
+# Usage: bash benches/instructions.sh [SMALL LARGE]   (default 1000 3000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +19,9 @@ if ! command -v valgrind >/dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
 fi
-cargo build --quiet --release --example bench
-bin=target/release/examples/bench
+# The benchmark binary cargo builds (target/release/deps/bench-<hash>).
+bin=$(cargo bench --no-run --bench bench 2>&1 | sed -n 's/.*Executable benches\/bench.rs (\(.*\))$/\1/p')
+[ -x "$bin" ] || { echo "could not build the bench benchmark" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 

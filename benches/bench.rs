@@ -1,8 +1,8 @@
 //! The performance record: run with
 //!
 //! ```text
-//! cargo run --release --example bench                # 20,000 calls per measurement
-//! cargo run --release --example bench -- 50000 5     # calls, rounds
+//! cargo bench --bench bench                    # 20,000 calls per measurement
+//! cargo bench --bench bench -- 50000 5         # calls, rounds
 //! ```
 //!
 //! It starts its own fixed-response HTTP/1.1 server on 127.0.0.1 (keep-alive,
@@ -15,7 +15,7 @@
 //!   headers and decoding), twice: with no timeouts, the floor the SDK sits on
 //!   (so the SDK's own overhead is a ratio), and with a 10 s timeout, as a
 //!   straightforward caller would write it (ureq 3.5 then resolves the host
-//!   on a new thread for every call, which the SDK's transport avoids);
+//!   on a new thread for every call, and since 0.3 so does the SDK: see BENCHMARKS.md);
 //! - p50 and p99 latency of one SDK call;
 //! - peak RSS of `genauth-mfa audit` over 10,000 ids (Linux: `VmHWM` of the
 //!   child; the tool is built with `--features cli`).
@@ -25,7 +25,7 @@
 //!
 //! `bench --only sdk|floor CALLS` makes just CALLS one-thread calls of one
 //! loop after a short warm-up, for instruction counts that a noisy machine
-//! cannot blur (`bash bench/instructions.sh` runs it under callgrind).
+//! cannot blur (`bash benches/instructions.sh` runs it under callgrind).
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -147,7 +147,7 @@ fn main() {
 
 /// `--only sdk|floor CALLS [URL]`: one loop on one thread, nothing else,
 /// against the example's own server or the server at URL (an nginx
-/// started by `bench/nginx.sh`, say); prints calls per second.
+/// started by `benches/nginx.sh`, say); prints calls per second.
 fn only(args: &[String]) {
     let (Some(which), Some(calls)) = (args.first(), args.get(1).and_then(|a| a.parse().ok()))
     else {
@@ -324,7 +324,7 @@ fn audit_peak_rss(url: &str, ids: usize) -> Result<(u64, Duration), String> {
     let exe = std::env::current_exe()
         .map_err(|e| e.to_string())?
         .parent()
-        .and_then(|examples| examples.parent())
+        .and_then(|deps| deps.parent())
         .ok_or("no target directory")?
         .join("genauth-mfa");
     let started = Instant::now();

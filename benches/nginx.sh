@@ -3,9 +3,9 @@
 # same server. Installs nginx and wrk from Debian's packages when missing,
 # starts nginx in a temporary prefix and stops it on exit.
 #
-#   bash bench/nginx.sh            # 100,000 ids
-#   IDS=20000 bash bench/nginx.sh
-#   PAIRS=5 bash bench/nginx.sh    # five back-to-back pairs of wrk and a
+#   bash benches/nginx.sh            # 100,000 ids
+#   IDS=20000 bash benches/nginx.sh
+#   PAIRS=5 bash benches/nginx.sh    # five back-to-back pairs of wrk and a
 #                                  # 1-thread audit; the median pair ratio
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,8 +1,8 @@
 //! Many threads, many connections: run with
 //!
 //! ```text
-//! cargo run --release --example bench_concurrency            # 20 ms server delay
-//! cargo run --release --example bench_concurrency -- 20 10   # delay in ms, rounds
+//! cargo bench --bench bench_concurrency            # 20 ms server delay
+//! cargo bench --bench bench_concurrency -- 20 10   # delay in ms, rounds
 //! ```
 //!
 //! It starts, as a child process of its own, an HTTPS server on 127.0.0.1

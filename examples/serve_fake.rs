@@ -1,0 +1,52 @@
+//! Serves the crate's fake GenAuth over HTTP on 127.0.0.1 for any client,
+//! in any language, until stdin closes (Ctrl-D, or the end of a pipe).
+//!
+//! ```text
+//! cargo run --example serve_fake            # prints the URL and the demo credentials
+//! curl -s -X POST "$URL/api/v3/get-management-token" \
+//!      -H 'content-type: application/json' \
+//!      -d '{"accessKeyId":"demo-access-key-id","accessKeySecret":"demo-access-key-secret"}'
+//! GENAUTH_HOST=$URL GENAUTH_ACCESS_KEY_ID=demo-access-key-id \
+//! GENAUTH_ACCESS_KEY_SECRET=demo-access-key-secret \
+//!     cargo run --features cli -- audit ids.txt
+//! ```
+//!
+//! It is `FakeGenAuth::demo()` (a pool of 1,000 users for `list-users`,
+//! every user id known to `get-user-mfa-info` but those starting with
+//! `missing`), not GenAuth: nothing it answers is real.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use genauth_mfa::testing::{FakeGenAuth, Route};
+
+fn main() -> ExitCode {
+    // A long run: count the requests, but keep none of them.
+    let fake = FakeGenAuth::demo().record_requests(false);
+    let server = match fake.serve() {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: could not start the fake's server: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    println!("{}", server.url());
+    eprintln!(
+        "note: serving the crate's fake GenAuth (not the real service) at {}\n\
+         access key: {} / {}; app id: {}; user access token: {}\n\
+         close stdin (Ctrl-D) to stop",
+        server.url(),
+        FakeGenAuth::DEMO_ACCESS_KEY_ID,
+        FakeGenAuth::DEMO_ACCESS_KEY_SECRET,
+        FakeGenAuth::DEMO_APP_ID,
+        FakeGenAuth::DEMO_ACCESS_TOKEN,
+    );
+    let mut sink = [0u8; 1024];
+    while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
+    drop(server);
+    eprintln!(
+        "note: the fake answered {} requests",
+        fake.count(Route::Any)
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,207 @@
+//! The one call path every request takes: [`Caller::call`] builds the HTTP
+//! request of an [`Endpoint`] once, waits for the client's limiter, sends a
+//! clone of the request through the transport per attempt, decodes the
+//! envelope, and retries by the rules of `retry.rs` until the call succeeds,
+//! fails for good, or its whole-call timeout passes.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+
+use crate::cancel::{self, CancelToken};
+use crate::endpoint::Endpoint;
+use crate::envelope::parse_response;
+use crate::error::{Error, Result};
+use crate::retry::{self, RetryPolicy};
+use crate::throttle::{Feedback, Limiter};
+use crate::transport::{Deadline, Transport, TransportError, TransportErrorKind};
+use crate::url::BaseUrl;
+
+/// What a client sends every call through: its base URL and headers, the
+/// transport, the retry policy, the whole-call timeout and the limiter.
+/// Cheap to clone; clones share the transport and the limiter.
+#[derive(Clone)]
+pub(crate) struct Caller {
+    pub(crate) base: BaseUrl,
+    /// SDK identity, language, tenant (and a user's token): every call's.
+    pub(crate) headers: HeaderMap,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) limiter: Arc<Limiter>,
+}
+
+impl fmt::Debug for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Caller")
+            .field("base", &self.base)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One call's time: the whole-call deadline, moved later by the time the
+/// call spent waiting for the limiter (queueing for a slot is not the
+/// call's time: no call fails because others were ahead of it), and the
+/// token that can stop it.
+#[derive(Debug, Clone)]
+pub(crate) struct Budget<'a> {
+    deadline: Option<Instant>,
+    cancel: Option<&'a CancelToken>,
+}
+
+impl<'a> Budget<'a> {
+    /// `timeout` from now; none when it is too long to represent.
+    pub(crate) fn new(timeout: Duration, cancel: Option<&'a CancelToken>) -> Self {
+        Budget {
+            deadline: Instant::now().checked_add(timeout),
+            cancel,
+        }
+    }
+
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    fn extend(&mut self, by: Duration) {
+        if let Some(d) = self.deadline {
+            self.deadline = d.checked_add(by);
+        }
+    }
+
+    fn passed(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(CancelToken::is_cancelled)
+    }
+}
+
+impl Caller {
+    /// A budget of the client's whole-call timeout, starting now.
+    pub(crate) fn budget<'a>(&self, cancel: Option<&'a CancelToken>) -> Budget<'a> {
+        Budget::new(self.timeout, cancel)
+    }
+
+    /// Sends `endpoint` with the client's headers and then `extra` (a
+    /// management token), retrying what is safe to retry within `budget`,
+    /// and decodes the envelope's `data` as `T`.
+    pub(crate) fn call<T: DeserializeOwned>(
+        &self,
+        endpoint: &Endpoint<'_>,
+        extra: &[(HeaderName, HeaderValue)],
+        budget: &mut Budget<'_>,
+    ) -> Result<T> {
+        let request = endpoint.request(&self.base, &self.headers, extra)?;
+        let what = endpoint.describe();
+        let (max_attempts, max_throttled) = if endpoint.is_repeatable() {
+            (
+                self.retry.max_attempts(),
+                self.retry.max_throttled_attempts(),
+            )
+        } else {
+            (1, 1)
+        };
+        let mut attempt = 0;
+        // Failures other than throttling: they have the smaller allowance.
+        let mut failures = 0;
+        loop {
+            if budget.cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let Some(waited) = self.limiter.acquire(budget.cancel) else {
+                return Err(Error::Cancelled);
+            };
+            budget.extend(waited);
+            if budget.passed() {
+                return Err(timed_out(attempt.max(1)));
+            }
+            attempt += 1;
+            let mut this = request.clone();
+            if let Some(deadline) = budget.deadline {
+                this.extensions_mut().insert(Deadline(deadline));
+            }
+            let (err, server_wait) = match self.transport.send(this) {
+                Err(e) => {
+                    log::debug!(target: "genauth_mfa", "{what} (attempt {attempt}) -> {e}");
+                    let retry = retry::retryable_error(e.kind());
+                    (Error::from(e), retry.then_some(None))
+                }
+                Ok(response) => {
+                    log::debug!(
+                        target: "genauth_mfa",
+                        "{what} (attempt {attempt}) -> {}",
+                        response.status()
+                    );
+                    match parse_response(&response, endpoint.answer()) {
+                        Ok(value) => {
+                            self.limiter.feedback(Feedback::Accepted);
+                            return Ok(value);
+                        }
+                        Err(e) => {
+                            let throttled = retry::is_throttle(&e);
+                            self.limiter.feedback(if throttled {
+                                Feedback::Throttled
+                            } else {
+                                Feedback::Accepted
+                            });
+                            let wait = retry::server_wait(response.headers(), SystemTime::now())
+                                .map(|w| w.min(self.retry.max_retry_after()));
+                            if let Some(wait) = wait {
+                                self.limiter.pause_until(Instant::now() + wait);
+                            }
+                            let retry = retry::is_retryable_answer(&e);
+                            (e, retry.then_some(wait))
+                        }
+                    }
+                }
+            };
+            let Some(server_wait) = server_wait else {
+                return Err(err.with_attempts(attempt));
+            };
+            let throttled = retry::is_throttle(&err);
+            if !throttled {
+                failures += 1;
+            }
+            if failures >= max_attempts || attempt >= max_throttled {
+                return Err(err.with_attempts(attempt));
+            }
+            // The server's wait holds the limiter (every thread of the
+            // client); a throttle slowed the limiter down. Any other failure
+            // backs off here, within the call's time.
+            if server_wait.is_some() || (throttled && self.limiter.is_adaptive()) {
+                continue;
+            }
+            let wait = self.retry.backoff(attempt + 1);
+            let next_start = Instant::now().checked_add(wait);
+            if budget
+                .deadline
+                .is_some_and(|d| next_start.is_none_or(|at| at >= d))
+            {
+                log::debug!(
+                    target: "genauth_mfa",
+                    "{what}: attempt {attempt} failed; no time left for another before the deadline"
+                );
+                return Err(err.with_attempts(attempt));
+            }
+            log::debug!(target: "genauth_mfa", "{what}: attempt {attempt} failed; retrying in {wait:?}");
+            if !cancel::sleep(wait, budget.cancel) {
+                return Err(Error::Cancelled);
+            }
+        }
+    }
+}
+
+/// The whole-call timeout passed before another attempt could start.
+fn timed_out(attempts: u32) -> Error {
+    Error::from(
+        TransportError::from_kind(TransportErrorKind::Timeout)
+            .with_detail("(the whole-call timeout passed before this attempt)")
+            .with_attempts(attempts),
+    )
+}

@@ -1,0 +1,558 @@
+//! `POST /api/v3/list-users`: every user of the pool, page by page
+//! (management API).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::endpoint::Endpoint;
+use crate::envelope::lenient_int;
+use crate::error::{Error, Result};
+use crate::management::ManagementClient;
+
+const PATH: &str = "/api/v3/list-users";
+
+/// The most users the server sends in one page.
+pub const MAX_PAGE_SIZE: u32 = 50;
+
+impl ManagementClient {
+    /// Lists the users of the pool (`POST /api/v3/list-users`), oldest
+    /// first by default so that users created meanwhile come at the end.
+    /// Nothing is sent until the listing is iterated (or
+    /// [`page`](ListUsers::page) is called); pages of up to
+    /// [`MAX_PAGE_SIZE`] users are fetched as iteration needs them, each
+    /// retried as any call is.
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, UserStatus, http};
+    /// # const JWT: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwb29sIn0.x";
+    /// # let fake = |req: http::Request<Vec<u8>>| {
+    /// #     let body = if req.uri().path() == "/api/v3/get-management-token" {
+    /// #         format!(r#"{{"statusCode":200,"data":{{"access_token":"{JWT}","expires_in":7200}}}}"#)
+    /// #     } else if req.body().windows(8).any(|w| w == br#""page":1"#) {
+    /// #         r#"{"statusCode":200,"data":{"totalCount":1,"list":[{"userId":"u-1",
+    /// #            "status":"Suspended","createdAt":"2024-01-01T00:00:00.000Z","email":"a@example.com"}]}}"#.to_owned()
+    /// #     } else {
+    /// #         r#"{"statusCode":200,"data":{"totalCount":1,"list":[]}}"#.to_owned()
+    /// #     };
+    /// #     Ok(http::Response::new(body.into_bytes()))
+    /// # };
+    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK")
+    /// #     .transport(fake).build()?;
+    /// for user in mgmt.list_users().status(UserStatus::Suspended) {
+    ///     let user = user?;
+    ///     println!("{} {}", user.user_id, user.email.as_deref().unwrap_or("-"));
+    /// }
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn list_users(&self) -> ListUsers<'_> {
+        ListUsers {
+            client: self,
+            status: None,
+            keywords: None,
+            sort: (SortField::CreatedAt, SortOrder::Asc),
+            page_size: MAX_PAGE_SIZE,
+        }
+    }
+}
+
+/// A listing of the pool's users; see [`ManagementClient::list_users`].
+/// Iterate it (it is an [`IntoIterator`] of `Result<User>`), or fetch one
+/// [`page`](Self::page).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until the listing is iterated"]
+pub struct ListUsers<'a> {
+    client: &'a ManagementClient,
+    status: Option<UserStatus>,
+    keywords: Option<String>,
+    sort: (SortField, SortOrder),
+    page_size: u32,
+}
+
+impl<'a> ListUsers<'a> {
+    /// Only users with this status (`advancedFilter` status EQUAL).
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, UserStatus};
+    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK").build()?;
+    /// let suspended = mgmt.list_users().status(UserStatus::Suspended);
+    /// # let _ = suspended;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn status(mut self, status: UserStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only users matching these keywords (the server's fuzzy search over
+    /// name, email, phone, ...).
+    ///
+    /// ```
+    /// # use genauth_mfa::ManagementClient;
+    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK").build()?;
+    /// let alices = mgmt.list_users().keywords("alice");
+    /// # let _ = alices;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn keywords(mut self, keywords: impl Into<String>) -> Self {
+        self.keywords = Some(keywords.into());
+        self
+    }
+
+    /// The order of the listing (default: `createdAt` ascending, the order
+    /// in which a pool that grows while it is listed loses nobody).
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, SortField, SortOrder};
+    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK").build()?;
+    /// let recent_first = mgmt.list_users().sort(SortField::LastLogin, SortOrder::Desc);
+    /// # let _ = recent_first;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn sort(mut self, field: SortField, order: SortOrder) -> Self {
+        self.sort = (field, order);
+        self
+    }
+
+    /// Users per page, 1 to [`MAX_PAGE_SIZE`] (the default); other values
+    /// fail the first page with [`Error::InvalidArgument`].
+    ///
+    /// ```
+    /// # use genauth_mfa::ManagementClient;
+    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK").build()?;
+    /// let small_pages = mgmt.list_users().page_size(10);
+    /// # let _ = small_pages;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    /// Fetches page `page` (from 1) of the listing.
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, http};
+    /// # const JWT: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwb29sIn0.x";
+    /// # let fake = |req: http::Request<Vec<u8>>| {
+    /// #     let body = if req.uri().path() == "/api/v3/get-management-token" {
+    /// #         format!(r#"{{"statusCode":200,"data":{{"access_token":"{JWT}","expires_in":7200}}}}"#)
+    /// #     } else {
+    /// #         r#"{"statusCode":200,"data":{"totalCount":120,"list":[]}}"#.to_owned()
+    /// #     };
+    /// #     Ok(http::Response::new(body.into_bytes()))
+    /// # };
+    /// # let mgmt = ManagementClient::builder().access_key_id("AK").access_key_secret("SK")
+    /// #     .transport(fake).build()?;
+    /// let first = mgmt.list_users().page(1)?;
+    /// println!("{} users in the pool", first.total_count);
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a page of 0 or a page size out of
+    /// range; any error of the call.
+    pub fn page(&self, page: u32) -> Result<UserPage> {
+        if page == 0 {
+            return Err(Error::invalid_argument("page", "pages start at 1"));
+        }
+        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
+            return Err(Error::invalid_argument(
+                "page_size",
+                format!("must be from 1 to {MAX_PAGE_SIZE}"),
+            ));
+        }
+        let body = Body {
+            keywords: self.keywords.as_deref(),
+            advanced_filter: self.status.as_ref().map(|status| {
+                [Filter {
+                    field: "status",
+                    operator: "EQUAL",
+                    value: status.as_str(),
+                }]
+            }),
+            options: Options {
+                pagination: Pagination {
+                    page,
+                    limit: self.page_size,
+                },
+                sort: [Sort {
+                    field: self.sort.0.as_str(),
+                    order: self.sort.1.as_str(),
+                }],
+            },
+        };
+        // A read: safe to repeat.
+        let endpoint = Endpoint::post_json(PATH, &body)?.repeatable();
+        self.client.send(&endpoint)
+    }
+}
+
+impl<'a> IntoIterator for ListUsers<'a> {
+    type Item = Result<User>;
+    type IntoIter = Users<'a>;
+
+    fn into_iter(self) -> Users<'a> {
+        Users {
+            listing: self,
+            page: 0,
+            buffer: Vec::new().into_iter(),
+            first_total: None,
+            last_total: None,
+            seen: 0,
+            done: false,
+        }
+    }
+}
+
+/// The users of a listing, fetched a page at a time; an error ends it.
+/// Besides the users it tells whether the pool changed while it was
+/// listed: compare [`first_total_count`](Self::first_total_count) with
+/// [`last_total_count`](Self::last_total_count) and
+/// [`seen`](Self::seen) at the end.
+#[derive(Debug)]
+#[must_use = "an iterator does nothing unless consumed"]
+pub struct Users<'a> {
+    listing: ListUsers<'a>,
+    page: u32,
+    buffer: std::vec::IntoIter<User>,
+    first_total: Option<u64>,
+    last_total: Option<u64>,
+    seen: u64,
+    done: bool,
+}
+
+impl Users<'_> {
+    /// `totalCount` as the first page said, once it is fetched.
+    #[must_use]
+    pub fn first_total_count(&self) -> Option<u64> {
+        self.first_total
+    }
+
+    /// `totalCount` as the latest page said.
+    #[must_use]
+    pub fn last_total_count(&self) -> Option<u64> {
+        self.last_total
+    }
+
+    /// How many users the iterator has yielded.
+    #[must_use]
+    pub fn seen(&self) -> u64 {
+        self.seen
+    }
+
+    /// Whether the pool changed while it was listed, as far as the pages
+    /// tell: `totalCount` moved, or (once the listing ended) fewer or more
+    /// users came than the count said.
+    #[must_use]
+    pub fn pool_changed(&self) -> bool {
+        match (self.first_total, self.last_total) {
+            (Some(first), Some(last)) => first != last || (self.done && self.seen != last),
+            _ => false,
+        }
+    }
+}
+
+impl Iterator for Users<'_> {
+    type Item = Result<User>;
+
+    fn next(&mut self) -> Option<Result<User>> {
+        loop {
+            if let Some(user) = self.buffer.next() {
+                self.seen += 1;
+                return Some(Ok(user));
+            }
+            if self.done {
+                return None;
+            }
+            self.page += 1;
+            let page = match self.listing.page(self.page) {
+                Ok(page) => page,
+                Err(err) => {
+                    self.done = true;
+                    return Some(Err(err));
+                }
+            };
+            self.first_total.get_or_insert(page.total_count);
+            self.last_total = Some(page.total_count);
+            let fetched = u64::from(self.page - 1) * u64::from(self.listing.page_size)
+                + page.users.len() as u64;
+            // The last page: a short one, or the count is reached.
+            if page.users.len() < self.listing.page_size as usize || fetched >= page.total_count {
+                self.done = true;
+            }
+            self.buffer = page.users.into_iter();
+        }
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct UserPage {
+    /// How many users match, in all pages.
+    #[serde(rename = "totalCount", default, deserialize_with = "count")]
+    pub total_count: u64,
+    /// This page's users.
+    #[serde(rename = "list", default, deserialize_with = "null_as_empty")]
+    pub users: Vec<User>,
+}
+
+/// A user of the pool (`UserDto`). The fields an audit shows are typed;
+/// every other field the server sends is kept in [`extra`](Self::extra).
+/// Times are the server's ISO 8601 strings.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct User {
+    /// The GenAuth user id (ask MFA info with [`UserIdType::UserId`](crate::UserIdType::UserId)).
+    pub user_id: String,
+    /// The user name.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The email address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The phone number.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// The phone number's country code, e.g. `+86`.
+    #[serde(default)]
+    pub phone_country_code: Option<String>,
+    /// The user's id in an external system.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// The account's status.
+    #[serde(default)]
+    pub status: UserStatus,
+    /// When the account was created.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// The last sign-in.
+    #[serde(default)]
+    pub last_login: Option<String>,
+    /// The last MFA verification.
+    #[serde(default)]
+    pub last_mfa_time: Option<String>,
+    /// How many times the user signed in.
+    #[serde(default, deserialize_with = "lenient_count")]
+    pub logins_count: Option<u64>,
+    /// Every other field, as the server sent it.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// An account's status. Reads and writes the wire names (`Activated`, ...);
+/// a value this crate does not know is kept in [`Other`](Self::Other).
+///
+/// ```
+/// use genauth_mfa::UserStatus;
+///
+/// assert_eq!("suspended".parse::<UserStatus>().unwrap(), UserStatus::Suspended);
+/// assert_eq!(UserStatus::Other("Locked".into()).as_str(), "Locked");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum UserStatus {
+    /// Active.
+    #[default]
+    Activated,
+    /// Suspended: cannot sign in for now.
+    Suspended,
+    /// Deactivated.
+    Deactivated,
+    /// Left the organisation.
+    Resigned,
+    /// Archived.
+    Archived,
+    /// A status this crate does not know, as the server spelled it.
+    Other(String),
+}
+
+impl UserStatus {
+    /// The known statuses.
+    pub const KNOWN: [UserStatus; 5] = [
+        UserStatus::Activated,
+        UserStatus::Suspended,
+        UserStatus::Deactivated,
+        UserStatus::Resigned,
+        UserStatus::Archived,
+    ];
+
+    /// The wire name, e.g. `Suspended`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            UserStatus::Activated => "Activated",
+            UserStatus::Suspended => "Suspended",
+            UserStatus::Deactivated => "Deactivated",
+            UserStatus::Resigned => "Resigned",
+            UserStatus::Archived => "Archived",
+            UserStatus::Other(s) => s,
+        }
+    }
+}
+
+impl std::str::FromStr for UserStatus {
+    type Err = std::convert::Infallible;
+    /// A known name in any case, or [`UserStatus::Other`].
+    fn from_str(s: &str) -> std::result::Result<UserStatus, Self::Err> {
+        Ok(UserStatus::KNOWN
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+            .unwrap_or_else(|| UserStatus::Other(s.to_owned())))
+    }
+}
+
+impl fmt::Display for UserStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for UserStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for UserStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        Ok(s.map_or(UserStatus::Activated, |s| {
+            s.parse().unwrap_or(UserStatus::Other(s))
+        }))
+    }
+}
+
+/// The field to sort a listing by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SortField {
+    /// `createdAt`.
+    CreatedAt,
+    /// `updatedAt`.
+    UpdatedAt,
+    /// `lastLogin`.
+    LastLogin,
+    /// `loginsCount`.
+    LoginsCount,
+    /// `lastMfaTime`.
+    LastMfaTime,
+}
+
+impl SortField {
+    fn as_str(self) -> &'static str {
+        match self {
+            SortField::CreatedAt => "createdAt",
+            SortField::UpdatedAt => "updatedAt",
+            SortField::LastLogin => "lastLogin",
+            SortField::LoginsCount => "loginsCount",
+            SortField::LastMfaTime => "lastMfaTime",
+        }
+    }
+}
+
+/// Ascending or descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortOrder {
+    /// Oldest / smallest first.
+    Asc,
+    /// Newest / largest first.
+    Desc,
+}
+
+impl SortOrder {
+    fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Asc => "asc",
+            SortOrder::Desc => "desc",
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keywords: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advanced_filter: Option<[Filter<'a>; 1]>,
+    options: Options,
+}
+
+#[derive(Serialize)]
+struct Filter<'a> {
+    field: &'static str,
+    operator: &'static str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct Options {
+    pagination: Pagination,
+    sort: [Sort; 1],
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    page: u32,
+    limit: u32,
+}
+
+#[derive(Serialize)]
+struct Sort {
+    field: &'static str,
+    order: &'static str,
+}
+
+fn count<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {
+    Ok(lenient_int(d)?
+        .and_then(|n| u64::try_from(n).ok())
+        .unwrap_or(0))
+}
+
+fn lenient_count<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
+    Ok(lenient_int(d)?.and_then(|n| u64::try_from(n).ok()))
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<User>, D::Error> {
+    Ok(Option::<Vec<User>>::deserialize(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_keep_unknown_fields_and_read_odd_values() {
+        let page: UserPage = serde_json::from_str(
+            r#"{"totalCount":"2","list":[
+                {"userId":"u1","status":"Suspended","loginsCount":"7","email":null,"gender":"F",
+                 "customData":{"dept":"x"},"createdAt":"2024-01-01T00:00:00Z"},
+                {"userId":"u2","status":"Locked"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(page.total_count, 2);
+        let u = &page.users[0];
+        assert_eq!(u.status, UserStatus::Suspended);
+        assert_eq!(u.logins_count, Some(7));
+        assert_eq!(u.email, None);
+        assert_eq!(u.extra["gender"], "F");
+        assert_eq!(u.extra["customData"]["dept"], "x");
+        assert_eq!(page.users[1].status, UserStatus::Other("Locked".into()));
+        let again: User = serde_json::from_value(serde_json::to_value(u).unwrap()).unwrap();
+        assert_eq!(&again, u);
+        let empty: UserPage = serde_json::from_str(r#"{"totalCount":0,"list":null}"#).unwrap();
+        assert!(empty.users.is_empty());
+    }
+
+    #[test]
+    fn statuses_parse_in_any_case() {
+        for s in UserStatus::KNOWN {
+            assert_eq!(s.as_str().to_lowercase().parse::<UserStatus>().unwrap(), s);
+        }
+    }
+}

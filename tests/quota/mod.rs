@@ -1,0 +1,194 @@
+//! A loopback server with a quota, as GenAuth throttles: one token bucket
+//! (`quota` requests a second, `burst` at once) for the MFA-info route;
+//! a request over it is answered at once with HTTP 200 and the vendor's
+//! throttle envelope `{"statusCode":429,...}` (no apiCode, no Retry-After),
+//! an accepted one after `delay`. The token route is not counted.
+//!
+//! Shared by `tests/throttle.rs` and `benches/throttle.rs`. One thread per
+//! connection (kept alive); every thread ends when the server is dropped.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// An unsigned JWT whose payload is `{"scoped_userpool_id": "pool-q"}`.
+pub const TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiAicG9vbC1xIn0.sig";
+
+const THROTTLE: &str = r#"{"statusCode":429,"message":"您的请求已超过最大数量限制，请稍后重试"}"#;
+const ACCEPTED: &str = r#"{"statusCode":200,"message":"ok","data":{"totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#;
+
+#[derive(Default)]
+pub struct Counts {
+    pub accepted: AtomicU64,
+    pub throttled: AtomicU64,
+    pub connections: AtomicU64,
+    pub tokens: AtomicU64,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+pub struct QuotaServer {
+    url: String,
+    stop: Arc<AtomicBool>,
+    pub counts: Arc<Counts>,
+}
+
+impl QuotaServer {
+    /// `quota` of `None`: no quota at all.
+    pub fn start(quota: Option<f64>, burst: f64, delay: Duration) -> QuotaServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let stop = Arc::new(AtomicBool::new(false));
+        let counts = Arc::new(Counts::default());
+        let bucket = Arc::new(Mutex::new(Bucket {
+            tokens: burst,
+            at: Instant::now(),
+        }));
+        {
+            let (stop, counts) = (Arc::clone(&stop), Arc::clone(&counts));
+            std::thread::spawn(move || {
+                for conn in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(conn) = conn else { continue };
+                    counts.connections.fetch_add(1, Ordering::SeqCst);
+                    let (stop, counts, bucket) =
+                        (Arc::clone(&stop), Arc::clone(&counts), Arc::clone(&bucket));
+                    std::thread::spawn(move || {
+                        serve(conn, &stop, &counts, &bucket, quota, burst, delay)
+                    });
+                }
+            });
+        }
+        QuotaServer { url, stop, counts }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn accepted(&self) -> u64 {
+        self.counts.accepted.load(Ordering::SeqCst)
+    }
+
+    pub fn throttled(&self) -> u64 {
+        self.counts.throttled.load(Ordering::SeqCst)
+    }
+
+    pub fn connections(&self) -> u64 {
+        self.counts.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for QuotaServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
+    }
+}
+
+fn serve(
+    conn: TcpStream,
+    stop: &AtomicBool,
+    counts: &Counts,
+    bucket: &Mutex<Bucket>,
+    quota: Option<f64>,
+    burst: f64,
+    delay: Duration,
+) {
+    let _ = conn.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut writer = match conn.try_clone() {
+        Ok(w) => w,
+        Err(_) => return,
+    };
+    let mut reader = BufReader::new(conn);
+    let started = Instant::now();
+    // Bounded: a connection lives at most ten minutes.
+    while !stop.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(600) {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                continue;
+            }
+            Err(_) => return,
+        }
+        let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+        let mut length = 0usize;
+        loop {
+            let mut header = String::new();
+            match reader.read_line(&mut header) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.kind() == std::io::ErrorKind::TimedOut =>
+                {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    continue;
+                }
+                Err(_) => return,
+            }
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let answer = if path.starts_with("/api/v3/get-management-token") {
+            counts.tokens.fetch_add(1, Ordering::SeqCst);
+            format!(r#"{{"statusCode":200,"data":{{"access_token":"{TOKEN}","expires_in":7200}}}}"#)
+        } else if take(bucket, quota, burst) {
+            std::thread::sleep(delay);
+            counts.accepted.fetch_add(1, Ordering::SeqCst);
+            ACCEPTED.to_owned()
+        } else {
+            counts.throttled.fetch_add(1, Ordering::SeqCst);
+            THROTTLE.to_owned()
+        };
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
+            answer.len()
+        );
+        if writer.write_all(response.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+fn take(bucket: &Mutex<Bucket>, quota: Option<f64>, burst: f64) -> bool {
+    let Some(quota) = quota else { return true };
+    let mut b = bucket.lock().unwrap();
+    let now = Instant::now();
+    b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * quota).min(burst);
+    b.at = now;
+    if b.tokens >= 1.0 {
+        b.tokens -= 1.0;
+        true
+    } else {
+        false
+    }
+}
