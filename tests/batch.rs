@@ -281,3 +281,49 @@ fn unreadable_input_comes_back_without_a_call_and_progress_is_reported() {
     let last = last.lock().unwrap().unwrap();
     assert_eq!(last.done(), 2);
 }
+
+#[test]
+fn cancel_wakes_the_threads_waiting_for_a_rate_limit_slot() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let transport = move |req: http::Request<Vec<u8>>| {
+        let body = if req.uri().path() == "/api/v3/get-management-token" {
+            token_body(T1, 7200)
+        } else {
+            c.fetch_add(1, Ordering::SeqCst);
+            SAMPLE_MFA_INFO.to_owned()
+        };
+        Ok(http::Response::new(body.into_bytes()))
+    };
+    let client = ManagementClient::builder()
+        .access_key_id(KEY_ID)
+        .access_key_secret(KEY_SECRET)
+        .max_requests_per_second(2)
+        .transport(transport)
+        .build()
+        .unwrap();
+    let batch = Batch::new(&client).concurrency(16);
+    let cancel = batch.cancel_handle();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(batch.run((0..1000).map(|i| format!("user-{i}")), |_| {
+            ControlFlow::Continue(())
+        }));
+    });
+    std::thread::sleep(Duration::from_millis(1200));
+    cancel.cancel();
+    let before = calls.load(Ordering::SeqCst);
+    let summary = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the run did not return after cancel")
+        .unwrap();
+    assert!(summary.cancelled);
+    // The 13 or so threads waiting for a slot woke and sent nothing more.
+    std::thread::sleep(Duration::from_millis(1500));
+    let after = calls.load(Ordering::SeqCst);
+    assert!(
+        after <= before + 1,
+        "{before} calls before cancel, {after} after"
+    );
+    assert!(summary.abandoned >= 10, "{summary:?}");
+}
