@@ -160,7 +160,7 @@ fn client(args: &[String]) {
         .host(url)
         .add_root_certificate_pem(CA)
         .root_store(RootStore::AddedOnly);
-    if threads > genauth_mfa::ureq_transport::DEFAULT_IDLE_CONNECTIONS {
+    if threads > genauth_mfa::UreqTransport::DEFAULT_IDLE_CONNECTIONS {
         builder = builder.max_idle_connections(threads);
     }
     let mgmt = builder.build().expect("client");

@@ -188,7 +188,7 @@ pub mod testing;
 mod throttle;
 mod token;
 mod transport;
-pub mod ureq_transport;
+mod ureq_transport;
 mod url;
 
 pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};

@@ -367,14 +367,16 @@ fn told_failures_reach_the_client_over_http() {
     );
     fake.fail_next(route, Failure::Throttled);
     let mut kinds = Vec::new();
-    for _ in 0..5 {
+    // A connection closed before any answer on a kept-alive connection is
+    // what a stale pooled connection looks like: the transport sends the
+    // request again on a new one, at once, which meets the next failure.
+    for _ in 0..4 {
         let err = mgmt.get_user_mfa_info("u").send().unwrap_err();
         kinds.push((err.kind(), err.http_status()));
     }
     assert_eq!(
         kinds,
         [
-            ("transport", None),
             ("transport", None),
             ("timeout", None),
             ("decode", Some(502)),

@@ -45,16 +45,10 @@ const LONGEST: Duration = Duration::from_secs(365 * 24 * 3600);
 /// enough and the request needs no configuration of its own.
 const DEADLINE_SLACK: Duration = Duration::from_millis(5);
 
-/// The default timeout of one request when the transport is used on its
-/// own (the clients give it their whole-call timeout).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default connect timeout (DNS, TCP and TLS handshake).
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// The default limit on a response body.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
-/// How many idle kept-alive connections the default transport keeps per
-/// host unless told otherwise: enough for a batch job of 64 threads.
-pub const DEFAULT_IDLE_CONNECTIONS: usize = 64;
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
+const DEFAULT_IDLE_CONNECTIONS: usize = 64;
 
 /// Bytes read from a connection at a time (ureq's default is 128 KiB); an
 /// answer of this API is a few hundred bytes, and each kept connection holds
@@ -71,12 +65,12 @@ const MAX_RESPONSE_HEADER: usize = 8 * 1024;
 ///
 /// - TLS is always verified: Mozilla's bundled roots plus the roots you add,
 ///   or per [`RootStore`].
-/// - Keeps up to [`DEFAULT_IDLE_CONNECTIONS`] idle connections per host
+/// - Keeps up to [`DEFAULT_IDLE_CONNECTIONS`](UreqTransport::DEFAULT_IDLE_CONNECTIONS) idle connections per host
 ///   (configurable), so that many threads on one client each keep theirs,
 ///   and reuses them for 15 s of idleness; each holds 32 KiB of buffers.
-/// - Timeouts: [`DEFAULT_CONNECT_TIMEOUT`] to connect; a request ends by its
-///   [`Deadline`], or after [`DEFAULT_TIMEOUT`] without one.
-/// - Bodies over [`DEFAULT_MAX_RESPONSE_BYTES`] are refused with
+/// - Timeouts: [`DEFAULT_CONNECT_TIMEOUT`](UreqTransport::DEFAULT_CONNECT_TIMEOUT) to connect; a request ends by its
+///   [`Deadline`], or after [`DEFAULT_TIMEOUT`](UreqTransport::DEFAULT_TIMEOUT) without one.
+/// - Bodies over [`DEFAULT_MAX_RESPONSE_BYTES`](UreqTransport::DEFAULT_MAX_RESPONSE_BYTES) are refused with
 ///   [`TransportErrorKind::BodyTooLarge`].
 /// - Redirects are not followed (the API never redirects; a 3xx comes back as is).
 /// - Proxies: from `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` (first set
@@ -109,6 +103,17 @@ impl fmt::Debug for UreqTransport {
 }
 
 impl UreqTransport {
+    /// The default timeout of one request when the transport is used on its
+    /// own (the clients give it their whole-call timeout).
+    pub const DEFAULT_TIMEOUT: Duration = DEFAULT_TIMEOUT;
+    /// The default connect timeout (DNS, TCP and TLS handshake).
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = DEFAULT_CONNECT_TIMEOUT;
+    /// The default limit on a response body.
+    pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = DEFAULT_MAX_RESPONSE_BYTES;
+    /// How many idle kept-alive connections the default transport keeps per
+    /// host unless told otherwise: enough for a batch job of 64 threads.
+    pub const DEFAULT_IDLE_CONNECTIONS: usize = DEFAULT_IDLE_CONNECTIONS;
+
     /// The default transport with default settings, or [`Error::Config`]
     /// when a proxy variable holds no usable proxy URL.
     ///
@@ -120,6 +125,7 @@ impl UreqTransport {
     }
 
     /// Settings for the default transport.
+    #[must_use]
     pub fn builder() -> UreqTransportBuilder {
         UreqTransportBuilder::default()
     }
@@ -195,26 +201,30 @@ impl Default for UreqTransportBuilder {
 impl UreqTransportBuilder {
     /// The longest a request may take when it carries no [`Deadline`]
     /// (the clients always give one: their whole-call timeout).
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// The deadline to connect (DNS, TCP and TLS handshake).
+    #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// The largest response body accepted, in bytes.
+    #[must_use]
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.max_response_bytes = limit;
         self
     }
 
     /// How many idle kept-alive connections to keep per host (default
-    /// [`DEFAULT_IDLE_CONNECTIONS`]). Set it to the number of threads that
+    /// [`DEFAULT_IDLE_CONNECTIONS`](UreqTransport::DEFAULT_IDLE_CONNECTIONS)). Set it to the number of threads that
     /// share the client, so that each keeps its connection between calls.
+    #[must_use]
     pub fn max_idle_connections(mut self, per_host: usize) -> Self {
         self.max_idle_connections = per_host;
         self
@@ -235,12 +245,14 @@ impl UreqTransportBuilder {
     /// # let _ = transport;
     /// # Ok::<(), genauth_mfa::Error>(())
     /// ```
+    #[must_use]
     pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.root_certificates_pem.push(pem.as_ref().to_vec());
         self
     }
 
     /// Which certificate authorities to trust (default [`RootStore::Bundled`]).
+    #[must_use]
     pub fn root_store(mut self, store: RootStore) -> Self {
         self.root_store = store;
         self
@@ -253,12 +265,14 @@ impl UreqTransportBuilder {
     /// `a` forms let the proxy resolve the host name). A port, when given,
     /// must be 1 to 65535, or `build()` fails. Its credentials never appear
     /// in an error or `Debug`.
+    #[must_use]
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.proxy = ProxyChoice::Url(url.into());
         self
     }
 
     /// Goes straight to the server, whatever the proxy variables say.
+    #[must_use]
     pub fn no_proxy(mut self) -> Self {
         self.proxy = ProxyChoice::None;
         self
