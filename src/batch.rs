@@ -288,6 +288,14 @@ impl Batch {
         // other reason to stop; the workers' client observes it.
         let stop = CancelToken::new();
         let flags = Flags { stop: stop.clone() };
+        // However `run` ends (a panic in `on_done` included), the threads stop.
+        struct StopOnExit(CancelToken);
+        impl Drop for StopOnExit {
+            fn drop(&mut self) {
+                self.0.cancel();
+            }
+        }
+        let _stop_on_exit = StopOnExit(stop.clone());
         let taken = Arc::new(AtomicU64::new(0));
         let (jobs_tx, jobs_rx) = sync_channel::<Input<T>>(n);
         let (results_tx, results) = sync_channel::<Msg<T>>(2 * n);
