@@ -72,19 +72,33 @@ impl Summary {
         ));
         if self.resumed > 0 {
             say(format_args!(
-                "{} ids skipped: already answered in the output (--resume), {} of them with a \
+                "{} skipped: already answered in the output (--resume), {} of them with a \
                  final error",
-                self.resumed, self.resumed_failed
+                ids(self.resumed),
+                self.resumed_failed
             ));
         }
         if self.duplicates > 0 {
             say(format_args!(
-                "{} duplicate ids skipped: each user is asked once per run",
-                self.duplicates
+                "{} skipped: each user is asked once per run",
+                ids_of("duplicate id", self.duplicates)
             ));
         }
         for (kind, n) in &self.errors {
             say(format_args!("errors of kind {kind}: {n}"));
         }
+    }
+}
+
+/// `1 id`, `2 ids`.
+fn ids(n: u64) -> String {
+    ids_of("id", n)
+}
+
+fn ids_of(what: &str, n: u64) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
 }
