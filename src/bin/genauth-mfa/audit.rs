@@ -27,7 +27,7 @@ use crate::files;
 use crate::input::{Ids, Item};
 use crate::output::{self, Format};
 use crate::progress;
-use crate::resume::{Earlier, Keys};
+use crate::resume::{Earlier, Key, Keys, Seen};
 use crate::summary::Summary;
 
 /// The most time a row waits in the buffer.
@@ -58,8 +58,8 @@ pub struct Skips {
 struct Feed {
     ids: Ids<Box<dyn BufRead + Send>>,
     keys: Keys,
-    /// `Some(failed)`: a final row from an earlier run; `None`: asked in this run.
-    seen: HashMap<u128, Option<bool>>,
+    /// The users with a final row from an earlier run, and those asked.
+    seen: HashMap<Key, Seen>,
     skips: Arc<Skips>,
     last_line: u64,
     broken: bool,
@@ -90,14 +90,15 @@ impl Iterator for Feed {
             let key = self.keys.key(&id);
             match self.seen.get(&key) {
                 None => {
-                    self.seen.insert(key, None);
+                    self.seen.insert(key, Seen::Asked);
                     return Some(Input::Ask(Target::new(id).tag(line)));
                 }
-                Some(None) => self.skips.duplicates.fetch_add(1, Ordering::Relaxed),
-                Some(Some(failed)) => {
+                Some(Seen::Asked) => self.skips.duplicates.fetch_add(1, Ordering::Relaxed),
+                Some(seen) => {
+                    let failed = u64::from(*seen == Seen::Failed);
                     self.skips
                         .resumed_failed
-                        .fetch_add(u64::from(*failed), Ordering::Relaxed);
+                        .fetch_add(failed, Ordering::Relaxed);
                     self.skips.resumed.fetch_add(1, Ordering::Relaxed)
                 }
             };
@@ -160,10 +161,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     let feed = Feed {
         ids: Ids::new(source.reader, options.comments),
         keys,
-        seen: done
-            .into_iter()
-            .map(|(k, failed)| (k, Some(failed)))
-            .collect(),
+        seen: done,
         skips: Arc::clone(&skips),
         last_line: 0,
         broken: false,

@@ -30,22 +30,37 @@ pub const FINAL_API_CODE: [i64; 2] = [2004, 2005];
 /// The longest row this tool writes is far below this.
 const MAX_ROW: u64 = 64 * 1024;
 
-/// A compact key for an id: two independent 64-bit SipHashes.
+/// A compact key for an id: two independent 64-bit SipHashes (a pair of
+/// u64 rather than a u128, whose 16-byte alignment would pad every entry).
+pub type Key = (u64, u64);
+
+/// Makes [`Key`]s, with keys of its own for this process.
 #[derive(Default)]
 pub struct Keys(RandomState, RandomState);
 
 impl Keys {
-    pub fn key(&self, id: &str) -> u128 {
-        (u128::from(self.0.hash_one(id)) << 64) | u128::from(self.1.hash_one(id))
+    pub fn key(&self, id: &str) -> Key {
+        (self.0.hash_one(id), self.1.hash_one(id))
     }
+}
+
+/// What is known of a user: 24 bytes an entry with its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// A final answer in an earlier run's output: their statuses.
+    Answered,
+    /// A final error about them in an earlier run's output.
+    Failed,
+    /// Asked in this run.
+    Asked,
 }
 
 /// What an earlier run's rows say about each user they hold.
 #[derive(Default)]
 pub struct Earlier {
     pub keys: Keys,
-    /// Users with a final row: `true` when it is a failure.
-    pub done: HashMap<u128, bool>,
+    /// Users with a final row ([`Seen::Answered`] or [`Seen::Failed`]).
+    pub done: HashMap<Key, Seen>,
 }
 
 /// One row read back: its user and whether it is final (and failed).
@@ -213,7 +228,8 @@ pub fn read(mut input: impl BufRead, format: Format) -> Result<(Earlier, u64), S
             });
         };
         if let (Some(id), Some(failed)) = (row.user_id, row.fin) {
-            earlier.done.insert(earlier.keys.key(&id), failed);
+            let seen = if failed { Seen::Failed } else { Seen::Answered };
+            earlier.done.insert(earlier.keys.key(&id), seen);
         }
         complete += n as u64;
     }
@@ -263,7 +279,7 @@ mod tests {
         let k = |id: &str| earlier.done.get(&earlier.keys.key(id)).copied();
         assert_eq!(
             [k("a"), k("b"), k("c"), k("d"), k("e")],
-            [Some(false), Some(true), None, None, None]
+            [Some(Seen::Answered), Some(Seen::Failed), None, None, None]
         );
         assert_eq!(complete as usize, rows.rfind('\n').unwrap() + 1);
     }
@@ -308,7 +324,7 @@ mod tests {
         for id in ["=x", "'=x", "tab\there", "plain"] {
             assert_eq!(
                 earlier.done.get(&earlier.keys.key(id)),
-                Some(&false),
+                Some(&Seen::Answered),
                 "{id:?}"
             );
         }
