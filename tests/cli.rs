@@ -449,3 +449,31 @@ fn which(name: &str) -> Result<PathBuf, ()> {
         .find(|path| path.is_file())
         .ok_or(())
 }
+
+#[test]
+fn the_sandbox_goes_over_real_http_to_127_0_0_1() {
+    // 0.2's --sandbox called the fake in process, so what every real run
+    // does (the HTTP transport, its headers, its log lines) never ran in it.
+    let output = run(
+        tool().env("RUST_LOG", "ureq=debug").args([
+            "--sandbox",
+            "get-user-mfa-info",
+            "alice@example.com",
+            "--user-id-type",
+            "email",
+        ]),
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("http://127.0.0.1:"), "{err}");
+    // ureq's own log lines only come from a request on the wire.
+    assert!(err.contains("ureq"), "{err}");
+    // And without -v the sandbox notice is all there is on stderr.
+    let quiet = run(
+        tool().args(["--sandbox", "audit", "-"]),
+        b"alice@example.com\nbob@example.com\n",
+    );
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert!(!stderr(&quiet).contains("ureq"), "{}", stderr(&quiet));
+}

@@ -1,7 +1,9 @@
 //! Building the clients, once per run: from the `GENAUTH_*` variables, or
 //! the sandbox (the crate's fake of the API).
 
-use genauth_mfa::testing::FakeGenAuth;
+use std::sync::OnceLock;
+
+use genauth_mfa::testing::{FakeGenAuth, FakeServer};
 use genauth_mfa::{
     AuthenticationClient, AuthenticationClientBuilder, ManagementClient, ManagementClientBuilder,
 };
@@ -9,22 +11,35 @@ use genauth_mfa::{
 use crate::args::Cli;
 use crate::exit::{say, token_failed};
 
-/// The sandbox's two builders, set up for the fake. The one place that
-/// knows how the sandbox is reached (today in process; served over
-/// loopback HTTP, this becomes `.host(url)` on both).
-fn sandbox() -> (ManagementClientBuilder, AuthenticationClientBuilder) {
-    say("genauth-mfa: --sandbox: talking to the built-in fake GenAuth, not the real service");
-    let fake = FakeGenAuth::demo().record_requests(false);
+/// The sandbox's two builders, set up for the fake served on 127.0.0.1:
+/// the requests go through the real transport, headers, retries and logs,
+/// as a run against the service does. The one place that knows how the
+/// sandbox is reached. The server lives until the process ends.
+fn sandbox() -> Result<(ManagementClientBuilder, AuthenticationClientBuilder), String> {
+    static SERVER: OnceLock<FakeServer> = OnceLock::new();
+    let server = match SERVER.get() {
+        Some(server) => server,
+        None => {
+            let server = FakeGenAuth::demo()
+                .record_requests(false)
+                .serve()
+                .map_err(|e| format!("--sandbox: cannot serve the fake on 127.0.0.1: {e}"))?;
+            SERVER.get_or_init(|| server)
+        }
+    };
+    let url = server.url();
+    say(format_args!(
+        "genauth-mfa: --sandbox: talking to the built-in fake GenAuth on {url}, not the real service"
+    ));
     let management = ManagementClient::builder()
         .access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
         .access_key_secret(FakeGenAuth::DEMO_ACCESS_KEY_SECRET)
-        .transport(fake.clone());
+        .host(&url);
     let authentication = AuthenticationClient::builder()
         .app_id(FakeGenAuth::DEMO_APP_ID)
-        .app_host("https://sandbox.genauth.invalid")
-        .access_token(FakeGenAuth::DEMO_ACCESS_TOKEN)
-        .transport(fake);
-    (management, authentication)
+        .app_host(&url)
+        .access_token(FakeGenAuth::DEMO_ACCESS_TOKEN);
+    Ok((management, authentication))
 }
 
 /// The management client for `threads` threads (one kept-alive connection
@@ -48,7 +63,7 @@ pub fn management_unchecked(
     threads: usize,
 ) -> Result<ManagementClient, String> {
     let mut builder = if cli.sandbox {
-        sandbox().0
+        sandbox()?.0
     } else {
         if let Some(message) = missing(&["GENAUTH_ACCESS_KEY_ID", "GENAUTH_ACCESS_KEY_SECRET"]) {
             return Err(message);
@@ -71,7 +86,7 @@ pub fn management_unchecked(
 /// The client for the signed-in user's calls.
 pub fn authentication(cli: &Cli) -> Result<AuthenticationClient, String> {
     let builder = if cli.sandbox {
-        sandbox().1
+        sandbox()?.1
     } else {
         if let Some(message) =
             missing(&["GENAUTH_APP_ID", "GENAUTH_APP_HOST", "GENAUTH_ACCESS_TOKEN"])
