@@ -1,0 +1,640 @@
+//! A hostile tester's findings against the library: each test is one
+//! behaviour that broke (or a probe that held, kept as a guard), against a
+//! std `TcpListener` scripted byte by byte on 127.0.0.1, or a closure
+//! transport. Every test is bounded by a watchdog.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use genauth_mfa::{AuthenticationClient, CancelToken, ManagementClient, RetryPolicy, http};
+
+const ACCESS_TOKEN: &str = "user-access-token-3f9a";
+const KEY_SECRET: &str = "sk-TOPSECRET-8c1d";
+/// A JWT for pool `62e221xxxxxxxxxxxxxxx0a1` expiring in 2100.
+const T1: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiI2MmUyMjF4eHh4eHh4eHh4eHh4eHgwYTEiLCJleHAiOjQxMDI0NDQ4MDAsImlhdCI6MTcwMDAwMDAwMCwibmFtZSI6IlQxIiwibm90ZSI6In5-fn4_PiJ9.c2lnbmF0dXJl";
+const FACTORS_OK: &str = r#"{"statusCode":200,"message":"ok","data":[]}"#;
+const MFA_OK: &str = r#"{"statusCode":200,"message":"ok","data":{"totpStatus":"enabled","faceMfaStatus":"disabled"}}"#;
+
+/// Runs `f` on its own thread; panics if it has not returned within `secs`.
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    });
+    match rx.recv_timeout(Duration::from_secs(secs)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(p)) => std::panic::resume_unwind(p),
+        Err(_) => panic!("did not finish within {secs} s (a hang)"),
+    }
+}
+
+/// A scripted server on 127.0.0.1: `script(stream, connection_number)` runs
+/// on its own thread for each connection. The accept loop ends with the
+/// test process; every script bounds its own reads.
+struct Scripted {
+    url: String,
+    /// How many connections were accepted.
+    #[allow(dead_code)]
+    connections: Arc<AtomicUsize>,
+}
+
+fn scripted(script: impl Fn(TcpStream, usize) + Send + Sync + 'static) -> Scripted {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&connections);
+    let script = Arc::new(script);
+    thread::spawn(move || {
+        for stream in listener.incoming().take(1000) {
+            let Ok(stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+            let n = count.fetch_add(1, Ordering::SeqCst);
+            let script = Arc::clone(&script);
+            thread::spawn(move || script(stream, n));
+        }
+    });
+    Scripted { url, connections }
+}
+
+/// Reads one request (head and a Content-Length body); `None` at EOF.
+fn read_request(stream: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => buf.push(byte[0]),
+            _ => return None,
+        }
+        if buf.len() > 1 << 20 {
+            return None;
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    stream.read_exact(&mut body).ok()?;
+    Some(head + &String::from_utf8_lossy(&body))
+}
+
+fn http_ok(body: &str) -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn token_body(jwt: &str, expires_in: &str) -> String {
+    format!(
+        r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{jwt}","expires_in":{expires_in}}}}}"#
+    )
+}
+
+fn quick() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(40))
+}
+
+fn auth(url: &str) -> AuthenticationClient {
+    AuthenticationClient::builder()
+        .app_id("app-1")
+        .app_host(url)
+        .access_token(ACCESS_TOKEN)
+        .retry_policy(quick())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+fn mgmt(url: &str) -> genauth_mfa::ManagementClientBuilder {
+    ManagementClient::builder()
+        .access_key_id("ak-1")
+        .access_key_secret(KEY_SECRET)
+        .host(url)
+        .retry_policy(quick())
+        .timeout(Duration::from_secs(5))
+}
+
+/// A server answering every request on every connection with `answer`.
+fn always(answer: String) -> Scripted {
+    scripted(move |mut s, _| {
+        while read_request(&mut s).is_some() {
+            if s.write_all(answer.as_bytes()).is_err() {
+                return;
+            }
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Findings are commented FINDING; `held_*` tests are attacks that held up,
+// kept as guards.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn held_deeply_nested_data_is_an_error_not_a_stack_overflow() {
+    let mut body = String::from(r#"{"statusCode":200,"data":"#);
+    body.push_str(&"[".repeat(100_000));
+    body.push_str(&"]".repeat(100_000));
+    body.push('}');
+    let server = always(http_ok(&body));
+    let r = within(20, move || auth(&server.url).list_enrolled_factors().send());
+    assert!(r.is_err(), "{r:?}");
+}
+
+#[test]
+fn held_deeply_nested_request_id_is_an_error_not_a_stack_overflow() {
+    let mut body = String::from(r#"{"statusCode":500,"requestId":"#);
+    body.push_str(&"{\"a\":".repeat(100_000));
+    body.push_str("1");
+    body.push_str(&"}".repeat(100_000));
+    body.push('}');
+    let server = always(http_ok(&body));
+    let r = within(20, move || auth(&server.url).list_enrolled_factors().send());
+    assert!(r.is_err(), "{r:?}");
+}
+
+/// A closure transport answering every request with `status`, `headers` and `body`.
+fn canned(
+    status: u16,
+    headers: &'static [(&'static str, &'static str)],
+    body: &'static str,
+) -> impl Fn(http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, genauth_mfa::TransportError>
++ Send
++ Sync
++ 'static {
+    move |_req| {
+        let mut r = http::Response::builder().status(status);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        Ok(r.body(body.as_bytes().to_vec()).unwrap())
+    }
+}
+
+/// FINDING: with `with_max_retry_after(Duration::MAX)` (a caller who wants
+/// every Retry-After honoured), a server's `Retry-After: 18446744073709551615`
+/// panicked in `call.rs`: "overflow when adding duration to instant"
+/// (`Instant::now() + wait`).
+#[test]
+fn a_huge_retry_after_with_an_uncapped_policy_does_not_panic() {
+    let r = within(20, || {
+        let c = AuthenticationClient::builder()
+            .app_id("a")
+            .app_host("https://a.example")
+            .access_token("t")
+            .retry_policy(RetryPolicy::none().with_max_retry_after(Duration::MAX))
+            .transport(canned(
+                429,
+                &[("retry-after", "18446744073709551615")],
+                r#"{"statusCode":429,"message":"slow down"}"#,
+            ))
+            .build()
+            .unwrap();
+        c.list_enrolled_factors().send().map(|_| ())
+    });
+    assert!(r.is_err());
+}
+
+/// FINDING: the same panic through `RateLimit-Remaining: 0` with a
+/// `RateLimit-Reset` of u64::MAX (read as a Unix time, then a wait).
+#[test]
+fn a_huge_ratelimit_reset_with_an_uncapped_policy_does_not_panic() {
+    let r = within(20, || {
+        let c = AuthenticationClient::builder()
+            .app_id("a")
+            .app_host("https://a.example")
+            .access_token("t")
+            .retry_policy(RetryPolicy::none().with_max_retry_after(Duration::MAX))
+            .transport(canned(
+                503,
+                &[
+                    ("ratelimit-remaining", "0"),
+                    ("ratelimit-reset", "18446744073709551615"),
+                ],
+                r#"{"statusCode":503,"message":"down"}"#,
+            ))
+            .build()
+            .unwrap();
+        c.list_enrolled_factors().send().map(|_| ())
+    });
+    assert!(r.is_err());
+}
+
+/// FINDING: `.timeout(1 s)` is documented as the whole call's deadline,
+/// "every attempt and every wait between attempts included", and "no retry
+/// starts that could not finish in time". An HTTP 429 with `Retry-After: 2`
+/// on every answer made the 1 s call take 18 s (10 throttled attempts, each
+/// waiting 2 s): the server's pause is waited in the limiter, and the
+/// limiter's wait moves the deadline.
+#[test]
+fn a_retry_after_longer_than_the_timeout_does_not_stretch_the_call() {
+    let server = always(
+        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 2\r\ncontent-length: 2\r\n\r\n{}".into(),
+    );
+    let (took, r) = within(60, move || {
+        let c = AuthenticationClient::builder()
+            .app_id("a")
+            .app_host(&server.url)
+            .access_token("t")
+            .timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        let t = Instant::now();
+        let r = c.list_enrolled_factors().send();
+        (t.elapsed(), r)
+    });
+    eprintln!("took {took:?}: {r:?}");
+    assert!(r.is_err());
+    assert!(took < Duration::from_secs(3), "a 1 s call took {took:?}");
+}
+
+/// FINDING: threads waiting for another thread's management-token fetch
+/// ignore the client's CancelToken: with the token endpoint stalled, all 8
+/// threads returned Cancelled only 5.7 s after `cancel()` (when the stalled
+/// answer came), not within a second.
+#[test]
+fn threads_waiting_for_the_token_fetch_stop_when_cancelled() {
+    // The token endpoint stalls 6 s; 8 threads share one client and one cancel token.
+    let server = scripted(|mut s, _| {
+        while read_request(&mut s).is_some() {
+            thread::sleep(Duration::from_secs(6));
+            let _ = s.write_all(http_ok(&token_body(T1, "7200")).as_bytes());
+        }
+    });
+    let url = server.url.clone();
+    let late = within(30, move || {
+        let cancel = CancelToken::new();
+        let client = mgmt(&url)
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap()
+            .with_cancel(&cancel);
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let c = client.clone();
+                thread::spawn(move || {
+                    let r = c.get_user_mfa_info("u-1").send();
+                    (Instant::now(), r.map(|_| ()))
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(300));
+        let cancelled_at = Instant::now();
+        cancel.cancel();
+        let mut late = 0;
+        for h in handles {
+            let (at, r) = h.join().unwrap();
+            let after = at.saturating_duration_since(cancelled_at);
+            eprintln!("{after:?} {r:?}");
+            if after > Duration::from_millis(1500) {
+                late += 1;
+            }
+        }
+        late
+    });
+    // The fetching thread is on the wire (documented as not cut); the
+    // seven that only wait must stop.
+    assert!(
+        late <= 1,
+        "{late} of 8 threads went on waiting after cancel"
+    );
+}
+
+#[test]
+fn held_max_idle_connections_usize_max_works() {
+    let server = always(http_ok(FACTORS_OK));
+    let r = within(20, move || {
+        AuthenticationClient::builder()
+            .app_id("a")
+            .app_host(&server.url)
+            .access_token("t")
+            .max_idle_connections(usize::MAX)
+            .build()
+            .unwrap()
+            .list_enrolled_factors()
+            .send()
+            .map(|_| ())
+    });
+    r.unwrap();
+}
+
+#[test]
+fn held_a_content_length_of_a_tebibyte_is_refused_without_allocating_it() {
+    for limit in [None, Some(u64::MAX)] {
+        let server = scripted(|mut s, _| {
+            if read_request(&mut s).is_some() {
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 1099511627776\r\n\r\n{\"statusCode\":200",
+                );
+                thread::sleep(Duration::from_secs(3));
+            }
+        });
+        let r = within(20, move || {
+            let mut b = AuthenticationClient::builder()
+                .app_id("a")
+                .app_host(&server.url)
+                .access_token("t")
+                .retry_policy(RetryPolicy::none())
+                .timeout(Duration::from_secs(2));
+            if let Some(l) = limit {
+                b = b.max_response_bytes(l);
+            }
+            b.build()
+                .unwrap()
+                .list_enrolled_factors()
+                .send()
+                .map(|_| ())
+        });
+        eprintln!("{limit:?}: {r:?}");
+        assert!(r.is_err());
+    }
+}
+
+#[test]
+fn held_http_framing_lies_end_in_an_error_or_an_answer_never_a_panic_or_hang() {
+    for answer in [
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n-1\r\n{}\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\ncontent-length: 99999999999999999999999\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        "HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 43\r\n\r\n{\"statusCode\":200,\"message\":\"ok\",\"data\":[]}",
+        "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n",
+        "HTTP/1.1 100 Continue\r\n\r\n",
+        "HTTP/1.1 204 No Content\r\ncontent-length: 43\r\n\r\n{\"statusCode\":200,\"message\":\"ok\",\"data\":[]}",
+        "HTTP/1.1 304 Not Modified\r\n\r\n",
+        "HTTP/1.0 200 OK\r\n\r\n{\"statusCode\":200,\"message\":\"ok\",\"data\":[]}",
+        "HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 10\r\n\r\nnot-gzip!!",
+        "HTTP/1.1 999 Nine\r\ncontent-length: 2\r\n\r\n{}",
+        "HTTP/1.1 200\r\ncontent-length: 2\r\n\r\n{}",
+        "HTTP/2 200\r\ncontent-length: 2\r\n\r\n{}",
+        "\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nx: \x00\x01\x7f\r\ncontent-length: 2\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\n folded: yes\r\ncontent-length: 2\r\n\r\n{}",
+        "HTTP/1.1 301 Moved\r\nlocation: \x1b[31mhttps://evil.example/\u{202e}\r\ncontent-length: 0\r\n\r\n",
+    ] {
+        let server = scripted(move |mut s, _| {
+            if read_request(&mut s).is_some() {
+                let _ = s.write_all(answer.as_bytes());
+                thread::sleep(Duration::from_millis(1500));
+            }
+        });
+        let (took, r) = within(30, move || {
+            let c = AuthenticationClient::builder()
+                .app_id("a")
+                .app_host(&server.url)
+                .access_token("t")
+                .retry_policy(RetryPolicy::none())
+                .timeout(Duration::from_secs(1))
+                .build()
+                .unwrap();
+            let t = Instant::now();
+            let r = c.list_enrolled_factors().send().map(|_| ());
+            (t.elapsed(), r)
+        });
+        let shown = match &r {
+            Ok(()) => "ok".to_owned(),
+            Err(e) => format!("{} / {}", e.kind(), e.report()),
+        };
+        eprintln!("{answer:?}\n   -> {took:?} {shown}");
+    }
+}
+
+#[test]
+fn held_an_extra_unrequested_response_is_not_taken_for_the_next_call() {
+    // Connection 0 answers the first request with alice's info plus an
+    // unrequested second answer; the next request must not get that one.
+    let mallory = r#"{"statusCode":200,"message":"ok","data":{"totpStatus":true,"faceMfaStatus":true,"smsMfaStatus":true,"emailMfaStatus":true}}"#;
+    let token = token_body(T1, "7200");
+    let server = scripted(move |mut s, _| {
+        let mut n = 0;
+        while let Some(req) = read_request(&mut s) {
+            let answer = if req.contains("get-management-token") {
+                http_ok(&token)
+            } else if n == 0 {
+                n += 1;
+                format!("{}{}", http_ok(MFA_OK), http_ok(mallory))
+            } else {
+                http_ok(MFA_OK)
+            };
+            if s.write_all(answer.as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    let url = server.url.clone();
+    let (a, b) = within(20, move || {
+        let c = mgmt(&url).build().unwrap();
+        let a = c.get_user_mfa_info("alice").send();
+        let b = c.get_user_mfa_info("bob").send();
+        (a, b)
+    });
+    eprintln!("{a:?}\n{b:?}");
+    let b = b.unwrap();
+    assert!(
+        !b.totp.is_enabled() || !b.sms.is_enabled(),
+        "bob got mallory's answer: {b:?}"
+    );
+}
+
+/// FINDING: `Display` and `report()` bound the server's text, but `{:?}`
+/// of an `Error::Api` (what `fn main() -> Result<(), Error>`, `unwrap()` and
+/// `expect()` print) carried the whole 1 MiB message and 1 MiB requestId:
+/// 2 MB of server text on stderr.
+#[test]
+fn debug_of_an_api_error_bounds_the_servers_text() {
+    let big = format!(
+        r#"{{"statusCode":500,"message":"{}\u202e\u001b[2J","requestId":"{}"}}"#,
+        "m".repeat(1 << 20),
+        "r".repeat(1 << 20)
+    );
+    let big: &'static str = Box::leak(big.into_boxed_str());
+    let c = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host("https://a.example")
+        .access_token("t")
+        .retry_policy(RetryPolicy::none())
+        .transport(canned(200, &[], big))
+        .build()
+        .unwrap();
+    let err = c.list_enrolled_factors().send().unwrap_err();
+    let display = err.to_string();
+    let report = err.report().to_string();
+    let debug = format!("{err:?}");
+    eprintln!(
+        "display {} report {} debug {}",
+        display.len(),
+        report.len(),
+        debug.len()
+    );
+    assert!(display.len() < 2000 && report.len() < 2000);
+    assert!(!display.contains('\u{202e}') && !display.contains('\u{1b}'));
+    assert!(
+        !debug.contains('\u{202e}') && !debug.contains('\u{1b}'),
+        "debug not escaped"
+    );
+    assert!(
+        debug.len() < 10_000,
+        "Debug of an Api error is {} bytes",
+        debug.len()
+    );
+}
+
+/// FINDING: a proxy URL whose password holds an unencoded `/`, `#` or `?`
+/// (`http://user:pa/ss@proxy:3128`, common when pasted from a password
+/// manager) is refused, and the error and the builder's `Debug` showed the
+/// password: `redact_userinfo` took the authority to end at the first `/`.
+#[test]
+fn a_proxy_password_holding_a_slash_hash_or_question_mark_never_shows() {
+    for url in [
+        "http://user:pa/ss-SECRETPW@proxy.example:3128",
+        "http://user:pa#ss-SECRETPW@proxy.example:3128",
+        "http://user:pa?ss-SECRETPW@proxy.example:3128",
+        "socks5://user:pa/ss-SECRETPW@proxy.example:1080",
+    ] {
+        let b = genauth_mfa::UreqTransport::builder().proxy(url);
+        let debug = format!("{b:?}");
+        let err = b.build().map(|_| ()).unwrap_err();
+        let shown = format!("{err} {err:?} {debug}");
+        assert!(!shown.contains("SECRETPW"), "{url}: {shown}");
+        let b = AuthenticationClient::builder()
+            .app_id("a")
+            .app_host("https://a.example")
+            .access_token("t")
+            .proxy(url);
+        let debug = format!("{b:?}");
+        let err = b.build().map(|_| ()).unwrap_err();
+        let shown = format!("{err} {err:?} {debug}");
+        assert!(!shown.contains("SECRETPW"), "{url}: {shown}");
+    }
+}
+
+/// FINDING: the same leak through a base URL (`.host(..)`), whose
+/// refusal quotes the URL.
+#[test]
+fn a_host_password_holding_a_slash_hash_or_question_mark_never_shows() {
+    for url in [
+        "https://user:pa/ss-SECRETPW@h.example",
+        "https://user:pa#ss-SECRETPW@h.example",
+        "https://user:pa?ss-SECRETPW@h.example",
+    ] {
+        let b = ManagementClient::builder()
+            .access_key_id("a")
+            .access_key_secret("s")
+            .host(url);
+        let debug = format!("{b:?}");
+        let err = b.build().map(|_| ()).unwrap_err();
+        let shown = format!("{err} {err:?} {debug}");
+        assert!(!shown.contains("SECRETPW"), "{url}: {shown}");
+    }
+}
+
+#[test]
+fn held_weird_management_tokens_never_panic_or_show_the_token() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let jwt = |claims: &str| format!("{}.{}.c2ln", b64(r#"{"alg":"none"}"#), b64(claims));
+    let cases: Vec<(String, &str)> = vec![
+        ("not-a-jwt-SECRETTOKEN".into(), "7200"),
+        (
+            jwt(r#"{"scoped_userpool_id":"p","exp":1}"#) + "SECRETTOKEN",
+            "7200",
+        ),
+        (
+            jwt(r#"{"scoped_userpool_id":"p","exp":1e300}"#) + "SECRETTOKEN",
+            "0",
+        ),
+        (
+            jwt(r#"{"scoped_userpool_id":"p","exp":"soon"}"#) + "SECRETTOKEN",
+            "-5",
+        ),
+        (
+            jwt(r#"{"scoped_userpool_id":"p"}"#) + "SECRETTOKEN",
+            "1e308",
+        ),
+        (
+            jwt(r#"{"scoped_userpool_id":"p"}"#) + "SECRETTOKEN",
+            "1e-300",
+        ),
+        (
+            jwt(r#"{"scoped_userpool_id":"p"}"#) + "SECRETTOKEN",
+            "\"7200s\"",
+        ),
+        (jwt(r#"{"scoped_userpool_id":"p"}"#) + "SECRETTOKEN", "true"),
+        (
+            jwt(r#"{"scoped_userpool_id":"p"}"#) + "SECRETTOKEN",
+            "[7200]",
+        ),
+        (
+            jwt(r#"{"scoped_userpool_id":"p\r\nx-evil: 1"}"#) + "SECRETTOKEN",
+            "7200",
+        ),
+        (
+            jwt(r#"{"scoped_userpool_id":"p\u00e9"}"#) + "SECRETTOKEN",
+            "7200",
+        ),
+        (jwt(r#"{"scoped_userpool_id":""}"#) + "SECRETTOKEN", "7200"),
+        (jwt(r#"{"scoped_userpool_id":7}"#) + "SECRETTOKEN", "7200"),
+        (
+            jwt(r#"{"scoped_userpool_id":"p"}"#) + "SECRET\\r\\nTOKEN",
+            "7200",
+        ),
+        (
+            jwt(r#"{"scoped_userpool_id":"p"}"#) + "SECRET\\u00e9TOKEN",
+            "7200",
+        ),
+        (format!("a.{}.c", "!".repeat(10)) + "SECRETTOKEN", "7200"),
+        ("..SECRETTOKEN".into(), "7200"),
+    ];
+    for (token, expires_in) in cases {
+        let body = token_body(&token, expires_in);
+        let body: &'static str = Box::leak(body.into_boxed_str());
+        let seen = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&seen);
+        let transport = move |req: http::Request<Vec<u8>>| {
+            count.fetch_add(1, Ordering::SeqCst);
+            let body = if req.uri().path().ends_with("get-management-token") {
+                body
+            } else {
+                MFA_OK
+            };
+            Ok(http::Response::new(body.as_bytes().to_vec()))
+        };
+        let c = ManagementClient::builder()
+            .access_key_id("a")
+            .access_key_secret(KEY_SECRET)
+            .transport(transport)
+            .build()
+            .unwrap();
+        for _ in 0..3 {
+            match c.get_user_mfa_info("u").send() {
+                Ok(_) => {}
+                Err(e) => {
+                    let shown = format!("{e} {e:?} {}", e.report());
+                    assert!(!shown.contains("SECRET"), "{token}: {shown}");
+                }
+            }
+        }
+        eprintln!(
+            "{token} {expires_in}: {} requests, {:?}",
+            seen.load(Ordering::SeqCst),
+            c.get_user_mfa_info("u")
+                .send()
+                .map(|_| ())
+                .map_err(|e| e.report().to_string())
+        );
+    }
+}
