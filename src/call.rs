@@ -153,7 +153,7 @@ impl Caller {
                             let wait = retry::server_wait(response.headers(), SystemTime::now())
                                 .map(|w| w.min(self.retry.max_retry_after()));
                             if let Some(wait) = wait {
-                                self.limiter.pause_until(Instant::now() + wait);
+                                self.limiter.pause_until(later(wait));
                             }
                             let retry = retry::is_retryable_answer(&e);
                             (e, retry.then_some(wait))
@@ -195,6 +195,16 @@ impl Caller {
             }
         }
     }
+}
+
+/// `wait` from now, or as far as an `Instant` goes: a server may ask for
+/// any `Retry-After` and a policy may allow it (`Instant + Duration` panics
+/// past what an `Instant` holds).
+fn later(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
 }
 
 /// The whole-call timeout passed before another attempt could start.
