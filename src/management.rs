@@ -170,7 +170,7 @@ impl ManagementClient {
         let deadline = budget.deadline();
         inner
             .token
-            .get(deadline, after_refusal, || {
+            .get(deadline, self.cancel.as_ref(), after_refusal, || {
                 token::fetch(&inner.caller, &inner.key, &inner.userpool_header, budget)
             })
             .map_err(|err| match err {
