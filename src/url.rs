@@ -83,7 +83,17 @@ pub(crate) fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
     let authority_end = raw[after_scheme..]
         .find(['/', '?', '#'])
         .map_or(raw.len(), |i| after_scheme + i);
-    match raw[after_scheme..authority_end].rfind('@') {
+    let head = &raw[after_scheme..authority_end];
+    let at = head.rfind('@').or_else(|| {
+        // A password holding an unencoded `/`, `?` or `#`
+        // (`user:pa/ss@host`) ends the authority early: when what came
+        // before looks like `user:` and an `@` follows, hide up to the last
+        // `@` (at worst a port and a path are hidden too).
+        (head.contains(':') && !head.starts_with('['))
+            .then(|| raw[after_scheme..].rfind('@'))
+            .flatten()
+    });
+    match at {
         Some(at) => format!("{}***{}", &raw[..after_scheme], &raw[after_scheme + at..]).into(),
         None => raw.into(),
     }
@@ -201,6 +211,24 @@ mod tests {
             "https://h.example/a@b"
         );
         assert_eq!(redact_userinfo("u:p@h"), "***@h");
+        // A password holding an unencoded '/', '?' or '#'.
+        for raw in [
+            "https://u:pa/ss@h.example",
+            "http://u:p?w#x@proxy:3128",
+            "u:1/2@h",
+        ] {
+            assert!(
+                redact_userinfo(raw).ends_with("***@h.example")
+                    || redact_userinfo(raw).ends_with("@proxy:3128")
+                    || redact_userinfo(raw).ends_with("***@h"),
+                "{raw}"
+            );
+            assert!(!redact_userinfo(raw).contains("u:"), "{raw}");
+        }
+        assert_eq!(
+            redact_userinfo("https://[::1]:8/a@b"),
+            "https://[::1]:8/a@b"
+        );
         let err = BaseUrl::parse("host", "https://u:hunter2@h.example", false).unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }
