@@ -212,19 +212,15 @@ mod tests {
         );
         assert_eq!(redact_userinfo("u:p@h"), "***@h");
         // A password holding an unencoded '/', '?' or '#'.
-        for raw in [
-            "https://u:pa/ss@h.example",
-            "http://u:p?w#x@proxy:3128",
-            "u:1/2@h",
-        ] {
-            assert!(
-                redact_userinfo(raw).ends_with("***@h.example")
-                    || redact_userinfo(raw).ends_with("@proxy:3128")
-                    || redact_userinfo(raw).ends_with("***@h"),
-                "{raw}"
-            );
-            assert!(!redact_userinfo(raw).contains("u:"), "{raw}");
-        }
+        assert_eq!(
+            redact_userinfo("https://u:pa/ss@h.example"),
+            "https://***@h.example"
+        );
+        assert_eq!(
+            redact_userinfo("http://u:p?w#x@proxy:3128"),
+            "http://***@proxy:3128"
+        );
+        assert_eq!(redact_userinfo("u:1/2@h"), "***@h");
         assert_eq!(
             redact_userinfo("https://[::1]:8/a@b"),
             "https://[::1]:8/a@b"
