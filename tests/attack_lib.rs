@@ -10,7 +10,7 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use genauth_mfa::{AuthenticationClient, CancelToken, ManagementClient, RetryPolicy, http};
+use genauth_mfa::{AuthenticationClient, CancelToken, Error, ManagementClient, RetryPolicy, http};
 
 const ACCESS_TOKEN: &str = "user-access-token-3f9a";
 const KEY_SECRET: &str = "sk-TOPSECRET-8c1d";
@@ -636,5 +636,247 @@ fn held_weird_management_tokens_never_panic_or_show_the_token() {
                 .map(|_| ())
                 .map_err(|e| e.report().to_string())
         );
+    }
+}
+
+#[test]
+fn held_binary_and_malformed_answers_are_decode_or_protocol_errors() {
+    let answers: Vec<&'static [u8]> = vec![
+        b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+        b"HTTP/1.1 200 \xff\xfe\r\ncontent-length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nx-\xff: 1\r\ncontent-length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n\xff\xfe\xfd",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 40\r\n\r\n{\"statusCode\":500,\"message\":\"\xff\xfe\xfd\"}",
+        b"\x00\x00\x00\x00\x00\x00\x00\x00\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\ncontent-encoding: br\r\ncontent-length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\ncontent-encoding: deflate\r\ncontent-length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ntransfer-encoding: chunked\r\n\r\n3\r\n\x1f\x8b\x08\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: identity\r\ncontent-length: 2\r\n\r\n{}",
+    ];
+    for answer in answers {
+        let server = scripted(move |mut s, _| {
+            if read_request(&mut s).is_some() {
+                let _ = s.write_all(answer);
+                thread::sleep(Duration::from_millis(1200));
+            }
+        });
+        let r = within(30, move || {
+            AuthenticationClient::builder()
+                .app_id("a")
+                .app_host(&server.url)
+                .access_token("t")
+                .retry_policy(RetryPolicy::none())
+                .timeout(Duration::from_secs(1))
+                .build()
+                .unwrap()
+                .list_enrolled_factors()
+                .send()
+                .map(|_| ())
+        });
+        let shown = match &r {
+            Ok(()) => "ok".to_owned(),
+            Err(e) => format!("{} {:?} / {}", e.kind(), e.http_status(), e.report()),
+        };
+        eprintln!("{:?}\n   -> {shown}", String::from_utf8_lossy(answer));
+    }
+}
+
+/// A JWT-shaped token for pool `p` named `name`, expiring in 2100.
+fn jwt(name: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"none"}"#),
+        b64(&format!(
+            r#"{{"scoped_userpool_id":"p","exp":4102444800,"name":"{name}"}}"#
+        ))
+    )
+}
+
+#[test]
+fn held_64_threads_through_dropped_connections_and_a_revoked_token_lose_no_call() {
+    use std::sync::Mutex;
+    // Every 11th request is read and then dropped unanswered, and at the
+    // 300th request the server revokes the token it issued: calls with it
+    // get an HTTP 401 until a new one is fetched.
+    let seq = Arc::new(AtomicUsize::new(0));
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let current = Arc::new(Mutex::new(String::new()));
+    let (seq2, tokens2, current2) = (Arc::clone(&seq), Arc::clone(&tokens), Arc::clone(&current));
+    let server = scripted(move |mut s, _| {
+        while let Some(req) = read_request(&mut s) {
+            let n = seq2.fetch_add(1, Ordering::SeqCst) + 1;
+            if req.contains("get-management-token") {
+                let t = tokens2.fetch_add(1, Ordering::SeqCst);
+                let token = jwt(&format!("t{t}"));
+                *current2.lock().unwrap() = token.clone();
+                if s.write_all(http_ok(&token_body(&token, "7200")).as_bytes())
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+            if n % 11 == 0 {
+                return; // dropped with the request unanswered
+            }
+            if n == 300 {
+                *current2.lock().unwrap() = "revoked".into();
+            }
+            let valid = req.contains(&format!("Bearer {}", current2.lock().unwrap()));
+            let answer = if valid {
+                http_ok(MFA_OK)
+            } else {
+                let body = r#"{"statusCode":401,"apiCode":2020,"message":"not logged in"}"#;
+                format!(
+                    "HTTP/1.1 401 Unauthorized\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+            };
+            if s.write_all(answer.as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    let url = server.url.clone();
+    let failures = within(120, move || {
+        let client = mgmt(&url).timeout(Duration::from_secs(30)).build().unwrap();
+        let handles: Vec<_> = (0..64)
+            .map(|t| {
+                let c = client.clone();
+                thread::spawn(move || {
+                    (0..10)
+                        .filter_map(|i| {
+                            c.get_user_mfa_info(&format!("u-{t}-{i}"))
+                                .send()
+                                .err()
+                                .map(|e| e.report().to_string())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    let token_requests = tokens.load(Ordering::SeqCst);
+    assert!(
+        failures.is_empty(),
+        "{} calls lost: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    assert!(
+        (2..=4).contains(&token_requests),
+        "{token_requests} token requests"
+    );
+}
+
+/// FINDING (not fixed: a design question): the adaptive limiter takes every
+/// throttle answer for a sign that this client sends too much. When the
+/// pool's quota is shared with other traffic (the production app calling
+/// the same user pool), a share of answers is throttled whatever this
+/// client sends: here 1 in 7. The limiter then cuts again and again (to
+/// 0.85 x the rate accepted over the last second, which at a few requests a
+/// second reads as 0 or 1), and falls towards its floor of 0.5 requests a
+/// second: 64 threads finished 322 of 640 calls in 20 s (375 requests, most
+/// in the first second; the server answers in microseconds, and with
+/// `adaptive_throttling(false)` the retries alone finish them at once). In a
+/// mixed run (drops and a revoked token too) the rate sat at 0.5/s for two
+/// minutes; a 200,000-user audit would take days. Slowing down does not
+/// reduce the throttled share, which is how such a throttle could be told
+/// from the client's own overshoot.
+#[test]
+#[ignore = "finding, not fixed: uncorrelated throttling collapses the adaptive limiter to 0.5 requests/s (design question for the throttle's authors)"]
+fn a_throttle_that_slowing_down_does_not_reduce_does_not_collapse_the_rate() {
+    let seq = Arc::new(AtomicUsize::new(0));
+    let seq2 = Arc::clone(&seq);
+    let server = scripted(move |mut s, _| {
+        while let Some(req) = read_request(&mut s) {
+            let answer = if req.contains("get-management-token") {
+                http_ok(&token_body(T1, "7200"))
+            } else if (seq2.fetch_add(1, Ordering::SeqCst) + 1) % 7 == 0 {
+                http_ok(r#"{"statusCode":429,"message":"too many"}"#)
+            } else {
+                http_ok(MFA_OK)
+            };
+            if s.write_all(answer.as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    let url = server.url.clone();
+    let (done, failed) = within(60, move || {
+        let cancel = CancelToken::new();
+        let client = mgmt(&url)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+            .with_cancel(&cancel);
+        let done = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::new(AtomicUsize::new(0));
+        let handles: Vec<_> = (0..64)
+            .map(|t| {
+                let (c, done, failed) = (client.clone(), Arc::clone(&done), Arc::clone(&failed));
+                thread::spawn(move || {
+                    for i in 0..10 {
+                        match c.get_user_mfa_info(&format!("u-{t}-{i}")).send() {
+                            Ok(_) => done.fetch_add(1, Ordering::SeqCst),
+                            Err(Error::Cancelled) => return,
+                            Err(_) => failed.fetch_add(1, Ordering::SeqCst),
+                        };
+                    }
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_secs(20));
+        cancel.cancel();
+        for h in handles {
+            h.join().unwrap();
+        }
+        (done.load(Ordering::SeqCst), failed.load(Ordering::SeqCst))
+    });
+    assert_eq!(
+        (done, failed),
+        (640, 0),
+        "{} requests in 20 s",
+        seq.load(Ordering::SeqCst)
+    );
+}
+
+#[test]
+fn held_a_slow_token_endpoint_with_32_waiting_threads_times_out_on_time() {
+    let server = scripted(|mut s, _| {
+        while read_request(&mut s).is_some() {
+            thread::sleep(Duration::from_secs(3));
+            let _ = s.write_all(http_ok(&token_body(T1, "7200")).as_bytes());
+        }
+    });
+    let url = server.url.clone();
+    let results = within(30, move || {
+        let client = mgmt(&url).timeout(Duration::from_secs(1)).build().unwrap();
+        let started = Instant::now();
+        let handles: Vec<_> = (0..32)
+            .map(|_| {
+                let c = client.clone();
+                thread::spawn(move || {
+                    let r = c.get_user_mfa_info("u").send();
+                    (started.elapsed(), r.map(|_| ()).map_err(|e| e.kind()))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    for (took, r) in &results {
+        assert!(*took < Duration::from_millis(1800), "{took:?} {r:?}");
+        assert_eq!(*r, Err("timeout"), "{took:?}");
     }
 }
