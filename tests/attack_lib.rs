@@ -880,3 +880,112 @@ fn held_a_slow_token_endpoint_with_32_waiting_threads_times_out_on_time() {
         assert_eq!(*r, Err("timeout"), "{took:?}");
     }
 }
+
+/// A transport playing the token endpoint (T1) and, for other paths, `call`.
+fn with_token(
+    call: impl Fn(&http::Request<Vec<u8>>) -> (u16, String) + Send + Sync + 'static,
+) -> impl Fn(http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, genauth_mfa::TransportError>
++ Send
++ Sync
++ 'static {
+    move |req| {
+        let (status, body) = if req.uri().path().ends_with("get-management-token") {
+            (200, token_body(T1, "7200"))
+        } else {
+            call(&req)
+        };
+        Ok(http::Response::builder()
+            .status(status)
+            .body(body.into_bytes())
+            .unwrap())
+    }
+}
+
+/// FINDING: a list-users answer without a readable `totalCount` (absent,
+/// null, or not a number) is read as 0, and the iterator stops after the
+/// first page as if the count were reached: 50 of 120 users listed, no
+/// error (an audit of the whole pool silently skips the rest).
+#[test]
+fn a_listing_whose_pages_have_no_total_count_lists_every_user() {
+    // 120 users in pages of 50; the server sends no totalCount (or null).
+    for total in ["", r#""totalCount":null,"#, r#""totalCount":"many","#] {
+        let transport = with_token(move |req| {
+            let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
+            let page = body["options"]["pagination"]["page"].as_u64().unwrap();
+            let n = match page {
+                1 | 2 => 50,
+                3 => 20,
+                _ => 0,
+            };
+            let users: Vec<String> = (0..n)
+                .map(|i| {
+                    format!(
+                        r#"{{"userId":"u-{page}-{i}","createdAt":"2024-01-01T00:00:00Z","updatedAt":"2024-01-01T00:00:00Z","status":"Activated"}}"#
+                    )
+                })
+                .collect();
+            (
+                200,
+                format!(
+                    r#"{{"statusCode":200,"data":{{{total}"list":[{}]}}}}"#,
+                    users.join(",")
+                ),
+            )
+        });
+        let c = ManagementClient::builder()
+            .access_key_id("a")
+            .access_key_secret(KEY_SECRET)
+            .transport(transport)
+            .build()
+            .unwrap();
+        let users: Vec<_> = c.list_users().into_iter().collect();
+        assert_eq!(
+            users.len(),
+            120,
+            "{total:?}: the listing stopped after {} users",
+            users.len()
+        );
+    }
+}
+
+/// FINDING: the token cache remembers a failed fetch for 10 s when it is
+/// "a refusal", and takes any Api or Decode error that is not 429/502/503/504
+/// for one: a single passing `statusCode: 500` from the token endpoint (in
+/// HTTP 200 or 500) made every call of the client fail at once with it for
+/// 10 s, without asking again (a batch at 100 calls/s loses ~1,000 users).
+#[test]
+fn a_passing_server_error_on_the_token_endpoint_is_not_remembered_as_a_refusal() {
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&tokens);
+    let transport = move |req: http::Request<Vec<u8>>| {
+        let (status, body) = if req.uri().path().ends_with("get-management-token") {
+            if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                (
+                    500,
+                    r#"{"statusCode":500,"message":"internal error"}"#.to_owned(),
+                )
+            } else {
+                (200, token_body(T1, "7200"))
+            }
+        } else {
+            (200, MFA_OK.to_owned())
+        };
+        Ok(http::Response::builder()
+            .status(status)
+            .body(body.into_bytes())
+            .unwrap())
+    };
+    let c = ManagementClient::builder()
+        .access_key_id("a")
+        .access_key_secret(KEY_SECRET)
+        .transport(transport)
+        .build()
+        .unwrap();
+    let first = c.get_user_mfa_info("u-1").send();
+    assert!(first.is_err());
+    let second = c.get_user_mfa_info("u-2").send();
+    assert!(
+        second.is_ok(),
+        "one passing 500 fails every call for 10 s: {second:?}"
+    );
+}
