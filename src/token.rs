@@ -274,10 +274,18 @@ impl TokenCache {
 }
 
 /// A token fetch whose answer will be the same if asked again soon: the
-/// server refused the key, or answered something that is not a usable token.
+/// server refused the key (a 4xx `statusCode` other than 429), or answered
+/// something that is not a usable token (not a server error: a passing 500
+/// must not fail every call for [`REFUSAL_MEMORY`]).
 fn is_refusal(err: &Error) -> bool {
-    matches!(err, Error::Api { .. } | Error::Decode { .. })
-        && !crate::retry::is_retryable_answer(err)
+    let client_side = |status: i64| (400..500).contains(&status) && status != 429;
+    match err {
+        Error::Api { status_code, .. } => client_side(*status_code),
+        Error::Decode { http_status, .. } => {
+            *http_status < 500 && *http_status != 429 && !crate::retry::is_retryable_answer(err)
+        }
+        _ => false,
+    }
 }
 
 fn waited_too_long() -> Error {
@@ -572,6 +580,29 @@ mod tests {
             .get(None, None, false, || panic!("must not fetch"))
             .unwrap();
         assert!(Arc::ptr_eq(&new, &again));
+    }
+
+    #[test]
+    fn only_refusals_and_unusable_answers_are_refusals() {
+        let api = |http_status, status_code| Error::Api {
+            http_status,
+            status_code,
+            api_code: None,
+            message: String::new(),
+            request_id: None,
+            attempts: 1,
+        };
+        assert!(is_refusal(&api(200, 400)));
+        assert!(is_refusal(&api(401, 401)));
+        assert!(is_refusal(&api(200, 403)));
+        assert!(!is_refusal(&api(200, 429)));
+        assert!(!is_refusal(&api(200, 500)));
+        assert!(!is_refusal(&api(500, 500)));
+        assert!(!is_refusal(&api(200, 503)));
+        assert!(is_refusal(&Error::decode(200, "not a JWT", b"")));
+        assert!(is_refusal(&Error::decode(404, "html", b"")));
+        assert!(!is_refusal(&Error::decode(500, "html", b"")));
+        assert!(!is_refusal(&Error::decode(502, "html", b"")));
     }
 
     #[test]
