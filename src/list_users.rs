@@ -155,6 +155,15 @@ impl<'a> ListUsers<'a> {
     /// [`Error::InvalidArgument`] for a page of 0 or a page size out of
     /// range; any error of the call.
     pub fn page(&self, page: u32) -> Result<UserPage> {
+        let page = self.fetch(page)?;
+        Ok(UserPage {
+            total_count: page.total_count.unwrap_or(0),
+            users: page.users,
+        })
+    }
+
+    /// Page `page` as the server sent it: its `totalCount` may be missing.
+    fn fetch(&self, page: u32) -> Result<WirePage> {
         if page == 0 {
             return Err(Error::invalid_argument("page", "pages start at 1"));
         }
@@ -268,24 +277,39 @@ impl Iterator for Users<'_> {
                 return None;
             }
             self.page += 1;
-            let page = match self.listing.page(self.page) {
+            let page = match self.listing.fetch(self.page) {
                 Ok(page) => page,
                 Err(err) => {
                     self.done = true;
                     return Some(Err(err));
                 }
             };
-            self.first_total.get_or_insert(page.total_count);
-            self.last_total = Some(page.total_count);
+            if let Some(total) = page.total_count {
+                self.first_total.get_or_insert(total);
+                self.last_total = Some(total);
+            }
             let fetched = u64::from(self.page - 1) * u64::from(self.listing.page_size)
                 + page.users.len() as u64;
-            // The last page: a short one, or the count is reached.
-            if page.users.len() < self.listing.page_size as usize || fetched >= page.total_count {
+            // The last page: a short one, or the count is reached. A page
+            // without a readable count says nothing of the count: only a
+            // short page ends the listing then.
+            if page.users.len() < self.listing.page_size as usize
+                || page.total_count.is_some_and(|total| fetched >= total)
+            {
                 self.done = true;
             }
             self.buffer = page.users.into_iter();
         }
     }
+}
+
+/// A page as the server sent it, before a missing `totalCount` reads as 0.
+#[derive(Deserialize)]
+struct WirePage {
+    #[serde(rename = "totalCount", default, deserialize_with = "lenient_count")]
+    total_count: Option<u64>,
+    #[serde(rename = "list", default, deserialize_with = "null_as_empty")]
+    users: Vec<User>,
 }
 
 /// One page of a listing.
