@@ -11,7 +11,9 @@ use crate::call::Caller;
 use crate::cancel::CancelToken;
 use crate::endpoint::{Endpoint, header_value};
 use crate::error::{Error, Result};
-use crate::settings::{CommonSettings, Secret, common_builder_methods, env_url, env_var, missing};
+use crate::settings::{
+    CommonSettings, Secret, common_builder_methods, env_header_var, env_url, missing,
+};
 use crate::url::{BaseUrl, redact_userinfo};
 
 /// A client for the authentication API, acting as one signed-in user.
@@ -271,12 +273,12 @@ impl AuthenticationClientBuilder {
     /// [`Error::Config`] naming the variable whose value cannot be read (a
     /// brand, language or timeout).
     pub fn read_env(mut self) -> Result<Self> {
-        self.app_id = env_var("GENAUTH_APP_ID").or(self.app_id);
+        self.app_id = env_header_var("GENAUTH_APP_ID")?.or(self.app_id);
         if let Some(host) = env_url("GENAUTH_APP_HOST")? {
             self.app_host = Some(host);
             self.app_host_var = Some("GENAUTH_APP_HOST");
         }
-        self.access_token = env_var("GENAUTH_ACCESS_TOKEN")
+        self.access_token = env_header_var("GENAUTH_ACCESS_TOKEN")?
             .map(Secret::new)
             .or(self.access_token);
         self.common.read_env()?;

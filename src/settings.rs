@@ -362,7 +362,7 @@ impl CommonSettings {
             })?;
             self.lang = Some(lang);
         }
-        if let Some(tenant) = env_var("GENAUTH_TENANT_ID") {
+        if let Some(tenant) = env_header_var("GENAUTH_TENANT_ID")? {
             self.tenant_id = Some(tenant);
         }
         if let Some(path) = env_var("GENAUTH_CA_FILE") {
@@ -483,6 +483,18 @@ pub(crate) fn env_url(name: &'static str) -> Result<Option<String>> {
 /// An environment variable's value, `None` when unset, empty or not UTF-8.
 pub(crate) fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// [`env_var`] for a value sent in a header: one that a header cannot
+/// carry (a line break, a control character) is a configuration error
+/// naming the variable, never quoting it (it may be a token).
+pub(crate) fn env_header_var(name: &'static str) -> Result<Option<String>> {
+    match env_var(name) {
+        Some(value) if HeaderValue::from_str(&value).is_err() => Err(Error::config(format!(
+            "{name} holds characters an HTTP header cannot carry (a line break or another control character)"
+        ))),
+        value => Ok(value),
+    }
 }
 
 /// A required setting that is missing.
