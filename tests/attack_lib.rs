@@ -1135,3 +1135,37 @@ fn a_header_variable_with_a_line_break_is_a_config_error_naming_it() {
         ("GENAUTH_ACCESS_TOKEN", "tok\r\nx-evil: 1", &["auth"]),
     ]);
 }
+
+/// FINDING: `Bounded` (every server text in Display and report()) escapes
+/// control characters and the bidi controls U+200E/F, U+202A-E and
+/// U+2066-9, but not U+061C ARABIC LETTER MARK, the remaining member of
+/// Unicode's Bidi_Control set: it reached the error's Display raw.
+#[test]
+fn every_bidi_control_in_server_text_is_escaped() {
+    let c = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host("https://a.example")
+        .access_token("t")
+        .retry_policy(RetryPolicy::none())
+        .transport(canned(
+            200,
+            &[],
+            "{\"statusCode\":500,\"message\":\"x\u{061c}\u{200e}\u{200f}\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}y\",\"requestId\":\"r\u{061c}\"}",
+        ))
+        .build()
+        .unwrap();
+    let err = c.list_enrolled_factors().send().unwrap_err();
+    for shown in [
+        err.to_string(),
+        err.report().to_string(),
+        format!("{err:?}"),
+    ] {
+        for c in shown.chars() {
+            assert!(
+                !matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'),
+                "raw {:?} in {shown}",
+                c
+            );
+        }
+    }
+}
