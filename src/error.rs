@@ -461,7 +461,8 @@ impl fmt::Display for Bounded<'_> {
         let mut chars = self.0.chars();
         for c in chars.by_ref().take(self.1) {
             if c.is_control()
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+                // Line separators and Unicode's Bidi_Control set.
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
             {
                 write!(f, "{}", c.escape_unicode())?;
             } else {
