@@ -1169,3 +1169,142 @@ fn every_bidi_control_in_server_text_is_escaped() {
         }
     }
 }
+
+#[test]
+fn held_hostile_ids_reach_the_server_exactly_or_are_refused_before_sending() {
+    use std::sync::Mutex;
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen2 = Arc::clone(&seen);
+    let server = scripted(move |mut s, _| {
+        while let Some(req) = read_request(&mut s) {
+            let line = req.lines().next().unwrap_or("").to_owned();
+            seen2.lock().unwrap().push(line);
+            if s.write_all(
+                http_ok(
+                    r#"{"statusCode":200,"data":{"factorId":"f","factorType":"SMS","profile":{}}}"#,
+                )
+                .as_bytes(),
+            )
+            .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let url = server.url.clone();
+    let results = within(30, move || {
+        let c = auth(&url);
+        let ids: Vec<String> = vec![
+            "a\0b".into(),
+            "a\r\nHost: evil".into(),
+            "a&factorId=b#c%zz".into(),
+            "%2F..%2F..".into(),
+            "🦀 é | +".into(),
+            "x".repeat(5_000),
+            "x".repeat(100_000),
+            "\u{202e}".into(),
+        ];
+        ids.into_iter()
+            .map(|id| {
+                let r = c
+                    .get_factor(id.clone())
+                    .send()
+                    .map(|_| ())
+                    .map_err(|e| (e.kind(), e.report().to_string()));
+                (id, r)
+            })
+            .collect::<Vec<_>>()
+    });
+    let lines = seen.lock().unwrap().clone();
+    let mut sent = lines.iter();
+    for (id, r) in results {
+        match r {
+            Ok(()) => {
+                let line = sent.next().unwrap();
+                let query = line
+                    .split(' ')
+                    .nth(1)
+                    .unwrap()
+                    .split_once("?factorId=")
+                    .unwrap()
+                    .1;
+                let decoded = percent_encoding::percent_decode_str(query)
+                    .decode_utf8()
+                    .unwrap();
+                assert_eq!(decoded, id, "{line}");
+            }
+            Err((kind, report)) => {
+                assert!(id.len() >= 5_000, "{id:?} refused: {report}");
+                assert!(
+                    kind == "invalid_argument" || kind == "transport",
+                    "{kind}: {report}"
+                );
+                assert!(report.len() < 1000, "{report}");
+                eprintln!("{} bytes: {kind} {report}", id.len());
+            }
+        }
+    }
+    let c = auth(&server.url);
+    let err = c
+        .get_factor("f")
+        .end_user_ip("1.2.3.4\r\nx: y")
+        .send()
+        .unwrap_err();
+    assert_eq!(err.kind(), "invalid_argument", "{err}");
+}
+
+/// FINDING: a server (a gateway, a private deployment) that echoes what it
+/// was sent in its error message put the secret in the error: a token
+/// request refused with `message: "invalid accessKeySecret sk-..."` gave a
+/// Credentials error whose report() showed the access key secret, and an
+/// authentication call refused with the access token quoted showed the
+/// token. The crate knows its secrets: it must not repeat them.
+#[test]
+fn a_server_echoing_a_secret_does_not_put_it_in_the_error() {
+    let echo = |req: http::Request<Vec<u8>>| {
+        let body = String::from_utf8_lossy(req.body()).replace('"', "'");
+        let auth = req
+            .headers()
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let msg = format!("refused {auth} for {body}");
+        let envelope = serde_json::json!({"statusCode": 401, "message": msg, "requestId": msg});
+        Ok(http::Response::new(envelope.to_string().into_bytes()))
+    };
+    let m = ManagementClient::builder()
+        .access_key_id("ak-1")
+        .access_key_secret(KEY_SECRET)
+        .transport(echo)
+        .build()
+        .unwrap();
+    let err = m.get_user_mfa_info("u").send().unwrap_err();
+    let shown = format!("{err} | {} | {err:?}", err.report());
+    assert!(!shown.contains(KEY_SECRET), "{shown}");
+    let a = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host("https://a.example")
+        .access_token(ACCESS_TOKEN)
+        .transport(echo)
+        .build()
+        .unwrap();
+    let err = a.list_enrolled_factors().send().unwrap_err();
+    let shown = format!("{err} | {} | {err:?}", err.report());
+    assert!(!shown.contains(ACCESS_TOKEN), "{shown}");
+    // The management token, echoed by a call that is refused.
+    let m = ManagementClient::builder()
+        .access_key_id("ak-1")
+        .access_key_secret(KEY_SECRET)
+        .transport(with_token(|req| {
+            let auth = req.headers()["authorization"].to_str().unwrap().to_owned();
+            (
+                403,
+                format!(r#"{{"statusCode":403,"message":"forbidden: {auth}"}}"#),
+            )
+        }))
+        .build()
+        .unwrap();
+    let err = m.get_user_mfa_info("u").send().unwrap_err();
+    let shown = format!("{err} | {} | {err:?}", err.report());
+    assert!(!shown.contains(T1), "{shown}");
+}
