@@ -159,7 +159,13 @@ impl AuthenticationClient {
     /// Sends `endpoint` with this client's headers and decodes its `data`.
     pub(crate) fn send<T: DeserializeOwned>(&self, endpoint: &Endpoint<'_>) -> Result<T> {
         let caller = &self.inner.caller;
-        caller.call(endpoint, &[], &mut caller.budget(self.cancel.as_ref()))
+        caller
+            .call(endpoint, &[], &mut caller.budget(self.cancel.as_ref()))
+            .map_err(|e| match caller.headers.get(http::header::AUTHORIZATION) {
+                // A server may echo the token it was sent: never in the error.
+                Some(token) => e.redact(&String::from_utf8_lossy(token.as_bytes())),
+                None => e,
+            })
     }
 }
 

@@ -316,6 +316,55 @@ impl Error {
         Report(self)
     }
 
+    /// The same error with each occurrence of `secret` in the server's text
+    /// (message, requestId, reason, snippet) replaced by `***`: a server
+    /// may echo what it was sent. Secrets shorter than 6 bytes are left
+    /// alone (replacing them would garble the text and hide nothing).
+    pub(crate) fn redact(self, secret: &str) -> Error {
+        if secret.len() < 6 {
+            return self;
+        }
+        let scrub = |s: String| {
+            if s.contains(secret) {
+                s.replace(secret, "***")
+            } else {
+                s
+            }
+        };
+        match self {
+            Error::Api {
+                http_status,
+                status_code,
+                api_code,
+                message,
+                request_id,
+                attempts,
+            } => Error::Api {
+                http_status,
+                status_code,
+                api_code,
+                message: scrub(message),
+                request_id: request_id.map(scrub),
+                attempts,
+            },
+            Error::Decode {
+                http_status,
+                reason,
+                snippet,
+                attempts,
+            } => Error::Decode {
+                http_status,
+                reason: scrub(reason),
+                snippet: scrub(snippet),
+                attempts,
+            },
+            Error::Credentials { source } => Error::Credentials {
+                source: Box::new(source.redact(secret)),
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn invalid_argument(name: &'static str, reason: impl Into<String>) -> Error {
         Error::InvalidArgument {
             name,
@@ -581,6 +630,30 @@ mod tests {
         assert!(debug.len() < 600, "{debug}");
         assert!(debug.contains("(701 more characters)"), "{debug}");
         assert_eq!(format!("{:?}", Error::Cancelled), "Cancelled");
+    }
+
+    #[test]
+    fn redact_hides_a_secret_the_server_echoed_but_not_short_ones() {
+        let err = Error::Credentials {
+            source: Box::new(Error::Api {
+                http_status: 200,
+                status_code: 400,
+                api_code: None,
+                message: "bad secret sk-123456 (sk-123456)".into(),
+                request_id: Some("sk-123456".into()),
+                attempts: 1,
+            }),
+        }
+        .redact("sk-123456");
+        assert_eq!(
+            err.report().to_string().matches("***").count(),
+            3,
+            "{}",
+            err.report()
+        );
+        assert!(!format!("{err:?}").contains("sk-123456"));
+        let short = Error::decode(502, "a t b", b"t").redact("t");
+        assert!(short.to_string().contains("a t b"), "{short}");
     }
 
     #[test]

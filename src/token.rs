@@ -59,6 +59,13 @@ pub(crate) struct ManagementToken {
 }
 
 impl ManagementToken {
+    /// The access token itself (the `authorization` header without
+    /// `Bearer `), to keep it out of errors that quote the server.
+    pub(crate) fn access_token(&self) -> String {
+        let value = String::from_utf8_lossy(self.headers[0].1.as_bytes());
+        value.strip_prefix("Bearer ").unwrap_or(&value).to_owned()
+    }
+
     /// Whether a call refused as unauthenticated with this token should
     /// fetch a new one: not when this one replaced a refused token moments ago.
     pub(crate) fn may_refresh(&self) -> bool {
@@ -340,7 +347,9 @@ pub(crate) fn fetch(
     let fetched_at = Instant::now();
     // Read field by field, so that a field of an unexpected type is named
     // (and the token itself is never quoted).
-    let data: Value = caller.call(&endpoint, &[], budget)?;
+    let data: Value = caller
+        .call(&endpoint, &[], budget)
+        .map_err(|e| e.redact(key.secret.expose()))?;
     let bad_token = |reason: &str| Error::decode(200, format!("management token: {reason}"), b"");
     let access_token = data
         .get("access_token")
