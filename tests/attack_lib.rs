@@ -157,7 +157,7 @@ fn held_deeply_nested_data_is_an_error_not_a_stack_overflow() {
 fn held_deeply_nested_request_id_is_an_error_not_a_stack_overflow() {
     let mut body = String::from(r#"{"statusCode":500,"requestId":"#);
     body.push_str(&"{\"a\":".repeat(100_000));
-    body.push_str("1");
+    body.push('1');
     body.push_str(&"}".repeat(100_000));
     body.push('}');
     let server = always(http_ok(&body));
@@ -750,7 +750,7 @@ fn held_64_threads_through_dropped_connections_and_a_revoked_token_lose_no_call(
                 thread::spawn(move || {
                     (0..10)
                         .filter_map(|i| {
-                            c.get_user_mfa_info(&format!("u-{t}-{i}"))
+                            c.get_user_mfa_info(format!("u-{t}-{i}"))
                                 .send()
                                 .err()
                                 .map(|e| e.report().to_string())
@@ -825,7 +825,7 @@ fn a_throttle_that_slowing_down_does_not_reduce_does_not_collapse_the_rate() {
                 let (c, done, failed) = (client.clone(), Arc::clone(&done), Arc::clone(&failed));
                 thread::spawn(move || {
                     for i in 0..10 {
-                        match c.get_user_mfa_info(&format!("u-{t}-{i}")).send() {
+                        match c.get_user_mfa_info(format!("u-{t}-{i}")).send() {
                             Ok(_) => done.fetch_add(1, Ordering::SeqCst),
                             Err(Error::Cancelled) => return,
                             Err(_) => failed.fetch_add(1, Ordering::SeqCst),
