@@ -1308,3 +1308,102 @@ fn a_server_echoing_a_secret_does_not_put_it_in_the_error() {
     let shown = format!("{err} | {} | {err:?}", err.report());
     assert!(!shown.contains(T1), "{shown}");
 }
+
+#[test]
+fn held_oddly_typed_data_is_decoded_leniently_or_a_decode_error() {
+    let shapes: Vec<&'static str> = vec![
+        r#"{"totpStatus":1,"faceMfaStatus":"1","smsMfaStatus":{},"emailMfaStatus":[]}"#,
+        r#"{"totpStatus":null,"faceMfaStatus":"ENABLED","smsMfaStatus":"Disabled","emailMfaStatus":"maybe"}"#,
+        r#"{"totpStatus":true,"totpStatus":false}"#,
+        r#"[]"#,
+        r#""enabled""#,
+        r#"1e999"#,
+        r#"{"totpStatus":"\ud800"}"#,
+    ];
+    for data in shapes {
+        let body: &'static str =
+            Box::leak(format!(r#"{{"statusCode":200,"data":{data}}}"#).into_boxed_str());
+        let m = ManagementClient::builder()
+            .access_key_id("a")
+            .access_key_secret(KEY_SECRET)
+            .transport(with_token(move |_| (200, body.to_owned())))
+            .build()
+            .unwrap();
+        let r = m.get_user_mfa_info("u").send();
+        eprintln!(
+            "{data} -> {:?}",
+            r.as_ref().map_err(|e| e.report().to_string())
+        );
+        if let Err(e) = r {
+            assert_eq!(e.kind(), "decode", "{e}");
+        }
+    }
+    let factors: Vec<&'static str> = vec![
+        r#"{"factorId":7,"factorType":"SMS","profile":{}}"#,
+        r#"{"factorId":"f","factorType":null,"profile":null}"#,
+        r#"{"factorId":"f","factorType":"SMS","profile":[1,2]}"#,
+        r#"{"factorId":"f","factorType":{"x":1},"profile":{"phoneNumber":7}}"#,
+        r#"[{"factorId":"f","factorType":"\u001b[31mEVIL","profile":{}}]"#,
+        r#"null"#,
+    ];
+    for data in factors {
+        let body: &'static str =
+            Box::leak(format!(r#"{{"statusCode":200,"data":{data}}}"#).into_boxed_str());
+        let a = AuthenticationClient::builder()
+            .app_id("a")
+            .app_host("https://a.example")
+            .access_token("t")
+            .transport(canned(200, &[], body))
+            .build()
+            .unwrap();
+        let r = a.list_enrolled_factors().send();
+        eprintln!(
+            "{data} -> {:?}",
+            r.as_ref()
+                .map(|f| f
+                    .iter()
+                    .map(|f| f.factor_type.to_string())
+                    .collect::<Vec<_>>())
+                .map_err(|e| e.report().to_string())
+        );
+        if let Err(e) = r {
+            assert_eq!(e.kind(), "decode", "{e}");
+        }
+        if let Ok(f) = a.get_factor("f").send() {
+            let shown = format!("{} {f:?}", f.factor_type);
+            assert!(!shown.contains('\u{1b}'), "{shown}");
+        }
+    }
+}
+
+/// FINDING: serde's derived structs also read a JSON array (their fields in
+/// order), so get-user-mfa-info answering `data: []` read as a user with
+/// every factor disabled (an audit reports "no MFA" for an answer that is
+/// not one), `data: [true, true, true, true]` as every factor enabled, and
+/// a list-users page `data: []` as an empty page that ends the listing.
+/// Data of the wrong type must be a Decode error.
+#[test]
+fn data_that_is_an_array_where_an_object_is_expected_is_a_decode_error() {
+    for data in ["[]", "[true,true,true,true]", r#"["enabled"]"#] {
+        let body: &'static str =
+            Box::leak(format!(r#"{{"statusCode":200,"data":{data}}}"#).into_boxed_str());
+        let m = ManagementClient::builder()
+            .access_key_id("a")
+            .access_key_secret(KEY_SECRET)
+            .transport(with_token(move |_| (200, body.to_owned())))
+            .build()
+            .unwrap();
+        let r = m.get_user_mfa_info("u").send();
+        assert_eq!(
+            r.as_ref().map_err(Error::kind),
+            Err("decode"),
+            "{data}: {r:?}"
+        );
+        let mut users = m.list_users().into_iter();
+        let first = users.next();
+        assert!(
+            matches!(first, Some(Err(Error::Decode { .. }))),
+            "{data}: {first:?}"
+        );
+    }
+}
