@@ -101,6 +101,31 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
     serde_json::from_str(data).map_err(|e| decode_error(format!("unexpected `data` ({e})")))
 }
 
+/// `T` read only from a JSON object. serde's derived structs also read an
+/// array of their fields in order, so `data: []` would read as a struct of
+/// defaults (a user with no MFA factor, an empty page): data of the wrong
+/// type is a decode error instead.
+pub(crate) struct ObjectOnly<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{MapAccess, Visitor, value::MapAccessDeserializer};
+        struct Object<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Object<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer
+            .deserialize_map(Object(std::marker::PhantomData))
+            .map(ObjectOnly)
+    }
+}
+
 /// An integer sent as a JSON number or a numeric string; anything else is `None`.
 pub(crate) fn lenient_int<'de, D: Deserializer<'de>>(
     deserializer: D,
@@ -314,6 +339,31 @@ mod tests {
         assert!(!text.contains("body starts: \"\""), "{text}");
         let err = parse_response::<()>(&response(302, ""), Answer::Showable).unwrap_err();
         assert!(err.to_string().contains("redirect"), "{err}");
+    }
+
+    #[test]
+    fn object_only_refuses_arrays() {
+        #[derive(Debug, Default, Deserialize)]
+        struct S {
+            #[serde(default)]
+            #[allow(dead_code)]
+            a: bool,
+        }
+        for body in [
+            r#"{"statusCode":200,"data":[]}"#,
+            r#"{"statusCode":200,"data":[true]}"#,
+        ] {
+            let err = parse_response::<ObjectOnly<S>>(&response(200, body), Answer::Showable)
+                .map(|o| o.0)
+                .unwrap_err();
+            assert!(err.to_string().contains("a JSON object"), "{err}");
+        }
+        let ok = parse_response::<ObjectOnly<S>>(
+            &response(200, r#"{"statusCode":200,"data":{"a":true}}"#),
+            Answer::Showable,
+        )
+        .unwrap();
+        assert!(ok.0.a);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::endpoint::{Endpoint, require_id};
+use crate::envelope::ObjectOnly;
 use crate::error::{Error, Result};
 use crate::management::ManagementClient;
 use crate::model::null_as_default;
@@ -394,7 +395,9 @@ impl GetUserMfaInfo<'_> {
         if let Some(t) = self.user_id_type {
             endpoint = endpoint.query("userIdType", t.as_str());
         }
-        self.client.send(&endpoint)
+        self.client
+            .send::<ObjectOnly<UserMfaInfo>>(&endpoint)
+            .map(|info| info.0)
     }
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::endpoint::Endpoint;
+use crate::envelope::ObjectOnly;
 use crate::envelope::lenient_int;
 use crate::error::{Error, Result};
 use crate::management::ManagementClient;
@@ -195,7 +196,9 @@ impl<'a> ListUsers<'a> {
         };
         // A read: safe to repeat.
         let endpoint = Endpoint::post_json(PATH, &body)?.repeatable();
-        self.client.send(&endpoint)
+        self.client
+            .send::<ObjectOnly<WirePage>>(&endpoint)
+            .map(|page| page.0)
     }
 }
 
