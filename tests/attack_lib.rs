@@ -1407,3 +1407,155 @@ fn data_that_is_an_array_where_an_object_is_expected_is_a_decode_error() {
         );
     }
 }
+
+#[test]
+fn held_an_unsolicited_answer_on_an_idle_connection_is_not_the_next_calls_answer() {
+    // After answering, the server sends an unsolicited 408 on the idle
+    // kept-alive connection and closes it (what some servers do at their
+    // idle timeout); later calls open new connections and get real answers.
+    let server = scripted(move |mut s, n| {
+        if n == 0 {
+            if read_request(&mut s).is_some() {
+                let _ = s.write_all(http_ok(FACTORS_OK).as_bytes());
+                thread::sleep(Duration::from_millis(100));
+                let _ = s.write_all(b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+            }
+            return;
+        }
+        while read_request(&mut s).is_some() {
+            if s.write_all(http_ok(FACTORS_OK).as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    let url = server.url.clone();
+    let (a, b) = within(20, move || {
+        let c = auth(&url);
+        let a = c.list_enrolled_factors().send().map(|_| ());
+        thread::sleep(Duration::from_millis(400));
+        let b = c.list_enrolled_factors().send().map(|_| ());
+        (a, b)
+    });
+    a.unwrap();
+    b.unwrap();
+}
+
+#[test]
+fn held_a_late_unsolicited_answer_on_a_kept_connection_is_not_the_next_calls_answer() {
+    let mallory = r#"{"statusCode":200,"message":"ok","data":{"totpStatus":true,"faceMfaStatus":true,"smsMfaStatus":true,"emailMfaStatus":true}}"#;
+    let token = token_body(T1, "7200");
+    let server = scripted(move |mut s, _| {
+        let mut n = 0;
+        while let Some(req) = read_request(&mut s) {
+            let answer = if req.contains("get-management-token") {
+                http_ok(&token)
+            } else {
+                http_ok(MFA_OK)
+            };
+            if s.write_all(answer.as_bytes()).is_err() {
+                return;
+            }
+            if !req.contains("get-management-token") && n == 0 {
+                n += 1;
+                thread::sleep(Duration::from_millis(100));
+                let _ = s.write_all(http_ok(mallory).as_bytes());
+            }
+        }
+    });
+    let url = server.url.clone();
+    let b = within(20, move || {
+        let c = mgmt(&url).build().unwrap();
+        c.get_user_mfa_info("alice").send().unwrap();
+        thread::sleep(Duration::from_millis(400));
+        c.get_user_mfa_info("bob").send()
+    });
+    let b = b.unwrap();
+    assert!(!b.sms.is_enabled(), "bob got the unsolicited answer: {b:?}");
+}
+
+/// A gzip member (no trailer) that inflates to about `runs * 258` zero
+/// bytes: fixed-Huffman deflate, one literal 0 then `<258, 1>` copies.
+fn gzip_bomb(runs: usize) -> Vec<u8> {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u32,
+        n: u32,
+    }
+    impl Bits {
+        fn lsb(&mut self, value: u32, count: u32) {
+            for i in 0..count {
+                self.acc |= ((value >> i) & 1) << self.n;
+                self.n += 1;
+                if self.n == 8 {
+                    self.out.push(self.acc as u8);
+                    self.acc = 0;
+                    self.n = 0;
+                }
+            }
+        }
+        fn msb(&mut self, code: u32, count: u32) {
+            for i in (0..count).rev() {
+                self.lsb((code >> i) & 1, 1);
+            }
+        }
+    }
+    let mut b = Bits {
+        out: vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff],
+        acc: 0,
+        n: 0,
+    };
+    b.lsb(1, 1); // BFINAL
+    b.lsb(1, 2); // fixed Huffman
+    b.msb(0x30, 8); // literal 0
+    for _ in 0..runs {
+        b.msb(0xc5, 8); // length 258
+        b.msb(0, 5); // distance 1
+    }
+    b.msb(0, 7); // end of block
+    b.lsb(0, 7);
+    b.out
+}
+
+#[test]
+fn held_a_gzip_bomb_is_refused_at_the_body_limit_on_inflated_bytes() {
+    let bomb = gzip_bomb(400_000); // ~100 MiB inflated, ~650 KB on the wire
+    let mut answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\n\r\n",
+        bomb.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&bomb);
+    let answer: &'static [u8] = Box::leak(answer.into_boxed_slice());
+    let server = scripted(move |mut s, _| {
+        if read_request(&mut s).is_some() {
+            let _ = s.write_all(answer);
+        }
+    });
+    let r = within(30, move || {
+        AuthenticationClient::builder()
+            .app_id("a")
+            .app_host(&server.url)
+            .access_token("t")
+            .retry_policy(RetryPolicy::none())
+            .max_response_bytes(1024 * 1024)
+            .build()
+            .unwrap()
+            .list_enrolled_factors()
+            .send()
+            .map(|_| ())
+    });
+    let err = r.unwrap_err();
+    assert_eq!(
+        genauth_mfa_kind(&err),
+        Some(genauth_mfa::TransportErrorKind::BodyTooLarge),
+        "{}",
+        err.report()
+    );
+}
+
+fn genauth_mfa_kind(err: &Error) -> Option<genauth_mfa::TransportErrorKind> {
+    match err {
+        Error::Transport { source, .. } | Error::Timeout { source, .. } => Some(source.kind()),
+        _ => None,
+    }
+}
