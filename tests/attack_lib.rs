@@ -1559,3 +1559,71 @@ fn genauth_mfa_kind(err: &Error) -> Option<genauth_mfa::TransportErrorKind> {
         _ => None,
     }
 }
+
+#[test]
+fn held_the_default_transport_refuses_odd_requests_without_panicking() {
+    use genauth_mfa::{Transport, UreqTransport};
+    let t = UreqTransport::builder()
+        .no_proxy()
+        .connect_timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let server = always(http_ok(FACTORS_OK));
+    let mut cases: Vec<http::Request<Vec<u8>>> = vec![
+        http::Request::get("/relative").body(Vec::new()).unwrap(),
+        http::Request::get("ftp://127.0.0.1/x")
+            .body(Vec::new())
+            .unwrap(),
+        http::Request::get("http://127.0.0.1:0/x")
+            .body(Vec::new())
+            .unwrap(),
+        http::Request::builder()
+            .method("CONNECT")
+            .uri(format!("{}/x", server.url))
+            .body(Vec::new())
+            .unwrap(),
+        http::Request::builder()
+            .method("TRACE")
+            .uri(format!("{}/x", server.url))
+            .body(b"body on a trace".to_vec())
+            .unwrap(),
+        http::Request::get(format!("{}/x", server.url))
+            .version(http::Version::HTTP_2)
+            .body(Vec::new())
+            .unwrap(),
+        http::Request::get(format!("{}/x", server.url))
+            .version(http::Version::HTTP_09)
+            .body(Vec::new())
+            .unwrap(),
+    ];
+    let mut many = http::Request::get(format!("{}/x", server.url))
+        .body(Vec::new())
+        .unwrap();
+    for i in 0..2000 {
+        many.headers_mut().append(
+            http::HeaderName::from_bytes(format!("x-h{i}").as_bytes()).unwrap(),
+            http::HeaderValue::from_static("v"),
+        );
+    }
+    cases.push(many);
+    let mut with_deadline_past = http::Request::get(format!("{}/x", server.url))
+        .body(Vec::new())
+        .unwrap();
+    with_deadline_past
+        .extensions_mut()
+        .insert(genauth_mfa::Deadline(
+            Instant::now() - Duration::from_secs(1),
+        ));
+    cases.push(with_deadline_past);
+    within(30, move || {
+        for req in cases {
+            let what = format!("{} {} {:?}", req.method(), req.uri(), req.version());
+            let r = t.send(req);
+            eprintln!(
+                "{what} -> {:?}",
+                r.as_ref().map(|r| r.status()).map_err(|e| e.to_string())
+            );
+        }
+    });
+}
