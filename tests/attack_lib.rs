@@ -1627,3 +1627,94 @@ fn held_the_default_transport_refuses_odd_requests_without_panicking() {
         }
     });
 }
+
+#[test]
+fn held_envelopes_that_lie_about_their_status_code() {
+    let cases: Vec<(&'static str, &'static str)> = vec![
+        (
+            r#"{"statusCode":"200","apiCode":2004,"message":"not found","data":[]}"#,
+            "ok",
+        ),
+        (r#"{"statusCode":200.0,"data":[]}"#, "ok"),
+        (r#"{"statusCode":200.5,"data":[]}"#, "decode"),
+        (r#"{"statusCode":1e20,"data":[]}"#, "decode"),
+        (r#"{"statusCode":-200,"data":[]}"#, "api"),
+        (r#"{"statusCode":true,"data":[]}"#, "decode"),
+        (r#"{"statusCode":[200],"data":[]}"#, "decode"),
+        (r#"{"statusCode":{"v":200},"data":[]}"#, "decode"),
+        (r#"{"statusCode":18446744073709551616,"data":[]}"#, "decode"),
+        (r#"{"statusCode":"0x1AD","data":[]}"#, "decode"),
+        (r#"{"statusCode":200,"statusCode":500,"data":[]}"#, "decode"),
+        (
+            r#"{"statusCode":500,"message":{"zh":"x"},"data":[]}"#,
+            "decode",
+        ),
+        (r#"{"statusCode":500,"requestId":7}"#, "decode"),
+    ];
+    for (body, want) in cases {
+        let a = AuthenticationClient::builder()
+            .app_id("a")
+            .app_host("https://a.example")
+            .access_token("t")
+            .retry_policy(RetryPolicy::none())
+            .transport(canned(200, &[], body))
+            .build()
+            .unwrap();
+        let got = match a.list_enrolled_factors().send() {
+            Ok(_) => "ok",
+            Err(e) => e.kind(),
+        };
+        eprintln!("{body} -> {got}");
+        assert_eq!(got, want, "{body}");
+    }
+}
+
+/// FINDING: the envelope reads `statusCode` and `apiCode` leniently, but a
+/// `message` or `requestId` that is not a string (a localized object, a
+/// number) made the whole envelope a Decode error: the server's statusCode
+/// was lost, so a throttle answer `{"statusCode":429,"message":{..}}` was not
+/// retried (a user lost to the throttle) and a refusal lost its apiCode.
+#[test]
+fn an_envelope_whose_message_or_request_id_is_not_a_string_keeps_its_status() {
+    for body in [
+        r#"{"statusCode":404,"apiCode":2004,"message":{"zh-CN":"x","en-US":"no such user"},"requestId":"r-1"}"#,
+        r#"{"statusCode":404,"apiCode":2004,"message":["no such user"],"requestId":7}"#,
+        r#"{"statusCode":404,"apiCode":2004,"message":404,"requestId":{"id":"r"}}"#,
+    ] {
+        let body: &'static str = body;
+        let a = AuthenticationClient::builder()
+            .app_id("a")
+            .app_host("https://a.example")
+            .access_token("t")
+            .retry_policy(RetryPolicy::none())
+            .transport(canned(200, &[], body))
+            .build()
+            .unwrap();
+        let err = a.list_enrolled_factors().send().unwrap_err();
+        assert_eq!(
+            (err.status_code(), err.api_code()),
+            (Some(404), Some(2004)),
+            "{body}: {err:?}"
+        );
+    }
+    // A throttle whose message is an object is still retried.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&calls);
+    let a = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host("https://a.example")
+        .access_token("t")
+        .retry_policy(quick())
+        .transport(move |_req: http::Request<Vec<u8>>| {
+            let body = if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                r#"{"statusCode":429,"message":{"en-US":"too many requests"}}"#
+            } else {
+                FACTORS_OK
+            };
+            Ok(http::Response::new(body.as_bytes().to_vec()))
+        })
+        .build()
+        .unwrap();
+    a.list_enrolled_factors().send().unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
