@@ -1647,9 +1647,9 @@ fn held_envelopes_that_lie_about_their_status_code() {
         (r#"{"statusCode":200,"statusCode":500,"data":[]}"#, "decode"),
         (
             r#"{"statusCode":500,"message":{"zh":"x"},"data":[]}"#,
-            "decode",
+            "api",
         ),
-        (r#"{"statusCode":500,"requestId":7}"#, "decode"),
+        (r#"{"statusCode":500,"requestId":7}"#, "api"),
     ];
     for (body, want) in cases {
         let a = AuthenticationClient::builder()
