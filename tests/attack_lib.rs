@@ -1718,3 +1718,52 @@ fn an_envelope_whose_message_or_request_id_is_not_a_string_keeps_its_status() {
     a.list_enrolled_factors().send().unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+/// FINDING: clones of one client with different CancelTokens (two batches
+/// sharing a client, `with_cancel`) share its token fetch. When the thread
+/// fetching the token was cancelled (here during the backoff after a 503
+/// from the token endpoint), the threads of the *other* batch waiting for
+/// that fetch got its `Error::Cancelled` although nobody cancelled them.
+#[test]
+fn a_cancelled_token_fetch_does_not_cancel_other_batches_waiting_for_it() {
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&tokens);
+    let server = scripted(move |mut s, _| {
+        while let Some(req) = read_request(&mut s) {
+            let answer = if req.contains("get-management-token") {
+                if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                    "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n".to_owned()
+                } else {
+                    http_ok(&token_body(T1, "7200"))
+                }
+            } else {
+                http_ok(MFA_OK)
+            };
+            if s.write_all(answer.as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    let url = server.url.clone();
+    let b = within(20, move || {
+        let client = mgmt(&url)
+            .retry_policy(
+                RetryPolicy::default()
+                    .with_initial_backoff(Duration::from_millis(800))
+                    .with_max_backoff(Duration::from_millis(800)),
+            )
+            .build()
+            .unwrap();
+        let (c1, c2) = (CancelToken::new(), CancelToken::new());
+        let first = client.with_cancel(&c1);
+        let second = client.with_cancel(&c2);
+        let a = thread::spawn(move || first.get_user_mfa_info("a").send().map(|_| ()));
+        thread::sleep(Duration::from_millis(100)); // a is fetching, in its backoff
+        let b = thread::spawn(move || second.get_user_mfa_info("b").send().map(|_| ()));
+        thread::sleep(Duration::from_millis(100)); // b waits for a's fetch
+        c1.cancel();
+        assert!(matches!(a.join().unwrap(), Err(Error::Cancelled)));
+        b.join().unwrap()
+    });
+    assert!(b.is_ok(), "the other batch's call failed: {b:?}");
+}
