@@ -214,7 +214,10 @@ impl TokenCache {
                     .as_ref()
                     .filter(|e| is_refusal(e))
                     .map(|_| Instant::now() + REFUSAL_MEMORY);
-                state.last_error = self.1.take();
+                // A fetch stopped by its caller's cancel token says nothing
+                // to the waiters (other clones may have other tokens): they
+                // fetch again themselves.
+                state.last_error = self.1.take().filter(|e| !matches!(e, Error::Cancelled));
                 self.0.fetched.notify_all();
             }
         }
