@@ -1767,3 +1767,64 @@ fn a_cancelled_token_fetch_does_not_cancel_other_batches_waiting_for_it() {
     });
     assert!(b.is_ok(), "the other batch's call failed: {b:?}");
 }
+
+#[test]
+fn held_odd_base_urls_are_refused_or_used_as_written() {
+    use std::sync::Mutex;
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen2 = Arc::clone(&seen);
+    let server = scripted(move |mut s, _| {
+        while let Some(req) = read_request(&mut s) {
+            seen2
+                .lock()
+                .unwrap()
+                .push(req.lines().next().unwrap_or("").to_owned());
+            if s.write_all(http_ok(FACTORS_OK).as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    let port = server.url.rsplit(':').next().unwrap().to_owned();
+    let bases = [
+        format!("http://127.0.0.1:{port}/a/../b"),
+        format!("http://127.0.0.1:{port}/%2e%2e/x"),
+        format!("http://127.0.0.1:{port}//double"),
+        format!("http://127.0.0.1:{port}/"),
+        format!("http://[::ffff:127.0.0.1]:{port}"),
+        format!("http://localhost.:{port}"),
+        format!("http://127.1:{port}"),
+        format!("HTTP://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{port}/ü"),
+        format!("http://127.0.0.1:0{port}"),
+        format!("https://127.0.0.1:{port}\u{0}"),
+        format!("http://127.0.0.1:{port}/?"),
+        format!("unix:///tmp/sock"),
+        format!("file:///etc/passwd"),
+    ];
+    let out = within(30, move || {
+        bases
+            .iter()
+            .map(|b| {
+                let r = AuthenticationClient::builder()
+                    .app_id("a")
+                    .app_host(b.as_str())
+                    .access_token("t")
+                    .retry_policy(RetryPolicy::none())
+                    .timeout(Duration::from_secs(2))
+                    .build()
+                    .and_then(|c| c.list_enrolled_factors().send().map(|_| ()));
+                format!("{b:?} -> {:?}", r.map_err(|e| e.report().to_string()))
+            })
+            .collect::<Vec<_>>()
+    });
+    for line in &out {
+        eprintln!("{line}");
+    }
+    // Loopback by name or address only; every other odd URL refused at build.
+    assert_eq!(
+        out.iter().filter(|l| l.ends_with("Ok(())")).count(),
+        7,
+        "{out:#?}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 7);
+}
