@@ -1828,3 +1828,32 @@ fn held_odd_base_urls_are_refused_or_used_as_written() {
     );
     assert_eq!(seen.lock().unwrap().len(), 7);
 }
+
+/// FINDING: a base URL whose path prefix holds non-ASCII characters
+/// (`https://sso.example/身份/genauth`) was sent with the raw UTF-8 bytes in
+/// the request line (`GET /ü/api/v3/...`), which HTTP/1.1 does not allow
+/// (the request target is ASCII; RFC 9112 §3.2). It must go percent-encoded,
+/// which the server decodes back to the same path.
+#[test]
+fn a_non_ascii_path_prefix_goes_percent_encoded_on_the_wire() {
+    use std::sync::Mutex;
+    let seen = Arc::new(Mutex::new(String::new()));
+    let seen2 = Arc::clone(&seen);
+    let server = scripted(move |mut s, _| {
+        if let Some(req) = read_request(&mut s) {
+            *seen2.lock().unwrap() = req.lines().next().unwrap_or("").to_owned();
+            let _ = s.write_all(http_ok(FACTORS_OK).as_bytes());
+        }
+    });
+    let url = format!("{}/ü/身份", server.url);
+    within(20, move || {
+        auth(&url).list_enrolled_factors().send().map(|_| ())
+    })
+    .unwrap();
+    let line = seen.lock().unwrap().clone();
+    assert!(line.is_ascii(), "{line}");
+    assert_eq!(
+        line,
+        "GET /%C3%BC/%E8%BA%AB%E4%BB%BD/api/v3/list-enrolled-factors HTTP/1.1"
+    );
+}
