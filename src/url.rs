@@ -23,6 +23,19 @@ impl BaseUrl {
         if trimmed.is_empty() {
             return Err(bad("a URL such as https://my-app.genauth.ai is required"));
         }
+        // A request line is ASCII: non-ASCII characters of a path prefix go
+        // percent-encoded, as the server decodes them back (a host is left
+        // as written, and refused below if it is not ASCII).
+        let path_at = trimmed
+            .find("://")
+            .and_then(|i| trimmed[i + 3..].find('/').map(|j| i + 3 + j))
+            .unwrap_or(trimmed.len());
+        let (head, path) = trimmed.split_at(path_at);
+        let encoded = format!(
+            "{head}{}",
+            percent_encoding::utf8_percent_encode(path, percent_encoding::CONTROLS)
+        );
+        let trimmed = encoded.as_str();
         let uri: Uri = trimmed.parse().map_err(|_| bad("not a valid URL"))?;
         let host = uri
             .host()
@@ -153,6 +166,11 @@ mod tests {
         );
         assert_eq!(ok("http://localhost:1").unwrap(), "http://localhost:1");
         assert_eq!(ok("http://[::1]:1").unwrap(), "http://[::1]:1");
+        assert_eq!(
+            ok("https://sso.example/ü").unwrap(),
+            "https://sso.example/%C3%BC"
+        );
+        assert!(ok("https://例え.jp").is_err());
         for bad in [
             "",
             "api.genauth.ai",
