@@ -1857,3 +1857,34 @@ fn a_non_ascii_path_prefix_goes_percent_encoded_on_the_wire() {
         "GET /%C3%BC/%E8%BA%AB%E4%BB%BD/api/v3/list-enrolled-factors HTTP/1.1"
     );
 }
+
+/// FINDING: an answer whose JSON starts with a UTF-8 byte order mark (some
+/// gateways and .NET/IIS front ends add one; RFC 8259 §8.1 lets a parser
+/// ignore it) was a Decode error ("expected value at line 1 column 1"), so
+/// every call failed, throttle answers included.
+#[test]
+fn a_json_answer_starting_with_a_byte_order_mark_is_read() {
+    let a = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host("https://a.example")
+        .access_token("t")
+        .retry_policy(RetryPolicy::none())
+        .transport(canned(200, &[], "\u{feff}{\"statusCode\":200,\"data\":[]}"))
+        .build()
+        .unwrap();
+    a.list_enrolled_factors().send().unwrap();
+    let a = AuthenticationClient::builder()
+        .app_id("a")
+        .app_host("https://a.example")
+        .access_token("t")
+        .retry_policy(RetryPolicy::none())
+        .transport(canned(
+            200,
+            &[],
+            "\u{feff}{\"statusCode\":429,\"message\":\"slow\"}",
+        ))
+        .build()
+        .unwrap();
+    let err = a.list_enrolled_factors().send().unwrap_err();
+    assert_eq!(err.status_code(), Some(429), "{err:?}");
+}
