@@ -47,6 +47,9 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
 ) -> Result<T> {
     let http_status = response.status().as_u16();
     let body = response.body().as_slice();
+    // A UTF-8 byte order mark, which some gateways put first: RFC 8259
+    // §8.1 lets a parser ignore it (serde_json does not).
+    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
     let decode_error = |reason: String| match answer {
         Answer::Showable => Error::decode(http_status, reason, body),
         Answer::Secret => Error::decode(
