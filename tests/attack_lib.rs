@@ -1888,3 +1888,43 @@ fn a_json_answer_starting_with_a_byte_order_mark_is_read() {
     let err = a.list_enrolled_factors().send().unwrap_err();
     assert_eq!(err.status_code(), Some(429), "{err:?}");
 }
+
+/// FINDING: a get-user-mfa-info success whose data holds none of the four
+/// statuses (`data: {}`, or only unknown keys) read as a user with every
+/// factor disabled: the audit reports "no MFA" for an answer that says
+/// nothing (a gateway's stub, a wrong endpoint behind a proxy). One status
+/// present (an older deployment sends only totpStatus and faceMfaStatus)
+/// still reads, the missing ones as disabled.
+#[test]
+fn an_mfa_answer_with_no_status_at_all_is_a_decode_error() {
+    for data in ["{}", r#"{"unexpected":true}"#] {
+        let body: &'static str =
+            Box::leak(format!(r#"{{"statusCode":200,"data":{data}}}"#).into_boxed_str());
+        let m = ManagementClient::builder()
+            .access_key_id("a")
+            .access_key_secret(KEY_SECRET)
+            .transport(with_token(move |_| (200, body.to_owned())))
+            .build()
+            .unwrap();
+        let r = m.get_user_mfa_info("u").send();
+        assert_eq!(
+            r.as_ref().map_err(Error::kind),
+            Err("decode"),
+            "{data}: {r:?}"
+        );
+    }
+    let m = ManagementClient::builder()
+        .access_key_id("a")
+        .access_key_secret(KEY_SECRET)
+        .transport(with_token(|_| {
+            (
+                200,
+                r#"{"statusCode":200,"data":{"totpStatus":"enabled","faceMfaStatus":null}}"#
+                    .to_owned(),
+            )
+        }))
+        .build()
+        .unwrap();
+    let info = m.get_user_mfa_info("u").send().unwrap();
+    assert!(info.totp.is_enabled() && !info.sms.is_enabled());
+}
