@@ -1928,3 +1928,36 @@ fn an_mfa_answer_with_no_status_at_all_is_a_decode_error() {
     let info = m.get_user_mfa_info("u").send().unwrap();
     assert!(info.totp.is_enabled() && !info.sms.is_enabled());
 }
+
+/// FINDING: a list-users success whose data holds neither `list` nor
+/// `totalCount` (`data: {}`) read as an empty pool: the listing ended at
+/// once with no user and no error.
+#[test]
+fn a_listing_answer_with_neither_list_nor_count_is_a_decode_error() {
+    let m = ManagementClient::builder()
+        .access_key_id("a")
+        .access_key_secret(KEY_SECRET)
+        .transport(with_token(|_| {
+            (200, r#"{"statusCode":200,"data":{}}"#.to_owned())
+        }))
+        .build()
+        .unwrap();
+    let first = m.list_users().into_iter().next();
+    assert!(
+        matches!(first, Some(Err(Error::Decode { .. }))),
+        "{first:?}"
+    );
+    // An empty pool, said so, is an empty listing.
+    let m = ManagementClient::builder()
+        .access_key_id("a")
+        .access_key_secret(KEY_SECRET)
+        .transport(with_token(|_| {
+            (
+                200,
+                r#"{"statusCode":200,"data":{"totalCount":0,"list":null}}"#.to_owned(),
+            )
+        }))
+        .build()
+        .unwrap();
+    assert_eq!(m.list_users().into_iter().count(), 0);
+}
