@@ -164,7 +164,7 @@ impl<'a> ListUsers<'a> {
     }
 
     /// Page `page` as the server sent it: its `totalCount` may be missing.
-    fn fetch(&self, page: u32) -> Result<WirePage> {
+    fn fetch(&self, page: u32) -> Result<FetchedPage> {
         if page == 0 {
             return Err(Error::invalid_argument("page", "pages start at 1"));
         }
@@ -196,9 +196,21 @@ impl<'a> ListUsers<'a> {
         };
         // A read: safe to repeat.
         let endpoint = Endpoint::post_json(PATH, &body)?.repeatable();
-        self.client
-            .send::<ObjectOnly<WirePage>>(&endpoint)
-            .map(|page| page.0)
+        match self.client.send::<ObjectOnly<WirePage>>(&endpoint)?.0 {
+            // An answer that says nothing must not read as an empty pool.
+            WirePage {
+                total_count: None,
+                users: None,
+            } => Err(Error::decode(
+                200,
+                "the answer holds neither list nor totalCount",
+                b"",
+            )),
+            WirePage { total_count, users } => Ok(FetchedPage {
+                total_count,
+                users: users.unwrap_or_default(),
+            }),
+        }
     }
 }
 
@@ -306,12 +318,25 @@ impl Iterator for Users<'_> {
     }
 }
 
-/// A page as the server sent it, before a missing `totalCount` reads as 0.
+/// A page as the server sent it, before a missing `totalCount` reads as 0:
+/// each part `None` when absent (a `null` list is an empty one).
 #[derive(Deserialize)]
 struct WirePage {
     #[serde(rename = "totalCount", default, deserialize_with = "lenient_count")]
     total_count: Option<u64>,
-    #[serde(rename = "list", default, deserialize_with = "null_as_empty")]
+    #[serde(rename = "list", default, deserialize_with = "present_list")]
+    users: Option<Vec<User>>,
+}
+
+fn present_list<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Vec<User>>, D::Error> {
+    null_as_empty(d).map(Some)
+}
+
+/// A page read: its users, and its count when it had a readable one.
+struct FetchedPage {
+    total_count: Option<u64>,
     users: Vec<User>,
 }
 
