@@ -1798,8 +1798,8 @@ fn held_odd_base_urls_are_refused_or_used_as_written() {
         format!("http://127.0.0.1:0{port}"),
         format!("https://127.0.0.1:{port}\u{0}"),
         format!("http://127.0.0.1:{port}/?"),
-        format!("unix:///tmp/sock"),
-        format!("file:///etc/passwd"),
+        "unix:///tmp/sock".to_owned(),
+        "file:///etc/passwd".to_owned(),
     ];
     let out = within(30, move || {
         bases
