@@ -1961,3 +1961,36 @@ fn a_listing_answer_with_neither_list_nor_count_is_a_decode_error() {
         .unwrap();
     assert_eq!(m.list_users().into_iter().count(), 0);
 }
+
+#[test]
+fn held_extreme_policies_stay_within_the_timeout() {
+    // A server that resets every connection; u32::MAX attempts, no backoff,
+    // the highest rate: the call still ends at its 1 s deadline.
+    let server = scripted(|mut s, _| {
+        let _ = read_request(&mut s);
+    });
+    let url = server.url.clone();
+    let (took, r) = within(20, move || {
+        let c = AuthenticationClient::builder()
+            .app_id("a")
+            .app_host(&url)
+            .access_token("t")
+            .retry_policy(
+                RetryPolicy::default()
+                    .with_max_attempts(u32::MAX)
+                    .with_max_throttled_attempts(u32::MAX)
+                    .with_initial_backoff(Duration::ZERO)
+                    .with_max_backoff(Duration::ZERO),
+            )
+            .max_requests_per_second(u32::MAX)
+            .timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        let t = Instant::now();
+        let r = c.list_enrolled_factors().send().map(|_| ());
+        (t.elapsed(), r)
+    });
+    let err = r.unwrap_err();
+    assert!(took < Duration::from_millis(2500), "{took:?} {err}");
+    assert!(err.attempts() > 1, "{err}");
+}
