@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::call::Caller;
 use crate::cancel::CancelToken;
 use crate::endpoint::{Endpoint, header_value};
-use crate::env::{env_url, env_var, missing};
+use crate::env::{env_header_var, env_url, missing};
 use crate::error::{Error, Result};
 use crate::setters::common_builder_methods;
 use crate::settings::{CommonSettings, Secret};
@@ -159,7 +159,13 @@ impl AuthenticationClient {
     /// Sends `endpoint` with this client's headers and decodes its `data`.
     pub(crate) fn send<T: DeserializeOwned>(&self, endpoint: &Endpoint<'_>) -> Result<T> {
         let caller = &self.inner.caller;
-        caller.call(endpoint, &[], &mut caller.budget(self.cancel.as_ref()))
+        caller
+            .call(endpoint, &[], &mut caller.budget(self.cancel.as_ref()))
+            .map_err(|e| match caller.headers.get(http::header::AUTHORIZATION) {
+                // A server may echo the token it was sent: never in the error.
+                Some(token) => e.redact(&String::from_utf8_lossy(token.as_bytes())),
+                None => e,
+            })
     }
 }
 
@@ -273,12 +279,12 @@ impl AuthenticationClientBuilder {
     /// [`Error::Config`] naming the variable whose value cannot be read (a
     /// brand, language or timeout).
     pub fn read_env(mut self) -> Result<Self> {
-        self.app_id = env_var("GENAUTH_APP_ID").or(self.app_id);
+        self.app_id = env_header_var("GENAUTH_APP_ID")?.or(self.app_id);
         if let Some(host) = env_url("GENAUTH_APP_HOST")? {
             self.app_host = Some(host);
             self.app_host_var = Some("GENAUTH_APP_HOST");
         }
-        self.access_token = env_var("GENAUTH_ACCESS_TOKEN")
+        self.access_token = env_header_var("GENAUTH_ACCESS_TOKEN")?
             .map(Secret::new)
             .or(self.access_token);
         self.common.read_env()?;

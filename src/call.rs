@@ -110,6 +110,9 @@ impl Caller {
         let mut attempt = 0;
         // Failures other than throttling: they have the smaller allowance.
         let mut failures = 0;
+        // The wait this call's own last answer asked for (`Retry-After`):
+        // part of its time, unlike queueing behind other calls.
+        let mut own_pause = Duration::ZERO;
         loop {
             if budget.cancelled() {
                 return Err(Error::Cancelled);
@@ -117,7 +120,7 @@ impl Caller {
             let Some(waited) = self.limiter.acquire(budget.cancel) else {
                 return Err(Error::Cancelled);
             };
-            budget.extend(waited);
+            budget.extend(waited.saturating_sub(std::mem::take(&mut own_pause)));
             if budget.passed() {
                 return Err(timed_out(attempt.max(1)));
             }
@@ -153,7 +156,7 @@ impl Caller {
                             let wait = retry::server_wait(response.headers(), SystemTime::now())
                                 .map(|w| w.min(self.retry.max_retry_after()));
                             if let Some(wait) = wait {
-                                self.limiter.pause_until(Instant::now() + wait);
+                                self.limiter.pause_until(later(wait));
                             }
                             let retry = retry::is_retryable_answer(&e);
                             (e, retry.then_some(wait))
@@ -174,7 +177,23 @@ impl Caller {
             // The server's wait holds the limiter (every thread of the
             // client); a throttle slowed the limiter down. Any other failure
             // backs off here, within the call's time.
-            if server_wait.is_some() || (throttled && self.limiter.is_adaptive()) {
+            if let Some(wait) = server_wait {
+                // The server's wait is this call's time: no retry starts
+                // that could not finish before the deadline.
+                if budget
+                    .deadline
+                    .is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|at| at >= d))
+                {
+                    log::debug!(
+                        target: "genauth_mfa",
+                        "{what}: attempt {attempt} failed; the server asks for a wait of {wait:?}, past the deadline"
+                    );
+                    return Err(err.with_attempts(attempt));
+                }
+                own_pause = wait;
+                continue;
+            }
+            if throttled && self.limiter.is_adaptive() {
                 continue;
             }
             let wait = self.retry.backoff(attempt + 1);
@@ -195,6 +214,16 @@ impl Caller {
             }
         }
     }
+}
+
+/// `wait` from now, or as far as an `Instant` goes: a server may ask for
+/// any `Retry-After` and a policy may allow it (`Instant + Duration` panics
+/// past what an `Instant` holds).
+fn later(wait: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
 }
 
 /// The whole-call timeout passed before another attempt could start.

@@ -1,6 +1,8 @@
 //! Reading `GENAUTH_*` (and other) environment variables: a leaf that the
 //! settings and the transport share.
 
+use http::HeaderValue;
+
 use crate::error::{Error, Result};
 
 /// A base URL from `name`: `None` when unset; set but blank is a
@@ -29,4 +31,16 @@ pub(crate) fn missing(setting: &str, env: &str) -> Error {
     Error::config(format!(
         "{setting} is required: call .{setting}(..) or set {env}"
     ))
+}
+
+/// [`env_var`] for a value sent in a header: one that a header cannot
+/// carry (a line break, a control character) is a configuration error
+/// naming the variable, never quoting it (it may be a token).
+pub(crate) fn env_header_var(name: &'static str) -> Result<Option<String>> {
+    match env_var(name) {
+        Some(value) if HeaderValue::from_str(&value).is_err() => Err(Error::config(format!(
+            "{name} holds characters an HTTP header cannot carry (a line break or another control character)"
+        ))),
+        value => Ok(value),
+    }
 }

@@ -24,11 +24,16 @@ pub(crate) enum Answer {
 struct Envelope<'a> {
     #[serde(rename = "statusCode", default, deserialize_with = "lenient_int")]
     status_code: Option<i64>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "lenient_text")]
     message: Option<Cow<'a, str>>,
     #[serde(rename = "apiCode", default, deserialize_with = "lenient_int")]
     api_code: Option<i64>,
-    #[serde(rename = "requestId", default, borrow)]
+    #[serde(
+        rename = "requestId",
+        default,
+        borrow,
+        deserialize_with = "lenient_text"
+    )]
     request_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     data: Option<&'a RawValue>,
@@ -43,6 +48,9 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
 ) -> Result<T> {
     let http_status = response.status().as_u16();
     let body = response.body().as_slice();
+    // A UTF-8 byte order mark, which some gateways put first: RFC 8259
+    // §8.1 lets a parser ignore it (serde_json does not).
+    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
     let decode_error = |reason: String| match answer {
         Answer::Showable => Error::decode(http_status, reason, body),
         Answer::Secret => Error::decode(
@@ -100,6 +108,84 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
     }
     let data = envelope.data.map_or("null", RawValue::get);
     serde_json::from_str(data).map_err(|e| decode_error(format!("unexpected `data` ({e})")))
+}
+
+/// `T` read only from a JSON object. serde's derived structs also read an
+/// array of their fields in order, so `data: []` would read as a struct of
+/// defaults (a user with no MFA factor, an empty page): data of the wrong
+/// type is a decode error instead.
+pub(crate) struct ObjectOnly<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{MapAccess, Visitor, value::MapAccessDeserializer};
+        struct Object<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Object<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer
+            .deserialize_map(Object(std::marker::PhantomData))
+            .map(ObjectOnly)
+    }
+}
+
+/// A text sent as a JSON string (or a number, kept as written); anything
+/// else (an object of translations, an array, `null`) is `None`, so that a
+/// `message` or `requestId` of an odd type does not cost the envelope its
+/// `statusCode`.
+fn lenient_text<'de: 'a, 'a, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'a, str>>, D::Error> {
+    use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+    struct Lenient;
+    impl<'de> Visitor<'de> for Lenient {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_string())))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_string())))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_string())))
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(Lenient)
 }
 
 /// An integer sent as a JSON number or a numeric string; anything else is `None`.
@@ -315,6 +401,31 @@ mod tests {
         assert!(!text.contains("body starts: \"\""), "{text}");
         let err = parse_response::<()>(&response(302, ""), Answer::Showable).unwrap_err();
         assert!(err.to_string().contains("redirect"), "{err}");
+    }
+
+    #[test]
+    fn object_only_refuses_arrays() {
+        #[derive(Debug, Default, Deserialize)]
+        struct S {
+            #[serde(default)]
+            #[allow(dead_code)]
+            a: bool,
+        }
+        for body in [
+            r#"{"statusCode":200,"data":[]}"#,
+            r#"{"statusCode":200,"data":[true]}"#,
+        ] {
+            let err = parse_response::<ObjectOnly<S>>(&response(200, body), Answer::Showable)
+                .map(|o| o.0)
+                .unwrap_err();
+            assert!(err.to_string().contains("a JSON object"), "{err}");
+        }
+        let ok = parse_response::<ObjectOnly<S>>(
+            &response(200, r#"{"statusCode":200,"data":{"a":true}}"#),
+            Answer::Showable,
+        )
+        .unwrap();
+        assert!(ok.0.a);
     }
 
     #[test]

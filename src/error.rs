@@ -37,7 +37,7 @@ pub const SNIPPET_MAX_BYTES: usize = 256;
 /// }
 /// # let _ = advice;
 /// ```
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The GenAuth API answered with its envelope and a `statusCode` other
@@ -317,6 +317,55 @@ impl Error {
         Report(self)
     }
 
+    /// The same error with each occurrence of `secret` in the server's text
+    /// (message, requestId, reason, snippet) replaced by `***`: a server
+    /// may echo what it was sent. Secrets shorter than 6 bytes are left
+    /// alone (replacing them would garble the text and hide nothing).
+    pub(crate) fn redact(self, secret: &str) -> Error {
+        if secret.len() < 6 {
+            return self;
+        }
+        let scrub = |s: String| {
+            if s.contains(secret) {
+                s.replace(secret, "***")
+            } else {
+                s
+            }
+        };
+        match self {
+            Error::Api {
+                http_status,
+                status_code,
+                api_code,
+                message,
+                request_id,
+                attempts,
+            } => Error::Api {
+                http_status,
+                status_code,
+                api_code,
+                message: scrub(message),
+                request_id: request_id.map(scrub),
+                attempts,
+            },
+            Error::Decode {
+                http_status,
+                reason,
+                snippet,
+                attempts,
+            } => Error::Decode {
+                http_status,
+                reason: scrub(reason),
+                snippet: scrub(snippet),
+                attempts,
+            },
+            Error::Credentials { source } => Error::Credentials {
+                source: Box::new(source.redact(secret)),
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn invalid_argument(name: &'static str, reason: impl Into<String>) -> Error {
         Error::InvalidArgument {
             name,
@@ -337,6 +386,82 @@ impl From<TransportError> for Error {
             TransportErrorKind::Timeout => Error::Timeout { source },
             _ => Error::Transport { source },
         }
+    }
+}
+
+/// Like a derived `Debug`, but the server's text (message, requestId,
+/// reason) is bounded as in `Display`: `{:?}` is what `unwrap()`,
+/// `expect()` and `fn main() -> Result<(), Error>` print.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api {
+                http_status,
+                status_code,
+                api_code,
+                message,
+                request_id,
+                attempts,
+            } => f
+                .debug_struct("Api")
+                .field("http_status", http_status)
+                .field("status_code", status_code)
+                .field("api_code", api_code)
+                .field("message", &DebugBounded(message, MESSAGE_MAX_CHARS))
+                .field(
+                    "request_id",
+                    &request_id.as_deref().map(|id| DebugBounded(id, 80)),
+                )
+                .field("attempts", attempts)
+                .finish(),
+            Error::Transport { source } => {
+                f.debug_struct("Transport").field("source", source).finish()
+            }
+            Error::Timeout { source } => f.debug_struct("Timeout").field("source", source).finish(),
+            Error::Decode {
+                http_status,
+                reason,
+                snippet,
+                attempts,
+            } => f
+                .debug_struct("Decode")
+                .field("http_status", http_status)
+                .field("reason", &DebugBounded(reason, MESSAGE_MAX_CHARS))
+                .field("snippet", &DebugBounded(snippet, SNIPPET_MAX_BYTES))
+                .field("attempts", attempts)
+                .finish(),
+            Error::InvalidArgument { name, reason } => f
+                .debug_struct("InvalidArgument")
+                .field("name", name)
+                .field("reason", reason)
+                .finish(),
+            Error::Config { reason } => f.debug_struct("Config").field("reason", reason).finish(),
+            Error::Credentials { source } => f
+                .debug_struct("Credentials")
+                .field("source", source)
+                .finish(),
+            Error::Cancelled => f.write_str("Cancelled"),
+        }
+    }
+}
+
+/// `Debug` of at most `.1` characters of `.0` (escaped as `Debug` escapes
+/// a string), then how many more there were.
+struct DebugBounded<'a>(&'a str, usize);
+
+impl fmt::Debug for DebugBounded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let end = self
+            .0
+            .char_indices()
+            .nth(self.1)
+            .map_or(self.0.len(), |(i, _)| i);
+        fmt::Debug::fmt(&self.0[..end], f)?;
+        let rest = self.0[end..].chars().count();
+        if rest > 0 {
+            write!(f, "… ({rest} more characters)")?;
+        }
+        Ok(())
     }
 }
 
@@ -455,6 +580,56 @@ mod tests {
         assert_eq!(err.request_id(), Some("r-1"));
         assert_eq!(err.kind(), "api");
         assert!(!err.is_unauthenticated());
+    }
+
+    #[test]
+    fn debug_bounds_the_servers_text_and_keeps_the_shape() {
+        let err = Error::Api {
+            http_status: 200,
+            status_code: 403,
+            api_code: Some(2003),
+            message: "forbidden".into(),
+            request_id: Some("r-1".into()),
+            attempts: 1,
+        };
+        assert_eq!(
+            format!("{err:?}"),
+            r#"Api { http_status: 200, status_code: 403, api_code: Some(2003), message: "forbidden", request_id: Some("r-1"), attempts: 1 }"#
+        );
+        let long = Error::Decode {
+            http_status: 502,
+            reason: format!("{}\u{202e}", "x".repeat(1000)),
+            snippet: String::new(),
+            attempts: 1,
+        };
+        let debug = format!("{long:?}");
+        assert!(debug.len() < 600, "{debug}");
+        assert!(debug.contains("(701 more characters)"), "{debug}");
+        assert_eq!(format!("{:?}", Error::Cancelled), "Cancelled");
+    }
+
+    #[test]
+    fn redact_hides_a_secret_the_server_echoed_but_not_short_ones() {
+        let err = Error::Credentials {
+            source: Box::new(Error::Api {
+                http_status: 200,
+                status_code: 400,
+                api_code: None,
+                message: "bad secret sk-123456 (sk-123456)".into(),
+                request_id: Some("sk-123456".into()),
+                attempts: 1,
+            }),
+        }
+        .redact("sk-123456");
+        assert_eq!(
+            err.report().to_string().matches("***").count(),
+            3,
+            "{}",
+            err.report()
+        );
+        assert!(!format!("{err:?}").contains("sk-123456"));
+        let short = Error::decode(502, "a t b", b"t").redact("t");
+        assert!(short.to_string().contains("a t b"), "{short}");
     }
 
     #[test]

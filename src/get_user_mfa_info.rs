@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::endpoint::{Endpoint, require_id};
+use crate::envelope::ObjectOnly;
 use crate::error::{Error, Result};
 use crate::management::ManagementClient;
 use crate::model::null_as_default;
@@ -394,8 +395,50 @@ impl GetUserMfaInfo<'_> {
         if let Some(t) = self.user_id_type {
             endpoint = endpoint.query("userIdType", t.as_str());
         }
-        self.client.send(&endpoint)
+        let ObjectOnly(wire) = self.client.send::<ObjectOnly<WireInfo>>(&endpoint)?;
+        match wire {
+            WireInfo {
+                totp: None,
+                face: None,
+                sms: None,
+                email: None,
+            } => Err(Error::decode(
+                200,
+                "the answer holds none of totpStatus, faceMfaStatus, smsMfaStatus and emailMfaStatus",
+                b"",
+            )),
+            WireInfo {
+                totp,
+                face,
+                sms,
+                email,
+            } => Ok(UserMfaInfo {
+                totp: totp.unwrap_or_default(),
+                face: face.unwrap_or_default(),
+                sms: sms.unwrap_or_default(),
+                email: email.unwrap_or_default(),
+            }),
+        }
     }
+}
+
+/// The answer as sent: each status `None` when absent (`null` reads as
+/// disabled, as in [`UserMfaInfo`]). An answer with none of them says
+/// nothing, and must not read as a user without MFA.
+#[derive(Deserialize)]
+struct WireInfo {
+    #[serde(rename = "totpStatus", default, deserialize_with = "present")]
+    totp: Option<MfaStatus>,
+    #[serde(rename = "faceMfaStatus", default, deserialize_with = "present")]
+    face: Option<MfaStatus>,
+    #[serde(rename = "smsMfaStatus", default, deserialize_with = "present")]
+    sms: Option<MfaStatus>,
+    #[serde(rename = "emailMfaStatus", default, deserialize_with = "present")]
+    email: Option<MfaStatus>,
+}
+
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<MfaStatus>, D::Error> {
+    null_as_default(deserializer).map(Some)
 }
 
 #[cfg(test)]

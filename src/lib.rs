@@ -97,7 +97,9 @@
 //! before an answer, timeouts, and HTTP or envelope 429/502/503/504, up to
 //! 3 attempts with jittered exponential backoff ([`RetryPolicy`]). A
 //! `Retry-After` (or `RateLimit-Reset` with nothing remaining) holds every
-//! thread of the client until it passes.
+//! thread of the client until it passes; it is part of the time of the call
+//! that read it, which fails at once with that answer when its deadline
+//! comes first.
 //!
 //! GenAuth publishes no quota; it answers `{"statusCode":429}` in an HTTP
 //! 200 when a client sends too much. Every client therefore has an

@@ -4,10 +4,11 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::endpoint::Endpoint;
+use crate::envelope::ObjectOnly;
 use crate::envelope::lenient_int;
 use crate::error::{Error, Result};
 use crate::management::ManagementClient;
-use crate::user::{User, UserStatus};
+use crate::user::{User, UserStatus, lenient_count};
 
 const PATH: &str = "/api/v3/list-users";
 
@@ -153,6 +154,15 @@ impl<'a> ListUsers<'a> {
     /// [`Error::InvalidArgument`] for a page of 0 or a page size out of
     /// range; any error of the call.
     pub fn page(&self, page: u32) -> Result<UserPage> {
+        let page = self.fetch(page)?;
+        Ok(UserPage {
+            total_count: page.total_count.unwrap_or(0),
+            users: page.users,
+        })
+    }
+
+    /// Page `page` as the server sent it: its `totalCount` may be missing.
+    fn fetch(&self, page: u32) -> Result<FetchedPage> {
         if page == 0 {
             return Err(Error::invalid_argument("page", "pages start at 1"));
         }
@@ -184,7 +194,21 @@ impl<'a> ListUsers<'a> {
         };
         // A read: safe to repeat.
         let endpoint = Endpoint::post_json(PATH, &body)?.repeatable();
-        self.client.send(&endpoint)
+        match self.client.send::<ObjectOnly<WirePage>>(&endpoint)?.0 {
+            // An answer that says nothing must not read as an empty pool.
+            WirePage {
+                total_count: None,
+                users: None,
+            } => Err(Error::decode(
+                200,
+                "the answer holds neither list nor totalCount",
+                b"",
+            )),
+            WirePage { total_count, users } => Ok(FetchedPage {
+                total_count,
+                users: users.unwrap_or_default(),
+            }),
+        }
     }
 }
 
@@ -266,24 +290,52 @@ impl Iterator for Users<'_> {
                 return None;
             }
             self.page += 1;
-            let page = match self.listing.page(self.page) {
+            let page = match self.listing.fetch(self.page) {
                 Ok(page) => page,
                 Err(err) => {
                     self.done = true;
                     return Some(Err(err));
                 }
             };
-            self.first_total.get_or_insert(page.total_count);
-            self.last_total = Some(page.total_count);
+            if let Some(total) = page.total_count {
+                self.first_total.get_or_insert(total);
+                self.last_total = Some(total);
+            }
             let fetched = u64::from(self.page - 1) * u64::from(self.listing.page_size)
                 + page.users.len() as u64;
-            // The last page: a short one, or the count is reached.
-            if page.users.len() < self.listing.page_size as usize || fetched >= page.total_count {
+            // The last page: a short one, or the count is reached. A page
+            // without a readable count says nothing of the count: only a
+            // short page ends the listing then.
+            if page.users.len() < self.listing.page_size as usize
+                || page.total_count.is_some_and(|total| fetched >= total)
+            {
                 self.done = true;
             }
             self.buffer = page.users.into_iter();
         }
     }
+}
+
+/// A page as the server sent it, before a missing `totalCount` reads as 0:
+/// each part `None` when absent (a `null` list is an empty one).
+#[derive(Deserialize)]
+struct WirePage {
+    #[serde(rename = "totalCount", default, deserialize_with = "lenient_count")]
+    total_count: Option<u64>,
+    #[serde(rename = "list", default, deserialize_with = "present_list")]
+    users: Option<Vec<User>>,
+}
+
+fn present_list<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Vec<User>>, D::Error> {
+    null_as_empty(d).map(Some)
+}
+
+/// A page read: its users, and its count when it had a readable one.
+struct FetchedPage {
+    total_count: Option<u64>,
+    users: Vec<User>,
 }
 
 /// One page of a listing.

@@ -155,11 +155,17 @@ impl ManagementClient {
         let caller = &self.inner.caller;
         let mut budget = caller.budget(self.cancel.as_ref());
         let token = self.token(&mut budget, false)?;
-        match caller.call(endpoint, &token.headers, &mut budget) {
+        // A server may echo the token it was sent: never in the error.
+        let call = |token: &ManagementToken, budget: &mut Budget<'_>| {
+            caller
+                .call(endpoint, &token.headers, budget)
+                .map_err(|e| e.redact(&token.access_token()))
+        };
+        match call(&token, &mut budget) {
             Err(err) if err.is_unauthenticated() && token.may_refresh() => {
                 self.inner.token.invalidate(&token);
                 let token = self.token(&mut budget, true)?;
-                caller.call(endpoint, &token.headers, &mut budget)
+                call(&token, &mut budget)
             }
             result => result,
         }
@@ -172,7 +178,7 @@ impl ManagementClient {
         let deadline = budget.deadline();
         inner
             .token
-            .get(deadline, after_refusal, || {
+            .get(deadline, self.cancel.as_ref(), after_refusal, || {
                 token::fetch(&inner.caller, &inner.key, &inner.userpool_header, budget)
             })
             .map_err(|err| match err {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 
-use crate::env::env_var;
+use crate::env::{env_header_var, env_var};
 
 use crate::endpoint::header_value;
 
@@ -104,7 +104,7 @@ impl CommonSettings {
             })?;
             self.lang = Some(lang);
         }
-        if let Some(tenant) = env_var("GENAUTH_TENANT_ID") {
+        if let Some(tenant) = env_header_var("GENAUTH_TENANT_ID")? {
             self.tenant_id = Some(tenant);
         }
         if let Some(path) = env_var("GENAUTH_CA_FILE") {

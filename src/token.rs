@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::call::{Budget, Caller};
+use crate::cancel::CancelToken;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::settings::Secret;
@@ -39,6 +40,10 @@ const REFRESH_RETRY: Duration = Duration::from_secs(5);
 /// refused, and fetching again would only loop.
 const REFRESH_COOLDOWN: Duration = Duration::from_secs(10);
 
+/// How often a thread waiting for another's token fetch looks at its
+/// cancel token.
+const CANCEL_SLICE: Duration = Duration::from_millis(50);
+
 /// A management token ready to use: its headers and when to replace it.
 pub(crate) struct ManagementToken {
     /// `authorization: Bearer <access_token>` (marked sensitive) and
@@ -54,6 +59,13 @@ pub(crate) struct ManagementToken {
 }
 
 impl ManagementToken {
+    /// The access token itself (the `authorization` header without
+    /// `Bearer `), to keep it out of errors that quote the server.
+    pub(crate) fn access_token(&self) -> String {
+        let value = String::from_utf8_lossy(self.headers[0].1.as_bytes());
+        value.strip_prefix("Bearer ").unwrap_or(&value).to_owned()
+    }
+
     /// Whether a call refused as unauthenticated with this token should
     /// fetch a new one: not when this one replaced a refused token moments ago.
     pub(crate) fn may_refresh(&self) -> bool {
@@ -109,6 +121,7 @@ impl TokenCache {
     pub(crate) fn get(
         &self,
         deadline: Option<Instant>,
+        cancel: Option<&CancelToken>,
         after_refusal: bool,
         fetch: impl FnOnce() -> Result<ManagementToken>,
     ) -> Result<Arc<ManagementToken>> {
@@ -151,24 +164,26 @@ impl TokenCache {
                 return Ok(token);
             }
             // Another thread is fetching: wait for it to end, then share.
+            // The wait is sliced so that a cancelled call stops waiting
+            // within a slice (the token's own condition variable is not
+            // this one).
             let ended = state.ended;
             while state.running && state.ended == ended {
-                let wait = match deadline {
-                    None => None,
+                if cancel.is_some_and(CancelToken::is_cancelled) {
+                    return Err(Error::Cancelled);
+                }
+                let left = match deadline {
+                    None => CANCEL_SLICE,
                     Some(d) => match d.checked_duration_since(Instant::now()) {
-                        Some(left) if !left.is_zero() => Some(left),
+                        Some(left) if !left.is_zero() => left.min(CANCEL_SLICE),
                         _ => return Err(waited_too_long()),
                     },
                 };
-                state = match wait {
-                    None => self.fetched.wait(state).unwrap_or_else(|p| p.into_inner()),
-                    Some(left) => {
-                        self.fetched
-                            .wait_timeout(state, left)
-                            .unwrap_or_else(|p| p.into_inner())
-                            .0
-                    }
-                };
+                state = self
+                    .fetched
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
             }
             if state.ended != ended {
                 if let Some(err) = &state.last_error {
@@ -199,7 +214,10 @@ impl TokenCache {
                     .as_ref()
                     .filter(|e| is_refusal(e))
                     .map(|_| Instant::now() + REFUSAL_MEMORY);
-                state.last_error = self.1.take();
+                // A fetch stopped by its caller's cancel token says nothing
+                // to the waiters (other clones may have other tokens): they
+                // fetch again themselves.
+                state.last_error = self.1.take().filter(|e| !matches!(e, Error::Cancelled));
                 self.0.fetched.notify_all();
             }
         }
@@ -266,10 +284,18 @@ impl TokenCache {
 }
 
 /// A token fetch whose answer will be the same if asked again soon: the
-/// server refused the key, or answered something that is not a usable token.
+/// server refused the key (a 4xx `statusCode` other than 429), or answered
+/// something that is not a usable token (not a server error: a passing 500
+/// must not fail every call for [`REFUSAL_MEMORY`]).
 fn is_refusal(err: &Error) -> bool {
-    matches!(err, Error::Api { .. } | Error::Decode { .. })
-        && !crate::retry::is_retryable_answer(err)
+    let client_side = |status: i64| (400..500).contains(&status) && status != 429;
+    match err {
+        Error::Api { status_code, .. } => client_side(*status_code),
+        Error::Decode { http_status, .. } => {
+            *http_status < 500 && *http_status != 429 && !crate::retry::is_retryable_answer(err)
+        }
+        _ => false,
+    }
 }
 
 fn waited_too_long() -> Error {
@@ -324,7 +350,9 @@ pub(crate) fn fetch(
     let fetched_at = Instant::now();
     // Read field by field, so that a field of an unexpected type is named
     // (and the token itself is never quoted).
-    let data: Value = caller.call(&endpoint, &[], budget)?;
+    let data: Value = caller
+        .call(&endpoint, &[], budget)
+        .map_err(|e| e.redact(key.secret.expose()))?;
     let bad_token = |reason: &str| Error::decode(200, format!("management token: {reason}"), b"");
     let access_token = data
         .get("access_token")
@@ -530,19 +558,21 @@ mod tests {
             Ok(token(d))
         };
         let a = cache
-            .get(None, false, || fetch(Duration::from_secs(60)))
+            .get(None, None, false, || fetch(Duration::from_secs(60)))
             .unwrap();
         let b = cache
-            .get(None, false, || fetch(Duration::from_secs(60)))
+            .get(None, None, false, || fetch(Duration::from_secs(60)))
             .unwrap();
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         cache.invalidate(&a);
-        let c = cache.get(None, false, || fetch(Duration::ZERO)).unwrap();
+        let c = cache
+            .get(None, None, false, || fetch(Duration::ZERO))
+            .unwrap();
         assert!(!Arc::ptr_eq(&a, &c));
         // c is already stale: the next get fetches again
         let _ = cache
-            .get(None, false, || fetch(Duration::from_secs(60)))
+            .get(None, None, false, || fetch(Duration::from_secs(60)))
             .unwrap();
         assert_eq!(fetches.load(Ordering::SeqCst), 3);
     }
@@ -551,15 +581,40 @@ mod tests {
     fn invalidating_an_old_token_keeps_its_replacement() {
         let cache = TokenCache::default();
         let old = cache
-            .get(None, false, || Ok(token(Duration::from_secs(60))))
+            .get(None, None, false, || Ok(token(Duration::from_secs(60))))
             .unwrap();
         cache.invalidate(&old);
         let new = cache
-            .get(None, false, || Ok(token(Duration::from_secs(60))))
+            .get(None, None, false, || Ok(token(Duration::from_secs(60))))
             .unwrap();
         cache.invalidate(&old); // a slow thread still holding `old`
-        let again = cache.get(None, false, || panic!("must not fetch")).unwrap();
+        let again = cache
+            .get(None, None, false, || panic!("must not fetch"))
+            .unwrap();
         assert!(Arc::ptr_eq(&new, &again));
+    }
+
+    #[test]
+    fn only_refusals_and_unusable_answers_are_refusals() {
+        let api = |http_status, status_code| Error::Api {
+            http_status,
+            status_code,
+            api_code: None,
+            message: String::new(),
+            request_id: None,
+            attempts: 1,
+        };
+        assert!(is_refusal(&api(200, 400)));
+        assert!(is_refusal(&api(401, 401)));
+        assert!(is_refusal(&api(200, 403)));
+        assert!(!is_refusal(&api(200, 429)));
+        assert!(!is_refusal(&api(200, 500)));
+        assert!(!is_refusal(&api(500, 500)));
+        assert!(!is_refusal(&api(200, 503)));
+        assert!(is_refusal(&Error::decode(200, "not a JWT", b"")));
+        assert!(is_refusal(&Error::decode(404, "html", b"")));
+        assert!(!is_refusal(&Error::decode(500, "html", b"")));
+        assert!(!is_refusal(&Error::decode(502, "html", b"")));
     }
 
     #[test]
@@ -575,9 +630,9 @@ mod tests {
                 attempts: 1,
             })
         };
-        assert!(cache.get(None, false, refused).is_err());
+        assert!(cache.get(None, None, false, refused).is_err());
         let err = cache
-            .get(None, false, || panic!("a refusal is remembered"))
+            .get(None, None, false, || panic!("a refusal is remembered"))
             .unwrap_err();
         assert_eq!(err.kind(), "api");
         let cache = TokenCache::default();
@@ -586,10 +641,10 @@ mod tests {
                 TransportErrorKind::Connect,
             )))
         };
-        assert!(cache.get(None, false, down).is_err());
+        assert!(cache.get(None, None, false, down).is_err());
         assert!(
             cache
-                .get(None, false, || Ok(token(Duration::from_secs(60))))
+                .get(None, None, false, || Ok(token(Duration::from_secs(60))))
                 .is_ok()
         );
     }
@@ -602,7 +657,7 @@ mod tests {
             .map(|_| {
                 let (cache, fetches) = (Arc::clone(&cache), Arc::clone(&fetches));
                 std::thread::spawn(move || {
-                    cache.get(None, false, || {
+                    cache.get(None, None, false, || {
                         fetches.fetch_add(1, Ordering::SeqCst);
                         std::thread::sleep(Duration::from_millis(200));
                         Err(Error::from(TransportError::from_kind(
@@ -619,7 +674,7 @@ mod tests {
         // A waiter gives up at its own deadline.
         let slow = Arc::clone(&cache);
         let fetcher = std::thread::spawn(move || {
-            slow.get(None, false, || {
+            slow.get(None, None, false, || {
                 std::thread::sleep(Duration::from_millis(500));
                 Ok(token(Duration::from_secs(60)))
             })
@@ -628,7 +683,7 @@ mod tests {
         let started = Instant::now();
         let soon = Instant::now() + Duration::from_millis(100);
         let err = cache
-            .get(Some(soon), false, || panic!("one fetch at a time"))
+            .get(Some(soon), None, false, || panic!("one fetch at a time"))
             .unwrap_err();
         assert!(started.elapsed() < Duration::from_millis(400));
         assert_eq!(err.kind(), "timeout");
@@ -639,12 +694,12 @@ mod tests {
     fn a_token_fetched_after_a_refusal_is_not_refreshed_again_at_once() {
         let cache = TokenCache::default();
         let first = cache
-            .get(None, false, || Ok(token(Duration::from_secs(60))))
+            .get(None, None, false, || Ok(token(Duration::from_secs(60))))
             .unwrap();
         assert!(first.may_refresh());
         cache.invalidate(&first);
         let second = cache
-            .get(None, true, || Ok(token(Duration::from_secs(60))))
+            .get(None, None, true, || Ok(token(Duration::from_secs(60))))
             .unwrap();
         assert!(!second.may_refresh());
     }
@@ -654,16 +709,18 @@ mod tests {
         let cache = TokenCache::default();
         let mut stale = token(Duration::ZERO);
         stale.expires_at = Instant::now() + Duration::from_secs(60);
-        let stale = cache.get(None, false, || Ok(stale)).unwrap();
+        let stale = cache.get(None, None, false, || Ok(stale)).unwrap();
         let down = || {
             Err(Error::from(TransportError::from_kind(
                 TransportErrorKind::Connect,
             )))
         };
-        let kept = cache.get(None, false, down).unwrap();
+        let kept = cache.get(None, None, false, down).unwrap();
         assert_eq!(kept.headers, stale.headers);
         // And the next call does not ask again at once.
-        let again = cache.get(None, false, || panic!("postponed")).unwrap();
+        let again = cache
+            .get(None, None, false, || panic!("postponed"))
+            .unwrap();
         assert_eq!(again.headers, stale.headers);
     }
 
@@ -672,14 +729,14 @@ mod tests {
         let cache = TokenCache::default();
         assert!(
             cache
-                .get(None, false, || Err(Error::from(TransportError::from_kind(
-                    TransportErrorKind::Connect
-                ))))
+                .get(None, None, false, || Err(Error::from(
+                    TransportError::from_kind(TransportErrorKind::Connect)
+                )))
                 .is_err()
         );
         assert!(
             cache
-                .get(None, false, || Ok(token(Duration::from_secs(60))))
+                .get(None, None, false, || Ok(token(Duration::from_secs(60))))
                 .is_ok()
         );
     }

@@ -23,6 +23,19 @@ impl BaseUrl {
         if trimmed.is_empty() {
             return Err(bad("a URL such as https://my-app.genauth.ai is required"));
         }
+        // A request line is ASCII: non-ASCII characters of a path prefix go
+        // percent-encoded, as the server decodes them back (a host is left
+        // as written, and refused below if it is not ASCII).
+        let path_at = trimmed
+            .find("://")
+            .and_then(|i| trimmed[i + 3..].find('/').map(|j| i + 3 + j))
+            .unwrap_or(trimmed.len());
+        let (head, path) = trimmed.split_at(path_at);
+        let encoded = format!(
+            "{head}{}",
+            percent_encoding::utf8_percent_encode(path, percent_encoding::CONTROLS)
+        );
+        let trimmed = encoded.as_str();
         let uri: Uri = trimmed.parse().map_err(|_| bad("not a valid URL"))?;
         let host = uri
             .host()
@@ -83,7 +96,17 @@ pub(crate) fn redact_userinfo(raw: &str) -> std::borrow::Cow<'_, str> {
     let authority_end = raw[after_scheme..]
         .find(['/', '?', '#'])
         .map_or(raw.len(), |i| after_scheme + i);
-    match raw[after_scheme..authority_end].rfind('@') {
+    let head = &raw[after_scheme..authority_end];
+    let at = head.rfind('@').or_else(|| {
+        // A password holding an unencoded `/`, `?` or `#`
+        // (`user:pa/ss@host`) ends the authority early: when what came
+        // before looks like `user:` and an `@` follows, hide up to the last
+        // `@` (at worst a port and a path are hidden too).
+        (head.contains(':') && !head.starts_with('['))
+            .then(|| raw[after_scheme..].rfind('@'))
+            .flatten()
+    });
+    match at {
         Some(at) => format!("{}***{}", &raw[..after_scheme], &raw[after_scheme + at..]).into(),
         None => raw.into(),
     }
@@ -143,6 +166,11 @@ mod tests {
         );
         assert_eq!(ok("http://localhost:1").unwrap(), "http://localhost:1");
         assert_eq!(ok("http://[::1]:1").unwrap(), "http://[::1]:1");
+        assert_eq!(
+            ok("https://sso.example/ü").unwrap(),
+            "https://sso.example/%C3%BC"
+        );
+        assert!(ok("https://例え.jp").is_err());
         for bad in [
             "",
             "api.genauth.ai",
@@ -201,6 +229,20 @@ mod tests {
             "https://h.example/a@b"
         );
         assert_eq!(redact_userinfo("u:p@h"), "***@h");
+        // A password holding an unencoded '/', '?' or '#'.
+        assert_eq!(
+            redact_userinfo("https://u:pa/ss@h.example"),
+            "https://***@h.example"
+        );
+        assert_eq!(
+            redact_userinfo("http://u:p?w#x@proxy:3128"),
+            "http://***@proxy:3128"
+        );
+        assert_eq!(redact_userinfo("u:1/2@h"), "***@h");
+        assert_eq!(
+            redact_userinfo("https://[::1]:8/a@b"),
+            "https://[::1]:8/a@b"
+        );
         let err = BaseUrl::parse("host", "https://u:hunter2@h.example", false).unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }
