@@ -595,3 +595,35 @@ fn the_summary_is_never_written_over_the_input_or_the_output() {
     let _ = std::fs::remove_file(ids);
     let _ = std::fs::remove_file(out);
 }
+
+#[test]
+fn the_listing_runs_ahead_of_the_workers_by_at_most_a_few_pages() {
+    // 20 pages. When page k is asked for, the users of the pages before it
+    // are being asked already, all but the two pages the channel holds (and
+    // a few in the engine's queue): the pool is listed and audited at once,
+    // and what waits in memory is bounded.
+    let fake = FakeGenAuth::new().with_generated_pool(1000);
+    let server = serve(&fake);
+    let output = run(
+        against_url(&server.url()).args(["audit", "--all-users", "-c", "4", "-o", "/dev/null"]),
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let mut asked = 0;
+    let mut pages = 0;
+    for request in fake.requests() {
+        match request.route() {
+            Some(Route::GetUserMfaInfo) => asked += 1,
+            Some(Route::ListUsers) => {
+                pages += 1;
+                let listed_before = (pages - 1) * 50;
+                assert!(
+                    asked + 150 >= listed_before,
+                    "page {pages} asked for with {asked} of {listed_before} listed users asked"
+                );
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((pages, asked), (20, 1000));
+}
