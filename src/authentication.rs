@@ -10,8 +10,10 @@ use serde::de::DeserializeOwned;
 use crate::call::Caller;
 use crate::cancel::CancelToken;
 use crate::endpoint::{Endpoint, header_value};
+use crate::env::{env_url, env_var, missing};
 use crate::error::{Error, Result};
-use crate::settings::{CommonSettings, Secret, common_builder_methods, env_url, env_var, missing};
+use crate::setters::common_builder_methods;
+use crate::settings::{CommonSettings, Secret};
 use crate::url::{BaseUrl, redact_userinfo};
 
 /// A client for the authentication API, acting as one signed-in user.

@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
-use crate::error::{Bounded, Error, Result};
+use crate::error::{Error, Result};
+use crate::escape::Escaped;
 
 /// Whether an answer may be quoted in an error: the token answer holds a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +96,7 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
         });
     }
     if let Some(id) = &envelope.request_id {
-        log::debug!(target: "genauth_mfa", "requestId {}", Bounded(id, 80));
+        log::debug!(target: "genauth_mfa", "requestId {}", Escaped::new(id, 80));
     }
     let data = envelope.data.map_or("null", RawValue::get);
     serde_json::from_str(data).map_err(|e| decode_error(format!("unexpected `data` ({e})")))

@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+use crate::escape::Escaped;
 use crate::transport::{TransportError, TransportErrorKind, after_attempts};
 
 /// The most bytes of an unexpected response body kept in [`Error::Decode`].
@@ -84,7 +85,7 @@ pub enum Error {
     /// an HTML gateway page, an empty or truncated body, a missing field.
     #[error(
         "could not decode the response (HTTP {http_status}): {}{}{}",
-        Bounded(reason, MESSAGE_MAX_CHARS),
+        Escaped::new(reason, MESSAGE_MAX_CHARS),
         BodyStart(snippet),
         AfterAttempts(*.attempts)
     )]
@@ -369,32 +370,8 @@ impl fmt::Display for Report<'_> {
         for _ in 0..16 {
             let Some(err) = cause else { break };
             let text = err.to_string();
-            write!(f, ": {}", Bounded(&text, MESSAGE_MAX_CHARS))?;
+            write!(f, ": {}", Escaped::new(&text, MESSAGE_MAX_CHARS))?;
             cause = err.source();
-        }
-        Ok(())
-    }
-}
-
-/// Shows at most `.1` characters of `.0`, control characters escaped
-/// (`\n`, `\u{1b}`) so that a server cannot break or forge log lines.
-pub(crate) struct Bounded<'a>(pub(crate) &'a str, pub(crate) usize);
-
-impl fmt::Display for Bounded<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut chars = self.0.chars();
-        for c in chars.by_ref().take(self.1) {
-            if c.is_control()
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-            {
-                write!(f, "{}", c.escape_unicode())?;
-            } else {
-                f.write_fmt(format_args!("{c}"))?;
-            }
-        }
-        let rest = chars.count();
-        if rest > 0 {
-            write!(f, "… ({rest} more characters)")?;
         }
         Ok(())
     }
@@ -433,14 +410,14 @@ impl fmt::Display for ApiDisplay<'_> {
         write!(
             f,
             "{} (statusCode {}",
-            Bounded(self.message, MESSAGE_MAX_CHARS),
+            Escaped::new(self.message, MESSAGE_MAX_CHARS),
             self.status_code
         )?;
         if let Some(code) = self.api_code {
             write!(f, ", apiCode {code}")?;
         }
         if let Some(id) = self.request_id {
-            write!(f, ", requestId {}", Bounded(id, 80))?;
+            write!(f, ", requestId {}", Escaped::new(id, 80))?;
         }
         f.write_str(")")?;
         after_attempts(f, self.attempts)

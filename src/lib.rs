@@ -172,8 +172,10 @@ mod brand;
 mod call;
 mod cancel;
 mod endpoint;
+mod env;
 mod envelope;
 mod error;
+mod escape;
 mod get_factor;
 mod get_user_mfa_info;
 mod list_enrolled_factors;
@@ -181,6 +183,7 @@ mod list_users;
 mod management;
 mod model;
 mod retry;
+mod setters;
 mod settings;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -190,23 +193,24 @@ mod token;
 mod transport;
 mod ureq_transport;
 mod url;
+mod user;
 
 pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
 pub use brand::{Brand, Lang};
 pub use cancel::CancelToken;
 pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
+pub use escape::{Escaped, needs_escape};
 pub use get_factor::GetFactor;
 pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};
 pub use list_enrolled_factors::ListEnrolledFactors;
-pub use list_users::{
-    ListUsers, MAX_PAGE_SIZE, SortField, SortOrder, User, UserPage, UserStatus, Users,
-};
+pub use list_users::{ListUsers, MAX_PAGE_SIZE, SortField, SortOrder, UserPage, Users};
 pub use management::{ManagementClient, ManagementClientBuilder};
 pub use model::{Factor, FactorProfile, FactorType};
 pub use retry::RetryPolicy;
 pub use settings::DEFAULT_CALL_TIMEOUT;
 pub use transport::{Deadline, Repeatable, Transport, TransportError, TransportErrorKind};
 pub use ureq_transport::{RootStore, UreqTransport, UreqTransportBuilder};
+pub use user::{User, UserStatus};
 
 /// The README's code blocks, compiled as doctests.
 #[cfg(doctest)]

@@ -10,8 +10,10 @@ use serde::de::DeserializeOwned;
 use crate::call::{Budget, Caller};
 use crate::cancel::CancelToken;
 use crate::endpoint::Endpoint;
+use crate::env::{env_url, env_var, missing};
 use crate::error::{Error, Result};
-use crate::settings::{CommonSettings, Secret, common_builder_methods, env_url, env_var, missing};
+use crate::setters::common_builder_methods;
+use crate::settings::{CommonSettings, Secret};
 use crate::token::{self, AccessKey, ManagementToken, TokenCache};
 use crate::url::{BaseUrl, redact_userinfo};
 

@@ -107,7 +107,7 @@ pub(super) fn tls_config(
 /// skipped), or `None` when neither is set. Set but unusable is an error
 /// naming the variable, never a silent fall back on the bundle.
 fn openssl_env_roots() -> Result<Option<(Vec<Certificate>, &'static str)>, Error> {
-    let file = crate::settings::env_var("SSL_CERT_FILE");
+    let file = crate::env::env_var("SSL_CERT_FILE");
     let dirs = std::env::var_os("SSL_CERT_DIR").filter(|d| !d.is_empty());
     let mut certs = Vec::new();
     if let Some(path) = &file {
