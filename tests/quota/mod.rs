@@ -3,8 +3,11 @@
 //! a request over it is answered at once with HTTP 200 and the vendor's
 //! throttle envelope `{"statusCode":429,...}` (no apiCode, no Retry-After),
 //! an accepted one after `delay`. The token route is not counted.
+//! [`QuotaServer::with_pool`] also answers `POST /api/v3/list-users` with
+//! pages of a pool of generated users (`u0`, `u1`, ...; counted against
+//! the same bucket, as the service's quota counts every call).
 //!
-//! Shared by `tests/throttle.rs` and `benches/throttle.rs`. One thread per
+//! Shared by `tests/throttle.rs`, `benches/throttle.rs` and `benches/pool.rs`. One thread per
 //! connection (kept alive); every thread ends when the server is dropped.
 
 #![allow(dead_code)]
@@ -27,6 +30,7 @@ pub struct Counts {
     pub throttled: AtomicU64,
     pub connections: AtomicU64,
     pub tokens: AtomicU64,
+    pub pages: AtomicU64,
 }
 
 struct Bucket {
@@ -43,6 +47,11 @@ pub struct QuotaServer {
 impl QuotaServer {
     /// `quota` of `None`: no quota at all.
     pub fn start(quota: Option<f64>, burst: f64, delay: Duration) -> QuotaServer {
+        QuotaServer::with_pool(quota, burst, delay, 0)
+    }
+
+    /// The same server, whose `list-users` lists a pool of `pool` users.
+    pub fn with_pool(quota: Option<f64>, burst: f64, delay: Duration, pool: u64) -> QuotaServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let stop = Arc::new(AtomicBool::new(false));
@@ -63,7 +72,7 @@ impl QuotaServer {
                     let (stop, counts, bucket) =
                         (Arc::clone(&stop), Arc::clone(&counts), Arc::clone(&bucket));
                     std::thread::spawn(move || {
-                        serve(conn, &stop, &counts, &bucket, quota, burst, delay)
+                        serve(conn, &stop, &counts, &bucket, (quota, burst, delay), pool)
                     });
                 }
             });
@@ -86,6 +95,10 @@ impl QuotaServer {
     pub fn connections(&self) -> u64 {
         self.counts.connections.load(Ordering::SeqCst)
     }
+
+    pub fn pages(&self) -> u64 {
+        self.counts.pages.load(Ordering::SeqCst)
+    }
 }
 
 impl Drop for QuotaServer {
@@ -101,9 +114,8 @@ fn serve(
     stop: &AtomicBool,
     counts: &Counts,
     bucket: &Mutex<Bucket>,
-    quota: Option<f64>,
-    burst: f64,
-    delay: Duration,
+    (quota, burst, delay): (Option<f64>, f64, Duration),
+    pool: u64,
 ) {
     let _ = conn.set_read_timeout(Some(Duration::from_millis(200)));
     let mut writer = match conn.try_clone() {
@@ -164,7 +176,12 @@ fn serve(
         } else if take(bucket, quota, burst) {
             std::thread::sleep(delay);
             counts.accepted.fetch_add(1, Ordering::SeqCst);
-            ACCEPTED.to_owned()
+            if path.starts_with("/api/v3/list-users") {
+                counts.pages.fetch_add(1, Ordering::SeqCst);
+                page(&body, pool)
+            } else {
+                ACCEPTED.to_owned()
+            }
         } else {
             counts.throttled.fetch_add(1, Ordering::SeqCst);
             THROTTLE.to_owned()
@@ -177,6 +194,27 @@ fn serve(
             return;
         }
     }
+}
+
+/// The page a list-users body asks for, of a pool of `pool` users.
+fn page(body: &[u8], pool: u64) -> String {
+    let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let pagination = &request["options"]["pagination"];
+    let page = pagination["page"].as_u64().unwrap_or(1).max(1);
+    let limit = pagination["limit"].as_u64().unwrap_or(10).min(50);
+    let first = (page - 1).saturating_mul(limit).min(pool);
+    let last = first.saturating_add(limit).min(pool);
+    let list: Vec<String> = (first..last)
+        .map(|i| {
+            format!(
+                r#"{{"userId":"u{i}","status":"Activated","createdAt":"2024-01-01T00:00:00.000Z","username":"user{i}","email":"u{i}@example.com","phone":null,"lastLogin":null,"lastMfaTime":null}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"statusCode":200,"message":"ok","data":{{"totalCount":{pool},"list":[{}]}}}}"#,
+        list.join(",")
+    )
 }
 
 fn take(bucket: &Mutex<Bucket>, quota: Option<f64>, burst: f64) -> bool {

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Parser, Subcommand};
-use genauth_mfa::UserIdType;
+use genauth_mfa::{UserIdType, UserStatus};
 
 use crate::output::Format;
+use crate::policy::{self, Policy};
 
 #[cfg(feature = "platform-verifier")]
 macro_rules! platform_verifier {
@@ -38,9 +39,11 @@ pub const VERSION: &str = concat!(
 /// GENAUTH_ACCESS_TOKEN for get-factor and list-enrolled-factors. No log
 /// lines unless -v or RUST_LOG asks.
 ///
-/// Exit codes: 0 success; 2 a call failed (audit: some users failed);
-/// 1 a setup error (arguments, configuration, files, the management token,
-/// output that cannot be written); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).
+/// Exit codes: 0 success; 2 a call failed (audit: some users failed, or
+/// the listing of --all-users failed after its first page); 3 audit
+/// --require: the policy is not met; 1 a setup error (arguments,
+/// configuration, files, the management token, output that cannot be
+/// written); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 #[derive(Parser)]
 #[command(name = "genauth-mfa", version = VERSION, max_term_width = 100)]
 pub struct Cli {
@@ -79,7 +82,8 @@ pub enum Command {
         #[arg(long, value_name = "TYPE", value_parser = UserIdTypeParser)]
         user_id_type: Option<UserIdType>,
     },
-    /// get-user-mfa-info for every id of a file (or stdin), one row per user.
+    /// get-user-mfa-info for every id of a file (or stdin), or for every
+    /// user of the pool (--all-users), one row per user.
     Audit(AuditArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
@@ -101,6 +105,18 @@ pub struct AuditArgs {
     /// starting with `#` (unless --no-comments).
     #[arg(value_name = "FILE|-")]
     pub input: Option<PathBuf>,
+    /// Audit every user of the pool instead of a FILE: the users are
+    /// listed (oldest first, 50 a page, fetched ahead) while they are
+    /// asked, by user_id; rows also carry username, email, phone, status,
+    /// lastLogin and lastMfaTime.
+    #[arg(long, conflicts_with_all = ["input", "user_id_type", "no_comments"])]
+    pub all_users: bool,
+    /// With --all-users: only the users with this account status.
+    #[arg(long, value_name = "STATUS", ignore_case = true,
+          value_parser = clap::builder::PossibleValuesParser::new(
+              ["Activated", "Suspended", "Deactivated", "Resigned", "Archived"]
+          ).map(|s| s.parse::<UserStatus>().unwrap_or(UserStatus::Other(s))))]
+    pub status: Option<UserStatus>,
     /// How to read every id (default: user_id).
     #[arg(long, value_name = "TYPE", value_parser = UserIdTypeParser)]
     pub user_id_type: Option<UserIdType>,
@@ -126,6 +142,16 @@ pub struct AuditArgs {
     /// without a final answer there, and append.
     #[arg(long, requires = "output")]
     pub resume: bool,
+    /// Also write the summary as JSON to FILE (users, failed, withoutMfa,
+    /// enabled by factor, coverage, byStatus, generatedAt, poolChanged,
+    /// policy), replaced whole at the end; never the input or the output.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// The policy gate: every answered user must have at least one of
+    /// these factors enabled (`any`, or a list such as `totp,face`); exit 3
+    /// when one does not (2, some users failed, wins over 3).
+    #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse)]
+    pub require: Option<Policy>,
 }
 
 /// `--user-id-type`: the wire names (case-insensitive, `-` for `_`), listed

@@ -2,15 +2,19 @@
 //! library's batch engine (`genauth_mfa::batch`), which runs the users on N
 //! threads and hands each result here as it completes.
 //!
+//! The users come from a file of ids (or stdin), or with `--all-users`
+//! from the pool's listing, fetched ahead on a thread of its own
+//! ([`crate::listing`]) while the workers ask for the users listed so far.
 //! Rows go into one buffered output, flushed at least every 50 ms. Each
 //! user is asked once per run (duplicates are counted); with `--resume` the
 //! users with a final row in the output are skipped. Both take one 128-bit
-//! key per distinct id: the only memory that grows with the input. The first Ctrl-C (or
+//! key per distinct id: the only memory that grows with the input (with
+//! `--all-users`, only the resumed users' keys and the latest 4096 asked). The first Ctrl-C (or
 //! SIGTERM, SIGHUP) stops handing out users, lets the calls in flight
 //! finish, and prints the summary (exit 130). A closed stdout or a full
 //! disk ends the run with a message (exit 1).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -20,15 +24,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use genauth_mfa::batch::{Batch, BatchError, Done, Input, Target};
-use genauth_mfa::{CancelToken, ManagementClient, UserIdType};
+use genauth_mfa::{CancelToken, Error, ManagementClient, UserIdType, UserStatus};
 
-use crate::exit::{EXIT_INTERRUPTED, EXIT_SETUP, EXIT_SOME_FAILED, fail, say, token_failed};
+use crate::exit::{
+    EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SETUP, EXIT_SOME_FAILED, fail, say, token_failed,
+};
 use crate::files;
-use crate::input::{Ids, Item};
-use crate::output::{self, Format};
+use crate::input::{Ids, Item, MAX_LINE};
+use crate::listing::{self, Ended, Listing, StartError};
+use crate::output::{self, Columns, Format, Profile};
+use crate::policy::Policy;
 use crate::progress;
 use crate::resume::{Earlier, Key, Keys, Seen};
-use crate::summary::Summary;
+use crate::summary::{Counts, Summary};
 
 /// The most time a row waits in the buffer.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
@@ -41,6 +49,21 @@ pub struct Options {
     pub format: Format,
     pub output: Option<PathBuf>,
     pub resume: bool,
+    /// `--all-users`: list the pool instead of reading ids.
+    pub all_users: bool,
+    /// `--status`: only the listed users with this account status.
+    pub status: Option<UserStatus>,
+    /// `--summary FILE`.
+    pub summary: Option<PathBuf>,
+    /// `--require`.
+    pub policy: Option<Policy>,
+}
+
+/// What comes back with each result: the input line of its id, or the
+/// listed user (their place in the listing and their profile).
+pub enum Tag {
+    Line(u64),
+    Listed { index: u64, profile: Box<Profile> },
 }
 
 /// What the reading side counts, for the summary.
@@ -52,23 +75,84 @@ pub struct Skips {
     pub resumed_failed: AtomicU64,
     /// Ids seen earlier in this run's input.
     pub duplicates: AtomicU64,
+    /// What the earlier run answered for the resumed users.
+    pub resumed_answers: Mutex<Counts>,
+}
+
+/// How many of the latest listed users a whole-pool audit remembers to
+/// skip a repeated one: a user is listed twice when users are deleted
+/// between two pages, within as many places as were deleted.
+const RECENT: usize = 4096;
+
+/// Lets each user through once, and not the resumed ones (counting both).
+struct Admit {
+    keys: Keys,
+    /// The users with a final row from an earlier run, and (from a file)
+    /// those asked.
+    seen: HashMap<Key, Seen>,
+    /// `--all-users`: the latest [`RECENT`] users asked, instead of all of
+    /// them in `seen`, so that memory does not grow with the pool.
+    recent: Option<(VecDeque<Key>, HashSet<Key>)>,
+    skips: Arc<Skips>,
+    policy: Option<Policy>,
+}
+
+impl Admit {
+    /// Whether to ask about `id`.
+    fn admit(&mut self, id: &str) -> bool {
+        let key = self.keys.key(id);
+        let skips = &self.skips;
+        match self.seen.get(&key) {
+            None => {
+                let Some((order, set)) = &mut self.recent else {
+                    self.seen.insert(key, Seen::Asked);
+                    return true;
+                };
+                if !set.insert(key) {
+                    skips.duplicates.fetch_add(1, Ordering::Relaxed);
+                    return false;
+                }
+                order.push_back(key);
+                if order.len() > RECENT {
+                    if let Some(oldest) = order.pop_front() {
+                        set.remove(&oldest);
+                    }
+                }
+                return true;
+            }
+            Some(Seen::Asked) => skips.duplicates.fetch_add(1, Ordering::Relaxed),
+            Some(Seen::Answered(factors, status)) => {
+                let status = status
+                    .and_then(|i| UserStatus::KNOWN.get(usize::from(i)))
+                    .map(UserStatus::as_str);
+                skips
+                    .resumed_answers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .answer(*factors, status, self.policy.as_ref());
+                skips.resumed.fetch_add(1, Ordering::Relaxed)
+            }
+            Some(Seen::Failed) => {
+                skips.resumed_failed.fetch_add(1, Ordering::Relaxed);
+                skips.resumed.fetch_add(1, Ordering::Relaxed)
+            }
+        };
+        false
+    }
 }
 
 /// The input as the engine reads it: ids once each, not the resumed ones.
 struct Feed {
     ids: Ids<Box<dyn BufRead + Send>>,
-    keys: Keys,
-    /// The users with a final row from an earlier run, and those asked.
-    seen: HashMap<Key, Seen>,
-    skips: Arc<Skips>,
+    admit: Admit,
     last_line: u64,
     broken: bool,
 }
 
 impl Iterator for Feed {
-    type Item = Input<u64>;
+    type Item = Input<Tag>;
 
-    fn next(&mut self) -> Option<Input<u64>> {
+    fn next(&mut self) -> Option<Input<Tag>> {
         loop {
             if self.broken {
                 return None;
@@ -77,33 +161,69 @@ impl Iterator for Feed {
                 Ok(Item::Id { line, id }) => (line, id),
                 Ok(Item::Bad { line, reason }) => {
                     self.last_line = line;
-                    return Some(Input::Unreadable { tag: line, reason });
+                    let tag = Tag::Line(line);
+                    return Some(Input::Unreadable { tag, reason });
                 }
                 Err(e) => {
                     self.broken = true;
                     let line = self.last_line + 1;
                     let reason = format!("cannot read the input after line {}: {e}", line - 1);
-                    return Some(Input::Unreadable { tag: line, reason });
+                    let tag = Tag::Line(line);
+                    return Some(Input::Unreadable { tag, reason });
                 }
             };
             self.last_line = line;
-            let key = self.keys.key(&id);
-            match self.seen.get(&key) {
-                None => {
-                    self.seen.insert(key, Seen::Asked);
-                    return Some(Input::Ask(Target::new(id).tag(line)));
-                }
-                Some(Seen::Asked) => self.skips.duplicates.fetch_add(1, Ordering::Relaxed),
-                Some(seen) => {
-                    let failed = u64::from(*seen == Seen::Failed);
-                    self.skips
-                        .resumed_failed
-                        .fetch_add(failed, Ordering::Relaxed);
-                    self.skips.resumed.fetch_add(1, Ordering::Relaxed)
-                }
-            };
+            if self.admit.admit(&id) {
+                return Some(Input::Ask(Target::new(id).tag(Tag::Line(line))));
+            }
         }
     }
+}
+
+/// `--all-users`: the listed users once each, not the resumed ones, each
+/// asked by `user_id`.
+struct PoolFeed {
+    listing: Listing,
+    admit: Admit,
+}
+
+impl Iterator for PoolFeed {
+    type Item = Input<Tag>;
+
+    fn next(&mut self) -> Option<Input<Tag>> {
+        loop {
+            let user = self.listing.next()?;
+            let index = self.listing.listed();
+            let profile = Box::new(Profile::of(&user));
+            let tag = Tag::Listed { index, profile };
+            let len = user.user_id.len();
+            if len == 0 || len > MAX_LINE {
+                // Nothing to ask by (or an id no input line could hold).
+                let reason =
+                    format!("user {index} of the listing has a userId of {len} bytes: not asked");
+                return Some(Input::Unreadable { tag, reason });
+            }
+            if self.admit.admit(&user.user_id) {
+                let target = Target::new(user.user_id).user_id_type(UserIdType::UserId);
+                return Some(Input::Ask(target.tag(tag)));
+            }
+        }
+    }
+}
+
+/// The message for a listing that failed, after `listed` users.
+fn listing_failed(err: &Error, listed: Option<u64>) -> String {
+    if matches!(err, Error::Credentials { .. }) {
+        return token_failed(err);
+    }
+    let after = match listed {
+        Some(n) => format!(" after {n} users"),
+        None => String::new(),
+    };
+    format!(
+        "listing the users failed{after}: {}",
+        output::clean(&err.report().to_string(), 600)
+    )
 }
 
 /// The rows' destination, shared by the callback and the progress hook.
@@ -132,25 +252,52 @@ fn lock(out: &Mutex<Out>) -> MutexGuard<'_, Out> {
 
 pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -> ExitCode {
     let stderr_terminal = io::stderr().is_terminal();
-    let source =
+    let columns = if options.all_users {
+        Columns::Pool
+    } else {
+        Columns::File
+    };
+    let source = if options.all_users {
+        None
+    } else {
         match files::open_input(options.input.as_deref(), stderr_terminal, options.comments) {
-            Ok(source) => source,
+            Ok(source) => Some(source),
             Err(message) => return fail(EXIT_SETUP, message),
-        };
-    // The access key is checked after every file check and before the
-    // output is touched; the engine then finds the token cached.
-    let mut check_key = || client.authenticate().map_err(|e| token_failed(&e));
+        }
+    };
+    let identity = source.as_ref().and_then(|s| s.identity.as_ref());
+    if let Some(path) = &options.summary {
+        if let Err(message) = files::check_summary(path, identity, options.output.as_deref()) {
+            return fail(EXIT_SETUP, message);
+        }
+    }
+    // The access key (and with --all-users the first page) is checked
+    // after every file check and before the output is touched; the engine
+    // then finds the token cached.
+    let mut started: Option<(Listing, u64)> = None;
+    let mut check = || {
+        client.authenticate().map_err(|e| token_failed(&e))?;
+        if options.all_users {
+            match listing::start(client, options.status.clone(), cancel) {
+                Ok(listing) => started = Some(listing),
+                Err(StartError::Listing(e)) => return Err(listing_failed(&e, None)),
+                Err(StartError::Internal(message)) => return Err(message),
+            }
+        }
+        Ok(())
+    };
     let sink = match files::open_output(
         options.output.as_deref(),
         options.format,
+        columns,
         options.resume,
-        source.identity.as_ref(),
-        &mut check_key,
+        identity,
+        &mut check,
     ) {
         Ok(sink) => sink,
         Err(message) => return fail(EXIT_SETUP, message),
     };
-    if source.is_terminal {
+    if source.as_ref().is_some_and(|s| s.is_terminal) {
         say(
             "reading user ids from the terminal, one a line; end with Ctrl-D \
              (or give a file: genauth-mfa audit ids.txt)",
@@ -158,21 +305,41 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     }
     let Earlier { keys, done } = sink.earlier;
     let skips = Arc::new(Skips::default());
-    let feed = Feed {
-        ids: Ids::new(source.reader, options.comments),
+    let admit = Admit {
         keys,
         seen: done,
+        recent: options.all_users.then(|| (VecDeque::new(), HashSet::new())),
         skips: Arc::clone(&skips),
-        last_line: 0,
-        broken: false,
+        policy: options.policy.clone(),
     };
+    let (feed, total, listed): (Box<dyn Iterator<Item = Input<Tag>> + Send>, _, _) =
+        match (source, started) {
+            (Some(source), _) => {
+                let feed = Feed {
+                    ids: Ids::new(source.reader, options.comments),
+                    admit,
+                    last_line: 0,
+                    broken: false,
+                };
+                (Box::new(feed), source.total, None)
+            }
+            (None, Some((listing, total))) => {
+                let outcome = listing.outcome();
+                (
+                    Box::new(PoolFeed { listing, admit }),
+                    Some(total),
+                    Some(outcome),
+                )
+            }
+            (None, None) => return fail(EXIT_SETUP, "internal error: no input"),
+        };
     let out = Arc::new(Mutex::new(Out {
         writer: io::BufWriter::with_capacity(64 * 1024, sink.out),
         dirty: false,
         last_flush: Instant::now(),
         error: None,
     }));
-    let bar = progress::bar(source.total, stderr_terminal);
+    let bar = progress::bar(total, stderr_terminal);
     let mut batch = Batch::new(client)
         .concurrency(options.concurrency)
         .with_cancel(cancel);
@@ -199,23 +366,33 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             }
         }
     };
-    let mut summary = Summary::default();
+    let mut summary = Summary::new(options.policy.clone());
     let format = options.format;
     // From here on the first Ctrl-C ends the run with its summary; before,
     // it ends the process at once (during the token request, say).
     crate::AUDITING.store(true, Ordering::SeqCst);
-    let result = batch.on_progress(hook).run(feed, |done: Done<u64>| {
-        let line = output::row(format, done.tag, done.user_id.as_deref(), &done.outcome);
+    let result = batch.on_progress(hook).run(feed, |done: Done<Tag>| {
+        let (line, profile) = match &done.tag {
+            Tag::Line(line) => (*line, None),
+            Tag::Listed { index, profile } => (*index, Some(&**profile)),
+        };
+        let row = output::row(
+            format,
+            line,
+            done.user_id.as_deref(),
+            profile,
+            &done.outcome,
+        );
         let mut out = lock(&out);
         if out.error.is_some() {
             return ControlFlow::Break(());
         }
-        if let Err(e) = out.writer.write_all(line.as_bytes()) {
+        if let Err(e) = out.writer.write_all(row.as_bytes()) {
             out.error = Some(e);
             return ControlFlow::Break(());
         }
         out.dirty = true;
-        summary.add(&done.outcome);
+        summary.add(&done.outcome, profile.map(|p| p.status.as_str()));
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();
@@ -241,11 +418,45 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
         }
     };
     summary.skips(&skips);
+    // How the listing ended: complete (did the pool change?) or failed.
+    let mut listing_error = None;
+    if let Some(outcome) = listed {
+        match outcome.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(Ended::Complete(pool)) => summary.pool(pool),
+            // Interrupted: the listing's own call was cancelled too.
+            Some(Ended::Failed { .. }) if batch.cancelled => {}
+            Some(Ended::Failed { error, listed }) => {
+                let code = if matches!(error, Error::Credentials { .. }) {
+                    EXIT_SETUP
+                } else {
+                    EXIT_SOME_FAILED
+                };
+                listing_error = Some((code, listing_failed(&error, Some(listed))));
+            }
+            None => {}
+        }
+    }
     summary.print(batch.elapsed, batch.cancelled);
+    if let Some(path) = &options.summary {
+        let complete = !batch.cancelled && listing_error.is_none();
+        if let Err(e) = files::write_replacing(path, summary.json(complete).as_bytes()) {
+            return fail(
+                EXIT_SETUP,
+                format!("cannot write the summary to {}: {e}", path.display()),
+            );
+        }
+    }
     if batch.cancelled {
         ExitCode::from(EXIT_INTERRUPTED)
+    } else if let Some((code, message)) = listing_error {
+        fail(
+            code,
+            format!("{message}; the rows written so far are complete"),
+        )
     } else if summary.failed() > 0 {
         ExitCode::from(EXIT_SOME_FAILED)
+    } else if summary.violations() > 0 {
+        ExitCode::from(EXIT_POLICY)
     } else {
         ExitCode::SUCCESS
     }

@@ -5,7 +5,8 @@
 //! |---|---|
 //! | 0 | success: every user answered (for `audit`, by this run or an earlier one it resumes) |
 //! | 1 | a setup error: arguments, configuration, input or output files, the management token (a refused access key, at the start or mid-run), output that cannot be written, a bug (a panic) |
-//! | 2 | a call failed: for `audit`, some users failed or some input lines could not be read |
+//! | 2 | a call failed: for `audit`, some users failed, some input lines could not be read, or the listing failed after its first page (`--all-users`) |
+//! | 3 | `audit --require`: the policy is not met (some answered user has none of the required factors) and nothing failed |
 //! | 130 | interrupted: Ctrl-C, SIGTERM or SIGHUP (after the summary) |
 
 use std::fmt::Display;
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 
 pub const EXIT_SETUP: u8 = 1;
 pub const EXIT_SOME_FAILED: u8 = 2;
+pub const EXIT_POLICY: u8 = 3;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// One line on stderr; a failure to write it is ignored.

@@ -11,7 +11,7 @@ use std::path::Path;
 use same_file::Handle;
 
 use crate::input;
-use crate::output::{self, CSV_HEADER, Format};
+use crate::output::{Columns, Format};
 use crate::resume::{self, Earlier};
 
 /// `-` or no path: standard input/output.
@@ -108,6 +108,7 @@ pub struct Sink {
 pub fn open_output(
     path: Option<&Path>,
     format: Format,
+    columns: Columns,
     resume: bool,
     input: Option<&Handle>,
     ready: &mut dyn FnMut() -> Result<(), String>,
@@ -132,7 +133,7 @@ pub fn open_output(
         ready()?;
         let mut out: Box<dyn Write + Send> = Box::new(stdout);
         if format == Format::Csv {
-            out.write_all(output::csv_line(&CSV_HEADER).as_bytes())
+            out.write_all(columns.header().as_bytes())
                 .map_err(|e| format!("cannot write to standard output: {e}"))?;
         }
         return Ok(Sink {
@@ -149,14 +150,14 @@ pub fn open_output(
         return refuse(&name);
     }
     let (mut file, earlier, empty) = if resume {
-        resume::open(path, format, ready)?
+        resume::open(path, format, columns, ready)?
     } else {
         ready()?;
         let file = File::create(path).map_err(|e| format!("cannot create {name}: {e}"))?;
         (file, Earlier::default(), true)
     };
     if format == Format::Csv && empty {
-        file.write_all(output::csv_line(&CSV_HEADER).as_bytes())
+        file.write_all(columns.header().as_bytes())
             .map_err(|e| format!("cannot write to {name}: {e}"))?;
     }
     Ok(Sink {
@@ -169,4 +170,86 @@ pub fn open_output(
 /// Opens `path` to append to it.
 pub fn append(path: &Path) -> io::Result<File> {
     OpenOptions::new().append(true).open(path)
+}
+
+/// Checks `--summary FILE` before anything is opened for writing: a path
+/// (not `-`: stdout holds the rows), neither the input nor the output
+/// (compared by device and inode when they exist, by their absolute paths
+/// otherwise), and not a directory.
+pub fn check_summary(
+    summary: &Path,
+    input: Option<&Handle>,
+    output: Option<&Path>,
+) -> Result<(), String> {
+    let name = summary.display();
+    if summary.as_os_str() == "-" {
+        return Err(
+            "--summary needs a FILE: standard output holds the rows (the summary is on stderr \
+             anyway)"
+                .into(),
+        );
+    }
+    if summary.is_dir() {
+        return Err(format!("--summary {name} is a directory"));
+    }
+    let handle = std::fs::metadata(summary)
+        .is_ok_and(|m| m.is_file())
+        .then(|| Handle::from_path(summary).ok())
+        .flatten();
+    if handle.is_some() && handle.as_ref() == input {
+        return Err(format!(
+            "--summary {name} is the input file: refusing to replace it (nothing was changed)"
+        ));
+    }
+    if let Some(output) = output.filter(|p| !is_std(Some(p))) {
+        let output_handle = std::fs::metadata(output)
+            .is_ok_and(|m| m.is_file())
+            .then(|| Handle::from_path(output).ok())
+            .flatten();
+        let same = match (&handle, &output_handle) {
+            (Some(a), Some(b)) => a == b,
+            _ => absolute(summary) == absolute(output),
+        };
+        if same {
+            return Err(format!(
+                "--summary {name} is the output file: give the summary a file of its own \
+                 (nothing was changed)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute, its directory resolved when it exists.
+fn absolute(path: &Path) -> Option<std::path::PathBuf> {
+    let path = std::path::absolute(path).ok()?;
+    let dir = path.parent()?.canonicalize().ok()?;
+    Some(dir.join(path.file_name()?))
+}
+
+/// Writes `bytes` to `path` whole or not at all: into a new file beside it
+/// first, then renamed over it (a reader sees the old summary or the new
+/// one, never half of one).
+pub fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = dir.join(temp_name);
+    let result = (|| {
+        let mut file = File::create_new(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }

@@ -9,8 +9,9 @@
 //! Files by concern: `args` (the command line), `clients` (building the
 //! clients once), `exit` (exit codes, stderr), `logging`, `commands` (the
 //! single calls, completions, man page), `audit` around the library's batch
-//! engine, with `input` (reading ids), `files` (opening input and output),
-//! `resume`, `output` (rows), `summary` and `progress`.
+//! engine, with `input` (reading ids), `listing` (the pool's users, for
+//! `--all-users`), `files` (opening input and output), `resume`, `output`
+//! (rows), `summary`, `policy` (`--require`) and `progress`.
 
 mod args;
 mod audit;
@@ -19,8 +20,10 @@ mod commands;
 mod exit;
 mod files;
 mod input;
+mod listing;
 mod logging;
 mod output;
+mod policy;
 mod progress;
 mod resume;
 mod summary;
@@ -82,6 +85,12 @@ fn run() -> ExitCode {
             user_id_type,
         } => commands::get_user_mfa_info(&cli, user_id, *user_id_type),
         Command::Audit(args) => {
+            if args.status.is_some() && !args.all_users {
+                return fail(
+                    EXIT_SETUP,
+                    "--status lists the pool's users with that status: it needs --all-users",
+                );
+            }
             let concurrency = usize::from(args.concurrency);
             let client = match clients::management_unchecked(&cli, args.rate, concurrency) {
                 Ok(client) => client,
@@ -95,6 +104,10 @@ fn run() -> ExitCode {
                 format: args.format,
                 output: args.output.clone(),
                 resume: args.resume,
+                all_users: args.all_users,
+                status: args.status.clone(),
+                summary: args.summary.clone(),
+                policy: args.require.clone(),
             };
             audit::run(&client, &options, &cancel)
         }

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use genauth_mfa::batch::Outcome;
-use genauth_mfa::{Error, MfaStatus, UserMfaInfo};
+use genauth_mfa::{Error, MfaStatus, User, UserMfaInfo};
 use serde::Serialize;
 
 /// The output formats.
@@ -40,6 +40,90 @@ pub const CSV_HEADER: [&str; 11] = [
     "request_id",
 ];
 
+/// The columns a whole-pool audit (`--all-users`) adds after
+/// [`CSV_HEADER`]: the user's profile from the listing. (`user_email` and
+/// `user_status`: `email` is the email factor's column.)
+pub const POOL_COLUMNS: [&str; 6] = [
+    "username",
+    "user_email",
+    "phone",
+    "user_status",
+    "last_login",
+    "last_mfa_time",
+];
+
+/// Which columns a CSV output has: a file audit's, or a whole-pool
+/// audit's with the profile columns too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    File,
+    Pool,
+}
+
+impl Columns {
+    pub fn len(self) -> usize {
+        match self {
+            Columns::File => CSV_HEADER.len(),
+            Columns::Pool => CSV_HEADER.len() + POOL_COLUMNS.len(),
+        }
+    }
+
+    /// The header line, with its line end.
+    pub fn header(self) -> String {
+        let mut cells: Vec<&str> = CSV_HEADER.to_vec();
+        if self == Columns::Pool {
+            cells.extend(POOL_COLUMNS);
+        }
+        csv_line(&cells)
+    }
+}
+
+/// The most characters of a listed user's profile field in a row (an email
+/// address has at most 254).
+const PROFILE_MAX: usize = 256;
+
+/// A listed user's profile as rows show it, its server text bounded and
+/// escaped once, when the user is listed. Absent fields stay `None`:
+/// `null` in JSON Lines, an empty cell in CSV.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    username: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    pub status: String,
+    last_login: Option<String>,
+    last_mfa_time: Option<String>,
+}
+
+impl Profile {
+    pub fn of(user: &User) -> Profile {
+        let text = |t: &Option<String>| t.as_deref().map(|t| clean(t, PROFILE_MAX));
+        Profile {
+            username: text(&user.username),
+            email: text(&user.email),
+            phone: text(&user.phone),
+            status: clean(user.status.as_str(), SHORT_MAX),
+            last_login: text(&user.last_login),
+            last_mfa_time: text(&user.last_mfa_time),
+        }
+    }
+
+    fn cells(&self) -> [&str; 6] {
+        fn cell(t: &Option<String>) -> &str {
+            t.as_deref().unwrap_or_default()
+        }
+        [
+            cell(&self.username),
+            cell(&self.email),
+            cell(&self.phone),
+            &self.status,
+            cell(&self.last_login),
+            cell(&self.last_mfa_time),
+        ]
+    }
+}
+
 /// The most characters of a server's message in a row.
 const MESSAGE_MAX: usize = 300;
 /// The most characters of a request id or an unknown status in a row.
@@ -55,6 +139,8 @@ pub struct AnsweredRow<'a> {
     sms_mfa_status: Cow<'a, str>,
     email_mfa_status: Cow<'a, str>,
     any_enabled: bool,
+    #[serde(flatten)]
+    profile: Option<&'a Profile>,
 }
 
 impl<'a> AnsweredRow<'a> {
@@ -70,6 +156,7 @@ impl<'a> AnsweredRow<'a> {
             sms_mfa_status: status(&info.sms),
             email_mfa_status: status(&info.email),
             any_enabled: info.any_enabled(),
+            profile: None,
         }
     }
 }
@@ -82,6 +169,8 @@ struct FailedRow<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<u64>,
     error: ErrorCell<'a>,
+    #[serde(flatten)]
+    profile: Option<&'a Profile>,
 }
 
 #[derive(Serialize)]
@@ -110,15 +199,29 @@ impl ErrorCell<'_> {
     }
 }
 
-/// The row of one finished item, read from input line `line`, with its
-/// line end.
-pub fn row(format: Format, line: u64, user_id: Option<&str>, outcome: &Outcome) -> String {
+/// The row of one finished item, read from input line `line` (or listed
+/// with `profile`), with its line end.
+pub fn row(
+    format: Format,
+    line: u64,
+    user_id: Option<&str>,
+    profile: Option<&Profile>,
+    outcome: &Outcome,
+) -> String {
+    let with_profile = |cells: &[&str]| -> String {
+        let mut all = cells.to_vec();
+        if let Some(p) = profile {
+            all.extend(p.cells());
+        }
+        csv_line(&all)
+    };
     let cell = match outcome {
         Outcome::Answered(info) => {
-            let row = AnsweredRow::new(user_id.unwrap_or_default(), info);
+            let mut row = AnsweredRow::new(user_id.unwrap_or_default(), info);
+            row.profile = profile;
             return match format {
                 Format::Jsonl => json_line(&row),
-                Format::Csv => csv_line(&[
+                Format::Csv => with_profile(&[
                     &encode_id(row.user_id),
                     &row.totp_status,
                     &row.face_mfa_status,
@@ -154,19 +257,22 @@ pub fn row(format: Format, line: u64, user_id: Option<&str>, outcome: &Outcome) 
             user_id,
             line: user_id.is_none().then_some(line),
             error: cell,
+            profile,
         }),
         Format::Csv => {
             let number = |n: Option<i64>| n.map(|c| c.to_string()).unwrap_or_default();
-            csv_line(&[
-                &user_id.map(encode_id).unwrap_or_default(),
+            let (status_code, api_code) = (number(cell.status_code), number(cell.api_code));
+            let id = user_id.map(encode_id).unwrap_or_default();
+            with_profile(&[
+                &id,
                 "",
                 "",
                 "",
                 "",
                 "",
                 cell.kind,
-                &number(cell.status_code),
-                &number(cell.api_code),
+                &status_code,
+                &api_code,
                 &cell.message,
                 cell.request_id.as_deref().unwrap_or_default(),
             ])
@@ -299,7 +405,7 @@ mod tests {
     }
 
     fn row(format: Format, (user_id, outcome): &(Option<&str>, Outcome)) -> String {
-        super::row(format, 7, *user_id, outcome)
+        super::row(format, 7, *user_id, None, outcome)
     }
 
     #[test]

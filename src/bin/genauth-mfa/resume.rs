@@ -8,7 +8,8 @@
 //! final answer about them: their statuses, or an error the server gave
 //! about that user ([`FINAL_STATUS`], [`FINAL_API_CODE`]); users whose row
 //! is a throttle, a gateway or transport error, a timeout or anything else
-//! are asked again. Memory: one 128-bit key per user, not the rows.
+//! are asked again. Memory: one 128-bit key per user and what its row
+//! answered (the factors, the account status), not the rows.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -19,7 +20,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::files;
-use crate::output::{self, CSV_HEADER, Format};
+use crate::output::{self, Columns, Format};
+use crate::policy::Factors;
 
 /// Envelope statusCodes that are the server's final word about a user:
 /// 400 invalid argument, 404 not found, 409 conflict, 422 invalid operation.
@@ -47,8 +49,10 @@ impl Keys {
 /// What is known of a user: 24 bytes an entry with its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seen {
-    /// A final answer in an earlier run's output: their statuses.
-    Answered,
+    /// A final answer in an earlier run's output: their factors, and their
+    /// account status when the row has a known one (an index into
+    /// `UserStatus::KNOWN`), for the summary of the final state.
+    Answered(Factors, Option<u8>),
     /// A final error about them in an earlier run's output.
     Failed,
     /// Asked in this run.
@@ -66,8 +70,16 @@ pub struct Earlier {
 /// One row read back: its user and whether it is final (and failed).
 struct RowRead {
     user_id: Option<String>,
-    /// `Some(failed)` when final.
-    fin: Option<bool>,
+    /// `Some(seen)` when final.
+    fin: Option<Seen>,
+}
+
+/// An account status's index in `UserStatus::KNOWN`.
+fn status_index(status: &str) -> Option<u8> {
+    (0u8..)
+        .zip(genauth_mfa::UserStatus::KNOWN)
+        .find(|(_, known)| known.as_str() == status)
+        .map(|(i, _)| i)
 }
 
 fn is_final_failure(kind: &str, status_code: Option<i64>, api_code: Option<i64>) -> bool {
@@ -83,6 +95,16 @@ struct JsonRow {
     line: Option<u64>,
     any_enabled: Option<bool>,
     error: Option<JsonError>,
+    #[serde(default)]
+    totp_status: String,
+    #[serde(default)]
+    sms_mfa_status: String,
+    #[serde(default)]
+    email_mfa_status: String,
+    #[serde(default)]
+    face_mfa_status: String,
+    /// A whole-pool audit's account status.
+    status: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -96,9 +118,17 @@ struct JsonError {
 fn json_row(line: &[u8]) -> Option<RowRead> {
     let row: JsonRow = serde_json::from_slice(line).ok()?;
     let fin = match (&row.user_id, row.line, row.any_enabled, &row.error) {
-        (Some(_), _, Some(_), None) => Some(false),
+        (Some(_), _, Some(_), None) => Some(Seen::Answered(
+            Factors::from_cells(
+                &row.totp_status,
+                &row.sms_mfa_status,
+                &row.email_mfa_status,
+                &row.face_mfa_status,
+            ),
+            row.status.as_deref().and_then(status_index),
+        )),
         (Some(_), _, None, Some(e)) => {
-            is_final_failure(&e.kind, e.status_code, e.api_code).then_some(true)
+            is_final_failure(&e.kind, e.status_code, e.api_code).then_some(Seen::Failed)
         }
         (None, Some(_), None, Some(_)) => None, // an input line's error
         _ => return None,
@@ -109,12 +139,12 @@ fn json_row(line: &[u8]) -> Option<RowRead> {
     })
 }
 
-fn csv_row(line: &[u8]) -> Option<RowRead> {
+fn csv_row(line: &[u8], columns: Columns) -> Option<RowRead> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(line);
     let record = reader.records().next()?.ok()?;
-    if record.len() != CSV_HEADER.len() {
+    if record.len() != columns.len() {
         return None;
     }
     let cell = |i: usize| record.get(i).map(output::unneutralise).unwrap_or_default();
@@ -125,9 +155,12 @@ fn csv_row(line: &[u8]) -> Option<RowRead> {
         None => None,
     };
     let fin = match (cell(5), cell(6)) {
-        ("true" | "false", "") => Some(false),
+        ("true" | "false", "") => Some(Seen::Answered(
+            Factors::from_cells(cell(1), cell(3), cell(4), cell(2)),
+            status_index(cell(14)),
+        )),
         ("", kind) if !kind.is_empty() => {
-            is_final_failure(kind, number(7), number(8)).then_some(true)
+            is_final_failure(kind, number(7), number(8)).then_some(Seen::Failed)
         }
         _ => return None,
     };
@@ -143,6 +176,7 @@ fn csv_row(line: &[u8]) -> Option<RowRead> {
 pub fn open(
     path: &Path,
     format: Format,
+    columns: Columns,
     ready: &mut dyn FnMut() -> Result<(), String>,
 ) -> Result<(File, Earlier, bool), String> {
     let name = path.display().to_string();
@@ -162,7 +196,7 @@ pub fn open(
         ));
     }
     let file = File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    let (earlier, complete) = read(BufReader::new(file), format)
+    let (earlier, complete) = read(BufReader::new(file), format, columns)
         .map_err(|why| format!("cannot resume {name}: {why}; the file is left untouched"))?;
     ready()?;
     let file = files::append(path).map_err(|e| format!("cannot open {name}: {e}"))?;
@@ -176,11 +210,15 @@ pub fn open(
 
 /// Reads rows from `input`; the keys of their users and the length of the
 /// complete lines, or why this is not an output of this tool in `format`.
-pub fn read(mut input: impl BufRead, format: Format) -> Result<(Earlier, u64), String> {
+pub fn read(
+    mut input: impl BufRead,
+    format: Format,
+    columns: Columns,
+) -> Result<(Earlier, u64), String> {
     let mut earlier = Earlier::default();
     let mut complete = 0u64;
     let mut buf = Vec::new();
-    let header = output::csv_line(&CSV_HEADER);
+    let header = columns.header();
     for number in 1u64.. {
         buf.clear();
         let n = input
@@ -212,23 +250,22 @@ pub fn read(mut input: impl BufRead, format: Format) -> Result<(Earlier, u64), S
         let row = match format {
             Format::Csv if number == 1 => {
                 if buf != header.as_bytes() {
-                    return Err(not_ours(format, line));
+                    return Err(not_ours(format, columns, line));
                 }
                 complete += n as u64;
                 continue;
             }
-            Format::Csv => csv_row(line),
+            Format::Csv => csv_row(line, columns),
             Format::Jsonl => json_row(line),
         };
         let Some(row) = row else {
             return Err(if number == 1 {
-                not_ours(format, line)
+                not_ours(format, columns, line)
             } else {
                 format!("line {number} is not a {} row of this tool", name(format))
             });
         };
-        if let (Some(id), Some(failed)) = (row.user_id, row.fin) {
-            let seen = if failed { Seen::Failed } else { Seen::Answered };
+        if let (Some(id), Some(seen)) = (row.user_id, row.fin) {
             earlier.done.insert(earlier.keys.key(&id), seen);
         }
         complete += n as u64;
@@ -244,10 +281,15 @@ fn name(format: Format) -> &'static str {
 }
 
 /// Why the first line shows this is not our output in `format`.
-fn not_ours(format: Format, first: &[u8]) -> String {
-    let header = output::csv_line(&CSV_HEADER);
-    let hint = if format == Format::Jsonl && first == header.trim_end().as_bytes() {
+fn not_ours(format: Format, columns: Columns, first: &[u8]) -> String {
+    let (file, pool) = (Columns::File.header(), Columns::Pool.header());
+    let is = |header: &str| first == header.trim_end().as_bytes();
+    let hint = if format == Format::Jsonl && (is(&file) || is(&pool)) {
         " (it holds CSV rows: resume it with --format csv)"
+    } else if format == Format::Csv && columns == Columns::File && is(&pool) {
+        " (it holds a whole-pool audit: resume it with --all-users)"
+    } else if format == Format::Csv && columns == Columns::Pool && is(&file) {
+        " (it holds a file audit: resume it with its FILE of ids)"
     } else if format == Format::Csv && json_row(first).is_some() {
         " (it holds JSON Lines rows: resume it with --format jsonl)"
     } else {
@@ -275,18 +317,24 @@ mod tests {
             "\n",
             r#"{"userId":"e","anyE"#,
         );
-        let (earlier, complete) = read(rows.as_bytes(), Format::Jsonl).unwrap();
+        let (earlier, complete) = read(rows.as_bytes(), Format::Jsonl, Columns::File).unwrap();
         let k = |id: &str| earlier.done.get(&earlier.keys.key(id)).copied();
         assert_eq!(
             [k("a"), k("b"), k("c"), k("d"), k("e")],
-            [Some(Seen::Answered), Some(Seen::Failed), None, None, None]
+            [
+                Some(Seen::Answered(Factors::TOTP, None)),
+                Some(Seen::Failed),
+                None,
+                None,
+                None
+            ]
         );
         assert_eq!(complete as usize, rows.rfind('\n').unwrap() + 1);
     }
 
     #[test]
     fn anything_else_is_refused() {
-        let header = output::csv_line(&CSV_HEADER);
+        let header = Columns::File.header();
         for (bytes, format) in [
             (&b"alice\nbob\n"[..], Format::Jsonl),
             (b"alice\nbob", Format::Jsonl),
@@ -296,12 +344,12 @@ mod tests {
             (b"alice\n", Format::Csv),
         ] {
             assert!(
-                read(bytes, format).is_err(),
+                read(bytes, format, Columns::File).is_err(),
                 "{:?}",
                 String::from_utf8_lossy(bytes)
             );
         }
-        let err = read(header.as_bytes(), Format::Jsonl)
+        let err = read(header.as_bytes(), Format::Jsonl, Columns::File)
             .err()
             .unwrap_or_default();
         assert!(err.contains("--format csv"), "{err}");
@@ -311,20 +359,21 @@ mod tests {
     fn csv_rows_read_back_the_ids_written() {
         use genauth_mfa::UserMfaInfo;
         use genauth_mfa::batch::Outcome;
-        let mut text = output::csv_line(&CSV_HEADER);
+        let mut text = Columns::File.header();
         for id in ["=x", "'=x", "tab\there", "plain"] {
             text += &output::row(
                 Format::Csv,
                 1,
                 Some(id),
+                None,
                 &Outcome::Answered(UserMfaInfo::new()),
             );
         }
-        let (earlier, _) = read(text.as_bytes(), Format::Csv).unwrap();
+        let (earlier, _) = read(text.as_bytes(), Format::Csv, Columns::File).unwrap();
         for id in ["=x", "'=x", "tab\there", "plain"] {
             assert_eq!(
                 earlier.done.get(&earlier.keys.key(id)),
-                Some(&Seen::Answered),
+                Some(&Seen::Answered(Factors::default(), None)),
                 "{id:?}"
             );
         }
@@ -348,7 +397,12 @@ mod tests {
                 Ok(n)
             }
         }
-        let (earlier, _) = read(BufReader::new(Rows(0, Vec::new())), Format::Jsonl).unwrap();
+        let (earlier, _) = read(
+            BufReader::new(Rows(0, Vec::new())),
+            Format::Jsonl,
+            Columns::File,
+        )
+        .unwrap();
         assert_eq!(earlier.done.len(), 200_000);
     }
 }

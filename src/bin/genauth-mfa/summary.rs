@@ -1,52 +1,143 @@
-//! The audit's summary on stderr: users, each factor, failures by kind,
-//! what was skipped.
+//! The audit's summary: on stderr (users, each factor, the coverage, the
+//! policy, failures by kind, what was skipped) and, with `--summary FILE`,
+//! as JSON.
+//!
+//! The coverage, the policy and the JSON describe the final state: this
+//! run's users and those an earlier run answered (`--resume`), whose
+//! factors and account status are read back from their rows.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use genauth_mfa::batch::Outcome;
+use serde::Serialize;
 
 use crate::audit::Skips;
 use crate::exit::say;
+use crate::policy::{Factors, Policy};
 
-#[derive(Default)]
-pub struct Summary {
-    users: u64,
+/// The most account statuses counted apart; the others are counted as
+/// `other` (a hostile server cannot grow the summary without bound).
+const MAX_STATUSES: usize = 16;
+
+/// Counts of answered users.
+#[derive(Debug, Default, Clone)]
+pub struct Counts {
+    pub answered: u64,
     totp: u64,
     face: u64,
     sms: u64,
     email: u64,
     none: u64,
+    violations: u64,
+    by_status: BTreeMap<String, u64>,
+}
+
+impl Counts {
+    pub fn answer(&mut self, factors: Factors, status: Option<&str>, policy: Option<&Policy>) {
+        self.answered += 1;
+        self.totp += u64::from(factors.has(Factors::TOTP));
+        self.face += u64::from(factors.has(Factors::FACE));
+        self.sms += u64::from(factors.has(Factors::SMS));
+        self.email += u64::from(factors.has(Factors::EMAIL));
+        self.none += u64::from(!factors.any());
+        self.violations += u64::from(policy.is_some_and(|p| !p.met(factors)));
+        self.status(status);
+    }
+
+    fn status(&mut self, status: Option<&str>) {
+        let Some(status) = status else { return };
+        if let Some(n) = self.by_status.get_mut(status) {
+            *n += 1;
+        } else if self.by_status.len() < MAX_STATUSES {
+            self.by_status.insert(status.to_owned(), 1);
+        } else {
+            *self.by_status.entry("other".to_owned()).or_default() += 1;
+        }
+    }
+
+    fn merge(&mut self, other: &Counts) {
+        self.answered += other.answered;
+        self.totp += other.totp;
+        self.face += other.face;
+        self.sms += other.sms;
+        self.email += other.email;
+        self.none += other.none;
+        self.violations += other.violations;
+        for (status, n) in &other.by_status {
+            for _ in 0..*n {
+                self.status(Some(status));
+            }
+        }
+    }
+
+    /// The share of answered users with at least one factor enabled.
+    fn coverage(&self) -> Option<f64> {
+        (self.answered > 0).then(|| (self.answered - self.none) as f64 / self.answered as f64)
+    }
+}
+
+/// How the listing of a whole-pool audit went, for the summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolListing {
+    pub first_total: Option<u64>,
+    pub last_total: Option<u64>,
+    pub listed: u64,
+    pub changed: bool,
+}
+
+#[derive(Default)]
+pub struct Summary {
+    policy: Option<Policy>,
+    /// This run's answers.
+    run: Counts,
+    /// This run's failures (users and unreadable input) by kind.
     errors: BTreeMap<&'static str, u64>,
-    resumed: u64,
+    /// The earlier run's final answers, for users skipped by `--resume`.
+    resumed: Counts,
+    resumed_count: u64,
     resumed_failed: u64,
     duplicates: u64,
+    pool: Option<PoolListing>,
 }
 
 impl Summary {
-    pub fn add(&mut self, outcome: &Outcome) {
+    pub fn new(policy: Option<Policy>) -> Summary {
+        Summary {
+            policy,
+            ..Summary::default()
+        }
+    }
+
+    /// One finished user, with their account status when it is known.
+    pub fn add(&mut self, outcome: &Outcome, status: Option<&str>) {
         match outcome {
             Outcome::Answered(info) => {
-                self.users += 1;
-                self.totp += u64::from(info.totp.is_enabled());
-                self.face += u64::from(info.face.is_enabled());
-                self.sms += u64::from(info.sms.is_enabled());
-                self.email += u64::from(info.email.is_enabled());
-                self.none += u64::from(!info.any_enabled());
+                self.run
+                    .answer(Factors::of(info), status, self.policy.as_ref());
             }
             Outcome::Failed(e) => {
-                self.users += 1;
                 *self.errors.entry(e.kind()).or_default() += 1;
+                self.run.status(status);
             }
             _ => *self.errors.entry("input").or_default() += 1,
         }
     }
 
     pub fn skips(&mut self, skips: &Skips) {
-        self.resumed = skips.resumed.load(Ordering::Relaxed);
+        self.resumed_count = skips.resumed.load(Ordering::Relaxed);
         self.resumed_failed = skips.resumed_failed.load(Ordering::Relaxed);
         self.duplicates = skips.duplicates.load(Ordering::Relaxed);
+        self.resumed = skips
+            .resumed_answers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+    }
+
+    pub fn pool(&mut self, pool: PoolListing) {
+        self.pool = Some(pool);
     }
 
     /// Failures in the final state: this run's, and the final failure rows
@@ -55,26 +146,78 @@ impl Summary {
         self.errors.values().sum::<u64>() + self.resumed_failed
     }
 
+    /// The answers of the final state.
+    fn total(&self) -> Counts {
+        let mut total = self.run.clone();
+        total.merge(&self.resumed);
+        total
+    }
+
+    /// Answered users of the final state who do not meet `--require`.
+    pub fn violations(&self) -> u64 {
+        self.run.violations + self.resumed.violations
+    }
+
     pub fn print(&self, elapsed: Duration, interrupted: bool) {
-        let rate = self.users as f64 / elapsed.as_secs_f64().max(1e-9);
+        let run = &self.run;
+        let users = run.answered + self.errors.values().sum::<u64>()
+            - self.errors.get("input").copied().unwrap_or(0);
+        let rate = users as f64 / elapsed.as_secs_f64().max(1e-9);
         let head = if interrupted { "interrupted: " } else { "" };
         say(format_args!(
-            "{head}{} users in {:.1?} ({rate:.0}/s): totp {}, face {}, sms {}, email {} enabled; \
-             {} with no MFA factor; {} failed",
-            self.users,
-            elapsed,
-            self.totp,
-            self.face,
-            self.sms,
-            self.email,
-            self.none,
+            "{head}{users} users in {elapsed:.1?} ({rate:.0}/s): totp {}, face {}, sms {}, email {} \
+             enabled; {} with no MFA factor; {} failed",
+            run.totp,
+            run.face,
+            run.sms,
+            run.email,
+            run.none,
             self.errors.values().sum::<u64>()
         ));
-        if self.resumed > 0 {
+        let total = self.total();
+        let resumed = if self.resumed_count > 0 {
+            " (with the users answered in the earlier run)"
+        } else {
+            ""
+        };
+        match total.coverage() {
+            Some(c) => say(format_args!(
+                "coverage {:.1} %: {} of {} users answered have at least one factor enabled{resumed}",
+                c * 100.0,
+                total.answered - total.none,
+                total.answered
+            )),
+            None => say("coverage: no user answered"),
+        }
+        if let Some(policy) = &self.policy {
+            let wanted = policy.names.join(",");
+            match self.violations() {
+                0 => say(format_args!(
+                    "policy met: every user answered has {wanted} enabled (--require {wanted})"
+                )),
+                n => say(format_args!(
+                    "policy not met: {n} users answered have none of {wanted} enabled \
+                     (--require {wanted})"
+                )),
+            }
+        }
+        if let Some(pool) = &self.pool {
+            if pool.changed {
+                say(format_args!(
+                    "the pool changed while it was listed ({} users at the start, {} at the end, \
+                     {} listed): users may have been missed or listed twice; run the audit again \
+                     (with --resume to ask only the missing ones)",
+                    count(pool.first_total),
+                    count(pool.last_total),
+                    pool.listed
+                ));
+            }
+        }
+        if self.resumed_count > 0 {
             say(format_args!(
                 "{} skipped: already answered in the output (--resume), {} of them with a \
                  final error",
-                ids(self.resumed),
+                ids(self.resumed_count),
                 self.resumed_failed
             ));
         }
@@ -88,6 +231,107 @@ impl Summary {
             say(format_args!("errors of kind {kind}: {n}"));
         }
     }
+
+    /// The summary as `--summary FILE` holds it.
+    pub fn json(&self, complete: bool) -> String {
+        let total = self.total();
+        let input = self.errors.get("input").copied().unwrap_or(0);
+        let failed = self.failed() - input;
+        let summary = Json {
+            users: total.answered + failed,
+            failed,
+            without_mfa: total.none,
+            enabled: Enabled {
+                totp: total.totp,
+                sms: total.sms,
+                email: total.email,
+                face: total.face,
+            },
+            coverage: total.coverage().map(|c| (c * 10_000.0).round() / 10_000.0),
+            by_status: &total.by_status,
+            generated_at: rfc3339(SystemTime::now()),
+            pool_changed: self.pool.is_some_and(|p| p.changed),
+            policy: self.policy.as_ref().map(|p| PolicyJson {
+                require: &p.names,
+                met: self.violations() == 0,
+                violations: self.violations(),
+            }),
+            resumed: self.resumed_count,
+            duplicates: self.duplicates,
+            unreadable_lines: input,
+            errors: &self.errors,
+            complete,
+        };
+        let mut text = serde_json::to_string_pretty(&summary).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Json<'a> {
+    users: u64,
+    failed: u64,
+    without_mfa: u64,
+    enabled: Enabled,
+    /// `null` when no user answered.
+    coverage: Option<f64>,
+    by_status: &'a BTreeMap<String, u64>,
+    generated_at: String,
+    pool_changed: bool,
+    /// `null` without `--require`.
+    policy: Option<PolicyJson<'a>>,
+    resumed: u64,
+    duplicates: u64,
+    unreadable_lines: u64,
+    errors: &'a BTreeMap<&'static str, u64>,
+    /// `false` when the run was interrupted or the listing failed.
+    complete: bool,
+}
+
+#[derive(Serialize)]
+struct Enabled {
+    totp: u64,
+    sms: u64,
+    email: u64,
+    face: u64,
+}
+
+#[derive(Serialize)]
+struct PolicyJson<'a> {
+    require: &'a [&'static str],
+    met: bool,
+    violations: u64,
+}
+
+fn count(n: Option<u64>) -> String {
+    n.map_or_else(|| "?".to_owned(), |n| n.to_string())
+}
+
+/// `at` as RFC 3339 in UTC to the second: `2026-12-01T10:22:25Z`.
+pub fn rfc3339(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rest = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
 }
 
 /// `1 id`, `2 ids`.
@@ -100,5 +344,28 @@ fn ids_of(what: &str, n: u64) -> String {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc_3339_in_utc() {
+        let at = |secs| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400 + 86_399), "2000-02-29T23:59:59Z");
+        assert_eq!(at(1_796_120_545), "2026-12-01T10:22:25Z");
+    }
+
+    #[test]
+    fn statuses_beyond_the_bound_are_counted_as_other() {
+        let mut counts = Counts::default();
+        for i in 0..100 {
+            counts.answer(Factors::default(), Some(&format!("S{i}")), None);
+        }
+        assert_eq!(counts.by_status.len(), MAX_STATUSES + 1);
+        assert_eq!(counts.by_status["other"], 100 - MAX_STATUSES as u64);
     }
 }

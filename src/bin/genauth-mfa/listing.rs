@@ -1,0 +1,186 @@
+//! `audit --all-users`: the pool's users listed on a thread of their own,
+//! pages fetched ahead into a bounded channel while the batch engine's
+//! workers ask for the users already listed.
+//!
+//! The listing shares the audit's client (its token, connections, rate
+//! limit and adaptive throttle), so its pages count against the same quota
+//! as the MFA calls: N users cost N / 50 + N requests. At most
+//! [`AHEAD`] users (and the page being read) wait in memory, whatever the
+//! pool's size. The first page is fetched before the output is touched,
+//! so that a refused listing is a setup error that changes nothing.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use genauth_mfa::{CancelToken, Error, ManagementClient, User, UserStatus};
+
+use crate::summary::PoolListing;
+
+/// The most listed users waiting for a worker: two pages.
+pub const AHEAD: usize = 2 * genauth_mfa::MAX_PAGE_SIZE as usize;
+
+enum Msg {
+    /// `totalCount` of the first page, before its first user.
+    Total(u64),
+    User(Box<User>),
+    Failed(Error),
+    End(PoolListing),
+}
+
+/// How the listing ended, once it has.
+pub enum Ended {
+    /// Every page was listed.
+    Complete(PoolListing),
+    /// A page failed after `listed` users (the retries used up, or an
+    /// error that is not retried).
+    Failed { error: Error, listed: u64 },
+}
+
+/// Why the listing did not start.
+pub enum StartError {
+    /// The first page was refused.
+    Listing(Error),
+    /// No thread for it, say.
+    Internal(String),
+}
+
+/// How the listing ended, shared with the audit (the [`Listing`] itself
+/// is read on the batch engine's feeder thread).
+pub type Outcome = Arc<Mutex<Option<Ended>>>;
+
+/// The listing's receiving end: the listed users, in order.
+pub struct Listing {
+    rx: Receiver<Msg>,
+    peeked: Option<Box<User>>,
+    listed: u64,
+    done: bool,
+    outcome: Outcome,
+}
+
+/// Starts listing the pool's users (those with `status`, if given) with a
+/// clone of `client` that stops when `cancel` is cancelled, and waits for
+/// the first page: its `totalCount`, or the error that refused it.
+pub fn start(
+    client: &ManagementClient,
+    status: Option<UserStatus>,
+    cancel: &CancelToken,
+) -> Result<(Listing, u64), StartError> {
+    let (tx, rx) = sync_channel(AHEAD);
+    let client = client.with_cancel(cancel);
+    std::thread::Builder::new()
+        .name("list-users".into())
+        .spawn(move || list(&client, status, &tx))
+        .map_err(|e| StartError::Internal(format!("cannot start listing the users: {e}")))?;
+    let mut listing = Listing {
+        rx,
+        peeked: None,
+        listed: 0,
+        done: false,
+        outcome: Outcome::default(),
+    };
+    match listing.rx.recv() {
+        Ok(Msg::Total(total)) => Ok((listing, total)),
+        Ok(Msg::End(end)) => {
+            listing.end(Ended::Complete(end));
+            Ok((listing, 0))
+        }
+        Ok(Msg::Failed(error)) => Err(StartError::Listing(error)),
+        Ok(Msg::User(user)) => {
+            listing.peeked = Some(user);
+            Ok((listing, 0))
+        }
+        Err(_) => Err(StartError::Internal(
+            "the listing ended before its first page".into(),
+        )),
+    }
+}
+
+fn list(client: &ManagementClient, status: Option<UserStatus>, tx: &SyncSender<Msg>) {
+    let mut listing = client.list_users();
+    if let Some(status) = status {
+        listing = listing.status(status);
+    }
+    let mut users = listing.into_iter();
+    let mut first = true;
+    while let Some(item) = users.next() {
+        let msg = match item {
+            Ok(user) => {
+                if first {
+                    first = false;
+                    let total = users.first_total_count().unwrap_or(0);
+                    if tx.send(Msg::Total(total)).is_err() {
+                        return;
+                    }
+                }
+                Msg::User(Box::new(user))
+            }
+            Err(error) => {
+                let _ = tx.send(Msg::Failed(error));
+                return;
+            }
+        };
+        // The audit stopped (interrupted, or a row it could not write).
+        if tx.send(msg).is_err() {
+            return;
+        }
+    }
+    let _ = tx.send(Msg::End(PoolListing {
+        first_total: users.first_total_count(),
+        last_total: users.last_total_count(),
+        listed: users.seen(),
+        changed: users.pool_changed(),
+    }));
+}
+
+impl Listing {
+    /// How many users have been taken from the listing.
+    pub fn listed(&self) -> u64 {
+        self.listed
+    }
+
+    /// Where the listing's end is told, once it has ended.
+    pub fn outcome(&self) -> Outcome {
+        Arc::clone(&self.outcome)
+    }
+
+    fn end(&mut self, ended: Ended) {
+        self.done = true;
+        *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(ended);
+    }
+}
+
+impl Iterator for Listing {
+    type Item = Box<User>;
+
+    fn next(&mut self) -> Option<Box<User>> {
+        if let Some(user) = self.peeked.take() {
+            self.listed += 1;
+            return Some(user);
+        }
+        if self.done {
+            return None;
+        }
+        loop {
+            match self.rx.recv() {
+                Ok(Msg::User(user)) => {
+                    self.listed += 1;
+                    return Some(user);
+                }
+                Ok(Msg::Total(_)) => {}
+                Ok(Msg::End(end)) => {
+                    self.end(Ended::Complete(end));
+                    return None;
+                }
+                Ok(Msg::Failed(error)) => {
+                    let listed = self.listed;
+                    self.end(Ended::Failed { error, listed });
+                    return None;
+                }
+                Err(_) => {
+                    self.done = true;
+                    return None;
+                }
+            }
+        }
+    }
+}
