@@ -20,7 +20,13 @@ enum Row {
     /// A user's statuses: totp, face, sms, email.
     Answer(&'static str, [&'static str; 4]),
     /// An error about a user: kind, statusCode, apiCode, message.
-    Failed(&'static str, &'static str, Option<i64>, Option<i64>, &'static str),
+    Failed(
+        &'static str,
+        &'static str,
+        Option<i64>,
+        Option<i64>,
+        &'static str,
+    ),
     /// An input line that could not be read (no user).
     Line(u64),
 }
@@ -217,7 +223,12 @@ fn csv_and_mixed_formats_give_the_same_rows() {
         let old = audit_file(&format!("fmt-{a:?}-{b:?}-old"), a, &old_rows());
         let new = audit_file(&format!("fmt-{a:?}-{b:?}-new"), b, &new_rows());
         let output = diff(&old, &new, &[]);
-        assert_eq!(output.status.code(), Some(3), "{a:?} {b:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{a:?} {b:?}: {}",
+            stderr(&output)
+        );
         assert_eq!(output.stdout, reference.stdout, "{a:?} {b:?}");
         assert_eq!(stderr(&output), stderr(&reference), "{a:?} {b:?}");
     }
@@ -253,14 +264,22 @@ fn no_loss_exits_0_and_no_change_writes_nothing() {
     let output = diff(&old, &new, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(changes(&output).len(), 4);
-    assert!(stderr(&output).contains("0 lost MFA"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("0 lost MFA"),
+        "{}",
+        stderr(&output)
+    );
     // The same file twice, and the same users in the other format.
     let csv = audit_file("noloss-same.csv", Fmt::Csv, &old_rows());
     for (a, b) in [(&old, &old), (&old, &csv)] {
         let output = diff(a, b, &[]);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         assert!(output.stdout.is_empty());
-        assert!(stderr(&output).contains("6 unchanged"), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("6 unchanged"),
+            "{}",
+            stderr(&output)
+        );
     }
     // Two empty audits (of no ids): nothing to say.
     let empty = write("noloss-empty.jsonl", b"");
@@ -301,7 +320,11 @@ fn real_audit_outputs_of_both_formats_read_back() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
-    assert!(stderr(&output).contains("4 unchanged"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("4 unchanged"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -387,12 +410,18 @@ fn server_text_stays_escaped_and_csv_cells_read_back_one_to_one() {
     );
     let new = write("escaped-new.jsonl", new.as_bytes());
     let mut outputs = Vec::new();
-    for (name, old) in [("escaped-old.jsonl", jsonl_old.to_owned()), ("escaped-old.csv", csv_old)] {
+    for (name, old) in [
+        ("escaped-old.jsonl", jsonl_old.to_owned()),
+        ("escaped-old.csv", csv_old),
+    ] {
         let old = write(name, old.as_bytes());
         let output = diff(&old, &new, &[]);
         assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
         let text = String::from_utf8(output.stdout.clone()).unwrap();
-        assert!(!text.trim_end().chars().any(char::is_control), "{text:?}");
+        assert!(
+            text.lines().all(|l| !l.chars().any(char::is_control)),
+            "{text:?}"
+        );
         let rows = rows(&output);
         assert_eq!(rows[0]["userId"], "=x");
         assert_eq!(rows[0]["change"], "unknown");
@@ -430,7 +459,12 @@ fn setup_errors_exit_1_and_write_nothing() {
     ] {
         for (a, b) in [(bad, &good), (&good, bad)] {
             let output = diff(a, b, &[]);
-            assert_eq!(output.status.code(), Some(1), "{bad:?}: {}", stderr(&output));
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{bad:?}: {}",
+                stderr(&output)
+            );
             assert!(output.stdout.is_empty(), "{bad:?}");
             let err = stderr(&output);
             assert!(err.contains(why), "{why:?} in {err}");
@@ -466,10 +500,7 @@ fn an_output_that_is_an_input_is_refused_and_both_stay_as_they_were() {
         assert_eq!(std::fs::read_to_string(&new).unwrap(), new_text);
     }
     // Standard output appended to an input: `diff old new >> old`.
-    let appended = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&old)
-        .unwrap();
+    let appended = std::fs::OpenOptions::new().append(true).open(&old).unwrap();
     let result = tool()
         .args(["diff", s(&old), s(&new)])
         .stdout(appended)
@@ -520,7 +551,10 @@ fn generated(format: Fmt, n: u64, month: u64, skip: impl Fn(u64) -> bool) -> Str
                  \"smsMfaStatus\":\"disabled\",\"emailMfaStatus\":\"disabled\",\"anyEnabled\":{}}}\n",
                 totp == E
             ),
-            Fmt::Csv => format!("{id},{totp},disabled,disabled,disabled,{},,,,,\n", totp == E),
+            Fmt::Csv => format!(
+                "{id},{totp},disabled,disabled,disabled,{},,,,,\n",
+                totp == E
+            ),
         };
     }
     text

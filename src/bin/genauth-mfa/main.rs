@@ -16,6 +16,7 @@ mod args;
 mod audit;
 mod clients;
 mod commands;
+mod diff;
 mod exit;
 mod files;
 mod input;
@@ -81,6 +82,7 @@ fn run() -> ExitCode {
             user_id,
             user_id_type,
         } => commands::get_user_mfa_info(&cli, user_id, *user_id_type),
+        Command::Diff(args) => diff::run(args, &cancel),
         Command::Audit(args) => {
             let concurrency = usize::from(args.concurrency);
             let client = match clients::management_unchecked(&cli, args.rate, concurrency) {
