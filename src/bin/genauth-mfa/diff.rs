@@ -199,7 +199,7 @@ fn diff(options: &DiffArgs, cancel: &CancelToken) -> Result<Counts, Stop> {
         let spilled = sorter.spilled;
         match sorter.finish() {
             Ok(s) => sorted = Some((s, spilled)),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(format!("cannot sort the rows: {e}")),
         }
         Ok(())
     };

@@ -23,6 +23,8 @@ use super::rows::{ErrorCell, Factors, State, Status, status};
 
 /// Runs merged at once (and open files per level).
 pub const FAN_IN: usize = 64;
+/// What the allocator takes beside each allocation, about.
+const ALLOC: usize = 16;
 /// The buffer of each run file read or written.
 const IO_BUFFER: usize = 64 * 1024;
 
@@ -48,17 +50,15 @@ impl Entry {
         (self.id.as_bytes(), self.side, self.seq)
     }
 
-    /// About how much memory the entry takes (its heap parts and the
-    /// allocator's overhead for each).
-    fn size(&self) -> usize {
-        const ALLOC: usize = 16;
+    /// About how much memory the entry's heap parts take (with the
+    /// allocator's overhead for each), beside its place in the buffer.
+    fn heap_size(&self) -> usize {
         let heap = |s: &str| s.len() + ALLOC;
         let status = |s: &Status| match s {
             Status::Borrowed(_) => 0,
             Status::Owned(s) => heap(s),
         };
-        std::mem::size_of::<Entry>()
-            + heap(&self.id)
+        heap(&self.id)
             + match &self.state {
                 State::Answered(f) => {
                     status(&f.totp_status)
@@ -79,6 +79,7 @@ impl Entry {
 pub struct Sorter {
     budget: usize,
     buf: Vec<Entry>,
+    /// The heap parts of the entries in `buf`.
     used: usize,
     /// Runs by level: `levels[0]` holds the runs written from memory.
     levels: Vec<Vec<File>>,
@@ -99,9 +100,18 @@ impl Sorter {
     }
 
     pub fn push(&mut self, entry: Entry) -> io::Result<()> {
-        self.used += entry.size();
+        let size = std::mem::size_of::<Entry>();
+        if self.buf.len() == self.buf.capacity() {
+            // Grown as a Vec grows, but never past what the budget holds
+            // (an entry takes at least its size and one allocation).
+            let most = self.budget / (size + ALLOC) + 1;
+            let target = (self.buf.capacity() * 2).clamp(1024, most.max(1024));
+            self.buf
+                .reserve_exact(target.saturating_sub(self.buf.len()).max(1));
+        }
+        self.used += entry.heap_size();
         self.buf.push(entry);
-        if self.used >= self.budget {
+        if self.used + self.buf.len() * size >= self.budget {
             self.spill()?;
         }
         Ok(())
