@@ -124,6 +124,7 @@ pub struct Rows<R> {
     kind: Option<Kind>,
     number: u64,
     buf: Vec<u8>,
+    csv: CsvSplitter,
 }
 
 impl<R: BufRead> Rows<R> {
@@ -134,6 +135,7 @@ impl<R: BufRead> Rows<R> {
             kind: None,
             number: 0,
             buf: Vec::new(),
+            csv: CsvSplitter::default(),
         }
     }
 
@@ -157,6 +159,10 @@ impl<R: BufRead> Rows<R> {
             }
         } else if n as u64 >= MAX_ROW {
             return Err(self.not_a_row());
+        }
+        // A CSV file saved again by a spreadsheet may start with a BOM.
+        if self.number == 1 && self.buf.starts_with(b"\xef\xbb\xbf") {
+            self.buf.drain(..3);
         }
         Ok(true)
     }
@@ -195,14 +201,14 @@ impl<R: BufRead> Rows<R> {
                 Kind::Jsonl
             }
             None => {
-                let columns = csv_header(line).ok_or_else(|| self.not_ours())?;
+                let columns = csv_header(&mut self.csv, line).ok_or_else(|| self.not_ours())?;
                 self.kind = Some(Kind::Csv(columns));
                 return self.next_row();
             }
         };
         let row = match kind {
             Kind::Jsonl => json_row(line),
-            Kind::Csv(columns) => csv_row(line, &columns),
+            Kind::Csv(columns) => csv_row(&mut self.csv, line, &columns),
         };
         row.map(Some).ok_or_else(|| self.not_a_row())
     }
@@ -265,28 +271,94 @@ fn json_row(line: &[u8]) -> Option<Row> {
     }
 }
 
-fn record(line: &[u8]) -> Option<csv::StringRecord> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(line);
-    let record = reader.records().next()?.ok()?;
-    // One line is one record: a second one means this is not a row.
-    reader.records().next().is_none().then_some(record)
+/// Splits CSV lines into cells, with one parser for every line (building
+/// a parser is most of the cost of a `csv::Reader` made for one line).
+struct CsvSplitter {
+    core: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Default for CsvSplitter {
+    fn default() -> CsvSplitter {
+        CsvSplitter {
+            // Not csv_core::Reader::default(): that one's parser is not built.
+            core: csv_core::Reader::new(),
+            out: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+/// The cells of one CSV line.
+struct Cells<'a> {
+    out: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl Cells<'_> {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Cell `i`, un-neutralised; `None` past the end or when not UTF-8.
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        std::str::from_utf8(&self.out[start..end])
+            .ok()
+            .map(output::unneutralise)
+    }
+}
+
+impl CsvSplitter {
+    /// The cells of `line` (no line end), or `None` when it is not one
+    /// record.
+    fn split(&mut self, line: &[u8]) -> Option<Cells<'_>> {
+        use csv_core::ReadRecordResult::{InputEmpty, Record};
+        self.core.reset();
+        // Unquoting only shrinks a record; a line has at most len + 1 cells.
+        self.out.resize(line.len(), 0);
+        self.ends.resize(line.len() + 1, 0);
+        let (result, read, out, ends) = self.core.read_record(line, &mut self.out, &mut self.ends);
+        let (out, ends) = match result {
+            Record if read == line.len() => (out, ends),
+            InputEmpty => {
+                let (result, _, more_out, more_ends) =
+                    self.core
+                        .read_record(&[], &mut self.out[out..], &mut self.ends[ends..]);
+                if result != Record {
+                    return None;
+                }
+                (out + more_out, ends + more_ends)
+            }
+            // A second record in the line (a lone CR), or nothing.
+            _ => return None,
+        };
+        Some(Cells {
+            out: &self.out[..out],
+            ends: &self.ends[..ends],
+        })
+    }
 }
 
 /// The index of each of [`COLUMNS`] in a CSV header line.
-fn csv_header(line: &[u8]) -> Option<[usize; COLUMNS.len()]> {
-    let record = record(line)?;
+fn csv_header(splitter: &mut CsvSplitter, line: &[u8]) -> Option<[usize; COLUMNS.len()]> {
+    let cells = splitter.split(line)?;
     let mut columns = [0; COLUMNS.len()];
     for (i, name) in COLUMNS.iter().enumerate() {
-        columns[i] = record.iter().position(|c| c == *name)?;
+        columns[i] = (0..cells.len()).find(|&c| cells.get(c) == Some(*name))?;
     }
     Some(columns)
 }
 
-fn csv_row(line: &[u8], columns: &[usize; COLUMNS.len()]) -> Option<Row> {
-    let record = record(line)?;
-    let cell = |i: usize| record.get(columns[i]).map(output::unneutralise);
+fn csv_row(
+    splitter: &mut CsvSplitter,
+    line: &[u8],
+    columns: &[usize; COLUMNS.len()],
+) -> Option<Row> {
+    let cells = splitter.split(line)?;
+    let cell = |i: usize| cells.get(columns[i]);
     let number = |i: usize| -> Option<Option<i64>> {
         match cell(i)? {
             "" => Some(None),
@@ -435,6 +507,11 @@ mod tests {
             assert!(err.contains(&format!("line {line}")), "{err} for {text:?}");
         }
         assert_eq!(read("").unwrap(), []);
+        // Saved again by a spreadsheet: a BOM, CRLF line ends.
+        let saved_again =
+            format!("\u{feff}{header}bob,enabled,disabled,disabled,disabled,true,,,,,\n")
+                .replace('\n', "\r\n");
+        assert_eq!(read(&saved_again).unwrap().len(), 1);
         assert_eq!(read(&header).unwrap(), []);
     }
 }
