@@ -10,7 +10,8 @@
 //! clients once), `exit` (exit codes, stderr), `logging`, `commands` (the
 //! single calls, completions, man page), `audit` around the library's batch
 //! engine, with `input` (reading ids), `files` (opening input and output),
-//! `resume`, `output` (rows), `summary` and `progress`.
+//! `resume`, `output` (rows), `summary` and `progress`; `diff` compares two
+//! audits' outputs.
 
 mod args;
 mod audit;
