@@ -634,3 +634,59 @@ fn a_100000_row_pair_is_sorted_through_temporary_files_in_bounded_memory() {
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
     std::fs::remove_dir(&tmp).unwrap();
 }
+
+#[test]
+fn an_interrupt_ends_the_diff_with_130_and_creates_no_output() {
+    use std::io::Write;
+    // OLD is a FIFO fed rows without end: the diff is still reading it
+    // when the signal comes.
+    let fifo = temp_path("interrupt-old.jsonl");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let new = audit_file("interrupt-new.jsonl", Fmt::Jsonl, &new_rows());
+    let out = temp_path("interrupt-out.jsonl");
+    let _ = std::fs::remove_file(&out);
+    let child = tool()
+        .args(["diff", s(&fifo), s(&new), "--output", s(&out)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = child.id().to_string();
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    // At most 10,000,000 rows; the diff stops reading long before.
+    let feeder = std::thread::spawn(move || {
+        for i in 0..10_000_000u64 {
+            let row = line(Fmt::Jsonl, &Row::Answer("x", [E, D, D, D])).replacen(
+                "\"x\"",
+                &format!("\"u{i}\""),
+                1,
+            );
+            if writer.write_all(row.as_bytes()).is_err() {
+                return i;
+            }
+            if i == 20_000 {
+                let killed = Command::new("kill").args(["-INT", &id]).status().unwrap();
+                assert!(killed.success());
+            }
+        }
+        u64::MAX
+    });
+    let output = wait_output(child, std::time::Duration::from_secs(60));
+    let fed = feeder.join().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("interrupted"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(fed < 10_000_000, "the diff read every row");
+    assert!(!out.exists(), "an output was created");
+    std::fs::remove_file(&fifo).unwrap();
+}
