@@ -193,6 +193,7 @@ fn diff(options: &DiffArgs, cancel: &CancelToken) -> Result<Counts, Stop> {
         let read = collect(&mut sorter, &old, Side::Old, &mut counts, cancel)
             .and_then(|()| collect(&mut sorter, &new, Side::New, &mut counts, cancel));
         if let Err(e) = read {
+            // Why is in `stop` (an interrupt is no setup error).
             stop = Some(e);
             return Err(String::new());
         }
