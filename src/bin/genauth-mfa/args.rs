@@ -85,6 +85,10 @@ pub enum Command {
     /// get-user-mfa-info for every id of a file (or stdin), or for every
     /// user of the pool (--all-users), one row per user.
     Audit(AuditArgs),
+    /// What changed between two audit outputs: one JSON Lines row per
+    /// user who lost or gained MFA, changed factors, was added or removed.
+    /// Exit 3 when someone lost MFA.
+    Diff(crate::diff::DiffArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.

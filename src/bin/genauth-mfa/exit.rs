@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 pub const EXIT_SETUP: u8 = 1;
 pub const EXIT_SOME_FAILED: u8 = 2;
+/// A policy not met: `audit --require`, or `diff` when someone lost MFA.
 pub const EXIT_POLICY: u8 = 3;
 pub const EXIT_INTERRUPTED: u8 = 130;
 

@@ -113,10 +113,25 @@ pub fn open_output(
     input: Option<&Handle>,
     ready: &mut dyn FnMut() -> Result<(), String>,
 ) -> Result<Sink, String> {
-    let same = |other: Option<Handle>| other.is_some() && other.as_ref() == input;
+    open_output_besides(path, format, columns, resume, input.as_slice(), ready)
+}
+
+/// [`open_output`] for a command with several input files (`diff`),
+/// refusing each of them.
+pub fn open_output_besides(
+    path: Option<&Path>,
+    format: Format,
+    columns: Columns,
+    resume: bool,
+    inputs: &[&Handle],
+    ready: &mut dyn FnMut() -> Result<(), String>,
+) -> Result<Sink, String> {
+    let same = |other: Option<Handle>| other.is_some_and(|o| inputs.iter().any(|i| **i == o));
+    let which = if inputs.len() > 1 { "an" } else { "the" };
     let refuse = |name: &str| {
         Err(format!(
-            "the output {name} is the input file: refusing to overwrite it (nothing was changed)"
+            "the output {name} is {which} input file: refusing to overwrite it (nothing was \
+             changed)"
         ))
     };
     let Some(path) = path.filter(|p| !is_std(Some(p))) else {

@@ -11,12 +11,14 @@
 //! single calls, completions, man page), `audit` around the library's batch
 //! engine, with `input` (reading ids), `listing` (the pool's users, for
 //! `--all-users`), `files` (opening input and output), `resume`, `output`
-//! (rows), `summary`, `policy` (`--require`) and `progress`.
+//! (rows), `summary`, `policy` (`--require`) and `progress`; `diff`
+//! compares two audits' outputs.
 
 mod args;
 mod audit;
 mod clients;
 mod commands;
+mod diff;
 mod exit;
 mod files;
 mod input;
@@ -84,6 +86,7 @@ fn run() -> ExitCode {
             user_id,
             user_id_type,
         } => commands::get_user_mfa_info(&cli, user_id, *user_id_type),
+        Command::Diff(args) => diff::run(args, &cancel),
         Command::Audit(args) => {
             if args.status.is_some() && !args.all_users {
                 return fail(

@@ -1,0 +1,380 @@
+//! `genauth-mfa diff OLD NEW`: what changed between two audits, one JSON
+//! Lines row per user whose coverage or factors changed.
+//!
+//! OLD and NEW are outputs of `genauth-mfa audit`, JSON Lines or CSV
+//! (each told from its first line; they may differ), rows in any order.
+//! Users are matched by the `userId` of their rows (the id as the audit
+//! was given it). A user's row in a file is their answer; when a file holds
+//! several rows about one user (an audit resumed after failures appends
+//! the new answer), an answer wins over an error and a later row over an
+//! earlier one. Then, per user:
+//!
+//! | OLD | NEW | row |
+//! |---|---|---|
+//! | absent | a row | `added` |
+//! | a row | absent | `removed` |
+//! | MFA | no MFA | `lostMfa` |
+//! | no MFA | MFA | `gainedMfa` |
+//! | factors | other factors, same coverage | `changed` |
+//! | an answer | an error, or the other way | `unknown`: an error is not an answer |
+//! | an error | an error | no row: counted as "failed in both" |
+//! | factors | the same factors | no row: counted as "unchanged" |
+//!
+//! "MFA" is the row's `anyEnabled`. `before` and `after` are the user's
+//! row in each file without its id (`null` when absent): their statuses
+//! and `anyEnabled`, or `{"error": {...}}`. Rows about no user (an input
+//! line the audit could not read) are counted and skipped. Rows come out
+//! sorted by user id (bytes).
+//!
+//! Memory stays bounded whatever the files' sizes: both files' rows go
+//! through an external merge sort ([`sort`]) holding at most
+//! `--sort-buffer` MiB of them in memory, the rest in anonymous temporary
+//! files in TMPDIR. OLD and NEW are only read; an output that is one of
+//! them (same device and inode) is refused before anything is written.
+//!
+//! Exit codes: 0 no one lost MFA; 3 someone did (a CI job fails on it);
+//! 1 a setup error (a file that cannot be read or is not an audit output,
+//! an output that cannot be written, temporary files); 130 interrupted.
+
+mod rows;
+mod sort;
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+
+use genauth_mfa::CancelToken;
+use same_file::Handle;
+use serde::Serialize;
+
+use crate::exit::{EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SETUP, fail, say};
+use crate::files;
+use crate::output::{Columns, Format};
+use rows::{Row, Rows, State};
+use sort::{Entry, Side, Sorted, Sorter};
+
+
+/// How often (in rows) a long loop looks at the cancel token.
+const CHECK_EVERY: u64 = 4096;
+
+/// `genauth-mfa diff`'s command line (beside the command, so that adding
+/// it took one line in `args`).
+#[derive(clap::Args)]
+pub struct DiffArgs {
+    /// The earlier output of `genauth-mfa audit` (JSON Lines or CSV).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later one (either format).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Write the rows to FILE (`-`: stdout, the default). Never OLD or NEW.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// At most this many MiB of rows in memory; the rest is sorted through
+    /// temporary files in TMPDIR (about as large as OLD and NEW together).
+    #[arg(long, value_name = "MIB", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub sort_buffer: u32,
+}
+
+/// Why a diff stopped early.
+enum Stop {
+    Setup(String),
+    Interrupted,
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Stop {
+        Stop::Setup(message)
+    }
+}
+
+/// What the summary line counts.
+#[derive(Default, Debug, PartialEq, Eq)]
+struct Counts {
+    before: u64,
+    after: u64,
+    lost: u64,
+    gained: u64,
+    changed: u64,
+    added: u64,
+    removed: u64,
+    unknown: u64,
+    failed_both: u64,
+    unchanged: u64,
+    no_user: u64,
+    /// Rows about users, in both files.
+    rows: u64,
+}
+
+impl Counts {
+    fn line(&self) -> String {
+        let mut line = format!(
+            "{} users before, {} after: {} lost MFA, {} gained MFA, {} changed factors, \
+             {} added, {} removed, {} unknown (an error row in one file), {} failed in both, \
+             {} unchanged",
+            self.before,
+            self.after,
+            self.lost,
+            self.gained,
+            self.changed,
+            self.added,
+            self.removed,
+            self.unknown,
+            self.failed_both,
+            self.unchanged
+        );
+        if self.no_user > 0 {
+            let rows = if self.no_user == 1 { "row" } else { "rows" };
+            line += &format!("; {} {rows} without a user skipped", self.no_user);
+        }
+        line
+    }
+}
+
+/// One diff row.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Change<'a> {
+    user_id: &'a str,
+    change: &'static str,
+    before: Option<&'a State>,
+    after: Option<&'a State>,
+}
+
+pub fn run(options: &DiffArgs, cancel: &CancelToken) -> ExitCode {
+    // The first Ctrl-C (SIGTERM, SIGHUP) cancels, as in an audit.
+    crate::AUDITING.store(true, Ordering::SeqCst);
+    match diff(options, cancel) {
+        Ok(counts) => {
+            say(counts.line());
+            ExitCode::from(if counts.lost > 0 { EXIT_POLICY } else { 0 })
+        }
+        Err(Stop::Setup(message)) => fail(EXIT_SETUP, message),
+        Err(Stop::Interrupted) => fail(EXIT_INTERRUPTED, "interrupted"),
+    }
+}
+
+/// An input file, opened.
+struct Input {
+    file: File,
+    handle: Handle,
+    name: String,
+}
+
+fn open(path: &Path) -> Result<Input, String> {
+    let name = path.display().to_string();
+    let cannot = |e: io::Error| format!("cannot read {name}: {e}");
+    let file = File::open(path).map_err(cannot)?;
+    if file.metadata().map_err(cannot)?.is_dir() {
+        return Err(format!("{name} is a directory, not an audit output"));
+    }
+    let handle = Handle::from_file(file.try_clone().map_err(cannot)?).map_err(cannot)?;
+    Ok(Input { file, handle, name })
+}
+
+fn diff(options: &DiffArgs, cancel: &CancelToken) -> Result<Counts, Stop> {
+    let old = open(&options.old)?;
+    let new = open(&options.new)?;
+    let budget = usize::try_from(options.sort_buffer)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(1 << 20);
+    let mut counts = Counts::default();
+    let mut sorted = None;
+    let mut stop = None;
+    // Both files are read and sorted before the output is created: a bad
+    // row leaves an existing output as it was.
+    let mut ready = || {
+        let mut sorter = Sorter::new(budget);
+        let read = collect(&mut sorter, &old, Side::Old, &mut counts, cancel)
+            .and_then(|()| collect(&mut sorter, &new, Side::New, &mut counts, cancel));
+        if let Err(e) = read {
+            // Why is in `stop` (an interrupt is no setup error).
+            stop = Some(e);
+            return Err(String::new());
+        }
+        let spilled = sorter.spilled;
+        match sorter.finish() {
+            Ok(s) => sorted = Some((s, spilled)),
+            Err(e) => return Err(format!("cannot sort the rows: {e}")),
+        }
+        Ok(())
+    };
+    let sink = files::open_output_besides(
+        options.output.as_deref(),
+        Format::Jsonl,
+        Columns::File,
+        false,
+        &[&old.handle, &new.handle],
+        &mut ready,
+    );
+    let sink = match (sink, stop) {
+        (_, Some(stop)) => return Err(stop),
+        (Err(message), None) => return Err(Stop::Setup(message)),
+        (Ok(sink), None) => sink,
+    };
+    let Some((sorted, spilled)) = sorted else {
+        return Err(Stop::Setup("internal error: nothing sorted".into()));
+    };
+    if spilled > 0 {
+        log::debug!(
+            "diff: {} rows in {spilled} runs of about {} MiB sorted through temporary files in {}",
+            counts.rows,
+            options.sort_buffer,
+            std::env::temp_dir().display()
+        );
+    } else {
+        log::debug!("diff: {} rows sorted in memory", counts.rows);
+    }
+    let name = sink.name;
+    let mut out = BufWriter::new(sink.out);
+    let mut write = |change: &Change<'_>| {
+        serde_json::to_writer(&mut out, change)
+            .map_err(io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .map_err(|e| Stop::Setup(format!("cannot write to {name}: {e}")))
+    };
+    compare(sorted, &mut counts, cancel, &mut write)?;
+    out.flush()
+        .map_err(|e| Stop::Setup(format!("cannot write to {name}: {e}")))?;
+    Ok(counts)
+}
+
+/// Pushes every row of `input` into `sorter`.
+fn collect(
+    sorter: &mut Sorter,
+    input: &Input,
+    side: Side,
+    counts: &mut Counts,
+    cancel: &CancelToken,
+) -> Result<(), Stop> {
+    let mut rows = Rows::new(
+        BufReader::with_capacity(64 * 1024, &input.file),
+        input.name.clone(),
+    );
+    for seq in 0u64.. {
+        if seq % CHECK_EVERY == 0 && cancel.is_cancelled() {
+            return Err(Stop::Interrupted);
+        }
+        match rows.next_row()? {
+            None => break,
+            Some(Row::NoUser) => counts.no_user += 1,
+            Some(Row::User(id, state)) => {
+                counts.rows += 1;
+                sorter
+                    .push(Entry {
+                        id,
+                        side,
+                        seq,
+                        state,
+                    })
+                    .map_err(|e| format!("cannot sort the rows: {e}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The row of an answer that wins among a user's rows in one file.
+fn better(best: Option<State>, next: State) -> Option<State> {
+    match (&best, &next) {
+        (Some(State::Answered(_)), State::Failed { .. }) => best,
+        _ => Some(next),
+    }
+}
+
+/// Walks the sorted entries user by user, counting and writing changes.
+fn compare(
+    sorted: Sorted,
+    counts: &mut Counts,
+    cancel: &CancelToken,
+    write: &mut dyn FnMut(&Change<'_>) -> Result<(), Stop>,
+) -> Result<(), Stop> {
+    let mut user: Option<String> = None;
+    let (mut old, mut new) = (None, None);
+    let mut entries = sorted;
+    for n in 0u64.. {
+        if n % CHECK_EVERY == 0 && cancel.is_cancelled() {
+            return Err(Stop::Interrupted);
+        }
+        let entry = match entries.next() {
+            Some(Ok(entry)) => Some(entry),
+            Some(Err(e)) => {
+                return Err(Stop::Setup(format!(
+                    "cannot read back the sorted rows (temporary files): {e}"
+                )));
+            }
+            None => None,
+        };
+        if user.is_some() && entry.as_ref().is_none_or(|e| Some(&e.id) != user.as_ref()) {
+            let id = user.take().unwrap_or_default();
+            let (before, after) = (old.take(), new.take());
+            let change = classify(counts, before.as_ref(), after.as_ref());
+            if let Some((change, before, after)) = change {
+                let row = Change {
+                    user_id: &id,
+                    change,
+                    before,
+                    after,
+                };
+                write(&row)?;
+            }
+        }
+        let Some(entry) = entry else { break };
+        if user.is_none() {
+            user = Some(entry.id);
+        }
+        match entry.side {
+            Side::Old => old = better(old, entry.state),
+            Side::New => new = better(new, entry.state),
+        }
+    }
+    Ok(())
+}
+
+/// Counts one user; the row to write about them, if any.
+fn classify<'a>(
+    counts: &mut Counts,
+    old: Option<&'a State>,
+    new: Option<&'a State>,
+) -> Option<(&'static str, Option<&'a State>, Option<&'a State>)> {
+    counts.before += u64::from(old.is_some());
+    counts.after += u64::from(new.is_some());
+    let change = match (old, new) {
+        (None, None) => return None,
+        (None, Some(_)) => {
+            counts.added += 1;
+            "added"
+        }
+        (Some(_), None) => {
+            counts.removed += 1;
+            "removed"
+        }
+        (Some(State::Failed { .. }), Some(State::Failed { .. })) => {
+            counts.failed_both += 1;
+            return None;
+        }
+        (Some(State::Answered(a)), Some(State::Answered(b))) => {
+            if a.any_enabled && !b.any_enabled {
+                counts.lost += 1;
+                "lostMfa"
+            } else if !a.any_enabled && b.any_enabled {
+                counts.gained += 1;
+                "gainedMfa"
+            } else if a != b {
+                counts.changed += 1;
+                "changed"
+            } else {
+                counts.unchanged += 1;
+                return None;
+            }
+        }
+        _ => {
+            counts.unknown += 1;
+            "unknown"
+        }
+    };
+    Some((change, old, new))
+}
