@@ -135,7 +135,9 @@ impl<'de> Deserialize<'de> for UserStatus {
     }
 }
 
-pub(crate) fn lenient_count<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
+pub(crate) fn lenient_count<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<u64>, D::Error> {
     Ok(lenient_int(d)?.and_then(|n| u64::try_from(n).ok()))
 }
 

@@ -55,7 +55,6 @@ use crate::output::{Columns, Format};
 use rows::{Row, Rows, State};
 use sort::{Entry, Side, Sorted, Sorter};
 
-
 /// How often (in rows) a long loop looks at the cancel token.
 const CHECK_EVERY: u64 = 4096;
 
