@@ -32,6 +32,7 @@ mod summary;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use genauth_mfa::CancelToken;
@@ -42,6 +43,9 @@ use exit::{EXIT_INTERRUPTED, EXIT_SETUP, fail};
 /// Set once an audit's users are being asked: the first signal then
 /// cancels the run (a summary follows) instead of ending the process.
 pub static AUDITING: AtomicBool = AtomicBool::new(false);
+
+/// How long after the first signal another counts as the same one.
+const SAME_SIGNAL: Duration = Duration::from_secs(1);
 
 fn main() -> ExitCode {
     // A panic is a bug; it still exits with a documented code (1), never 101.
@@ -70,11 +74,16 @@ fn run() -> ExitCode {
     let on_signal = cancel.clone();
     // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature): the first
     // ends an audit as its input running out would; a second, or one
-    // outside an audit, exits at once.
+    // outside an audit, exits at once. Signals within a second of the first
+    // are that same one: GNU `timeout` sends SIGTERM to the tool and then
+    // to its process group, and a terminal's Ctrl-C may reach it twice.
+    let mut first: Option<Instant> = None;
     let _ = ctrlc::set_handler(move || {
-        if !AUDITING.load(Ordering::SeqCst) || on_signal.is_cancelled() {
+        let again = first.is_some_and(|at| at.elapsed() >= SAME_SIGNAL);
+        if !AUDITING.load(Ordering::SeqCst) || again {
             std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
+        first.get_or_insert_with(Instant::now);
         on_signal.cancel();
     });
     match &cli.command {
