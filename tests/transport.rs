@@ -229,3 +229,21 @@ fn a_host_name_that_does_not_resolve_is_a_connect_error_and_retried() {
         err.report()
     );
 }
+
+#[test]
+fn a_connect_failure_names_the_host_it_could_not_reach() {
+    // A new user with a typo in GENAUTH_HOST saw only "could not connect
+    // (after 3 attempts): io: Connection refused", not which host.
+    let url = common::closed_port_url();
+    let host = url.trim_start_matches("http://").to_owned();
+    let client = genauth_mfa::AuthenticationClient::builder()
+        .app_id("app")
+        .app_host(&url)
+        .access_token("t")
+        .retry_policy(genauth_mfa::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.list_enrolled_factors().send().unwrap_err();
+    let text = err.report().to_string();
+    assert!(text.contains(&format!("could not connect to {host}")), "{text}");
+}

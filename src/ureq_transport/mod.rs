@@ -375,7 +375,21 @@ impl Transport for UreqTransport {
             }
             (result, _) => result,
         }
-        .map_err(|e| map_connect_error(e, proxy, &self.trust))?;
+        .map_err(|e| {
+            let e = map_connect_error(e, proxy, &self.trust);
+            // Say which host could not be reached (a proxy's error names
+            // the proxy instead).
+            match e.kind() {
+                TransportErrorKind::Connect | TransportErrorKind::Tls if proxy.is_none() => {
+                    let detail = match e.detail() {
+                        Some(detail) => format!("to {host} {detail}"),
+                        None => format!("to {host}"),
+                    };
+                    e.with_detail(detail)
+                }
+                _ => e,
+            }
+        })?;
         // Noted before the body is read: ureq puts the connection back in its
         // pool at the end of the body, where another thread may take it at once.
         if reuse::keeps_alive(&response) {
