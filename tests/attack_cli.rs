@@ -1,0 +1,207 @@
+//! A hostile tester's findings about the `genauth-mfa` tool: each test is
+//! one behaviour that was seen to break the standards (DEVELOPERS.md, the
+//! README's "Command-line tool"), run against the built binary and servers
+//! on 127.0.0.1 that the test starts itself.
+
+mod cli_support;
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use cli_support::*;
+use common::*;
+use mockito::{Matcher, Server};
+
+/// A mockito server that must see no request at all.
+fn untouchable() -> (mockito::ServerGuard, mockito::Mock, mockito::Mock) {
+    let mut server = Server::new();
+    let get = server.mock("GET", Matcher::Any).expect(0).create();
+    let post = server.mock("POST", Matcher::Any).expect(0).create();
+    (server, get, post)
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn mkfifo(name: &str) -> std::path::PathBuf {
+    let fifo = temp_path(name);
+    let _ = std::fs::remove_file(&fifo);
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    fifo
+}
+
+/// Seen: the same-file check only looked at regular files, so an output
+/// that is the input pipe or FIFO was accepted. The rows were then read
+/// back as ids (a FIFO as input and `--output`: 153 "users" asked in 10 s,
+/// until killed), or the tool held the write end of its own input and never
+/// saw its end (`printf 'a\n' | audit - --output /dev/stdin`; `audit
+/// /dev/stdout | cat`): a hang, never an exit. The README promises an
+/// output that is the input "the same file by device and inode, however it
+/// is named" is refused (exit 1) before anything is written.
+#[test]
+fn an_output_that_is_the_input_pipe_or_fifo_is_refused_not_fed_back() {
+    let (server, get, post) = untouchable();
+    let limit = Duration::from_secs(15);
+
+    // A FIFO named as both FILE and --output.
+    let fifo = mkfifo("attack-loop.fifo");
+    let child = against(&server)
+        .args(["audit", s(&fifo), "--output", s(&fifo)])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The tool opens the FIFO to read first; this open waits for it.
+    let writer = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || {
+            if let Ok(mut w) = std::fs::OpenOptions::new().write(true).open(&fifo) {
+                let _ = w.write_all(b"alice\n");
+            }
+        }
+    });
+    let out = wait_output(child, limit);
+    let _ = writer.join();
+    assert_eq!(out.status.code(), Some(1), "fifo: {}", stderr(&out));
+    assert!(stderr(&out).contains("is the input"), "{}", stderr(&out));
+    std::fs::remove_file(&fifo).unwrap();
+
+    // stdin a pipe, --output naming it.
+    for output in ["/dev/stdin", "/proc/self/fd/0"] {
+        let mut child = against(&server)
+            .args(["audit", "-", "--output", output])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _ = child.stdin.take().unwrap().write_all(b"alice\n");
+        let out = wait_output(child, limit);
+        assert_eq!(out.status.code(), Some(1), "{output}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is the input"), "{}", stderr(&out));
+    }
+
+    // FILE naming stdout, a pipe: the tool would wait for itself.
+    let child = against(&server)
+        .args(["audit", "/dev/stdout"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_output(child, limit);
+    assert_eq!(out.status.code(), Some(1), "/dev/stdout: {}", stderr(&out));
+    assert!(stderr(&out).contains("is the input"), "{}", stderr(&out));
+
+    get.assert();
+    post.assert();
+}
+
+/// Seen: a server that repeats the request in its refusal (a private
+/// deployment's debug message, a WAF page: `bad key:
+/// {"accessKeyId":..,"accessKeySecret":"sk-..."}`) put the access key
+/// secret on stderr, for `audit` and `get-user-mfa-info` alike, and a user
+/// call's error echoing it put it in a row. The standard: secrets never
+/// appear in output, whatever the server says.
+#[test]
+fn an_access_key_secret_echoed_by_the_server_never_reaches_stderr_or_rows() {
+    // The token request refused, the secret in the message and request id.
+    let refusing = HttpServer::start(|_target| {
+        format!(
+            r#"{{"statusCode":403,"apiCode":2020,"message":"bad key: {{\"accessKeyId\":\"{KEY_ID}\",\"accessKeySecret\":\"{KEY_SECRET}\"}}","requestId":"{KEY_SECRET}"}}"#
+        )
+    });
+    for args in [
+        &["audit", "-"][..],
+        &["get-user-mfa-info", "alice"][..],
+        &["audit", "-", "--format", "csv"][..],
+    ] {
+        let out = run(against_url(&refusing.url).args(args), b"alice\n");
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(
+            !all.contains(KEY_SECRET),
+            "{args:?} printed the secret: {all}"
+        );
+    }
+
+    // The token is fine; every user call's error echoes the secret.
+    let echoing = HttpServer::start(|target| {
+        token_or_user(target, |_| {
+            format!(
+                r#"{{"statusCode":403,"apiCode":2003,"message":"forbidden for key {KEY_SECRET}","requestId":"r-{KEY_SECRET}"}}"#
+            )
+        })
+    });
+    for format in ["jsonl", "csv"] {
+        let out = run(
+            against_url(&echoing.url).args(["audit", "-", "--format", format]),
+            b"alice\nbob\n",
+        );
+        assert_eq!(out.status.code(), Some(2), "{format}: {}", stderr(&out));
+        let rows = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(
+            rows.lines().filter(|l| l.contains("forbidden")).count(),
+            2,
+            "{rows}"
+        );
+        assert!(
+            !rows.contains(KEY_SECRET),
+            "{format} rows hold the secret: {rows}"
+        );
+        assert!(!stderr(&out).contains(KEY_SECRET), "{}", stderr(&out));
+    }
+    let out = run(
+        against_url(&echoing.url).args(["get-user-mfa-info", "alice"]),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(KEY_SECRET), "{}", stderr(&out));
+}
+
+/// Seen: `GENAUTH_ACCESS_KEY_SECRET` set to bytes that are not UTF-8 was
+/// reported as "GENAUTH_ACCESS_KEY_SECRET not set: set ..." (the tool's
+/// own check read it with `env::var` and took any error for "unset"), so
+/// an operator looks for a missing variable that is there. The library
+/// says what is wrong ("is not valid UTF-8"); the tool should too.
+#[test]
+fn a_credential_variable_that_is_not_utf8_is_named_as_such_not_as_unset() {
+    use std::os::unix::ffi::OsStrExt;
+    let (server, get, post) = untouchable();
+    let bad = std::ffi::OsStr::from_bytes(b"sk-\xff\xfe");
+    for (var, args) in [
+        ("GENAUTH_ACCESS_KEY_SECRET", &["audit", "-"][..]),
+        ("GENAUTH_ACCESS_KEY_ID", &["get-user-mfa-info", "alice"][..]),
+    ] {
+        let out = run(against(&server).env(var, bad).args(args), b"alice\n");
+        assert_eq!(out.status.code(), Some(1), "{var}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(!err.contains("not set"), "{var}: {err}");
+        assert!(err.contains(var) && err.contains("UTF-8"), "{var}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = run(
+        tool()
+            .env("GENAUTH_APP_ID", "app")
+            .env("GENAUTH_APP_HOST", server.url())
+            .env("GENAUTH_ACCESS_TOKEN", bad)
+            .args(["list-enrolled-factors"]),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not set"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("UTF-8"), "{}", stderr(&out));
+    get.assert();
+    post.assert();
+}
