@@ -22,8 +22,9 @@ fn is_std(path: Option<&Path>) -> bool {
 /// The opened input.
 pub struct Source {
     pub reader: Box<dyn BufRead + Send>,
-    /// Its identity (device and inode) when it is a regular file, for
-    /// refusing it as the output (a terminal is both stdin and stdout).
+    /// Its identity (device and inode) when it is a regular file or a FIFO
+    /// (a named pipe, or the pipe of `cmd |`), for refusing it as the
+    /// output (a terminal is both stdin and stdout).
     pub identity: Option<Handle>,
     /// The number of ids, for a progress bar: only for a regular file, and
     /// only when `count` was asked (stderr is a terminal).
@@ -87,7 +88,7 @@ pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<So
     };
     Ok(Source {
         reader,
-        identity: meta.is_file().then_some(handle),
+        identity: (meta.is_file() || is_fifo(&meta)).then_some(handle),
         total,
         is_terminal,
     })
@@ -142,10 +143,18 @@ pub fn open_output(
         });
     };
     let name = path.display().to_string();
-    // Only a regular file can be the (regular) input; opening anything
-    // else to find out could block (a FIFO).
-    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
-    if regular && same(Handle::from_path(path).ok()) {
+    // A regular file is compared by its handle; a FIFO (`/dev/stdin` on a
+    // pipe too) by its metadata, as opening it to find out could block.
+    // Written to, the input pipe would feed the rows back as ids, or keep
+    // the tool waiting for the end of its own input.
+    let meta = std::fs::metadata(path).ok();
+    if meta.as_ref().is_some_and(|m| m.is_file()) && same(Handle::from_path(path).ok()) {
+        return refuse(&name);
+    }
+    if meta
+        .as_ref()
+        .is_some_and(|m| is_fifo(m) && same_fifo(m, input))
+    {
         return refuse(&name);
     }
     let (mut file, earlier, empty) = if resume {
@@ -164,6 +173,34 @@ pub fn open_output(
         earlier,
         name,
     })
+}
+
+/// A named pipe or a pipe.
+fn is_fifo(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        meta.file_type().is_fifo()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
+/// The FIFO of `meta` is the input, by device and inode.
+fn same_fifo(meta: &std::fs::Metadata, input: Option<&Handle>) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        input.is_some_and(|h| h.dev() == meta.dev() && h.ino() == meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (meta, input);
+        false
+    }
 }
 
 /// Opens `path` to append to it.
