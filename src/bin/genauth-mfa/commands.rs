@@ -61,7 +61,7 @@ fn print_json(value: &impl Serialize) -> ExitCode {
         serde_json::to_string(value)
     };
     match text {
-        Ok(text) => write_stdout(format!("{text}\n").as_bytes()),
+        Ok(text) => write_stdout(format!("{}\n", crate::exit::redact(&text)).as_bytes()),
         Err(e) => fail(EXIT_SETUP, format!("cannot encode the result: {e}")),
     }
 }

@@ -8,17 +8,54 @@
 //! | 2 | a call failed: for `audit`, some users failed or some input lines could not be read |
 //! | 130 | interrupted: Ctrl-C, SIGTERM or SIGHUP (after the summary) |
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 pub const EXIT_SETUP: u8 = 1;
 pub const EXIT_SOME_FAILED: u8 = 2;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
-/// One line on stderr; a failure to write it is ignored.
+/// One line on stderr, its secrets hidden ([`redact`]); a failure to write
+/// it is ignored.
 pub fn say(message: impl Display) {
-    let _ = writeln!(io::stderr().lock(), "{message}");
+    let message = message.to_string();
+    let _ = writeln!(io::stderr().lock(), "{}", redact(&message));
+}
+
+/// The secrets this run was given (the access key secret, a user access
+/// token), as their variables hold them and trimmed, longest first.
+fn secrets() -> &'static [String] {
+    static SECRETS: OnceLock<Vec<String>> = OnceLock::new();
+    SECRETS.get_or_init(|| {
+        let mut all: Vec<String> = Vec::new();
+        for var in ["GENAUTH_ACCESS_KEY_SECRET", "GENAUTH_ACCESS_TOKEN"] {
+            if let Ok(value) = std::env::var(var) {
+                for v in [value.as_str(), value.trim()] {
+                    if !v.is_empty() && !all.iter().any(|s| s == v) {
+                        all.push(v.to_owned());
+                    }
+                }
+            }
+        }
+        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        all
+    })
+}
+
+/// `text` with every secret of this run written `***`: a server that
+/// repeats the request in its refusal (a debug message, a WAF page) must
+/// not put the access key secret on stderr or in a row.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let mut out = Cow::Borrowed(text);
+    for secret in secrets() {
+        if out.contains(secret.as_str()) {
+            out = Cow::Owned(out.replace(secret.as_str(), "***"));
+        }
+    }
+    out
 }
 
 /// Prints `genauth-mfa: <message>` on stderr and returns `code`.

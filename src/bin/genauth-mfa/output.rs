@@ -226,9 +226,12 @@ fn needs_escape(c: char) -> bool {
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// At most `max` characters of server text, those of [`needs_escape`]
-/// written `\u{1b}`, and how many more there were.
+/// At most `max` characters of server text, its secrets hidden
+/// ([`crate::exit::redact`]), those of [`needs_escape`] written `\u{1b}`,
+/// and how many more there were.
 pub fn clean(text: &str, max: usize) -> String {
+    // Secrets first, so that a cut never shows part of one.
+    let text = crate::exit::redact(text);
     let mut out = String::with_capacity(text.len().min(max * 2));
     let mut chars = text.chars();
     for c in chars.by_ref().take(max) {
