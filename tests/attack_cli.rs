@@ -205,3 +205,56 @@ fn a_credential_variable_that_is_not_utf8_is_named_as_such_not_as_unset() {
     get.assert();
     post.assert();
 }
+
+/// Seen: `get-factor` and `list-enrolled-factors` print the server's text
+/// as JSON, and JSON escapes only U+0000 to U+001F: a factor whose profile
+/// held U+202E (right-to-left override), U+2028 (line separator), U+009B
+/// (the 8-bit CSI) or DEL went to the terminal as it was, reordering or
+/// breaking the line shown (`script`: 20,002 raw U+202E for one factor).
+/// Server text is escaped wherever it is printed; `\u202e` is the same
+/// JSON value, so nothing of the answer is lost.
+#[test]
+fn server_text_in_json_results_reaches_the_terminal_escaped_and_unchanged() {
+    let hostile = "f\u{202e}txt.exe\u{2028}\u{9b}31m\u{7f}\u{200f}";
+    let factor = serde_json::json!({
+        "factorId": hostile, "factorType": "SMS",
+        "profile": {"phoneNumber": hostile, "note": hostile}
+    });
+    let body = serde_json::json!({"statusCode": 200, "data": factor}).to_string();
+    let list = serde_json::json!({"statusCode": 200, "data": [factor]}).to_string();
+    let server = HttpServer::start(move |target| {
+        if target.starts_with("/api/v3/list-enrolled-factors") {
+            list.clone()
+        } else {
+            body.clone()
+        }
+    });
+    for (args, expected) in [
+        (&["get-factor", "f1"][..], factor.clone()),
+        (&["list-enrolled-factors"][..], serde_json::json!([factor])),
+    ] {
+        let out = run(
+            tool()
+                .env("GENAUTH_APP_ID", "app-1")
+                .env("GENAUTH_APP_HOST", &server.url)
+                .env("GENAUTH_ACCESS_TOKEN", ACCESS_TOKEN)
+                .args(args),
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let text = String::from_utf8(out.stdout.clone()).unwrap();
+        for c in ['\u{202e}', '\u{2028}', '\u{9b}', '\u{7f}', '\u{200f}'] {
+            assert!(!text.contains(c), "{args:?}: raw {c:?} in {text:?}");
+        }
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // The same value as the server's, field for field.
+        let (have, want) = match (value.as_array(), expected.as_array()) {
+            (Some(have), Some(want)) => (have[0].clone(), want[0].clone()),
+            _ => (value.clone(), expected.clone()),
+        };
+        for key in ["factorId", "factorType"] {
+            assert_eq!(have[key], want[key], "{args:?} {key}");
+        }
+        assert_eq!(have["profile"]["phoneNumber"], hostile, "{args:?}");
+    }
+}
