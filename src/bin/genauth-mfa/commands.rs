@@ -61,7 +61,10 @@ fn print_json(value: &impl Serialize) -> ExitCode {
         serde_json::to_string(value)
     };
     match text {
-        Ok(text) => write_stdout(format!("{}\n", crate::exit::redact(&text)).as_bytes()),
+        Ok(text) => {
+            let text = output::json_escaped(crate::exit::redact(&text).into_owned());
+            write_stdout(format!("{text}\n").as_bytes())
+        }
         Err(e) => fail(EXIT_SETUP, format!("cannot encode the result: {e}")),
     }
 }
