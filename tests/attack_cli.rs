@@ -320,3 +320,36 @@ fn a_thread_limit_is_a_setup_error_that_says_so_not_a_panic() {
     assert!(!err.contains("a bug"), "{err}");
     assert!(err.contains("thread"), "{err}");
 }
+
+/// Seen: with stdout a pipe nobody reads (a paused pager, a stuck
+/// consumer), the tool blocks writing a row; one SIGTERM (what `timeout`
+/// and a container's stop send) then changed nothing: still running 5 s
+/// later, and for as long as the pipe stays full, until a second signal or
+/// SIGKILL. The README: the first signal lets the calls in flight finish
+/// "for at most 0.75 s", prints the summary and exits 130; never hang.
+#[test]
+fn one_sigterm_ends_a_run_blocked_on_a_pipe_nobody_reads() {
+    let ids: String = (0..5000).map(|i| format!("user-{i:06}\n")).collect();
+    let input = temp_path("stuck-ids.txt");
+    std::fs::write(&input, ids).unwrap();
+    let child = tool()
+        .args(["--sandbox", "audit", s(&input)])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped()) // never read until the tool exits
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // 5000 rows are far more than a pipe holds: the tool is blocked by then.
+    std::thread::sleep(Duration::from_secs(3));
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = wait_output(child, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(130));
+    std::fs::remove_file(&input).unwrap();
+}
