@@ -27,6 +27,7 @@ mod summary;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use clap::Parser;
 use genauth_mfa::CancelToken;
@@ -37,6 +38,11 @@ use exit::{EXIT_INTERRUPTED, EXIT_SETUP, fail};
 /// Set once an audit's users are being asked: the first signal then
 /// cancels the run (a summary follows) instead of ending the process.
 pub static AUDITING: AtomicBool = AtomicBool::new(false);
+
+/// The longest an audit runs on after the first signal: the calls in
+/// flight get `batch::CANCEL_GRACE` (0.75 s), the rows and the summary
+/// the rest.
+const SIGNAL_DEADLINE: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
     // A panic is a bug; it still exits with a documented code (1), never 101.
@@ -71,6 +77,14 @@ fn run() -> ExitCode {
             std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
         on_signal.cancel();
+        // The run then ends within CANCEL_GRACE, unless the thread writing
+        // rows is stuck (stdout or stderr a pipe nobody reads): end the
+        // process anyway, a second signal not needed. A thread refused
+        // leaves the second signal as the way out.
+        let _ = std::thread::Builder::new().spawn(|| {
+            std::thread::sleep(SIGNAL_DEADLINE);
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        });
     });
     match &cli.command {
         Command::Completions { shell } => commands::completions(*shell),
