@@ -353,3 +353,40 @@ fn one_sigterm_ends_a_run_blocked_on_a_pipe_nobody_reads() {
     assert_eq!(out.status.code(), Some(130));
     std::fs::remove_file(&input).unwrap();
 }
+
+/// Seen: `get-user-mfa-info ''`, `get-user-mfa-info '   '` and `get-factor
+/// ''` ("invalid argument `user_id`: must not be empty"), and an id too
+/// long for a URL ("invalid argument `url`: uri too long"), exited 2, "a
+/// call failed", though no call was made: the README's table makes an
+/// argument a setup error (1), as clap's own refusals are.
+#[test]
+fn an_argument_the_library_refuses_is_a_setup_error_not_a_failed_call() {
+    let mut server = Server::new();
+    let _token = mock_token(&mut server, T1).create();
+    let get = server.mock("GET", Matcher::Any).expect(0).create();
+    let long = "x".repeat(100_000);
+    for args in [
+        vec!["get-user-mfa-info", ""],
+        vec!["get-user-mfa-info", "   "],
+        vec!["get-user-mfa-info", &long],
+    ] {
+        let out = run(against(&server).args(&args), b"");
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("invalid argument"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let out = run(
+        tool()
+            .env("GENAUTH_APP_ID", "app-1")
+            .env("GENAUTH_APP_HOST", server.url())
+            .env("GENAUTH_ACCESS_TOKEN", ACCESS_TOKEN)
+            .args(["get-factor", ""]),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    get.assert();
+}
