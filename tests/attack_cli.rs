@@ -390,3 +390,44 @@ fn an_argument_the_library_refuses_is_a_setup_error_not_a_failed_call() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     get.assert();
 }
+
+/// Seen: `audit /dev/stdin <&-` (or `< /dev/null`) audited nobody and
+/// exited 0, "success", while `audit - <&-` is refused as a closed stdin
+/// (exit 1, as the README's table says): the same stdin, named another way.
+#[test]
+fn a_closed_stdin_named_as_dev_stdin_is_a_setup_error_as_dash_is() {
+    let (server, get, post) = untouchable();
+    for file in ["-", "/dev/stdin", "/proc/self/fd/0"] {
+        let closed = format!("exec \"$0\" audit {file} <&-");
+        for shell in [true, false] {
+            let mut command = if shell {
+                let mut sh = Command::new("sh");
+                sh.arg("-c").arg(&closed).arg(binary());
+                sh.env_clear()
+                    .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+                    .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+                    .env("GENAUTH_HOST", server.url());
+                sh
+            } else {
+                let mut c = against(&server);
+                c.args(["audit", file]).stdin(Stdio::null());
+                c
+            };
+            let child = command
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let out = wait_output(child, Duration::from_secs(15));
+            assert_eq!(out.status.code(), Some(1), "{file}: {}", stderr(&out));
+            assert!(
+                stderr(&out).contains("standard input is closed"),
+                "{}",
+                stderr(&out)
+            );
+            assert!(out.stdout.is_empty());
+        }
+    }
+    get.assert();
+    post.assert();
+}
