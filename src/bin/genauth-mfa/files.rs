@@ -58,8 +58,13 @@ pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<So
         return Err(format!("{shown} is a directory, not a file of ids"));
     }
     // A closed stdin (`<&-`) is /dev/null by the time main runs (Rust's
-    // start-up opens it there); neither holds ids.
-    if file_path.is_none() && Handle::from_path("/dev/null").is_ok_and(|null| null == handle) {
+    // start-up opens it there); neither holds ids, however stdin is named
+    // (`-`, `/dev/stdin`, `/proc/self/fd/0`; `/dev/null` by its name is
+    // an empty FILE, even when stdin is /dev/null too, as under cron).
+    let is_stdin = file_path.is_none_or(|p| {
+        p != Path::new("/dev/null") && Handle::stdin().is_ok_and(|stdin| stdin == handle)
+    });
+    if is_stdin && Handle::from_path("/dev/null").is_ok_and(|null| null == handle) {
         return Err(
             "standard input is closed (or /dev/null): give a FILE of ids or pipe them in".into(),
         );
