@@ -431,3 +431,30 @@ fn a_closed_stdin_named_as_dev_stdin_is_a_setup_error_as_dash_is() {
     get.assert();
     post.assert();
 }
+
+/// Seen: with the secret echoed after a long message, the library's bound
+/// (300 characters, then "… (N more characters)") cut it before the tool
+/// could hide it: `GenAuth API error: aaaa…aaaask-TO… (12 more
+/// characters)` showed the secret's first characters on stderr, more of
+/// them the closer the cut falls to its end.
+#[test]
+fn an_echoed_secret_cut_by_the_message_bound_shows_none_of_its_characters() {
+    for pad in 280..300 {
+        let server = HttpServer::start(move |_target| {
+            let message = format!("{}{KEY_SECRET}", "a".repeat(pad));
+            serde_json::json!({"statusCode": 403, "message": message, "requestId": "r"}).to_string()
+        });
+        let out = run(
+            against_url(&server.url).args(["get-user-mfa-info", "alice"]),
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let err = stderr(&out);
+        // The two shortest prefixes ("s", "sk") could be anyone's text.
+        for k in 3..KEY_SECRET.len() {
+            let start = format!("{}…", &KEY_SECRET[..k]);
+            assert!(!err.contains(&start), "pad {pad}: {err}");
+        }
+        assert!(!err.contains(KEY_SECRET), "pad {pad}: {err}");
+    }
+}
