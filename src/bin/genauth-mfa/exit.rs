@@ -54,7 +54,39 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         if out.contains(secret.as_str()) {
             out = Cow::Owned(out.replace(secret.as_str(), "***"));
         }
+        if out.contains(CUT) {
+            out = Cow::Owned(redact_cut(&out, secret));
+        }
     }
+    out
+}
+
+/// Where the library cut server text at its bound ("… (12 more
+/// characters)").
+const CUT: char = '…';
+
+/// `text` with the start of `secret` that a cut left just before [`CUT`]
+/// written `***`.
+fn redact_cut(text: &str, secret: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(CUT) {
+        let before = &rest[..at];
+        let start = (1..secret.len())
+            .rev()
+            .filter(|&k| secret.is_char_boundary(k))
+            .find(|&k| before.ends_with(&secret[..k]));
+        match start {
+            Some(k) => {
+                out.push_str(&before[..before.len() - k]);
+                out.push_str("***");
+            }
+            None => out.push_str(before),
+        }
+        out.push(CUT);
+        rest = &rest[at + CUT.len_utf8()..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -73,4 +105,20 @@ pub fn token_failed(err: &genauth_mfa::Error) -> String {
         other => other,
     };
     format!("the management token request failed: {}", err.report())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_start_of_a_secret_at_a_cut_is_hidden() {
+        assert_eq!(
+            redact_cut("x: aask-TO… (9 more)", "sk-TOPSECRET"),
+            "x: aa***… (9 more)"
+        );
+        assert_eq!(redact_cut("a… b…", "zz"), "a… b…");
+        assert_eq!(redact_cut("no cut", "sk"), "no cut");
+        assert_eq!(redact_cut("é…", "éa"), "***…");
+    }
 }
