@@ -1,7 +1,9 @@
 //! A hostile tester's findings about the `genauth-mfa` tool: each test is
 //! one behaviour that was seen to break the standards (DEVELOPERS.md, the
 //! README's "Command-line tool"), run against the built binary and servers
-//! on 127.0.0.1 that the test starts itself.
+//! on 127.0.0.1 that the test starts itself. Unix only: FIFOs, signals,
+//! `kill`, `mkfifo`, `setpriv`.
+#![cfg(unix)]
 
 mod cli_support;
 mod common;
