@@ -124,6 +124,15 @@ pub fn open_output(
             "the output {name} is the input file: refusing to overwrite it (nothing was changed)"
         ))
     };
+    // `audit ids.txt -v 2>>ids.txt`: every log line would be read back as
+    // an id, and asking it would log the next one.
+    if same(Handle::stderr().ok()) {
+        return Err(
+            "standard error is the input file: its messages would be read back as ids; \
+             send it elsewhere (nothing else was written)"
+                .into(),
+        );
+    }
     let Some(path) = path.filter(|p| !is_std(Some(p))) else {
         if resume {
             return Err(
