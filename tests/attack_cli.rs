@@ -272,6 +272,10 @@ fn server_text_in_json_results_reaches_the_terminal_escaped_and_unchanged() {
 /// what to do (fewer threads), not "a bug". The spawn is in the library
 /// (`src/batch.rs`, `std::thread::spawn` for the feeder and each worker),
 /// not the tool: it needs `thread::Builder::spawn` and a `BatchError`.
+/// Under `ulimit -v 200000` (address space: 8 MiB of stack a thread) the
+/// same run panicked the same way at `-c 64`, and at `-c 32` aborted
+/// (exit 134, "memory allocation of 288 bytes failed"): smaller stacks for
+/// the engine's threads would leave room.
 #[test]
 #[ignore = "library: batch::run spawns its threads with std::thread::spawn, which panics when the system refuses a thread"]
 fn a_thread_limit_is_a_setup_error_that_says_so_not_a_panic() {
