@@ -107,6 +107,20 @@ pub fn authentication(cli: &Cli) -> Result<AuthenticationClient, String> {
 /// The variables a command needs that are not set, with a hint for an
 /// AUTHING_* look-alike.
 fn missing(vars: &[&str]) -> Option<String> {
+    // Set but not UTF-8 is said as such, never as "not set" (the library
+    // reads such a credential as unset).
+    let garbled: Vec<&str> = vars
+        .iter()
+        .copied()
+        .filter(|v| matches!(std::env::var(v), Err(std::env::VarError::NotUnicode(_))))
+        .collect();
+    if !garbled.is_empty() {
+        return Some(format!(
+            "{} set but not valid UTF-8: set {} to the text of the credential",
+            garbled.join(", "),
+            garbled.join(" and ")
+        ));
+    }
     let set = |v: &str| std::env::var(v).is_ok_and(|s| !s.trim().is_empty());
     let absent: Vec<&str> = vars.iter().copied().filter(|v| !set(v)).collect();
     if absent.is_empty() {

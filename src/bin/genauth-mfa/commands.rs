@@ -39,8 +39,19 @@ pub fn get_user_mfa_info(cli: &Cli, user_id: &str, user_id_type: Option<UserIdTy
     }
     match request.send() {
         Ok(info) => print_json(&output::AnsweredRow::new(user_id, &info)),
-        Err(e) => fail(EXIT_SOME_FAILED, e.report()),
+        Err(e) => call_failed(&e),
     }
+}
+
+/// A failed call's message and exit code: 2, or 1 for what the library
+/// refused before any request (an argument, the configuration), which the
+/// README's table makes a setup error.
+fn call_failed(e: &Error) -> ExitCode {
+    let code = match e {
+        Error::InvalidArgument { .. } | Error::Config { .. } => EXIT_SETUP,
+        _ => EXIT_SOME_FAILED,
+    };
+    fail(code, e.report())
 }
 
 /// The result as JSON on stdout (pretty on a terminal), or the error as one
@@ -48,7 +59,7 @@ pub fn get_user_mfa_info(cli: &Cli, user_id: &str, user_id_type: Option<UserIdTy
 fn print_result<T: Serialize>(result: Result<T, Error>) -> ExitCode {
     match result {
         Ok(value) => print_json(&value),
-        Err(e) => fail(EXIT_SOME_FAILED, e.report()),
+        Err(e) => call_failed(&e),
     }
 }
 
@@ -61,7 +72,10 @@ fn print_json(value: &impl Serialize) -> ExitCode {
         serde_json::to_string(value)
     };
     match text {
-        Ok(text) => write_stdout(format!("{text}\n").as_bytes()),
+        Ok(text) => {
+            let text = output::json_escaped(crate::exit::redact(&text).into_owned());
+            write_stdout(format!("{text}\n").as_bytes())
+        }
         Err(e) => fail(EXIT_SETUP, format!("cannot encode the result: {e}")),
     }
 }

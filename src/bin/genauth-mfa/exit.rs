@@ -9,9 +9,11 @@
 //! | 3 | `audit --require`: the policy is not met (some answered user has none of the required factors) and nothing failed |
 //! | 130 | interrupted: Ctrl-C, SIGTERM or SIGHUP (after the summary) |
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 pub const EXIT_SETUP: u8 = 1;
 pub const EXIT_SOME_FAILED: u8 = 2;
@@ -19,9 +21,76 @@ pub const EXIT_SOME_FAILED: u8 = 2;
 pub const EXIT_POLICY: u8 = 3;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
-/// One line on stderr; a failure to write it is ignored.
+/// One line on stderr, its secrets hidden ([`redact`]); a failure to write
+/// it is ignored.
 pub fn say(message: impl Display) {
-    let _ = writeln!(io::stderr().lock(), "{message}");
+    let message = message.to_string();
+    let _ = writeln!(io::stderr().lock(), "{}", redact(&message));
+}
+
+/// The secrets this run was given (the access key secret, a user access
+/// token), as their variables hold them and trimmed, longest first.
+fn secrets() -> &'static [String] {
+    static SECRETS: OnceLock<Vec<String>> = OnceLock::new();
+    SECRETS.get_or_init(|| {
+        let mut all: Vec<String> = Vec::new();
+        for var in ["GENAUTH_ACCESS_KEY_SECRET", "GENAUTH_ACCESS_TOKEN"] {
+            if let Ok(value) = std::env::var(var) {
+                for v in [value.as_str(), value.trim()] {
+                    if !v.is_empty() && !all.iter().any(|s| s == v) {
+                        all.push(v.to_owned());
+                    }
+                }
+            }
+        }
+        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        all
+    })
+}
+
+/// `text` with every secret of this run written `***`: a server that
+/// repeats the request in its refusal (a debug message, a WAF page) must
+/// not put the access key secret on stderr or in a row.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let mut out = Cow::Borrowed(text);
+    for secret in secrets() {
+        if out.contains(secret.as_str()) {
+            out = Cow::Owned(out.replace(secret.as_str(), "***"));
+        }
+        if out.contains(CUT) {
+            out = Cow::Owned(redact_cut(&out, secret));
+        }
+    }
+    out
+}
+
+/// Where the library cut server text at its bound ("… (12 more
+/// characters)").
+const CUT: char = '…';
+
+/// `text` with the start of `secret` that a cut left just before [`CUT`]
+/// written `***`.
+fn redact_cut(text: &str, secret: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(CUT) {
+        let before = &rest[..at];
+        let start = (1..secret.len())
+            .rev()
+            .filter(|&k| secret.is_char_boundary(k))
+            .find(|&k| before.ends_with(&secret[..k]));
+        match start {
+            Some(k) => {
+                out.push_str(&before[..before.len() - k]);
+                out.push_str("***");
+            }
+            None => out.push_str(before),
+        }
+        out.push(CUT);
+        rest = &rest[at + CUT.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Prints `genauth-mfa: <message>` on stderr and returns `code`.
@@ -39,4 +108,20 @@ pub fn token_failed(err: &genauth_mfa::Error) -> String {
         other => other,
     };
     format!("the management token request failed: {}", err.report())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_start_of_a_secret_at_a_cut_is_hidden() {
+        assert_eq!(
+            redact_cut("x: aask-TO… (9 more)", "sk-TOPSECRET"),
+            "x: aa***… (9 more)"
+        );
+        assert_eq!(redact_cut("a… b…", "zz"), "a… b…");
+        assert_eq!(redact_cut("no cut", "sk"), "no cut");
+        assert_eq!(redact_cut("é…", "éa"), "***…");
+    }
 }

@@ -22,8 +22,9 @@ fn is_std(path: Option<&Path>) -> bool {
 /// The opened input.
 pub struct Source {
     pub reader: Box<dyn BufRead + Send>,
-    /// Its identity (device and inode) when it is a regular file, for
-    /// refusing it as the output (a terminal is both stdin and stdout).
+    /// Its identity (device and inode) when it is a regular file or a FIFO
+    /// (a named pipe, or the pipe of `cmd |`), for refusing it as the
+    /// output (a terminal is both stdin and stdout).
     pub identity: Option<Handle>,
     /// The number of ids, for a progress bar: only for a regular file, and
     /// only when `count` was asked (stderr is a terminal).
@@ -57,8 +58,13 @@ pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<So
         return Err(format!("{shown} is a directory, not a file of ids"));
     }
     // A closed stdin (`<&-`) is /dev/null by the time main runs (Rust's
-    // start-up opens it there); neither holds ids.
-    if file_path.is_none() && Handle::from_path("/dev/null").is_ok_and(|null| null == handle) {
+    // start-up opens it there); neither holds ids, however stdin is named
+    // (`-`, `/dev/stdin`, `/proc/self/fd/0`; `/dev/null` by its name is
+    // an empty FILE, even when stdin is /dev/null too, as under cron).
+    let is_stdin = file_path.is_none_or(|p| {
+        p != Path::new("/dev/null") && Handle::stdin().is_ok_and(|stdin| stdin == handle)
+    });
+    if is_stdin && Handle::from_path("/dev/null").is_ok_and(|null| null == handle) {
         return Err(
             "standard input is closed (or /dev/null): give a FILE of ids or pipe them in".into(),
         );
@@ -87,7 +93,7 @@ pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<So
     };
     Ok(Source {
         reader,
-        identity: meta.is_file().then_some(handle),
+        identity: (meta.is_file() || is_fifo(&meta)).then_some(handle),
         total,
         is_terminal,
     })
@@ -134,6 +140,15 @@ pub fn open_output_besides(
              changed)"
         ))
     };
+    // `audit ids.txt -v 2>>ids.txt`: every log line would be read back as
+    // an id, and asking it would log the next one.
+    if same(Handle::stderr().ok()) {
+        return Err(
+            "standard error is the input file: its messages would be read back as ids; \
+             send it elsewhere (nothing else was written)"
+                .into(),
+        );
+    }
     let Some(path) = path.filter(|p| !is_std(Some(p))) else {
         if resume {
             return Err(
@@ -158,10 +173,18 @@ pub fn open_output_besides(
         });
     };
     let name = path.display().to_string();
-    // Only a regular file can be the (regular) input; opening anything
-    // else to find out could block (a FIFO).
-    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
-    if regular && same(Handle::from_path(path).ok()) {
+    // A regular file is compared by its handle; a FIFO (`/dev/stdin` on a
+    // pipe too) by its metadata, as opening it to find out could block.
+    // Written to, the input pipe would feed the rows back as ids, or keep
+    // the tool waiting for the end of its own input.
+    let meta = std::fs::metadata(path).ok();
+    if meta.as_ref().is_some_and(|m| m.is_file()) && same(Handle::from_path(path).ok()) {
+        return refuse(&name);
+    }
+    if meta
+        .as_ref()
+        .is_some_and(|m| is_fifo(m) && same_fifo(m, input))
+    {
         return refuse(&name);
     }
     let (mut file, earlier, empty) = if resume {
@@ -180,6 +203,34 @@ pub fn open_output_besides(
         earlier,
         name,
     })
+}
+
+/// A named pipe or a pipe.
+fn is_fifo(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        meta.file_type().is_fifo()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
+/// The FIFO of `meta` is the input, by device and inode.
+fn same_fifo(meta: &std::fs::Metadata, input: Option<&Handle>) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        input.is_some_and(|h| h.dev() == meta.dev() && h.ino() == meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (meta, input);
+        false
+    }
 }
 
 /// Opens `path` to append to it.

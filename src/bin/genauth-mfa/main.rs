@@ -47,6 +47,11 @@ pub static AUDITING: AtomicBool = AtomicBool::new(false);
 /// How long after the first signal another counts as the same one.
 const SAME_SIGNAL: Duration = Duration::from_secs(1);
 
+/// The longest an audit runs on after the first signal: the calls in
+/// flight get `batch::CANCEL_GRACE` (0.75 s), the rows and the summary
+/// the rest.
+const SIGNAL_DEADLINE: Duration = Duration::from_secs(2);
+
 fn main() -> ExitCode {
     // A panic is a bug; it still exits with a documented code (1), never 101.
     std::panic::catch_unwind(run).unwrap_or_else(|_| {
@@ -83,8 +88,19 @@ fn run() -> ExitCode {
         if !AUDITING.load(Ordering::SeqCst) || again {
             std::process::exit(i32::from(EXIT_INTERRUPTED));
         }
-        first.get_or_insert_with(Instant::now);
+        if first.is_some() {
+            return; // the same signal, come again within the second
+        }
+        first = Some(Instant::now());
         on_signal.cancel();
+        // The run then ends within CANCEL_GRACE, unless the thread writing
+        // rows is stuck (stdout or stderr a pipe nobody reads): end the
+        // process anyway, a second signal not needed. A thread refused
+        // leaves the second signal as the way out.
+        let _ = std::thread::Builder::new().spawn(|| {
+            std::thread::sleep(SIGNAL_DEADLINE);
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        });
     });
     match &cli.command {
         Command::Completions { shell } => commands::completions(*shell),

@@ -282,11 +282,34 @@ pub fn row(
 
 fn json_line(row: &impl Serialize) -> String {
     // serde_json escapes control characters, so a row is always one line.
-    let mut line = serde_json::to_string(row).unwrap_or_else(|e| {
+    let line = serde_json::to_string(row).unwrap_or_else(|e| {
         format!(r#"{{"error":{{"kind":"output","message":"cannot encode the row: {e}"}}}}"#)
     });
+    let mut line = json_escaped(line);
     line.push('\n');
     line
+}
+
+/// JSON text with the characters of [`needs_escape`] that serde_json
+/// leaves as they are (DEL, C1 controls such as the 8-bit CSI U+009B, line
+/// and paragraph separators, bidirectional overrides) written as `\uXXXX`:
+/// the same JSON value, shown on a terminal as it is. They can only be in
+/// strings (JSON's own syntax is ASCII), where such an escape is valid.
+pub fn json_escaped(text: String) -> String {
+    let raw = |c: char| c > '\u{1f}' && needs_escape(c);
+    if !text.chars().any(raw) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if raw(c) {
+            // Every such character is in the Basic Multilingual Plane.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// One CSV record, every cell neutralised, quoted by the `csv` crate.
@@ -332,9 +355,12 @@ fn needs_escape(c: char) -> bool {
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// At most `max` characters of server text, those of [`needs_escape`]
-/// written `\u{1b}`, and how many more there were.
+/// At most `max` characters of server text, its secrets hidden
+/// ([`crate::exit::redact`]), those of [`needs_escape`] written `\u{1b}`,
+/// and how many more there were.
 pub fn clean(text: &str, max: usize) -> String {
+    // Secrets first, so that a cut never shows part of one.
+    let text = crate::exit::redact(text);
     let mut out = String::with_capacity(text.len().min(max * 2));
     let mut chars = text.chars();
     for c in chars.by_ref().take(max) {
@@ -455,6 +481,20 @@ mod tests {
         let info = UserMfaInfo::new().totp(MfaStatus::Other("\u{1b}]0;pwned\u{7}".into()));
         let csv = row(Format::Csv, &done(Some("u"), Outcome::Answered(info)));
         assert!(!csv.trim_end().chars().any(needs_escape), "{csv:?}");
+    }
+
+    #[test]
+    fn json_is_escaped_for_a_terminal_and_keeps_its_value() {
+        let id = "a\u{202e}b\u{2028}c\u{9b}d\u{7f}e\u{1b}f";
+        let text = json_escaped(serde_json::to_string(&serde_json::json!({ "id": id })).unwrap());
+        assert!(!text.chars().any(needs_escape), "{text:?}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["id"], id);
+        let jsonl = row(
+            Format::Jsonl,
+            &done(Some(id), Outcome::Answered(UserMfaInfo::new())),
+        );
+        assert!(!jsonl.trim_end().chars().any(needs_escape), "{jsonl:?}");
     }
 
     #[test]
