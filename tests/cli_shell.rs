@@ -274,7 +274,10 @@ fn two_signals_at_once_as_timeout_sends_them_still_end_with_a_summary() {
     let output = wait_output(child, Duration::from_secs(20));
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted: ") && err.contains(" users in "), "{err}");
+    assert!(
+        err.contains("interrupted: ") && err.contains(" users in "),
+        "{err}"
+    );
     std::fs::remove_file(&input).unwrap();
     std::fs::remove_file(&out).unwrap();
 }

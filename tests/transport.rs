@@ -245,5 +245,8 @@ fn a_connect_failure_names_the_host_it_could_not_reach() {
         .unwrap();
     let err = client.list_enrolled_factors().send().unwrap_err();
     let text = err.report().to_string();
-    assert!(text.contains(&format!("could not connect to {host}")), "{text}");
+    assert!(
+        text.contains(&format!("could not connect to {host}")),
+        "{text}"
+    );
 }

@@ -183,7 +183,7 @@ pub fn open_output_besides(
     }
     if meta
         .as_ref()
-        .is_some_and(|m| is_fifo(m) && same_fifo(m, input))
+        .is_some_and(|m| is_fifo(m) && inputs.iter().any(|i| same_fifo(m, Some(i))))
     {
         return refuse(&name);
     }
