@@ -299,8 +299,12 @@ impl Batch {
         let taken = Arc::new(AtomicU64::new(0));
         let (jobs_tx, jobs_rx) = sync_channel::<Input<T>>(n);
         let (results_tx, results) = sync_channel::<Msg<T>>(2 * n);
-        spawn_feeder(targets.into_iter(), jobs_tx, flags.clone());
+        let spawn_error = |e: std::io::Error| BatchError::Spawn {
+            reason: e.to_string(),
+        };
+        spawn_feeder(targets.into_iter(), jobs_tx, flags.clone()).map_err(spawn_error)?;
         let jobs = Arc::new(Mutex::new(jobs_rx));
+        let mut threads = 0;
         for _ in 0..n {
             let worker = Worker {
                 client: self.client.with_cancel(&stop),
@@ -310,7 +314,15 @@ impl Batch {
                 flags: flags.clone(),
                 taken: Arc::clone(&taken),
             };
-            std::thread::spawn(move || worker.run());
+            match std::thread::Builder::new().spawn(move || worker.run()) {
+                Ok(_) => threads += 1,
+                // Fewer threads than asked: the run goes on with those.
+                Err(e) if threads > 0 => {
+                    log::debug!(target: "genauth_mfa", "batch: {threads} of {n} threads started: {e}");
+                    break;
+                }
+                Err(e) => return Err(spawn_error(e)),
+            }
         }
         drop((jobs, results_tx));
 
@@ -338,7 +350,7 @@ impl Batch {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break Ok(()),
             }
-            if exited == n {
+            if exited == threads {
                 break Ok(());
             }
             if self.cancel.is_cancelled() {

@@ -277,7 +277,7 @@ fn server_text_in_json_results_reaches_the_terminal_escaped_and_unchanged() {
 /// (exit 134, "memory allocation of 288 bytes failed"): smaller stacks for
 /// the engine's threads would leave room.
 #[test]
-#[ignore = "library: batch::run spawns its threads with std::thread::spawn, which panics when the system refuses a thread"]
+#[ignore = "the engine now starts its threads with Builder::spawn (fewer threads, or BatchError::Spawn when none start), but under such a limit ureq refuses the thread it starts per call to resolve the host, and the sandbox server its connection threads: users fail instead"]
 fn a_thread_limit_is_a_setup_error_that_says_so_not_a_panic() {
     // Needs root (to drop to an unprivileged user whose RLIMIT_NPROC holds).
     let id = Command::new("id").arg("-u").output().unwrap();

@@ -82,6 +82,16 @@ pub enum BatchError {
         /// The token request's error.
         source: Error,
     },
+    /// The system refused to start the run's threads (a process or thread
+    /// limit: `ulimit -u`, a container's `pids.max`, memory). With some of
+    /// the workers started the run goes on with them; this is the error
+    /// when not even one could start.
+    #[error("could not start the batch's threads: {reason}")]
+    #[non_exhaustive]
+    Spawn {
+        /// What the system said.
+        reason: String,
+    },
     /// A thread of the run panicked (a bug: in this crate, a transport you
     /// plugged in, or the iterator).
     #[error("a thread of the batch panicked: {message}")]

@@ -36,13 +36,18 @@ impl Flags {
 
 /// Reads `items` one at a time into `jobs`. Never joined: `next()` may
 /// block (on a terminal), and then the process ending is what ends it.
-pub(super) fn spawn_feeder<I, T>(items: I, jobs: SyncSender<Input<T>>, flags: Flags)
+pub(super) fn spawn_feeder<I, T>(
+    items: I,
+    jobs: SyncSender<Input<T>>,
+    flags: Flags,
+) -> std::io::Result<()>
 where
     I: Iterator + Send + 'static,
     I::Item: Into<Input<T>>,
     T: Send + 'static,
 {
-    std::thread::spawn(move || {
+    // Builder::spawn: a refused thread is an error, not a panic.
+    let spawned = std::thread::Builder::new().spawn(move || {
         let mut items = items;
         while !flags.stopped() {
             let Some(item) = items.next() else { return };
@@ -51,6 +56,7 @@ where
             }
         }
     });
+    spawned.map(drop)
 }
 
 pub(super) struct Worker<T> {
