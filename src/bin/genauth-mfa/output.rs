@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use genauth_mfa::batch::Outcome;
-use genauth_mfa::{Error, MfaStatus, User, UserMfaInfo};
+use genauth_mfa::{Error, Escaped, MfaStatus, User, UserMfaInfo, needs_escape};
 use serde::Serialize;
 
 /// The output formats.
@@ -348,33 +348,12 @@ pub fn unneutralise(cell: &str) -> &str {
     }
 }
 
-/// A character shown escaped: control characters, line and paragraph
-/// separators, and the bidirectional overrides that reorder a terminal line.
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
 /// At most `max` characters of server text, its secrets hidden
-/// ([`crate::exit::redact`]), those of [`needs_escape`] written `\u{1b}`,
-/// and how many more there were.
+/// ([`crate::exit::redact`]), escaped and bounded by the library's own rule
+/// ([`Escaped`]: what errors and logs use).
 pub fn clean(text: &str, max: usize) -> String {
     // Secrets first, so that a cut never shows part of one.
-    let text = crate::exit::redact(text);
-    let mut out = String::with_capacity(text.len().min(max * 2));
-    let mut chars = text.chars();
-    for c in chars.by_ref().take(max) {
-        if needs_escape(c) {
-            let _ = write!(out, "{}", c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    let rest = chars.count();
-    if rest > 0 {
-        let _ = write!(out, "… ({rest} more characters)");
-    }
-    out
+    Escaped::new(&crate::exit::redact(text), max).to_string()
 }
 
 /// A CSV id cell, one-to-one: an id with a character of [`needs_escape`]
