@@ -156,14 +156,17 @@
 //!
 //! One file per endpoint (`get_factor.rs`, `list_enrolled_factors.rs`,
 //! `get_user_mfa_info.rs`, `list_users.rs`: its entry method, request
-//! builder and answer types); the clients in `authentication.rs` and
-//! `management.rs` over `settings.rs`; the one call path in `call.rs`
-//! (an endpoint as data in `endpoint.rs`, the envelope in `envelope.rs`,
-//! retry rules in `retry.rs`, the limiter in `throttle.rs`, cancellation in
+//! builder and answer types; `user.rs` and `model.rs` the shared answer
+//! types); the clients in `authentication.rs` and `management.rs` over
+//! `settings.rs` (with `setters.rs`, the shared builder setters, `env.rs`,
+//! `brand.rs` and `url.rs`); the one call path in `call.rs` (an endpoint as
+//! data in `endpoint.rs`, the envelope in `envelope.rs`, every retry rule
+//! in `retry.rs`, the limiter in `throttle.rs`, cancellation in
 //! `cancel.rs`, the management token in `token.rs`); the [`Transport`]
 //! trait in `transport.rs` and the default ureq transport in
-//! `ureq_transport/`; the error type in `error.rs`; the batch engine in
-//! `batch.rs`; the test double in `testing/`.
+//! `ureq_transport/`; the error type in `error/` and the escaping of server
+//! text in `escape.rs`; the batch engine in `batch.rs` and `batch/`; the
+//! test double in `testing/`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
