@@ -25,20 +25,9 @@ const STATUS_MAX: usize = 200;
 const MESSAGE_MAX: usize = 1000;
 const SHORT_MAX: usize = 200;
 
-/// The CSV columns a diff reads, by name.
-const COLUMNS: [&str; 11] = [
-    "user_id",
-    "totp",
-    "face",
-    "sms",
-    "email",
-    "any_enabled",
-    "error_kind",
-    "status_code",
-    "api_code",
-    "message",
-    "request_id",
-];
+/// The CSV columns a diff reads, by name: those of every audit output
+/// (a whole-pool audit's profile columns come after and are not read).
+use crate::output::CSV_HEADER as COLUMNS;
 
 /// What a row says about its user; `before` and `after` in a diff row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
