@@ -82,6 +82,35 @@ fn bad_arguments_and_missing_credentials_are_setup_errors_with_nothing_on_stdout
     let err = stderr(&output);
     assert!(err.contains("GENAUTH_ACCESS_KEY_ID"), "{err}");
     assert!(err.contains("AUTHING_ACCESS_KEY_ID is set"), "{err}");
+    // A typo in a variable's name is pointed at, not only "not set".
+    let output = run(
+        tool()
+            .env("GENAUTH_ACCES_KEY_ID", KEY_ID)
+            .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+            .args(["audit"]),
+        b"alice@example.com\n",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("GENAUTH_ACCES_KEY_ID is set, but this tool reads no such variable"),
+        "{err}"
+    );
+    // With the credentials found, a misspelled GENAUTH_HOST would send the
+    // run to the public service without a word: one warning line says so.
+    let mut server = Server::new();
+    let (_t, _u) = mock_users(&mut server);
+    let output = run(
+        against(&server)
+            .env("GENAUTH_HOTS", "https://genauth.internal.example")
+            .args(["audit"]),
+        b"alice\n",
+    );
+    let err = stderr(&output);
+    assert!(
+        err.contains("warning: GENAUTH_HOTS is set, but no such variable is read"),
+        "{err}"
+    );
     let output = run(tool().args(["get-factor", "f"]), b"");
     assert_eq!(output.status.code(), Some(1));
     assert!(

@@ -68,6 +68,7 @@ pub fn management_unchecked(
         if let Some(message) = missing(&["GENAUTH_ACCESS_KEY_ID", "GENAUTH_ACCESS_KEY_SECRET"]) {
             return Err(message);
         }
+        warn_unknown_variables();
         let mut builder = ManagementClient::builder()
             .read_env()
             .map_err(|e| e.report().to_string())?
@@ -93,6 +94,7 @@ pub fn authentication(cli: &Cli) -> Result<AuthenticationClient, String> {
         {
             return Err(message);
         }
+        warn_unknown_variables();
         let mut builder = AuthenticationClient::builder()
             .read_env()
             .map_err(|e| e.report().to_string())?;
@@ -137,8 +139,55 @@ fn missing(vars: &[&str]) -> Option<String> {
             message.push_str(&format!("; {lookalike} is set: this tool reads {v}"));
         }
     }
+    // A typo in a name (GENAUTH_ACCES_KEY_ID) reads as "not set" otherwise.
+    for name in unknown_variables() {
+        message.push_str(&format!(
+            "; {name} is set, but this tool reads no such variable (a typo?)"
+        ));
+    }
     Some(message)
 }
+
+/// `GENAUTH_*` variables that are set but read by nothing (at most five,
+/// escaped): most likely a misspelled one.
+fn unknown_variables() -> Vec<String> {
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| {
+            name.to_ascii_uppercase().starts_with("GENAUTH_") && !READ.contains(&name.as_str())
+        })
+        .map(|name| genauth_mfa::Escaped::new(&name, 80).to_string())
+        .collect();
+    unknown.sort();
+    unknown.truncate(5);
+    unknown
+}
+
+/// One warning line for a misspelled `GENAUTH_*` variable when the
+/// credentials were found: a typo in `GENAUTH_HOST` would otherwise send
+/// the run to the public service without a word.
+fn warn_unknown_variables() {
+    for name in unknown_variables() {
+        say(format_args!(
+            "genauth-mfa: warning: {name} is set, but no such variable is read (a typo?)"
+        ));
+    }
+}
+
+/// Every `GENAUTH_*` variable the library and the tool read.
+const READ: [&str; 11] = [
+    "GENAUTH_ACCESS_KEY_ID",
+    "GENAUTH_ACCESS_KEY_SECRET",
+    "GENAUTH_ACCESS_TOKEN",
+    "GENAUTH_APP_HOST",
+    "GENAUTH_APP_ID",
+    "GENAUTH_BRAND",
+    "GENAUTH_CA_FILE",
+    "GENAUTH_HOST",
+    "GENAUTH_LANG",
+    "GENAUTH_TENANT_ID",
+    "GENAUTH_TIMEOUT",
+];
 
 /// The most bytes read from `--ca-file`: a bundle of every public root is
 /// about 250 KiB.
