@@ -19,7 +19,11 @@
 //! times the quota when a batch starts with many threads; and one cut per
 //! overshoot, since the answers to requests already in flight when the rate
 //! was cut say nothing new. The curve's scale is relative to the rate, so a
-//! quota of 50 and one of 5,000 a second recover in the same time.
+//! quota of 50 and one of 5,000 a second recover in the same time. And a
+//! cut that did not lower the share of throttled answers (a server that
+//! throttles a share of the requests whatever this client sends, as a quota
+//! shared with other traffic does) is not followed by another: the rate
+//! holds where it is, instead of falling cut by cut to the floor.
 //!
 //! Written here rather than taken from a crate: the usual crate
 //! (`governor`) has a fixed rate and a dozen dependencies; this is the
@@ -41,6 +45,11 @@ const BURST_SECONDS: f64 = 0.05;
 /// The measurement window: `BUCKETS` buckets of `BUCKET` seconds.
 const BUCKET: f64 = 0.05;
 const BUCKETS: usize = 20;
+/// How many answers it takes to tell a throttled share: at a cut (over the
+/// window) and since it.
+const HOLD_EVIDENCE: u32 = 20;
+/// The window's length in seconds.
+const WINDOW_SECONDS: f64 = BUCKET * BUCKETS as f64;
 /// The shortest span an accepted rate is measured over, so that the
 /// first answers of a run (a server's burst) do not read as a huge rate.
 const MIN_SPAN: f64 = 0.25;
@@ -80,6 +89,16 @@ struct State {
     /// The accepted rate at the last cut, and when it was.
     last_max: f64,
     last_cut: f64,
+    /// When the last cut, or the last decision not to cut, was made.
+    last_decision: f64,
+    /// The share of answers that were throttles at the last cut (over the
+    /// window, when it held enough answers to say).
+    share_at_cut: Option<f64>,
+    /// Answers, and throttles among them, since the last cut.
+    since_cut: (u32, u32),
+    /// The last cut did not lower the throttled share: the throttling is not
+    /// this client's doing, and the rate holds where it is.
+    held: bool,
     window: Window,
 }
 
@@ -160,6 +179,10 @@ impl Limiter {
                 generation: 0,
                 last_max: 0.0,
                 last_cut: 0.0,
+                last_decision: 0.0,
+                share_at_cut: None,
+                since_cut: (0, 0),
+                held: false,
                 window: Window {
                     buckets: [(u64::MAX, 0, 0, 0); BUCKETS],
                     first: None,
@@ -240,13 +263,36 @@ impl Limiter {
         let mut s = self.lock();
         s.window.answered(t, feedback == Feedback::Accepted);
         let rates = s.window.rates(t);
+        if s.enabled {
+            s.since_cut.0 = s.since_cut.0.saturating_add(1);
+            s.since_cut.1 = s
+                .since_cut
+                .1
+                .saturating_add(u32::from(feedback == Feedback::Throttled));
+        }
         match feedback {
             Feedback::Throttled => {
                 // One cut per overshoot: answers to requests sent before
                 // the last cut took effect say nothing new.
                 let settle = (2.0 / s.rate.max(MIN_RATE)).clamp(0.1, 1.0);
-                if s.enabled && t - s.last_cut < settle {
+                if s.enabled && t - s.last_decision < settle {
                     return;
+                }
+                // A server that throttles a share of the requests whatever
+                // this client sends (a quota shared with other traffic):
+                // when the last cut did not lower that share, cutting again
+                // would only slow down towards the floor. Hold the rate.
+                let (answers, throttles) = s.since_cut;
+                if let Some(before) = s.share_at_cut {
+                    if answers < HOLD_EVIDENCE {
+                        return; // too few answers since the cut to tell
+                    }
+                    let since = f64::from(throttles) / f64::from(answers);
+                    if since >= 0.75 * before && since <= 1.5 * before {
+                        s.held = true;
+                        s.last_decision = t;
+                        return;
+                    }
                 }
                 // The first throttle of a run comes before the answers that
                 // were accepted (a throttle is answered at once, an accepted
@@ -259,6 +305,14 @@ impl Limiter {
                 };
                 s.last_max = from.max(MIN_RATE);
                 s.last_cut = t;
+                s.last_decision = t;
+                // Not at the first cut: it comes before the accepted
+                // answers, so its share says nothing yet.
+                s.share_at_cut = (s.enabled
+                    && rates.answered * WINDOW_SECONDS >= f64::from(HOLD_EVIDENCE))
+                .then(|| 1.0 - rates.accepted / rates.answered.max(f64::MIN_POSITIVE));
+                s.since_cut = (0, 0);
+                s.held = false;
                 s.rate = (from * BETA).max(MIN_RATE);
                 s.enabled = true;
                 s.generation += 1;
@@ -269,7 +323,7 @@ impl Limiter {
                     s.rate
                 );
             }
-            Feedback::Accepted if s.enabled => {
+            Feedback::Accepted if s.enabled && !s.held => {
                 let k = ((1.0 - BETA) / SCALE).cbrt();
                 let dt = t - s.last_cut - k;
                 let cubic = s.last_max * (1.0 + SCALE * dt * dt * dt);

@@ -792,7 +792,6 @@ fn held_64_threads_through_dropped_connections_and_a_revoked_token_lose_no_call(
 /// reduce the throttled share, which is how such a throttle could be told
 /// from the client's own overshoot.
 #[test]
-#[ignore = "finding, not fixed: uncorrelated throttling collapses the adaptive limiter to 0.5 requests/s (design question for the throttle's authors)"]
 fn a_throttle_that_slowing_down_does_not_reduce_does_not_collapse_the_rate() {
     let seq = Arc::new(AtomicUsize::new(0));
     let seq2 = Arc::clone(&seq);
