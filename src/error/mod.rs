@@ -267,42 +267,15 @@ impl Error {
     }
 
     /// The same error, saying that `n` attempts were made.
-    pub(crate) fn with_attempts(self, n: u32) -> Error {
-        match self {
-            Error::Api {
-                http_status,
-                status_code,
-                api_code,
-                message,
-                request_id,
-                ..
-            } => Error::Api {
-                http_status,
-                status_code,
-                api_code,
-                message,
-                request_id,
-                attempts: n,
-            },
-            Error::Decode {
-                http_status,
-                reason,
-                snippet,
-                ..
-            } => Error::Decode {
-                http_status,
-                reason,
-                snippet,
-                attempts: n,
-            },
-            Error::Transport { source } => Error::Transport {
-                source: source.with_attempts(n),
-            },
-            Error::Timeout { source } => Error::Timeout {
-                source: source.with_attempts(n),
-            },
-            other => other,
+    pub(crate) fn with_attempts(mut self, n: u32) -> Error {
+        match &mut self {
+            Error::Api { attempts, .. } | Error::Decode { attempts, .. } => *attempts = n,
+            Error::Transport { source } | Error::Timeout { source } => {
+                *source = source.clone().with_attempts(n);
+            }
+            _ => {}
         }
+        self
     }
 
     /// This error and each of its causes, joined by `": "`, for a log line
@@ -325,49 +298,36 @@ impl Error {
     /// (message, requestId, reason, snippet) replaced by `***`: a server
     /// may echo what it was sent. Secrets shorter than 6 bytes are left
     /// alone (replacing them would garble the text and hide nothing).
-    pub(crate) fn redact(self, secret: &str) -> Error {
+    pub(crate) fn redact(mut self, secret: &str) -> Error {
         if secret.len() < 6 {
             return self;
         }
-        let scrub = |s: String| {
+        let scrub = |s: &mut String| {
             if s.contains(secret) {
-                s.replace(secret, "***")
-            } else {
-                s
+                *s = s.replace(secret, "***");
             }
         };
-        match self {
+        match &mut self {
             Error::Api {
-                http_status,
-                status_code,
-                api_code,
                 message,
                 request_id,
-                attempts,
-            } => Error::Api {
-                http_status,
-                status_code,
-                api_code,
-                message: scrub(message),
-                request_id: request_id.map(scrub),
-                attempts,
-            },
+                ..
+            } => {
+                scrub(message);
+                if let Some(id) = request_id {
+                    scrub(id);
+                }
+            }
             Error::Decode {
-                http_status,
-                reason,
-                snippet,
-                attempts,
-            } => Error::Decode {
-                http_status,
-                reason: scrub(reason),
-                snippet: scrub(snippet),
-                attempts,
-            },
-            Error::Credentials { source } => Error::Credentials {
-                source: Box::new(source.redact(secret)),
-            },
-            other => other,
+                reason, snippet, ..
+            } => {
+                scrub(reason);
+                scrub(snippet);
+            }
+            Error::Credentials { source } => **source = source.as_ref().clone().redact(secret),
+            _ => {}
         }
+        self
     }
 
     pub(crate) fn invalid_argument(name: &'static str, reason: impl Into<String>) -> Error {
