@@ -208,50 +208,12 @@ fn stdout_and_stderr_into_one_closed_pipe_exit_1_not_101() {
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1");
 }
 
-#[test]
-fn sigterm_and_sighup_end_the_run_as_ctrl_c_does_with_a_summary() {
-    for signal in ["-TERM", "-HUP"] {
-        let input = temp_path(&format!("signal{signal}-ids.txt"));
-        let out = temp_path(&format!("signal{signal}-out.jsonl"));
-        let ids: String = (0..200_000).map(|i| format!("user-{i}\n")).collect();
-        std::fs::write(&input, ids).unwrap();
-        let child = tool()
-            .args(["--sandbox", "audit", input.to_str().unwrap(), "--output"])
-            .arg(&out)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::fs::metadata(&out).map_or(0, |m| m.len()) < 10_000 {
-            assert!(Instant::now() < deadline, "no rows written");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let sent = Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        let output = wait_output(child, Duration::from_secs(20));
-        let err = stderr(&output);
-        assert_eq!(output.status.code(), Some(130), "{signal}: {err}");
-        assert!(
-            err.contains("interrupted: ") && err.contains(" users in "),
-            "{err}"
-        );
-        let rows = std::fs::read_to_string(&out).unwrap();
-        assert!(rows.ends_with('\n'));
-        std::fs::remove_file(&input).unwrap();
-        std::fs::remove_file(&out).unwrap();
-    }
-}
-
-#[test]
-fn two_signals_at_once_as_timeout_sends_them_still_end_with_a_summary() {
-    // GNU `timeout` sends SIGTERM to the tool and then to its whole process
-    // group: the tool gets two at once. Taken as "the second: exit now",
-    // the run ended without its summary in about one run of six.
-    let input = temp_path("double-term-ids.txt");
-    let out = temp_path("double-term-out.jsonl");
+/// Runs a `--sandbox` audit of 200,000 ids into a file, runs `kill` (a
+/// shell command with `{pid}` for the tool's pid) once rows are being
+/// written, and returns the tool's output and the rows it left.
+fn audit_then(name: &str, kill: &str) -> (std::process::Output, String) {
+    let input = temp_path(&format!("{name}-ids.txt"));
+    let out = temp_path(&format!("{name}-out.jsonl"));
     let ids: String = (0..200_000).map(|i| format!("user-{i}\n")).collect();
     std::fs::write(&input, ids).unwrap();
     let child = tool()
@@ -265,21 +227,47 @@ fn two_signals_at_once_as_timeout_sends_them_still_end_with_a_summary() {
         assert!(Instant::now() < deadline, "no rows written");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let pid = child.id().to_string();
     let sent = Command::new("sh")
-        .args(["-c", &format!("kill -TERM {pid}; kill -TERM {pid}")])
+        .args(["-c", &kill.replace("{pid}", &child.id().to_string())])
         .status()
         .unwrap();
     assert!(sent.success());
     let output = wait_output(child, Duration::from_secs(20));
+    let rows = std::fs::read_to_string(&out).unwrap();
+    std::fs::remove_file(&input).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    (output, rows)
+}
+
+#[test]
+fn sigterm_and_sighup_end_the_run_as_ctrl_c_does_with_a_summary() {
+    for signal in ["-TERM", "-HUP"] {
+        let (output, rows) = audit_then(
+            &format!("signal{signal}"),
+            &format!("kill {signal} {{pid}}"),
+        );
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(130), "{signal}: {err}");
+        assert!(
+            err.contains("interrupted: ") && err.contains(" users in "),
+            "{err}"
+        );
+        assert!(rows.ends_with('\n'));
+    }
+}
+
+#[test]
+fn two_signals_at_once_as_timeout_sends_them_still_end_with_a_summary() {
+    // GNU `timeout` sends SIGTERM to the tool and then to its whole process
+    // group: the tool gets two at once. Taken as "the second: exit now",
+    // the run ended without its summary in about one run of six.
+    let (output, _) = audit_then("double-term", "kill -TERM {pid}; kill -TERM {pid}");
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(130), "{err}");
     assert!(
         err.contains("interrupted: ") && err.contains(" users in "),
         "{err}"
     );
-    std::fs::remove_file(&input).unwrap();
-    std::fs::remove_file(&out).unwrap();
 }
 
 #[test]
