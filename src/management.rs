@@ -165,8 +165,10 @@ impl ManagementClient {
             Err(err) if err.is_unauthenticated() && token.may_refresh() => {
                 self.inner.token.invalidate(&token);
                 let token = self.token(&mut budget, true)?;
-                call(&token, &mut budget)
+                call(&token, &mut budget).map_err(|err| not_permitted(endpoint, err))
             }
+            // This token replaced a refused one moments ago: refused again.
+            Err(err) if err.is_unauthenticated() => Err(not_permitted(endpoint, err)),
             result => result,
         }
     }
@@ -191,6 +193,19 @@ impl ManagementClient {
                 }
                 other => other,
             })
+    }
+}
+
+/// A call refused as unauthenticated with a token fetched to replace a
+/// refused one: the key is valid, the call is not allowed to it.
+fn not_permitted(endpoint: &Endpoint<'_>, err: Error) -> Error {
+    if err.is_unauthenticated() {
+        Error::NotPermitted {
+            endpoint: endpoint.name(),
+            source: Box::new(err),
+        }
+    } else {
+        err
     }
 }
 
