@@ -45,3 +45,31 @@ fn a_key_whose_fresh_token_is_refused_on_every_call_stops_the_audit_as_a_refused
     assert!(calls <= 16, "{calls} calls for a key that may call nothing");
     assert!(tokens.load(Ordering::SeqCst) <= 3);
 }
+
+#[test]
+fn every_genauth_variable_set_but_empty_is_named_as_empty_before_any_request() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |_| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_body(T1, 7200)
+    });
+    for var in [
+        "GENAUTH_ACCESS_KEY_ID",
+        "GENAUTH_ACCESS_KEY_SECRET",
+        "GENAUTH_HOST",
+        "GENAUTH_CA_FILE",
+        "GENAUTH_TIMEOUT",
+        "GENAUTH_LANG",
+    ] {
+        let output = run(
+            against_url(&server.url).env(var, "").args(["audit"]),
+            b"user-1\n",
+        );
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{var}: {err}");
+        assert!(err.contains(&format!("{var} is set but empty")), "{var}: {err}");
+        assert!(!err.contains("not set"), "{var}: {err}");
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 0);
+}
