@@ -172,6 +172,7 @@ pub(crate) fn retryable_error(kind: TransportErrorKind) -> bool {
             | TransportErrorKind::Proxy
             | TransportErrorKind::ConnectionClosed
             | TransportErrorKind::Timeout
+            | TransportErrorKind::OutOfResources
     )
 }
 

@@ -142,6 +142,11 @@ pub enum TransportErrorKind {
     Protocol,
     /// The request itself could not be sent as given (a bad URL, say).
     Request,
+    /// The system refused this process a socket: out of file descriptors
+    /// (too many open files: the process's limit, `ulimit -n`, or the
+    /// system's). Nothing reached the server. Retried; if it lasts, make
+    /// fewer calls at once (each holds a connection) or raise the limit.
+    OutOfResources,
     /// Anything else.
     Other,
 }
@@ -149,7 +154,7 @@ pub enum TransportErrorKind {
 impl TransportErrorKind {
     /// A stable snake_case name: `connect`, `proxy`, `timeout`,
     /// `connection_closed`, `body`, `body_too_large`, `tls`, `protocol`,
-    /// `request`, `other`.
+    /// `request`, `out_of_resources`, `other`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -162,6 +167,7 @@ impl TransportErrorKind {
             TransportErrorKind::BodyTooLarge => "body_too_large",
             TransportErrorKind::Tls => "tls",
             TransportErrorKind::Request => "request",
+            TransportErrorKind::OutOfResources => "out_of_resources",
             TransportErrorKind::Other => "other",
         }
     }
@@ -177,6 +183,9 @@ impl TransportErrorKind {
             TransportErrorKind::BodyTooLarge => "response body over the size limit",
             TransportErrorKind::Tls => "TLS error",
             TransportErrorKind::Request => "request could not be sent",
+            TransportErrorKind::OutOfResources => {
+                "no socket: out of file descriptors (ulimit -n); make fewer calls at once"
+            }
             TransportErrorKind::Other => "transport failure",
         }
     }

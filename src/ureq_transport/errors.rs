@@ -68,6 +68,7 @@ pub(super) fn map_ureq_error(err: ureq::Error, in_body: bool, trust: &Trust) -> 
         ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::RequireHttpsOnly(_) => {
             K::Request
         }
+        ureq::Error::Io(io) if out_of_descriptors(io) => K::OutOfResources,
         ureq::Error::Io(io) => match io.kind() {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::Timeout,
             io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound => K::Connect,
@@ -96,6 +97,26 @@ pub(super) fn map_ureq_error(err: ureq::Error, in_body: bool, trust: &Trust) -> 
     TransportError::new(kind, err)
 }
 
+/// Whether the system refused a socket for want of file descriptors (or
+/// buffer space): EMFILE, ENFILE, ENOBUFS and Windows' WSAEMFILE and
+/// WSAENOBUFS. std has no `ErrorKind` of its own for them.
+fn out_of_descriptors(io: &io::Error) -> bool {
+    let Some(code) = io.raw_os_error() else {
+        return false;
+    };
+    if cfg!(windows) {
+        matches!(code, 10024 | 10055)
+    } else if cfg!(any(target_os = "linux", target_os = "android")) {
+        matches!(code, 23 | 24 | 105)
+    } else if cfg!(unix) {
+        // EMFILE and ENFILE are 24 and 23 on every Unix; ENOBUFS is 55 on
+        // the BSDs and macOS.
+        matches!(code, 23 | 24 | 55)
+    } else {
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +142,22 @@ mod tests {
             .send(req)
             .unwrap_err();
         assert_eq!(err.kind(), TransportErrorKind::Connect, "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn out_of_descriptors_is_its_own_kind() {
+        let trust = Trust::default();
+        for code in [23, 24] {
+            let err = ureq::Error::Io(io::Error::from_raw_os_error(code));
+            let mapped = map_ureq_error(err, false, &trust);
+            assert_eq!(mapped.kind(), TransportErrorKind::OutOfResources);
+            assert!(mapped.to_string().contains("ulimit -n"), "{mapped}");
+        }
+        let err = ureq::Error::Io(io::Error::from_raw_os_error(111));
+        assert_ne!(
+            map_ureq_error(err, false, &trust).kind(),
+            TransportErrorKind::OutOfResources
+        );
     }
 }

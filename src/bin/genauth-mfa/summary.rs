@@ -100,6 +100,8 @@ pub struct Summary {
     resumed_failed: u64,
     duplicates: u64,
     pool: Option<PoolListing>,
+    /// Users failed for want of file descriptors, retries used up.
+    out_of_descriptors: u64,
 }
 
 impl Summary {
@@ -119,6 +121,11 @@ impl Summary {
             }
             Outcome::Failed(e) => {
                 *self.errors.entry(e.kind()).or_default() += 1;
+                if matches!(e, genauth_mfa::Error::Transport { source, .. }
+                    if source.kind() == genauth_mfa::TransportErrorKind::OutOfResources)
+                {
+                    self.out_of_descriptors += 1;
+                }
                 self.run.status(status);
             }
             _ => *self.errors.entry("input").or_default() += 1,
@@ -229,6 +236,12 @@ impl Summary {
         }
         for (kind, n) in &self.errors {
             say(format_args!("errors of kind {kind}: {n}"));
+        }
+        if self.out_of_descriptors > 0 {
+            say(format_args!(
+                "{} failed for want of file descriptors (the open-files limit, ulimit -n): lower --concurrency, or raise the limit",
+                ids_of("user", self.out_of_descriptors),
+            ));
         }
     }
 
