@@ -356,3 +356,46 @@ fn a_socks_proxy_that_refuses_is_a_proxy_error_naming_it() {
         .unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
 }
+
+/// A SOCKS proxy that drops the connection (at once, after its greeting,
+/// or after granting the CONNECT) is named, as an HTTP proxy is: through a
+/// proxy, nothing else tells which machine to look at.
+#[test]
+fn a_socks_proxy_that_drops_the_connection_is_named() {
+    // How many bytes of its part the proxy sends before it closes.
+    let granted = &[5, 0, 5, 0, 0, 1, 127, 0, 0, 1, 0, 80][..];
+    for reply in [&[][..], &[5, 0][..], granted] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let proxy = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            // Each attempt, then stop: bounded.
+            for stream in listener.incoming().take(3) {
+                let Ok(mut s) = stream else { return };
+                let mut greeting = [0u8; 3];
+                let _ = s.read_exact(&mut greeting);
+                if reply.len() > 2 {
+                    let _ = s.write_all(&reply[..2]);
+                    let mut connect = [0u8; 10];
+                    let _ = s.read_exact(&mut connect);
+                    let _ = s.write_all(&reply[2..]);
+                } else {
+                    let _ = s.write_all(reply);
+                }
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        });
+        let err = client("https://genauth.internal.example")
+            .proxy(format!("socks5h://{proxy}"))
+            .build()
+            .unwrap()
+            .get_factor("f")
+            .send()
+            .unwrap_err();
+        let shown = err.report().to_string();
+        assert!(
+            shown.contains(&format!("socks5h://{proxy} (from the proxy setting)")),
+            "after {} bytes: {shown}",
+            reply.len()
+        );
+    }
+}

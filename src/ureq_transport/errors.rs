@@ -22,6 +22,11 @@ pub(super) fn map_connect_error(
         Some(p) if mapped.kind() == TransportErrorKind::Connect => mapped
             .with_kind(TransportErrorKind::Proxy)
             .with_detail(p.shown.clone()),
+        // Closed by the proxy or by the server behind it: from here the two
+        // look alike, and the proxy is the machine to name.
+        Some(p) if mapped.kind() == TransportErrorKind::ConnectionClosed => {
+            mapped.with_detail(format!("(through {})", p.shown))
+        }
         _ => mapped,
     }
 }
