@@ -29,7 +29,7 @@ fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-fn mkfifo(name: &str) -> std::path::PathBuf {
+fn mkfifo(name: &str) -> TempPath {
     let fifo = temp_path(name);
     let _ = std::fs::remove_file(&fifo);
     assert!(

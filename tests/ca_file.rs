@@ -66,9 +66,9 @@ fn genauth_ca_file_is_trusted_by_from_env_and_a_bad_one_is_named() {
 
     // Not a regular file, or too large: refused before anything is read in
     // full, and a FIFO is never opened (it would block until a writer came).
-    let dir = std::env::temp_dir().join(format!("genauth-mfa-ca-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    // Removed with what is in it when the test ends, or fails.
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
     let fifo = dir.join("fifo.pem");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     let big = dir.join("big.pem");

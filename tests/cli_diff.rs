@@ -8,7 +8,7 @@
 mod cli_support;
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use cli_support::*;
@@ -95,13 +95,13 @@ fn text(format: Fmt, rows: &[Row]) -> String {
     text
 }
 
-fn write(name: &str, bytes: &[u8]) -> PathBuf {
+fn write(name: &str, bytes: &[u8]) -> TempPath {
     let path = temp_path(name);
     std::fs::write(&path, bytes).unwrap();
     path
 }
 
-fn audit_file(name: &str, format: Fmt, rows: &[Row]) -> PathBuf {
+fn audit_file(name: &str, format: Fmt, rows: &[Row]) -> TempPath {
     write(name, text(format, rows).as_bytes())
 }
 
@@ -448,7 +448,8 @@ fn setup_errors_exit_1_and_write_nothing() {
     mixed += &line(Fmt::Jsonl, &Row::Answer("j", [E, D, D, D]));
     let mixed = write("setup-mixed.csv", mixed.as_bytes());
     let header = write("setup-header.csv", b"user_id,totp\nalice,enabled\n");
-    let dir = std::env::temp_dir();
+    let dir = temp_path("setup-dir");
+    std::fs::create_dir(&dir).unwrap();
     for (bad, why) in [
         (&missing, "cannot read"),
         (&ids, "not an output of genauth-mfa audit"),

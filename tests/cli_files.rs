@@ -25,7 +25,7 @@ fn untouchable() -> (mockito::ServerGuard, mockito::Mock, mockito::Mock) {
     (server, get, post)
 }
 
-fn write(name: &str, bytes: &[u8]) -> PathBuf {
+fn write(name: &str, bytes: &[u8]) -> TempPath {
     let path = temp_path(name);
     std::fs::write(&path, bytes).unwrap();
     path

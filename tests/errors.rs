@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use genauth_mfa::{AuthenticationClient, Error, RetryPolicy, TransportErrorKind};
@@ -116,14 +116,10 @@ fn slow_list(delay: Duration, timeout: Duration) -> (mockito::ServerGuard, Authe
 #[test]
 fn a_slow_answer_is_a_timeout_within_the_configured_bound() {
     let (_server, client) = slow_list(Duration::from_secs(1), Duration::from_millis(300));
-    let started = Instant::now();
     let err = client.list_enrolled_factors().send().unwrap_err();
+    // The answer comes after 1 s: a timeout, not that answer, proves the
+    // 300 ms bound cut it (how long it took: `cargo bench --bench deadlines`).
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
     assert_eq!(err.kind(), "timeout");
     assert_eq!(err.attempts(), 1);
 }

@@ -92,12 +92,13 @@ fn the_timeout_bounds_the_whole_call_not_each_attempt() {
         .retry_policy(quick_retries())
         .build()
         .unwrap();
-    let started = Instant::now();
     let err = client.list_enrolled_factors().send().unwrap_err();
-    let elapsed = started.elapsed();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    // Three attempts of 600 ms each took over 1.8 s before.
-    assert!(elapsed < Duration::from_millis(1100), "{elapsed:?}");
+    // Three attempts of 600 ms each were made before: the 600 ms are the
+    // whole call's, so no time is left for a second. (How long it takes is
+    // measured in `cargo bench --bench deadlines`.)
+    assert_eq!(err.attempts(), 1, "{err:?}");
+    assert_eq!(server.requests(), 1);
 }
 
 #[test]
@@ -118,14 +119,12 @@ fn the_timeout_bounds_the_token_fetch_and_the_call_together() {
         .retry_policy(quick_retries())
         .build()
         .unwrap();
-    let started = Instant::now();
     let err = mgmt.get_user_mfa_info("u").send().unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    assert!(
-        started.elapsed() < Duration::from_millis(1100),
-        "{:?}",
-        started.elapsed()
-    );
+    // The token's 400 ms count: at most one attempt of the call, not
+    // three (none when a loaded machine spent the 600 ms on the token).
+    assert_eq!(err.attempts(), 1, "{err:?}");
+    assert!(server.requests() <= 2, "the token and at most one attempt");
 }
 
 #[test]
@@ -239,7 +238,6 @@ fn threads_waiting_on_a_token_fetch_share_its_failure() {
         .build()
         .unwrap();
     let start = Arc::new(Barrier::new(16));
-    let started = Instant::now();
     std::thread::scope(|s| {
         for i in 0..16 {
             let (mgmt, start) = (mgmt.clone(), Arc::clone(&start));
@@ -250,12 +248,7 @@ fn threads_waiting_on_a_token_fetch_share_its_failure() {
             });
         }
     });
-    // One after another, 16 fetches took 16 × the timeout before.
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
+    // One after another, 16 fetches were made before: one is shared.
     assert_eq!(server.requests(), 1);
 }
 

@@ -5,7 +5,7 @@
 mod common;
 mod tls_server;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use genauth_mfa::{AuthenticationClient, Error, RootStore, TransportErrorKind};
@@ -22,7 +22,6 @@ fn builder(url: &str) -> genauth_mfa::AuthenticationClientBuilder {
 #[test]
 fn a_private_ca_is_refused_by_default_without_retrying() {
     let url = https_server(1);
-    let started = Instant::now();
     let err = builder(&url)
         .build()
         .unwrap()
@@ -39,7 +38,6 @@ fn a_private_ca_is_refused_by_default_without_retrying() {
     // The message says how to trust a private CA.
     let shown = err.report().to_string();
     assert!(shown.contains("GENAUTH_CA_FILE"), "{shown}");
-    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[test]

@@ -84,8 +84,43 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-pub fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("genauth-mfa-cli-{}-{name}", std::process::id()))
+/// `name` in a new temporary directory of its own, removed with everything
+/// in it (the file, a FIFO, a lock or summary beside it) when the guard is
+/// dropped, a failed assertion's unwinding included: tests leave the
+/// temporary directory as they found it.
+pub fn temp_path(name: &str) -> TempPath {
+    let dir = tempfile::Builder::new()
+        .prefix("genauth-mfa-test-")
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join(name);
+    TempPath { path, _dir: dir }
+}
+
+/// A path in a temporary directory that goes with it: see [`temp_path`].
+#[derive(Debug)]
+pub struct TempPath {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TempPath {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.path
+    }
+}
+
+impl AsRef<std::path::Path> for TempPath {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempPath {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.path.as_os_str()
+    }
 }
 
 /// Every user has MFA statuses, except `missing-*` ids (404) and `nomfa*`.
