@@ -327,3 +327,69 @@ fn cancel_wakes_the_threads_waiting_for_a_rate_limit_slot() {
     );
     assert!(summary.abandoned >= 10, "{summary:?}");
 }
+
+#[test]
+fn a_panic_in_the_input_iterator_ends_the_run_with_panicked() {
+    // `lines().map(Result::unwrap)` on a read error: the iterator panics
+    // after 30 ids. 0.3 ended the feeder thread and returned Ok with 70
+    // users never asked.
+    let asked = Arc::new(AtomicUsize::new(0));
+    let a = Arc::clone(&asked);
+    let server = HttpServer::start(move |target| {
+        token_or_user(target, |_| {
+            a.fetch_add(1, Ordering::SeqCst);
+            SAMPLE_MFA_INFO.to_owned()
+        })
+    });
+    let client = server.client(4);
+    let (answered, result) = run_bounded(move || {
+        let ids = (0..100).map(|i| {
+            if i == 30 {
+                panic!("reading the ids failed: Input/output error (os error 5)");
+            }
+            format!("user-{i}")
+        });
+        let mut answered = 0;
+        let result = Batch::new(&client).concurrency(4).run(ids, |done| {
+            assert!(done.outcome.is_answered(), "{:?}", done.outcome);
+            answered += 1;
+            ControlFlow::Continue(())
+        });
+        (answered, result)
+    });
+    match result {
+        Err(BatchError::Panicked { message, .. }) => {
+            assert!(message.contains("Input/output error"), "{message}");
+            assert!(message.contains("input"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(answered <= 30, "{answered}");
+    assert!(asked.load(Ordering::SeqCst) <= 30);
+}
+
+#[test]
+fn a_cancel_before_run_is_a_cancelled_run_that_asks_nobody() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let client = server.client(4);
+    let batch = Batch::new(&client).concurrency(4);
+    batch.cancel_handle().cancel();
+    let mut handed = 0;
+    let summary = batch
+        .run(vec!["alice", "bob"], |_| {
+            handed += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert!(summary.cancelled, "{summary:?}");
+    assert_eq!(summary.tally.started, 0);
+    assert_eq!(summary.abandoned, 0);
+    assert_eq!(handed, 0);
+    // Not even the token was asked for.
+    assert_eq!(requests.load(Ordering::SeqCst), 0);
+}
