@@ -393,3 +393,64 @@ fn a_cancel_before_run_is_a_cancelled_run_that_asks_nobody() {
     // Not even the token was asked for.
     assert_eq!(requests.load(Ordering::SeqCst), 0);
 }
+
+#[test]
+fn borrowed_ids_and_tags_and_a_borrowing_progress_hook_are_accepted() {
+    // 0.3 took only owned 'static input: `ids.iter()` did not compile.
+    let server = HttpServer::start(|target| {
+        token_or_user(target, |target| {
+            if target.contains("userId=missing") {
+                r#"{"statusCode":404,"apiCode":2004,"message":"user not found"}"#.to_owned()
+            } else {
+                SAMPLE_MFA_INFO.to_owned()
+            }
+        })
+    });
+    let client = server.client(4);
+    let owned: Vec<String> = (0..20).map(|i| format!("user-{i}")).collect();
+    let mut ticks = 0;
+    let mut seen = Vec::new();
+    let summary = Batch::new(&client)
+        .concurrency(4)
+        .on_progress(|tally| ticks = tally.done())
+        .run(owned.iter(), |done| {
+            seen.push(done.user_id.unwrap());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(summary.tally.answered, 20);
+    assert_eq!(ticks, 20);
+    seen.sort();
+    let mut expected = owned.clone();
+    expected.sort();
+    assert_eq!(seen, expected);
+
+    // `&&str` items, and tags that borrow from the caller's rows.
+    let names = ["alice", "missing-bob"];
+    let rows: Vec<(usize, &str)> = names.iter().copied().enumerate().collect();
+    let mut answers = Vec::new();
+    Batch::new(&client)
+        .run(names.iter(), |done| {
+            answers.push((done.user_id.unwrap(), done.outcome.is_answered()));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    answers.sort();
+    assert_eq!(
+        answers,
+        [
+            ("alice".to_owned(), true),
+            ("missing-bob".to_owned(), false)
+        ]
+    );
+    let targets = rows.iter().map(|row| Target::new(row.1).tag(row));
+    let mut tagged = Vec::new();
+    Batch::new(&client)
+        .run(targets, |done| {
+            tagged.push(*done.tag);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    tagged.sort();
+    assert_eq!(tagged, rows);
+}
