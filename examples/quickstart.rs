@@ -49,7 +49,8 @@ pub fn run(
     user_id: Option<String>,
     user_id_type: Option<UserIdType>,
 ) -> Result<Value, Error> {
-    let set = |v: &str| std::env::var(v).is_ok_and(|s| !s.trim().is_empty());
+    // Set but empty counts as set: the client then says it is empty.
+    let set = |v: &str| std::env::var_os(v).is_some();
     let mut out = Map::new();
 
     if setup.is_sandbox() || set("GENAUTH_ACCESS_TOKEN") {

@@ -277,14 +277,14 @@ impl AuthenticationClientBuilder {
     /// # Errors
     ///
     /// [`Error::Config`] naming the variable whose value cannot be read (a
-    /// brand, language or timeout).
+    /// brand, language or timeout), or that is set but empty (any of them).
     pub fn read_env(mut self) -> Result<Self> {
-        self.app_id = env_header_var("GENAUTH_APP_ID")?.or(self.app_id);
+        self.app_id = env_header_var("GENAUTH_APP_ID", "the app id")?.or(self.app_id);
         if let Some(host) = env_url("GENAUTH_APP_HOST")? {
             self.app_host = Some(host);
             self.app_host_var = Some("GENAUTH_APP_HOST");
         }
-        self.access_token = env_header_var("GENAUTH_ACCESS_TOKEN")?
+        self.access_token = env_header_var("GENAUTH_ACCESS_TOKEN", "the user's access token")?
             .map(Secret::new)
             .or(self.access_token);
         self.common.read_env()?;

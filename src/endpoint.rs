@@ -163,6 +163,12 @@ impl<'a> Endpoint<'a> {
         self.answer
     }
 
+    /// The endpoint's name: the last segment of its path
+    /// (`get-user-mfa-info`).
+    pub(crate) fn name(&self) -> &'static str {
+        self.path.rsplit('/').next().unwrap_or(self.path)
+    }
+
     /// `GET /api/v3/...`, for logs: never the query, which holds user ids.
     pub(crate) fn describe(&self) -> Described<'_> {
         Described(&self.method, self.path)

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::call::{Budget, Caller};
 use crate::cancel::CancelToken;
 use crate::endpoint::Endpoint;
-use crate::env::{env_url, env_var, missing};
+use crate::env::{env_url, genauth_var, missing};
 use crate::error::{Error, Result};
 use crate::setters::common_builder_methods;
 use crate::settings::{CommonSettings, Secret};
@@ -165,8 +165,10 @@ impl ManagementClient {
             Err(err) if err.is_unauthenticated() && token.may_refresh() => {
                 self.inner.token.invalidate(&token);
                 let token = self.token(&mut budget, true)?;
-                call(&token, &mut budget)
+                call(&token, &mut budget).map_err(|err| not_permitted(endpoint, err))
             }
+            // This token replaced a refused one moments ago: refused again.
+            Err(err) if err.is_unauthenticated() => Err(not_permitted(endpoint, err)),
             result => result,
         }
     }
@@ -191,6 +193,19 @@ impl ManagementClient {
                 }
                 other => other,
             })
+    }
+}
+
+/// A call refused as unauthenticated with a token fetched to replace a
+/// refused one: the key is valid, the call is not allowed to it.
+fn not_permitted(endpoint: &Endpoint<'_>, err: Error) -> Error {
+    if err.is_unauthenticated() {
+        Error::NotPermitted {
+            endpoint: endpoint.name(),
+            source: Box::new(err),
+        }
+    } else {
+        err
     }
 }
 
@@ -295,10 +310,12 @@ impl ManagementClientBuilder {
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config) naming the variable whose
-    /// value cannot be read (a brand, language or timeout).
+    /// value cannot be read (a brand, language or timeout), or that is set
+    /// but empty (any of them).
     pub fn read_env(mut self) -> Result<Self> {
-        self.access_key_id = env_var("GENAUTH_ACCESS_KEY_ID").or(self.access_key_id);
-        self.access_key_secret = env_var("GENAUTH_ACCESS_KEY_SECRET")
+        self.access_key_id =
+            genauth_var("GENAUTH_ACCESS_KEY_ID", "the access key id")?.or(self.access_key_id);
+        self.access_key_secret = genauth_var("GENAUTH_ACCESS_KEY_SECRET", "the access key secret")?
             .map(Secret::new)
             .or(self.access_key_secret);
         if let Some(host) = env_url("GENAUTH_HOST")? {

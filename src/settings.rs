@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 
-use crate::env::{env_header_var, env_var};
+use crate::env::{env_header_var, genauth_var};
 
 use crate::endpoint::header_value;
 
@@ -88,29 +88,31 @@ impl CommonSettings {
         self.tuned_default_transport = true;
     }
 
-    /// Fills brand, language and tenant from `GENAUTH_BRAND`, `GENAUTH_LANG`
-    /// and `GENAUTH_TENANT_ID` where they are set and not empty.
+    /// Fills brand, language, tenant, CA file and timeout from
+    /// `GENAUTH_BRAND`, `GENAUTH_LANG`, `GENAUTH_TENANT_ID`,
+    /// `GENAUTH_CA_FILE` and `GENAUTH_TIMEOUT` where they are set; set but
+    /// empty is an error.
     pub(crate) fn read_env(&mut self) -> Result<()> {
-        if let Some(brand) = env_var("GENAUTH_BRAND") {
+        if let Some(brand) = genauth_var("GENAUTH_BRAND", "genauth or authing")? {
             self.brand = brand.parse().map_err(|_| {
                 Error::config(format!(
                     "GENAUTH_BRAND is {brand:?}: use genauth or authing"
                 ))
             })?;
         }
-        if let Some(lang) = env_var("GENAUTH_LANG") {
+        if let Some(lang) = genauth_var("GENAUTH_LANG", "zh-CN or en-US")? {
             let lang = lang.parse().map_err(|_| {
                 Error::config(format!("GENAUTH_LANG is {lang:?}: use zh-CN or en-US"))
             })?;
             self.lang = Some(lang);
         }
-        if let Some(tenant) = env_header_var("GENAUTH_TENANT_ID")? {
+        if let Some(tenant) = env_header_var("GENAUTH_TENANT_ID", "the tenant id")? {
             self.tenant_id = Some(tenant);
         }
-        if let Some(path) = env_var("GENAUTH_CA_FILE") {
+        if let Some(path) = genauth_var("GENAUTH_CA_FILE", "the path of a PEM file")? {
             self.ca_file = Some(path);
         }
-        if let Some(timeout) = env_var("GENAUTH_TIMEOUT") {
+        if let Some(timeout) = genauth_var("GENAUTH_TIMEOUT", "a number of seconds")? {
             self.timeout = Some(parse_seconds(&timeout).ok_or_else(|| {
                 Error::config(format!(
                     "GENAUTH_TIMEOUT is {timeout:?}: use a number of seconds from {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS}"

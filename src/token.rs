@@ -431,8 +431,18 @@ const CLOCK_SKEW: Duration = Duration::from_secs(30);
 struct Claims {
     #[serde(default)]
     scoped_userpool_id: Option<String>,
-    #[serde(default)]
+    /// A number, or a numeric string (`"1900000000"`) as some issuers send.
+    #[serde(default, deserialize_with = "lenient_exp")]
     exp: Option<f64>,
+}
+
+/// `exp` read as [`lenient_seconds`] reads `expires_in`; anything else is
+/// no `exp` (the token may still live by `expires_in`).
+fn lenient_exp<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<f64>, D::Error> {
+    let value = <Option<Value> as serde::Deserialize>::deserialize(d)?;
+    Ok(value.as_ref().and_then(lenient_seconds))
 }
 
 /// The payload claims of a JWT, not verified (the server verifies it).
@@ -498,6 +508,11 @@ mod tests {
         let claims = jwt_claims(&token).unwrap();
         assert_eq!(claims.scoped_userpool_id.as_deref(), Some("pool-1"));
         assert_eq!(claims.exp, Some(1_900_000_000.0));
+        let token =
+            unsigned_jwt(&serde_json::json!({"scoped_userpool_id": "p", "exp": " 1900000000 "}));
+        assert_eq!(jwt_claims(&token).unwrap().exp, Some(1_900_000_000.0));
+        let token = unsigned_jwt(&serde_json::json!({"scoped_userpool_id": "p", "exp": "soon"}));
+        assert_eq!(jwt_claims(&token).unwrap().exp, None);
         assert!(jwt_claims("not-a-jwt").is_none());
         assert!(jwt_claims("a.!!!.c").is_none());
     }

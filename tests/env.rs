@@ -124,6 +124,39 @@ fn both_clients_read_every_genauth_variable() {
         assert!(err.to_string().contains(var), "{err}");
         set(&[(var, &good)]);
     }
+    // Every variable set but empty is refused alike, naming it: never
+    // silently the default (an empty GENAUTH_CA_FILE dropped the company
+    // CA, an empty GENAUTH_TIMEOUT the timeout, while an empty
+    // GENAUTH_HOST was refused).
+    for var in [
+        "GENAUTH_TIMEOUT",
+        "GENAUTH_CA_FILE",
+        "GENAUTH_BRAND",
+        "GENAUTH_LANG",
+        "GENAUTH_TENANT_ID",
+        "GENAUTH_ACCESS_KEY_ID",
+        "GENAUTH_ACCESS_KEY_SECRET",
+        "GENAUTH_APP_ID",
+        "GENAUTH_ACCESS_TOKEN",
+    ] {
+        for blank in ["", " \t"] {
+            let good = std::env::var_os(var);
+            set(&[(var, blank)]);
+            let err = if var.contains("KEY") {
+                ManagementClient::from_env().unwrap_err()
+            } else {
+                AuthenticationClient::from_env().unwrap_err()
+            };
+            assert!(matches!(err, Error::Config { .. }), "{var}: {err:?}");
+            let text = err.to_string();
+            assert!(text.contains(&format!("{var} is set but empty")), "{text}");
+            match good {
+                // SAFETY: as in `set`.
+                Some(good) => unsafe { std::env::set_var(var, good) },
+                None => unsafe { std::env::remove_var(var) },
+            }
+        }
+    }
     // Setters called after read_env win.
     let overridden = AuthenticationClient::builder()
         .read_env()

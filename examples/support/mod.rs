@@ -27,13 +27,14 @@ pub enum Setup {
 }
 
 impl Setup {
-    /// The environment's service if any credential variable is set, else a
-    /// new sandbox (announced on stderr). Exits with code 1 if the sandbox
+    /// The environment's service if any credential variable is set (set
+    /// but empty too: the client then names it, never a silent sandbox),
+    /// else a new sandbox (announced on stderr). Exits with code 1 if the sandbox
     /// server cannot start.
     pub fn from_env_or_sandbox() -> Setup {
         let configured = CREDENTIAL_VARS
             .iter()
-            .any(|v| std::env::var(v).is_ok_and(|s| !s.trim().is_empty()));
+            .any(|v| std::env::var_os(v).is_some());
         if configured {
             return Setup::Env;
         }

@@ -73,9 +73,10 @@ pub struct Summary {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BatchError {
-    /// The management token could not be fetched before the run, or the
-    /// access key was refused during it ([`Error::Credentials`]): no user
-    /// can be asked.
+    /// The management token could not be fetched before the run, the
+    /// access key was refused during it ([`Error::Credentials`]), or the
+    /// key may not call get-user-mfa-info ([`Error::NotPermitted`]): no
+    /// user can be asked.
     #[error("{}", TokenFailed(.source))]
     #[non_exhaustive]
     Token {
@@ -117,6 +118,8 @@ impl fmt::Display for TokenFailed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let err = match self.0 {
             Error::Credentials { source } => source,
+            // Its own words say what failed: the token was fine.
+            not_permitted @ Error::NotPermitted { .. } => return not_permitted.report().fmt(f),
             other => other,
         };
         write!(f, "the management token request failed: {}", err.report())

@@ -315,8 +315,11 @@ impl Worker {
             Ok(info) => Outcome::Answered(info),
             // The run stopped while this call waited: no result to hand over.
             Err(Error::Cancelled) => return Msg::Abandoned,
-            // The key itself is refused: every other user would fail the same.
-            Err(e @ Error::Credentials { .. }) => return Msg::Refused(e),
+            // The key itself is refused, or may not call this endpoint:
+            // every other user would fail the same.
+            Err(e @ (Error::Credentials { .. } | Error::NotPermitted { .. })) => {
+                return Msg::Refused(e);
+            }
             Err(e) => Outcome::Failed(e),
         };
         Msg::Done(Answer {

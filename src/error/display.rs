@@ -59,6 +59,11 @@ impl fmt::Debug for Error {
                 .debug_struct("Credentials")
                 .field("source", source)
                 .finish(),
+            Error::NotPermitted { endpoint, source } => f
+                .debug_struct("NotPermitted")
+                .field("endpoint", endpoint)
+                .field("source", source)
+                .finish(),
             Error::Cancelled => f.write_str("Cancelled"),
         }
     }

@@ -35,6 +35,7 @@ pub const SNIPPET_MAX_BYTES: usize = 256;
 ///         Error::Decode { .. } => "something other than GenAuth answered",
 ///         Error::InvalidArgument { .. } | Error::Config { .. } => "fix the calling code",
 ///         Error::Credentials { .. } => "fix the access key",
+///         Error::NotPermitted { .. } => "grant the key the permission",
 ///         Error::Cancelled => "you asked to stop",
 ///         _ => "unknown",
 ///     }
@@ -137,6 +138,22 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// The access key's token was accepted, yet this call was refused as
+    /// unauthenticated with a token fetched moments ago to replace a refused
+    /// one: the key (its role) may not call this endpoint. No retry and no
+    /// new token helps, and every later call of this endpoint would fail the
+    /// same way: stop, and grant the key the permission. The server's
+    /// answer is the [`source`](std::error::Error::source); its status,
+    /// apiCode and requestId are on the accessors.
+    #[error("the access key may not call {endpoint}: a freshly fetched token was refused too")]
+    #[non_exhaustive]
+    NotPermitted {
+        /// The endpoint's name, e.g. `get-user-mfa-info`.
+        endpoint: &'static str,
+        /// The refusal (an [`Error::Api`], statusCode 401).
+        source: Box<Error>,
+    },
+
     /// The call was stopped through its [`CancelToken`](crate::CancelToken)
     /// before it completed (no answer, or the answer was not waited for).
     #[error("cancelled")]
@@ -167,7 +184,9 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api { request_id, .. } => request_id.as_deref(),
-            Error::Credentials { source } => source.request_id(),
+            Error::Credentials { source } | Error::NotPermitted { source, .. } => {
+                source.request_id()
+            }
             _ => None,
         }
     }
@@ -180,7 +199,9 @@ impl Error {
     pub fn status_code(&self) -> Option<i64> {
         match self {
             Error::Api { status_code, .. } => Some(*status_code),
-            Error::Credentials { source } => source.status_code(),
+            Error::Credentials { source } | Error::NotPermitted { source, .. } => {
+                source.status_code()
+            }
             _ => None,
         }
     }
@@ -193,7 +214,7 @@ impl Error {
     pub fn api_code(&self) -> Option<i64> {
         match self {
             Error::Api { api_code, .. } => *api_code,
-            Error::Credentials { source } => source.api_code(),
+            Error::Credentials { source } | Error::NotPermitted { source, .. } => source.api_code(),
             _ => None,
         }
     }
@@ -207,7 +228,9 @@ impl Error {
             Error::Api { http_status, .. } | Error::Decode { http_status, .. } => {
                 Some(*http_status)
             }
-            Error::Credentials { source } => source.http_status(),
+            Error::Credentials { source } | Error::NotPermitted { source, .. } => {
+                source.http_status()
+            }
             _ => None,
         }
     }
@@ -219,7 +242,7 @@ impl Error {
         match self {
             Error::Api { attempts, .. } | Error::Decode { attempts, .. } => *attempts,
             Error::Transport { source, .. } | Error::Timeout { source, .. } => source.attempts(),
-            Error::Credentials { source } => source.attempts(),
+            Error::Credentials { source } | Error::NotPermitted { source, .. } => source.attempts(),
             Error::InvalidArgument { .. } | Error::Config { .. } | Error::Cancelled => 0,
         }
     }
@@ -228,21 +251,24 @@ impl Error {
     /// HTTP 401 or an envelope `statusCode` of 401.
     #[must_use]
     pub fn is_unauthenticated(&self) -> bool {
-        matches!(
-            self,
-            Error::Api {
-                http_status: 401,
-                ..
-            } | Error::Api {
-                status_code: 401,
-                ..
-            }
-        )
+        match self {
+            Error::NotPermitted { source, .. } => source.is_unauthenticated(),
+            _ => matches!(
+                self,
+                Error::Api {
+                    http_status: 401,
+                    ..
+                } | Error::Api {
+                    status_code: 401,
+                    ..
+                }
+            ),
+        }
     }
 
     /// A short stable name for the kind of error (`api`, `transport`,
     /// `timeout`, `decode`, `invalid_argument`, `config`, `credentials`,
-    /// `cancelled`), handy for logs and metrics.
+    /// `not_permitted`, `cancelled`), handy for logs and metrics.
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
@@ -253,6 +279,7 @@ impl Error {
             Error::InvalidArgument { .. } => "invalid_argument",
             Error::Config { .. } => "config",
             Error::Credentials { .. } => "credentials",
+            Error::NotPermitted { .. } => "not_permitted",
             Error::Cancelled => "cancelled",
         }
     }
@@ -324,7 +351,9 @@ impl Error {
                 scrub(reason);
                 scrub(snippet);
             }
-            Error::Credentials { source } => **source = source.as_ref().clone().redact(secret),
+            Error::Credentials { source } | Error::NotPermitted { source, .. } => {
+                **source = source.as_ref().clone().redact(secret);
+            }
             _ => {}
         }
         self

@@ -213,7 +213,7 @@ impl Iterator for PoolFeed {
 
 /// The message for a listing that failed, after `listed` users.
 fn listing_failed(err: &Error, listed: Option<u64>) -> String {
-    if matches!(err, Error::Credentials { .. }) {
+    if matches!(err, Error::Credentials { .. } | Error::NotPermitted { .. }) {
         return token_failed(err);
     }
     let after = match listed {
@@ -426,7 +426,10 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             // Interrupted: the listing's own call was cancelled too.
             Some(Ended::Failed { .. }) if batch.cancelled => {}
             Some(Ended::Failed { error, listed }) => {
-                let code = if matches!(error, Error::Credentials { .. }) {
+                let code = if matches!(
+                    error,
+                    Error::Credentials { .. } | Error::NotPermitted { .. }
+                ) {
                     EXIT_SETUP
                 } else {
                     EXIT_SOME_FAILED

@@ -123,7 +123,8 @@ fn missing(vars: &[&str]) -> Option<String> {
             garbled.join(" and ")
         ));
     }
-    let set = |v: &str| std::env::var(v).is_ok_and(|s| !s.trim().is_empty());
+    // Set but empty is not "not set": the library names it as empty.
+    let set = |v: &str| std::env::var_os(v).is_some();
     let absent: Vec<&str> = vars.iter().copied().filter(|v| !set(v)).collect();
     if absent.is_empty() {
         return None;

@@ -105,6 +105,10 @@ pub fn fail(code: u8, message: impl Display) -> ExitCode {
 pub fn token_failed(err: &genauth_mfa::Error) -> String {
     let err = match err {
         genauth_mfa::Error::Credentials { source, .. } => source,
+        // The token was fine: the key may not make this call.
+        not_permitted @ genauth_mfa::Error::NotPermitted { .. } => {
+            return not_permitted.report().to_string();
+        }
         other => other,
     };
     format!("the management token request failed: {}", err.report())
