@@ -54,8 +54,10 @@
 //!   needs them, one when a user waits and no thread is free: never more
 //!   than N, nor more than the users read (`concurrency(10_000)` over 2 ids
 //!   starts 2). When the system refuses a thread (a limit on processes,
-//!   `ulimit -u`, a container's `pids.max`), the run goes on with the
-//!   threads it has; with none, it ends with [`BatchError::Spawn`].
+//!   `ulimit -u`, a container's `pids.max`), the run goes on with half of
+//!   the threads it has, the rest of the room left to the threads the
+//!   calls start (the default transport starts one a call to resolve the
+//!   host); with none, it ends with [`BatchError::Spawn`].
 //! - **Memory is bounded for any input length**: at most N users wait
 //!   between the iterator and the threads and at most 2 x N results between
 //!   the threads and the callback; a slow callback slows the run down
@@ -103,7 +105,7 @@ use crate::cancel::CancelToken;
 use crate::error::Error;
 use crate::get_user_mfa_info::UserIdType;
 use crate::management::ManagementClient;
-use worker::{Feeder, Msg, Queue, Worker};
+use worker::{Crew, Feeder, Msg, Queue, Worker};
 
 /// How long the calls in flight may take to finish once a run is
 /// cancelled, before [`Batch::run`] returns without them.
@@ -358,6 +360,7 @@ impl<'a> Batch<'a> {
                 results: results_tx,
                 stop: stop.clone(),
                 taken: Arc::clone(&taken),
+                crew: Arc::new(Crew::new(n)),
             },
         };
         let progress = &mut self.progress;

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
@@ -139,6 +139,45 @@ impl Queue {
     }
 }
 
+/// How many workers run, and how many may.
+pub(super) struct Crew {
+    alive: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl Crew {
+    pub(super) fn new(most: usize) -> Crew {
+        Crew {
+            alive: AtomicUsize::new(0),
+            most: AtomicUsize::new(most),
+        }
+    }
+
+    /// Counts one more worker, if one more may run.
+    fn enlist(&self) -> bool {
+        let most = self.most.load(Ordering::SeqCst);
+        self.alive
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| {
+                (a < most).then_some(a + 1)
+            })
+            .is_ok()
+    }
+
+    fn leave(&self) {
+        self.alive.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Leaves if more workers run than may: true for the one that left.
+    fn retire(&self) -> bool {
+        let most = self.most.load(Ordering::SeqCst);
+        self.alive
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| {
+                (a > most).then(|| a - 1)
+            })
+            .is_ok()
+    }
+}
+
 /// Reads the input into the queue, starting a worker whenever a job
 /// waits and no worker is free (at most `concurrency`).
 pub(super) struct Feeder<'t, T> {
@@ -185,7 +224,8 @@ impl<T> Feeder<'_, T> {
         }
         let _close = CloseOnExit(&self.queue);
         let stop = &self.worker.stop;
-        let (mut started, mut most) = (0, self.concurrency);
+        let crew = &self.worker.crew;
+        let mut started = 0;
         for slot in 0u64.. {
             if stop.is_cancelled() {
                 return;
@@ -218,23 +258,31 @@ impl<T> Feeder<'_, T> {
             if !self.queue.push(job, stop) {
                 return;
             }
-            if started < most && self.queue.needs_worker() {
+            if self.queue.needs_worker() && crew.enlist() {
                 let worker = self.worker.clone();
                 let spawned = std::thread::Builder::new()
                     .name(WORKER_NAME.into())
                     .spawn(move || worker.run());
                 match spawned {
                     Ok(_) => started += 1,
-                    // Fewer threads than asked: the run goes on with those.
+                    // At a limit on threads (`ulimit -u`, a container's
+                    // `pids.max`): the run goes on with half of those
+                    // running, their room left to the calls (the default
+                    // transport starts a thread for each call, to resolve
+                    // the host, and would fail users instead).
                     Err(e) if started > 0 => {
+                        crew.leave();
+                        let alive = crew.alive.load(Ordering::SeqCst);
+                        let keep = (alive / 2).max(1);
+                        crew.most.store(keep, Ordering::SeqCst);
                         log::warn!(
                             target: "genauth_mfa",
-                            "batch: the system refused a thread after {started} of {}; going on with {started}: {e}",
+                            "batch: the system refused a thread with {alive} of {} running ({e}); going on with {keep}, leaving room for the calls' own threads",
                             self.concurrency
                         );
-                        most = started;
                     }
                     Err(e) => {
+                        crew.leave();
                         return self.fail(BatchError::Spawn {
                             reason: e.to_string(),
                         });
@@ -262,23 +310,43 @@ pub(super) struct Worker {
     /// it too, so calls waiting for a rate-limit slot or a retry wake.
     pub(super) stop: CancelToken,
     pub(super) taken: Arc<AtomicU64>,
+    pub(super) crew: Arc<Crew>,
 }
 
 impl Worker {
     fn run(self) {
-        // A panic outside `ask` (none expected) still reaches the run.
-        struct Exit<'a>(&'a SyncSender<Msg>);
+        struct Exit<'a> {
+            results: &'a SyncSender<Msg>,
+            crew: &'a Crew,
+            counted: bool,
+        }
         impl Drop for Exit<'_> {
             fn drop(&mut self) {
+                if self.counted {
+                    self.crew.leave();
+                }
+                // A panic outside `ask` (none expected) still reaches the run.
                 if std::thread::panicking() {
                     let _ = self
-                        .0
+                        .results
                         .send(Msg::Panicked("a worker thread panicked".into()));
                 }
             }
         }
-        let _exit = Exit(&self.results);
-        while let Some(job) = self.queue.pop(&self.stop) {
+        let mut exit = Exit {
+            results: &self.results,
+            crew: &self.crew,
+            counted: true,
+        };
+        loop {
+            // More workers than may run (a limit on threads was met): leave.
+            if self.crew.retire() {
+                exit.counted = false;
+                return;
+            }
+            let Some(job) = self.queue.pop(&self.stop) else {
+                return;
+            };
             self.taken.fetch_add(1, Ordering::SeqCst);
             let msg = match catch_unwind(AssertUnwindSafe(|| self.ask(job))) {
                 Ok(msg) => msg,
