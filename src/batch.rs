@@ -86,10 +86,12 @@
 //!   `unwrap` on a read error) ends the run with [`BatchError::Panicked`];
 //!   the results handed over before it are complete.
 
+mod detached;
 mod item;
 mod report;
 mod worker;
 
+pub use detached::Detached;
 pub use item::{Done, Input, Outcome, Target};
 pub use report::{BatchError, Summary, Tally};
 
@@ -130,6 +132,9 @@ pub struct Batch<'a> {
     concurrency: usize,
     user_id_type: Option<UserIdType>,
     cancel: CancelToken,
+    /// The run's own switch, turned by the caller's cancel and by every
+    /// other reason to stop; the workers' client observes it.
+    stop: CancelToken,
     progress: Option<ProgressHook<'a>>,
 }
 
@@ -160,6 +165,7 @@ impl<'a> Batch<'a> {
             concurrency: 4,
             user_id_type: None,
             cancel: CancelToken::new(),
+            stop: CancelToken::new(),
             progress: None,
         }
     }
@@ -246,6 +252,44 @@ impl<'a> Batch<'a> {
     pub fn on_progress(mut self, hook: impl FnMut(&Tally) + Send + 'a) -> Batch<'a> {
         self.progress = Some(Box::new(hook));
         self
+    }
+
+    /// `items`, read on a thread of its own that the run does not wait
+    /// for: for input whose `next()` can block for long (stdin on a
+    /// terminal, a pipe from a stalled program, a page of a listing from a
+    /// slow server), so that a cancelled or stopped run still returns
+    /// within [`CANCEL_GRACE`]. [`run`](Batch::run) reads its input on a
+    /// scoped thread (the input may borrow) and waits for that `next()`
+    /// to return; this needs owned (`'static`) input instead. One item is
+    /// read ahead; a panic of `items` ends the run with
+    /// [`BatchError::Panicked`] as it would without `detach`; if the system
+    /// refuses the thread, `items` is read in the run as without it.
+    ///
+    /// ```
+    /// use std::io::BufRead;
+    /// use std::ops::ControlFlow;
+    /// use genauth_mfa::batch::Batch;
+    /// # use genauth_mfa::{ManagementClient, UserIdType, UserMfaInfo, testing::FakeGenAuth};
+    /// # let fake = FakeGenAuth::new().with_user("alice", UserIdType::UserId, UserMfaInfo::new());
+    /// # let client = ManagementClient::builder().access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
+    /// #     .access_key_secret(FakeGenAuth::DEMO_ACCESS_KEY_SECRET).transport(fake).build()?;
+    ///
+    /// // stdin, say: a Ctrl-C handler's cancel ends the run even while
+    /// // nobody types.
+    /// let input = std::io::Cursor::new("alice\nbob\n");
+    /// let batch = Batch::new(&client);
+    /// let ids = batch.detach(input.lines().map_while(Result::ok));
+    /// let summary = batch.run(ids, |_| ControlFlow::Continue(()))?;
+    /// assert_eq!(summary.tally.done(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn detach<I>(&self, items: I) -> Detached<I::IntoIter>
+    where
+        I: IntoIterator,
+        I::IntoIter: Send + 'static,
+        I::Item: Send + 'static,
+    {
+        Detached::new(items.into_iter(), &self.stop, &self.cancel)
     }
 
     /// Asks about every target of `targets` and calls `on_done` with each
@@ -339,9 +383,7 @@ impl<'a> Batch<'a> {
             Err(e) => return Err(BatchError::token(e)),
         }
         let n = self.concurrency;
-        // The run's own switch, turned by the caller's cancel and by every
-        // other reason to stop; the workers' client observes it.
-        let stop = CancelToken::new();
+        let stop = self.stop.clone();
         let taken = Arc::new(AtomicU64::new(0));
         let queue = Arc::new(Queue::new(n));
         // Room for 2 x N results, but not allocated ahead for a huge N.

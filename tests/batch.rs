@@ -454,3 +454,72 @@ fn borrowed_ids_and_tags_and_a_borrowing_progress_hook_are_accepted() {
     tagged.sort();
     assert_eq!(tagged, rows);
 }
+
+/// Three ids, then an input that blocks (bounded) until `release` is sent
+/// to or dropped: a terminal nobody types into.
+fn three_then_blocked(release: mpsc::Receiver<()>) -> impl Iterator<Item = String> + Send {
+    (0..3)
+        .map(|i| format!("user-{i}"))
+        .chain(std::iter::from_fn(move || {
+            let _ = release.recv_timeout(Duration::from_secs(60));
+            None
+        }))
+}
+
+#[test]
+fn a_detached_input_blocked_in_next_does_not_hold_a_cancelled_or_stopped_run() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    for stop_by_cancel in [true, false] {
+        let client = server.client(4);
+        let (keep, release) = mpsc::channel::<()>();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let batch = Batch::new(&client).concurrency(4);
+            let cancel = batch.cancel_handle();
+            let ids = batch.detach(three_then_blocked(release));
+            let mut handed = 0;
+            let result = batch.run(ids, |done| {
+                assert!(done.outcome.is_answered(), "{:?}", done.outcome);
+                handed += 1;
+                if handed < 3 {
+                    ControlFlow::Continue(())
+                } else if stop_by_cancel {
+                    cancel.cancel();
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(())
+                }
+            });
+            let _ = tx.send(result);
+        });
+        // The input blocks for a minute; the run returns well before.
+        let summary = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the run waited for the blocked input")
+            .unwrap();
+        drop(keep);
+        assert_eq!(summary.tally.answered, 3);
+        assert_eq!(summary.cancelled, stop_by_cancel, "{summary:?}");
+        assert_eq!(summary.stopped, !stop_by_cancel, "{summary:?}");
+    }
+}
+
+#[test]
+fn a_panic_in_a_detached_input_ends_the_run_with_panicked() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let client = server.client(4);
+    let result = run_bounded(move || {
+        let batch = Batch::new(&client).concurrency(4);
+        let ids = batch.detach((0..100).map(|i| {
+            assert!(i != 10, "reading the ids failed at line {i}");
+            format!("user-{i}")
+        }));
+        batch.run(ids, |_| ControlFlow::Continue(()))
+    });
+    match result {
+        Err(BatchError::Panicked { message, .. }) => {
+            assert!(message.contains("failed at line 10"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
