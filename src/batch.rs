@@ -64,7 +64,9 @@
 //!   rather than filling memory. The iterator is read on a thread of its
 //!   own, one item at a time, as threads become free. The input may borrow
 //!   (`ids.iter()`, tags that are references): that thread is scoped, and
-//!   `run` returns once it has finished the item it is reading.
+//!   `run` returns once it has finished the item it is reading. Input whose
+//!   `next()` can block for long (stdin, a pipe) goes through
+//!   [`Batch::detach`], which reads it on a thread the run does not wait for.
 //! - **The threads share one client** (clones of it: one token fetch for the
 //!   run, one rate limit). Build it with
 //!   [`max_idle_connections(N)`](crate::ManagementClientBuilder::max_idle_connections)
@@ -76,7 +78,7 @@
 //! - **Cancelling** (the crate's [`CancelToken`], from any thread, a Ctrl-C
 //!   handler for instance) stops handing out users at once, and wakes the
 //!   calls that wait for a rate-limit slot or before a retry (they end as
-//!   [`Error::Cancelled`](crate::Error::Cancelled) and hand nothing over);
+//!   [`Error::Cancelled`] and hand nothing over);
 //!   the requests on the wire get up to [`CANCEL_GRACE`] to finish and hand
 //!   their results over, then `run` returns, even if a slow server has not
 //!   answered: those users are counted as [`abandoned`](Summary::abandoned).
@@ -305,9 +307,9 @@ impl<'a> Batch<'a> {
     /// It may borrow (`ids.iter()` over a `Vec<String>`, tags that are
     /// references to your rows): that thread is scoped, so once the run
     /// ends (cancelled, stopped, an error) `run` waits for the item the
-    /// iterator is reading. An iterator that can block for ever (stdin on a
-    /// terminal nobody types into) holds `run` that long: give such input
-    /// a way to end on cancel.
+    /// iterator is reading. An iterator that can block for long (stdin on a
+    /// terminal nobody types into) would hold `run` that long: give such
+    /// input through [`detach`](Batch::detach).
     ///
     /// ```
     /// use std::ops::ControlFlow;
