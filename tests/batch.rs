@@ -523,3 +523,26 @@ fn a_panic_in_a_detached_input_ends_the_run_with_panicked() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_panic_in_the_callback_reaches_the_caller_and_ends_the_run() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let client = server.client(4);
+    let caught = run_bounded(move || {
+        let ids = (0..).map(|i| format!("user-{i}")); // endless
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Batch::new(&client)
+                .concurrency(4)
+                .run(ids, |_| -> ControlFlow<()> {
+                    panic!("a bug in the callback")
+                })
+        }))
+    });
+    let panic = caught.expect_err("the callback's panic was swallowed");
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or_default();
+    assert!(message.contains("a bug in the callback"), "{message}");
+}
