@@ -87,12 +87,16 @@ fn main() {
         interval: Duration::from_millis(1000),
     };
     let server = FaultServer::start(vec![], slow);
-    case("answers after 1 s (300 ms timeout)", Duration::from_millis(300), || {
-        auth(&server.url(), Duration::from_millis(300))
-            .list_enrolled_factors()
-            .send()
-            .is_err()
-    });
+    case(
+        "answers after 1 s (300 ms timeout)",
+        Duration::from_millis(300),
+        || {
+            auth(&server.url(), Duration::from_millis(300))
+                .list_enrolled_factors()
+                .send()
+                .is_err()
+        },
+    );
 
     let closed = closed_port_url();
     case("closed port, 3 attempts (400 ms timeout)", t, || {
@@ -117,17 +121,21 @@ fn main() {
         Fault::NeverAnswer,
     );
     let whole = Duration::from_millis(600);
-    case("token 400 ms + a call that never answers (600 ms)", whole, || {
-        ManagementClient::builder()
-            .access_key_id(KEY_ID)
-            .access_key_secret(KEY_SECRET)
-            .host(server.url())
-            .timeout(whole)
-            .retry_policy(quick())
-            .build()
-            .expect("client")
-            .get_user_mfa_info("u")
-            .send()
-            .is_err()
-    });
+    case(
+        "token 400 ms + a call that never answers (600 ms)",
+        whole,
+        || {
+            ManagementClient::builder()
+                .access_key_id(KEY_ID)
+                .access_key_secret(KEY_SECRET)
+                .host(server.url())
+                .timeout(whole)
+                .retry_policy(quick())
+                .build()
+                .expect("client")
+                .get_user_mfa_info("u")
+                .send()
+                .is_err()
+        },
+    );
 }

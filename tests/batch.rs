@@ -327,3 +327,222 @@ fn cancel_wakes_the_threads_waiting_for_a_rate_limit_slot() {
     );
     assert!(summary.abandoned >= 10, "{summary:?}");
 }
+
+#[test]
+fn a_panic_in_the_input_iterator_ends_the_run_with_panicked() {
+    // `lines().map(Result::unwrap)` on a read error: the iterator panics
+    // after 30 ids. 0.3 ended the feeder thread and returned Ok with 70
+    // users never asked.
+    let asked = Arc::new(AtomicUsize::new(0));
+    let a = Arc::clone(&asked);
+    let server = HttpServer::start(move |target| {
+        token_or_user(target, |_| {
+            a.fetch_add(1, Ordering::SeqCst);
+            SAMPLE_MFA_INFO.to_owned()
+        })
+    });
+    let client = server.client(4);
+    let (answered, result) = run_bounded(move || {
+        let ids = (0..100).map(|i| {
+            if i == 30 {
+                panic!("reading the ids failed: Input/output error (os error 5)");
+            }
+            format!("user-{i}")
+        });
+        let mut answered = 0;
+        let result = Batch::new(&client).concurrency(4).run(ids, |done| {
+            assert!(done.outcome.is_answered(), "{:?}", done.outcome);
+            answered += 1;
+            ControlFlow::Continue(())
+        });
+        (answered, result)
+    });
+    match result {
+        Err(BatchError::Panicked { message, .. }) => {
+            assert!(message.contains("Input/output error"), "{message}");
+            assert!(message.contains("input"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(answered <= 30, "{answered}");
+    assert!(asked.load(Ordering::SeqCst) <= 30);
+}
+
+#[test]
+fn a_cancel_before_run_is_a_cancelled_run_that_asks_nobody() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let client = server.client(4);
+    let batch = Batch::new(&client).concurrency(4);
+    batch.cancel_handle().cancel();
+    let mut handed = 0;
+    let summary = batch
+        .run(vec!["alice", "bob"], |_| {
+            handed += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert!(summary.cancelled, "{summary:?}");
+    assert_eq!(summary.tally.started, 0);
+    assert_eq!(summary.abandoned, 0);
+    assert_eq!(handed, 0);
+    // Not even the token was asked for.
+    assert_eq!(requests.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn borrowed_ids_and_tags_and_a_borrowing_progress_hook_are_accepted() {
+    // 0.3 took only owned 'static input: `ids.iter()` did not compile.
+    let server = HttpServer::start(|target| {
+        token_or_user(target, |target| {
+            if target.contains("userId=missing") {
+                r#"{"statusCode":404,"apiCode":2004,"message":"user not found"}"#.to_owned()
+            } else {
+                SAMPLE_MFA_INFO.to_owned()
+            }
+        })
+    });
+    let client = server.client(4);
+    let owned: Vec<String> = (0..20).map(|i| format!("user-{i}")).collect();
+    let mut ticks = 0;
+    let mut seen = Vec::new();
+    let summary = Batch::new(&client)
+        .concurrency(4)
+        .on_progress(|tally| ticks = tally.done())
+        .run(owned.iter(), |done| {
+            seen.push(done.user_id.unwrap());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(summary.tally.answered, 20);
+    assert_eq!(ticks, 20);
+    seen.sort();
+    let mut expected = owned.clone();
+    expected.sort();
+    assert_eq!(seen, expected);
+
+    // `&&str` items, and tags that borrow from the caller's rows.
+    let names = ["alice", "missing-bob"];
+    let rows: Vec<(usize, &str)> = names.iter().copied().enumerate().collect();
+    let mut answers = Vec::new();
+    Batch::new(&client)
+        .run(names.iter(), |done| {
+            answers.push((done.user_id.unwrap(), done.outcome.is_answered()));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    answers.sort();
+    assert_eq!(
+        answers,
+        [
+            ("alice".to_owned(), true),
+            ("missing-bob".to_owned(), false)
+        ]
+    );
+    let targets = rows.iter().map(|row| Target::new(row.1).tag(row));
+    let mut tagged = Vec::new();
+    Batch::new(&client)
+        .run(targets, |done| {
+            tagged.push(*done.tag);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    tagged.sort();
+    assert_eq!(tagged, rows);
+}
+
+/// Three ids, then an input that blocks (bounded) until `release` is sent
+/// to or dropped: a terminal nobody types into.
+fn three_then_blocked(release: mpsc::Receiver<()>) -> impl Iterator<Item = String> + Send {
+    (0..3)
+        .map(|i| format!("user-{i}"))
+        .chain(std::iter::from_fn(move || {
+            let _ = release.recv_timeout(Duration::from_secs(60));
+            None
+        }))
+}
+
+#[test]
+fn a_detached_input_blocked_in_next_does_not_hold_a_cancelled_or_stopped_run() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    for stop_by_cancel in [true, false] {
+        let client = server.client(4);
+        let (keep, release) = mpsc::channel::<()>();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let batch = Batch::new(&client).concurrency(4);
+            let cancel = batch.cancel_handle();
+            let ids = batch.detach(three_then_blocked(release));
+            let mut handed = 0;
+            let result = batch.run(ids, |done| {
+                assert!(done.outcome.is_answered(), "{:?}", done.outcome);
+                handed += 1;
+                if handed < 3 {
+                    ControlFlow::Continue(())
+                } else if stop_by_cancel {
+                    cancel.cancel();
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(())
+                }
+            });
+            let _ = tx.send(result);
+        });
+        // The input blocks for a minute; the run returns well before.
+        let summary = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the run waited for the blocked input")
+            .unwrap();
+        drop(keep);
+        assert_eq!(summary.tally.answered, 3);
+        assert_eq!(summary.cancelled, stop_by_cancel, "{summary:?}");
+        assert_eq!(summary.stopped, !stop_by_cancel, "{summary:?}");
+    }
+}
+
+#[test]
+fn a_panic_in_a_detached_input_ends_the_run_with_panicked() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let client = server.client(4);
+    let result = run_bounded(move || {
+        let batch = Batch::new(&client).concurrency(4);
+        let ids = batch.detach((0..100).map(|i| {
+            assert!(i != 10, "reading the ids failed at line {i}");
+            format!("user-{i}")
+        }));
+        batch.run(ids, |_| ControlFlow::Continue(()))
+    });
+    match result {
+        Err(BatchError::Panicked { message, .. }) => {
+            assert!(message.contains("failed at line 10"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_panic_in_the_callback_reaches_the_caller_and_ends_the_run() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let client = server.client(4);
+    let caught = run_bounded(move || {
+        let ids = (0..).map(|i| format!("user-{i}")); // endless
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Batch::new(&client)
+                .concurrency(4)
+                .run(ids, |_| -> ControlFlow<()> {
+                    panic!("a bug in the callback")
+                })
+        }))
+    });
+    let panic = caught.expect_err("the callback's panic was swallowed");
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or_default();
+    assert!(message.contains("a bug in the callback"), "{message}");
+}

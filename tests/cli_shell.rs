@@ -4,6 +4,7 @@
 mod cli_support;
 mod common;
 
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -300,4 +301,45 @@ fn ctrl_c_ends_a_rate_limited_run_while_threads_wait_for_slots() {
         stderr(&output)
     );
     std::fs::remove_file(&input).unwrap();
+}
+
+#[test]
+fn ctrl_c_ends_an_audit_whose_input_pipe_stays_open_with_its_summary() {
+    // `producer | genauth-mfa audit -o out.jsonl` with a producer that
+    // stalls (or a terminal nobody types into): the first Ctrl-C ends the
+    // run with its summary while the read of the next id still waits.
+    let server =
+        HttpServer::start(|target| token_or_user(target, |_| common::SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let mut child = against_url(&server.url)
+        .args(["audit", "-", "--output"])
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"alice\nbob\ncarol\n").unwrap();
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&out).map_or(0, |rows| rows.lines().count()) < 3 {
+        assert!(Instant::now() < deadline, "no rows written");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    // stdin stays open until the tool has exited.
+    let output = wait_output(child, Duration::from_secs(10));
+    drop(stdin);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("interrupted: ") && err.contains("3 users in "),
+        "{err}"
+    );
 }

@@ -83,9 +83,11 @@ pub enum Input<T = ()> {
     },
 }
 
-impl From<&str> for Input {
-    fn from(user_id: &str) -> Input {
-        Input::Ask(Target::new(user_id))
+/// A borrowed id: `&str`, and what iterating over ids borrows (`&String`
+/// from `ids.iter()` over a `Vec<String>`, `&&str` over a `Vec<&str>`).
+impl<S: AsRef<str> + ?Sized> From<&S> for Input {
+    fn from(user_id: &S) -> Input {
+        Input::Ask(Target::new(user_id.as_ref()))
     }
 }
 

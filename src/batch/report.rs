@@ -85,9 +85,14 @@ pub enum BatchError {
     },
     /// The system refused to start the run's threads (a process or thread
     /// limit: `ulimit -u`, a container's `pids.max`, memory). With some of
-    /// the workers started the run goes on with them; this is the error
-    /// when not even one could start.
-    #[error("could not start the batch's threads: {reason}")]
+    /// the workers started the run goes on with half of them (room for the
+    /// threads their calls start); this is the error when not even one
+    /// could start.
+    #[error(
+        "could not start a thread for the batch: {reason}; the system's limit on \
+         processes or threads (ulimit -u, a container's pids.max) or its memory is \
+         used up: raise the limit or run fewer threads"
+    )]
     #[non_exhaustive]
     Spawn {
         /// What the system said.

@@ -1,91 +1,354 @@
-//! The threads of a run: one feeder reading the input, N workers asking.
+//! The threads of a run: the feeder reading the input (a scoped thread,
+//! since the input may borrow from the caller) and the workers asking (up
+//! to N threads of their own, started one at a time as the input needs
+//! them; they hold only owned data, so that a run can return while a slow
+//! server still keeps one of them).
 
+use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use super::{Done, Input, Outcome, TICK};
+use super::{BatchError, Input, Outcome, TICK};
 use crate::cancel::CancelToken;
 use crate::error::Error;
 use crate::get_user_mfa_info::UserIdType;
 use crate::management::ManagementClient;
 
-pub(super) enum Msg<T> {
-    Done(Done<T>),
+/// The name of the run's threads (as `ps -L` and a debugger show them).
+const WORKER_NAME: &str = "genauth-batch";
+const FEEDER_NAME: &str = "genauth-feed";
+
+/// One item on its way to a worker: what a worker needs, owned. The
+/// item's tag stays with the caller's thread, under `slot`.
+pub(super) enum Job {
+    Ask {
+        slot: u64,
+        user_id: String,
+        user_id_type: Option<UserIdType>,
+    },
+    Unreadable {
+        slot: u64,
+        reason: String,
+    },
+}
+
+/// A finished job; [`Batch::run`](super::Batch::run) puts the tag back.
+pub(super) struct Answer {
+    pub(super) slot: u64,
+    pub(super) user_id: Option<String>,
+    pub(super) user_id_type: Option<UserIdType>,
+    pub(super) outcome: Outcome,
+}
+
+pub(super) enum Msg {
+    Done(Answer),
     /// A call ended by the run's stop: nothing to hand over.
     Abandoned,
     Refused(Error),
     Panicked(String),
-    Exited,
 }
 
-/// The run's own stop switch: the caller's cancel, a Break from the
-/// callback, a refused key or a panic all turn it. The workers' client
-/// observes it, so calls waiting for a rate-limit slot or a retry wake.
-#[derive(Clone)]
-pub(super) struct Flags {
-    pub(super) stop: CancelToken,
+fn lock<X>(mutex: &Mutex<X>) -> MutexGuard<'_, X> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl Flags {
-    fn stopped(&self) -> bool {
-        self.stop.is_cancelled()
+/// The jobs between the feeder and the workers: at most `capacity`, and
+/// every wait wakes each [`TICK`] to look at the run's stop.
+pub(super) struct Queue {
+    state: Mutex<QueueState>,
+    ready: Condvar,
+    room: Condvar,
+    capacity: usize,
+}
+
+struct QueueState {
+    jobs: VecDeque<Job>,
+    /// The feeder is done: no job will come.
+    closed: bool,
+    /// Workers waiting for a job.
+    idle: usize,
+}
+
+impl Queue {
+    pub(super) fn new(capacity: usize) -> Queue {
+        Queue {
+            state: Mutex::new(QueueState {
+                jobs: VecDeque::new(),
+                closed: false,
+                idle: 0,
+            }),
+            ready: Condvar::new(),
+            room: Condvar::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Adds `job` once there is room; false when the run stopped first.
+    fn push(&self, job: Job, stop: &CancelToken) -> bool {
+        let mut state = lock(&self.state);
+        while state.jobs.len() >= self.capacity && !stop.is_cancelled() {
+            state = self
+                .room
+                .wait_timeout(state, TICK)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        if stop.is_cancelled() {
+            return false;
+        }
+        state.jobs.push_back(job);
+        self.ready.notify_one();
+        true
+    }
+
+    /// Whether more jobs wait than workers wait for them.
+    fn needs_worker(&self) -> bool {
+        let state = lock(&self.state);
+        state.jobs.len() > state.idle
+    }
+
+    fn close(&self) {
+        lock(&self.state).closed = true;
+        self.ready.notify_all();
+    }
+
+    /// The next job, or `None` when the run stops or the input is over.
+    fn pop(&self, stop: &CancelToken) -> Option<Job> {
+        let mut state = lock(&self.state);
+        loop {
+            if stop.is_cancelled() {
+                return None;
+            }
+            if let Some(job) = state.jobs.pop_front() {
+                self.room.notify_one();
+                return Some(job);
+            }
+            if state.closed {
+                return None;
+            }
+            state.idle += 1;
+            state = self
+                .ready
+                .wait_timeout(state, TICK)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            state.idle -= 1;
+        }
     }
 }
 
-/// Reads `items` one at a time into `jobs`. Never joined: `next()` may
-/// block (on a terminal), and then the process ending is what ends it.
-pub(super) fn spawn_feeder<I, T>(
-    items: I,
-    jobs: SyncSender<Input<T>>,
-    flags: Flags,
-) -> std::io::Result<()>
-where
-    I: Iterator + Send + 'static,
-    I::Item: Into<Input<T>>,
-    T: Send + 'static,
-{
-    // Builder::spawn: a refused thread is an error, not a panic.
-    let spawned = std::thread::Builder::new().spawn(move || {
-        let mut items = items;
-        while !flags.stopped() {
-            let Some(item) = items.next() else { return };
-            if flags.stopped() || jobs.send(item.into()).is_err() {
+/// How many workers run, and how many may.
+pub(super) struct Crew {
+    alive: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl Crew {
+    pub(super) fn new(most: usize) -> Crew {
+        Crew {
+            alive: AtomicUsize::new(0),
+            most: AtomicUsize::new(most),
+        }
+    }
+
+    /// Counts one more worker, if one more may run.
+    fn enlist(&self) -> bool {
+        let most = self.most.load(Ordering::SeqCst);
+        self.alive
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| {
+                (a < most).then_some(a + 1)
+            })
+            .is_ok()
+    }
+
+    fn leave(&self) {
+        self.alive.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Leaves if more workers run than may: true for the one that left.
+    fn retire(&self) -> bool {
+        let most = self.most.load(Ordering::SeqCst);
+        self.alive
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| {
+                (a > most).then(|| a - 1)
+            })
+            .is_ok()
+    }
+}
+
+/// Reads the input into the queue, starting a worker whenever a job
+/// waits and no worker is free (at most `concurrency`).
+pub(super) struct Feeder<'t, T> {
+    pub(super) queue: Arc<Queue>,
+    /// The tags of the jobs not handed back yet, by slot.
+    pub(super) tags: &'t Mutex<HashMap<u64, T>>,
+    /// Why the feeder ended the run, if it did.
+    pub(super) failure: &'t Mutex<Option<BatchError>>,
+    pub(super) concurrency: usize,
+    pub(super) worker: Worker,
+}
+
+impl<T> Feeder<'_, T> {
+    /// Starts the feeder on a thread of `scope`.
+    pub(super) fn spawn<'scope, I>(
+        self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        items: I,
+    ) -> std::io::Result<()>
+    where
+        Self: 'scope,
+        I: Iterator + Send + 'scope,
+        I::Item: Into<Input<T>>,
+        T: Send,
+    {
+        // Builder: a refused thread is an error, not a panic.
+        std::thread::Builder::new()
+            .name(FEEDER_NAME.into())
+            .spawn_scoped(scope, move || self.feed(items))
+            .map(drop)
+    }
+
+    fn feed<I>(self, mut items: I)
+    where
+        I: Iterator,
+        I::Item: Into<Input<T>>,
+    {
+        // However the feeder ends, the workers learn that no job will come.
+        struct CloseOnExit<'q>(&'q Queue);
+        impl Drop for CloseOnExit<'_> {
+            fn drop(&mut self) {
+                self.0.close();
+            }
+        }
+        let _close = CloseOnExit(&self.queue);
+        let stop = &self.worker.stop;
+        let crew = &self.worker.crew;
+        let mut started = 0;
+        for slot in 0u64.. {
+            if stop.is_cancelled() {
                 return;
             }
-        }
-    });
-    spawned.map(drop)
-}
-
-pub(super) struct Worker<T> {
-    pub(super) client: ManagementClient,
-    pub(super) user_id_type: Option<UserIdType>,
-    pub(super) jobs: Arc<Mutex<Receiver<Input<T>>>>,
-    pub(super) results: SyncSender<Msg<T>>,
-    pub(super) flags: Flags,
-    pub(super) taken: Arc<AtomicU64>,
-}
-
-impl<T> Worker<T> {
-    pub(super) fn run(self) {
-        // Whatever happens, the run learns that this thread is gone.
-        struct Exit<'a, T>(&'a SyncSender<Msg<T>>);
-        impl<T> Drop for Exit<'_, T> {
-            fn drop(&mut self) {
-                let msg = if std::thread::panicking() {
-                    Msg::Panicked("a worker thread panicked".into())
-                } else {
-                    Msg::Exited
-                };
-                let _ = self.0.send(msg);
+            // The iterator is the caller's code: its panic (an unwrap on a
+            // read error) ends the run with an error, never silently.
+            let next = catch_unwind(AssertUnwindSafe(|| items.next().map(Into::into)));
+            let input = match next {
+                Ok(Some(input)) => input,
+                Ok(None) => return,
+                Err(panic) => {
+                    let message = panic_message(panic.as_ref());
+                    return self.fail(BatchError::Panicked {
+                        message: format!("the input iterator panicked: {message}"),
+                    });
+                }
+            };
+            let (tag, job) = match input {
+                Input::Ask(target) => (
+                    target.tag,
+                    Job::Ask {
+                        slot,
+                        user_id: target.user_id,
+                        user_id_type: target.user_id_type,
+                    },
+                ),
+                Input::Unreadable { tag, reason } => (tag, Job::Unreadable { slot, reason }),
+            };
+            lock(self.tags).insert(slot, tag);
+            if !self.queue.push(job, stop) {
+                return;
+            }
+            if self.queue.needs_worker() && crew.enlist() {
+                let worker = self.worker.clone();
+                let spawned = std::thread::Builder::new()
+                    .name(WORKER_NAME.into())
+                    .spawn(move || worker.run());
+                match spawned {
+                    Ok(_) => started += 1,
+                    // At a limit on threads (`ulimit -u`, a container's
+                    // `pids.max`): the run goes on with half of those
+                    // running, their room left to the calls (the default
+                    // transport starts a thread for each call, to resolve
+                    // the host, and would fail users instead).
+                    Err(e) if started > 0 => {
+                        crew.leave();
+                        let alive = crew.alive.load(Ordering::SeqCst);
+                        let keep = (alive / 2).max(1);
+                        crew.most.store(keep, Ordering::SeqCst);
+                        log::warn!(
+                            target: "genauth_mfa",
+                            "batch: the system refused a thread with {alive} of {} running ({e}); going on with {keep}, leaving room for the calls' own threads",
+                            self.concurrency
+                        );
+                    }
+                    Err(e) => {
+                        crew.leave();
+                        return self.fail(BatchError::Spawn {
+                            reason: e.to_string(),
+                        });
+                    }
+                }
             }
         }
-        let _exit = Exit(&self.results);
-        while let Some(input) = self.next_job() {
+    }
+
+    fn fail(&self, error: BatchError) {
+        lock(self.failure).get_or_insert(error);
+        self.worker.stop.cancel();
+    }
+}
+
+/// One worker, and the prototype the feeder clones for each.
+#[derive(Clone)]
+pub(super) struct Worker {
+    pub(super) client: ManagementClient,
+    pub(super) user_id_type: Option<UserIdType>,
+    pub(super) queue: Arc<Queue>,
+    pub(super) results: SyncSender<Msg>,
+    /// The run's own stop switch: the caller's cancel, a Break from the
+    /// callback, a refused key or a panic all turn it. `client` observes
+    /// it too, so calls waiting for a rate-limit slot or a retry wake.
+    pub(super) stop: CancelToken,
+    pub(super) taken: Arc<AtomicU64>,
+    pub(super) crew: Arc<Crew>,
+}
+
+impl Worker {
+    fn run(self) {
+        struct Exit<'a> {
+            results: &'a SyncSender<Msg>,
+            crew: &'a Crew,
+            counted: bool,
+        }
+        impl Drop for Exit<'_> {
+            fn drop(&mut self) {
+                if self.counted {
+                    self.crew.leave();
+                }
+                // A panic outside `ask` (none expected) still reaches the run.
+                if std::thread::panicking() {
+                    let _ = self
+                        .results
+                        .send(Msg::Panicked("a worker thread panicked".into()));
+                }
+            }
+        }
+        let mut exit = Exit {
+            results: &self.results,
+            crew: &self.crew,
+            counted: true,
+        };
+        loop {
+            // More workers than may run (a limit on threads was met): leave.
+            if self.crew.retire() {
+                exit.counted = false;
+                return;
+            }
+            let Some(job) = self.queue.pop(&self.stop) else {
+                return;
+            };
             self.taken.fetch_add(1, Ordering::SeqCst);
-            let msg = match catch_unwind(AssertUnwindSafe(|| self.ask(input))) {
+            let msg = match catch_unwind(AssertUnwindSafe(|| self.ask(job))) {
                 Ok(msg) => msg,
                 Err(panic) => Msg::Panicked(panic_message(panic.as_ref())),
             };
@@ -96,38 +359,23 @@ impl<T> Worker<T> {
         }
     }
 
-    /// The next input, or `None` when the run stops or the input is over.
-    fn next_job(&self) -> Option<Input<T>> {
-        loop {
-            if self.flags.stopped() {
-                return None;
-            }
-            let next = match self.jobs.lock() {
-                Ok(jobs) => jobs.recv_timeout(TICK),
-                Err(_) => return None,
-            };
-            match next {
-                Ok(input) => return Some(input),
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => return None,
-            }
-        }
-    }
-
-    fn ask(&self, input: Input<T>) -> Msg<T> {
-        let target = match input {
-            Input::Ask(target) => target,
-            Input::Unreadable { tag, reason } => {
-                return Msg::Done(Done {
-                    tag,
+    fn ask(&self, job: Job) -> Msg {
+        let (slot, user_id, user_id_type) = match job {
+            Job::Ask {
+                slot,
+                user_id,
+                user_id_type,
+            } => (slot, user_id, user_id_type.or(self.user_id_type)),
+            Job::Unreadable { slot, reason } => {
+                return Msg::Done(Answer {
+                    slot,
                     user_id: None,
                     user_id_type: None,
                     outcome: Outcome::Unreadable(reason),
                 });
             }
         };
-        let user_id_type = target.user_id_type.or(self.user_id_type);
-        let mut request = self.client.get_user_mfa_info(target.user_id.as_str());
+        let mut request = self.client.get_user_mfa_info(user_id.as_str());
         if let Some(t) = user_id_type {
             request = request.user_id_type(t);
         }
@@ -142,16 +390,16 @@ impl<T> Worker<T> {
             }
             Err(e) => Outcome::Failed(e),
         };
-        Msg::Done(Done {
-            tag: target.tag,
-            user_id: Some(target.user_id),
+        Msg::Done(Answer {
+            slot,
+            user_id: Some(user_id),
             user_id_type,
             outcome,
         })
     }
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+pub(super) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())

@@ -371,7 +371,11 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     // From here on the first Ctrl-C ends the run with its summary; before,
     // it ends the process at once (during the token request, say).
     crate::AUDITING.store(true, Ordering::SeqCst);
-    let result = batch.on_progress(hook).run(feed, |done: Done<Tag>| {
+    let batch = batch.on_progress(hook);
+    // Read on a thread the run does not wait for: a Ctrl-C ends the run
+    // with its summary while stdin (or a listing page) still blocks.
+    let feed = batch.detach(feed);
+    let result = batch.run(feed, |done: Done<Tag>| {
         let (line, profile) = match &done.tag {
             Tag::Line(line) => (*line, None),
             Tag::Listed { index, profile } => (*index, Some(&**profile)),
