@@ -23,10 +23,14 @@ fn example(name: &str) -> PathBuf {
 #[test]
 fn the_examples_report_a_full_stdout_and_exit_1_without_a_panic() {
     for (name, args) in [
-        ("get_user_mfa_info", &["alice@example.com", "--user-id-type", "email"][..]),
+        (
+            "get_user_mfa_info",
+            &["alice@example.com", "--user-id-type", "email"][..],
+        ),
         ("list_enrolled_factors", &[][..]),
         ("get_factor", &["6229ffaxxxxxxxxcade3e3d9"][..]),
         ("shared_client", &[][..]),
+        ("quickstart", &[][..]),
         ("serve_fake", &[][..]),
     ] {
         let full = std::fs::OpenOptions::new()
