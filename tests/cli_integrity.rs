@@ -471,10 +471,11 @@ fn utf16_ids_files_are_decoded_and_utf32_or_unmarked_ones_refused_naming_the_enc
         );
         let output = run(against_url(&server.url()).args(["audit", s(&input)]), b"");
         assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
-        let ids: Vec<String> = json_rows(&output)
+        let mut ids: Vec<String> = json_rows(&output)
             .iter()
             .map(|r| r["userId"].as_str().unwrap().to_owned())
             .collect();
+        ids.sort();
         assert_eq!(ids, ["alice", "bob"], "{name}");
         let mut asked: Vec<String> = asked(&fake).into_iter().map(|(id, _)| id).collect();
         asked.sort();

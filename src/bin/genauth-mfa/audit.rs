@@ -30,7 +30,7 @@ use crate::exit::{
     EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SETUP, EXIT_SOME_FAILED, fail, say, token_failed,
 };
 use crate::files;
-use crate::input::{Ids, Item, MAX_LINE};
+use crate::input::{self, Ids, Item, MAX_LINE};
 use crate::listing::{self, Ended, Listing, StartError};
 use crate::output::{self, Columns, Format, Profile};
 use crate::policy::Policy;
@@ -286,11 +286,18 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
         }
         Ok(())
     };
+    // The type the ids are asked as, in every row (`--all-users` asks by
+    // user_id; without --user-id-type the server takes user_id).
+    let id_type = match options.user_id_type {
+        Some(t) if !options.all_users => t,
+        _ => UserIdType::UserId,
+    }
+    .as_str();
     let sink = match files::open_output(
         options.output.as_deref(),
         options.format,
         columns,
-        options.resume,
+        options.resume.then_some(id_type),
         identity,
         &mut check,
     ) {
@@ -315,8 +322,16 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     let (feed, total, listed): (Box<dyn Iterator<Item = Input<Tag>> + Send>, _, _) =
         match (source, started) {
             (Some(source), _) => {
+                let reader = if source.undecoded {
+                    match input::decoded(source.reader) {
+                        Ok(reader) => reader,
+                        Err(why) => return fail(EXIT_SETUP, format!("{} {why}", source.name)),
+                    }
+                } else {
+                    source.reader
+                };
                 let feed = Feed {
-                    ids: Ids::new(source.reader, options.comments),
+                    ids: Ids::new(reader, options.comments),
                     admit,
                     last_line: 0,
                     broken: false,
@@ -380,6 +395,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             format,
             line,
             done.user_id.as_deref(),
+            id_type,
             profile,
             &done.outcome,
         );
@@ -437,13 +453,20 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
         }
     }
     summary.print(batch.elapsed, batch.cancelled);
+    // A summary that cannot be written (its directory removed during the
+    // run, a full disk) is said, and the run's own exit code stays when it
+    // is not 0 (2, 3 and 130 say more about the audit, and already fail a
+    // job); a run that would exit 0 exits 1: no job passes without the
+    // summary it asked for.
+    let mut summary_failed = false;
     if let Some(path) = &options.summary {
         let complete = !batch.cancelled && listing_error.is_none();
         if let Err(e) = files::write_replacing(path, summary.json(complete).as_bytes()) {
-            return fail(
-                EXIT_SETUP,
-                format!("cannot write the summary to {}: {e}", path.display()),
-            );
+            summary_failed = true;
+            say(format_args!(
+                "genauth-mfa: cannot write the summary to {}: {e}",
+                path.display()
+            ));
         }
     }
     if batch.cancelled {
@@ -457,6 +480,8 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
         ExitCode::from(EXIT_SOME_FAILED)
     } else if summary.violations() > 0 {
         ExitCode::from(EXIT_POLICY)
+    } else if summary_failed {
+        ExitCode::from(EXIT_SETUP)
     } else {
         ExitCode::SUCCESS
     }
