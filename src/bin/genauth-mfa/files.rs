@@ -367,11 +367,6 @@ fn same_fifo(meta: &std::fs::Metadata, input: Option<&Handle>) -> bool {
     }
 }
 
-/// Opens `path` to append to it.
-pub fn append(path: &Path) -> io::Result<File> {
-    OpenOptions::new().append(true).open(path)
-}
-
 /// Checks `--summary FILE` before anything is opened for writing: a path
 /// (not `-`: stdout holds the rows), neither the input nor the output
 /// (compared by device and inode when they exist, by their absolute paths

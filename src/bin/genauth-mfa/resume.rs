@@ -12,7 +12,7 @@
 //! answered (the factors, the account status), not the rows.
 
 use std::collections::HashMap;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::hash::{BuildHasher, RandomState};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -272,11 +272,16 @@ pub fn open(
              a terminal or a directory cannot hold the earlier run's rows)"
         ));
     }
-    // Locked before it is read: another run may be appending to it.
-    let file = files::append(path).map_err(|e| format!("cannot open {name}: {e}"))?;
+    // Locked before it is read (another run may be appending to it), and
+    // read through the locked handle: on Windows a lock keeps out every
+    // other handle, this process's own included.
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("cannot open {name}: {e}"))?;
     files::lock(&file, &name)?;
-    let reader = File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    let (earlier, complete) = read(BufReader::new(reader), format, columns, id_type)
+    let (earlier, complete) = read(BufReader::new(&file), format, columns, id_type)
         .map_err(|why| format!("cannot resume {name}: {why}; the file is left untouched"))?;
     ready()?;
     let len = file
