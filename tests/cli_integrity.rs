@@ -599,3 +599,35 @@ fn diff_with_failed_rows_is_incomplete_and_never_says_nobody_lost_mfa() {
         }
     }
 }
+
+#[test]
+fn a_csv_output_of_0_3_resumed_keeps_its_columns_and_resumes_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, server) = alice_and_bob();
+    let input = write(&dir, "ids.txt", b"alice\nbob\nmissing\n");
+    let header = "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id\n";
+    let old = format!("{header}alice,enabled,disabled,disabled,disabled,true,,,,,\n");
+    let out = write(&dir, "old.csv", old.as_bytes());
+    let args = [
+        "audit",
+        s(&input),
+        "--format",
+        "csv",
+        "--output",
+        s(&out),
+        "--resume",
+    ];
+    let first = run(against_url(&server.url()).args(args), b"");
+    assert_eq!(first.status.code(), Some(2), "{}", stderr(&first));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with(&old), "{text}");
+    for line in text.lines() {
+        assert_eq!(line.matches(',').count(), 10, "one shape: {text}");
+    }
+    assert_eq!(asked(&fake).len(), 2);
+    // Resumed again: read back, and only the 0.3-style final error (no id
+    // type) is asked again.
+    let second = run(against_url(&server.url()).args(args), b"");
+    assert_eq!(second.status.code(), Some(2), "{}", stderr(&second));
+    assert_eq!(asked(&fake).len(), 3, "{:?}", asked(&fake));
+}

@@ -310,7 +310,12 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
              (or give a file: genauth-mfa audit ids.txt)",
         );
     }
-    let Earlier { keys, done } = sink.earlier;
+    let Earlier {
+        keys,
+        done,
+        without_id_type,
+    } = sink.earlier;
+    let row_id_type = (!without_id_type).then_some(id_type);
     let skips = Arc::new(Skips::default());
     let admit = Admit {
         keys,
@@ -395,7 +400,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             format,
             line,
             done.user_id.as_deref(),
-            id_type,
+            row_id_type,
             profile,
             &done.outcome,
         );

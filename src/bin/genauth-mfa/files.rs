@@ -284,7 +284,8 @@ fn check_stdout() -> Result<(), String> {
 /// lock (`flock` on Unix, `LockFileEx` on Windows) on the open file, held
 /// until the process ends, whatever ends it (a kill included: no stale
 /// lock to clean up). Another run that finds it locked refuses, naming the
-/// process that holds it where the system tells (Linux: /proc/locks).
+/// process that holds it where the system tells (Linux: /proc/locks). A
+/// file system that cannot lock is warned about, not refused.
 pub fn lock(file: &File, name: &str) -> Result<(), String> {
     match file.try_lock() {
         Ok(()) => Ok(()),
@@ -295,7 +296,15 @@ pub fn lock(file: &File, name: &str) -> Result<(), String> {
                  too (nothing was changed); wait for it to end, or give another --output"
             ))
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {name}: {e}")),
+        // A file system without locks (some network or FUSE mounts):
+        // the run goes on, said once, rather than never running there.
+        Err(std::fs::TryLockError::Error(e)) => {
+            crate::exit::say(format_args!(
+                "genauth-mfa: warning: cannot lock {name} ({e}): another run writing to it \
+                 would not be noticed"
+            ));
+            Ok(())
+        }
     }
 }
 
@@ -334,7 +343,11 @@ pub fn check_directory(path: &Path) -> io::Result<()> {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let probe = dir.join(format!(".genauth-mfa.{}.check", std::process::id()));
+    let probe = dir.join(format!(
+        ".genauth-mfa.{}.{:016x}.check",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
     File::create_new(&probe)?;
     std::fs::remove_file(&probe)
 }

@@ -238,22 +238,27 @@ impl ErrorCell<'_> {
 /// The row of one finished item, read from input line `line` (or listed
 /// with `profile`), its id asked as `id_type` (`user_id`, `email`, ...),
 /// with its line end. A row about no user (an input line) has an empty id
-/// type cell in CSV and none in JSON.
+/// type cell in CSV and none in JSON. `id_type` `None`: the shape of 0.3,
+/// without the id type (rows appended to a 0.3 CSV output keep its
+/// columns).
 pub fn row(
     format: Format,
     line: u64,
     user_id: Option<&str>,
-    id_type: &str,
+    id_type: Option<&str>,
     profile: Option<&Profile>,
     outcome: &Outcome,
 ) -> String {
-    let id_type = user_id.is_some().then_some(id_type);
+    let column = id_type.is_some();
+    let id_type = id_type.filter(|_| user_id.is_some());
     let with_profile = |cells: &[&str]| -> String {
         let mut all = cells.to_vec();
         if let Some(p) = profile {
             all.extend(p.cells());
         }
-        all.push(id_type.unwrap_or_default());
+        if column {
+            all.push(id_type.unwrap_or_default());
+        }
         csv_line(&all)
     };
     let cell = match outcome {
@@ -453,7 +458,7 @@ mod tests {
     }
 
     fn row(format: Format, (user_id, outcome): &(Option<&str>, Outcome)) -> String {
-        super::row(format, 7, *user_id, "user_id", None, outcome)
+        super::row(format, 7, *user_id, Some("user_id"), None, outcome)
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub struct Earlier {
     pub keys: Keys,
     /// Users with a final row ([`Seen::Answered`] or [`Seen::Failed`]).
     pub done: HashMap<Key, Seen>,
+    /// A CSV output of 0.3, without the id type column: the rows appended
+    /// keep its columns.
+    pub without_id_type: bool,
 }
 
 /// One row read back: its user and whether it is final (and failed).
@@ -388,6 +391,7 @@ pub fn read(
         }
         complete += n as u64;
     }
+    earlier.without_id_type = v03;
     Ok((earlier, complete))
 }
 
@@ -491,7 +495,7 @@ mod tests {
                 Format::Csv,
                 1,
                 Some(id),
-                "user_id",
+                Some("user_id"),
                 None,
                 &Outcome::Answered(UserMfaInfo::new()),
             );

@@ -428,7 +428,7 @@ mod tests {
         let mut texts = [String::new(), output::csv_line(&CSV_HEADER)];
         for (i, format) in [Format::Jsonl, Format::Csv].into_iter().enumerate() {
             for (id, outcome) in &outcomes {
-                texts[i] += &output::row(format, 3, *id, "user_id", None, outcome);
+                texts[i] += &output::row(format, 3, *id, Some("user_id"), None, outcome);
             }
         }
         let jsonl = read(&texts[0]).unwrap();
