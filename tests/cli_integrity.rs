@@ -508,6 +508,20 @@ fn utf16_ids_files_are_decoded_and_utf32_or_unmarked_ones_refused_naming_the_enc
         assert!(err.contains(encoding), "{name}: {err}");
         get.assert();
         post.assert();
+        // On stdin, with an output that exists: refused before the output
+        // is emptied.
+        let (server, get, post) = untouchable();
+        let out = write(&dir, "kept.jsonl", ANSWERED_A.as_bytes());
+        let output = run(
+            against(&server).args(["audit", "--output", s(&out)]),
+            &bytes,
+        );
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "stdin {name}: {err}");
+        assert!(err.contains(encoding), "stdin {name}: {err}");
+        assert_eq!(std::fs::read(&out).unwrap(), ANSWERED_A.as_bytes());
+        get.assert();
+        post.assert();
     }
 }
 

@@ -265,6 +265,16 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             Err(message) => return fail(EXIT_SETUP, message),
         }
     };
+    // A pipe's encoding is told once the output is known not to be that
+    // pipe, and before anything is requested, truncated or written.
+    let mut source = source;
+    let mut undecoded: Option<(Box<dyn BufRead + Send>, String)> =
+        source.as_mut().filter(|s| s.undecoded).map(|s| {
+            (
+                std::mem::replace(&mut s.reader, Box::new(io::empty())),
+                s.name.clone(),
+            )
+        });
     let identity = source.as_ref().and_then(|s| s.identity.as_ref());
     if let Some(path) = &options.summary {
         if let Err(message) = files::check_summary(path, identity, options.output.as_deref()) {
@@ -275,7 +285,11 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     // after every file check and before the output is touched; the engine
     // then finds the token cached.
     let mut started: Option<(Listing, u64)> = None;
+    let mut decoded: Option<Box<dyn BufRead + Send>> = None;
     let mut check = || {
+        if let Some((reader, name)) = undecoded.take() {
+            decoded = Some(input::decoded(reader).map_err(|why| format!("{name} {why}"))?);
+        }
         client.authenticate().map_err(|e| token_failed(&e))?;
         if options.all_users {
             match listing::start(client, options.status.clone(), cancel) {
@@ -327,13 +341,14 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     let (feed, total, listed): (Box<dyn Iterator<Item = Input<Tag>> + Send>, _, _) =
         match (source, started) {
             (Some(source), _) => {
-                let reader = if source.undecoded {
-                    match input::decoded(source.reader) {
+                // (`check` runs on every way to an open output.)
+                let reader = match (decoded, undecoded) {
+                    (Some(reader), _) => reader,
+                    (None, Some((reader, name))) => match input::decoded(reader) {
                         Ok(reader) => reader,
-                        Err(why) => return fail(EXIT_SETUP, format!("{} {why}", source.name)),
-                    }
-                } else {
-                    source.reader
+                        Err(why) => return fail(EXIT_SETUP, format!("{name} {why}")),
+                    },
+                    (None, None) => source.reader,
                 };
                 let feed = Feed {
                     ids: Ids::new(reader, options.comments),
