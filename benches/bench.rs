@@ -329,7 +329,7 @@ fn audit_peak_rss(url: &str, ids: usize) -> Result<(u64, Duration), String> {
         .join("genauth-mfa");
     let started = Instant::now();
     let mut child = Command::new(exe)
-        .args(["audit", "--user-id-type", "email"])
+        .args(["audit", "--user-id-type", "email", "--output", "/dev/null"])
         .env_clear()
         .env("GENAUTH_ACCESS_KEY_ID", "ak")
         .env("GENAUTH_ACCESS_KEY_SECRET", "sk")

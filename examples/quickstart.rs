@@ -34,11 +34,11 @@ fn main() -> ExitCode {
     let setup = support::Setup::from_env_or_sandbox();
     let result = run(&setup, user_id, user_id_type);
     if let Some(sandbox) = setup.as_sandbox() {
-        eprintln!(
+        support::note(format_args!(
             "note: the sandbox server at {} answered {} requests",
             sandbox.url(),
             sandbox.requests_served()
-        );
+        ));
     }
     support::finish(result)
 }
@@ -62,9 +62,9 @@ pub fn run(
         }
         out.insert("enrolledFactors".into(), json!(factors));
     } else {
-        eprintln!(
+        support::note(format_args!(
             "note: GENAUTH_ACCESS_TOKEN is not set: skipping get-factor and list-enrolled-factors"
-        );
+        ));
     }
 
     if setup.is_sandbox() || set("GENAUTH_ACCESS_KEY_ID") {
@@ -72,9 +72,9 @@ pub fn run(
             (Some(id), _) => (id, user_id_type),
             (None, true) => ("alice@example.com".to_owned(), Some(UserIdType::Email)),
             (None, false) => {
-                eprintln!(
+                support::note(format_args!(
                     "note: no user id given: skipping get-user-mfa-info (pass one as the first argument)"
-                );
+                ));
                 return Ok(Value::Object(out));
             }
         };
@@ -89,7 +89,9 @@ pub fn run(
         row["anyEnabled"] = json!(info.any_enabled());
         out.insert("userMfaInfo".into(), row);
     } else {
-        eprintln!("note: GENAUTH_ACCESS_KEY_ID is not set: skipping get-user-mfa-info");
+        support::note(format_args!(
+            "note: GENAUTH_ACCESS_KEY_ID is not set: skipping get-user-mfa-info"
+        ));
     }
     Ok(Value::Object(out))
 }

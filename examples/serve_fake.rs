@@ -15,7 +15,7 @@
 //! every user id known to `get-user-mfa-info` but those starting with
 //! `missing`), not GenAuth: nothing it answers is real.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use genauth_mfa::testing::{FakeGenAuth, Route};
@@ -26,12 +26,26 @@ fn main() -> ExitCode {
     let server = match fake.serve() {
         Ok(server) => server,
         Err(e) => {
-            eprintln!("error: could not start the fake's server: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: could not start the fake's server: {e}"
+            );
             return ExitCode::from(1);
         }
     };
-    println!("{}", server.url());
-    eprintln!(
+    // The URL on stdout, for a script; a stdout that cannot take it is an
+    // error, never a panic.
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{}", server.url()).and_then(|()| stdout.flush()) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: could not write to standard output: {e}"
+        );
+        return ExitCode::from(1);
+    }
+    drop(stdout);
+    let _ = writeln!(
+        std::io::stderr(),
         "note: serving the crate's fake GenAuth (not the real service) at {}\n\
          access key: {} / {}; app id: {}; user access token: {}\n\
          close stdin (Ctrl-D) to stop",
@@ -44,7 +58,8 @@ fn main() -> ExitCode {
     let mut sink = [0u8; 1024];
     while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
     drop(server);
-    eprintln!(
+    let _ = writeln!(
+        std::io::stderr(),
         "note: the fake answered {} requests",
         fake.count(Route::Any)
     );

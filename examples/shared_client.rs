@@ -44,7 +44,15 @@ fn main() -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for (id, info) in answers {
         match info {
-            Ok(info) => println!("{id}: any MFA enabled: {}", info.any_enabled()),
+            Ok(info) => {
+                let printed = support::print(format_args!(
+                    "{id}: any MFA enabled: {}",
+                    info.any_enabled()
+                ));
+                if printed != ExitCode::SUCCESS {
+                    return printed;
+                }
+            }
             Err(e) => code = support::fail(format!("{id}: {}", e.report())),
         }
     }

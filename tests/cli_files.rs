@@ -111,7 +111,7 @@ fn healthy(server: &mut Server) -> mockito::Mock {
 }
 
 const ANSWERED_A: &str = r#"{"userId":"a","totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled","anyEnabled":true}"#;
-const NOT_FOUND_B: &str = r#"{"userId":"b","error":{"kind":"api","statusCode":404,"apiCode":2004,"message":"user not found","requestId":"r-1"}}"#;
+const NOT_FOUND_B: &str = r#"{"userId":"b","userIdType":"user_id","error":{"kind":"api","statusCode":404,"apiCode":2004,"message":"user not found","requestId":"r-1"}}"#;
 const TRANSPORT_C: &str = r#"{"userId":"c","error":{"kind":"transport","statusCode":null,"apiCode":null,"message":"connection reset","requestId":null}}"#;
 const THROTTLED_D: &str = r#"{"userId":"d","error":{"kind":"api","statusCode":429,"apiCode":null,"message":"slow down","requestId":null}}"#;
 
@@ -216,7 +216,9 @@ fn resume_takes_off_only_a_row_cut_short() {
     users.expect(1).assert();
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(
-        text.starts_with(&format!("{ANSWERED_A}\n{{\"userId\":\"c\",\"totpStatus\"")),
+        text.starts_with(&format!(
+            "{ANSWERED_A}\n{{\"userId\":\"c\",\"userIdType\":\"user_id\",\"totpStatus\""
+        )),
         "{text}"
     );
     assert_eq!(text.lines().count(), 2);

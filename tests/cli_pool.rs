@@ -172,7 +172,8 @@ fn csv_rows_carry_the_profile_columns_escaped_and_bounded() {
         lines.next(),
         Some(
             "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,\
-             request_id,username,user_email,phone,user_status,last_login,last_mfa_time"
+             request_id,username,user_email,phone,user_status,last_login,last_mfa_time,\
+             user_id_type"
         )
     );
     let rows: Vec<&str> = lines.collect();
@@ -181,10 +182,11 @@ fn csv_rows_carry_the_profile_columns_escaped_and_bounded() {
     assert_eq!(
         *alice,
         "u-totp,enabled,disabled,disabled,disabled,true,,,,,,alice,alice@example.com,\
-         '+86 18800000001,Activated,2026-11-01T08:00:00.000Z,2026-11-01T08:00:05.000Z"
+         '+86 18800000001,Activated,2026-11-01T08:00:00.000Z,2026-11-01T08:00:05.000Z,\
+         user_id"
     );
     let none = rows.iter().find(|l| l.starts_with("u-none,")).unwrap();
-    assert!(none.ends_with(",,,,Activated,,"), "{none}");
+    assert!(none.ends_with(",,,,Activated,,,user_id"), "{none}");
     let hostile = rows.iter().find(|l| l.starts_with("u-hostile,")).unwrap();
     assert!(hostile.len() < 2_000, "unbounded: {} bytes", hostile.len());
     assert!(!hostile.contains('\u{1b}') && !hostile.contains('\u{7}'));

@@ -4,6 +4,7 @@
 
 pub mod sandbox;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use genauth_mfa::{AuthenticationClient, Error, ManagementClient};
@@ -41,7 +42,9 @@ impl Setup {
         match Setup::sandbox() {
             Ok(setup) => setup,
             Err(e) => {
-                eprintln!("error: could not start the local sandbox server: {e}");
+                note(format_args!(
+                    "error: could not start the local sandbox server: {e}"
+                ));
                 std::process::exit(1);
             }
         }
@@ -50,11 +53,11 @@ impl Setup {
     /// A new sandbox, announced on stderr.
     pub fn sandbox() -> std::io::Result<Setup> {
         let sandbox = sandbox::Sandbox::start()?;
-        eprintln!(
+        note(format_args!(
             "note: no GENAUTH_* credentials set, so this runs against the crate's fake GenAuth \
              served over HTTP at {} (set GENAUTH_* variables to talk to GenAuth)",
             sandbox.url()
-        );
+        ));
         Ok(Setup::Sandbox(sandbox))
     }
 
@@ -96,14 +99,12 @@ impl Setup {
 }
 
 /// Prints `value` as pretty JSON on stdout, or the error as one line on
-/// stderr; the exit code says which.
+/// stderr; the exit code says which. A stdout that cannot be written (a
+/// full disk, a closed pipe) is an error too, never a panic.
 pub fn finish<T: Serialize>(result: Result<T, Error>) -> ExitCode {
     match result {
         Ok(value) => match serde_json::to_string_pretty(&value) {
-            Ok(json) => {
-                println!("{json}");
-                ExitCode::SUCCESS
-            }
+            Ok(json) => print(format_args!("{json}")),
             Err(e) => fail(format!("could not print the result: {e}")),
         },
         // The error and its causes, each once, on one line.
@@ -111,8 +112,24 @@ pub fn finish<T: Serialize>(result: Result<T, Error>) -> ExitCode {
     }
 }
 
+/// Prints one line on stdout: exit code 0, or 1 with the write error on
+/// stderr (`println!` would panic).
+pub fn print(line: std::fmt::Arguments<'_>) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format!("could not write to standard output: {e}")),
+    }
+}
+
+/// Prints one line on stderr, ignoring a stderr that cannot be written
+/// (`eprintln!` would panic).
+pub fn note(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// Prints `message` as one line on stderr and returns exit code 1.
 pub fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
+    note(format_args!("error: {message}"));
     ExitCode::from(1)
 }

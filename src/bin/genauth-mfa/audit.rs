@@ -30,7 +30,7 @@ use crate::exit::{
     EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SETUP, EXIT_SOME_FAILED, fail, say, token_failed,
 };
 use crate::files;
-use crate::input::{Ids, Item, MAX_LINE};
+use crate::input::{self, Ids, Item, MAX_LINE};
 use crate::listing::{self, Ended, Listing, StartError};
 use crate::output::{self, Columns, Format, Profile};
 use crate::policy::Policy;
@@ -265,6 +265,16 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             Err(message) => return fail(EXIT_SETUP, message),
         }
     };
+    // A pipe's encoding is told once the output is known not to be that
+    // pipe, and before anything is requested, truncated or written.
+    let mut source = source;
+    let mut undecoded: Option<(Box<dyn BufRead + Send>, String)> =
+        source.as_mut().filter(|s| s.undecoded).map(|s| {
+            (
+                std::mem::replace(&mut s.reader, Box::new(io::empty())),
+                s.name.clone(),
+            )
+        });
     let identity = source.as_ref().and_then(|s| s.identity.as_ref());
     if let Some(path) = &options.summary {
         if let Err(message) = files::check_summary(path, identity, options.output.as_deref()) {
@@ -275,7 +285,11 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     // after every file check and before the output is touched; the engine
     // then finds the token cached.
     let mut started: Option<(Listing, u64)> = None;
+    let mut decoded: Option<Box<dyn BufRead + Send>> = None;
     let mut check = || {
+        if let Some((reader, name)) = undecoded.take() {
+            decoded = Some(input::decoded(reader).map_err(|why| format!("{name} {why}"))?);
+        }
         client.authenticate().map_err(|e| token_failed(&e))?;
         if options.all_users {
             match listing::start(client, options.status.clone(), cancel) {
@@ -286,11 +300,18 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
         }
         Ok(())
     };
+    // The type the ids are asked as, in every row (`--all-users` asks by
+    // user_id; without --user-id-type the server takes user_id).
+    let id_type = match options.user_id_type {
+        Some(t) if !options.all_users => t,
+        _ => UserIdType::UserId,
+    }
+    .as_str();
     let sink = match files::open_output(
         options.output.as_deref(),
         options.format,
         columns,
-        options.resume,
+        options.resume.then_some(id_type),
         identity,
         &mut check,
     ) {
@@ -303,7 +324,12 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
              (or give a file: genauth-mfa audit ids.txt)",
         );
     }
-    let Earlier { keys, done } = sink.earlier;
+    let Earlier {
+        keys,
+        done,
+        without_id_type,
+    } = sink.earlier;
+    let row_id_type = (!without_id_type).then_some(id_type);
     let skips = Arc::new(Skips::default());
     let admit = Admit {
         keys,
@@ -315,8 +341,17 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     let (feed, total, listed): (Box<dyn Iterator<Item = Input<Tag>> + Send>, _, _) =
         match (source, started) {
             (Some(source), _) => {
+                // (`check` runs on every way to an open output.)
+                let reader = match (decoded, undecoded) {
+                    (Some(reader), _) => reader,
+                    (None, Some((reader, name))) => match input::decoded(reader) {
+                        Ok(reader) => reader,
+                        Err(why) => return fail(EXIT_SETUP, format!("{name} {why}")),
+                    },
+                    (None, None) => source.reader,
+                };
                 let feed = Feed {
-                    ids: Ids::new(source.reader, options.comments),
+                    ids: Ids::new(reader, options.comments),
                     admit,
                     last_line: 0,
                     broken: false,
@@ -384,6 +419,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             format,
             line,
             done.user_id.as_deref(),
+            row_id_type,
             profile,
             &done.outcome,
         );
@@ -444,13 +480,20 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
         }
     }
     summary.print(batch.elapsed, batch.cancelled);
+    // A summary that cannot be written (its directory removed during the
+    // run, a full disk) is said, and the run's own exit code stays when it
+    // is not 0 (2, 3 and 130 say more about the audit, and already fail a
+    // job); a run that would exit 0 exits 1: no job passes without the
+    // summary it asked for.
+    let mut summary_failed = false;
     if let Some(path) = &options.summary {
         let complete = !batch.cancelled && listing_error.is_none();
         if let Err(e) = files::write_replacing(path, summary.json(complete).as_bytes()) {
-            return fail(
-                EXIT_SETUP,
-                format!("cannot write the summary to {}: {e}", path.display()),
-            );
+            summary_failed = true;
+            say(format_args!(
+                "genauth-mfa: cannot write the summary to {}: {e}",
+                path.display()
+            ));
         }
     }
     if batch.cancelled {
@@ -464,6 +507,8 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
         ExitCode::from(EXIT_SOME_FAILED)
     } else if summary.violations() > 0 {
         ExitCode::from(EXIT_POLICY)
+    } else if summary_failed {
+        ExitCode::from(EXIT_SETUP)
     } else {
         ExitCode::SUCCESS
     }

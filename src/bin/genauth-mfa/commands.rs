@@ -38,7 +38,10 @@ pub fn get_user_mfa_info(cli: &Cli, user_id: &str, user_id_type: Option<UserIdTy
         request = request.user_id_type(t);
     }
     match request.send() {
-        Ok(info) => print_json(&output::AnsweredRow::new(user_id, &info)),
+        Ok(info) => {
+            let id_type = user_id_type.unwrap_or(UserIdType::UserId).as_str();
+            print_json(&output::AnsweredRow::new(user_id, &info).id_type(id_type))
+        }
         Err(e) => call_failed(&e),
     }
 }

@@ -17,7 +17,7 @@
 //! | no MFA | MFA | `gainedMfa` |
 //! | factors | other factors, same coverage | `changed` |
 //! | an answer | an error, or the other way | `unknown`: an error is not an answer |
-//! | an error | an error | no row: counted as "failed in both" |
+//! | an error | an error | no row: counted as "failed in both" (not compared) |
 //! | factors | the same factors | no row: counted as "unchanged" |
 //!
 //! "MFA" is the row's `anyEnabled`. `before` and `after` are the user's
@@ -32,8 +32,11 @@
 //! files in TMPDIR. OLD and NEW are only read; an output that is one of
 //! them (same device and inode) is refused before anything is written.
 //!
-//! Exit codes: 0 no one lost MFA; 3 someone did (a CI job fails on it);
-//! 1 a setup error (a file that cannot be read or is not an audit output,
+//! Exit codes: 0 no one lost MFA and every user in both files was
+//! compared; 3 someone lost MFA (a CI job fails on it), whatever else;
+//! 2 no one was seen to lose MFA but some users were not compared (an
+//! error row in OLD or NEW: `unknown` or "failed in both"), so the diff is
+//! incomplete; 1 a setup error (a file that cannot be read or is not an audit output,
 //! an output that cannot be written, temporary files); 130 interrupted.
 
 mod rows;
@@ -49,7 +52,7 @@ use genauth_mfa::CancelToken;
 use same_file::Handle;
 use serde::Serialize;
 
-use crate::exit::{EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SETUP, fail, say};
+use crate::exit::{EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SETUP, EXIT_SOME_FAILED, fail, say};
 use crate::files;
 use crate::output::{Columns, Format};
 use rows::{Row, Rows, State};
@@ -149,7 +152,32 @@ pub fn run(options: &DiffArgs, cancel: &CancelToken) -> ExitCode {
     match diff(options, cancel) {
         Ok(counts) => {
             say(counts.line());
-            ExitCode::from(if counts.lost > 0 { EXIT_POLICY } else { 0 })
+            // Users with an error row in either file were not compared: a
+            // diff of them is incomplete (2), never "nobody lost MFA"; a
+            // user seen to lose MFA still makes it 3 (a loss found is
+            // certain, and is what the job must act on).
+            let not_compared = counts.unknown + counts.failed_both;
+            if not_compared > 0 {
+                let compared = counts.lost + counts.gained + counts.changed + counts.unchanged;
+                let users = if not_compared == 1 { "user" } else { "users" };
+                let none = if compared == 0 {
+                    "; no user was compared at all (was the access key refused on every call?)"
+                } else {
+                    ""
+                };
+                say(format_args!(
+                    "genauth-mfa: {not_compared} {users} not compared (an error row in OLD or \
+                     NEW instead of an answer): the diff is incomplete{none}; run the audit \
+                     again with --resume to ask them again"
+                ));
+            }
+            ExitCode::from(if counts.lost > 0 {
+                EXIT_POLICY
+            } else if not_compared > 0 {
+                EXIT_SOME_FAILED
+            } else {
+                0
+            })
         }
         Err(Stop::Setup(message)) => fail(EXIT_SETUP, message),
         Err(Stop::Interrupted) => fail(EXIT_INTERRUPTED, "interrupted"),
@@ -205,7 +233,7 @@ fn diff(options: &DiffArgs, cancel: &CancelToken) -> Result<Counts, Stop> {
         options.output.as_deref(),
         Format::Jsonl,
         Columns::File,
-        false,
+        None,
         &[&old.handle, &new.handle],
         &mut ready,
     );

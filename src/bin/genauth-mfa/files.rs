@@ -30,6 +30,14 @@ pub struct Source {
     /// only when `count` was asked (stderr is a terminal).
     pub total: Option<u64>,
     pub is_terminal: bool,
+    /// Whether its encoding is still to be told ([`input::decoded`]): a
+    /// regular file's is told when it is opened; a pipe's only once the
+    /// output is known not to be that pipe (reading it first could wait
+    /// for the tool itself); a terminal's never (it would wait for the
+    /// user).
+    pub undecoded: bool,
+    /// How it is named in messages.
+    pub name: String,
 }
 
 /// Opens the input: FILE, or stdin for `-` or none. A directory or a
@@ -74,7 +82,8 @@ pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<So
     let total = match file_path {
         Some(path) if count && meta.is_file() => File::open(path)
             .ok()
-            .and_then(|f| input::count(BufReader::new(f), comments).ok()),
+            .and_then(|f| input::decoded(Box::new(BufReader::new(f))).ok())
+            .and_then(|f| input::count(f, comments).ok()),
         _ => None,
     };
     let (reader, is_terminal): (Box<dyn BufRead + Send>, bool) = match file_path {
@@ -91,11 +100,19 @@ pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<So
             (Box::new(BufReader::new(file)), is_terminal)
         }
     };
+    // A regular file's encoding, from its first block.
+    let reader = if meta.is_file() {
+        input::decoded(reader).map_err(|why| format!("{shown} {why}"))?
+    } else {
+        reader
+    };
     Ok(Source {
         reader,
         identity: (meta.is_file() || is_fifo(&meta)).then_some(handle),
         total,
         is_terminal,
+        undecoded: !meta.is_file() && !is_terminal,
+        name: shown,
     })
 }
 
@@ -115,7 +132,7 @@ pub fn open_output(
     path: Option<&Path>,
     format: Format,
     columns: Columns,
-    resume: bool,
+    resume: Option<&str>,
     input: Option<&Handle>,
     ready: &mut dyn FnMut() -> Result<(), String>,
 ) -> Result<Sink, String> {
@@ -123,12 +140,19 @@ pub fn open_output(
 }
 
 /// [`open_output`] for a command with several input files (`diff`),
-/// refusing each of them.
+/// refusing each of them. `resume`: `--resume`, with the `--user-id-type`
+/// of this run's ids.
+///
+/// A regular file is locked for the run ([`lock`]) before anything is
+/// read from it or written to it, and before `ready`: a second run on the
+/// same output refuses at once. Standard output must be open for writing
+/// and not /dev/null (a closed stdout is /dev/null by the time `main`
+/// runs): the rows would be lost.
 pub fn open_output_besides(
     path: Option<&Path>,
     format: Format,
     columns: Columns,
-    resume: bool,
+    resume: Option<&str>,
     inputs: &[&Handle],
     ready: &mut dyn FnMut() -> Result<(), String>,
 ) -> Result<Sink, String> {
@@ -150,7 +174,7 @@ pub fn open_output_besides(
         );
     }
     let Some(path) = path.filter(|p| !is_std(Some(p))) else {
-        if resume {
+        if resume.is_some() {
             return Err(
                 "--resume needs --output FILE, a regular file: the rows of the earlier run".into(),
             );
@@ -159,6 +183,7 @@ pub fn open_output_besides(
         if same(Handle::stdout().ok()) {
             return refuse("(standard output)");
         }
+        check_stdout()?;
         let stdout = io::stdout();
         ready()?;
         let mut out: Box<dyn Write + Send> = Box::new(stdout);
@@ -187,9 +212,36 @@ pub fn open_output_besides(
     {
         return refuse(&name);
     }
-    let (mut file, earlier, empty) = if resume {
-        resume::open(path, format, columns, ready)?
+    let (mut file, earlier, empty) = if let Some(id_type) = resume {
+        resume::open(path, format, columns, id_type, ready)?
+    } else if meta.as_ref().is_some_and(|m| m.is_file()) {
+        // Locked before it is emptied.
+        let file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| format!("cannot open {name}: {e}"))?;
+        lock(&file, &name)?;
+        ready()?;
+        file.set_len(0)
+            .map_err(|e| format!("cannot empty {name}: {e}"))?;
+        (file, Earlier::default(), true)
+    } else if meta.is_none() {
+        check_directory(path).map_err(|e| format!("cannot create {name}: {e}"))?;
+        ready()?;
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| format!("cannot create {name}: {e}"))?;
+        lock(&file, &name)?;
+        // Another run may have written to it between the two calls.
+        file.set_len(0)
+            .map_err(|e| format!("cannot empty {name}: {e}"))?;
+        (file, Earlier::default(), true)
     } else {
+        // A device or a FIFO: nothing to lock (two runs writing to
+        // /dev/null do not harm each other).
         ready()?;
         let file = File::create(path).map_err(|e| format!("cannot create {name}: {e}"))?;
         (file, Earlier::default(), true)
@@ -203,6 +255,101 @@ pub fn open_output_besides(
         earlier,
         name,
     })
+}
+
+/// Standard output as the rows' destination: open for writing, and not
+/// /dev/null. Rust's start-up points a closed stdout (`>&-`) at /dev/null,
+/// where every row would go without an error; a stdout opened read-only
+/// (`1<file`) fails every write, which `io::stdout()` would hide (it takes
+/// EBADF for a closed stdout and succeeds). Nothing is written: a write of
+/// zero bytes through the descriptor itself tells whether it may be
+/// written. To throw the rows away on purpose: `--output /dev/null`.
+fn check_stdout() -> Result<(), String> {
+    let stdout = Handle::stdout().map_err(|e| format!("standard output is closed ({e})"))?;
+    if Handle::from_path("/dev/null").is_ok_and(|null| null == stdout) {
+        return Err(
+            "standard output is closed (or /dev/null): the rows would be lost; give --output \
+             FILE (or --output /dev/null to discard them)"
+                .into(),
+        );
+    }
+    stdout
+        .as_file()
+        .write(&[])
+        .map_err(|e| format!("standard output cannot be written ({e}); give --output FILE"))?;
+    Ok(())
+}
+
+/// Locks the output `file` (named `name`) for this run: an OS advisory
+/// lock (`flock` on Unix, `LockFileEx` on Windows) on the open file, held
+/// until the process ends, whatever ends it (a kill included: no stale
+/// lock to clean up). Another run that finds it locked refuses, naming the
+/// process that holds it where the system tells (Linux: /proc/locks). A
+/// file system that cannot lock is warned about, not refused.
+pub fn lock(file: &File, name: &str) -> Result<(), String> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let who = holder(file).map_or_else(String::new, |pid| format!(" (pid {pid})"));
+            Err(format!(
+                "another genauth-mfa run{who} is writing to {name}: refusing to write to it \
+                 too (nothing was changed); wait for it to end, or give another --output"
+            ))
+        }
+        // A file system without locks (some network or FUSE mounts):
+        // the run goes on, said once, rather than never running there.
+        Err(std::fs::TryLockError::Error(e)) => {
+            crate::exit::say(format_args!(
+                "genauth-mfa: warning: cannot lock {name} ({e}): another run writing to it \
+                 would not be noticed"
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// The process holding a `flock` on `file`, from /proc/locks (Linux).
+fn holder(file: &File) -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = file.metadata().ok()?;
+        let dev = meta.dev();
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+        let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+        let wanted = format!("{major:02x}:{minor:02x}:{}", meta.ino());
+        let locks = std::fs::read_to_string("/proc/locks").ok()?;
+        locks.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; waiters
+            // have a "->" after the number.
+            match fields.as_slice() {
+                [_, "FLOCK", _, "WRITE", pid, id, ..] if *id == wanted => pid.parse().ok(),
+                _ => None,
+            }
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        None
+    }
+}
+
+/// Whether a file can be created beside `path` (its directory exists and
+/// may be written): a file of our own is created there and removed.
+pub fn check_directory(path: &Path) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let probe = dir.join(format!(
+        ".genauth-mfa.{}.{:016x}.check",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    File::create_new(&probe)?;
+    std::fs::remove_file(&probe)
 }
 
 /// A named pipe or a pipe.
@@ -233,11 +380,6 @@ fn same_fifo(meta: &std::fs::Metadata, input: Option<&Handle>) -> bool {
     }
 }
 
-/// Opens `path` to append to it.
-pub fn append(path: &Path) -> io::Result<File> {
-    OpenOptions::new().append(true).open(path)
-}
-
 /// Checks `--summary FILE` before anything is opened for writing: a path
 /// (not `-`: stdout holds the rows), neither the input nor the output
 /// (compared by device and inode when they exist, by their absolute paths
@@ -258,6 +400,10 @@ pub fn check_summary(
     if summary.is_dir() {
         return Err(format!("--summary {name} is a directory"));
     }
+    // Written at the end into a new file beside it, renamed over it:
+    // its directory must take a new file, found out now rather than
+    // after the whole audit.
+    check_directory(summary).map_err(|e| format!("--summary {name} cannot be written: {e}"))?;
     let handle = std::fs::metadata(summary)
         .is_ok_and(|m| m.is_file())
         .then(|| Handle::from_path(summary).ok())

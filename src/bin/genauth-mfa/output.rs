@@ -52,6 +52,12 @@ pub const POOL_COLUMNS: [&str; 6] = [
     "last_mfa_time",
 ];
 
+/// The column every audit output ends with: the `--user-id-type` its ids
+/// were asked with (`user_id` when none was given, the server's default),
+/// so that `--resume` never takes an answer about one kind of id for
+/// another. Outputs of 0.3 lack it.
+pub const ID_TYPE_COLUMN: &str = "user_id_type";
+
 /// Which columns a CSV output has: a file audit's, or a whole-pool
 /// audit's with the profile columns too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +67,13 @@ pub enum Columns {
 }
 
 impl Columns {
+    /// The number of columns, [`ID_TYPE_COLUMN`] included.
     pub fn len(self) -> usize {
+        self.len_v03() + 1
+    }
+
+    /// The number of columns of a 0.3 output (without [`ID_TYPE_COLUMN`]).
+    pub fn len_v03(self) -> usize {
         match self {
             Columns::File => CSV_HEADER.len(),
             Columns::Pool => CSV_HEADER.len() + POOL_COLUMNS.len(),
@@ -70,11 +82,23 @@ impl Columns {
 
     /// The header line, with its line end.
     pub fn header(self) -> String {
+        let mut cells = self.cells_v03();
+        cells.push(ID_TYPE_COLUMN);
+        csv_line(&cells)
+    }
+
+    /// The header line of a 0.3 output, with its line end: `--resume`
+    /// still reads those.
+    pub fn header_v03(self) -> String {
+        csv_line(&self.cells_v03())
+    }
+
+    fn cells_v03(self) -> Vec<&'static str> {
         let mut cells: Vec<&str> = CSV_HEADER.to_vec();
         if self == Columns::Pool {
             cells.extend(POOL_COLUMNS);
         }
-        csv_line(&cells)
+        cells
     }
 }
 
@@ -134,6 +158,9 @@ const SHORT_MAX: usize = 80;
 #[serde(rename_all = "camelCase")]
 pub struct AnsweredRow<'a> {
     user_id: &'a str,
+    /// An audit row's `--user-id-type` (see [`ID_TYPE_COLUMN`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id_type: Option<&'a str>,
     totp_status: Cow<'a, str>,
     face_mfa_status: Cow<'a, str>,
     sms_mfa_status: Cow<'a, str>,
@@ -151,6 +178,7 @@ impl<'a> AnsweredRow<'a> {
         };
         AnsweredRow {
             user_id,
+            user_id_type: None,
             totp_status: status(&info.totp),
             face_mfa_status: status(&info.face),
             sms_mfa_status: status(&info.sms),
@@ -159,6 +187,12 @@ impl<'a> AnsweredRow<'a> {
             profile: None,
         }
     }
+
+    /// With the `--user-id-type` the id was asked with.
+    pub fn id_type(mut self, id_type: &'a str) -> AnsweredRow<'a> {
+        self.user_id_type = Some(id_type);
+        self
+    }
 }
 
 #[derive(Serialize)]
@@ -166,6 +200,8 @@ impl<'a> AnsweredRow<'a> {
 struct FailedRow<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id_type: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<u64>,
     error: ErrorCell<'a>,
@@ -200,18 +236,28 @@ impl ErrorCell<'_> {
 }
 
 /// The row of one finished item, read from input line `line` (or listed
-/// with `profile`), with its line end.
+/// with `profile`), its id asked as `id_type` (`user_id`, `email`, ...),
+/// with its line end. A row about no user (an input line) has an empty id
+/// type cell in CSV and none in JSON. `id_type` `None`: the shape of 0.3,
+/// without the id type (rows appended to a 0.3 CSV output keep its
+/// columns).
 pub fn row(
     format: Format,
     line: u64,
     user_id: Option<&str>,
+    id_type: Option<&str>,
     profile: Option<&Profile>,
     outcome: &Outcome,
 ) -> String {
+    let column = id_type.is_some();
+    let id_type = id_type.filter(|_| user_id.is_some());
     let with_profile = |cells: &[&str]| -> String {
         let mut all = cells.to_vec();
         if let Some(p) = profile {
             all.extend(p.cells());
+        }
+        if column {
+            all.push(id_type.unwrap_or_default());
         }
         csv_line(&all)
     };
@@ -219,6 +265,7 @@ pub fn row(
         Outcome::Answered(info) => {
             let mut row = AnsweredRow::new(user_id.unwrap_or_default(), info);
             row.profile = profile;
+            row.user_id_type = id_type;
             return match format {
                 Format::Jsonl => json_line(&row),
                 Format::Csv => with_profile(&[
@@ -255,6 +302,7 @@ pub fn row(
     match format {
         Format::Jsonl => json_line(&FailedRow {
             user_id,
+            user_id_type: id_type,
             line: user_id.is_none().then_some(line),
             error: cell,
             profile,
@@ -410,7 +458,7 @@ mod tests {
     }
 
     fn row(format: Format, (user_id, outcome): &(Option<&str>, Outcome)) -> String {
-        super::row(format, 7, *user_id, None, outcome)
+        super::row(format, 7, *user_id, Some("user_id"), None, outcome)
     }
 
     #[test]
@@ -483,10 +531,14 @@ mod tests {
             Format::Csv,
             &done(Some("alice"), Outcome::Answered(info.clone())),
         );
-        assert_eq!(csv, "alice,disabled,disabled,enabled,disabled,true,,,,,\n");
+        assert_eq!(
+            csv,
+            "alice,disabled,disabled,enabled,disabled,true,,,,,,user_id\n"
+        );
         let jsonl = row(Format::Jsonl, &done(Some("alice"), Outcome::Answered(info)));
         let v: serde_json::Value = serde_json::from_str(&jsonl).unwrap();
         assert_eq!(v["anyEnabled"], true);
+        assert_eq!(v["userIdType"], "user_id");
         let bad = row(
             Format::Jsonl,
             &done(
@@ -497,5 +549,6 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&bad).unwrap();
         assert_eq!(v["line"], 7);
         assert_eq!(v["error"]["kind"], "input");
+        assert!(v.get("userIdType").is_none(), "{bad}");
     }
 }

@@ -12,7 +12,7 @@
 //! answered (the factors, the account status), not the rows.
 
 use std::collections::HashMap;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::hash::{BuildHasher, RandomState};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -65,6 +65,9 @@ pub struct Earlier {
     pub keys: Keys,
     /// Users with a final row ([`Seen::Answered`] or [`Seen::Failed`]).
     pub done: HashMap<Key, Seen>,
+    /// A CSV output of 0.3, without the id type column: the rows appended
+    /// keep its columns.
+    pub without_id_type: bool,
 }
 
 /// One row read back: its user and whether it is final (and failed).
@@ -72,6 +75,8 @@ struct RowRead {
     user_id: Option<String>,
     /// `Some(seen)` when final.
     fin: Option<Seen>,
+    /// The `--user-id-type` it was asked with; `None` in a 0.3 row.
+    id_type: Option<String>,
 }
 
 /// An account status's index in `UserStatus::KNOWN`.
@@ -92,6 +97,7 @@ fn is_final_failure(kind: &str, status_code: Option<i64>, api_code: Option<i64>)
 #[serde(rename_all = "camelCase")]
 struct JsonRow {
     user_id: Option<String>,
+    user_id_type: Option<String>,
     line: Option<u64>,
     any_enabled: Option<bool>,
     error: Option<JsonError>,
@@ -136,15 +142,22 @@ fn json_row(line: &[u8]) -> Option<RowRead> {
     Some(RowRead {
         user_id: row.user_id,
         fin,
+        id_type: row.user_id_type,
     })
 }
 
-fn csv_row(line: &[u8], columns: Columns) -> Option<RowRead> {
+/// A CSV row; `v03`: the file has the columns of 0.3 (no id type).
+fn csv_row(line: &[u8], columns: Columns, v03: bool) -> Option<RowRead> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(line);
     let record = reader.records().next()?.ok()?;
-    if record.len() != columns.len() {
+    let len = if v03 {
+        columns.len_v03()
+    } else {
+        columns.len()
+    };
+    if record.len() != len {
         return None;
     }
     let cell = |i: usize| record.get(i).map(output::unneutralise).unwrap_or_default();
@@ -167,7 +180,71 @@ fn csv_row(line: &[u8], columns: Columns) -> Option<RowRead> {
     if user_id.is_none() && fin.is_some() {
         return None;
     }
-    Some(RowRead { user_id, fin })
+    let id_type = (!v03)
+        .then(|| cell(len - 1).to_owned())
+        .filter(|t| !t.is_empty());
+    Some(RowRead {
+        user_id,
+        fin,
+        id_type,
+    })
+}
+
+/// Whether `partial`, a last line without its line end, is the start of
+/// a row this tool writes in `format`, cut short by a kill: the start of
+/// a JSON object whose first key is `userId` or `line` and that is not
+/// complete (or a complete row of this tool), or the start of a CSV record
+/// with no more cells than a row and the cells a row has where it has them.
+fn is_cut_row(partial: &[u8], format: Format, columns: Columns, v03: bool) -> bool {
+    match format {
+        Format::Jsonl => {
+            let starts = [&b"{\"userId\":"[..], b"{\"line\":"];
+            if !starts
+                .iter()
+                .any(|s| s.starts_with(partial) || partial.starts_with(s))
+            {
+                return false;
+            }
+            match serde_json::from_slice::<serde_json::Value>(partial) {
+                // Complete: only one of our rows whose line end was lost.
+                Ok(_) => json_row(partial).is_some(),
+                // A prefix of a JSON text ends in the middle of it.
+                Err(e) => e.is_eof(),
+            }
+        }
+        Format::Csv => {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(partial);
+            let Some(Ok(record)) = reader.records().next() else {
+                return false;
+            };
+            let len = if v03 {
+                columns.len_v03()
+            } else {
+                columns.len()
+            };
+            if record.len() > len || record.is_empty() {
+                return false;
+            }
+            // The cells before the last are whole: those with a fixed
+            // shape must have it.
+            let whole = record.len() - 1;
+            let cell = |i: usize| record.get(i).filter(|_| i < whole);
+            let number =
+                |c: &str| c.is_empty() || c.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+            cell(5).is_none_or(|c| ["", "true", "false"].contains(&c))
+                && cell(6).is_none_or(|c| c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+                && cell(7).is_none_or(number)
+                && cell(8).is_none_or(number)
+        }
+    }
+}
+
+/// Whether `line` is blank (empty or white space): JSON Lines readers skip
+/// such lines, and so does `--resume`.
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
 }
 
 /// Opens the earlier output at `path` for appending, after reading and
@@ -177,14 +254,17 @@ pub fn open(
     path: &Path,
     format: Format,
     columns: Columns,
+    id_type: &str,
     ready: &mut dyn FnMut() -> Result<(), String>,
 ) -> Result<(File, Earlier, bool), String> {
     let name = path.display().to_string();
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            files::check_directory(path).map_err(|e| format!("cannot create {name}: {e}"))?;
             ready()?;
             let file = File::create_new(path).map_err(|e| format!("cannot create {name}: {e}"))?;
+            files::lock(&file, &name)?;
             return Ok((file, Earlier::default(), true));
         }
         Err(e) => return Err(format!("cannot read {name}: {e}")),
@@ -195,12 +275,23 @@ pub fn open(
              a terminal or a directory cannot hold the earlier run's rows)"
         ));
     }
-    let file = File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    let (earlier, complete) = read(BufReader::new(file), format, columns)
+    // Locked before it is read (another run may be appending to it), and
+    // read through the locked handle: on Windows a lock keeps out every
+    // other handle, this process's own included.
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("cannot open {name}: {e}"))?;
+    files::lock(&file, &name)?;
+    let (earlier, complete) = read(BufReader::new(&file), format, columns, id_type)
         .map_err(|why| format!("cannot resume {name}: {why}; the file is left untouched"))?;
     ready()?;
-    let file = files::append(path).map_err(|e| format!("cannot open {name}: {e}"))?;
-    if complete < meta.len() {
+    let len = file
+        .metadata()
+        .map_err(|e| format!("cannot read {name}: {e}"))?
+        .len();
+    if complete < len {
         // A row cut short by a kill: its user is asked again.
         file.set_len(complete)
             .map_err(|e| format!("cannot mend {name}: {e}"))?;
@@ -208,17 +299,26 @@ pub fn open(
     Ok((file, earlier, complete == 0))
 }
 
-/// Reads rows from `input`; the keys of their users and the length of the
-/// complete lines, or why this is not an output of this tool in `format`.
+/// Reads rows from `input`, whose ids were asked as `id_type`; the keys of
+/// their users and the length of the lines to keep (every complete line,
+/// and none of a last row cut short), or why this is not an output of this
+/// tool in `format`, or not one of this `id_type`.
+///
+/// Rows of 0.3 hold no id type: their answers count (an answer shows that
+/// the id named a user, and the same ids are resumed), their final errors
+/// do not (a "not found" under another id type proves nothing): those
+/// users are asked again.
 pub fn read(
     mut input: impl BufRead,
     format: Format,
     columns: Columns,
+    id_type: &str,
 ) -> Result<(Earlier, u64), String> {
     let mut earlier = Earlier::default();
     let mut complete = 0u64;
     let mut buf = Vec::new();
-    let header = columns.header();
+    let (header, header_v03) = (columns.header(), columns.header_v03());
+    let mut v03 = false;
     for number in 1u64.. {
         buf.clear();
         let n = input
@@ -233,15 +333,20 @@ pub fn read(
         if !whole && n as u64 >= MAX_ROW {
             return Err(format!("line {number} is longer than any row of this tool"));
         }
+        if format == Format::Jsonl && is_blank(&buf) {
+            // Kept (a blank last line without its end is taken off).
+            if whole {
+                complete += n as u64;
+            }
+            continue;
+        }
         if !whole {
-            // The last line, cut short: a row's start, or not ours.
-            let start: &[u8] = match format {
-                Format::Jsonl => b"{\"",
-                Format::Csv => b"",
-            };
-            if !buf.starts_with(start) || (format == Format::Csv && number == 1) {
+            // The last line, without its end: a row cut short, or not ours.
+            let first_csv = format == Format::Csv && number == 1;
+            if first_csv || !is_cut_row(&buf, format, columns, v03) {
                 return Err(format!(
-                    "its last line ({number}) is not a row of this tool"
+                    "line {number}, its last, is neither a whole line nor a row of this tool \
+                     cut short"
                 ));
             }
             break;
@@ -249,27 +354,44 @@ pub fn read(
         let line = &buf[..buf.len() - 1];
         let row = match format {
             Format::Csv if number == 1 => {
-                if buf != header.as_bytes() {
-                    return Err(not_ours(format, columns, line));
+                v03 = buf == header_v03.as_bytes();
+                if buf != header.as_bytes() && !v03 {
+                    return Err(not_ours(format, columns, number, line));
                 }
                 complete += n as u64;
                 continue;
             }
-            Format::Csv => csv_row(line, columns),
+            Format::Csv => csv_row(line, columns, v03),
             Format::Jsonl => json_row(line),
         };
         let Some(row) = row else {
-            return Err(if number == 1 {
-                not_ours(format, columns, line)
+            return Err(if complete == 0 {
+                not_ours(format, columns, number, line)
             } else {
                 format!("line {number} is not a {} row of this tool", name(format))
             });
         };
-        if let (Some(id), Some(seen)) = (row.user_id, row.fin) {
+        if let Some(theirs) = &row.id_type {
+            if theirs != id_type {
+                return Err(format!(
+                    "its rows were asked with --user-id-type {}, this run asks with \
+                     --user-id-type {id_type} (line {number}): resume it with --user-id-type {}, \
+                     or audit these ids into another --output",
+                    output::clean(theirs, 40),
+                    output::clean(theirs, 40)
+                ));
+            }
+        }
+        let fin = match row.fin {
+            Some(Seen::Failed) if row.id_type.is_none() => None,
+            fin => fin,
+        };
+        if let (Some(id), Some(seen)) = (row.user_id, fin) {
             earlier.done.insert(earlier.keys.key(&id), seen);
         }
         complete += n as u64;
     }
+    earlier.without_id_type = v03;
     Ok((earlier, complete))
 }
 
@@ -281,21 +403,28 @@ fn name(format: Format) -> &'static str {
 }
 
 /// Why the first line shows this is not our output in `format`.
-fn not_ours(format: Format, columns: Columns, first: &[u8]) -> String {
-    let (file, pool) = (Columns::File.header(), Columns::Pool.header());
-    let is = |header: &str| first == header.trim_end().as_bytes();
-    let hint = if format == Format::Jsonl && (is(&file) || is(&pool)) {
+fn not_ours(format: Format, columns: Columns, number: u64, first: &[u8]) -> String {
+    let is = |c: Columns| {
+        [c.header(), c.header_v03()]
+            .iter()
+            .any(|h| first == h.trim_end().as_bytes())
+    };
+    let (file, pool) = (is(Columns::File), is(Columns::Pool));
+    let hint = if format == Format::Jsonl && (file || pool) {
         " (it holds CSV rows: resume it with --format csv)"
-    } else if format == Format::Csv && columns == Columns::File && is(&pool) {
+    } else if format == Format::Csv && columns == Columns::File && pool {
         " (it holds a whole-pool audit: resume it with --all-users)"
-    } else if format == Format::Csv && columns == Columns::Pool && is(&file) {
+    } else if format == Format::Csv && columns == Columns::Pool && file {
         " (it holds a file audit: resume it with its FILE of ids)"
     } else if format == Format::Csv && json_row(first).is_some() {
         " (it holds JSON Lines rows: resume it with --format jsonl)"
     } else {
         ""
     };
-    format!("it is not a {} output of this tool{hint}", name(format))
+    format!(
+        "it is not a {} output of this tool{hint} (line {number} shows it)",
+        name(format)
+    )
 }
 
 #[cfg(test)]
@@ -307,7 +436,7 @@ mod tests {
         let rows = concat!(
             r#"{"userId":"a","totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled","anyEnabled":true}"#,
             "\n",
-            r#"{"userId":"b","error":{"kind":"api","statusCode":404,"apiCode":2004,"message":"not found","requestId":null}}"#,
+            r#"{"userId":"b","userIdType":"user_id","error":{"kind":"api","statusCode":404,"apiCode":2004,"message":"not found","requestId":null}}"#,
             "\n",
             r#"{"userId":"c","error":{"kind":"transport","statusCode":null,"apiCode":null,"message":"reset","requestId":null}}"#,
             "\n",
@@ -317,7 +446,8 @@ mod tests {
             "\n",
             r#"{"userId":"e","anyE"#,
         );
-        let (earlier, complete) = read(rows.as_bytes(), Format::Jsonl, Columns::File).unwrap();
+        let (earlier, complete) =
+            read(rows.as_bytes(), Format::Jsonl, Columns::File, "user_id").unwrap();
         let k = |id: &str| earlier.done.get(&earlier.keys.key(id)).copied();
         assert_eq!(
             [k("a"), k("b"), k("c"), k("d"), k("e")],
@@ -344,12 +474,12 @@ mod tests {
             (b"alice\n", Format::Csv),
         ] {
             assert!(
-                read(bytes, format, Columns::File).is_err(),
+                read(bytes, format, Columns::File, "user_id").is_err(),
                 "{:?}",
                 String::from_utf8_lossy(bytes)
             );
         }
-        let err = read(header.as_bytes(), Format::Jsonl, Columns::File)
+        let err = read(header.as_bytes(), Format::Jsonl, Columns::File, "user_id")
             .err()
             .unwrap_or_default();
         assert!(err.contains("--format csv"), "{err}");
@@ -365,11 +495,12 @@ mod tests {
                 Format::Csv,
                 1,
                 Some(id),
+                Some("user_id"),
                 None,
                 &Outcome::Answered(UserMfaInfo::new()),
             );
         }
-        let (earlier, _) = read(text.as_bytes(), Format::Csv, Columns::File).unwrap();
+        let (earlier, _) = read(text.as_bytes(), Format::Csv, Columns::File, "user_id").unwrap();
         for id in ["=x", "'=x", "tab\there", "plain"] {
             assert_eq!(
                 earlier.done.get(&earlier.keys.key(id)),
@@ -401,6 +532,7 @@ mod tests {
             BufReader::new(Rows(0, Vec::new())),
             Format::Jsonl,
             Columns::File,
+            "user_id",
         )
         .unwrap();
         assert_eq!(earlier.done.len(), 200_000);

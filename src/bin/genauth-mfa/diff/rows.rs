@@ -179,8 +179,16 @@ impl<R: BufRead> Rows<R> {
 
     /// The next row, or `None` at the end of the file.
     pub fn next_row(&mut self) -> Result<Option<Row>, String> {
-        if !self.line()? {
-            return Ok(None);
+        loop {
+            if !self.line()? {
+                return Ok(None);
+            }
+            // A blank line in JSON Lines (or before the first line tells
+            // the format) is skipped, as JSON Lines readers do.
+            let jsonl = self.kind.is_none_or(|k| k == Kind::Jsonl);
+            if !(jsonl && self.buf.iter().all(u8::is_ascii_whitespace)) {
+                break;
+            }
         }
         let line = &self.buf;
         let kind = match self.kind {
@@ -420,7 +428,7 @@ mod tests {
         let mut texts = [String::new(), output::csv_line(&CSV_HEADER)];
         for (i, format) in [Format::Jsonl, Format::Csv].into_iter().enumerate() {
             for (id, outcome) in &outcomes {
-                texts[i] += &output::row(format, 3, *id, None, outcome);
+                texts[i] += &output::row(format, 3, *id, Some("user_id"), None, outcome);
             }
         }
         let jsonl = read(&texts[0]).unwrap();

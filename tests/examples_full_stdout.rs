@@ -1,0 +1,53 @@
+//! The examples report an unwritable stdout (`> /dev/full`) as an error,
+//! exit 1, and never panic (101). Runs the built examples (`cargo test`
+//! builds them), each against its own local sandbox server over loopback
+//! HTTP.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// The built example `name`, beside the test binaries.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo test` (which builds the examples) or \
+         `cargo build --examples --all-features` first",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn the_examples_report_a_full_stdout_and_exit_1_without_a_panic() {
+    for (name, args) in [
+        (
+            "get_user_mfa_info",
+            &["alice@example.com", "--user-id-type", "email"][..],
+        ),
+        ("list_enrolled_factors", &[][..]),
+        ("get_factor", &["6229ffaxxxxxxxxcade3e3d9"][..]),
+        ("shared_client", &[][..]),
+        ("quickstart", &[][..]),
+        ("serve_fake", &[][..]),
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let output = Command::new(example(name))
+            .args(args)
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        assert!(err.contains("error:"), "{name}: {err}");
+    }
+}
