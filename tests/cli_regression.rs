@@ -145,3 +145,28 @@ fn running_out_of_file_descriptors_for_good_says_to_lower_the_concurrency() {
     assert_eq!(err.matches("lower --concurrency").count(), 1, "{err}");
     assert!(err.contains("ulimit -n"), "{err}");
 }
+
+/// A short secret (`GENAUTH_ACCESS_KEY_SECRET=sk`) was hidden inside the
+/// tool's own words: "2 duplicate ids ***ipped". Only text from outside is
+/// redacted: a server that echoes the secret is still hidden.
+#[test]
+fn redaction_hides_secrets_in_outside_text_and_never_touches_the_tools_own_words() {
+    let server = HttpServer::start(|target| {
+        token_or_user(target, |_| {
+            r#"{"statusCode":404,"apiCode":2004,"message":"no user for secret sk","requestId":"r-sk"}"#
+                .to_owned()
+        })
+    });
+    let output = run(
+        against_url(&server.url)
+            .env("GENAUTH_ACCESS_KEY_SECRET", "sk")
+            .args(["audit"]),
+        b"u-1\nu-1\nu-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("2 duplicate ids skipped"), "{err}");
+    let rows = lines(&output).join("\n");
+    assert!(rows.contains("no user for secret ***"), "{rows}");
+    assert!(!rows.contains(" sk\""), "{rows}");
+}

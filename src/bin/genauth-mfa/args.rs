@@ -177,7 +177,11 @@ impl TypedValueParser for UserIdTypeParser {
             let name = arg.map_or_else(|| "--user-id-type".to_owned(), ToString::to_string);
             clap::Error::raw(
                 clap::error::ErrorKind::InvalidValue,
-                format!("invalid value {text:?} for {name}: {}\n", e.report()),
+                format!(
+                    "invalid value {:?} for {name}: {}\n",
+                    crate::exit::redact(&text),
+                    crate::exit::report(&e)
+                ),
             )
             .with_cmd(cmd)
         })

@@ -446,7 +446,9 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     }
     let batch = match result {
         Ok(batch) => batch,
-        Err(e @ BatchError::Token { .. }) => return fail(EXIT_SETUP, e),
+        Err(e @ BatchError::Token { .. }) => {
+            return fail(EXIT_SETUP, crate::exit::redact(&e.to_string()));
+        }
         Err(e) => {
             return fail(
                 EXIT_SETUP,
@@ -492,7 +494,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             summary_failed = true;
             say(format_args!(
                 "genauth-mfa: cannot write the summary to {}: {e}",
-                path.display()
+                crate::exit::shown(path)
             ));
         }
     }

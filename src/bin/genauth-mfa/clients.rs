@@ -71,7 +71,7 @@ pub fn management_unchecked(
         warn_unknown_variables();
         let mut builder = ManagementClient::builder()
             .read_env()
-            .map_err(|e| e.report().to_string())?
+            .map_err(|e| crate::exit::report(&e))?
             .max_idle_connections(threads);
         if let Some(pem) = ca_pem(cli)? {
             builder = builder.add_root_certificate_pem(pem);
@@ -81,7 +81,7 @@ pub fn management_unchecked(
     if let Some(rate) = rate {
         builder = builder.max_requests_per_second(rate);
     }
-    builder.build().map_err(|e| e.report().to_string())
+    builder.build().map_err(|e| crate::exit::report(&e))
 }
 
 /// The client for the signed-in user's calls.
@@ -97,13 +97,13 @@ pub fn authentication(cli: &Cli) -> Result<AuthenticationClient, String> {
         warn_unknown_variables();
         let mut builder = AuthenticationClient::builder()
             .read_env()
-            .map_err(|e| e.report().to_string())?;
+            .map_err(|e| crate::exit::report(&e))?;
         if let Some(pem) = ca_pem(cli)? {
             builder = builder.add_root_certificate_pem(pem);
         }
         builder
     };
-    builder.build().map_err(|e| e.report().to_string())
+    builder.build().map_err(|e| crate::exit::report(&e))
 }
 
 /// The variables a command needs that are not set, with a hint for an
@@ -199,7 +199,7 @@ fn ca_pem(cli: &Cli) -> Result<Option<Vec<u8>>, String> {
     let Some(path) = &cli.ca_file else {
         return Ok(None);
     };
-    let fail = |e: &dyn std::fmt::Display| format!("--ca-file {}: {e}", path.display());
+    let fail = |e: &dyn std::fmt::Display| format!("--ca-file {}: {e}", crate::exit::shown(path));
     let meta = std::fs::metadata(path).map_err(|e| fail(&e))?;
     if !meta.is_file() {
         return Err(fail(&"not a regular file"));

@@ -54,7 +54,7 @@ fn call_failed(e: &Error) -> ExitCode {
         Error::InvalidArgument { .. } | Error::Config { .. } => EXIT_SETUP,
         _ => EXIT_SOME_FAILED,
     };
-    fail(code, e.report())
+    fail(code, crate::exit::report(e))
 }
 
 /// The result as JSON on stdout (pretty on a terminal), or the error as one

@@ -192,7 +192,7 @@ struct Input {
 }
 
 fn open(path: &Path) -> Result<Input, String> {
-    let name = path.display().to_string();
+    let name = crate::exit::shown(path);
     let cannot = |e: io::Error| format!("cannot read {name}: {e}");
     let file = File::open(path).map_err(cannot)?;
     if file.metadata().map_err(cannot)?.is_dir() {

@@ -21,11 +21,24 @@ pub const EXIT_SOME_FAILED: u8 = 2;
 pub const EXIT_POLICY: u8 = 3;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
-/// One line on stderr, its secrets hidden ([`redact`]); a failure to write
-/// it is ignored.
+/// One line on stderr; a failure to write it is ignored. The tool's own
+/// words are written as they are: text from outside (a server's answer,
+/// a path or value the user gave) reaches a message only through
+/// [`redact`], [`report`] or [`shown`], which hide this run's secrets.
 pub fn say(message: impl Display) {
-    let message = message.to_string();
-    let _ = writeln!(io::stderr().lock(), "{}", redact(&message));
+    let _ = writeln!(io::stderr().lock(), "{message}");
+}
+
+/// A library error as one line, its secrets hidden: the server's text in
+/// it is outside text.
+pub fn report(err: &genauth_mfa::Error) -> String {
+    redact(&err.report().to_string()).into_owned()
+}
+
+/// A path (or another value the user gave) for a message: its secrets
+/// hidden, escaped and bounded, so that one line stays one line.
+pub fn shown(path: &std::path::Path) -> String {
+    genauth_mfa::Escaped::new(&redact(&path.display().to_string()), 1000).to_string()
 }
 
 /// The secrets this run was given (the access key secret, a user access
@@ -107,11 +120,11 @@ pub fn token_failed(err: &genauth_mfa::Error) -> String {
         genauth_mfa::Error::Credentials { source, .. } => source,
         // The token was fine: the key may not make this call.
         not_permitted @ genauth_mfa::Error::NotPermitted { .. } => {
-            return not_permitted.report().to_string();
+            return report(not_permitted);
         }
         other => other,
     };
-    format!("the management token request failed: {}", err.report())
+    format!("the management token request failed: {}", report(err))
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<So
             "standard input".to_owned(),
         ),
         Some(path) => {
-            let shown = path.display().to_string();
+            let shown = crate::exit::shown(path);
             let file = File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
             (
                 Handle::from_file(file).map_err(|e| format!("cannot read {shown}: {e}"))?,
@@ -197,7 +197,7 @@ pub fn open_output_besides(
             name: "standard output".into(),
         });
     };
-    let name = path.display().to_string();
+    let name = crate::exit::shown(path);
     // A regular file is compared by its handle; a FIFO (`/dev/stdin` on a
     // pipe too) by its metadata, as opening it to find out could block.
     // Written to, the input pipe would feed the rows back as ids, or keep
@@ -389,7 +389,7 @@ pub fn check_summary(
     input: Option<&Handle>,
     output: Option<&Path>,
 ) -> Result<(), String> {
-    let name = summary.display();
+    let name = crate::exit::shown(summary);
     if summary.as_os_str() == "-" {
         return Err(
             "--summary needs a FILE: standard output holds the rows (the summary is on stderr \

@@ -257,7 +257,7 @@ pub fn open(
     id_type: &str,
     ready: &mut dyn FnMut() -> Result<(), String>,
 ) -> Result<(File, Earlier, bool), String> {
-    let name = path.display().to_string();
+    let name = crate::exit::shown(path);
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -253,7 +253,7 @@ impl Run {
                 e.kind(),
                 format!(
                     "cannot create a temporary file in {} (TMPDIR): {e}",
-                    std::env::temp_dir().display()
+                    crate::exit::shown(&std::env::temp_dir())
                 ),
             )
         })?;
