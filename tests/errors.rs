@@ -238,3 +238,43 @@ fn a_timeout_reads_once() {
     assert!(report.starts_with("timed out"), "{report}");
     assert_eq!(report.matches("timed out").count(), 1, "{report}");
 }
+
+#[test]
+fn an_api_error_without_a_message_reads_without_empty_text_or_a_double_space() {
+    // A 403 with no message, a null one, a blank one, and one padded with
+    // spaces: the message is left out (or trimmed), never shown empty.
+    let bodies = [
+        (
+            r#"{"statusCode":403,"apiCode":2003,"requestId":"r-1"}"#,
+            "GenAuth API error: statusCode 403, apiCode 2003, requestId r-1",
+        ),
+        (
+            r#"{"statusCode":403,"message":null}"#,
+            "GenAuth API error: statusCode 403",
+        ),
+        (
+            r#"{"statusCode":403,"message":"  \t "}"#,
+            "GenAuth API error: statusCode 403",
+        ),
+        (
+            r#"{"statusCode":403,"message":"  forbidden  "}"#,
+            "GenAuth API error: forbidden (statusCode 403)",
+        ),
+    ];
+    for (body, want) in bodies {
+        let mut server = Server::new();
+        let _m = server
+            .mock("GET", "/api/v3/list-enrolled-factors")
+            .with_body(body)
+            .create();
+        let err = list(&server).unwrap_err();
+        let shown = err.to_string();
+        assert_eq!(shown, want, "{body}");
+        assert!(!shown.contains("  "), "{shown}");
+        let report = err.report().to_string();
+        assert!(
+            !report.contains("  ") && !report.contains(": ("),
+            "{report}"
+        );
+    }
+}

@@ -141,20 +141,24 @@ pub(super) struct ApiDisplay<'a> {
 }
 
 impl fmt::Display for ApiDisplay<'_> {
+    /// `message (statusCode N, apiCode C, requestId R)`; without a message
+    /// (none, or only whitespace) the codes alone, unbracketed: never an
+    /// empty text or a double space.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} (statusCode {}",
-            Escaped::new(self.message, MESSAGE_MAX_CHARS),
-            self.status_code
-        )?;
+        let message = self.message.trim();
+        if !message.is_empty() {
+            write!(f, "{} (", Escaped::new(message, MESSAGE_MAX_CHARS))?;
+        }
+        write!(f, "statusCode {}", self.status_code)?;
         if let Some(code) = self.api_code {
             write!(f, ", apiCode {code}")?;
         }
-        if let Some(id) = self.request_id {
+        if let Some(id) = self.request_id.map(str::trim).filter(|id| !id.is_empty()) {
             write!(f, ", requestId {}", Escaped::new(id, 80))?;
         }
-        f.write_str(")")?;
+        if !message.is_empty() {
+            f.write_str(")")?;
+        }
         after_attempts(f, self.attempts)
     }
 }
