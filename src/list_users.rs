@@ -456,12 +456,15 @@ mod tests {
         .unwrap();
         assert_eq!(page.total_count, 2);
         let u = &page.users[0];
-        assert_eq!(u.status, UserStatus::Suspended);
+        assert_eq!(u.status, Some(UserStatus::Suspended));
         assert_eq!(u.logins_count, Some(7));
         assert_eq!(u.email, None);
         assert_eq!(u.extra["gender"], "F");
         assert_eq!(u.extra["customData"]["dept"], "x");
-        assert_eq!(page.users[1].status, UserStatus::Other("Locked".into()));
+        assert_eq!(
+            page.users[1].status,
+            Some(UserStatus::Other("Locked".into()))
+        );
         let again: User = serde_json::from_value(serde_json::to_value(u).unwrap()).unwrap();
         assert_eq!(&again, u);
         let empty: UserPage = serde_json::from_str(r#"{"totalCount":0,"list":null}"#).unwrap();

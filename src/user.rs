@@ -11,45 +11,235 @@ use crate::envelope::lenient_int;
 /// A user of the pool (`UserDto`). The fields an audit shows are typed;
 /// every other field the server sends is kept in [`extra`](Self::extra).
 /// Times are the server's ISO 8601 strings.
+///
+/// One odd field in one user never fails a listing: a text field (the
+/// `userId`, the optional ones, the times) sent as a number, a boolean, an
+/// array or an object is kept as text (a number as its decimal text, a
+/// boolean as `true` / `false`, an array or object as its compact JSON),
+/// and [`coerced_fields`](Self::coerced_fields) names it so that a caller
+/// can warn. A time (`createdAt`, `lastLogin`, `lastMfaTime`) sent as a
+/// whole number of at least 10^11 is read as epoch milliseconds and kept
+/// as ISO 8601 in UTC (`1700000000123` is `2023-11-14T22:13:20.123Z`); a
+/// smaller number is kept as its decimal text (seconds and milliseconds
+/// cannot be told apart there). `null` or an absent field is `None` (an
+/// absent or `null` `userId` is empty). A `status` that is absent or
+/// `null` is `None`: unknown, never [`UserStatus::Activated`].
+///
+/// ```
+/// use genauth_mfa::{User, UserStatus};
+///
+/// let user: User = serde_json::from_str(
+///     r#"{"userId":"u-1","phone":13800000000,"lastLogin":1700000000123,"status":null}"#,
+/// )?;
+/// assert_eq!(user.phone.as_deref(), Some("13800000000"));
+/// assert_eq!(user.last_login.as_deref(), Some("2023-11-14T22:13:20.123Z"));
+/// assert_eq!(user.coerced_fields(), ["phone", "lastLogin"]);
+/// assert_eq!(user.status, None);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "WireUser")]
 #[non_exhaustive]
 pub struct User {
-    /// The GenAuth user id (ask MFA info with [`UserIdType::UserId`](crate::UserIdType::UserId)).
+    /// The GenAuth user id (ask MFA info with [`UserIdType::UserId`](crate::UserIdType::UserId));
+    /// empty when the server sent none.
     pub user_id: String,
     /// The user name.
-    #[serde(default)]
     pub username: Option<String>,
     /// The email address.
-    #[serde(default)]
     pub email: Option<String>,
     /// The phone number.
-    #[serde(default)]
     pub phone: Option<String>,
     /// The phone number's country code, e.g. `+86`.
-    #[serde(default)]
     pub phone_country_code: Option<String>,
     /// The user's id in an external system.
-    #[serde(default)]
     pub external_id: Option<String>,
-    /// The account's status.
-    #[serde(default)]
-    pub status: UserStatus,
+    /// The account's status; `None` when the server sent none (absent or
+    /// `null`): unknown.
+    pub status: Option<UserStatus>,
     /// When the account was created.
-    #[serde(default)]
     pub created_at: Option<String>,
     /// The last sign-in.
-    #[serde(default)]
     pub last_login: Option<String>,
     /// The last MFA verification.
-    #[serde(default)]
     pub last_mfa_time: Option<String>,
     /// How many times the user signed in.
-    #[serde(default, deserialize_with = "lenient_count")]
     pub logins_count: Option<u64>,
     /// Every other field, as the server sent it.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// Which fields were kept as text from another JSON type.
+    #[serde(skip)]
+    coerced: Coerced,
+}
+
+impl User {
+    /// The JSON names of the fields the server sent with a type other than
+    /// the contract's string (a number, a boolean, an array, an object)
+    /// and that were kept as text, in the struct's order; empty for a user
+    /// sent as the contract says.
+    ///
+    /// ```
+    /// use genauth_mfa::User;
+    ///
+    /// let user: User = serde_json::from_str(r#"{"userId":"u-1","email":"a@example.com"}"#)?;
+    /// assert!(user.coerced_fields().is_empty());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[must_use]
+    pub fn coerced_fields(&self) -> Vec<&'static str> {
+        FIELDS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.coerced.0 & (1 << i) != 0)
+            .map(|(_, name)| *name)
+            .collect()
+    }
+}
+
+/// The typed fields' JSON names, in the order of [`Coerced`]'s bits.
+const FIELDS: [&str; 10] = [
+    "userId",
+    "username",
+    "email",
+    "phone",
+    "phoneCountryCode",
+    "externalId",
+    "status",
+    "createdAt",
+    "lastLogin",
+    "lastMfaTime",
+];
+
+/// A bit per field of [`FIELDS`] kept as text from another type. How a
+/// user was read is not part of its value: any two compare equal, so that
+/// a user written and read back equals the one read from the server.
+#[derive(Debug, Clone, Copy, Default)]
+struct Coerced(u16);
+
+impl PartialEq for Coerced {
+    fn eq(&self, _: &Coerced) -> bool {
+        true
+    }
+}
+
+/// A `UserDto` as sent, each typed field any JSON value.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireUser {
+    #[serde(default)]
+    user_id: Value,
+    #[serde(default)]
+    username: Value,
+    #[serde(default)]
+    email: Value,
+    #[serde(default)]
+    phone: Value,
+    #[serde(default)]
+    phone_country_code: Value,
+    #[serde(default)]
+    external_id: Value,
+    #[serde(default)]
+    status: Value,
+    #[serde(default)]
+    created_at: Value,
+    #[serde(default)]
+    last_login: Value,
+    #[serde(default)]
+    last_mfa_time: Value,
+    #[serde(default, deserialize_with = "lenient_count")]
+    logins_count: Option<u64>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+impl From<WireUser> for User {
+    fn from(wire: WireUser) -> User {
+        let mut coerced = 0u16;
+        let mut field = |bit: usize, value: Value, time: bool| -> Option<String> {
+            let (text, odd) = as_text(value, time);
+            if odd {
+                coerced |= 1 << bit;
+            }
+            text
+        };
+        let user_id = field(0, wire.user_id, false).unwrap_or_default();
+        let username = field(1, wire.username, false);
+        let email = field(2, wire.email, false);
+        let phone = field(3, wire.phone, false);
+        let phone_country_code = field(4, wire.phone_country_code, false);
+        let external_id = field(5, wire.external_id, false);
+        let status = field(6, wire.status, false).map(|s| {
+            s.parse()
+                .unwrap_or_else(|never: std::convert::Infallible| match never {})
+        });
+        let created_at = field(7, wire.created_at, true);
+        let last_login = field(8, wire.last_login, true);
+        let last_mfa_time = field(9, wire.last_mfa_time, true);
+        User {
+            user_id,
+            username,
+            email,
+            phone,
+            phone_country_code,
+            external_id,
+            status,
+            created_at,
+            last_login,
+            last_mfa_time,
+            logins_count: wire.logins_count,
+            extra: wire.extra,
+            coerced: Coerced(coerced),
+        }
+    }
+}
+
+/// A text field's value as text, and whether it was of another type.
+fn as_text(value: Value, time: bool) -> (Option<String>, bool) {
+    match value {
+        Value::Null => (None, false),
+        Value::String(s) => (Some(s), false),
+        Value::Number(n) => {
+            let text = match n.as_u64() {
+                Some(ms) if time && ms >= 100_000_000_000 => {
+                    iso8601_millis(ms).unwrap_or_else(|| n.to_string())
+                }
+                _ => n.to_string(),
+            };
+            (Some(text), true)
+        }
+        Value::Bool(b) => (Some(b.to_string()), true),
+        other => (Some(other.to_string()), true),
+    }
+}
+
+/// `ms` milliseconds after the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`;
+/// `None` past the year 9999.
+fn iso8601_millis(ms: u64) -> Option<String> {
+    // 10000-01-01T00:00:00Z.
+    if ms >= 253_402_300_800_000 {
+        return None;
+    }
+    let secs = ms / 1000;
+    let days = i64::try_from(secs / 86_400).ok()?;
+    let rest = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60,
+        ms % 1000
+    ))
 }
 
 /// An account's status. Reads and writes the wire names (`Activated`, ...);
@@ -61,11 +251,10 @@ pub struct User {
 /// assert_eq!("suspended".parse::<UserStatus>().unwrap(), UserStatus::Suspended);
 /// assert_eq!(UserStatus::Other("Locked".into()).as_str(), "Locked");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserStatus {
     /// Active.
-    #[default]
     Activated,
     /// Suspended: cannot sign in for now.
     Suspended,
@@ -126,12 +315,14 @@ impl Serialize for UserStatus {
     }
 }
 
+/// Reads a wire name (a known one in any case, or [`UserStatus::Other`]).
+/// A missing status is not a status: read a `User`'s `status` as
+/// `Option<UserStatus>` (`null` is `None`, never `Activated`).
 impl<'de> Deserialize<'de> for UserStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s: Option<String> = Option::deserialize(d)?;
-        Ok(s.map_or(UserStatus::Activated, |s| {
-            s.parse().unwrap_or(UserStatus::Other(s))
-        }))
+        let s = String::deserialize(d)?;
+        Ok(s.parse()
+            .unwrap_or_else(|never: std::convert::Infallible| match never {}))
     }
 }
 
@@ -144,6 +335,36 @@ pub(crate) fn lenient_count<'de, D: Deserializer<'de>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epoch_milliseconds_read_as_iso_8601() {
+        assert_eq!(
+            iso8601_millis(1_700_000_000_123).as_deref(),
+            Some("2023-11-14T22:13:20.123Z")
+        );
+        assert_eq!(
+            iso8601_millis(951_868_799_999).as_deref(),
+            Some("2000-02-29T23:59:59.999Z")
+        );
+        assert_eq!(iso8601_millis(u64::MAX), None);
+        let (text, odd) = as_text(Value::from(u64::MAX), true);
+        assert_eq!((text.as_deref(), odd), (Some("18446744073709551615"), true));
+        let (text, odd) = as_text(Value::from(-5), true);
+        assert_eq!((text.as_deref(), odd), (Some("-5"), true));
+    }
+
+    #[test]
+    fn a_user_written_and_read_back_is_equal() {
+        let user: User =
+            serde_json::from_str(r#"{"userId":7,"phone":1,"status":null,"x":[1]}"#).unwrap();
+        assert_eq!(user.user_id, "7");
+        assert_eq!(user.coerced_fields(), ["userId", "phone"]);
+        let again: User = serde_json::from_value(serde_json::to_value(&user).unwrap()).unwrap();
+        assert_eq!(again, user);
+        assert!(again.coerced_fields().is_empty());
+        let empty: User = serde_json::from_str("{}").unwrap();
+        assert_eq!((empty.user_id.as_str(), empty.status), ("", None));
+    }
 
     #[test]
     fn statuses_parse_in_any_case() {

@@ -629,3 +629,77 @@ fn the_listing_runs_ahead_of_the_workers_by_at_most_a_few_pages() {
     }
     assert_eq!((pages, asked), (20, 1000));
 }
+
+// ---- what the server sends that the contract does not say ----
+
+#[test]
+fn one_odd_field_in_one_user_is_kept_as_text_with_one_warning() {
+    let fake = FakeGenAuth::new().with_generated_pool(60);
+    fake.add_pool_user(
+        PoolUser::new("u-odd")
+            .field("phone", 13_800_000_000_u64)
+            .field("lastLogin", 1_700_000_000_123_u64),
+    );
+    fake.add_pool_user(PoolUser::new("u-odd-2").field("username", 42));
+    let server = serve(&fake);
+    let output = run(
+        against_url(&server.url()).args(["audit", "--all-users"]),
+        b"",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let rows = by_id(&json_rows(&output));
+    assert_eq!(rows.len(), 62, "{err}");
+    let odd = &rows["u-odd"];
+    assert_eq!(odd["phone"], "13800000000");
+    assert_eq!(odd["lastLogin"], "2023-11-14T22:13:20.123Z");
+    assert_eq!(rows["u-odd-2"]["username"], "42");
+    // One warning line for the run, not one per user.
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("phone, lastLogin") && warnings[0].contains("u-odd"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_user_without_a_status_is_written_and_counted_as_unknown_never_activated() {
+    let fake = FakeGenAuth::new()
+        .with_pool_user(PoolUser::new("u-null").status_json(Value::Null))
+        .with_pool_user(PoolUser::new("u-absent").without_status())
+        .with_pool_user(PoolUser::new("u-active"));
+    let server = serve(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = run(
+        against_url(&server.url()).args([
+            "audit",
+            "--all-users",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let rows = by_id(&json_rows(&output));
+    assert_eq!(rows["u-null"]["status"], Value::Null, "{err}");
+    assert_eq!(rows["u-absent"]["status"], Value::Null, "{err}");
+    assert_eq!(rows["u-active"]["status"], "Activated");
+    assert_eq!(
+        summary_of(&summary)["byStatus"],
+        serde_json::json!({"Activated": 1, "unknown": 2})
+    );
+    let csv = run(
+        against_url(&server.url()).args(["audit", "--all-users", "--format", "csv"]),
+        b"",
+    );
+    assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let null = text.lines().find(|l| l.starts_with("u-null,")).unwrap();
+    // user_status is the fourth of the six profile cells: empty.
+    let cells: Vec<&str> = null.split(',').collect();
+    assert_eq!(cells.len(), 17, "{null}");
+    assert_eq!(cells[14], "", "{null}");
+}

@@ -209,3 +209,97 @@ fn a_pool_that_changes_while_it_is_listed_is_noticed() {
     assert!(!users.pool_changed());
     empty.assert();
 }
+
+/// A client of the crate's fake served on 127.0.0.1.
+fn fake_client(server: &genauth_mfa::testing::FakeServer) -> genauth_mfa::ManagementClient {
+    genauth_mfa::ManagementClient::builder()
+        .access_key_id(KEY_ID)
+        .access_key_secret(KEY_SECRET)
+        .host(server.url())
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn one_odd_field_in_one_user_is_kept_as_text_and_blocks_nothing() {
+    use genauth_mfa::testing::{FakeGenAuth, PoolUser};
+    let fake = FakeGenAuth::new()
+        .with_generated_pool(3)
+        .with_pool_user(
+            PoolUser::new("u-odd")
+                .field("phone", 13_800_000_000_u64)
+                .field("lastLogin", 1_700_000_000_123_u64)
+                .field("lastMfaTime", 1_700_000_000_u64)
+                .field("username", true)
+                .field("email", json!({"primary": "a@example.com"}))
+                .field("phoneCountryCode", 86)
+                .field("externalId", 1.5)
+                .field("loginsCount", "7"),
+        )
+        .with_pool_user(PoolUser::new("u-plain").email("b@example.com"));
+    let server = fake.serve().unwrap();
+    let users: Vec<_> = fake_client(&server)
+        .list_users()
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(users.len(), 5);
+    let odd = users.iter().find(|u| u.user_id == "u-odd").unwrap();
+    assert_eq!(odd.phone.as_deref(), Some("13800000000"));
+    // Epoch milliseconds in a time field: ISO 8601 in UTC.
+    assert_eq!(odd.last_login.as_deref(), Some("2023-11-14T22:13:20.123Z"));
+    // A number too small for milliseconds: kept as its decimal text.
+    assert_eq!(odd.last_mfa_time.as_deref(), Some("1700000000"));
+    assert_eq!(odd.username.as_deref(), Some("true"));
+    assert_eq!(odd.email.as_deref(), Some(r#"{"primary":"a@example.com"}"#));
+    assert_eq!(odd.phone_country_code.as_deref(), Some("86"));
+    assert_eq!(odd.external_id.as_deref(), Some("1.5"));
+    assert_eq!(odd.logins_count, Some(7));
+    assert_eq!(
+        odd.coerced_fields(),
+        [
+            "username",
+            "email",
+            "phone",
+            "phoneCountryCode",
+            "externalId",
+            "lastLogin",
+            "lastMfaTime"
+        ]
+    );
+    let plain = users.iter().find(|u| u.user_id == "u-plain").unwrap();
+    assert!(plain.coerced_fields().is_empty());
+    assert_eq!(plain.email.as_deref(), Some("b@example.com"));
+    assert!(users[0].coerced_fields().is_empty(), "{:?}", users[0]);
+}
+
+#[test]
+fn a_user_without_a_status_has_an_unknown_status_never_activated() {
+    use genauth_mfa::testing::{FakeGenAuth, PoolUser};
+    let fake = FakeGenAuth::new()
+        .with_pool_user(PoolUser::new("u-null").status_json(serde_json::Value::Null))
+        .with_pool_user(PoolUser::new("u-absent").without_status())
+        .with_pool_user(PoolUser::new("u-number").status_json(3))
+        .with_pool_user(PoolUser::new("u-active"));
+    let server = fake.serve().unwrap();
+    let users: Vec<_> = fake_client(&server)
+        .list_users()
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let status = |id: &str| {
+        users
+            .iter()
+            .find(|u| u.user_id == id)
+            .unwrap()
+            .status
+            .clone()
+    };
+    assert_eq!(status("u-null"), None);
+    assert_eq!(status("u-absent"), None);
+    assert_eq!(status("u-number"), Some(UserStatus::Other("3".into())));
+    assert_eq!(status("u-active"), Some(UserStatus::Activated));
+    // Written back as the server sent it: null, not "Activated".
+    let null = users.iter().find(|u| u.user_id == "u-null").unwrap();
+    assert_eq!(serde_json::to_value(null).unwrap()["status"], json!(null));
+}

@@ -230,7 +230,7 @@ fn generated_status(i: u32) -> &'static str {
 fn status_of(entry: &Entry) -> &str {
     match entry {
         Entry::Generated(i) => generated_status(*i),
-        Entry::Custom(user) => &user.status,
+        Entry::Custom(user) => user.status_text(),
     }
 }
 

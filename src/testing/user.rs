@@ -24,7 +24,8 @@ use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolUser {
     pub(super) user_id: String,
-    pub(super) status: String,
+    /// `None`: no `status` field at all.
+    pub(super) status: Option<Value>,
     pub(super) created_at: Option<String>,
     pub(super) mfa: UserMfaInfo,
     fields: Map<String, Value>,
@@ -41,7 +42,7 @@ impl PoolUser {
     pub fn new(user_id: &str) -> PoolUser {
         PoolUser {
             user_id: user_id.to_owned(),
-            status: "Activated".to_owned(),
+            status: Some(json!("Activated")),
             created_at: None,
             mfa: UserMfaInfo::new(),
             fields: Map::new(),
@@ -58,8 +59,45 @@ impl PoolUser {
     /// `Archived`, or any other text.
     #[must_use]
     pub fn status(mut self, status: &str) -> PoolUser {
-        status.clone_into(&mut self.status);
+        self.status = Some(json!(status));
         self
+    }
+
+    /// The `status` as any JSON value: `null`, a number, ... as a server
+    /// that does not keep to its contract sends it. Such a user has no
+    /// status for the pool's `status` filter (it matches no `EQUAL`).
+    ///
+    /// ```
+    /// use genauth_mfa::testing::PoolUser;
+    ///
+    /// let unknown = PoolUser::new("u-1").status_json(serde_json::Value::Null);
+    /// let odd = PoolUser::new("u-2").status_json(3);
+    /// # let _ = (unknown, odd);
+    /// ```
+    #[must_use]
+    pub fn status_json(mut self, status: impl Into<Value>) -> PoolUser {
+        self.status = Some(status.into());
+        self
+    }
+
+    /// No `status` field at all in this user's `UserDto`.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::PoolUser;
+    ///
+    /// let unknown = PoolUser::new("u-1").without_status();
+    /// # let _ = unknown;
+    /// ```
+    #[must_use]
+    pub fn without_status(mut self) -> PoolUser {
+        self.status = None;
+        self
+    }
+
+    /// The status text the pool's filter compares (`""` for none or a
+    /// status that is not text).
+    pub(super) fn status_text(&self) -> &str {
+        self.status.as_ref().and_then(Value::as_str).unwrap_or("")
     }
 
     /// The `createdAt` (ISO 8601 in UTC, e.g. `2024-05-01T08:00:00.000Z`:
@@ -124,7 +162,7 @@ impl PoolUser {
     /// Any other `UserDto` field, under its JSON name (`nickname`,
     /// `updatedAt`, `customData`, a field the service may add one day,
     /// ...). `userId`, `createdAt` and `status` are set by their own
-    /// methods only: the pool orders, filters and finds users by them.
+    /// methods only ([`status_json`](Self::status_json) for an odd status): the pool orders, filters and finds users by them.
     #[must_use]
     pub fn field(mut self, name: &str, value: impl Into<Value>) -> PoolUser {
         self.fields.insert(name.to_owned(), value.into());
@@ -162,7 +200,14 @@ impl PoolUser {
         // The pool orders, filters and finds users by these: they win.
         dto.insert("userId".into(), json!(self.user_id));
         dto.insert("createdAt".into(), json!(self.created()));
-        dto.insert("status".into(), json!(self.status));
+        match &self.status {
+            Some(status) => {
+                dto.insert("status".into(), status.clone());
+            }
+            None => {
+                dto.remove("status");
+            }
+        }
         Value::Object(dto)
     }
 }

@@ -432,7 +432,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             return ControlFlow::Break(());
         }
         out.dirty = true;
-        summary.add(&done.outcome, profile.map(|p| p.status.as_str()));
+        summary.add(&done.outcome, profile.map(output::Profile::status_bucket));
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use genauth_mfa::{CancelToken, Error, ManagementClient, User, UserStatus};
 
+use crate::exit::say;
 use crate::summary::PoolListing;
 
 /// The most listed users waiting for a worker: two pages.
@@ -102,9 +103,13 @@ fn list(client: &ManagementClient, status: Option<UserStatus>, tx: &SyncSender<M
     }
     let mut users = listing.into_iter();
     let mut first = true;
+    let mut warned = false;
     while let Some(item) = users.next() {
         let msg = match item {
             Ok(user) => {
+                if !warned {
+                    warned = warn_coerced(&user);
+                }
                 if first {
                     first = false;
                     let total = users.first_total_count().unwrap_or(0);
@@ -130,6 +135,24 @@ fn list(client: &ManagementClient, status: Option<UserStatus>, tx: &SyncSender<M
         listed: users.seen(),
         changed: users.pool_changed(),
     }));
+}
+
+/// One warning line for the first listed user with a field the server
+/// sent with another type than text (kept as text in the rows); whether
+/// it was said. The users after it are not reported again.
+fn warn_coerced(user: &User) -> bool {
+    let fields = user.coerced_fields();
+    if fields.is_empty() {
+        return false;
+    }
+    say(format_args!(
+        "genauth-mfa: warning: the server sent {} of user {} as another type than text: \
+         kept as text (epoch milliseconds as ISO 8601); other users' odd fields are kept \
+         the same way without another warning",
+        fields.join(", "),
+        crate::output::clean(&user.user_id, 80),
+    ));
+    true
 }
 
 impl Listing {

@@ -102,6 +102,10 @@ impl Columns {
     }
 }
 
+/// Where the summary counts the listed users whose status the server did
+/// not send (absent or `null`).
+pub const UNKNOWN_STATUS: &str = "unknown";
+
 /// The most characters of a listed user's profile field in a row (an email
 /// address has at most 254).
 const PROFILE_MAX: usize = 256;
@@ -115,7 +119,8 @@ pub struct Profile {
     username: Option<String>,
     email: Option<String>,
     phone: Option<String>,
-    pub status: String,
+    /// `None` when the server sent no status (absent or `null`): unknown.
+    pub status: Option<String>,
     last_login: Option<String>,
     last_mfa_time: Option<String>,
 }
@@ -127,10 +132,16 @@ impl Profile {
             username: text(&user.username),
             email: text(&user.email),
             phone: text(&user.phone),
-            status: clean(user.status.as_str(), SHORT_MAX),
+            status: user.status.as_ref().map(|s| clean(s.as_str(), SHORT_MAX)),
             last_login: text(&user.last_login),
             last_mfa_time: text(&user.last_mfa_time),
         }
+    }
+
+    /// The status bucket of the summary: the status, or
+    /// [`UNKNOWN_STATUS`] when the server sent none.
+    pub fn status_bucket(&self) -> &str {
+        self.status.as_deref().unwrap_or(UNKNOWN_STATUS)
     }
 
     fn cells(&self) -> [&str; 6] {
@@ -141,7 +152,7 @@ impl Profile {
             cell(&self.username),
             cell(&self.email),
             cell(&self.phone),
-            &self.status,
+            cell(&self.status),
             cell(&self.last_login),
             cell(&self.last_mfa_time),
         ]
