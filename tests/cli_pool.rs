@@ -703,3 +703,118 @@ fn a_user_without_a_status_is_written_and_counted_as_unknown_never_activated() {
     assert_eq!(cells.len(), 17, "{null}");
     assert_eq!(cells[14], "", "{null}");
 }
+
+// ---- completeness is proven, never assumed: pages that lie ----
+
+/// `audit --all-users --summary` against `fake`: the output, its stderr
+/// and the summary file's JSON.
+fn audit_pool(fake: &FakeGenAuth) -> (std::process::Output, String, Value) {
+    let server = serve(fake);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = run(
+        against_url(&server.url()).args([
+            "audit",
+            "--all-users",
+            "-c",
+            "4",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    let json = summary_of(&summary);
+    (output, err, json)
+}
+
+#[test]
+fn a_server_that_pages_by_10_gets_every_user_audited() {
+    use genauth_mfa::testing::Paging;
+    let fake = FakeGenAuth::new()
+        .with_generated_pool(100)
+        .with_paging(Paging::honest().page_size(10));
+    let (output, err, json) = audit_pool(&fake);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert_eq!(by_id(&json_rows(&output)).len(), 100, "{err}");
+    assert_eq!(fake.count(Route::GetUserMfaInfo), 100);
+    assert_eq!(json["users"], 100);
+    assert_eq!(json["complete"], true, "{json}");
+}
+
+#[test]
+fn a_server_that_ignores_the_page_number_makes_the_audit_incomplete() {
+    use genauth_mfa::testing::Paging;
+    for paging in [
+        Paging::honest().ignore_page_number(),
+        Paging::honest().ignore_page_number().without_total_count(),
+    ] {
+        let fake = FakeGenAuth::new()
+            .with_generated_pool(120)
+            .with_paging(paging.clone());
+        let (output, err, json) = audit_pool(&fake);
+        assert_eq!(output.status.code(), Some(2), "{paging:?}: {err}");
+        assert!(
+            err.contains("the server's pages ignored the page number"),
+            "{err}"
+        );
+        assert!(!err.contains("  "), "{err}");
+        // The 50 users listed are asked once each, and have their rows.
+        assert_eq!(by_id(&json_rows(&output)).len(), 50, "{err}");
+        assert_eq!(fake.count(Route::GetUserMfaInfo), 50);
+        assert_eq!(fake.count(Route::ListUsers), 4, "{err}");
+        assert_eq!(json["complete"], false, "{json}");
+        assert_eq!(json["listing"]["distinctUsers"], 50, "{json}");
+    }
+}
+
+#[test]
+fn users_missing_from_the_listing_make_the_audit_incomplete() {
+    use genauth_mfa::testing::Paging;
+    let fake = FakeGenAuth::new()
+        .with_generated_pool(100)
+        .with_paging(Paging::honest().hide_user("user-000042"));
+    let (output, err, json) = audit_pool(&fake);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("listed 99 distinct users but the server counted 100"),
+        "{err}"
+    );
+    assert_eq!(json_rows(&output).len(), 99, "{err}");
+    assert_eq!(json["complete"], false, "{json}");
+    assert_eq!(json["users"], 99, "{json}");
+    assert_eq!(json["listing"]["distinctUsers"], 99, "{json}");
+    assert_eq!(json["listing"]["totalCount"], 100, "{json}");
+    assert!(
+        json["incompleteReason"]
+            .as_str()
+            .is_some_and(|r| r.contains("the server counted 100")),
+        "{json}"
+    );
+
+    // Without any totalCount nothing proves the listing whole.
+    let fake = FakeGenAuth::new()
+        .with_generated_pool(60)
+        .with_paging(Paging::honest().without_total_count());
+    let (output, err, json) = audit_pool(&fake);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("totalCount"), "{err}");
+    assert_eq!(json_rows(&output).len(), 60, "{err}");
+    assert_eq!(json["complete"], false, "{json}");
+}
+
+#[test]
+fn repeated_users_are_asked_once_and_the_audit_is_complete() {
+    use genauth_mfa::testing::Paging;
+    let fake = FakeGenAuth::new()
+        .with_generated_pool(120)
+        .with_paging(Paging::honest().overlap(5));
+    let (output, err, json) = audit_pool(&fake);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert_eq!(json_rows(&output).len(), 120, "{err}");
+    assert_eq!(fake.count(Route::GetUserMfaInfo), 120);
+    assert!(err.contains("10 duplicate ids skipped"), "{err}");
+    assert_eq!(json["users"], 120, "{json}");
+    assert_eq!(json["duplicates"], 10, "{json}");
+    assert_eq!(json["complete"], true, "{json}");
+}

@@ -303,3 +303,133 @@ fn a_user_without_a_status_has_an_unknown_status_never_activated() {
     let null = users.iter().find(|u| u.user_id == "u-null").unwrap();
     assert_eq!(serde_json::to_value(null).unwrap()["status"], json!(null));
 }
+
+// ---- completeness is proven, never assumed: pages that lie ----
+
+/// Every item of the listing of `fake` (at most `bound`), the distinct
+/// user ids among them, and the error that ended it, if one did.
+fn list_all(
+    fake: &genauth_mfa::testing::FakeGenAuth,
+    bound: usize,
+) -> (usize, std::collections::HashSet<String>, Option<Error>) {
+    let server = fake.serve().unwrap();
+    let client = fake_client(&server);
+    let mut items = 0;
+    let mut ids = std::collections::HashSet::new();
+    let mut error = None;
+    for item in client.list_users().into_iter().take(bound) {
+        items += 1;
+        match item {
+            Ok(user) => {
+                ids.insert(user.user_id);
+            }
+            Err(e) => error = Some(e),
+        }
+    }
+    (items, ids, error)
+}
+
+fn list_pages(fake: &genauth_mfa::testing::FakeGenAuth) -> usize {
+    fake.count(genauth_mfa::testing::Route::ListUsers)
+}
+
+#[test]
+fn a_short_page_is_not_the_end_of_the_listing() {
+    use genauth_mfa::testing::{FakeGenAuth, Paging};
+    // The server pages by 10 whatever the client asks: every page is short.
+    let fake = FakeGenAuth::new()
+        .with_generated_pool(100)
+        .with_paging(Paging::honest().page_size(10));
+    let (items, ids, error) = list_all(&fake, 10_000);
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!((items, ids.len()), (100, 100));
+    // Ten pages: the tenth brings the distinct users to totalCount.
+    assert_eq!(list_pages(&fake), 10);
+}
+
+#[test]
+fn a_server_that_ignores_the_page_number_ends_the_listing_with_an_error() {
+    use genauth_mfa::testing::{FakeGenAuth, Paging};
+    for paging in [
+        Paging::honest().ignore_page_number(),
+        Paging::honest().ignore_page_number().without_total_count(),
+    ] {
+        let fake = FakeGenAuth::new()
+            .with_generated_pool(120)
+            .with_paging(paging.clone());
+        let (_, ids, error) = list_all(&fake, 10_000);
+        let error = error.unwrap_or_else(|| panic!("{paging:?}: no error"));
+        assert_eq!(error.kind(), "incomplete_listing", "{error}");
+        let text = error.to_string();
+        assert!(text.contains("ignored the page number"), "{text}");
+        assert!(!text.contains("  "), "{text}");
+        assert_eq!(ids.len(), 50);
+        // Page 1, then three pages in a row that bring nobody new.
+        assert_eq!(list_pages(&fake), 4, "{paging:?}");
+    }
+}
+
+#[test]
+fn without_a_total_count_the_listing_is_not_proven_complete() {
+    use genauth_mfa::testing::{FakeGenAuth, Paging};
+    let fake = FakeGenAuth::new()
+        .with_generated_pool(120)
+        .with_paging(Paging::honest().without_total_count());
+    let (items, ids, error) = list_all(&fake, 10_000);
+    // Every user, up to the empty page; then an error: nothing proves
+    // that was everyone.
+    assert_eq!((items, ids.len()), (121, 120));
+    let error = error.expect("an error");
+    assert_eq!(error.kind(), "incomplete_listing", "{error}");
+    assert!(error.to_string().contains("totalCount"), "{error}");
+    assert_eq!(list_pages(&fake), 4);
+}
+
+#[test]
+fn users_missing_from_the_pages_end_the_listing_with_an_error() {
+    use genauth_mfa::testing::{FakeGenAuth, Paging, PoolChange, PoolUser};
+    // One user counted but never listed; five counted that do not exist.
+    for (paging, listed, counted) in [
+        (Paging::honest().hide_user("user-000042"), 99, 100),
+        (Paging::honest().miscount(5), 100, 105),
+    ] {
+        let fake = FakeGenAuth::new()
+            .with_generated_pool(100)
+            .with_paging(paging);
+        let (_, ids, error) = list_all(&fake, 10_000);
+        assert_eq!(ids.len(), listed);
+        let error = error.expect("an error");
+        assert_eq!(error.kind(), "incomplete_listing", "{error}");
+        let want = format!("listed {listed} distinct users but the server counted {counted}");
+        assert!(error.to_string().contains(&want), "{error}");
+    }
+    // A pool that grew by one explains one user more, not twenty fewer.
+    let fake = FakeGenAuth::new().with_generated_pool(100).with_paging(
+        (0..20).fold(Paging::honest(), |p, i| {
+            p.hide_user(&format!("user-{:06}", 60 + i))
+        }),
+    );
+    fake.change_pool_after_page(1, PoolChange::Add(PoolUser::new("newcomer")));
+    let (_, ids, error) = list_all(&fake, 10_000);
+    assert_eq!(ids.len(), 81);
+    let error = error.expect("an error");
+    assert!(
+        error
+            .to_string()
+            .contains("listed 81 distinct users but the server counted 101"),
+        "{error}"
+    );
+}
+
+#[test]
+fn repeated_users_are_yielded_and_the_listing_ends_when_every_user_is_seen() {
+    use genauth_mfa::testing::{FakeGenAuth, Paging};
+    // Each page starts with the last five users of the page before.
+    let fake = FakeGenAuth::new()
+        .with_generated_pool(120)
+        .with_paging(Paging::honest().overlap(5));
+    let (items, ids, error) = list_all(&fake, 10_000);
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!((items, ids.len()), (130, 120));
+    assert_eq!(list_pages(&fake), 3);
+}

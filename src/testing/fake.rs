@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::pool::{Pool, PoolChange};
+use super::pool::{Paging, Pool, PoolChange};
 use super::route::{Failure, RecordedRequest, Route};
 use super::user::PoolUser;
 use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
@@ -297,6 +297,37 @@ impl FakeGenAuth {
     /// ```
     pub fn change_pool_after_page(&self, page: u64, change: PoolChange) {
         self.lock().pool.change_after_page(page, change);
+    }
+
+    /// Pages `list-users` this way from now on (see [`Paging`]; the
+    /// default is [`Paging::honest`]).
+    ///
+    /// ```
+    /// use genauth_mfa::testing::{FakeGenAuth, Paging};
+    ///
+    /// // Every page is page 1, with no totalCount.
+    /// let fake = FakeGenAuth::new()
+    ///     .with_generated_pool(120)
+    ///     .with_paging(Paging::honest().ignore_page_number().without_total_count());
+    /// # let _ = fake;
+    /// ```
+    #[must_use]
+    pub fn with_paging(self, paging: Paging) -> FakeGenAuth {
+        self.set_paging(paging);
+        self
+    }
+
+    /// Pages `list-users` this way from now on, as
+    /// [`with_paging`](Self::with_paging) does, on a fake already shared.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::{FakeGenAuth, Paging};
+    ///
+    /// let fake = FakeGenAuth::new().with_generated_pool(10);
+    /// fake.set_paging(Paging::honest().miscount(-1));
+    /// ```
+    pub fn set_paging(&self, paging: Paging) {
+        self.lock().pool.paging = paging;
     }
 
     /// How many users the pool holds now.

@@ -53,7 +53,11 @@
 //! ignore them and answer users a test did not ask for. To test code that
 //! must notice a pool changing while it is listed,
 //! [`FakeGenAuth::add_pool_user`], [`FakeGenAuth::remove_pool_user`] and
-//! [`FakeGenAuth::change_pool_after_page`] change it between pages.
+//! [`FakeGenAuth::change_pool_after_page`] change it between pages. To
+//! test code that must not trust the pages,
+//! [`FakeGenAuth::with_paging`] makes them lie ([`Paging`]): short pages,
+//! the page number ignored, no `totalCount`, repeated or missing users, a
+//! count that does not match.
 //!
 //! # Answers the vendor does not document
 //!
@@ -74,7 +78,7 @@ mod user;
 mod wire;
 
 pub use fake::FakeGenAuth;
-pub use pool::PoolChange;
+pub use pool::{Paging, PoolChange};
 pub use route::{Failure, RecordedRequest, Route};
 pub use server::FakeServer;
 pub use user::PoolUser;

@@ -25,6 +25,144 @@ pub enum PoolChange {
     Remove(String),
 }
 
+/// How the fake's `list-users` pages lie, for
+/// [`FakeGenAuth::with_paging`](super::FakeGenAuth::with_paging): the
+/// ways a server (or a proxy, or a buggy deployment) can page so that a
+/// client that trusts it lists only part of the pool. The default,
+/// [`Paging::honest`], pages as the service does. Each option can be
+/// combined with the others and with a pool that changes while it is listed
+/// ([`FakeGenAuth::change_pool_after_page`](super::FakeGenAuth::change_pool_after_page)).
+///
+/// ```
+/// use genauth_mfa::ManagementClient;
+/// use genauth_mfa::testing::{FakeGenAuth, Paging};
+///
+/// // A server that pages by 10 whatever `limit` asks: every page is short.
+/// let fake = FakeGenAuth::new()
+///     .with_generated_pool(100)
+///     .with_paging(Paging::honest().page_size(10));
+/// let mgmt = ManagementClient::builder()
+///     .access_key_id("ak")
+///     .access_key_secret("sk")
+///     .transport(fake.clone())
+///     .build()?;
+/// // A short page is not the end: all 100 users, in 10 pages and an empty one at most.
+/// let users: Vec<_> = mgmt.list_users().into_iter().collect::<Result<_, _>>()?;
+/// assert_eq!(users.len(), 100);
+/// # Ok::<(), genauth_mfa::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[must_use]
+pub struct Paging {
+    page_size: Option<u64>,
+    ignore_page: bool,
+    without_total_count: bool,
+    overlap: u64,
+    hidden: HashSet<String>,
+    miscount: i64,
+}
+
+impl Paging {
+    /// Pages as the service does: `limit` users from `(page - 1) * limit`,
+    /// and the `totalCount` of the users that match.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::Paging;
+    ///
+    /// assert_eq!(Paging::honest(), Paging::default());
+    /// ```
+    pub fn honest() -> Paging {
+        Paging::default()
+    }
+
+    /// Pages by at most `size` users whatever `limit` asks (0 reads as 1):
+    /// page `p` holds the users from `(p - 1) * size`, so every page is
+    /// shorter than a client asking for more expects, and a client that
+    /// stops at the first short page lists only the first.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::{FakeGenAuth, Paging};
+    ///
+    /// let fake = FakeGenAuth::new().with_generated_pool(100).with_paging(Paging::honest().page_size(10));
+    /// # let _ = fake;
+    /// ```
+    pub fn page_size(mut self, size: u64) -> Paging {
+        self.page_size = Some(size.max(1));
+        self
+    }
+
+    /// Answers page 1 whatever page is asked for: every page repeats the
+    /// same users.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::Paging;
+    ///
+    /// let lying = Paging::honest().ignore_page_number();
+    /// # let _ = lying;
+    /// ```
+    pub fn ignore_page_number(mut self) -> Paging {
+        self.ignore_page = true;
+        self
+    }
+
+    /// Sends no `totalCount` in any page.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::Paging;
+    ///
+    /// let uncounted = Paging::honest().without_total_count();
+    /// # let _ = uncounted;
+    /// ```
+    pub fn without_total_count(mut self) -> Paging {
+        self.without_total_count = true;
+        self
+    }
+
+    /// Starts every page after the first `n` users early: its first `n`
+    /// users are the last `n` of the page before (repeated users; none is
+    /// missed). With `n` at least the page size every page is the first.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::Paging;
+    ///
+    /// let overlapping = Paging::honest().overlap(5);
+    /// # let _ = overlapping;
+    /// ```
+    pub fn overlap(mut self, n: u64) -> Paging {
+        self.overlap = n;
+        self
+    }
+
+    /// Counts the user with this `userId` in `totalCount` but leaves them
+    /// out of every page (their page is one user shorter): a user the
+    /// listing misses. `get-user-mfa-info` still finds them.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::Paging;
+    ///
+    /// let missing = Paging::honest().hide_user("user-000042");
+    /// # let _ = missing;
+    /// ```
+    pub fn hide_user(mut self, user_id: &str) -> Paging {
+        self.hidden.insert(user_id.to_owned());
+        self
+    }
+
+    /// Adds `delta` (which may be negative; the sum is at least 0) to every
+    /// `totalCount` sent: a count that does not match the users listed.
+    ///
+    /// ```
+    /// use genauth_mfa::testing::Paging;
+    ///
+    /// let overcounted = Paging::honest().miscount(5);
+    /// # let _ = overcounted;
+    /// ```
+    pub fn miscount(mut self, delta: i64) -> Paging {
+        self.miscount = delta;
+        self
+    }
+}
+
 /// The first generated user's `createdAt`: 2024-01-01T00:00:00Z; each next
 /// one is a minute later.
 const EPOCH: u64 = 1_704_067_200;
@@ -66,6 +204,7 @@ pub(super) struct Pool {
     changes: Vec<(u64, PoolChange)>,
     /// The positions in `order` of one status's users, until a change.
     matching: Option<(String, Vec<u32>)>,
+    pub(super) paging: Paging,
 }
 
 impl Pool {
@@ -157,8 +296,14 @@ impl Pool {
             StatusFilter::Nobody => Some(&[]),
         };
         let total = filter.map_or(self.order.len(), <[u32]>::len) as u64;
-        let first = listing.page.saturating_sub(1).saturating_mul(listing.limit);
-        let last = first.saturating_add(listing.limit).min(total);
+        let paging = &self.paging;
+        let limit = paging
+            .page_size
+            .map_or(listing.limit, |n| n.min(listing.limit));
+        let page = if paging.ignore_page { 1 } else { listing.page };
+        let step = limit.saturating_sub(paging.overlap);
+        let first = page.saturating_sub(1).saturating_mul(step);
+        let last = first.saturating_add(limit).min(total);
         let list: Vec<Value> = (first..last)
             .filter_map(|k| {
                 let k = if listing.descending { total - 1 - k } else { k };
@@ -167,9 +312,18 @@ impl Pool {
                     Some(positions) => usize::try_from(*positions.get(k)?).ok()?,
                     None => k,
                 };
-                self.order.get(at).map(dto)
+                let entry = self.order.get(at)?;
+                if !paging.hidden.is_empty() && paging.hidden.contains(&id_of(entry)) {
+                    return None;
+                }
+                Some(dto(entry))
             })
             .collect();
+        let told = i64::try_from(total)
+            .unwrap_or(i64::MAX)
+            .saturating_add(paging.miscount)
+            .max(0);
+        let without_total_count = paging.without_total_count;
         let (due, later) = std::mem::take(&mut self.changes)
             .into_iter()
             .partition::<Vec<_>, _>(|(page, _)| *page == listing.page);
@@ -182,7 +336,11 @@ impl Pool {
                 }
             }
         }
-        json!({"totalCount": total, "list": list})
+        if without_total_count {
+            json!({"list": list})
+        } else {
+            json!({"totalCount": told, "list": list})
+        }
     }
 
     /// Finds the positions in `order` of the users with this status.
@@ -239,6 +397,13 @@ fn compare(a: &Entry, b: &Entry) -> Ordering {
     match (a, b) {
         (Entry::Generated(a), Entry::Generated(b)) => a.cmp(b),
         _ => key(a).cmp(&key(b)),
+    }
+}
+
+fn id_of(entry: &Entry) -> String {
+    match entry {
+        Entry::Generated(i) => generated_id(*i),
+        Entry::Custom(user) => user.user_id.clone(),
     }
 }
 
