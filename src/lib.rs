@@ -209,7 +209,9 @@ pub use escape::{Escaped, needs_escape};
 pub use get_factor::GetFactor;
 pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};
 pub use list_enrolled_factors::ListEnrolledFactors;
-pub use list_users::{ListUsers, MAX_PAGE_SIZE, SortField, SortOrder, UserPage, Users};
+pub use list_users::{
+    ListUsers, MAX_PAGE_SIZE, MAX_STALE_PAGES, SortField, SortOrder, UserPage, Users,
+};
 pub use management::{ManagementClient, ManagementClientBuilder};
 pub use model::{Factor, FactorProfile, FactorType};
 pub use retry::RetryPolicy;

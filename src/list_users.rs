@@ -224,56 +224,163 @@ impl<'a> IntoIterator for ListUsers<'a> {
             first_total: None,
             last_total: None,
             seen: 0,
+            distinct: 0,
+            ids: IdSet::default(),
+            stale: 0,
+            ending: None,
             done: false,
         }
     }
 }
 
+/// How many pages in a row may bring no user not already listed before a
+/// listing ends with [`Error::IncompleteListing`].
+pub const MAX_STALE_PAGES: u32 = 3;
+
 /// The users of a listing, fetched a page at a time; an error ends it.
-/// Besides the users it tells whether the pool changed while it was
-/// listed: compare [`first_total_count`](Self::first_total_count) with
-/// [`last_total_count`](Self::last_total_count) and
-/// [`seen`](Self::seen) at the end.
+///
+/// It proves its completeness rather than assume it. It ends on an empty
+/// page, or once the distinct users listed reach the server's
+/// `totalCount`; a page shorter than asked is not an end (a server may
+/// page by fewer). It then checks what it listed: the distinct users must
+/// match the last `totalCount`, or differ by no more than that count moved
+/// since the first page (a pool that changed while it was listed, see
+/// [`pool_changed`](Self::pool_changed)). Otherwise, or when the server
+/// sent no `totalCount` at all, or when [`MAX_STALE_PAGES`] pages in a row
+/// bring no user not already listed (a server that ignores the page
+/// number, with or without a count), the last item is an
+/// [`Error::IncompleteListing`] saying what the server did. So a listing
+/// iterated to its end without an error listed every user the server
+/// counted.
+///
+/// A user listed twice (the pool changed between two pages) is yielded
+/// each time; [`distinct`](Self::distinct) counts them once. Users are told
+/// apart by a 64-bit hash of their `userId` with keys of this process: 8
+/// bytes a user, and two ids taken for one about once in 10^7 listings of
+/// a million users (a false "incomplete", never a false "complete").
+///
+/// ```
+/// use genauth_mfa::{Error, ManagementClient};
+/// use genauth_mfa::testing::{FakeGenAuth, Paging};
+///
+/// // A server whose pages ignore the page number: every page is page 1.
+/// let fake = FakeGenAuth::new()
+///     .with_generated_pool(120)
+///     .with_paging(Paging::honest().ignore_page_number());
+/// let mgmt = ManagementClient::builder()
+///     .access_key_id("ak")
+///     .access_key_secret("sk")
+///     .transport(fake)
+///     .build()?;
+/// let mut users = mgmt.list_users().into_iter();
+/// let last = users.by_ref().last();
+/// assert!(matches!(last, Some(Err(Error::IncompleteListing { distinct: 50, .. }))));
+/// assert_eq!((users.seen(), users.distinct()), (200, 50));
+/// assert_eq!(users.first_total_count(), Some(120));
+/// # Ok::<(), genauth_mfa::Error>(())
+/// ```
 #[derive(Debug)]
 #[must_use = "an iterator does nothing unless consumed"]
 pub struct Users<'a> {
     listing: ListUsers<'a>,
     page: u32,
-    buffer: std::vec::IntoIter<User>,
+    /// The page being yielded, each user with whether it is new.
+    buffer: std::vec::IntoIter<(User, bool)>,
     first_total: Option<u64>,
     last_total: Option<u64>,
     seen: u64,
+    distinct: u64,
+    /// The users of the pages fetched so far.
+    ids: IdSet,
+    /// Pages in a row that brought no new user.
+    stale: u32,
+    /// The error to yield once the buffer is drained.
+    ending: Option<Error>,
     done: bool,
 }
 
 impl Users<'_> {
-    /// `totalCount` as the first page said, once it is fetched.
+    /// `totalCount` as the first page that had one said, once it is fetched.
     #[must_use]
     pub fn first_total_count(&self) -> Option<u64> {
         self.first_total
     }
 
-    /// `totalCount` as the latest page said.
+    /// `totalCount` as the latest page that had one said.
     #[must_use]
     pub fn last_total_count(&self) -> Option<u64> {
         self.last_total
     }
 
-    /// How many users the iterator has yielded.
+    /// How many users the iterator has yielded, repeated ones included.
     #[must_use]
     pub fn seen(&self) -> u64 {
         self.seen
     }
 
+    /// How many distinct users the iterator has yielded: a user listed
+    /// twice counts once.
+    ///
+    /// ```
+    /// # use genauth_mfa::ManagementClient;
+    /// # use genauth_mfa::testing::{FakeGenAuth, Paging};
+    /// # let fake = FakeGenAuth::new().with_generated_pool(120).with_paging(Paging::honest().overlap(5));
+    /// # let mgmt = ManagementClient::builder().access_key_id("ak").access_key_secret("sk").transport(fake).build()?;
+    /// // Pages that overlap by 5 users: 130 yielded, 120 distinct.
+    /// let mut users = mgmt.list_users().into_iter();
+    /// assert!(users.by_ref().all(|u| u.is_ok()));
+    /// assert_eq!((users.seen(), users.distinct()), (130, 120));
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
+    pub fn distinct(&self) -> u64 {
+        self.distinct
+    }
+
     /// Whether the pool changed while it was listed, as far as the pages
-    /// tell: `totalCount` moved, or (once the listing ended) fewer or more
-    /// users came than the count said.
+    /// tell: `totalCount` moved between the first page and the latest.
+    /// A listing whose distinct users differ from the last count by no
+    /// more than it moved ends without an error (users may have been
+    /// missed or listed twice: list again); a difference the move does not
+    /// explain ends it with [`Error::IncompleteListing`].
     #[must_use]
     pub fn pool_changed(&self) -> bool {
         match (self.first_total, self.last_total) {
-            (Some(first), Some(last)) => first != last || (self.done && self.seen != last),
+            (Some(first), Some(last)) => first != last,
             _ => false,
         }
+    }
+
+    /// The listing reached its end: whether what it listed matches what
+    /// the server counted, as an error to yield when it does not.
+    fn verdict(&self) -> Option<Error> {
+        let distinct = self.ids.len();
+        let incomplete = |reason: String| Error::IncompleteListing {
+            reason,
+            distinct,
+            total_count: self.last_total,
+        };
+        let Some(last) = self.last_total else {
+            return Some(incomplete(format!(
+                "the server sent no totalCount: {distinct} distinct users were listed up to an \
+                 empty page, and nothing says that is every user"
+            )));
+        };
+        if distinct == last {
+            return None;
+        }
+        let moved = self.first_total.map_or(0, |first| first.abs_diff(last));
+        if distinct.abs_diff(last) <= moved {
+            return None;
+        }
+        let mut reason = format!("listed {distinct} distinct users but the server counted {last}");
+        if moved > 0 {
+            let first = self.first_total.unwrap_or(last);
+            reason.push_str(&format!(
+                " ({first} at the start): more than the pool's change explains"
+            ));
+        }
+        Some(incomplete(reason))
     }
 }
 
@@ -282,14 +389,19 @@ impl Iterator for Users<'_> {
 
     fn next(&mut self) -> Option<Result<User>> {
         loop {
-            if let Some(user) = self.buffer.next() {
+            if let Some((user, new)) = self.buffer.next() {
                 self.seen += 1;
+                self.distinct += u64::from(new);
                 return Some(Ok(user));
+            }
+            if let Some(err) = self.ending.take() {
+                self.done = true;
+                return Some(Err(err));
             }
             if self.done {
                 return None;
             }
-            self.page += 1;
+            self.page = self.page.saturating_add(1);
             let page = match self.listing.fetch(self.page) {
                 Ok(page) => page,
                 Err(err) => {
@@ -301,18 +413,102 @@ impl Iterator for Users<'_> {
                 self.first_total.get_or_insert(total);
                 self.last_total = Some(total);
             }
-            let fetched = u64::from(self.page - 1) * u64::from(self.listing.page_size)
-                + page.users.len() as u64;
-            // The last page: a short one, or the count is reached. A page
-            // without a readable count says nothing of the count: only a
-            // short page ends the listing then.
-            if page.users.len() < self.listing.page_size as usize
-                || page.total_count.is_some_and(|total| fetched >= total)
-            {
+            let before = self.ids.len();
+            let users: Vec<(User, bool)> = page
+                .users
+                .into_iter()
+                .map(|user| {
+                    let new = self.ids.insert(&user.user_id);
+                    (user, new)
+                })
+                .collect();
+            let new = self.ids.len() - before;
+            if users.is_empty() {
+                // The end, as the server says: is it every user?
                 self.done = true;
+                self.ending = self.verdict();
+            } else if new == 0 {
+                self.stale += 1;
+                if self.stale >= MAX_STALE_PAGES {
+                    self.done = true;
+                    self.ending = Some(Error::IncompleteListing {
+                        reason: format!(
+                            "the server's pages ignored the page number: pages {} to {} repeated \
+                             users already listed, after {} distinct users{}",
+                            self.page + 1 - self.stale,
+                            self.page,
+                            self.ids.len(),
+                            self.last_total
+                                .map(|t| format!(" of the {t} it counted"))
+                                .unwrap_or_default()
+                        ),
+                        distinct: self.ids.len(),
+                        total_count: self.last_total,
+                    });
+                }
+            } else {
+                self.stale = 0;
+                if self.last_total.is_some_and(|total| self.ids.len() >= total) {
+                    self.done = true;
+                    self.ending = self.verdict();
+                }
             }
-            self.buffer = page.users.into_iter();
+            self.buffer = users.into_iter();
         }
+    }
+}
+
+/// A set of user ids as 64-bit hashes with keys of this process, 8 bytes
+/// an id (plus a recent part up to an eighth of that): a sorted vector,
+/// and the ids added since it was last merged.
+#[derive(Debug, Default)]
+struct IdSet {
+    keys: std::hash::RandomState,
+    sorted: Vec<u64>,
+    recent: std::collections::HashSet<u64>,
+}
+
+impl IdSet {
+    /// Merges `recent` into `sorted` once it holds this many, or an eighth
+    /// of `sorted`.
+    const MIN_RECENT: usize = 4096;
+
+    fn len(&self) -> u64 {
+        (self.sorted.len() + self.recent.len()) as u64
+    }
+
+    /// Adds `id`; whether it was not there.
+    fn insert(&mut self, id: &str) -> bool {
+        use std::hash::BuildHasher;
+        let hash = self.keys.hash_one(id);
+        if self.sorted.binary_search(&hash).is_ok() || !self.recent.insert(hash) {
+            return false;
+        }
+        if self.recent.len() >= Self::MIN_RECENT.max(self.sorted.len() / 8) {
+            self.merge();
+        }
+        true
+    }
+
+    /// Moves `recent` into `sorted`, merging from the back in place.
+    fn merge(&mut self) {
+        let mut recent: Vec<u64> = self.recent.drain().collect();
+        recent.sort_unstable();
+        let mut i = self.sorted.len();
+        let mut j = recent.len();
+        self.sorted.resize(i + j, 0);
+        let mut k = self.sorted.len();
+        while j > 0 {
+            k -= 1;
+            if i > 0 && self.sorted[i - 1] > recent[j - 1] {
+                self.sorted[k] = self.sorted[i - 1];
+                i -= 1;
+            } else {
+                self.sorted[k] = recent[j - 1];
+                j -= 1;
+            }
+        }
+        self.recent.shrink_to(Self::MIN_RECENT);
     }
 }
 
@@ -444,6 +640,21 @@ fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<Use
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_id_set_counts_each_id_once_across_merges() {
+        let mut set = IdSet::default();
+        for i in 0..20_000 {
+            assert!(set.insert(&format!("u{i}")), "{i}");
+        }
+        assert!(set.sorted.len() >= 16_000, "{}", set.sorted.len());
+        assert!(set.sorted.windows(2).all(|w| w[0] < w[1]));
+        for i in (0..20_000).step_by(7) {
+            assert!(!set.insert(&format!("u{i}")), "{i}");
+        }
+        assert!(set.insert("new"));
+        assert_eq!(set.len(), 20_001);
+    }
 
     #[test]
     fn users_keep_unknown_fields_and_read_odd_values() {

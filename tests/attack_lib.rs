@@ -906,7 +906,9 @@ fn with_token(
 /// FINDING: a list-users answer without a readable `totalCount` (absent,
 /// null, or not a number) is read as 0, and the iterator stops after the
 /// first page as if the count were reached: 50 of 120 users listed, no
-/// error (an audit of the whole pool silently skips the rest).
+/// error (an audit of the whole pool silently skips the rest). Since 0.4
+/// every user is listed up to the empty page, and the listing ends with
+/// `Error::IncompleteListing`: without a count, nothing proves it whole.
 #[test]
 fn a_listing_whose_pages_have_no_total_count_lists_every_user() {
     // 120 users in pages of 50; the server sends no totalCount (or null).
@@ -940,7 +942,22 @@ fn a_listing_whose_pages_have_no_total_count_lists_every_user() {
             .transport(transport)
             .build()
             .unwrap();
-        let users: Vec<_> = c.list_users().into_iter().collect();
+        let mut items: Vec<_> = c.list_users().into_iter().collect();
+        // Every user, then (0.4) an error: with no count, nothing proves
+        // that was everyone.
+        let last = items.pop();
+        assert!(
+            matches!(
+                last,
+                Some(Err(genauth_mfa::Error::IncompleteListing {
+                    distinct: 120,
+                    total_count: None,
+                    ..
+                }))
+            ),
+            "{total:?}: {last:?}"
+        );
+        let users: Vec<_> = items.into_iter().filter_map(Result::ok).collect();
         assert_eq!(
             users.len(),
             120,

@@ -818,3 +818,61 @@ fn repeated_users_are_asked_once_and_the_audit_is_complete() {
     assert_eq!(json["duplicates"], 10, "{json}");
     assert_eq!(json["complete"], true, "{json}");
 }
+
+#[test]
+fn summary_counts_add_up_each_user_once() {
+    let fake = small_pool();
+    // The first call is refused (403: not the server's final word about
+    // the user); missing-1 is not found (final); line 4 is not UTF-8.
+    fake.fail_next(Route::GetUserMfaInfo, Failure::api(403, 2003, "forbidden"));
+    let server = serve(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = run(
+        against_url(&server.url()).args([
+            "audit",
+            "-c",
+            "1",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"u-totp\nu-sms\nmissing-1\n\xff\xfe\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    let first = err.lines().next().unwrap();
+    assert!(first.starts_with("3 users in "), "{err}");
+    assert!(
+        first.ends_with("; 2 failed; 1 input line unreadable"),
+        "{err}"
+    );
+    let json = summary_of(&summary);
+    assert_eq!(json["users"], 3, "{json}");
+    assert_eq!(json["answered"], 1, "{json}");
+    assert_eq!(json["failed"], 2, "{json}");
+    assert_eq!(json["unreadableLines"], 1, "{json}");
+    assert_eq!(
+        json["users"].as_u64(),
+        Some(json["answered"].as_u64().unwrap() + json["failed"].as_u64().unwrap())
+    );
+    assert_eq!(json["errors"], serde_json::json!({"api": 2, "input": 1}));
+    // A user without a final answer and a line not read: not complete.
+    assert_eq!(json["complete"], false, "{json}");
+    let reason = json["incompleteReason"].as_str().unwrap();
+    assert!(reason.contains("1 user without a final answer"), "{reason}");
+    assert!(reason.contains("1 input line not read"), "{reason}");
+    assert!(!err.contains("  ") && !reason.contains("  "), "{err}");
+
+    // Users not found are the server's final word: complete.
+    let output = run(
+        against_url(&server.url()).args(["audit", "--summary", summary.to_str().unwrap()]),
+        b"u-totp\nmissing-1\n",
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let json = summary_of(&summary);
+    assert_eq!(
+        (json["users"].as_u64(), json["failed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(json["complete"], true, "{json}");
+}

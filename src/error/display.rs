@@ -64,6 +64,16 @@ impl fmt::Debug for Error {
                 .field("endpoint", endpoint)
                 .field("source", source)
                 .finish(),
+            Error::IncompleteListing {
+                reason,
+                distinct,
+                total_count,
+            } => f
+                .debug_struct("IncompleteListing")
+                .field("reason", reason)
+                .field("distinct", distinct)
+                .field("total_count", total_count)
+                .finish(),
             Error::Cancelled => f.write_str("Cancelled"),
         }
     }

@@ -36,6 +36,7 @@ pub const SNIPPET_MAX_BYTES: usize = 256;
 ///         Error::InvalidArgument { .. } | Error::Config { .. } => "fix the calling code",
 ///         Error::Credentials { .. } => "fix the access key",
 ///         Error::NotPermitted { .. } => "grant the key the permission",
+///         Error::IncompleteListing { .. } => "the server's pages cannot be trusted",
 ///         Error::Cancelled => "you asked to stop",
 ///         _ => "unknown",
 ///     }
@@ -154,6 +155,25 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A listing ([`ManagementClient::list_users`](crate::ManagementClient::list_users))
+    /// ended without proof that it listed every user: its pages kept
+    /// repeating users already listed (a server that ignores the page
+    /// number), the distinct users listed do not match the server's
+    /// `totalCount` (and a pool that changed while it was listed does not
+    /// explain the difference), or the server sent no `totalCount` to
+    /// compare them with. The users yielded before it are real; whether
+    /// others exist is unknown. It is the listing's last item.
+    #[error("the listing is incomplete: {reason}")]
+    #[non_exhaustive]
+    IncompleteListing {
+        /// What the server's pages did, in words.
+        reason: String,
+        /// The distinct users listed.
+        distinct: u64,
+        /// The latest `totalCount` the server sent, if it sent one.
+        total_count: Option<u64>,
+    },
+
     /// The call was stopped through its [`CancelToken`](crate::CancelToken)
     /// before it completed (no answer, or the answer was not waited for).
     #[error("cancelled")]
@@ -244,6 +264,7 @@ impl Error {
             Error::Transport { source, .. } | Error::Timeout { source, .. } => source.attempts(),
             Error::Credentials { source } | Error::NotPermitted { source, .. } => source.attempts(),
             Error::InvalidArgument { .. } | Error::Config { .. } | Error::Cancelled => 0,
+            Error::IncompleteListing { .. } => 1,
         }
     }
 
@@ -268,7 +289,8 @@ impl Error {
 
     /// A short stable name for the kind of error (`api`, `transport`,
     /// `timeout`, `decode`, `invalid_argument`, `config`, `credentials`,
-    /// `not_permitted`, `cancelled`), handy for logs and metrics.
+    /// `not_permitted`, `incomplete_listing`, `cancelled`), handy for logs and
+    /// metrics.
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
@@ -280,6 +302,7 @@ impl Error {
             Error::Config { .. } => "config",
             Error::Credentials { .. } => "credentials",
             Error::NotPermitted { .. } => "not_permitted",
+            Error::IncompleteListing { .. } => "incomplete_listing",
             Error::Cancelled => "cancelled",
         }
     }

@@ -211,17 +211,29 @@ impl Iterator for PoolFeed {
     }
 }
 
-/// The message for a listing that failed, after `listed` users.
+/// The message for a listing that failed, after `listed` users (`None`:
+/// its first page, before any row).
 fn listing_failed(err: &Error, listed: Option<u64>) -> String {
     if matches!(err, Error::Credentials { .. } | Error::NotPermitted { .. }) {
         return token_failed(err);
     }
+    if matches!(err, Error::IncompleteListing { .. }) {
+        return format!(
+            "{}; each user listed has a row, any other user was not asked",
+            output::clean(&err.to_string(), 600)
+        );
+    }
+    let rows = if listed.is_some() {
+        "; the rows written so far are complete"
+    } else {
+        ""
+    };
     let after = match listed {
         Some(n) => format!(" after {n} users"),
         None => String::new(),
     };
     format!(
-        "listing the users failed{after}: {}",
+        "listing the users failed{after}: {}{rows}",
         output::clean(&err.report().to_string(), 600)
     )
 }
@@ -467,7 +479,12 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             Some(Ended::Complete(pool)) => summary.pool(pool),
             // Interrupted: the listing's own call was cancelled too.
             Some(Ended::Failed { .. }) if batch.cancelled => {}
-            Some(Ended::Failed { error, listed }) => {
+            Some(Ended::Failed {
+                error,
+                listed,
+                pool,
+            }) => {
+                summary.pool(pool);
                 let code = if matches!(
                     error,
                     Error::Credentials { .. } | Error::NotPermitted { .. }
@@ -482,6 +499,10 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
         }
     }
     summary.print(batch.elapsed, batch.cancelled);
+    let incomplete = summary.incomplete(
+        batch.cancelled,
+        listing_error.as_ref().map(|(_, m)| m.as_str()),
+    );
     // A summary that cannot be written (its directory removed during the
     // run, a full disk) is said, and the run's own exit code stays when it
     // is not 0 (2, 3 and 130 say more about the audit, and already fail a
@@ -489,8 +510,8 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     // summary it asked for.
     let mut summary_failed = false;
     if let Some(path) = &options.summary {
-        let complete = !batch.cancelled && listing_error.is_none();
-        if let Err(e) = files::write_replacing(path, summary.json(complete).as_bytes()) {
+        let json = summary.json(incomplete.as_deref());
+        if let Err(e) = files::write_replacing(path, json.as_bytes()) {
             summary_failed = true;
             say(format_args!(
                 "genauth-mfa: cannot write the summary to {}: {e}",
@@ -501,11 +522,8 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     if batch.cancelled {
         ExitCode::from(EXIT_INTERRUPTED)
     } else if let Some((code, message)) = listing_error {
-        fail(
-            code,
-            format!("{message}; the rows written so far are complete"),
-        )
-    } else if summary.failed() > 0 {
+        fail(code, message)
+    } else if summary.failed() > 0 || incomplete.is_some() {
         ExitCode::from(EXIT_SOME_FAILED)
     } else if summary.violations() > 0 {
         ExitCode::from(EXIT_POLICY)

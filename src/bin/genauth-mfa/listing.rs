@@ -24,17 +24,23 @@ enum Msg {
     /// `totalCount` of the first page, before its first user.
     Total(u64),
     User(Box<User>),
-    Failed(Error),
+    Failed(Error, PoolListing),
     End(PoolListing),
 }
 
 /// How the listing ended, once it has.
 pub enum Ended {
-    /// Every page was listed.
+    /// Every page was listed, and the users listed are those the server
+    /// counted (or differ by no more than the pool changed meanwhile).
     Complete(PoolListing),
     /// A page failed after `listed` users (the retries used up, or an
-    /// error that is not retried).
-    Failed { error: Error, listed: u64 },
+    /// error that is not retried), or the listing could not be proven
+    /// complete ([`Error::IncompleteListing`]).
+    Failed {
+        error: Error,
+        listed: u64,
+        pool: PoolListing,
+    },
 }
 
 /// Why the listing did not start.
@@ -85,7 +91,18 @@ pub fn start(
             listing.end(Ended::Complete(end));
             Ok((listing, 0))
         }
-        Ok(Msg::Failed(error)) => Err(StartError::Listing(error)),
+        // Nothing listed, and nothing proves that is the pool (an empty
+        // page where the count says there are users, or no count at all):
+        // an incomplete audit, not a refused listing.
+        Ok(Msg::Failed(error @ Error::IncompleteListing { .. }, pool)) => {
+            listing.end(Ended::Failed {
+                error,
+                listed: 0,
+                pool,
+            });
+            Ok((listing, 0))
+        }
+        Ok(Msg::Failed(error, _)) => Err(StartError::Listing(error)),
         Ok(Msg::User(user)) => {
             listing.peeked = Some(user);
             Ok((listing, 0))
@@ -120,7 +137,7 @@ fn list(client: &ManagementClient, status: Option<UserStatus>, tx: &SyncSender<M
                 Msg::User(Box::new(user))
             }
             Err(error) => {
-                let _ = tx.send(Msg::Failed(error));
+                let _ = tx.send(Msg::Failed(error, pool_listing(&users)));
                 return;
             }
         };
@@ -129,12 +146,17 @@ fn list(client: &ManagementClient, status: Option<UserStatus>, tx: &SyncSender<M
             return;
         }
     }
-    let _ = tx.send(Msg::End(PoolListing {
+    let _ = tx.send(Msg::End(pool_listing(&users)));
+}
+
+fn pool_listing(users: &genauth_mfa::Users<'_>) -> PoolListing {
+    PoolListing {
         first_total: users.first_total_count(),
         last_total: users.last_total_count(),
         listed: users.seen(),
+        distinct: users.distinct(),
         changed: users.pool_changed(),
-    }));
+    }
 }
 
 /// One warning line for the first listed user with a field the server
@@ -194,9 +216,13 @@ impl Iterator for Listing {
                     self.end(Ended::Complete(end));
                     return None;
                 }
-                Ok(Msg::Failed(error)) => {
+                Ok(Msg::Failed(error, pool)) => {
                     let listed = self.listed;
-                    self.end(Ended::Failed { error, listed });
+                    self.end(Ended::Failed {
+                        error,
+                        listed,
+                        pool,
+                    });
                     return None;
                 }
                 Err(_) => {

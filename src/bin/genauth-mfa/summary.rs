@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::audit::Skips;
 use crate::exit::say;
 use crate::policy::{Factors, Policy};
+use crate::resume::{FINAL_API_CODE, FINAL_STATUS};
 
 /// The most account statuses counted apart; the others are counted as
 /// `other` (a hostile server cannot grow the summary without bound).
@@ -83,7 +84,10 @@ impl Counts {
 pub struct PoolListing {
     pub first_total: Option<u64>,
     pub last_total: Option<u64>,
+    /// Users listed, repeated ones included.
     pub listed: u64,
+    /// Distinct users listed.
+    pub distinct: u64,
     pub changed: bool,
 }
 
@@ -94,6 +98,9 @@ pub struct Summary {
     run: Counts,
     /// This run's failures (users and unreadable input) by kind.
     errors: BTreeMap<&'static str, u64>,
+    /// Of this run's failed users, those whose error is not the server's
+    /// final word about them (a timeout, a throttle, ...): no final answer.
+    unanswered: u64,
     /// The earlier run's final answers, for users skipped by `--resume`.
     resumed: Counts,
     resumed_count: u64,
@@ -126,6 +133,10 @@ impl Summary {
                 {
                     self.out_of_descriptors += 1;
                 }
+                let fin = e.kind() == "api"
+                    && (e.status_code().is_some_and(|s| FINAL_STATUS.contains(&s))
+                        || e.api_code().is_some_and(|c| FINAL_API_CODE.contains(&c)));
+                self.unanswered += u64::from(!fin);
                 self.run.status(status);
             }
             _ => *self.errors.entry("input").or_default() += 1,
@@ -153,6 +164,38 @@ impl Summary {
         self.errors.values().sum::<u64>() + self.resumed_failed
     }
 
+    /// Unreadable input lines (and listed users with no id to ask by).
+    fn unreadable(&self) -> u64 {
+        self.errors.get("input").copied().unwrap_or(0)
+    }
+
+    /// Why the audit is not complete, if it is not: interrupted, the
+    /// listing not proven whole (`listing`), or a user without a final
+    /// answer (a failure the server may answer another time, an
+    /// unreadable line). `None`: every user has a final answer.
+    pub fn incomplete(&self, interrupted: bool, listing: Option<&str>) -> Option<String> {
+        if interrupted {
+            return Some("the run was interrupted".to_owned());
+        }
+        if let Some(listing) = listing {
+            return Some(listing.to_owned());
+        }
+        let mut missing = Vec::new();
+        if self.unanswered > 0 {
+            missing.push(format!(
+                "{} without a final answer (their calls failed; asking again may answer)",
+                ids_of("user", self.unanswered)
+            ));
+        }
+        if self.unreadable() > 0 {
+            missing.push(format!(
+                "{} not read",
+                ids_of("input line", self.unreadable())
+            ));
+        }
+        (!missing.is_empty()).then(|| missing.join("; "))
+    }
+
     /// The answers of the final state.
     fn total(&self) -> Counts {
         let mut total = self.run.clone();
@@ -167,19 +210,19 @@ impl Summary {
 
     pub fn print(&self, elapsed: Duration, interrupted: bool) {
         let run = &self.run;
-        let users = run.answered + self.errors.values().sum::<u64>()
-            - self.errors.get("input").copied().unwrap_or(0);
+        // Each user once: answered or failed; unreadable lines apart.
+        let failed = self.errors.values().sum::<u64>() - self.unreadable();
+        let users = run.answered + failed;
         let rate = users as f64 / elapsed.as_secs_f64().max(1e-9);
         let head = if interrupted { "interrupted: " } else { "" };
+        let unreadable = match self.unreadable() {
+            0 => String::new(),
+            n => format!("; {} unreadable", ids_of("input line", n)),
+        };
         say(format_args!(
             "{head}{users} users in {elapsed:.1?} ({rate:.0}/s): totp {}, face {}, sms {}, email {} \
-             enabled; {} with no MFA factor; {} failed",
-            run.totp,
-            run.face,
-            run.sms,
-            run.email,
-            run.none,
-            self.errors.values().sum::<u64>()
+             enabled; {} with no MFA factor; {failed} failed{unreadable}",
+            run.totp, run.face, run.sms, run.email, run.none,
         ));
         let total = self.total();
         let resumed = if self.resumed_count > 0 {
@@ -212,11 +255,12 @@ impl Summary {
             if pool.changed {
                 say(format_args!(
                     "the pool changed while it was listed ({} users at the start, {} at the end, \
-                     {} listed): users may have been missed or listed twice; run the audit again \
-                     (with --resume to ask only the missing ones)",
+                     {} listed, {} distinct): users may have been missed or listed twice; run the \
+                     audit again (with --resume to ask only the missing ones)",
                     count(pool.first_total),
                     count(pool.last_total),
-                    pool.listed
+                    pool.listed,
+                    pool.distinct
                 ));
             }
         }
@@ -245,13 +289,15 @@ impl Summary {
         }
     }
 
-    /// The summary as `--summary FILE` holds it.
-    pub fn json(&self, complete: bool) -> String {
+    /// The summary as `--summary FILE` holds it: complete unless
+    /// `incomplete` says why not.
+    pub fn json(&self, incomplete: Option<&str>) -> String {
         let total = self.total();
-        let input = self.errors.get("input").copied().unwrap_or(0);
+        let input = self.unreadable();
         let failed = self.failed() - input;
         let summary = Json {
             users: total.answered + failed,
+            answered: total.answered,
             failed,
             without_mfa: total.none,
             enabled: Enabled {
@@ -273,7 +319,14 @@ impl Summary {
             duplicates: self.duplicates,
             unreadable_lines: input,
             errors: &self.errors,
-            complete,
+            listing: self.pool.map(|p| ListingJson {
+                distinct_users: p.distinct,
+                listed: p.listed,
+                total_count: p.last_total,
+                first_total_count: p.first_total,
+            }),
+            complete: incomplete.is_none(),
+            incomplete_reason: incomplete,
         };
         let mut text = serde_json::to_string_pretty(&summary).unwrap_or_default();
         text.push('\n');
@@ -284,7 +337,9 @@ impl Summary {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Json<'a> {
+    /// Each user once: `answered + failed`.
     users: u64,
+    answered: u64,
     failed: u64,
     without_mfa: u64,
     enabled: Enabled,
@@ -299,8 +354,26 @@ struct Json<'a> {
     duplicates: u64,
     unreadable_lines: u64,
     errors: &'a BTreeMap<&'static str, u64>,
-    /// `false` when the run was interrupted or the listing failed.
+    /// `--all-users`: what the listing counted (`null` for a file audit).
+    listing: Option<ListingJson>,
+    /// `true` only when every user has a final answer and (`--all-users`)
+    /// the listing is proven whole.
     complete: bool,
+    /// Why not, when not complete.
+    incomplete_reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListingJson {
+    /// Distinct users listed.
+    distinct_users: u64,
+    /// Users listed, repeated ones included.
+    listed: u64,
+    /// The server's latest `totalCount` (`null`: it sent none).
+    total_count: Option<u64>,
+    /// The server's first `totalCount`.
+    first_total_count: Option<u64>,
 }
 
 #[derive(Serialize)]
