@@ -343,6 +343,13 @@ fn a_pool_that_changes_while_listed_is_reported() {
     );
     let json: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
     assert_eq!(json["poolChanged"], true);
+    // The count moved by one; the listing differs by no more: explained.
+    assert_eq!(json["complete"], true, "{json}");
+    assert_eq!(
+        json["listing"],
+        serde_json::json!({"distinctUsers": 121, "listed": 121, "totalCount": 121,
+                           "firstTotalCount": 120})
+    );
     let _ = std::fs::remove_file(summary);
 
     // A user created "before" the others joins after page 1: every user

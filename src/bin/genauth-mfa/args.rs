@@ -40,7 +40,8 @@ pub const VERSION: &str = concat!(
 /// lines unless -v or RUST_LOG asks.
 ///
 /// Exit codes: 0 success; 2 a call failed (audit: some users failed, or
-/// the listing of --all-users failed after its first page); 3 audit
+/// the listing of --all-users failed after its first page or could not be
+/// proven whole: the audit is incomplete); 3 audit
 /// --require: the policy is not met; 1 a setup error (arguments,
 /// configuration, files, the management token, output that cannot be
 /// written); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).
