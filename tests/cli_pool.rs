@@ -705,9 +705,10 @@ fn a_user_without_a_status_is_written_and_counted_as_unknown_never_activated() {
     assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
     let text = String::from_utf8(csv.stdout).unwrap();
     let null = text.lines().find(|l| l.starts_with("u-null,")).unwrap();
-    // user_status is the fourth of the six profile cells: empty.
+    // user_status is the fourth of the six profile cells (before the id
+    // type's column): empty.
     let cells: Vec<&str> = null.split(',').collect();
-    assert_eq!(cells.len(), 17, "{null}");
+    assert_eq!(cells.len(), 18, "{null}");
     assert_eq!(cells[14], "", "{null}");
 }
 
