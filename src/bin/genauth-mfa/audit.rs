@@ -223,17 +223,12 @@ fn listing_failed(err: &Error, listed: Option<u64>) -> String {
             output::clean(&err.to_string(), 600)
         );
     }
-    let rows = if listed.is_some() {
-        "; the rows written so far are complete"
-    } else {
-        ""
-    };
     let after = match listed {
         Some(n) => format!(" after {n} users"),
         None => String::new(),
     };
     format!(
-        "listing the users failed{after}: {}{rows}",
+        "listing the users failed{after}: {}",
         output::clean(&err.report().to_string(), 600)
     )
 }
@@ -493,7 +488,11 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
                 } else {
                     EXIT_SOME_FAILED
                 };
-                listing_error = Some((code, listing_failed(&error, Some(listed))));
+                let mut message = listing_failed(&error, Some(listed));
+                if !matches!(error, Error::IncompleteListing { .. }) {
+                    message.push_str("; the rows written so far are complete");
+                }
+                listing_error = Some((code, message));
             }
             None => {}
         }
