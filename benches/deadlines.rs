@@ -9,10 +9,8 @@
 //! is "over" when its slowest call ran more than 300 ms past its bound.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "../tests/fault/mod.rs"]
-#[allow(dead_code)]
 mod fault;
 
 use std::time::{Duration, Instant};
@@ -70,7 +68,7 @@ fn main() {
 
     let server = FaultServer::start(vec![], Fault::NeverAnswer);
     case("never answers (400 ms timeout)", t, || {
-        auth(&server.url(), t).get_factor("f").send().is_err()
+        auth(server.url(), t).get_factor("f").send().is_err()
     });
 
     let drip = Fault::Drip {
@@ -79,7 +77,7 @@ fn main() {
     };
     let server = FaultServer::start(vec![], drip);
     case("drips its body (400 ms timeout)", t, || {
-        auth(&server.url(), t).get_factor("f").send().is_err()
+        auth(server.url(), t).get_factor("f").send().is_err()
     });
 
     let slow = Fault::Drip {
@@ -91,7 +89,7 @@ fn main() {
         "answers after 1 s (300 ms timeout)",
         Duration::from_millis(300),
         || {
-            auth(&server.url(), Duration::from_millis(300))
+            auth(server.url(), Duration::from_millis(300))
                 .list_enrolled_factors()
                 .send()
                 .is_err()
@@ -110,7 +108,7 @@ fn main() {
     );
     let second = Duration::from_secs(1);
     case("Retry-After 2 s (1 s timeout)", second, || {
-        auth(&server.url(), second).get_factor("f").send().is_err()
+        auth(server.url(), second).get_factor("f").send().is_err()
     });
 
     let server = FaultServer::start(

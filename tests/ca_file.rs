@@ -138,5 +138,5 @@ fn genauth_ca_file_is_trusted_by_from_env_and_a_bad_one_is_named() {
         assert!(err.to_string().contains(var), "{err}");
     }
     unset(&["SSL_CERT_FILE", "SSL_CERT_DIR"]);
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }
