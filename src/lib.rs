@@ -175,6 +175,7 @@
 mod authentication;
 pub mod batch;
 mod brand;
+pub mod builder;
 mod call;
 mod cancel;
 mod endpoint;
@@ -189,7 +190,6 @@ mod list_users;
 mod management;
 mod model;
 mod retry;
-mod setters;
 mod settings;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -201,8 +201,9 @@ mod ureq_transport;
 mod url;
 mod user;
 
-pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
+pub use authentication::AuthenticationClient;
 pub use brand::{Brand, Lang};
+pub use builder::{AuthenticationClientBuilder, ManagementClientBuilder};
 pub use cancel::CancelToken;
 pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
 pub use escape::{Escaped, needs_escape};
@@ -210,7 +211,7 @@ pub use get_factor::GetFactor;
 pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};
 pub use list_enrolled_factors::ListEnrolledFactors;
 pub use list_users::{ListUsers, MAX_PAGE_SIZE, SortField, SortOrder, UserPage, Users};
-pub use management::{ManagementClient, ManagementClientBuilder};
+pub use management::ManagementClient;
 pub use model::{Factor, FactorProfile, FactorType};
 pub use retry::RetryPolicy;
 pub use settings::DEFAULT_CALL_TIMEOUT;
