@@ -94,7 +94,7 @@ impl ManagementClient {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`](crate::Error::Config) naming the variable that is
+    /// [`Error::Config`] naming the variable that is
     /// missing or unreadable.
     pub fn from_env() -> Result<Self> {
         Self::builder().read_env()?.build()
@@ -319,7 +319,7 @@ impl ClientBuilder<ManagementScope> {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`](crate::Error::Config) naming the variable whose
+    /// [`Error::Config`] naming the variable whose
     /// value cannot be read (a brand, language or timeout), or that is set
     /// but empty (any of them).
     pub fn read_env(mut self) -> Result<Self> {
@@ -350,10 +350,10 @@ impl ClientBuilder<ManagementScope> {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`](crate::Error::Config) when a required setting is
+    /// [`Error::Config`] when a required setting is
     /// missing (naming its variable), a setting from the environment is
     /// unusable, or settings contradict each other;
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when a value
+    /// [`Error::InvalidArgument`] when a value
     /// given to a setter is unusable.
     pub fn build(self) -> Result<ManagementClient> {
         let id = self
