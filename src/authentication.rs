@@ -270,7 +270,11 @@ impl ClientBuilder<AuthenticationScope> {
     /// Takes every setting whose `GENAUTH_*` variable is set and not empty:
     /// `GENAUTH_APP_ID`, `GENAUTH_APP_HOST`, `GENAUTH_ACCESS_TOKEN`,
     /// `GENAUTH_BRAND`, `GENAUTH_LANG`, `GENAUTH_TENANT_ID`,
-    /// `GENAUTH_TIMEOUT`. Setters called after this one win.
+    /// `GENAUTH_TIMEOUT`, and `GENAUTH_CA_FILE` for the transport the client
+    /// builds itself (a transport passed to
+    /// [`transport`](ClientBuilder::transport) reads it with
+    /// [`UreqTransportBuilder::read_env`](crate::UreqTransportBuilder::read_env)).
+    /// Setters called after this one win.
     ///
     /// ```no_run
     /// use genauth_mfa::{AuthenticationClient, Lang};

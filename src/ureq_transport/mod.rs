@@ -124,7 +124,16 @@ impl UreqTransport {
         UreqTransportBuilder::default().build()
     }
 
-    /// Settings for the default transport.
+    /// Settings for the default transport, to build one yourself and pass
+    /// it to a client's [`transport`](crate::builder::ClientBuilder::transport).
+    ///
+    /// ```
+    /// let transport = genauth_mfa::UreqTransport::builder()
+    ///     .max_idle_connections(8)
+    ///     .build()?;
+    /// # let _ = transport;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     #[must_use]
     pub fn builder() -> UreqTransportBuilder {
         UreqTransportBuilder::default()
