@@ -253,3 +253,29 @@ impl<S> ClientBuilder<S> {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn neither_a_builder_nor_its_scope_debugs_a_secret() {
+        let m = crate::ManagementClient::builder()
+            .access_key_id("id")
+            .access_key_secret("s3cr3t")
+            .host("https://u:hunter2@h.example");
+        let a = crate::AuthenticationClient::builder()
+            .app_id("app")
+            .access_token("t0k3n")
+            .app_host("https://u:hunter2@h.example");
+        for shown in [
+            format!("{m:?}"),
+            format!("{:?}", m.scope),
+            format!("{a:?}"),
+            format!("{:?}", a.scope),
+        ] {
+            for secret in ["s3cr3t", "t0k3n", "hunter2"] {
+                assert!(!shown.contains(secret), "{shown}");
+            }
+            assert!(shown.contains("h.example"), "{shown}");
+        }
+    }
+}
