@@ -85,7 +85,7 @@ impl Default for UreqTransportBuilder {
 }
 
 impl UreqTransportBuilder {
-    /// The longest a request may take when it carries no [`Deadline`]
+    /// The longest a request may take when it carries no [`Deadline`](crate::Deadline)
     /// (default [`DEFAULT_TIMEOUT`](UreqTransport::DEFAULT_TIMEOUT)). A
     /// request that carries one (every request of the clients: their
     /// whole-call timeout) ends by its deadline instead, nearer or further.
@@ -128,7 +128,7 @@ impl UreqTransportBuilder {
     /// The largest response body accepted, in bytes (default
     /// [`DEFAULT_MAX_RESPONSE_BYTES`](UreqTransport::DEFAULT_MAX_RESPONSE_BYTES),
     /// 4 MiB); a larger one fails with
-    /// [`TransportErrorKind::BodyTooLarge`]. Zero fails `build()`.
+    /// [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge). Zero fails `build()`.
     ///
     /// ```
     /// let transport = genauth_mfa::UreqTransport::builder()
