@@ -154,16 +154,19 @@ fn client(args: &[String]) {
     let url = args.get(1).expect("url").clone();
     let rounds = number(args.get(2), 10);
     let delay = millis(args.get(3), 20);
-    let mut builder = ManagementClient::builder()
-        .access_key_id("ak")
-        .access_key_secret("sk")
-        .host(url)
+    let mut transport = genauth_mfa::UreqTransport::builder()
         .add_root_certificate_pem(CA)
         .root_store(RootStore::AddedOnly);
     if threads > genauth_mfa::UreqTransport::DEFAULT_IDLE_CONNECTIONS {
-        builder = builder.max_idle_connections(threads);
+        transport = transport.max_idle_connections(threads);
     }
-    let mgmt = builder.build().expect("client");
+    let mgmt = ManagementClient::builder()
+        .access_key_id("ak")
+        .access_key_secret("sk")
+        .host(url)
+        .transport(transport.build().expect("transport"))
+        .build()
+        .expect("client");
     // The token first, so that every thread starts on equal terms.
     mgmt.get_user_mfa_info("warm-up").send().expect("warm-up");
     let start = Arc::new(Barrier::new(threads));

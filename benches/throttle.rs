@@ -60,7 +60,12 @@ fn one(c: usize, q: f64, seconds: f64) {
         .access_key_id("ak")
         .access_key_secret("sk")
         .host(server.url())
-        .max_idle_connections(c)
+        .transport(
+            genauth_mfa::UreqTransport::builder()
+                .max_idle_connections(c)
+                .build()
+                .expect("transport"),
+        )
         .build()
         .expect("client");
     let next = AtomicUsize::new(0);

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use http::HeaderValue;
 use serde::de::DeserializeOwned;
 
+use crate::builder::{AuthenticationClientBuilder, ClientBuilder};
 use crate::call::Caller;
 use crate::cancel::CancelToken;
 use crate::endpoint::{Endpoint, header_value};
 use crate::env::{env_header_var, env_url, missing};
 use crate::error::{Error, Result};
-use crate::setters::common_builder_methods;
 use crate::settings::{CommonSettings, Secret};
 use crate::url::{BaseUrl, redact_userinfo};
 
@@ -178,30 +178,42 @@ fn authorization(access_token: &str) -> Result<HeaderValue> {
     Ok(value)
 }
 
-/// Settings for an [`AuthenticationClient`]; `app_id`, `app_host` and
-/// `access_token` are required.
+/// What only an [`AuthenticationClient`]'s builder holds: the application
+/// and the user's access token. [`AuthenticationClientBuilder`] is
+/// `ClientBuilder<AuthenticationScope>`; its setters are on [`ClientBuilder`].
 #[derive(Clone, Default)]
-pub struct AuthenticationClientBuilder {
+pub struct AuthenticationScope {
     app_id: Option<String>,
     app_host: Option<String>,
     /// `GENAUTH_APP_HOST` when `app_host` came from it.
     app_host_var: Option<&'static str>,
     access_token: Option<Secret>,
-    common: CommonSettings,
 }
 
-impl fmt::Debug for AuthenticationClientBuilder {
+impl fmt::Debug for AuthenticationScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthenticationClientBuilder")
+        f.debug_struct("AuthenticationScope")
             .field("app_id", &self.app_id)
             .field("app_host", &self.app_host.as_deref().map(redact_userinfo))
             .field("access_token", &self.access_token)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ClientBuilder<AuthenticationScope> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scope = &self.scope;
+        f.debug_struct("AuthenticationClientBuilder")
+            .field("app_id", &scope.app_id)
+            .field("app_host", &scope.app_host.as_deref().map(redact_userinfo))
+            .field("access_token", &scope.access_token)
             .field("common", &self.common)
             .finish()
     }
 }
 
-impl AuthenticationClientBuilder {
+/// The authentication client's own settings, and `build()`.
+impl ClientBuilder<AuthenticationScope> {
     /// The application's id (`x-genauth-app-id`).
     ///
     /// ```
@@ -215,7 +227,7 @@ impl AuthenticationClientBuilder {
     /// ```
     #[must_use]
     pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
-        self.app_id = Some(app_id.into());
+        self.scope.app_id = Some(app_id.into());
         self
     }
 
@@ -233,8 +245,8 @@ impl AuthenticationClientBuilder {
     /// ```
     #[must_use]
     pub fn app_host(mut self, app_host: impl Into<String>) -> Self {
-        self.app_host = Some(app_host.into());
-        self.app_host_var = None;
+        self.scope.app_host = Some(app_host.into());
+        self.scope.app_host_var = None;
         self
     }
 
@@ -251,16 +263,18 @@ impl AuthenticationClientBuilder {
     /// ```
     #[must_use]
     pub fn access_token(mut self, access_token: impl Into<String>) -> Self {
-        self.access_token = Some(Secret::new(access_token));
+        self.scope.access_token = Some(Secret::new(access_token));
         self
     }
-
-    common_builder_methods!(AuthenticationClient);
 
     /// Takes every setting whose `GENAUTH_*` variable is set and not empty:
     /// `GENAUTH_APP_ID`, `GENAUTH_APP_HOST`, `GENAUTH_ACCESS_TOKEN`,
     /// `GENAUTH_BRAND`, `GENAUTH_LANG`, `GENAUTH_TENANT_ID`,
-    /// `GENAUTH_TIMEOUT`. Setters called after this one win.
+    /// `GENAUTH_TIMEOUT`, and `GENAUTH_CA_FILE` for the transport the client
+    /// builds itself (a transport passed to
+    /// [`transport`](ClientBuilder::transport) reads it with
+    /// [`UreqTransportBuilder::read_env`](crate::UreqTransportBuilder::read_env)).
+    /// Setters called after this one win.
     ///
     /// ```no_run
     /// use genauth_mfa::{AuthenticationClient, Lang};
@@ -279,14 +293,15 @@ impl AuthenticationClientBuilder {
     /// [`Error::Config`] naming the variable whose value cannot be read (a
     /// brand, language or timeout), or that is set but empty (any of them).
     pub fn read_env(mut self) -> Result<Self> {
-        self.app_id = env_header_var("GENAUTH_APP_ID", "the app id")?.or(self.app_id);
+        self.scope.app_id = env_header_var("GENAUTH_APP_ID", "the app id")?.or(self.scope.app_id);
         if let Some(host) = env_url("GENAUTH_APP_HOST")? {
-            self.app_host = Some(host);
-            self.app_host_var = Some("GENAUTH_APP_HOST");
+            self.scope.app_host = Some(host);
+            self.scope.app_host_var = Some("GENAUTH_APP_HOST");
         }
-        self.access_token = env_header_var("GENAUTH_ACCESS_TOKEN", "the user's access token")?
-            .map(Secret::new)
-            .or(self.access_token);
+        self.scope.access_token =
+            env_header_var("GENAUTH_ACCESS_TOKEN", "the user's access token")?
+                .map(Secret::new)
+                .or(self.scope.access_token);
         self.common.read_env()?;
         Ok(self)
     }
@@ -308,19 +323,22 @@ impl AuthenticationClientBuilder {
     /// to a setter is unusable (not a URL, characters a header cannot carry).
     pub fn build(self) -> Result<AuthenticationClient> {
         let app_id = self
+            .scope
             .app_id
             .filter(|id| !id.trim().is_empty())
             .ok_or_else(|| missing("app_id", "GENAUTH_APP_ID"))?;
         let app_host = self
+            .scope
             .app_host
             .ok_or_else(|| missing("app_host", "GENAUTH_APP_HOST"))?;
         let access_token = self
+            .scope
             .access_token
             .ok_or_else(|| missing("access_token", "GENAUTH_ACCESS_TOKEN"))?;
         let base = BaseUrl::parse_setting(
             "app_host",
             &app_host,
-            self.app_host_var,
+            self.scope.app_host_var,
             self.common.allow_insecure_http,
         )?;
         let brand = self.common.brand;

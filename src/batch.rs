@@ -15,8 +15,9 @@
 //! let client = ManagementClient::builder()
 //!     .access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
 //!     .access_key_secret(FakeGenAuth::DEMO_ACCESS_KEY_SECRET)
-//!     // Against GenAuth (the default transport), also
-//!     // .max_idle_connections(threads): one kept-alive connection per thread.
+//!     // Against GenAuth: .transport(UreqTransport::builder()
+//!     //     .max_idle_connections(threads).build()?), one kept-alive
+//!     // connection per thread.
 //!     .transport(fake)
 //!     .build()?;
 //! let ids = vec!["alice@example.com", "bob@example.com", "nobody@example.com"];
@@ -68,8 +69,8 @@
 //!   `next()` can block for long (stdin, a pipe) goes through
 //!   [`Batch::detach`], which reads it on a thread the run does not wait for.
 //! - **The threads share one client** (clones of it: one token fetch for the
-//!   run, one rate limit). Build it with
-//!   [`max_idle_connections(N)`](crate::ManagementClientBuilder::max_idle_connections)
+//!   run, one rate limit). Give it a transport built with
+//!   [`max_idle_connections(N)`](crate::UreqTransportBuilder::max_idle_connections)
 //!   so that each thread keeps its connection alive between users.
 //! - **A refused access key stops the run**: the token is fetched before any
 //!   user is asked, and a key refused in the middle of the run (its token

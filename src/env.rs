@@ -1,6 +1,8 @@
 //! Reading `GENAUTH_*` (and other) environment variables: a leaf that the
 //! settings and the transport share.
 
+use std::time::Duration;
+
 use http::HeaderValue;
 
 use crate::error::{Error, Result};
@@ -27,6 +29,32 @@ pub(crate) fn env_url(name: &'static str) -> Result<Option<String>> {
     genauth_var(name, "a URL such as https://api.genauth.ai")
 }
 
+/// `GENAUTH_TIMEOUT`, a number of seconds from a millisecond to a day:
+/// the clients' whole-call timeout, and the timeout of the transport they
+/// build (which `UreqTransportBuilder::read_env` gives a transport you build).
+pub(crate) fn env_timeout() -> Result<Option<Duration>> {
+    let Some(timeout) = genauth_var("GENAUTH_TIMEOUT", "a number of seconds")? else {
+        return Ok(None);
+    };
+    parse_seconds(&timeout).map(Some).ok_or_else(|| {
+        Error::config(format!(
+            "GENAUTH_TIMEOUT is {timeout:?}: use a number of seconds from {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS}"
+        ))
+    })
+}
+
+/// The bounds of `GENAUTH_TIMEOUT`, in seconds: a millisecond to a day.
+const MIN_TIMEOUT_SECS: f64 = 0.001;
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// A number of seconds within the bounds of `GENAUTH_TIMEOUT`.
+fn parse_seconds(s: &str) -> Option<Duration> {
+    let secs: f64 = s.trim().parse().ok()?;
+    (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS)
+        .contains(&secs)
+        .then(|| Duration::from_secs_f64(secs))
+}
+
 /// A variable that is not ours (`SSL_CERT_FILE`): `None` when unset, empty
 /// or not UTF-8, as other programs read it.
 pub(crate) fn env_var(name: &str) -> Option<String> {
@@ -49,5 +77,21 @@ pub(crate) fn env_header_var(name: &'static str, what: &str) -> Result<Option<St
             "{name} holds characters an HTTP header cannot carry (a line break or another control character)"
         ))),
         value => Ok(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_as_positive_seconds() {
+        assert_eq!(parse_seconds("2.5"), Some(Duration::from_millis(2500)));
+        assert_eq!(parse_seconds(" 30 "), Some(Duration::from_secs(30)));
+        assert_eq!(parse_seconds("0.001"), Some(Duration::from_millis(1)));
+        assert_eq!(parse_seconds("86400"), Some(Duration::from_secs(86_400)));
+        for bad in ["0", "-1", "NaN", "inf", "ten", "", "1e9", "1e-10", "86401"] {
+            assert_eq!(parse_seconds(bad), None, "{bad}");
+        }
     }
 }

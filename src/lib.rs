@@ -48,9 +48,14 @@
 //!
 //! # Configuration
 //!
-//! Every setting has a builder method; `from_env()` (or `read_env()` on a
-//! builder, after which setters still win) reads these variables, set and
-//! not empty:
+//! Every setting has a builder method: the clients' on one
+//! [`ClientBuilder`](builder::ClientBuilder) (shared setters written once,
+//! each client's own in its scope), the HTTP transport's (proxy, root
+//! certificates, connect timeout, body limit, idle connections) on
+//! [`UreqTransport::builder()`], whose transport goes to
+//! [`transport`](builder::ClientBuilder::transport). `from_env()` (or
+//! `read_env()` on a builder, after which setters still win) reads these
+//! variables, set and not empty:
 //!
 //! | variable | client | meaning |
 //! |---|---|---|
@@ -64,7 +69,7 @@
 //! | `GENAUTH_LANG` | both | `zh-CN` or `en-US`: the language of the server's messages |
 //! | `GENAUTH_TENANT_ID` | both | the tenant of a multi-tenant pool |
 //! | `GENAUTH_TIMEOUT` | both | the whole-call timeout in seconds (0.001 to 86400; default 30) |
-//! | `GENAUTH_CA_FILE` | both | a PEM file of root certificates to trust in addition (a company CA) |
+//! | `GENAUTH_CA_FILE` | both | a PEM file of root certificates to trust in addition (a company CA); the transport the client builds, or [`UreqTransportBuilder::read_env`] |
 //! | `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` | both | the proxy for https requests; loopback hosts never use one |
 //!
 //! A value that cannot be used (a URL without `https://`, a port that is not
@@ -159,7 +164,7 @@
 //! `get_user_mfa_info.rs`, `list_users.rs`: its entry method, request
 //! builder and answer types; `user.rs` and `model.rs` the shared answer
 //! types); the clients in `authentication.rs` and `management.rs` over
-//! `settings.rs` (with `setters.rs`, the shared builder setters, `env.rs`,
+//! `settings.rs` (with `builder.rs`, the one generic builder, `env.rs`,
 //! `brand.rs` and `url.rs`); the one call path in `call.rs` (an endpoint as
 //! data in `endpoint.rs`, the envelope in `envelope.rs`, every retry rule
 //! in `retry.rs`, the limiter in `throttle.rs`, cancellation in
@@ -175,6 +180,7 @@
 mod authentication;
 pub mod batch;
 mod brand;
+pub mod builder;
 mod call;
 mod cancel;
 mod endpoint;
@@ -189,7 +195,6 @@ mod list_users;
 mod management;
 mod model;
 mod retry;
-mod setters;
 mod settings;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -201,8 +206,9 @@ mod ureq_transport;
 mod url;
 mod user;
 
-pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
+pub use authentication::AuthenticationClient;
 pub use brand::{Brand, Lang};
+pub use builder::{AuthenticationClientBuilder, ManagementClientBuilder};
 pub use cancel::CancelToken;
 pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
 pub use escape::{Escaped, needs_escape};
@@ -212,7 +218,7 @@ pub use list_enrolled_factors::ListEnrolledFactors;
 pub use list_users::{
     ListUsers, MAX_PAGE_SIZE, MAX_STALE_PAGES, SortField, SortOrder, UserPage, Users,
 };
-pub use management::{ManagementClient, ManagementClientBuilder};
+pub use management::ManagementClient;
 pub use model::{Factor, FactorProfile, FactorType};
 pub use retry::RetryPolicy;
 pub use settings::DEFAULT_CALL_TIMEOUT;

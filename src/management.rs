@@ -7,12 +7,12 @@ use std::sync::Arc;
 use http::HeaderName;
 use serde::de::DeserializeOwned;
 
+use crate::builder::{ClientBuilder, ManagementClientBuilder};
 use crate::call::{Budget, Caller};
 use crate::cancel::CancelToken;
 use crate::endpoint::Endpoint;
 use crate::env::{env_url, genauth_var, missing};
 use crate::error::{Error, Result};
-use crate::setters::common_builder_methods;
 use crate::settings::{CommonSettings, Secret};
 use crate::token::{self, AccessKey, ManagementToken, TokenCache};
 use crate::url::{BaseUrl, redact_userinfo};
@@ -94,7 +94,7 @@ impl ManagementClient {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`](crate::Error::Config) naming the variable that is
+    /// [`Error::Config`] naming the variable that is
     /// missing or unreadable.
     pub fn from_env() -> Result<Self> {
         Self::builder().read_env()?.build()
@@ -209,30 +209,42 @@ fn not_permitted(endpoint: &Endpoint<'_>, err: Error) -> Error {
     }
 }
 
-/// Settings for a [`ManagementClient`]; `access_key_id` and
-/// `access_key_secret` are required.
+/// What only a [`ManagementClient`]'s builder holds: the access key and
+/// the host. [`ManagementClientBuilder`] is `ClientBuilder<ManagementScope>`;
+/// its setters are on [`ClientBuilder`].
 #[derive(Clone, Default)]
-pub struct ManagementClientBuilder {
+pub struct ManagementScope {
     access_key_id: Option<String>,
     access_key_secret: Option<Secret>,
     host: Option<String>,
     /// `GENAUTH_HOST` when `host` came from it.
     host_var: Option<&'static str>,
-    common: CommonSettings,
 }
 
-impl fmt::Debug for ManagementClientBuilder {
+impl fmt::Debug for ManagementScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ManagementClientBuilder")
+        f.debug_struct("ManagementScope")
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &self.access_key_secret)
             .field("host", &self.host.as_deref().map(redact_userinfo))
+            .finish()
+    }
+}
+
+impl fmt::Debug for ClientBuilder<ManagementScope> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scope = &self.scope;
+        f.debug_struct("ManagementClientBuilder")
+            .field("access_key_id", &scope.access_key_id)
+            .field("access_key_secret", &scope.access_key_secret)
+            .field("host", &scope.host.as_deref().map(redact_userinfo))
             .field("common", &self.common)
             .finish()
     }
 }
 
-impl ManagementClientBuilder {
+/// The management client's own settings, and `build()`.
+impl ClientBuilder<ManagementScope> {
     /// The user pool's access key id.
     ///
     /// ```
@@ -245,7 +257,7 @@ impl ManagementClientBuilder {
     /// ```
     #[must_use]
     pub fn access_key_id(mut self, access_key_id: impl Into<String>) -> Self {
-        self.access_key_id = Some(access_key_id.into());
+        self.scope.access_key_id = Some(access_key_id.into());
         self
     }
 
@@ -262,7 +274,7 @@ impl ManagementClientBuilder {
     /// ```
     #[must_use]
     pub fn access_key_secret(mut self, access_key_secret: impl Into<String>) -> Self {
-        self.access_key_secret = Some(Secret::new(access_key_secret));
+        self.scope.access_key_secret = Some(Secret::new(access_key_secret));
         self
     }
 
@@ -283,17 +295,19 @@ impl ManagementClientBuilder {
     /// ```
     #[must_use]
     pub fn host(mut self, host: impl Into<String>) -> Self {
-        self.host = Some(host.into());
-        self.host_var = None;
+        self.scope.host = Some(host.into());
+        self.scope.host_var = None;
         self
     }
-
-    common_builder_methods!(ManagementClient);
 
     /// Takes every setting whose `GENAUTH_*` variable is set and not empty:
     /// `GENAUTH_ACCESS_KEY_ID`, `GENAUTH_ACCESS_KEY_SECRET`, `GENAUTH_HOST`,
     /// `GENAUTH_BRAND`, `GENAUTH_LANG`, `GENAUTH_TENANT_ID`,
-    /// `GENAUTH_TIMEOUT`. Setters called after this one win.
+    /// `GENAUTH_TIMEOUT`, and `GENAUTH_CA_FILE` for the transport the client
+    /// builds itself (a transport passed to
+    /// [`transport`](ClientBuilder::transport) reads it with
+    /// [`UreqTransportBuilder::read_env`](crate::UreqTransportBuilder::read_env)).
+    /// Setters called after this one win.
     ///
     /// ```no_run
     /// use genauth_mfa::ManagementClient;
@@ -309,18 +323,19 @@ impl ManagementClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`](crate::Error::Config) naming the variable whose
+    /// [`Error::Config`] naming the variable whose
     /// value cannot be read (a brand, language or timeout), or that is set
     /// but empty (any of them).
     pub fn read_env(mut self) -> Result<Self> {
-        self.access_key_id =
-            genauth_var("GENAUTH_ACCESS_KEY_ID", "the access key id")?.or(self.access_key_id);
-        self.access_key_secret = genauth_var("GENAUTH_ACCESS_KEY_SECRET", "the access key secret")?
-            .map(Secret::new)
-            .or(self.access_key_secret);
+        self.scope.access_key_id =
+            genauth_var("GENAUTH_ACCESS_KEY_ID", "the access key id")?.or(self.scope.access_key_id);
+        self.scope.access_key_secret =
+            genauth_var("GENAUTH_ACCESS_KEY_SECRET", "the access key secret")?
+                .map(Secret::new)
+                .or(self.scope.access_key_secret);
         if let Some(host) = env_url("GENAUTH_HOST")? {
-            self.host = Some(host);
-            self.host_var = Some("GENAUTH_HOST");
+            self.scope.host = Some(host);
+            self.scope.host_var = Some("GENAUTH_HOST");
         }
         self.common.read_env()?;
         Ok(self)
@@ -339,26 +354,33 @@ impl ManagementClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`](crate::Error::Config) when a required setting is
+    /// [`Error::Config`] when a required setting is
     /// missing (naming its variable), a setting from the environment is
     /// unusable, or settings contradict each other;
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when a value
+    /// [`Error::InvalidArgument`] when a value
     /// given to a setter is unusable.
     pub fn build(self) -> Result<ManagementClient> {
         let id = self
+            .scope
             .access_key_id
             .filter(|id| !id.trim().is_empty())
             .ok_or_else(|| missing("access_key_id", "GENAUTH_ACCESS_KEY_ID"))?;
         let secret = self
+            .scope
             .access_key_secret
             .filter(|s| !s.expose().trim().is_empty())
             .ok_or_else(|| missing("access_key_secret", "GENAUTH_ACCESS_KEY_SECRET"))?;
         let host = self
+            .scope
             .host
             .as_deref()
             .unwrap_or(self.common.brand.default_host());
-        let base =
-            BaseUrl::parse_setting("host", host, self.host_var, self.common.allow_insecure_http)?;
+        let base = BaseUrl::parse_setting(
+            "host",
+            host,
+            self.scope.host_var,
+            self.common.allow_insecure_http,
+        )?;
         let caller = self.common.build_caller(base)?;
         let userpool_header = self.common.brand.header("userpool-id");
         Ok(ManagementClient {

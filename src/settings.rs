@@ -1,5 +1,6 @@
-//! The settings both client builders share (their common setters, the
-//! `GENAUTH_*` environment variables) and the call path they build.
+//! The settings both client builders share (set by the shared setters in
+//! `builder.rs` and the `GENAUTH_*` environment variables) and the call
+//! path they build.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 
-use crate::env::{env_header_var, genauth_var};
+use crate::env::{env_header_var, env_timeout, genauth_var};
 
 use crate::endpoint::header_value;
 
@@ -17,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::throttle::Limiter;
 use crate::transport::Transport;
-use crate::ureq_transport::UreqTransportBuilder;
+use crate::ureq_transport::UreqTransport;
 use crate::url::BaseUrl;
 
 /// The default whole-call timeout: token, attempts and waits included.
@@ -54,11 +55,7 @@ pub(crate) struct CommonSettings {
     pub(crate) rate_limit: Option<u32>,
     /// Adaptive throttling turned off.
     pub(crate) fixed_rate_only: bool,
-    /// The settings of the default transport, kept in its own builder.
-    pub(crate) default_transport: UreqTransportBuilder,
-    /// A setter of the default transport was called.
-    pub(crate) tuned_default_transport: bool,
-    /// `GENAUTH_CA_FILE`: read when the client is built.
+    /// `GENAUTH_CA_FILE`: read when the client builds its default transport.
     pub(crate) ca_file: Option<String>,
     pub(crate) retry: RetryPolicy,
 }
@@ -74,7 +71,6 @@ impl fmt::Debug for CommonSettings {
             .field("timeout", &self.timeout)
             .field("rate_limit", &self.rate_limit)
             .field("adaptive_throttling", &!self.fixed_rate_only)
-            .field("default_transport", &self.default_transport)
             .field("ca_file", &self.ca_file)
             .field("retry", &self.retry)
             .finish()
@@ -82,12 +78,6 @@ impl fmt::Debug for CommonSettings {
 }
 
 impl CommonSettings {
-    /// Applies a setting to the default transport.
-    pub(crate) fn tune(&mut self, set: impl FnOnce(UreqTransportBuilder) -> UreqTransportBuilder) {
-        self.default_transport = set(std::mem::take(&mut self.default_transport));
-        self.tuned_default_transport = true;
-    }
-
     /// Fills brand, language, tenant, CA file and timeout from
     /// `GENAUTH_BRAND`, `GENAUTH_LANG`, `GENAUTH_TENANT_ID`,
     /// `GENAUTH_CA_FILE` and `GENAUTH_TIMEOUT` where they are set; set but
@@ -112,12 +102,8 @@ impl CommonSettings {
         if let Some(path) = genauth_var("GENAUTH_CA_FILE", "the path of a PEM file")? {
             self.ca_file = Some(path);
         }
-        if let Some(timeout) = genauth_var("GENAUTH_TIMEOUT", "a number of seconds")? {
-            self.timeout = Some(parse_seconds(&timeout).ok_or_else(|| {
-                Error::config(format!(
-                    "GENAUTH_TIMEOUT is {timeout:?}: use a number of seconds from {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS}"
-                ))
-            })?);
+        if let Some(timeout) = env_timeout()? {
+            self.timeout = Some(timeout);
         }
         Ok(())
     }
@@ -138,23 +124,16 @@ impl CommonSettings {
         let limiter = Arc::new(Limiter::new(!self.fixed_rate_only, self.rate_limit));
         let transport: Arc<dyn Transport> = match &self.transport {
             // GENAUTH_CA_FILE is not an error here: the environment may be
-            // shared with programs that use the default transport.
-            Some(_) if self.tuned_default_transport => {
-                return Err(Error::config(
-                    "connect_timeout, max_response_bytes, max_idle_connections, root \
-                     certificates, root_store and proxy configure the default transport; \
-                     set them on your own transport instead",
-                ));
-            }
+            // shared with programs that use the default transport. A
+            // UreqTransport built by the user reads it through its own
+            // builder's `read_env`.
             Some(transport) => Arc::clone(transport),
-            None => {
-                let mut builder = self.default_transport.clone().timeout(timeout);
-                if let Some(path) = &self.ca_file {
-                    let pem = crate::ureq_transport::read_added_ca_file("GENAUTH_CA_FILE", path)?;
-                    builder = builder.add_root_certificate_pem(pem);
-                }
-                Arc::new(builder.build()?)
-            }
+            None => Arc::new(
+                UreqTransport::builder()
+                    .timeout(timeout)
+                    .ca_file(self.ca_file.clone())
+                    .build()?,
+            ),
         };
         Ok(Caller {
             base,
@@ -196,32 +175,9 @@ impl CommonSettings {
     }
 }
 
-/// The bounds of `GENAUTH_TIMEOUT`, in seconds: a millisecond to a day.
-const MIN_TIMEOUT_SECS: f64 = 0.001;
-const MAX_TIMEOUT_SECS: f64 = 86_400.0;
-
-/// A number of seconds within the bounds of `GENAUTH_TIMEOUT`.
-fn parse_seconds(s: &str) -> Option<Duration> {
-    let secs: f64 = s.trim().parse().ok()?;
-    (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS)
-        .contains(&secs)
-        .then(|| Duration::from_secs_f64(secs))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timeouts_parse_as_positive_seconds() {
-        assert_eq!(parse_seconds("2.5"), Some(Duration::from_millis(2500)));
-        assert_eq!(parse_seconds(" 30 "), Some(Duration::from_secs(30)));
-        assert_eq!(parse_seconds("0.001"), Some(Duration::from_millis(1)));
-        assert_eq!(parse_seconds("86400"), Some(Duration::from_secs(86_400)));
-        for bad in ["0", "-1", "NaN", "inf", "ten", "", "1e9", "1e-10", "86401"] {
-            assert_eq!(parse_seconds(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn secrets_do_not_debug() {

@@ -7,7 +7,7 @@ mod tls_server;
 use std::time::Duration;
 
 use common::*;
-use genauth_mfa::{AuthenticationClient, Error, ManagementClient};
+use genauth_mfa::{AuthenticationClient, Error, ManagementClient, UreqTransport};
 
 fn unset(vars: &[&str]) {
     for k in vars {
@@ -54,12 +54,42 @@ fn genauth_ca_file_is_trusted_by_from_env_and_a_bad_one_is_named() {
         .unwrap();
     assert_eq!(factor.factor_id, "6229ffaxxxxxxxxcade3e3d9");
 
+    // A transport built by the program reads it with its own `read_env`
+    // (how a tuned transport keeps the company CA), and GENAUTH_TIMEOUT too.
+    let tuned = || {
+        UreqTransport::builder()
+            .read_env()?
+            .max_idle_connections(4)
+            .build()
+    };
+    let url = tls_server::https_server(1);
+    set(&[("GENAUTH_APP_HOST", &url), ("GENAUTH_TIMEOUT", "7.5")]);
+    let shown = format!("{:?}", tuned().unwrap());
+    assert!(shown.contains("timeout: 7.5s"), "{shown}");
+    let factor = AuthenticationClient::builder()
+        .read_env()
+        .unwrap()
+        .transport(tuned().unwrap())
+        .build()
+        .unwrap()
+        .get_factor("6229ffaxxxxxxxxcade3e3d9")
+        .send()
+        .unwrap();
+    assert_eq!(factor.factor_id, "6229ffaxxxxxxxxcade3e3d9");
+    set(&[("GENAUTH_TIMEOUT", "0")]);
+    let err = tuned().unwrap_err();
+    assert!(err.to_string().contains("GENAUTH_TIMEOUT"), "{err}");
+    unset(&["GENAUTH_TIMEOUT"]);
+
     for bad in [
         "/nonexistent/ca.pem",
         concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
     ] {
         set(&[("GENAUTH_CA_FILE", bad)]);
         let err = ManagementClient::from_env().unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err:?}");
+        assert!(err.to_string().contains("GENAUTH_CA_FILE"), "{err}");
+        let err = tuned().unwrap_err();
         assert!(matches!(err, Error::Config { .. }), "{err:?}");
         assert!(err.to_string().contains("GENAUTH_CA_FILE"), "{err}");
     }

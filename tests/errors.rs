@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use genauth_mfa::{AuthenticationClient, Error, RetryPolicy, TransportErrorKind};
+use genauth_mfa::{AuthenticationClient, Error, RetryPolicy, TransportErrorKind, UreqTransport};
 use mockito::{Matcher, Server};
 
 fn list(server: &Server) -> genauth_mfa::Result<Vec<genauth_mfa::Factor>> {
@@ -153,7 +153,12 @@ fn a_body_over_the_limit_is_refused() {
         .app_id("a")
         .app_host(server.url())
         .access_token(ACCESS_TOKEN)
-        .max_response_bytes(16 * 1024)
+        .transport(
+            UreqTransport::builder()
+                .max_response_bytes(16 * 1024)
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     match client.list_enrolled_factors().send().unwrap_err() {

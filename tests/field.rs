@@ -141,14 +141,23 @@ fn no_duration_makes_a_call_panic() {
             Duration::from_nanos(u64::MAX),
         ),
     ] {
-        let client = AuthenticationClient::builder()
-            .app_id("a")
-            .app_host(server.url())
-            .access_token(ACCESS_TOKEN)
+        let builder = || {
+            AuthenticationClient::builder()
+                .app_id("a")
+                .app_host(server.url())
+                .access_token(ACCESS_TOKEN)
+                .timeout(timeout)
+        };
+        // The transport the client builds, with the client's timeout.
+        let client = builder().build().unwrap();
+        assert!(client.list_enrolled_factors().send().unwrap().is_empty());
+        // A transport built with these timeouts and passed to the client.
+        let transport = genauth_mfa::UreqTransport::builder()
             .timeout(timeout)
             .connect_timeout(connect)
             .build()
             .unwrap();
+        let client = builder().transport(transport).build().unwrap();
         assert!(client.list_enrolled_factors().send().unwrap().is_empty());
     }
 }

@@ -106,10 +106,11 @@ fn loopback_and_plain_http_never_go_through_a_proxy_and_a_dead_proxy_is_named() 
     // 3. An explicit proxy wins over the variables; its password never shows.
     let (url, seen) = recording_proxy();
     let with_password = url.replace("http://", "http://corp-user:s3cret-pw@");
+    let transport = genauth_mfa::UreqTransport::builder().proxy(with_password);
     let builder = ManagementClient::builder()
         .access_key_id(KEY_ID)
         .access_key_secret(KEY_SECRET)
-        .proxy(with_password)
+        .transport(transport.clone().build().unwrap())
         .retry_policy(RetryPolicy::none());
     let err = builder
         .clone()
@@ -134,6 +135,8 @@ fn loopback_and_plain_http_never_go_through_a_proxy_and_a_dead_proxy_is_named() 
         err.report().to_string(),
         format!("{err:?}"),
         format!("{builder:?}"),
+        format!("{transport:?}"),
+        format!("{:?}", transport.build().unwrap()),
     ] {
         assert!(!text.contains("s3cret-pw"), "{text}");
     }

@@ -12,7 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use genauth_mfa::{AuthenticationClient, Error, RetryPolicy, TransportErrorKind};
+use genauth_mfa::{
+    AuthenticationClient, Error, RetryPolicy, TransportErrorKind, UreqTransport,
+    UreqTransportBuilder,
+};
 use tls_server::{INTERNAL_CERT, INTERNAL_KEY, TRANSPORT_CA, https_server_with};
 
 fn set(vars: &[(&str, &str)]) {
@@ -169,14 +172,22 @@ fn pipe(client: TcpStream, server: TcpStream) {
     let _ = up.join();
 }
 
-fn client(host: &str) -> genauth_mfa::AuthenticationClientBuilder {
+/// The transport of these tests: trusts the test CA, reads the proxy
+/// variables unless told otherwise.
+fn transport() -> UreqTransportBuilder {
+    UreqTransport::builder().add_root_certificate_pem(TRANSPORT_CA)
+}
+
+/// A client of `host` through `transport`, or the error of building either.
+fn client(host: &str, transport: UreqTransportBuilder) -> Result<AuthenticationClient, Error> {
     AuthenticationClient::builder()
         .app_id("app-1")
         .app_host(host)
         .access_token(ACCESS_TOKEN)
-        .add_root_certificate_pem(TRANSPORT_CA)
+        .transport(transport.build()?)
         .retry_policy(RetryPolicy::none())
         .timeout(Duration::from_secs(5))
+        .build()
 }
 
 const VARS: [&str; 6] = [
@@ -197,9 +208,7 @@ fn socks_proxies_from_the_builder_and_every_variable_reach_the_server_and_bad_po
     // 1. The builder, socks5h: the proxy resolves the name; no DNS here.
     let upstream = https_server_with(INTERNAL_CERT, INTERNAL_KEY, 1);
     let (proxy, asked) = socks_server(upstream, 1, None);
-    let factor = client(host)
-        .proxy(format!("socks5h://{proxy}"))
-        .build()
+    let factor = client(host, transport().proxy(format!("socks5h://{proxy}")))
         .unwrap()
         .get_factor("6229ffaxxxxxxxxcade3e3d9")
         .send()
@@ -257,8 +266,7 @@ fn socks_proxies_from_the_builder_and_every_variable_reach_the_server_and_bad_po
         let (proxy, asked) = socks_server(upstream, 1, password);
         let userinfo = password.map_or(String::new(), |(u, p)| format!("{u}:{p}@"));
         set(&[(var, &format!("{scheme}://{userinfo}{proxy}"))]);
-        let result = client(target_host)
-            .build()
+        let result = client(target_host, transport())
             .unwrap()
             .get_factor("6229ffaxxxxxxxxcade3e3d9")
             .send();
@@ -276,8 +284,7 @@ fn socks_proxies_from_the_builder_and_every_variable_reach_the_server_and_bad_po
     unset(&VARS);
     let dead = closed_port_url().replace("http://", "socks5h://u:hunter2@");
     set(&[("ALL_PROXY", &dead)]);
-    let err = client(host)
-        .build()
+    let err = client(host, transport())
         .unwrap()
         .get_factor("f")
         .send()
@@ -306,17 +313,14 @@ fn socks_proxies_from_the_builder_and_every_variable_reach_the_server_and_bad_po
     ] {
         unset(&VARS);
         set(&[(var, value)]);
-        let err = client(host).build().unwrap_err();
+        let err = client(host, transport()).unwrap_err();
         assert!(matches!(err, Error::Config { .. }), "{var}: {err:?}");
         let shown = err.to_string();
         assert!(shown.contains(var) && shown.contains("port"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");
     }
     unset(&VARS);
-    let err = client(host)
-        .proxy("socks5://127.0.0.1:1080x")
-        .build()
-        .unwrap_err();
+    let err = client(host, transport().proxy("socks5://127.0.0.1:1080x")).unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
     assert!(err.to_string().contains("the proxy setting"), "{err}");
 }
@@ -327,13 +331,14 @@ fn a_socks_proxy_that_refuses_is_a_proxy_error_naming_it() {
     // proxy, so that the environment (which the other test changes) is not read.
     let upstream = https_server_with(INTERNAL_CERT, INTERNAL_KEY, 1);
     let (proxy, asked) = socks_server(upstream, 1, Some(("corp", "right")));
-    let err = client("https://genauth.internal.example")
-        .proxy(format!("socks5h://corp:wrong@{proxy}"))
-        .build()
-        .unwrap()
-        .get_factor("f")
-        .send()
-        .unwrap_err();
+    let err = client(
+        "https://genauth.internal.example",
+        transport().proxy(format!("socks5h://corp:wrong@{proxy}")),
+    )
+    .unwrap()
+    .get_factor("f")
+    .send()
+    .unwrap_err();
     assert_eq!(
         transport_kind(&err),
         Some(TransportErrorKind::Proxy),
@@ -350,10 +355,11 @@ fn a_socks_proxy_that_refuses_is_a_proxy_error_naming_it() {
     // A user name or password SOCKS5 cannot carry (over 255 bytes) is
     // refused when the client is built.
     let long = "u".repeat(256);
-    let err = client("https://genauth.internal.example")
-        .proxy(format!("socks5://{long}:pw@127.0.0.1:1080"))
-        .build()
-        .unwrap_err();
+    let err = client(
+        "https://genauth.internal.example",
+        transport().proxy(format!("socks5://{long}:pw@127.0.0.1:1080")),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
 }
 
@@ -384,13 +390,14 @@ fn a_socks_proxy_that_drops_the_connection_is_named() {
                 let _ = s.shutdown(Shutdown::Both);
             }
         });
-        let err = client("https://genauth.internal.example")
-            .proxy(format!("socks5h://{proxy}"))
-            .build()
-            .unwrap()
-            .get_factor("f")
-            .send()
-            .unwrap_err();
+        let err = client(
+            "https://genauth.internal.example",
+            transport().proxy(format!("socks5h://{proxy}")),
+        )
+        .unwrap()
+        .get_factor("f")
+        .send()
+        .unwrap_err();
         let shown = err.report().to_string();
         assert!(
             shown.contains(&format!("socks5h://{proxy} (from the proxy setting)")),

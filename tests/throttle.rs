@@ -46,7 +46,12 @@ fn no_user_is_lost_to_an_unknown_quota() {
     // 32 threads could send 1,600 requests a second; the quota is 100.
     let server = QuotaServer::start(Some(100.0), 20.0, Duration::from_millis(20));
     let client = client(server.url())
-        .max_idle_connections(32)
+        .transport(
+            genauth_mfa::UreqTransport::builder()
+                .max_idle_connections(32)
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let failures = audit(&client, 32, 300);

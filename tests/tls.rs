@@ -8,7 +8,7 @@ mod tls_server;
 use std::time::Duration;
 
 use common::*;
-use genauth_mfa::{AuthenticationClient, Error, RootStore, TransportErrorKind};
+use genauth_mfa::{AuthenticationClient, Error, RootStore, TransportErrorKind, UreqTransport};
 use tls_server::{CA, https_server};
 
 fn builder(url: &str) -> genauth_mfa::AuthenticationClientBuilder {
@@ -44,11 +44,12 @@ fn a_private_ca_is_refused_by_default_without_retrying() {
 fn a_private_ca_is_trusted_once_its_pem_is_added() {
     for store in [RootStore::Bundled, RootStore::AddedOnly] {
         let url = https_server(1);
-        let client = builder(&url)
+        let transport = UreqTransport::builder()
             .add_root_certificate_pem(CA)
             .root_store(store)
             .build()
             .unwrap();
+        let client = builder(&url).transport(transport).build().unwrap();
         let factor = client
             .get_factor("6229ffaxxxxxxxxcade3e3d9")
             .send()
@@ -58,15 +59,19 @@ fn a_private_ca_is_trusted_once_its_pem_is_added() {
 }
 
 #[test]
-fn the_management_client_takes_root_certificates_too() {
+fn the_transport_takes_root_certificates_for_either_client_and_refuses_garbage() {
+    let transport = UreqTransport::builder()
+        .add_root_certificate_pem(CA)
+        .build()
+        .unwrap();
     let ok = genauth_mfa::ManagementClient::builder()
         .access_key_id(KEY_ID)
         .access_key_secret(KEY_SECRET)
         .host("https://genauth.internal.example")
-        .add_root_certificate_pem(CA)
+        .transport(transport)
         .build();
     assert!(ok.is_ok());
-    let bad = builder("https://h.example")
+    let bad = UreqTransport::builder()
         .add_root_certificate_pem(b"garbage")
         .build();
     assert!(matches!(bad, Err(Error::Config { .. })), "{bad:?}");
@@ -74,11 +79,17 @@ fn the_management_client_takes_root_certificates_too() {
 
 /// The report of a get-factor call to `url` through a client trusting `ca`.
 fn refused(url: &str, ca: Option<&[u8]>) -> String {
-    let mut b = builder(url);
+    let mut transport = UreqTransport::builder();
     if let Some(ca) = ca {
-        b = b.add_root_certificate_pem(ca);
+        transport = transport.add_root_certificate_pem(ca);
     }
-    let err = b.build().unwrap().get_factor("f").send().unwrap_err();
+    let err = builder(url)
+        .transport(transport.build().unwrap())
+        .build()
+        .unwrap()
+        .get_factor("f")
+        .send()
+        .unwrap_err();
     assert_eq!(
         transport_kind(&err),
         Some(TransportErrorKind::Tls),

@@ -2,8 +2,8 @@
 //!
 //! No ureq type appears in the crate's public API: this directory is the
 //! only place that names ureq, so moving to another ureq major (or another
-//! HTTP stack) touches nothing else. `mod.rs` is the transport and its
-//! builder; `request.rs` how one request goes to ureq; `reuse.rs` which
+//! HTTP stack) touches nothing else. `mod.rs` is the transport;
+//! `builder.rs` its settings and the agents they build; `request.rs` how one request goes to ureq; `reuse.rs` which
 //! requests may have gone out on a pooled connection; `tls.rs` the trusted
 //! roots and certificate errors; `proxy.rs` the proxy variables and
 //! `NO_PROXY`; `errors.rs` how a ureq error maps to a [`TransportError`].
@@ -16,6 +16,7 @@
 //! each host's addresses in a resolver plugged in through `unversioned`;
 //! BENCHMARKS.md says what dropping it cost.
 
+mod builder;
 mod errors;
 mod proxy;
 mod request;
@@ -30,11 +31,11 @@ use http::{Request, Response};
 use crate::error::Error;
 use crate::transport::{Deadline, Transport, TransportError, TransportErrorKind};
 
+pub use builder::UreqTransportBuilder;
 use errors::{closed_before_answer, map_connect_error, map_ureq_error};
-use proxy::{Proxied, ProxyChoice, no_proxy_from_env, proxy_from, proxy_from_env};
-use request::{OUTPUT_BUFFER, check_head, run};
+use proxy::Proxied;
+use request::{check_head, run};
 pub use tls::RootStore;
-pub(crate) use tls::read_added_ca_file;
 
 /// The longest duration handed to ureq, which adds durations to `Instant`s
 /// (and would panic on overflow): longer ones mean "no limit" in practice.
@@ -124,226 +125,19 @@ impl UreqTransport {
         UreqTransportBuilder::default().build()
     }
 
-    /// Settings for the default transport.
-    #[must_use]
-    pub fn builder() -> UreqTransportBuilder {
-        UreqTransportBuilder::default()
-    }
-}
-
-/// Settings for [`UreqTransport`], for when you build the transport
-/// yourself (to wrap it, or to share one between clients).
-///
-/// ```
-/// use std::time::Duration;
-/// use genauth_mfa::{ManagementClient, UreqTransport};
-///
-/// let transport = UreqTransport::builder()
-///     .connect_timeout(Duration::from_secs(2))
-///     .max_response_bytes(1024 * 1024)
-///     .max_idle_connections(8)
-///     .no_proxy()
-///     .build()?;
-/// let mgmt = ManagementClient::builder()
-///     .access_key_id("ACCESS_KEY_ID")
-///     .access_key_secret("ACCESS_KEY_SECRET")
-///     .transport(transport)
-///     .build()?;
-/// # let _ = mgmt;
-/// # Ok::<(), genauth_mfa::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct UreqTransportBuilder {
-    timeout: Duration,
-    connect_timeout: Duration,
-    max_response_bytes: u64,
-    max_idle_connections: usize,
-    user_agent: String,
-    root_certificates_pem: Vec<Vec<u8>>,
-    root_store: RootStore,
-    proxy: ProxyChoice,
-}
-
-impl fmt::Debug for UreqTransportBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let proxy = match &self.proxy {
-            ProxyChoice::Url(url) => Some(crate::url::redact_userinfo(url)),
-            _ => None,
-        };
-        f.debug_struct("UreqTransportBuilder")
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("max_idle_connections", &self.max_idle_connections)
-            .field("root_certificates", &self.root_certificates_pem.len())
-            .field("root_store", &self.root_store)
-            .field("proxy_url", &proxy)
-            .field("no_proxy", &(self.proxy == ProxyChoice::None))
-            .finish()
-    }
-}
-
-impl Default for UreqTransportBuilder {
-    fn default() -> Self {
-        UreqTransportBuilder {
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            max_idle_connections: DEFAULT_IDLE_CONNECTIONS,
-            user_agent: crate::USER_AGENT.to_owned(),
-            root_certificates_pem: Vec::new(),
-            root_store: RootStore::Bundled,
-            proxy: ProxyChoice::FromEnv,
-        }
-    }
-}
-
-impl UreqTransportBuilder {
-    /// The longest a request may take when it carries no [`Deadline`]
-    /// (the clients always give one: their whole-call timeout).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The deadline to connect (DNS, TCP and TLS handshake).
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// The largest response body accepted, in bytes.
-    #[must_use]
-    pub fn max_response_bytes(mut self, limit: u64) -> Self {
-        self.max_response_bytes = limit;
-        self
-    }
-
-    /// How many idle kept-alive connections to keep per host (default
-    /// [`DEFAULT_IDLE_CONNECTIONS`](UreqTransport::DEFAULT_IDLE_CONNECTIONS)). Set it to the number of threads that
-    /// share the client, so that each keeps its connection between calls.
-    #[must_use]
-    pub fn max_idle_connections(mut self, per_host: usize) -> Self {
-        self.max_idle_connections = per_host;
-        self
-    }
-
-    /// Trusts the root certificate(s) in `pem` (one or more
-    /// `-----BEGIN CERTIFICATE-----` blocks), in addition to the bundled
-    /// roots unless [`root_store`](Self::root_store) says
-    /// [`RootStore::AddedOnly`].
+    /// Settings for the default transport, to build one yourself and pass
+    /// it to a client's [`transport`](crate::builder::ClientBuilder::transport).
     ///
-    /// ```no_run
-    /// use genauth_mfa::UreqTransport;
-    ///
-    /// let pem = std::fs::read("/etc/company/ca.pem").expect("the company CA");
-    /// let transport = UreqTransport::builder()
-    ///     .add_root_certificate_pem(pem)
+    /// ```
+    /// let transport = genauth_mfa::UreqTransport::builder()
+    ///     .max_idle_connections(8)
     ///     .build()?;
     /// # let _ = transport;
     /// # Ok::<(), genauth_mfa::Error>(())
     /// ```
     #[must_use]
-    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.root_certificates_pem.push(pem.as_ref().to_vec());
-        self
-    }
-
-    /// Which certificate authorities to trust (default [`RootStore::Bundled`]).
-    #[must_use]
-    pub fn root_store(mut self, store: RootStore) -> Self {
-        self.root_store = store;
-        self
-    }
-
-    /// Sends every https request to a host that is not loopback through
-    /// this proxy, whatever the environment says: an HTTP CONNECT proxy
-    /// (`http://[user:password@]host:port`, or `https://`) or a SOCKS proxy
-    /// (`socks4://`, `socks4a://`, `socks5://`, `socks5h://`; the `h` and
-    /// `a` forms let the proxy resolve the host name). A port, when given,
-    /// must be 1 to 65535, or `build()` fails. Its credentials never appear
-    /// in an error or `Debug`.
-    #[must_use]
-    pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = ProxyChoice::Url(url.into());
-        self
-    }
-
-    /// Goes straight to the server, whatever the proxy variables say.
-    #[must_use]
-    pub fn no_proxy(mut self) -> Self {
-        self.proxy = ProxyChoice::None;
-        self
-    }
-
-    /// Builds the transport.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] when a timeout, the body limit or the idle
-    /// connections is zero; a root certificate PEM holds no readable
-    /// certificate; the root store cannot be had as asked; or the proxy URL
-    /// (given, or from a proxy variable, which the error names) is unusable.
-    pub fn build(self) -> Result<UreqTransport, Error> {
-        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
-            return Err(Error::config("timeouts must be greater than zero"));
-        }
-        if self.max_response_bytes == 0 {
-            return Err(Error::config(
-                "max_response_bytes must be greater than zero",
-            ));
-        }
-        let (tls, trust) = self.tls_config()?;
-        let proxy = match &self.proxy {
-            ProxyChoice::None => None,
-            ProxyChoice::Url(url) => Some(proxy_from(url, "the proxy setting")?),
-            ProxyChoice::FromEnv => proxy_from_env()?,
-        };
-        let direct = self.agent(tls.clone(), None);
-        let proxied = proxy.map(|(proxy, shown)| Proxied {
-            agent: self.agent(tls, Some(proxy)),
-            shown,
-            no_proxy: if self.proxy == ProxyChoice::FromEnv {
-                no_proxy_from_env()
-            } else {
-                Vec::new()
-            },
-        });
-        Ok(UreqTransport {
-            direct,
-            proxied,
-            timeout: self.timeout.min(LONGEST),
-            max_response_bytes: self.max_response_bytes,
-            trust,
-            kept_alive: std::sync::Arc::new(reuse::KeptAlive::new(IDLE_AGE)),
-        })
-    }
-
-    fn tls_config(&self) -> Result<(ureq::tls::TlsConfig, tls::Trust), Error> {
-        tls::tls_config(self.root_store, &self.root_certificates_pem)
-    }
-
-    /// An agent with these settings, going through `proxy` if given.
-    fn agent(&self, tls: ureq::tls::TlsConfig, proxy: Option<ureq::Proxy>) -> ureq::Agent {
-        let idle = self.max_idle_connections.max(1);
-        let config = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .proxy(proxy)
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_global(Some(self.timeout.min(LONGEST)))
-            .timeout_connect(Some(self.connect_timeout.min(LONGEST)))
-            .max_idle_connections(idle.saturating_mul(4))
-            .max_idle_connections_per_host(idle)
-            .max_idle_age(IDLE_AGE)
-            .input_buffer_size(INPUT_BUFFER)
-            .output_buffer_size(OUTPUT_BUFFER)
-            .max_response_header_size(MAX_RESPONSE_HEADER)
-            .user_agent(self.user_agent.clone())
-            .build();
-        ureq::Agent::new_with_config(config)
+    pub fn builder() -> UreqTransportBuilder {
+        UreqTransportBuilder::default()
     }
 }
 

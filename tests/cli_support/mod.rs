@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use genauth_mfa::ManagementClient;
+use genauth_mfa::{ManagementClient, UreqTransport};
 use mockito::{Matcher, Mock};
 use serde_json::Value;
 
@@ -197,7 +197,12 @@ impl HttpServer {
             .access_key_id(KEY_ID)
             .access_key_secret(KEY_SECRET)
             .host(&self.url)
-            .max_idle_connections(threads)
+            .transport(
+                UreqTransport::builder()
+                    .max_idle_connections(threads)
+                    .build()
+                    .unwrap(),
+            )
             .build()
             .unwrap()
     }

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use genauth_mfa::testing::{FakeGenAuth, FakeServer};
 use genauth_mfa::{
     AuthenticationClient, AuthenticationClientBuilder, ManagementClient, ManagementClientBuilder,
+    UreqTransport,
 };
 
 use crate::args::Cli;
@@ -69,14 +70,10 @@ pub fn management_unchecked(
             return Err(message);
         }
         warn_unknown_variables();
-        let mut builder = ManagementClient::builder()
+        let builder = ManagementClient::builder()
             .read_env()
-            .map_err(|e| crate::exit::report(&e))?
-            .max_idle_connections(threads);
-        if let Some(pem) = ca_pem(cli)? {
-            builder = builder.add_root_certificate_pem(pem);
-        }
-        builder
+            .map_err(|e| crate::exit::report(&e))?;
+        builder.transport(transport(cli, threads)?)
     };
     if let Some(rate) = rate {
         builder = builder.max_requests_per_second(rate);
@@ -95,14 +92,25 @@ pub fn authentication(cli: &Cli) -> Result<AuthenticationClient, String> {
             return Err(message);
         }
         warn_unknown_variables();
-        let mut builder = AuthenticationClient::builder()
+        let builder = AuthenticationClient::builder()
             .read_env()
             .map_err(|e| crate::exit::report(&e))?;
-        if let Some(pem) = ca_pem(cli)? {
-            builder = builder.add_root_certificate_pem(pem);
-        }
-        builder
+        builder.transport(transport(cli, UreqTransport::DEFAULT_IDLE_CONNECTIONS)?)
     };
+    builder.build().map_err(|e| crate::exit::report(&e))
+}
+
+/// The transport to the service: `GENAUTH_CA_FILE` and `--ca-file` trusted
+/// in addition to the bundled roots, one kept-alive connection for each of
+/// `threads` threads; the proxy variables as the library reads them.
+fn transport(cli: &Cli, threads: usize) -> Result<UreqTransport, String> {
+    let mut builder = UreqTransport::builder()
+        .read_env()
+        .map_err(|e| crate::exit::report(&e))?
+        .max_idle_connections(threads);
+    if let Some(pem) = ca_pem(cli)? {
+        builder = builder.add_root_certificate_pem(pem);
+    }
     builder.build().map_err(|e| crate::exit::report(&e))
 }
 
