@@ -33,25 +33,32 @@ const EVIDENCE_SHARE: f64 = 0.05;
 const HARDER_ANSWERS: u32 = 8;
 const HARDER_SHARE: f64 = 0.75;
 /// The tested cut waits for this many accepted answers to requests sent
-/// since the brake and this long after it, so that the accepted rate is
-/// measured over a span and not over one answer; with fewer answers, it
-/// waits `TESTED_LATEST`.
+/// since the brake (and `TESTED_THROTTLES` throttles or `TESTED_ANSWERS`
+/// answers among them) and this long after it, so that the accepted rate
+/// and the throttled share are measured over a span and not over a few
+/// answers; with fewer answers, it waits `TESTED_LATEST`.
 const TESTED_ACCEPTED: u32 = 8;
+const TESTED_THROTTLES: u32 = 10;
+const TESTED_ANSWERS: u32 = 40;
 const TESTED_AFTER: f64 = 0.05;
 const TESTED_LATEST: f64 = 0.5;
-/// A tested cut is judged once this many answers to requests sent after it
-/// came back, and at least `VERDICT_THROTTLES` throttles would be expected
-/// at the share before it (or `VERDICT_NONE_OF` and none came); or once
-/// `VERDICT_THROTTLES_ROSE` came at more than twice that share.
+/// A tested cut is judged once at least `VERDICT_ANSWERS` answers to
+/// requests sent after it came back: the share fell (or rose) when the
+/// difference is `VERDICT_Z` standard errors; it stayed when it is under
+/// `VERDICT_Z_SAME` and `VERDICT_THROTTLES` throttles were expected at the
+/// share before; after `VERDICT_MAX_ANSWERS`, on `VERDICT_Z_SAME` alone.
 const VERDICT_ANSWERS: u32 = 10;
+const VERDICT_Z: f64 = 3.0;
+const VERDICT_Z_SAME: f64 = 1.5;
 const VERDICT_THROTTLES: f64 = 10.0;
-const VERDICT_NONE_OF: f64 = 4.0;
-const VERDICT_THROTTLES_ROSE: u32 = 10;
+const VERDICT_MAX_ANSWERS: u32 = 2000;
 /// An episode whose brake was enough (no tested cut this long after it)
 /// ends.
 const EPISODE_QUIET: f64 = 0.5;
 /// The growth past the rate the queue was spaced at that spaces it anew.
 const REQUEUE_GROWTH: f64 = 1.1;
+/// The most throttles a sample remembers the sending time of.
+const MAX_SAMPLE: usize = 4096;
 /// The highest baseline share: above it, nothing could start an episode.
 const MAX_BASELINE: f64 = 0.95;
 
@@ -141,13 +148,46 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, throttled: bool) {
-        self.answers = self.answers.saturating_add(1);
-        self.throttles = self.throttles.saturating_add(u32::from(throttled));
-    }
-
     fn share(&self) -> f64 {
         f64::from(self.throttles) / f64::from(self.answers.max(1))
+    }
+}
+
+/// Answers to requests sent since some time, told by when each request was
+/// sent: a throttle comes back at once and an accepted answer after the
+/// server's delay, so answers counted as they come overstate the throttled
+/// share at first. Only throttles to requests sent no later than the latest
+/// accepted one count (all of those are answered).
+#[derive(Debug, Clone, Default)]
+struct Sample {
+    accepted: u32,
+    /// When the latest accepted request was sent.
+    last_accepted: Option<f64>,
+    /// When each throttled request was sent (the first `MAX_SAMPLE`).
+    throttles: Vec<f64>,
+}
+
+impl Sample {
+    fn add(&mut self, sent: f64, throttled: bool) {
+        if !throttled {
+            self.accepted = self.accepted.saturating_add(1);
+            self.last_accepted = Some(self.last_accepted.map_or(sent, |l| l.max(sent)));
+        } else if self.throttles.len() < MAX_SAMPLE {
+            self.throttles.push(sent);
+        }
+    }
+
+    fn tally(&self) -> Tally {
+        let throttles = match self.last_accepted {
+            Some(last) => self.throttles.iter().filter(|&&s| s <= last).count(),
+            // Nothing accepted: every throttle.
+            None => self.throttles.len(),
+        };
+        let throttles = u32::try_from(throttles).unwrap_or(u32::MAX);
+        Tally {
+            answers: self.accepted.saturating_add(throttles),
+            throttles,
+        }
     }
 }
 
@@ -159,23 +199,19 @@ struct Curve {
 }
 
 /// An overshoot being handled: its brake, then perhaps a tested cut.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Episode {
     start: f64,
     /// The bucket before the episode, restored if its cuts turn out not to
     /// help; `None`: it was dormant.
     before: Option<(f64, Curve)>,
     /// Answers to requests sent since `start`.
-    since_start: Tally,
-    /// Accepted answers to requests sent since `start`, and when the
-    /// latest of those requests was sent.
-    accepted: u32,
-    last_sent: f64,
+    since_start: Sample,
     /// Answers to requests sent since the last brake.
-    since_brake: Tally,
-    /// The tested cut, once made: the throttled share before it, and the
-    /// answers to requests sent after it.
-    test: Option<(f64, Tally)>,
+    since_brake: Sample,
+    /// The tested cut, once made: the answers before it (whose throttled
+    /// share it is judged against) and the answers to requests sent after.
+    test: Option<(Tally, Sample)>,
 }
 
 /// What the answers after a tested cut say.
@@ -191,28 +227,34 @@ enum Verdict {
     Same,
 }
 
-/// Judges the answers `after` a tested cut against the throttled share
-/// `before` it: by the throttles they hold against those the share before
-/// would give (`VERDICT_THROTTLES` of them, or none of 4).
-fn verdict(before: f64, after: Tally) -> Verdict {
-    let expected = f64::from(after.answers) * before;
-    let throttles = f64::from(after.throttles);
-    if after.throttles >= VERDICT_THROTTLES_ROSE && after.share() > 2.0 * before + EVIDENCE_SHARE {
-        return Verdict::Rose;
-    }
+/// Judges the answers `after` a tested cut against those `before` it: a
+/// two-proportion z-test of their throttled shares, so that a handful of
+/// answers on either side (a random share's noise) is not read as a change.
+fn verdict(before: Tally, after: Tally) -> Verdict {
     if after.answers < VERDICT_ANSWERS {
         return Verdict::Wait;
     }
-    if expected >= VERDICT_NONE_OF && after.throttles == 0 {
-        return Verdict::Fell;
-    }
-    if expected < VERDICT_THROTTLES {
-        return Verdict::Wait;
-    }
-    if throttles <= 0.4 * expected {
+    let (n1, n2) = (f64::from(before.answers.max(1)), f64::from(after.answers));
+    let pooled = f64::from(before.throttles.saturating_add(after.throttles)) / (n1 + n2);
+    let error = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
+        .sqrt()
+        .max(f64::MIN_POSITIVE);
+    let z = (before.share() - after.share()) / error;
+    if z >= VERDICT_Z {
         Verdict::Fell
-    } else {
+    } else if z <= -VERDICT_Z {
+        Verdict::Rose
+    } else if f64::from(after.answers) * before.share() >= VERDICT_THROTTLES && z < VERDICT_Z_SAME {
         Verdict::Same
+    } else if after.answers >= VERDICT_MAX_ANSWERS {
+        // As many answers as it takes: decide on a weaker difference.
+        if z >= VERDICT_Z_SAME {
+            Verdict::Fell
+        } else {
+            Verdict::Same
+        }
+    } else {
+        Verdict::Wait
     }
 }
 
@@ -286,21 +328,17 @@ impl Adaptive {
         let decided = self.decided;
         if let Some(ep) = &mut self.episode {
             if sent >= ep.start {
-                ep.since_start.add(throttled);
-                if !throttled {
-                    ep.accepted = ep.accepted.saturating_add(1);
-                    ep.last_sent = ep.last_sent.max(sent);
-                }
+                ep.since_start.add(sent, throttled);
             }
             if sent >= decided {
-                ep.since_brake.add(throttled);
+                ep.since_brake.add(sent, throttled);
             }
             if let Some((before, after)) = &mut ep.test {
                 // While the tested cut is judged, throttles cut nothing.
                 if sent >= decided {
-                    after.add(throttled);
+                    after.add(sent, throttled);
                 }
-                match verdict(*before, *after) {
+                match verdict(*before, after.tally()) {
                     Verdict::Wait if throttled => return Change::None,
                     Verdict::Wait => return self.grow(t),
                     Verdict::Fell => {
@@ -313,9 +351,7 @@ impl Adaptive {
                         // quota that fell). The tested cut becomes the brake
                         // of a new measurement, from now.
                         ep.start = t;
-                        ep.since_start = Tally::default();
-                        ep.accepted = 0;
-                        ep.last_sent = t;
+                        ep.since_start = Sample::default();
                         ep.test = None;
                         return Change::None;
                     }
@@ -338,21 +374,22 @@ impl Adaptive {
         }
         // An episode whose brake was enough is over; a throttle after it is
         // a new overshoot.
-        if let Some(ep) = self.episode {
+        if let Some(ep) = &self.episode {
             if ep.test.is_none() && t - ep.start > EPISODE_QUIET {
                 self.episode = None;
             }
         }
-        match self.episode {
-            Some(ep)
-                if ep.since_brake.answers >= HARDER_ANSWERS
-                    && ep.since_brake.share() >= HARDER_SHARE
-                    && t - self.decided >= TESTED_AFTER =>
-            {
-                self.brake_harder(t)
-            }
-            Some(ep) => self.tested_cut(t, ep),
-            None => self.brake(t),
+        let Some(ep) = &self.episode else {
+            return self.brake(t);
+        };
+        let since_brake = ep.since_brake.tally();
+        if since_brake.answers >= HARDER_ANSWERS
+            && since_brake.share() >= HARDER_SHARE
+            && t - self.decided >= TESTED_AFTER
+        {
+            self.brake_harder(t)
+        } else {
+            self.tested_cut(t)
         }
     }
 
@@ -395,10 +432,8 @@ impl Adaptive {
         self.episode = Some(Episode {
             start: t,
             before: self.rate.map(|r| (r, self.curve)),
-            since_start: Tally::default(),
-            accepted: 0,
-            last_sent: t,
-            since_brake: Tally::default(),
+            since_start: Sample::default(),
+            since_brake: Sample::default(),
             test: None,
         });
         self.cut(t, from);
@@ -411,7 +446,7 @@ impl Adaptive {
         let from = self.rate.map_or(MIN_RATE, |r| r * 0.5 / BETA);
         self.cut(t, from);
         if let Some(ep) = &mut self.episode {
-            ep.since_brake = Tally::default();
+            ep.since_brake = Sample::default();
         }
         Change::Requeue
     }
@@ -419,22 +454,26 @@ impl Adaptive {
     /// The brake did not stop the throttles: cut from the rate the server
     /// accepted since it (under a quota, the quota: its bucket is empty
     /// from the first throttle on) and see whether the share falls.
-    fn tested_cut(&mut self, t: f64, ep: Episode) -> Change {
+    fn tested_cut(&mut self, t: f64) -> Change {
+        let Some(ep) = &mut self.episode else {
+            return Change::None;
+        };
         let elapsed = t - ep.start;
-        if elapsed < TESTED_AFTER || (ep.accepted < TESTED_ACCEPTED && elapsed < TESTED_LATEST) {
+        // The share before the cut, told from enough answers (or as many as
+        // came by `TESTED_LATEST`).
+        let before = ep.since_start.tally();
+        let enough = ep.since_start.accepted >= TESTED_ACCEPTED
+            && (before.throttles >= TESTED_THROTTLES || before.answers >= TESTED_ANSWERS);
+        if elapsed < TESTED_AFTER || (!enough && elapsed < TESTED_LATEST) {
             return Change::None;
         }
         // Over the span the accepted requests were sent in: those sent
         // since are still on their way.
-        let span = (ep.last_sent - ep.start).max(0.5 * elapsed);
-        let accepted = f64::from(ep.accepted) / span;
+        let last = ep.since_start.last_accepted.unwrap_or(ep.start);
+        let span = (last - ep.start).max(0.5 * elapsed);
+        let accepted = f64::from(ep.since_start.accepted) / span;
         let from = self.rate.map_or(accepted, |r| accepted.min(r));
-        // The share before it: over the window, or since the brake if
-        // higher (the window may hold a second of calm before the brake).
-        let before = self.window.counts(t).share().max(ep.since_start.share());
-        if let Some(e) = &mut self.episode {
-            e.test = Some((before, Tally::default()));
-        }
+        ep.test = Some((before, Sample::default()));
         self.cut(t, from);
         Change::Requeue
     }
@@ -461,9 +500,9 @@ impl Adaptive {
         let Some(ep) = self.episode.take() else {
             return Change::None;
         };
-        let share = ep
-            .test
-            .map_or(0.0, |(before, after)| before.max(after.share()));
+        let share = ep.test.as_ref().map_or(0.0, |(before, after)| {
+            before.share().max(after.tally().share())
+        });
         self.baseline = self.baseline.max(share).min(MAX_BASELINE);
         match ep.before {
             Some((rate, curve)) => {
@@ -499,7 +538,7 @@ impl Adaptive {
         // While a tested cut is judged, the rate stays under the accepted
         // rate it was cut from.
         let mut ceiling = f64::INFINITY;
-        if let Some(ep) = self.episode {
+        if let Some(ep) = &self.episode {
             if ep.test.is_some() {
                 ceiling = self.curve.max;
             } else if t - ep.start > EPISODE_QUIET {
