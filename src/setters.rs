@@ -101,10 +101,11 @@ macro_rules! common_builder_methods {
         }
 
         /// Adaptive throttling (on by default): once the server answers
-        /// "throttled" (`statusCode` 429, or HTTP 429), every clone and
-        /// thread of this client sends at the rate the server was found to
-        /// accept, and probes back up as answers succeed; until then it
-        /// costs nothing. `false` turns it off: throttled calls are then
+        /// "throttled" (`statusCode` 429, or HTTP 429) enough to tell,
+        /// every clone and thread of this client sends at the rate the
+        /// server was found to accept, and probes back up as answers
+        /// succeed; a slowdown that does not lower the share of throttled
+        /// answers is undone. Until then it costs nothing. `false` turns it off: throttled calls are then
         /// retried with backoff only, and
         /// [`max_requests_per_second`](Self::max_requests_per_second)
         /// remains as a fixed ceiling.
