@@ -28,10 +28,11 @@ const EVIDENCE_ANSWERS: u64 = 20;
 const EVIDENCE_ANSWERS_HEAVY: u64 = 8;
 const EVIDENCE_SHARE: f64 = 0.05;
 /// After a brake, at least this many answers to requests sent since, this
-/// share of them throttled, over at least `TESTED_AFTER`: the quota is far
+/// share of them throttled, over at least `HARDER_AFTER`: the quota is far
 /// below, brake harder.
 const HARDER_ANSWERS: u32 = 8;
 const HARDER_SHARE: f64 = 0.75;
+const HARDER_AFTER: f64 = 0.02;
 /// The tested cut waits for this many accepted answers to requests sent
 /// since the brake (and `TESTED_THROTTLES` throttles or `TESTED_ANSWERS`
 /// answers among them) and this long after it, so that the accepted rate
@@ -385,7 +386,7 @@ impl Adaptive {
         let since_brake = ep.since_brake.tally();
         if since_brake.answers >= HARDER_ANSWERS
             && since_brake.share() >= HARDER_SHARE
-            && t - self.decided >= TESTED_AFTER
+            && t - self.decided >= HARDER_AFTER
         {
             self.brake_harder(t)
         } else {
