@@ -60,9 +60,9 @@ fn main() {
         return;
     }
     println!(
-        "| C | quota/s | ids | wall s | users/s | ratio to min(Q, C/delay) | throttled | failed | connects | peak RSS MiB |"
+        "| C | quota/s | ids | wall s | users/s | ratio to min(Q, C/delay) | throttled | of which in the 1st s | failed | connects | peak RSS MiB |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for q in [50.0, 200.0, 1000.0] {
         for c in [1, 4, 16, 64, 256] {
             child(&[c.to_string(), q.to_string(), seconds.to_string()]);
@@ -145,9 +145,10 @@ fn one(c: usize, q: f64, seconds: f64) {
     let (accepted, throttled) = (server.accepted(), server.throttled());
     let rate = ids as f64 / wall;
     println!(
-        "| {c} | {q:.0} | {ids} | {wall:.2} | {rate:.1} | {:.3} | {:.1} % ({throttled}) | {failed} | {} | {:.1} |",
+        "| {c} | {q:.0} | {ids} | {wall:.2} | {rate:.1} | {:.3} | {:.1} % ({throttled}) | {} | {failed} | {} | {:.1} |",
         rate / ideal,
         100.0 * throttled as f64 / (accepted + throttled).max(1) as f64,
+        server.throttled_first_second(),
         server.connections(),
         peak_rss_mib(),
     );

@@ -38,6 +38,8 @@ const ACCEPTED: &str = r#"{"statusCode":200,"message":"ok","data":{"totpStatus":
 pub struct Counts {
     pub accepted: AtomicU64,
     pub throttled: AtomicU64,
+    /// Throttles in the server's first second (the start of a run).
+    pub throttled_first_second: AtomicU64,
     pub connections: AtomicU64,
     pub tokens: AtomicU64,
     pub pages: AtomicU64,
@@ -205,6 +207,11 @@ impl QuotaServer {
         self.counts.throttled.load(Ordering::SeqCst)
     }
 
+    /// Throttles in the server's first second.
+    pub fn throttled_first_second(&self) -> u64 {
+        self.counts.throttled_first_second.load(Ordering::SeqCst)
+    }
+
     pub fn connections(&self) -> u64 {
         self.counts.connections.load(Ordering::SeqCst)
     }
@@ -299,6 +306,9 @@ fn serve(
             }
         } else {
             counts.throttled.fetch_add(1, Ordering::SeqCst);
+            if rule.lock().unwrap().started.elapsed() < Duration::from_secs(1) {
+                counts.throttled_first_second.fetch_add(1, Ordering::SeqCst);
+            }
             THROTTLE.to_owned()
         };
         let response = format!(
