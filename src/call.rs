@@ -16,7 +16,7 @@ use crate::endpoint::Endpoint;
 use crate::envelope::parse_response;
 use crate::error::{Error, Result};
 use crate::retry::{self, RetryPolicy};
-use crate::throttle::{Feedback, Limiter};
+use crate::throttle::Limiter;
 use crate::transport::{Deadline, Transport, TransportError, TransportErrorKind};
 use crate::url::BaseUrl;
 
@@ -117,7 +117,7 @@ impl Caller {
             if budget.cancelled() {
                 return Err(Error::Cancelled);
             }
-            let Some(waited) = self.limiter.acquire(budget.cancel) else {
+            let Some((waited, sent)) = acquire(&self.limiter, budget.cancel) else {
                 return Err(Error::Cancelled);
             };
             budget.extend(waited.saturating_sub(std::mem::take(&mut own_pause)));
@@ -143,16 +143,12 @@ impl Caller {
                     );
                     match parse_response(&response, endpoint.answer()) {
                         Ok(value) => {
-                            self.limiter.feedback(Feedback::Accepted);
+                            self.limiter.on_answer(Instant::now(), sent, false);
                             return Ok(value);
                         }
                         Err(e) => {
                             let throttled = retry::is_throttle(&e);
-                            self.limiter.feedback(if throttled {
-                                Feedback::Throttled
-                            } else {
-                                Feedback::Accepted
-                            });
+                            self.limiter.on_answer(Instant::now(), sent, throttled);
                             let wait = retry::server_wait(response.headers(), SystemTime::now())
                                 .map(|w| w.min(self.retry.max_retry_after()));
                             if let Some(wait) = wait {
@@ -216,6 +212,29 @@ impl Caller {
     }
 }
 
+/// Waits for the limiter's permission: how long it waited and when the
+/// request may go, or `None` when `cancel` was cancelled meanwhile. The
+/// limiter decides; the clock is read and the waiting done here.
+fn acquire(limiter: &Limiter, cancel: Option<&CancelToken>) -> Option<(Duration, Instant)> {
+    let started = Instant::now();
+    let mut turn = None;
+    loop {
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            return None;
+        }
+        let now = Instant::now();
+        match limiter.permit(now, turn) {
+            Ok(()) => return Some((now.saturating_duration_since(started), now)),
+            Err(wait) => {
+                if !cancel::sleep(wait.until.saturating_duration_since(now), cancel) {
+                    return None;
+                }
+                turn = Some(wait.turn);
+            }
+        }
+    }
+}
+
 /// `wait` from now, or as far as an `Instant` goes: a server may ask for
 /// any `Retry-After` and a policy may allow it (`Instant + Duration` panics
 /// past what an `Instant` holds).
@@ -233,4 +252,19 @@ fn timed_out(attempts: u32) -> Error {
             .with_detail("(the whole-call timeout passed before this attempt)")
             .with_attempts(attempts),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_wait_returns_at_once() {
+        // One request a second: the second would wait a second.
+        let limiter = Limiter::new(false, Some(1));
+        assert!(acquire(&limiter, None).is_some());
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        assert_eq!(acquire(&limiter, Some(&cancel)), None);
+    }
 }

@@ -110,9 +110,12 @@
 //! GenAuth publishes no quota; it answers `{"statusCode":429}` in an HTTP
 //! 200 when a client sends too much. Every client therefore has an
 //! **adaptive limiter**, shared by all its clones: dormant (free) until the
-//! first throttle answer, then a token bucket at the rate the server was
-//! seen to accept, growing back along a CUBIC curve while answers succeed
-//! (after the AWS SDKs' adaptive retry mode). A throttled call is tried
+//! server throttles enough to tell, then a token bucket at the rate the
+//! server was seen to accept, growing back along a CUBIC curve while
+//! answers succeed (after the AWS SDKs' adaptive retry mode). It slows down
+//! only when slowing down helps: a cut that does not lower the share of
+//! throttled answers (a server that throttles the first request for each
+//! id, or a share whatever the client sends) is undone. A throttled call is tried
 //! again at that pace, up to
 //! [`max_throttled_attempts`](RetryPolicy::max_throttled_attempts) (10).
 //! Time spent queueing for the limiter does not count against a call's

@@ -1,194 +1,176 @@
 //! The client-side limiter every request of a client (all its clones and
-//! threads) goes through before it is sent:
+//! threads) goes through before it is sent. Three parts, each deciding with
+//! the time it is given, none reading the clock or sleeping (the caller,
+//! `call.rs`, does both):
 //!
-//! - an optional fixed ceiling (`max_requests_per_second`): requests are
-//!   spaced at least `1/N` s apart;
-//! - a pause a server asked for (`Retry-After`, or a rate-limit header
-//!   saying nothing is left): nobody sends before it ends;
-//! - adaptive throttling, on by default: dormant until the server first
-//!   answers "throttled" (`statusCode` 429 in the envelope or HTTP 429),
-//!   then a token bucket whose rate is learnt from the answers.
+//! - [`Ceiling`]: an optional fixed ceiling (`max_requests_per_second`):
+//!   requests are spaced at least `1/N` s apart;
+//! - [`Pause`]: a wait a server asked for (`Retry-After`, or a rate-limit
+//!   header saying nothing is left): nobody sends before it ends;
+//! - [`Adaptive`]: adaptive throttling, on by default: dormant until the
+//!   server throttles (`statusCode` 429 in the envelope or HTTP 429) enough
+//!   to tell, then a token bucket whose rate is learnt from the answers.
 //!
 //! The adaptive part follows the AWS SDKs' adaptive retry mode (smithy-rs
-//! `client_rate_limiter.rs`: on a throttle the rate drops to a fraction
-//! of a measured rate, then grows back along a CUBIC curve, and the fill
-//! rate is capped at twice the measured sending rate), with two changes
-//! measured against a quota server (BENCHMARKS.md): the rate to cut from is
-//! the rate the server *accepted* over the last second, which is the quota
-//! itself while it throttles, rather than the rate sent, which can be many
-//! times the quota when a batch starts with many threads; and one cut per
-//! overshoot, since the answers to requests already in flight when the rate
-//! was cut say nothing new. The curve's scale is relative to the rate, so a
-//! quota of 50 and one of 5,000 a second recover in the same time. And a
-//! cut that did not lower the share of throttled answers (a server that
-//! throttles a share of the requests whatever this client sends, as a quota
-//! shared with other traffic does) is not followed by another: the rate
-//! holds where it is, instead of falling cut by cut to the floor.
+//! `client_rate_limiter.rs`: on a throttle the rate drops to a fraction of
+//! a measured rate, then grows back along a CUBIC curve, the fill rate
+//! capped at twice the measured sending rate), changed where measurements
+//! against a quota server, and against servers that throttle whatever the
+//! client sends, showed it wrong (BENCHMARKS.md, section 5). It slows down
+//! only when slowing down helps:
+//!
+//! - **Evidence first.** While dormant, a cut needs several throttles and a
+//!   share of the last second's answers: one throttle at the start of a run
+//!   or a sparse 2 % is no quota, and no rate is computed from a
+//!   near-empty window.
+//! - **An overshoot is an episode: a brake, then a tested cut.** The brake
+//!   cuts from the rate requests were started at (a throttle is answered at
+//!   once, before any accepted answer), harder while nearly everything is
+//!   still throttled. If throttles go on, the tested cut comes from the rate
+//!   the server *accepted* since the brake: under a quota, the quota itself
+//!   (its bucket is empty from the first throttle on). Answers to requests
+//!   sent before a cut say nothing about it and are not counted for it.
+//! - **A cut that does not lower the throttled share is undone.** Below its
+//!   accepted rate a quota throttles next to nothing; a server that
+//!   throttles a share whatever the client sends (the first request for
+//!   each id, a random share, a quota shared with other traffic) goes on
+//!   throttling that share. The limiter then returns to the rate it had
+//!   before the episode (dormant, if it was) and keeps that share as the
+//!   server's baseline: only a share clearly above it starts an episode.
 //!
 //! Written here rather than taken from a crate: the usual crate
-//! (`governor`) has a fixed rate and a dozen dependencies; this is the
-//! hundred lines of std arithmetic that the adaptive mode needs.
+//! (`governor`) has a fixed rate and a dozen dependencies; this is the few
+//! hundred lines of std arithmetic the adaptive mode needs.
+
+mod adaptive;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::cancel::{self, CancelToken};
+use adaptive::{Adaptive, Change};
 
-/// The lowest rate the adaptive bucket falls to, per second.
-const MIN_RATE: f64 = 0.5;
-/// On a throttle the rate becomes this share of the accepted rate.
-const BETA: f64 = 0.85;
-/// The CUBIC curve's scale, relative to the rate before the cut (per s³).
-const SCALE: f64 = 0.4 / 10.0;
-/// Burst allowance of the adaptive bucket, in seconds of its rate.
-const BURST_SECONDS: f64 = 0.05;
-/// The measurement window: `BUCKETS` buckets of `BUCKET` seconds.
-const BUCKET: f64 = 0.05;
-const BUCKETS: usize = 20;
-/// How many answers it takes to tell a throttled share: at a cut (over the
-/// window) and since it.
-const HOLD_EVIDENCE: u32 = 20;
-/// The window's length in seconds.
-const WINDOW_SECONDS: f64 = BUCKET * BUCKETS as f64;
-/// The shortest span an accepted rate is measured over, so that the
-/// first answers of a run (a server's burst) do not read as a huge rate.
-const MIN_SPAN: f64 = 0.25;
-
-/// What an answer says to the limiter.
+/// Not yet: wait until `until`, then ask again with `turn`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Feedback {
-    /// An answer that is not a throttle: success, or any other failure.
-    Accepted,
-    /// The server said the client sends too much.
-    Throttled,
+#[must_use]
+pub(crate) struct Wait {
+    pub(crate) until: Instant,
+    pub(crate) turn: Turn,
 }
 
+/// A place in the limiter's queue: when it may go, valid as long as no
+/// cut, undo or pause moved the queue; and the fixed ceiling's slot it
+/// holds, kept when only the adaptive rate moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Turn {
+    at: Instant,
+    epoch: u64,
+    slot: Option<Instant>,
+    pauses: u64,
+}
+
+/// The fixed ceiling: requests spaced `interval` apart.
+#[derive(Debug)]
+struct Ceiling {
+    interval: Duration,
+    next: Option<Instant>,
+}
+
+impl Ceiling {
+    /// The first free slot at or after `at`, taken.
+    fn reserve(&mut self, at: Instant) -> Instant {
+        let slot = self.next.map_or(at, |n| n.max(at));
+        self.next = Some(slot.checked_add(self.interval).unwrap_or(slot));
+        slot
+    }
+}
+
+/// A wait the server asked for.
+#[derive(Debug, Default)]
+struct Pause {
+    until: Option<Instant>,
+}
+
+impl Pause {
+    /// When sending may start, if later than `now`.
+    fn until(&mut self, now: Instant) -> Option<Instant> {
+        match self.until {
+            Some(until) if until > now => Some(until),
+            _ => {
+                self.until = None;
+                None
+            }
+        }
+    }
+
+    /// Whether `until` extended the pause.
+    fn extend(&mut self, until: Instant) -> bool {
+        let later = self.until.is_none_or(|p| p < until);
+        if later {
+            self.until = Some(until);
+        }
+        later
+    }
+}
+
+/// The limiter of one client, shared by its clones and threads.
 #[derive(Debug)]
 pub(crate) struct Limiter {
     adaptive: bool,
-    /// The fixed ceiling's spacing.
-    interval: Option<Duration>,
-    origin: Instant,
     state: Mutex<State>,
 }
 
 #[derive(Debug)]
 struct State {
-    /// The fixed ceiling's next free slot.
-    next_fixed: Instant,
-    /// A wait the server asked for.
-    paused_until: Option<Instant>,
-    /// The adaptive bucket is on (after the first throttle).
-    enabled: bool,
-    /// Requests a second the adaptive bucket lets through.
-    rate: f64,
-    /// The adaptive bucket's next free slot (seconds since `origin`).
-    next: f64,
-    /// Bumped at every cut: waiters that queued before it queue again.
-    generation: u64,
-    /// The accepted rate at the last cut, and when it was.
-    last_max: f64,
-    last_cut: f64,
-    /// When the last cut, or the last decision not to cut, was made.
-    last_decision: f64,
-    /// The share of answers that were throttles at the last cut (over the
-    /// window, when it held enough answers to say).
-    share_at_cut: Option<f64>,
-    /// Answers, and throttles among them, since the last cut.
-    since_cut: (u32, u32),
-    /// The last cut did not lower the throttled share: the throttling is not
-    /// this client's doing, and the rate holds where it is.
-    held: bool,
-    window: Window,
+    /// The instant the adaptive part counts its seconds from.
+    origin: Option<Instant>,
+    /// Bumped when queued turns must queue again: a cut, an undo, a pause.
+    epoch: u64,
+    /// Bumped by a pause: queued turns give up their ceiling slots too.
+    pauses: u64,
+    ceiling: Option<Ceiling>,
+    pause: Pause,
+    adaptive: Option<Adaptive>,
 }
 
-/// Answers counted in buckets of `BUCKET` seconds over the last second.
-#[derive(Debug)]
-struct Window {
-    /// (bucket number, requests started, answers, accepted answers)
-    buckets: [(u64, u32, u32, u32); BUCKETS],
-    first: Option<f64>,
-}
-
-impl Window {
-    fn bucket(&mut self, t: f64) -> &mut (u64, u32, u32, u32) {
-        self.first.get_or_insert(t);
-        let n = (t / BUCKET) as u64;
-        let slot = &mut self.buckets[n as usize % BUCKETS];
-        if slot.0 != n {
-            *slot = (n, 0, 0, 0);
-        }
-        slot
+impl State {
+    fn seconds(&mut self, at: Instant) -> f64 {
+        let origin = *self.origin.get_or_insert(at);
+        at.saturating_duration_since(origin).as_secs_f64()
     }
 
-    fn started(&mut self, t: f64) {
-        self.bucket(t).1 += 1;
-    }
-
-    fn answered(&mut self, t: f64, accepted: bool) {
-        let slot = self.bucket(t);
-        slot.2 += 1;
-        slot.3 += u32::from(accepted);
-    }
-
-    /// Requests started, answers, and accepted answers a second over the
-    /// window.
-    fn rates(&self, t: f64) -> Rates {
-        let n = (t / BUCKET) as u64;
-        let (mut started, mut answered, mut accepted) = (0u64, 0u64, 0u64);
-        for &(b, s, a, ok) in &self.buckets {
-            if b <= n && n - b < BUCKETS as u64 {
-                started += u64::from(s);
-                answered += u64::from(a);
-                accepted += u64::from(ok);
-            }
-        }
-        let since_first = self.first.map_or(0.0, |f| t - f);
-        let span = since_first.clamp(MIN_SPAN, BUCKET * BUCKETS as f64);
-        Rates {
-            started: started as f64 / span,
-            answered: answered as f64 / span,
-            accepted: accepted as f64 / span,
+    /// A request goes at `now`.
+    fn go(&mut self, now: Instant) {
+        let t = self.seconds(now);
+        if let Some(adaptive) = &mut self.adaptive {
+            adaptive.started(t);
         }
     }
-}
-
-/// Rates a second over the measurement window.
-#[derive(Debug, Clone, Copy)]
-struct Rates {
-    started: f64,
-    answered: f64,
-    accepted: f64,
 }
 
 impl Limiter {
     /// `adaptive`: learn the server's quota from its throttle answers;
     /// `per_second`: a fixed ceiling (`> 0`).
     pub(crate) fn new(adaptive: bool, per_second: Option<u32>) -> Limiter {
-        let now = Instant::now();
         Limiter {
             adaptive,
-            interval: per_second.map(|n| Duration::from_secs(1) / n.max(1)),
-            origin: now,
             state: Mutex::new(State {
-                next_fixed: now,
-                paused_until: None,
-                enabled: false,
-                rate: 0.0,
-                next: 0.0,
-                generation: 0,
-                last_max: 0.0,
-                last_cut: 0.0,
-                last_decision: 0.0,
-                share_at_cut: None,
-                since_cut: (0, 0),
-                held: false,
-                window: Window {
-                    buckets: [(u64::MAX, 0, 0, 0); BUCKETS],
-                    first: None,
-                },
+                origin: None,
+                epoch: 0,
+                pauses: 0,
+                ceiling: per_second.map(|n| Ceiling {
+                    interval: Duration::from_secs(1) / n.max(1),
+                    next: None,
+                }),
+                pause: Pause::default(),
+                adaptive: adaptive.then(Adaptive::new),
             }),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether the limiter learns from throttle answers.
@@ -196,208 +178,90 @@ impl Limiter {
         self.adaptive
     }
 
-    fn seconds(&self, at: Instant) -> f64 {
-        at.saturating_duration_since(self.origin).as_secs_f64()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Waits for this request's turn and returns how long it waited;
-    /// `None` when `cancel` was cancelled meanwhile. Never fails otherwise:
-    /// time spent here is not the call's (see `Caller::call`).
-    pub(crate) fn acquire(&self, cancel: Option<&CancelToken>) -> Option<Duration> {
-        let started = Instant::now();
-        loop {
-            let (at, generation) = {
-                let mut s = self.lock();
-                let now = Instant::now();
-                let mut at = now;
-                if let Some(until) = s.paused_until {
-                    if until > now {
-                        at = until;
-                    } else {
-                        s.paused_until = None;
-                    }
-                }
-                if let Some(interval) = self.interval {
-                    let slot = s.next_fixed.max(at);
-                    s.next_fixed = slot + interval;
-                    at = slot;
-                }
-                let t = self.seconds(at);
-                if self.adaptive {
-                    s.window.started(t);
-                }
-                if s.enabled {
-                    let slot = s.next.max(t - BURST_SECONDS);
-                    s.next = slot + 1.0 / s.rate;
-                    if slot > t {
-                        at += Duration::from_secs_f64(slot - t);
-                    }
-                }
-                (at, s.generation)
-            };
-            if at > Instant::now() && !cancel::sleep(at - Instant::now(), cancel) {
-                return None;
+    /// May a request go at `now`? `turn` is the one the last [`Wait`] gave,
+    /// if any. `Ok`: send now (the request counts as sent at `now`). `Err`:
+    /// wait until its `until`, then ask again with its turn.
+    pub(crate) fn permit(&self, now: Instant, turn: Option<Turn>) -> Result<(), Wait> {
+        let mut s = self.lock();
+        s.origin.get_or_insert(now);
+        // A pause since the turn was given: its ceiling slot is void too.
+        let turn = turn.filter(|t| t.pauses == s.pauses);
+        if let Some(turn) = turn.filter(|t| t.epoch == s.epoch) {
+            if turn.at > now {
+                return Err(Wait {
+                    until: turn.at,
+                    turn,
+                });
             }
-            if cancel.is_some_and(CancelToken::is_cancelled) {
-                return None;
-            }
-            // A cut while this request waited: its slot was spaced for the
-            // old rate, so it queues again at the new one.
-            if !self.adaptive || self.lock().generation == generation {
-                return Some(started.elapsed());
-            }
+            s.go(now);
+            return Ok(());
         }
+        let mut at = now;
+        if let Some(until) = s.pause.until(now) {
+            at = until;
+        }
+        let slot = match (turn.and_then(|t| t.slot), &mut s.ceiling) {
+            (Some(slot), _) => Some(slot),
+            (None, Some(ceiling)) => Some(ceiling.reserve(at)),
+            (None, None) => None,
+        };
+        if let Some(slot) = slot {
+            at = at.max(slot);
+        }
+        let t = s.seconds(at);
+        if let Some(adaptive) = &mut s.adaptive {
+            let delay = Duration::from_secs_f64(adaptive.reserve(t));
+            at = at.checked_add(delay).unwrap_or(at);
+        }
+        if at <= now {
+            s.go(now);
+            return Ok(());
+        }
+        Err(Wait {
+            until: at,
+            turn: Turn {
+                at,
+                epoch: s.epoch,
+                slot,
+                pauses: s.pauses,
+            },
+        })
     }
 
-    /// Learns from an answer.
-    pub(crate) fn feedback(&self, feedback: Feedback) {
+    /// Learns from the answer at `now` to a request sent at `sent` (when
+    /// its permit was given): `throttled` when the server said the client
+    /// sends too much.
+    pub(crate) fn on_answer(&self, now: Instant, sent: Instant, throttled: bool) {
         if !self.adaptive {
             return;
         }
-        let now = Instant::now();
-        let t = self.seconds(now);
         let mut s = self.lock();
-        s.window.answered(t, feedback == Feedback::Accepted);
-        let rates = s.window.rates(t);
-        if s.enabled {
-            s.since_cut.0 = s.since_cut.0.saturating_add(1);
-            s.since_cut.1 = s
-                .since_cut
-                .1
-                .saturating_add(u32::from(feedback == Feedback::Throttled));
-        }
-        match feedback {
-            Feedback::Throttled => {
-                // One cut per overshoot: answers to requests sent before
-                // the last cut took effect say nothing new.
-                let settle = (2.0 / s.rate.max(MIN_RATE)).clamp(0.1, 1.0);
-                if s.enabled && t - s.last_decision < settle {
-                    return;
-                }
-                // A server that throttles a share of the requests whatever
-                // this client sends (a quota shared with other traffic):
-                // when the last cut did not lower that share, cutting again
-                // would only slow down towards the floor. Hold the rate.
-                let (answers, throttles) = s.since_cut;
-                if let Some(before) = s.share_at_cut {
-                    if answers < HOLD_EVIDENCE {
-                        return; // too few answers since the cut to tell
-                    }
-                    let since = f64::from(throttles) / f64::from(answers);
-                    if since >= 0.75 * before && since <= 1.5 * before {
-                        s.held = true;
-                        s.last_decision = t;
-                        return;
-                    }
-                }
-                // The first throttle of a run comes before the answers that
-                // were accepted (a throttle is answered at once, an accepted
-                // request takes its time): cut from the rate requests were
-                // started at, and learn the accepted rate at the next cut.
-                let from = if s.enabled {
-                    rates.accepted.min(s.rate)
-                } else {
-                    rates.started.max(rates.accepted)
-                };
-                s.last_max = from.max(MIN_RATE);
-                s.last_cut = t;
-                s.last_decision = t;
-                // Not at the first cut: it comes before the accepted
-                // answers, so its share says nothing yet.
-                s.share_at_cut = (s.enabled
-                    && rates.answered * WINDOW_SECONDS >= f64::from(HOLD_EVIDENCE))
-                .then(|| 1.0 - rates.accepted / rates.answered.max(f64::MIN_POSITIVE));
-                s.since_cut = (0, 0);
-                s.held = false;
-                s.rate = (from * BETA).max(MIN_RATE);
-                s.enabled = true;
-                s.generation += 1;
-                s.next = t;
-                log::debug!(
-                    target: "genauth_mfa",
-                    "throttled by the server: sending at most {:.1} requests a second",
-                    s.rate
-                );
-            }
-            Feedback::Accepted if s.enabled && !s.held => {
-                let k = ((1.0 - BETA) / SCALE).cbrt();
-                let dt = t - s.last_cut - k;
-                let cubic = s.last_max * (1.0 + SCALE * dt * dt * dt);
-                s.rate = cubic
-                    .min(2.0 * rates.answered.max(s.rate / 2.0))
-                    .max(MIN_RATE);
-            }
-            Feedback::Accepted => {}
+        let (t, sent) = (s.seconds(now), s.seconds(sent));
+        let change = s
+            .adaptive
+            .as_mut()
+            .map_or(Change::None, |a| a.on_answer(t, sent, throttled));
+        if change == Change::Requeue {
+            s.epoch += 1;
         }
     }
 
     /// Nobody sends before `until` (a server's `Retry-After`).
     pub(crate) fn pause_until(&self, until: Instant) {
         let mut s = self.lock();
-        if s.paused_until.is_none_or(|p| p < until) {
-            s.paused_until = Some(until);
+        if s.pause.extend(until) {
+            // Every queued turn queues again from the pause's end.
+            s.epoch += 1;
+            s.pauses += 1;
+            if let Some(ceiling) = &mut s.ceiling {
+                ceiling.next = Some(until);
+            }
         }
     }
 
-    /// The adaptive bucket's rate, once a throttle turned it on.
+    /// The adaptive bucket's rate, while it is on.
     #[cfg(test)]
     pub(crate) fn adaptive_rate(&self) -> Option<f64> {
-        let s = self.lock();
-        s.enabled.then_some(s.rate)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fixed_slots_are_spaced() {
-        let limiter = Limiter::new(false, Some(100)); // 10 ms apart
-        let started = Instant::now();
-        for _ in 0..5 {
-            limiter.acquire(None).unwrap();
-        }
-        assert!(started.elapsed() >= Duration::from_millis(40));
-    }
-
-    #[test]
-    fn dormant_until_the_first_throttle_then_cut_to_the_accepted_rate() {
-        let limiter = Limiter::new(true, None);
-        for _ in 0..200 {
-            assert!(limiter.acquire(None).unwrap() < Duration::from_millis(5));
-            limiter.feedback(Feedback::Accepted);
-        }
-        assert_eq!(limiter.adaptive_rate(), None);
-        limiter.feedback(Feedback::Throttled);
-        let rate = limiter.adaptive_rate().unwrap();
-        // 200 accepted answers over the minimum span of 0.25 s: 800/s.
-        assert!(rate > 400.0 && rate <= 800.0 * BETA + 1.0, "{rate}");
-        // The throttles right after a cut do not cut again.
-        limiter.feedback(Feedback::Throttled);
-        assert_eq!(limiter.adaptive_rate(), Some(rate));
-    }
-
-    #[test]
-    fn a_cancelled_wait_returns_at_once() {
-        let limiter = Limiter::new(false, Some(1));
-        limiter.acquire(None).unwrap();
-        let cancel = CancelToken::new();
-        cancel.cancel();
-        let started = Instant::now();
-        assert_eq!(limiter.acquire(Some(&cancel)), None);
-        assert!(started.elapsed() < Duration::from_millis(500));
-    }
-
-    #[test]
-    fn a_pause_holds_everyone() {
-        let limiter = Limiter::new(false, None);
-        limiter.pause_until(Instant::now() + Duration::from_millis(60));
-        let waited = limiter.acquire(None).unwrap();
-        assert!(waited >= Duration::from_millis(50), "{waited:?}");
+        self.lock().adaptive.as_ref().and_then(Adaptive::rate)
     }
 }

@@ -14,6 +14,8 @@ use genauth_mfa::{
     AuthenticationClient, CancelToken, Error, ManagementClient, RetryPolicy, UreqTransport, http,
 };
 
+mod quota;
+
 const ACCESS_TOKEN: &str = "user-access-token-3f9a";
 const KEY_SECRET: &str = "sk-TOPSECRET-8c1d";
 /// A JWT for pool `62e221xxxxxxxxxxxxxxx0a1` expiring in 2100.
@@ -785,20 +787,18 @@ fn held_64_threads_through_dropped_connections_and_a_revoked_token_lose_no_call(
     );
 }
 
-/// FINDING (not fixed: a design question): the adaptive limiter takes every
-/// throttle answer for a sign that this client sends too much. When the
-/// pool's quota is shared with other traffic (the production app calling
-/// the same user pool), a share of answers is throttled whatever this
-/// client sends: here 1 in 7. The limiter then cuts again and again (to
-/// 0.85 x the rate accepted over the last second, which at a few requests a
-/// second reads as 0 or 1), and falls towards its floor of 0.5 requests a
-/// second: 64 threads finished 322 of 640 calls in 20 s (375 requests, most
-/// in the first second; the server answers in microseconds, and with
-/// `adaptive_throttling(false)` the retries alone finish them at once). In a
-/// mixed run (drops and a revoked token too) the rate sat at 0.5/s for two
-/// minutes; a 200,000-user audit would take days. Slowing down does not
-/// reduce the throttled share, which is how such a throttle could be told
-/// from the client's own overshoot.
+/// FINDING (fixed in 0.4): the adaptive limiter took every throttle answer
+/// for a sign that this client sends too much. When the pool's quota is
+/// shared with other traffic (the production app calling the same user
+/// pool), a share of answers is throttled whatever this client sends: here
+/// 1 in 7. The limiter then cut again and again and fell towards its floor
+/// of 0.5 requests a second: 64 threads finished 322 of 640 calls in 20 s.
+/// Slowing down does not reduce the throttled share, which is how such a
+/// throttle is told from the client's own overshoot: the limiter now undoes
+/// a cut that did not lower it. Measured against a metronome (a reference
+/// client calling the same server one call after another), not in seconds:
+/// the 640 calls must finish before it has made 8,000 calls (it makes a few
+/// hundred; 0.3 answered 199 requests while it made 8,000).
 #[test]
 fn a_throttle_that_slowing_down_does_not_reduce_does_not_collapse_the_rate() {
     let seq = Arc::new(AtomicUsize::new(0));
@@ -807,6 +807,8 @@ fn a_throttle_that_slowing_down_does_not_reduce_does_not_collapse_the_rate() {
         while let Some(req) = read_request(&mut s) {
             let answer = if req.contains("get-management-token") {
                 http_ok(&token_body(T1, "7200"))
+            } else if req.contains("userId=metronome") {
+                http_ok(MFA_OK)
             } else if (seq2.fetch_add(1, Ordering::SeqCst) + 1) % 7 == 0 {
                 http_ok(r#"{"statusCode":429,"message":"too many"}"#)
             } else {
@@ -818,7 +820,7 @@ fn a_throttle_that_slowing_down_does_not_reduce_does_not_collapse_the_rate() {
         }
     });
     let url = server.url.clone();
-    let (done, failed) = within(60, move || {
+    let (done, failed, calls) = within(60, move || {
         let cancel = CancelToken::new();
         let client = mgmt(&url)
             .timeout(Duration::from_secs(30))
@@ -841,17 +843,21 @@ fn a_throttle_that_slowing_down_does_not_reduce_does_not_collapse_the_rate() {
                 })
             })
             .collect();
-        thread::sleep(Duration::from_secs(20));
-        cancel.cancel();
+        let metronome = quota::Metronome::start(&url, 8_000, cancel);
         for h in handles {
             h.join().unwrap();
         }
-        (done.load(Ordering::SeqCst), failed.load(Ordering::SeqCst))
+        let calls = metronome.stop();
+        (
+            done.load(Ordering::SeqCst),
+            failed.load(Ordering::SeqCst),
+            calls,
+        )
     });
     assert_eq!(
         (done, failed),
         (640, 0),
-        "{} requests in 20 s",
+        "{} requests while the metronome made {calls} calls",
         seq.load(Ordering::SeqCst)
     );
 }

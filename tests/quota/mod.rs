@@ -7,11 +7,21 @@
 //! pages of a pool of generated users (`u0`, `u1`, ...; counted against
 //! the same bucket, as the service's quota counts every call).
 //!
-//! Shared by `tests/throttle.rs`, `benches/throttle.rs` and `benches/pool.rs`. One thread per
-//! connection (kept alive); every thread ends when the server is dropped.
+//! [`QuotaServer::with_rule`] throttles by another [`Rule`] instead: a
+//! quota that changes mid-run, or throttles that do not depend on the
+//! client's rate (the first request for each user id, the very first
+//! request, every n-th, a random share). Requests for ids starting with
+//! `metronome` are never throttled nor counted: [`Metronome`] is a
+//! reference pace the throttled client's progress is measured against, in
+//! calls rather than in seconds.
+//!
+//! Shared by `tests/throttle.rs`, `tests/attack_lib.rs`, `benches/throttle.rs` and
+//! `benches/pool.rs`. One thread per connection (kept alive); every thread
+//! ends when the server is dropped.
 
 #![allow(dead_code)]
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -28,6 +38,8 @@ const ACCEPTED: &str = r#"{"statusCode":200,"message":"ok","data":{"totpStatus":
 pub struct Counts {
     pub accepted: AtomicU64,
     pub throttled: AtomicU64,
+    /// Throttles in the server's first second (the start of a run).
+    pub throttled_first_second: AtomicU64,
     pub connections: AtomicU64,
     pub tokens: AtomicU64,
     pub pages: AtomicU64,
@@ -36,6 +48,97 @@ pub struct Counts {
 struct Bucket {
     tokens: f64,
     at: Instant,
+}
+
+/// Which requests the server throttles (answered at once with the
+/// vendor's throttle envelope); the others are answered after the delay.
+#[derive(Debug, Clone)]
+pub enum Rule {
+    /// Nothing.
+    None,
+    /// A token bucket of `per_second` (burst `burst`); after `change`, if
+    /// any, `(when, per_second)`, the bucket fills at the new rate.
+    Quota {
+        per_second: f64,
+        burst: f64,
+        change: Option<(Duration, f64)>,
+    },
+    /// The first request for each user id (its retry is answered).
+    FirstPerId,
+    /// The very first request of the run.
+    FirstOnly,
+    /// Every n-th request (n = 50: 2 %).
+    EveryNth(u64),
+    /// Each request with this probability, from a fixed seed.
+    Share(f64),
+}
+
+/// What a rule needs to remember.
+struct RuleState {
+    rule: Rule,
+    started: Instant,
+    bucket: Bucket,
+    seen: HashSet<String>,
+    requests: u64,
+    rng: fastrand::Rng,
+}
+
+impl RuleState {
+    fn new(rule: Rule) -> RuleState {
+        let burst = match rule {
+            Rule::Quota { burst, .. } => burst,
+            _ => 0.0,
+        };
+        RuleState {
+            rule,
+            started: Instant::now(),
+            bucket: Bucket {
+                tokens: burst,
+                at: Instant::now(),
+            },
+            seen: HashSet::new(),
+            requests: 0,
+            rng: fastrand::Rng::with_seed(20),
+        }
+    }
+
+    /// Whether the request for `path` is throttled.
+    fn throttles(&mut self, path: &str) -> bool {
+        self.requests += 1;
+        match self.rule {
+            Rule::None => false,
+            Rule::Quota {
+                per_second,
+                burst,
+                change,
+            } => {
+                let now = Instant::now();
+                let rate = match change {
+                    Some((after, rate)) if now.duration_since(self.started) >= after => rate,
+                    _ => per_second,
+                };
+                let b = &mut self.bucket;
+                b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(burst);
+                b.at = now;
+                if b.tokens >= 1.0 {
+                    b.tokens -= 1.0;
+                    false
+                } else {
+                    true
+                }
+            }
+            Rule::FirstPerId => self.seen.insert(user_id(path).to_owned()),
+            Rule::FirstOnly => self.requests == 1,
+            Rule::EveryNth(n) => self.requests % n.max(1) == 0,
+            Rule::Share(p) => self.rng.f64() < p,
+        }
+    }
+}
+
+/// The `userId` a request's path asks about, or the whole path.
+fn user_id(path: &str) -> &str {
+    path.split_once("userId=")
+        .map_or(path, |(_, rest)| rest.split('&').next().unwrap_or(rest))
 }
 
 pub struct QuotaServer {
@@ -52,14 +155,28 @@ impl QuotaServer {
 
     /// The same server, whose `list-users` lists a pool of `pool` users.
     pub fn with_pool(quota: Option<f64>, burst: f64, delay: Duration, pool: u64) -> QuotaServer {
+        let rule = match quota {
+            Some(per_second) => Rule::Quota {
+                per_second,
+                burst,
+                change: None,
+            },
+            None => Rule::None,
+        };
+        QuotaServer::serve(rule, delay, pool)
+    }
+
+    /// A server that throttles by `rule`, answering the others after `delay`.
+    pub fn with_rule(rule: Rule, delay: Duration) -> QuotaServer {
+        QuotaServer::serve(rule, delay, 0)
+    }
+
+    fn serve(rule: Rule, delay: Duration, pool: u64) -> QuotaServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let stop = Arc::new(AtomicBool::new(false));
         let counts = Arc::new(Counts::default());
-        let bucket = Arc::new(Mutex::new(Bucket {
-            tokens: burst,
-            at: Instant::now(),
-        }));
+        let bucket = Arc::new(Mutex::new(RuleState::new(rule)));
         {
             let (stop, counts) = (Arc::clone(&stop), Arc::clone(&counts));
             std::thread::spawn(move || {
@@ -71,9 +188,7 @@ impl QuotaServer {
                     counts.connections.fetch_add(1, Ordering::SeqCst);
                     let (stop, counts, bucket) =
                         (Arc::clone(&stop), Arc::clone(&counts), Arc::clone(&bucket));
-                    std::thread::spawn(move || {
-                        serve(conn, &stop, &counts, &bucket, (quota, burst, delay), pool)
-                    });
+                    std::thread::spawn(move || serve(conn, &stop, &counts, &bucket, delay, pool));
                 }
             });
         }
@@ -90,6 +205,11 @@ impl QuotaServer {
 
     pub fn throttled(&self) -> u64 {
         self.counts.throttled.load(Ordering::SeqCst)
+    }
+
+    /// Throttles in the server's first second.
+    pub fn throttled_first_second(&self) -> u64 {
+        self.counts.throttled_first_second.load(Ordering::SeqCst)
     }
 
     pub fn connections(&self) -> u64 {
@@ -113,8 +233,8 @@ fn serve(
     conn: TcpStream,
     stop: &AtomicBool,
     counts: &Counts,
-    bucket: &Mutex<Bucket>,
-    (quota, burst, delay): (Option<f64>, f64, Duration),
+    rule: &Mutex<RuleState>,
+    delay: Duration,
     pool: u64,
 ) {
     let _ = conn.set_read_timeout(Some(Duration::from_millis(200)));
@@ -173,7 +293,9 @@ fn serve(
         let answer = if path.starts_with("/api/v3/get-management-token") {
             counts.tokens.fetch_add(1, Ordering::SeqCst);
             format!(r#"{{"statusCode":200,"data":{{"access_token":"{TOKEN}","expires_in":7200}}}}"#)
-        } else if take(bucket, quota, burst) {
+        } else if path.contains("userId=metronome") {
+            ACCEPTED.to_owned()
+        } else if !rule.lock().unwrap().throttles(&path) {
             std::thread::sleep(delay);
             counts.accepted.fetch_add(1, Ordering::SeqCst);
             if path.starts_with("/api/v3/list-users") {
@@ -184,6 +306,9 @@ fn serve(
             }
         } else {
             counts.throttled.fetch_add(1, Ordering::SeqCst);
+            if rule.lock().unwrap().started.elapsed() < Duration::from_secs(1) {
+                counts.throttled_first_second.fetch_add(1, Ordering::SeqCst);
+            }
             THROTTLE.to_owned()
         };
         let response = format!(
@@ -217,16 +342,59 @@ fn page(body: &[u8], pool: u64) -> String {
     )
 }
 
-fn take(bucket: &Mutex<Bucket>, quota: Option<f64>, burst: f64) -> bool {
-    let Some(quota) = quota else { return true };
-    let mut b = bucket.lock().unwrap();
-    let now = Instant::now();
-    b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * quota).min(burst);
-    b.at = now;
-    if b.tokens >= 1.0 {
-        b.tokens -= 1.0;
-        true
-    } else {
-        false
+/// A reference pace: one client of its own calling the server one call
+/// after another (ids `metronome-N`, never throttled), so that a throttled
+/// run's progress can be told in calls rather than seconds. When it has
+/// made `limit` calls it cancels `cancel` and stops.
+pub struct Metronome {
+    calls: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Metronome {
+    pub fn start(url: &str, limit: u64, cancel: genauth_mfa::CancelToken) -> Metronome {
+        let calls = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let client = genauth_mfa::ManagementClient::builder()
+            .access_key_id("ak")
+            .access_key_secret("sk")
+            .host(url)
+            .build()
+            .expect("the metronome's client");
+        let thread = {
+            let (calls, stop) = (Arc::clone(&calls), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let n = calls.load(Ordering::SeqCst);
+                    if n >= limit {
+                        cancel.cancel();
+                        return;
+                    }
+                    let _ = client.get_user_mfa_info(format!("metronome-{n}")).send();
+                    calls.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        Metronome {
+            calls,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops it; the calls it made.
+    pub fn stop(mut self) -> u64 {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Metronome {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
     }
 }

@@ -1,0 +1,487 @@
+//! The limiter on a fake clock: instants are made from a base and a
+//! simulated time, nothing sleeps. `simulate` plays an audit (workers that
+//! each ask about one user at a time, retrying a throttled answer at once,
+//! as `Caller::call` does with the adaptive limiter) against a model of a
+//! server, and reports what the limiter allowed.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+
+use super::*;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[test]
+fn fixed_slots_are_spaced() {
+    let limiter = Limiter::new(false, Some(100)); // 10 ms apart
+    let t0 = Instant::now();
+    assert_eq!(limiter.permit(t0, None), Ok(()));
+    // Four more at the same instant each get the next slot.
+    let waits: Vec<Wait> = (0..4)
+        .map(|_| limiter.permit(t0, None).unwrap_err())
+        .collect();
+    for (i, w) in waits.iter().enumerate() {
+        assert_eq!(w.until, t0 + ms(10) * (i as u32 + 1));
+    }
+    // Each may go at its slot, not before.
+    assert_eq!(
+        limiter.permit(t0 + ms(9), Some(waits[0].turn)),
+        Err(waits[0])
+    );
+    assert_eq!(limiter.permit(t0 + ms(10), Some(waits[0].turn)), Ok(()));
+    assert_eq!(limiter.permit(t0 + ms(40), Some(waits[3].turn)), Ok(()));
+}
+
+#[test]
+fn a_pause_holds_everyone_and_requeues_the_waiting() {
+    let limiter = Limiter::new(false, Some(100));
+    let t0 = Instant::now();
+    assert_eq!(limiter.permit(t0, None), Ok(()));
+    let queued = limiter.permit(t0, None).unwrap_err();
+    limiter.pause_until(t0 + ms(60));
+    // A turn taken before the pause queues again behind it.
+    let again = limiter.permit(t0 + ms(10), Some(queued.turn)).unwrap_err();
+    assert_eq!(again.until, t0 + ms(60));
+    let next = limiter.permit(t0 + ms(10), None).unwrap_err();
+    assert_eq!(next.until, t0 + ms(70));
+    // A shorter pause does not shorten it.
+    limiter.pause_until(t0 + ms(20));
+    assert_eq!(limiter.permit(t0 + ms(60), Some(again.turn)), Ok(()));
+}
+
+#[test]
+fn a_pause_holds_the_adaptive_limiter_too() {
+    let limiter = Limiter::new(true, None);
+    let t0 = Instant::now();
+    limiter.pause_until(t0 + ms(60));
+    let wait = limiter.permit(t0, None).unwrap_err();
+    assert!(wait.until >= t0 + ms(50), "{wait:?}");
+    assert_eq!(limiter.permit(t0 + ms(60), Some(wait.turn)), Ok(()));
+    assert_eq!(limiter.permit(t0 + ms(60), None), Ok(()));
+}
+
+#[test]
+fn dormant_until_the_server_throttles_enough_to_tell_then_braked_from_the_sending_rate() {
+    let limiter = Limiter::new(true, None);
+    let t0 = Instant::now();
+    // 200 requests over 100 ms, all accepted: dormant, nobody waits.
+    for i in 0..200u32 {
+        let at = t0 + Duration::from_micros(500) * i;
+        assert_eq!(limiter.permit(at, None), Ok(()));
+        limiter.on_answer(at, at, false);
+    }
+    assert_eq!(limiter.adaptive_rate(), None);
+    // Then throttles, answered at once: 10 of 210 answers (under 5 %) are
+    // no evidence yet, the 11th is.
+    let at = t0 + ms(100);
+    for _ in 0..10 {
+        assert_eq!(limiter.permit(at, None), Ok(()));
+        limiter.on_answer(at, at, true);
+    }
+    assert_eq!(limiter.adaptive_rate(), None);
+    assert_eq!(limiter.permit(at, None), Ok(()));
+    limiter.on_answer(at, at, true);
+    let rate = limiter.adaptive_rate().expect("on after the throttles");
+    // 211 started over the 0.1 s they took, 85 % of it.
+    let expected = 0.85 * 211.0 / 0.1;
+    assert!((rate - expected).abs() < 1.0, "{rate} {expected}");
+    // A throttle to a request sent before the brake does not cut again.
+    limiter.on_answer(at + ms(1), at, true);
+    assert_eq!(limiter.adaptive_rate(), Some(rate));
+}
+
+#[test]
+fn a_cut_requeues_the_waiting_and_keeps_their_ceiling_slots() {
+    let limiter = Limiter::new(true, Some(1000));
+    let t0 = Instant::now();
+    // 8 requests throttled at once: a brake, from a span of at least 0.1 s.
+    let mut sent = t0;
+    for _ in 0..8 {
+        sent = match limiter.permit(t0, None) {
+            Ok(()) => t0,
+            Err(w) => {
+                assert_eq!(limiter.permit(w.until, Some(w.turn)), Ok(()));
+                w.until
+            }
+        };
+        limiter.on_answer(sent, sent, true);
+    }
+    let braked = limiter.adaptive_rate().expect("braked");
+    assert!((braked - 0.85 * 8.0 / 0.1).abs() < 1.0, "{braked}");
+    // Ten queue behind the brake's bucket.
+    let queued: Vec<Wait> = (0..10)
+        .filter_map(|_| limiter.permit(sent, None).err())
+        .collect();
+    assert!(queued.len() >= 5, "{queued:?}");
+    // Everything sent after the brake, over 60 ms, is throttled too: it
+    // brakes harder, and the queued turns queue again, at their old ceiling
+    // slots or later.
+    let mut at = sent + ms(1);
+    for _ in 0..8 {
+        at += ms(8);
+        limiter.on_answer(at, at, true);
+    }
+    assert!(limiter.adaptive_rate().unwrap() <= braked * 0.5 + 0.01);
+    let mut requeued = 0;
+    for w in &queued {
+        if let Err(again) = limiter.permit(at, Some(w.turn)) {
+            assert_ne!(again.turn.epoch, w.turn.epoch);
+            assert_eq!(again.turn.slot, w.turn.slot);
+            assert!(again.until >= w.turn.slot.unwrap());
+            requeued += 1;
+        }
+    }
+    assert!(
+        requeued >= queued.len() - 2,
+        "{requeued} of {}",
+        queued.len()
+    );
+}
+
+/// A server model: whether the request (at time `t` s, for user `user`,
+/// the `n`th request of the run) is throttled.
+type Server<'a> = dyn FnMut(f64, usize, u64) -> bool + 'a;
+
+#[derive(Default)]
+struct Run {
+    /// Simulated seconds to the last answer.
+    seconds: f64,
+    users: usize,
+    lost: usize,
+    requests: u64,
+    throttled: u64,
+    /// When each user was answered.
+    done_at: Vec<f64>,
+    /// The adaptive rate at the end (None: dormant).
+    rate: Option<f64>,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run")
+            .field("seconds", &self.seconds)
+            .field("users", &self.users)
+            .field("lost", &self.lost)
+            .field("requests", &self.requests)
+            .field("throttled", &self.throttled)
+            .field("rate", &self.rate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Run {
+    fn throttled_share(&self) -> f64 {
+        self.throttled as f64 / self.requests.max(1) as f64
+    }
+
+    /// Users answered a second between `from` and `to`.
+    fn throughput(&self, from: f64, to: f64) -> f64 {
+        self.done_at
+            .iter()
+            .filter(|&&t| t >= from && t < to)
+            .count() as f64
+            / (to - from)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Audit {
+    workers: usize,
+    users: usize,
+    /// An accepted answer's latency, and a throttle's.
+    accepted: Duration,
+    throttle: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    /// The worker asks the limiter (with its turn, if it has one).
+    Ready(usize),
+    /// The answer to the worker's request sent at the instant, throttled?
+    Answer(usize, Duration, bool),
+}
+
+/// Plays `audit` against `server` on a fake clock.
+fn simulate(limiter: &Limiter, audit: Audit, server: &mut Server<'_>) -> Run {
+    let base = Instant::now();
+    let mut run = Run::default();
+    let mut events = BinaryHeap::new();
+    let mut next_user = 0;
+    // Per worker: its user, its attempts, its turn.
+    let mut work: Vec<(Option<usize>, u32, Option<Turn>)> = vec![(None, 0, None); audit.workers];
+    // The threads start one after the other, as spawning them does.
+    for w in 0..audit.workers {
+        let at = Duration::from_micros(40) * w as u32;
+        events.push(Reverse((at, Event::Ready(w))));
+    }
+    let mut steps = 0u64;
+    while let Some(Reverse((at, event))) = events.pop() {
+        steps += 1;
+        assert!(steps < 5_000_000, "the simulation does not end");
+        let now = base + at;
+        match event {
+            Event::Ready(w) => {
+                if work[w].0.is_none() {
+                    if next_user == audit.users {
+                        continue;
+                    }
+                    work[w] = (Some(next_user), 0, None);
+                    next_user += 1;
+                }
+                let (user, attempts, turn) = &mut work[w];
+                match limiter.permit(now, turn.take()) {
+                    Ok(()) => {
+                        *attempts += 1;
+                        run.requests += 1;
+                        let throttled = server(at.as_secs_f64(), user.unwrap(), run.requests);
+                        run.throttled += u64::from(throttled);
+                        let latency = if throttled {
+                            audit.throttle
+                        } else {
+                            audit.accepted
+                        };
+                        events.push(Reverse((at + latency, Event::Answer(w, at, throttled))));
+                    }
+                    Err(wait) => {
+                        *turn = Some(wait.turn);
+                        events.push(Reverse((wait.until - base, Event::Ready(w))));
+                    }
+                }
+            }
+            Event::Answer(w, sent, throttled) => {
+                limiter.on_answer(now, base + sent, throttled);
+                run.seconds = at.as_secs_f64();
+                if !throttled {
+                    run.users += 1;
+                    run.done_at.push(run.seconds);
+                    work[w].0 = None;
+                } else if work[w].1 >= 10 {
+                    // RetryPolicy's default max_throttled_attempts.
+                    run.lost += 1;
+                    work[w].0 = None;
+                }
+                events.push(Reverse((at, Event::Ready(w))));
+            }
+        }
+    }
+    run.rate = limiter.adaptive_rate();
+    run
+}
+
+/// How long `audit` takes with nothing limiting it, when a share `share` of
+/// requests is throttled (and retried at once).
+fn unlimited_seconds(audit: Audit, share: f64) -> f64 {
+    let per_user =
+        audit.accepted.as_secs_f64() + audit.throttle.as_secs_f64() * share / (1.0 - share);
+    (audit.users as f64 / audit.workers as f64).ceil() * per_user
+}
+
+/// A loopback-like audit: answers in 2 ms, throttles in 0.5 ms.
+fn fast(workers: usize, users: usize) -> Audit {
+    Audit {
+        workers,
+        users,
+        accepted: ms(2),
+        throttle: Duration::from_micros(500),
+    }
+}
+
+/// Every user answered, none lost, in at most the time with nothing
+/// limiting plus what one episode (a brake, a tested cut and its undo)
+/// costs at the start, whatever the run's length; and the limiter dormant
+/// at the end.
+fn assert_not_slowed(run: &Run, audit: Audit, share: f64) {
+    let ideal = unlimited_seconds(audit, share);
+    assert_eq!((run.users, run.lost), (audit.users, 0), "{run:?}");
+    assert_eq!(run.rate, None, "{run:?}");
+    assert!(
+        run.seconds <= 1.02 * ideal + 0.4,
+        "{:.3} s for {} users where {:.3} s is possible; rate at the end {:?}",
+        run.seconds,
+        audit.users,
+        ideal,
+        run.rate
+    );
+}
+
+#[test]
+fn a_server_that_throttles_the_first_request_for_each_id_does_not_slow_the_audit() {
+    // 0.3: a 100-user audit at -c 4 fell to 1 user a second.
+    let limiter = Limiter::new(true, None);
+    let mut seen = HashSet::new();
+    let audit = fast(4, 100);
+    let run = simulate(&limiter, audit, &mut |_, user, _| seen.insert(user));
+    assert_eq!(run.throttled, 100);
+    assert_not_slowed(&run, audit, 0.5);
+    // At the bench's latency (answers in 20 ms).
+    let limiter = Limiter::new(true, None);
+    let mut seen = HashSet::new();
+    let audit = quota_audit(4, 100);
+    let run = simulate(&limiter, audit, &mut |_, user, _| seen.insert(user));
+    assert_not_slowed(&run, audit, 0.5);
+    // Longer, and the rate stays free.
+    let limiter = Limiter::new(true, None);
+    let mut seen = HashSet::new();
+    let audit = fast(4, 2000);
+    let run = simulate(&limiter, audit, &mut |_, user, _| seen.insert(user));
+    assert_not_slowed(&run, audit, 0.5);
+}
+
+#[test]
+fn one_throttle_on_the_first_call_is_not_a_quota() {
+    // 0.3: capped a 2,000-user run at 17 requests a second.
+    let limiter = Limiter::new(true, None);
+    let audit = fast(8, 2000);
+    let run = simulate(&limiter, audit, &mut |_, _, n| n == 1);
+    assert_eq!(run.throttled, 1);
+    assert_not_slowed(&run, audit, 0.0);
+    let limiter = Limiter::new(true, None);
+    let audit = quota_audit(64, 2000);
+    let run = simulate(&limiter, audit, &mut |_, _, n| n == 1);
+    assert_not_slowed(&run, audit, 0.0);
+    // Nor are three.
+    let limiter = Limiter::new(true, None);
+    let run = simulate(&limiter, audit, &mut |_, _, n| n <= 3);
+    assert_not_slowed(&run, audit, 0.0);
+}
+
+#[test]
+fn a_sparse_two_percent_of_throttles_does_not_slow_the_audit() {
+    // 0.3: every other list page throttled made a 1,000-user audit take 69 s.
+    let limiter = Limiter::new(true, None);
+    let audit = fast(4, 1000);
+    let run = simulate(&limiter, audit, &mut |_, _, n| n % 50 == 0);
+    assert_not_slowed(&run, audit, 0.02);
+    // One worker listing pages, every other one throttled (a 50 % share
+    // at a rate slowing down cannot lower).
+    let limiter = Limiter::new(true, None);
+    let audit = fast(1, 200);
+    let run = simulate(&limiter, audit, &mut |_, _, n| n % 2 == 0);
+    assert_not_slowed(&run, audit, 0.5);
+}
+
+#[test]
+fn a_share_throttled_whatever_the_rate_does_not_collapse_the_rate() {
+    // The attack test's server: one request in seven throttled, 64 threads.
+    let limiter = Limiter::new(true, None);
+    let audit = fast(64, 640);
+    let run = simulate(&limiter, audit, &mut |_, _, n| n % 7 == 0);
+    assert_not_slowed(&run, audit, 1.0 / 7.0);
+    let limiter = Limiter::new(true, None);
+    let audit = quota_audit(64, 3000);
+    let run = simulate(&limiter, audit, &mut |_, _, n| n % 7 == 0);
+    assert_not_slowed(&run, audit, 1.0 / 7.0);
+    // The bench's: a random seventh, 16 threads, answers in 20 ms.
+    let limiter = Limiter::new(true, None);
+    let audit = quota_audit(16, 8000);
+    let mut rng = fastrand::Rng::with_seed(20);
+    let run = simulate(&limiter, audit, &mut |_, _, _| rng.f64() < 1.0 / 7.0);
+    assert_not_slowed(&run, audit, 1.0 / 7.0);
+    // A pseudo-random third, over a longer run.
+    let limiter = Limiter::new(true, None);
+    let audit = fast(16, 5000);
+    let mut rng = fastrand::Rng::with_seed(7);
+    let run = simulate(&limiter, audit, &mut |_, _, _| rng.f64() < 0.33);
+    assert_not_slowed(&run, audit, 0.33);
+}
+
+/// A token bucket of `quota(t)` requests a second, burst `burst`.
+fn quota_server(quota: impl Fn(f64) -> f64, burst: f64) -> impl FnMut(f64, usize, u64) -> bool {
+    let (mut tokens, mut last) = (burst, 0.0);
+    move |t, _, _| {
+        tokens = (tokens + (t - last) * quota(t)).min(burst.max(quota(t) / 5.0));
+        last = t;
+        if tokens >= 1.0 {
+            tokens -= 1.0;
+            false
+        } else {
+            true
+        }
+    }
+}
+
+/// The bench's audit: accepted answers after 20 ms, throttles at once.
+fn quota_audit(workers: usize, users: usize) -> Audit {
+    Audit {
+        workers,
+        users,
+        accepted: ms(20),
+        throttle: Duration::from_micros(200),
+    }
+}
+
+#[test]
+fn a_quota_is_learnt_at_every_concurrency() {
+    // The bench's matrix, ten seconds of simulated time each.
+    for (c, q) in [50.0, 200.0, 1000.0]
+        .into_iter()
+        .flat_map(|q| [1, 4, 16, 64, 256].map(|c| (c, q)))
+    {
+        let ideal = f64::min(q, c as f64 / 0.02);
+        let audit = quota_audit(c, (ideal * 10.0) as usize);
+        let limiter = Limiter::new(true, None);
+        let run = simulate(
+            &limiter,
+            audit,
+            &mut quota_server(|_| q, f64::max(q / 5.0, 10.0)),
+        );
+        let ratio = audit.users as f64 / run.seconds / ideal;
+        assert_eq!(run.lost, 0, "C {c} Q {q}: {run:?}");
+        assert!(ratio >= 0.95, "C {c} Q {q}: {ratio:.3} of the possible");
+        assert!(
+            run.throttled_share() <= 0.10,
+            "C {c} Q {q}: {:.1} % throttled",
+            100.0 * run.throttled_share()
+        );
+    }
+}
+
+#[test]
+fn a_quota_that_halves_mid_run_is_followed_down() {
+    let limiter = Limiter::new(true, None);
+    let audit = quota_audit(16, 1500);
+    let run = simulate(
+        &limiter,
+        audit,
+        &mut quota_server(|t| if t < 4.0 { 200.0 } else { 100.0 }, 40.0),
+    );
+    assert_eq!(run.lost, 0, "{run:?}");
+    assert!(
+        run.throughput(1.0, 4.0) >= 0.95 * 200.0,
+        "{}",
+        run.throughput(1.0, 4.0)
+    );
+    assert!(
+        run.throughput(6.0, 9.0) >= 0.95 * 100.0,
+        "{}",
+        run.throughput(6.0, 9.0)
+    );
+    assert!(run.throttled_share() <= 0.10, "{run:?}");
+    let rate = run.rate.unwrap();
+    assert!(rate < 130.0, "{rate}");
+}
+
+#[test]
+fn a_quota_that_doubles_mid_run_is_followed_up() {
+    let limiter = Limiter::new(true, None);
+    let audit = quota_audit(16, 2400);
+    let run = simulate(
+        &limiter,
+        audit,
+        &mut quota_server(|t| if t < 4.0 { 100.0 } else { 200.0 }, 20.0),
+    );
+    assert_eq!(run.lost, 0, "{run:?}");
+    assert!(
+        run.throughput(1.0, 4.0) >= 0.95 * 100.0,
+        "{}",
+        run.throughput(1.0, 4.0)
+    );
+    assert!(
+        run.throughput(9.0, 12.0) >= 0.95 * 200.0,
+        "{}",
+        run.throughput(9.0, 12.0)
+    );
+    assert!(run.throttled_share() <= 0.10, "{run:?}");
+}
