@@ -166,7 +166,12 @@ fn audit_against_a_metronome(
 ) -> (usize, Vec<Error>, u64) {
     let cancel = CancelToken::new();
     let client = client(server.url())
-        .max_idle_connections(threads)
+        .transport(
+            genauth_mfa::UreqTransport::builder()
+                .max_idle_connections(threads)
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap()
         .with_cancel(&cancel);
