@@ -385,14 +385,12 @@ fn rate_caps_the_requests_of_the_whole_run() {
     let mut times = times.lock().unwrap().clone();
     times.sort();
     assert_eq!(times.len(), 24);
-    for (i, t) in times.iter().enumerate() {
-        let in_window = times[i..]
-            .iter()
-            .take_while(|u| u.duration_since(*t) < Duration::from_millis(950))
-            .count();
-        // 10 a second; the token request took one of the first slots.
-        assert!(in_window <= 10, "{in_window} requests within a second");
-    }
+    // 10 a second for the whole run (the token request took the first
+    // slot): the 24 calls span at least 23 x 100 ms, where 8 threads
+    // without the cap take a few ms. A lower bound: a loaded machine only
+    // stretches it; the spacing is tested on a fake clock in the library.
+    let span = times[23].duration_since(times[0]);
+    assert!(span >= Duration::from_millis(2200), "{span:?}");
 }
 
 #[test]

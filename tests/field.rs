@@ -215,15 +215,12 @@ fn a_client_wide_rate_limit_holds_across_clones_and_threads() {
     let mut times = sent.lock().unwrap().clone();
     times.sort();
     assert_eq!(times.len(), 25); // the token request and 24 calls
-    // Slots are 50 ms apart, so at most 19 requests start within any 900 ms;
-    // 20 allows one request whose thread was scheduled late on a busy machine.
-    for (i, t) in times.iter().enumerate() {
-        let in_window = times[i..]
-            .iter()
-            .take_while(|u| u.duration_since(*t) < Duration::from_millis(900))
-            .count();
-        assert!(in_window <= 20, "{in_window} requests within a second");
-    }
+    // Slots are 50 ms apart for the client and all its clones: 25 requests
+    // span at least 24 x 50 ms (4 limiters, one a clone, would have taken
+    // a quarter of that). A lower bound: a loaded machine only stretches
+    // it; the spacing itself is tested on a fake clock in src/throttle/tests.rs.
+    let span = times[24].duration_since(times[0]);
+    assert!(span >= Duration::from_millis(1150), "{span:?}");
     assert!(
         ManagementClient::builder()
             .access_key_id("ak")
