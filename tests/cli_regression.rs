@@ -170,3 +170,71 @@ fn redaction_hides_secrets_in_outside_text_and_never_touches_the_tools_own_words
     assert!(rows.contains("no user for secret ***"), "{rows}");
     assert!(!rows.contains(" sk\""), "{rows}");
 }
+
+/// `--summary FILE` is written into a new file beside FILE, then renamed
+/// over it. FILE that was a FIFO (or, as root, `/dev/null`: it became a
+/// regular file and broke the whole machine) was replaced by a regular
+/// file; a symlink to last month's summary was replaced, not followed.
+/// A summary that is not a regular file is refused before anything is
+/// sent, and a symlink's target is replaced, the link kept.
+#[cfg(unix)]
+#[test]
+fn a_summary_that_is_not_a_regular_file_is_never_replaced_by_one() {
+    use std::os::unix::fs::FileTypeExt;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("summary.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--summary"])
+            .arg(&fifo),
+        b"user-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the FIFO was replaced: {err}"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "{err}");
+
+    // A symlink to a regular file: the target gets the summary, the link stays.
+    let target = dir.path().join("2026-12.json");
+    std::fs::write(&target, "{}").unwrap();
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink("2026-12.json", &link).unwrap();
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--summary"])
+            .arg(&link),
+        b"user-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the symlink was replaced by a file: {err}"
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(written["users"], 1, "{written}");
+}
