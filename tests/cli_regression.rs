@@ -238,3 +238,31 @@ fn a_summary_that_is_not_a_regular_file_is_never_replaced_by_one() {
         serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
     assert_eq!(written["users"], 1, "{written}");
 }
+
+/// A server (or a WAF page) that quotes the token request's JSON body in
+/// its refusal quotes the secret JSON-escaped: a secret holding `"`, `\`
+/// or a control character then reached stderr, since only the secret as
+/// given was hidden (`"accessKeySecret":"s\"k\\SECRET-9f"`).
+#[test]
+fn a_secret_quoted_json_escaped_by_the_server_is_hidden_too() {
+    let secret = "s\"k\\SECRET-9f\u{1}x";
+    let quoted = serde_json::to_string(secret).unwrap();
+    let quoted = &quoted[1..quoted.len() - 1]; // s\"k\\SECRET-9f\u0001x
+    let message = format!(r#"bad key {{"accessKeyId":"ak","accessKeySecret":"{quoted}"}}"#);
+    let body = serde_json::json!({
+        "statusCode": 401, "apiCode": 2, "message": message, "requestId": "r-echo"
+    })
+    .to_string();
+    let server = HttpServer::start(move |_| body.clone());
+    let output = run(
+        against_url(&server.url)
+            .env("GENAUTH_ACCESS_KEY_SECRET", secret)
+            .args(["audit"]),
+        b"user-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad key"), "{err}");
+    assert!(!err.contains("SECRET-9f"), "the secret leaked: {err}");
+    assert!(err.contains("***"), "{err}");
+}
