@@ -266,3 +266,46 @@ fn a_secret_quoted_json_escaped_by_the_server_is_hidden_too() {
     assert!(!err.contains("SECRET-9f"), "the secret leaked: {err}");
     assert!(err.contains("***"), "{err}");
 }
+
+/// A full disk cuts a row at any byte, in the middle of a character too:
+/// a CSV output whose last row ended inside the UTF-8 of a Chinese
+/// username (`张三` cut after its first byte) was refused by `--resume`
+/// ("neither a whole line nor a row of this tool cut short"), though it
+/// is the start of a row this tool writes. It is taken off and its user
+/// asked again.
+#[test]
+fn resume_takes_off_a_csv_row_cut_inside_a_character() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let out = temp_path("audit.csv");
+    let ids = "alice\n张三\n";
+    // Only alice first, so that the row cut is the last.
+    let first = run(
+        against_url(&server.url)
+            .args(["audit", "--format", "csv", "-c", "1", "--output"])
+            .arg(&*out),
+        b"alice\n",
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let bytes = std::fs::read(&*out).unwrap();
+    for cut in 1..="张三".len() {
+        let mut cut_file = bytes.clone();
+        cut_file.extend_from_slice(&"张三,enabled".as_bytes()[..cut]);
+        std::fs::write(&*out, &cut_file).unwrap();
+        let output = run(
+            against_url(&server.url)
+                .args(["audit", "--format", "csv", "--resume", "--output"])
+                .arg(&*out),
+            ids.as_bytes(),
+        );
+        let err = stderr(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "cut after {cut} bytes: {err}"
+        );
+        let text = std::fs::read_to_string(&*out).unwrap();
+        let rows: Vec<&str> = text.lines().collect();
+        assert_eq!(rows.len(), 3, "{text}");
+        assert!(rows[2].starts_with("张三,"), "{text}");
+    }
+}
