@@ -309,3 +309,34 @@ fn resume_takes_off_a_csv_row_cut_inside_a_character() {
         assert!(rows[2].starts_with("张三,"), "{text}");
     }
 }
+
+/// `--output /dev/stdout` (as cron lines and CI steps write it) with a
+/// closed stdout (`>&-`) sent every row to /dev/null, where Rust's
+/// start-up points a closed descriptor, and exited 0: the rows were lost
+/// and the audit claimed success. It is refused as a closed stdout is.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_dev_stdout_with_a_closed_stdout_is_refused_as_a_closed_stdout() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, "user-1\nuser-2\n").unwrap();
+    for name in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+        let script = format!(
+            "exec {} audit {} --output {name} >&-",
+            binary().display(),
+            ids.display()
+        );
+        let mut sh = std::process::Command::new("/bin/sh");
+        sh.env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+            .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+            .env("GENAUTH_HOST", &server.url)
+            .args(["-c", &script]);
+        let output = run(&mut sh, b"");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains("standard output is closed"), "{name}: {err}");
+    }
+}
