@@ -197,6 +197,11 @@ pub fn open_output_besides(
             name: "standard output".into(),
         });
     };
+    // `--output /dev/stdout` (or a symlink to it): standard output under
+    // another name, which a closed stdout (`>&-`) turns into /dev/null.
+    if names_stdout(path) {
+        check_stdout()?;
+    }
     let name = crate::exit::shown(path);
     // A regular file is compared by its handle; a FIFO (`/dev/stdin` on a
     // pipe too) by its metadata, as opening it to find out could block.
@@ -255,6 +260,27 @@ pub fn open_output_besides(
         earlier,
         name,
     })
+}
+
+/// Whether `path`, or a symlink on the way from it, is a name of this
+/// process's standard output: `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`.
+fn names_stdout(path: &Path) -> bool {
+    let names = ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"];
+    let mut path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    for _ in 0..40 {
+        if names.iter().any(|n| path == Path::new(n)) {
+            return true;
+        }
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        let Some(target) = is_link.then(|| std::fs::read_link(&path).ok()).flatten() else {
+            return false;
+        };
+        path = match path.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+    }
+    false
 }
 
 /// Standard output as the rows' destination: open for writing, and not
