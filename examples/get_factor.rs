@@ -14,7 +14,10 @@ mod support;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = match support::args() {
+        Ok(args) => args,
+        Err(message) => return support::fail(message),
+    };
     let [factor_id] = args.as_slice() else {
         return support::fail("usage: get_factor <factor-id>");
     };

@@ -20,7 +20,10 @@ use genauth_mfa::UserIdType;
 const USAGE: &str = "usage: get_user_mfa_info <user-id> [--user-id-type TYPE]";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = match support::args() {
+        Ok(args) => args,
+        Err(message) => return support::fail(message),
+    };
     let (user_id, user_id_type) = match args.as_slice() {
         [id] if !id.starts_with("--") => (id, None),
         [id, flag, t] | [flag, t, id] if flag == "--user-id-type" => {

@@ -14,7 +14,7 @@ mod support;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    if std::env::args().len() > 1 {
+    if std::env::args_os().len() > 1 {
         return support::fail("usage: list_enrolled_factors (no arguments)");
     }
     let setup = support::Setup::from_env_or_sandbox();

@@ -26,7 +26,10 @@ use genauth_mfa::{Error, UserIdType};
 use serde_json::{Map, Value, json};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = match support::args() {
+        Ok(args) => args,
+        Err(message) => return support::fail(message),
+    };
     let (user_id, user_id_type) = match parse_args(&args) {
         Ok(parsed) => parsed,
         Err(message) => return support::fail(message),

@@ -15,7 +15,10 @@ use std::process::ExitCode;
 use genauth_mfa::UserIdType;
 
 fn main() -> ExitCode {
-    let ids: Vec<String> = std::env::args().skip(1).collect();
+    let ids = match support::args() {
+        Ok(ids) => ids,
+        Err(message) => return support::fail(message),
+    };
     if ids.is_empty() {
         return support::fail("usage: shared_client EMAIL...");
     }

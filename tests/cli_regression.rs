@@ -170,3 +170,229 @@ fn redaction_hides_secrets_in_outside_text_and_never_touches_the_tools_own_words
     assert!(rows.contains("no user for secret ***"), "{rows}");
     assert!(!rows.contains(" sk\""), "{rows}");
 }
+
+/// `--summary FILE` is written into a new file beside FILE, then renamed
+/// over it. FILE that was a FIFO (or, as root, `/dev/null`: it became a
+/// regular file and broke the whole machine) was replaced by a regular
+/// file; a symlink to last month's summary was replaced, not followed.
+/// A summary that is not a regular file is refused before anything is
+/// sent, and a symlink's target is replaced, the link kept.
+#[cfg(unix)]
+#[test]
+fn a_summary_that_is_not_a_regular_file_is_never_replaced_by_one() {
+    use std::os::unix::fs::FileTypeExt;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("summary.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--summary"])
+            .arg(&fifo),
+        b"user-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the FIFO was replaced: {err}"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "{err}");
+
+    // A symlink to a regular file: the target gets the summary, the link stays.
+    let target = dir.path().join("2026-12.json");
+    std::fs::write(&target, "{}").unwrap();
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink("2026-12.json", &link).unwrap();
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--summary"])
+            .arg(&link),
+        b"user-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the symlink was replaced by a file: {err}"
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(written["users"], 1, "{written}");
+}
+
+/// A server (or a WAF page) that quotes the token request's JSON body in
+/// its refusal quotes the secret JSON-escaped: a secret holding `"`, `\`
+/// or a control character then reached stderr, since only the secret as
+/// given was hidden (`"accessKeySecret":"s\"k\\SECRET-9f"`).
+#[test]
+fn a_secret_quoted_json_escaped_by_the_server_is_hidden_too() {
+    let secret = "s\"k\\SECRET-9f\u{1}x";
+    let quoted = serde_json::to_string(secret).unwrap();
+    let quoted = &quoted[1..quoted.len() - 1]; // s\"k\\SECRET-9f\u0001x
+    let message = format!(r#"bad key {{"accessKeyId":"ak","accessKeySecret":"{quoted}"}}"#);
+    let body = serde_json::json!({
+        "statusCode": 401, "apiCode": 2, "message": message, "requestId": "r-echo"
+    })
+    .to_string();
+    let server = HttpServer::start(move |_| body.clone());
+    let output = run(
+        against_url(&server.url)
+            .env("GENAUTH_ACCESS_KEY_SECRET", secret)
+            .args(["audit"]),
+        b"user-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad key"), "{err}");
+    assert!(!err.contains("SECRET-9f"), "the secret leaked: {err}");
+    assert!(err.contains("***"), "{err}");
+}
+
+/// A full disk cuts a row at any byte, in the middle of a character too:
+/// a CSV output whose last row ended inside the UTF-8 of a Chinese
+/// username (`张三` cut after its first byte) was refused by `--resume`
+/// ("neither a whole line nor a row of this tool cut short"), though it
+/// is the start of a row this tool writes. It is taken off and its user
+/// asked again.
+#[test]
+fn resume_takes_off_a_csv_row_cut_inside_a_character() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let out = temp_path("audit.csv");
+    let ids = "alice\n张三\n";
+    // Only alice first, so that the row cut is the last.
+    let first = run(
+        against_url(&server.url)
+            .args(["audit", "--format", "csv", "-c", "1", "--output"])
+            .arg(&*out),
+        b"alice\n",
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let bytes = std::fs::read(&*out).unwrap();
+    for cut in 1..="张三".len() {
+        let mut cut_file = bytes.clone();
+        cut_file.extend_from_slice(&"张三,enabled".as_bytes()[..cut]);
+        std::fs::write(&*out, &cut_file).unwrap();
+        let output = run(
+            against_url(&server.url)
+                .args(["audit", "--format", "csv", "--resume", "--output"])
+                .arg(&*out),
+            ids.as_bytes(),
+        );
+        let err = stderr(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "cut after {cut} bytes: {err}"
+        );
+        let text = std::fs::read_to_string(&*out).unwrap();
+        let rows: Vec<&str> = text.lines().collect();
+        assert_eq!(rows.len(), 3, "{text}");
+        assert!(rows[2].starts_with("张三,"), "{text}");
+    }
+}
+
+/// `--output /dev/stdout` (as cron lines and CI steps write it) with a
+/// closed stdout (`>&-`) sent every row to /dev/null, where Rust's
+/// start-up points a closed descriptor, and exited 0: the rows were lost
+/// and the audit claimed success. It is refused as a closed stdout is.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_dev_stdout_with_a_closed_stdout_is_refused_as_a_closed_stdout() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, "user-1\nuser-2\n").unwrap();
+    for name in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+        let script = format!(
+            "exec {} audit {} --output {name} >&-",
+            binary().display(),
+            ids.display()
+        );
+        let mut sh = std::process::Command::new("/bin/sh");
+        sh.env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+            .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+            .env("GENAUTH_HOST", &server.url)
+            .args(["-c", &script]);
+        let output = run(&mut sh, b"");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains("standard output is closed"), "{name}: {err}");
+    }
+}
+
+/// The tool under `ulimit -v LIMIT` with `-c 16` on 2,000 ids.
+#[cfg(target_os = "linux")]
+fn audit_under_address_space_limit(limit: u32) -> std::process::Output {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    let list: String = (0..2000).map(|i| format!("user-{i}\n")).collect();
+    std::fs::write(&ids, list).unwrap();
+    let script = format!(
+        "ulimit -v {limit}; exec {} audit {} -c 16 --output {}",
+        binary().display(),
+        ids.display(),
+        dir.path().join("out.jsonl").display()
+    );
+    let mut sh = std::process::Command::new("/bin/sh");
+    sh.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("RUST_BACKTRACE", "1")
+        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+        .env("GENAUTH_HOST", &server.url)
+        .args(["-c", &script]);
+    run(&mut sh, b"")
+}
+
+/// Under a low `ulimit -v` (thread stacks refused), `audit -c 16` printed
+/// "thread 'genauth-batch' panicked at .../thread/functions.rs: failed to
+/// spawn thread" and, with RUST_BACKTRACE=1, a backtrace, for each
+/// resolver thread ureq could not start, though the transport catches
+/// that panic and the call fails as a transport error that says so.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_thread_the_system_refuses_prints_no_panic_text() {
+    let output = audit_under_address_space_limit(45_000);
+    let err = stderr(&output);
+    assert!(!err.contains("panicked"), "{:?} {err}", output.status);
+}
+
+/// At other limits the address space runs out for the heap too: the
+/// process aborts (exit 134 by SIGABRT, "memory allocation of 16 bytes
+/// failed", not a code of the README's table), its output truncated and
+/// few of its rows written. Depends on where the address space runs out,
+/// hence ignored.
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "FINDING: under ulimit -v 70000 with -c 16, an allocation fails and the process aborts (SIGABRT, 134), output truncated; not deterministic"]
+fn a_low_address_space_limit_exits_with_a_documented_code() {
+    let output = audit_under_address_space_limit(70_000);
+    let err = stderr(&output);
+    assert!(
+        matches!(output.status.code(), Some(0..=2)),
+        "{:?} {err}",
+        output.status
+    );
+}

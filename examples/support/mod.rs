@@ -128,6 +128,23 @@ pub fn note(line: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
+/// The arguments after the program's name, or the error for one that is
+/// not UTF-8 (`std::env::args()` would panic on it).
+#[allow(dead_code)]
+pub fn args() -> Result<Vec<String>, String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|arg| {
+            arg.into_string().map_err(|arg| {
+                format!(
+                    "the argument {:?} is not UTF-8: give ids and names as UTF-8",
+                    arg.to_string_lossy()
+                )
+            })
+        })
+        .collect()
+}
+
 /// Prints `message` as one line on stderr and returns exit code 1.
 pub fn fail(message: impl std::fmt::Display) -> ExitCode {
     note(format_args!("error: {message}"));

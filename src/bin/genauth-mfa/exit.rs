@@ -50,8 +50,20 @@ fn secrets() -> &'static [String] {
         for var in ["GENAUTH_ACCESS_KEY_SECRET", "GENAUTH_ACCESS_TOKEN"] {
             if let Ok(value) = std::env::var(var) {
                 for v in [value.as_str(), value.trim()] {
-                    if !v.is_empty() && !all.iter().any(|s| s == v) {
-                        all.push(v.to_owned());
+                    // As given, and as a server quoting a JSON body (the
+                    // token request's) or the crate's escaping shows it.
+                    let json = serde_json::to_string(v).unwrap_or_default();
+                    let json = json
+                        .strip_prefix('"')
+                        .and_then(|j| j.strip_suffix('"'))
+                        .unwrap_or_default()
+                        .to_owned();
+                    let escaped = genauth_mfa::Escaped::new(v, usize::MAX).to_string();
+                    let escaped_json = genauth_mfa::Escaped::new(&json, usize::MAX).to_string();
+                    for form in [v.to_owned(), json, escaped, escaped_json] {
+                        if !form.is_empty() && !all.contains(&form) {
+                            all.push(form);
+                        }
                     }
                 }
             }

@@ -197,6 +197,11 @@ pub fn open_output_besides(
             name: "standard output".into(),
         });
     };
+    // `--output /dev/stdout` (or a symlink to it): standard output under
+    // another name, which a closed stdout (`>&-`) turns into /dev/null.
+    if names_stdout(path) {
+        check_stdout()?;
+    }
     let name = crate::exit::shown(path);
     // A regular file is compared by its handle; a FIFO (`/dev/stdin` on a
     // pipe too) by its metadata, as opening it to find out could block.
@@ -255,6 +260,27 @@ pub fn open_output_besides(
         earlier,
         name,
     })
+}
+
+/// Whether `path`, or a symlink on the way from it, is a name of this
+/// process's standard output: `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`.
+fn names_stdout(path: &Path) -> bool {
+    let names = ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"];
+    let mut path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    for _ in 0..40 {
+        if names.iter().any(|n| path == Path::new(n)) {
+            return true;
+        }
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        let Some(target) = is_link.then(|| std::fs::read_link(&path).ok()).flatten() else {
+            return false;
+        };
+        path = match path.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+    }
+    false
 }
 
 /// Standard output as the rows' destination: open for writing, and not
@@ -400,6 +426,16 @@ pub fn check_summary(
     if summary.is_dir() {
         return Err(format!("--summary {name} is a directory"));
     }
+    // Replaced by a rename: what is there must be a regular file (a FIFO
+    // or a device such as /dev/null would become one), and a symlink's
+    // target is what gets replaced (see `write_replacing`).
+    let summary = &resolve_symlinks(summary);
+    if std::fs::symlink_metadata(summary).is_ok_and(|m| !m.is_file()) {
+        return Err(format!(
+            "--summary {name} is not a regular file: it would be replaced by one; give the \
+             summary a file of its own (nothing was changed)"
+        ));
+    }
     // Written at the end into a new file beside it, renamed over it:
     // its directory must take a new file, found out now rather than
     // after the whole audit.
@@ -432,6 +468,23 @@ pub fn check_summary(
     Ok(())
 }
 
+/// The file a chain of symlinks at `path` ends on (the last link's target
+/// when it is dangling), or `path` itself when it is no symlink.
+fn resolve_symlinks(path: &Path) -> std::path::PathBuf {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        let Some(target) = is_link.then(|| std::fs::read_link(&path).ok()).flatten() else {
+            break;
+        };
+        path = match path.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+    }
+    path
+}
+
 /// `path` made absolute, its directory resolved when it exists.
 fn absolute(path: &Path) -> Option<std::path::PathBuf> {
     let path = std::path::absolute(path).ok()?;
@@ -443,6 +496,8 @@ fn absolute(path: &Path) -> Option<std::path::PathBuf> {
 /// first, then renamed over it (a reader sees the old summary or the new
 /// one, never half of one).
 pub fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    // A symlink stays: its target is replaced.
+    let path = &resolve_symlinks(path);
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => std::path::PathBuf::from("."),

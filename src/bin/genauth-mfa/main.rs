@@ -53,6 +53,29 @@ const SAME_SIGNAL: Duration = Duration::from_secs(1);
 const SIGNAL_DEADLINE: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
+    // No panic text on stderr: a thread the system refuses (ureq starts
+    // one per call; the transport catches that panic and the call fails
+    // as a transport error, saying so) is said by its call's error; any
+    // other panic is a bug, said in one line, no backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if what.starts_with("failed to spawn thread") {
+            return;
+        }
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        exit::say(format_args!(
+            "genauth-mfa: internal error{at}: {}",
+            genauth_mfa::Escaped::new(&exit::redact(&what), 300)
+        ));
+    }));
     // A panic is a bug; it still exits with a documented code (1), never 101.
     std::panic::catch_unwind(run).unwrap_or_else(|_| {
         fail(

@@ -213,6 +213,16 @@ fn is_cut_row(partial: &[u8], format: Format, columns: Columns, v03: bool) -> bo
             }
         }
         Format::Csv => {
+            // A cut (a full disk) can fall inside a character: what is
+            // whole before it is the row's start.
+            let partial = match std::str::from_utf8(partial) {
+                Err(e) if e.error_len().is_none() => &partial[..e.valid_up_to()],
+                _ => partial,
+            };
+            if partial.is_empty() {
+                // Only the first bytes of a character: a first cell begun.
+                return true;
+            }
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .from_reader(partial);
