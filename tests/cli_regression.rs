@@ -170,3 +170,111 @@ fn redaction_hides_secrets_in_outside_text_and_never_touches_the_tools_own_words
     assert!(rows.contains("no user for secret ***"), "{rows}");
     assert!(!rows.contains(" sk\""), "{rows}");
 }
+
+/// A server for `audit --all-users`: `page(n)` is the `data` of listing
+/// page `n`, every user has TOTP; the MFA calls are counted.
+fn pool_server(
+    page: impl Fn(u64) -> String + Send + Sync + 'static,
+) -> (HttpServer, Arc<AtomicUsize>) {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let a = Arc::clone(&asked);
+    let server = HttpServer::start_with_body(move |target, body| {
+        if target.starts_with("/api/v3/get-management-token") {
+            token_body(T1, 7200)
+        } else if target.starts_with("/api/v3/list-users") {
+            let body: serde_json::Value = serde_json::from_str(body).unwrap();
+            let n = body["options"]["pagination"]["page"].as_u64().unwrap();
+            format!(r#"{{"statusCode":200,"data":{}}}"#, page(n))
+        } else {
+            a.fetch_add(1, Ordering::SeqCst);
+            r#"{"statusCode":200,"data":{"totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#.to_owned()
+        }
+    });
+    (server, asked)
+}
+
+/// `{"totalCount": count, "list": [users from..to]}`.
+fn page_data(count: &str, users: std::ops::Range<u64>) -> String {
+    let list: Vec<String> = users
+        .map(|i| {
+            format!(
+                r#"{{"userId":"u-{i}","status":"Activated","createdAt":"2024-01-01T00:00:00Z"}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"totalCount":{count},"list":[{}]}}"#, list.join(","))
+}
+
+/// Runs `audit --all-users --summary`: the output, the summary JSON.
+fn audit_pool(server: &HttpServer) -> (std::process::Output, serde_json::Value) {
+    let summary = temp_path("summary.json");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let json = serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
+    (output, json)
+}
+
+#[test]
+fn a_second_page_empty_with_a_zero_count_does_not_make_a_1000_user_audit_complete() {
+    // Page 1 counts 1000 users; every later page is `{"totalCount":0,
+    // "list":[]}`, what a backend that lost its index for a moment sends.
+    let (server, asked) = pool_server(|n| {
+        if n == 1 {
+            page_data("1000", 0..50)
+        } else {
+            page_data("0", 0..0)
+        }
+    });
+    let (output, json) = audit_pool(&server);
+    let err = stderr(&output);
+    assert_eq!(asked.load(Ordering::SeqCst), 50, "{err}");
+    assert_eq!(json_rows(&output).len(), 50, "{err}");
+    // 950 of the 1000 users the server counted were never asked.
+    assert_eq!(json["complete"], false, "{json}\n{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+}
+
+#[test]
+fn a_huge_first_count_does_not_excuse_users_the_last_count_says_were_not_listed() {
+    // Page 1 says 10^18 users (a glitch); page 2 is empty and says 5000.
+    // 4950 users the server still counts were never listed.
+    let (server, asked) = pool_server(|n| {
+        if n == 1 {
+            page_data("1000000000000000000", 0..50)
+        } else {
+            page_data("5000", 0..0)
+        }
+    });
+    let (output, json) = audit_pool(&server);
+    let err = stderr(&output);
+    assert_eq!(asked.load(Ordering::SeqCst), 50, "{err}");
+    assert_eq!(json["complete"], false, "{json}\n{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+}
+
+#[test]
+fn a_count_lowered_mid_listing_does_not_end_it_before_the_users_that_follow() {
+    // Page 1 counts 1000; page 2 says 100 (and holds 50 more users), pages
+    // 3 to 20 hold the rest, page 21 is empty and counts 1000 again.
+    let (server, asked) = pool_server(|n| match n {
+        1 => page_data("1000", 0..50),
+        2 => page_data("100", 50..100),
+        n if n <= 20 => page_data("1000", (n - 1) * 50..n * 50),
+        _ => page_data("1000", 0..0),
+    });
+    let (output, json) = audit_pool(&server);
+    let err = stderr(&output);
+    // Either every user was asked, or the audit does not claim it.
+    let asked = asked.load(Ordering::SeqCst);
+    if asked != 1000 {
+        assert_eq!(json["complete"], false, "{asked} asked: {json}\n{err}");
+        assert_eq!(output.status.code(), Some(2), "{err}");
+    }
+}
