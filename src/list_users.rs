@@ -241,11 +241,16 @@ pub const MAX_STALE_PAGES: u32 = 3;
 ///
 /// It proves its completeness rather than assume it. It ends on an empty
 /// page, or once the distinct users listed reach the server's
-/// `totalCount`; a page shorter than asked is not an end (a server may
-/// page by fewer). It then checks what it listed: the distinct users must
-/// match the last `totalCount`, or differ by no more than that count moved
-/// since the first page (a pool that changed while it was listed, see
-/// [`pool_changed`](Self::pool_changed)). Otherwise, or when the server
+/// `totalCount` (when that count has not moved since the first page: a
+/// count that moved is followed to an empty page); a page shorter than
+/// asked is not an end (a server may page by fewer). It then checks what
+/// it listed: the distinct users must match the last `totalCount`, or
+/// exceed it by no more than that count moved since the first page (users
+/// deleted after they were listed, in a pool that changed while it was
+/// listed, see [`pool_changed`](Self::pool_changed)). Fewer distinct users
+/// than the last count (users the server counts that were not listed,
+/// however the count moved), a last count of 0 after users were listed,
+/// any other difference, or when the server
 /// sent no `totalCount` at all, or when [`MAX_STALE_PAGES`] pages in a row
 /// bring no user not already listed (a server that ignores the page
 /// number, with or without a count), the last item is an
@@ -339,10 +344,12 @@ impl Users<'_> {
 
     /// Whether the pool changed while it was listed, as far as the pages
     /// tell: `totalCount` moved between the first page and the latest.
-    /// A listing whose distinct users differ from the last count by no
-    /// more than it moved ends without an error (users may have been
-    /// missed or listed twice: list again); a difference the move does not
-    /// explain ends it with [`Error::IncompleteListing`].
+    /// A listing whose distinct users match the last count, or exceed it
+    /// by no more than the count moved (users deleted after they were
+    /// listed), ends without an error (users may have been missed or
+    /// listed twice: list again); fewer distinct users than the last
+    /// count, or a difference the move does not explain, ends it with
+    /// [`Error::IncompleteListing`].
     #[must_use]
     pub fn pool_changed(&self) -> bool {
         match (self.first_total, self.last_total) {
@@ -369,13 +376,35 @@ impl Users<'_> {
         if distinct == last {
             return None;
         }
-        let moved = self.first_total.map_or(0, |first| first.abs_diff(last));
-        if distinct.abs_diff(last) <= moved {
+        let first = self.first_total.unwrap_or(last);
+        let moved = first.abs_diff(last);
+        // Users the server still counts but the listing never yielded were
+        // not listed, whatever the count did before: nothing explains them.
+        if distinct < last {
+            let mut reason =
+                format!("listed {distinct} distinct users but the server counted {last}");
+            if moved > 0 {
+                reason.push_str(&format!(
+                    " ({first} at the start): users it counts were not listed"
+                ));
+            }
+            return Some(incomplete(reason));
+        }
+        // More users listed than the server counts at the end: users
+        // deleted meanwhile, up to as many as the count fell. A count that
+        // fell to nothing after users were listed is a server that lost
+        // them (an empty answer from a backend in trouble) as much as a
+        // pool emptied while it was listed: not proven whole.
+        if last == 0 {
+            return Some(incomplete(format!(
+                "the server counted {first} users at the start and none at the end, after                  {distinct} distinct users were listed: the rest were not listed"
+            )));
+        }
+        if distinct - last <= moved {
             return None;
         }
         let mut reason = format!("listed {distinct} distinct users but the server counted {last}");
         if moved > 0 {
-            let first = self.first_total.unwrap_or(last);
             reason.push_str(&format!(
                 " ({first} at the start): more than the pool's change explains"
             ));
@@ -448,7 +477,11 @@ impl Iterator for Users<'_> {
                 }
             } else {
                 self.stale = 0;
-                if self.last_total.is_some_and(|total| self.ids.len() >= total) {
+                // A count that moved since the first page may have been
+                // lowered by one page only: the end is then an empty page.
+                if !self.pool_changed()
+                    && self.last_total.is_some_and(|total| self.ids.len() >= total)
+                {
                     self.done = true;
                     self.ending = self.verdict();
                 }

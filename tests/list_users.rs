@@ -186,6 +186,13 @@ fn a_pool_that_changes_while_it_is_listed_is_noticed() {
         .match_body(page_request(2, 50))
         .with_body(page_body(59, 50..59))
         .create();
+    // The count moved: the listing goes on to an empty page to end.
+    let p3 = server
+        .mock("POST", "/api/v3/list-users")
+        .match_body(page_request(3, 50))
+        .with_body(page_body(59, 0..0))
+        .expect(1)
+        .create();
     let client = mgmt_client(&server);
     let mut users = client.list_users().into_iter();
     assert_eq!(users.by_ref().count(), 59);
@@ -194,6 +201,7 @@ fn a_pool_that_changes_while_it_is_listed_is_noticed() {
         (Some(60), Some(59))
     );
     assert!(users.pool_changed());
+    p3.assert();
 
     // An empty pool: one request, nothing listed, nothing changed.
     let mut server = Server::new();
