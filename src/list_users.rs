@@ -395,9 +395,10 @@ impl Users<'_> {
         // fell to nothing after users were listed is a server that lost
         // them (an empty answer from a backend in trouble) as much as a
         // pool emptied while it was listed: not proven whole.
-        if last == 0 {
+        if last == 0 && moved > 0 {
             return Some(incomplete(format!(
-                "the server counted {first} users at the start and none at the end, after                  {distinct} distinct users were listed: the rest were not listed"
+                "the server counted {first} users at the start and none at the end, after \
+                 {distinct} distinct users were listed: the others it counted were not listed"
             )));
         }
         if distinct - last <= moved {
