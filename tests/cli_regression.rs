@@ -285,3 +285,46 @@ fn a_count_lowered_mid_listing_does_not_end_it_before_the_users_that_follow() {
         assert_eq!(output.status.code(), Some(2), "{err}");
     }
 }
+
+#[test]
+fn a_user_listed_again_far_after_the_first_time_is_asked_and_counted_once() {
+    // 5000 users; u-0 comes again on page 99, over 4,096 users after page
+    // 1: asked twice, two rows, `users: 5001` of 5000 distinct.
+    let (server, asked) = pool_server(|n| {
+        if n > 100 {
+            return page_data("5000", 0..0);
+        }
+        let mut data = page_data("5000", (n - 1) * 50..n * 50);
+        if n == 99 {
+            data = data.replace(
+                r#""list":["#,
+                r#""list":[{"userId":"u-0","status":"Activated"},"#,
+            );
+        }
+        data
+    });
+    let summary = temp_path("summary.json");
+    let out = temp_path("rows.jsonl");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "-c",
+            "16",
+            "--output",
+            out.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let rows = std::fs::read_to_string(&*out).unwrap().lines().count();
+    let err = stderr(&output);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
+    assert_eq!(json["listing"]["distinctUsers"], 5000, "{json}");
+    assert_eq!(json["users"], 5000, "{json}\n{err}");
+    assert_eq!(rows, 5000, "{err}");
+    assert_eq!(asked.load(Ordering::SeqCst), 5000, "{err}");
+    assert_eq!(json["duplicates"], 1, "{json}");
+}
