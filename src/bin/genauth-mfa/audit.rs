@@ -192,7 +192,7 @@ impl Iterator for PoolFeed {
 
     fn next(&mut self) -> Option<Input<Tag>> {
         loop {
-            let user = self.listing.next()?;
+            let (user, repeat) = self.listing.next()?;
             let index = self.listing.listed();
             let profile = Box::new(Profile::of(&user));
             let tag = Tag::Listed { index, profile };
@@ -202,6 +202,11 @@ impl Iterator for PoolFeed {
                 let reason =
                     format!("user {index} of the listing has a userId of {len} bytes: not asked");
                 return Some(Input::Unreadable { tag, reason });
+            }
+            // Listed before, however long ago: asked (or resumed) once.
+            if repeat {
+                self.admit.skips.duplicates.fetch_add(1, Ordering::Relaxed);
+                continue;
             }
             if self.admit.admit(&user.user_id) {
                 let target = Target::new(user.user_id).user_id_type(UserIdType::UserId);
