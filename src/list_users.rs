@@ -223,6 +223,7 @@ impl<'a> IntoIterator for ListUsers<'a> {
             buffer: Vec::new().into_iter(),
             first_total: None,
             last_total: None,
+            fell: None,
             seen: 0,
             distinct: 0,
             ids: IdSet::default(),
@@ -244,16 +245,18 @@ pub const MAX_STALE_PAGES: u32 = 3;
 /// `totalCount` (when that count has not moved since the first page: a
 /// count that moved is followed to an empty page); a page shorter than
 /// asked is not an end (a server may page by fewer). It then checks what
-/// it listed: the distinct users must match the last `totalCount`, or
-/// exceed it by no more than that count moved since the first page (users
-/// deleted after they were listed, in a pool that changed while it was
-/// listed, see [`pool_changed`](Self::pool_changed)). Fewer distinct users
-/// than the last count (users the server counts that were not listed,
-/// however the count moved), a last count of 0 after users were listed,
-/// any other difference, or when the server
-/// sent no `totalCount` at all, or when [`MAX_STALE_PAGES`] pages in a row
-/// bring no user not already listed (a server that ignores the page
-/// number, with or without a count), the last item is an
+/// it listed: the distinct users must match the last `totalCount`, and
+/// that count must never have fallen from one page to the next (users
+/// deleted while the pool was listed: with offset pages, one deleted from
+/// a page already read moves a later user back into that page, unlisted,
+/// while the counts still match). A count that only rose (new users,
+/// listed at the end) with every user it counts listed is a complete
+/// listing of a pool that changed, see [`pool_changed`](Self::pool_changed).
+/// A count that fell, a difference between the distinct users and the
+/// last count, a server that sent no `totalCount` at all, or
+/// [`MAX_STALE_PAGES`] pages in a row that bring no user not already
+/// listed (a server that ignores the page number, with or without a
+/// count): then the last item is an
 /// [`Error::IncompleteListing`] saying what the server did. So a listing
 /// iterated to its end without an error listed every user the server
 /// counted.
@@ -293,6 +296,8 @@ pub struct Users<'a> {
     buffer: std::vec::IntoIter<(User, bool)>,
     first_total: Option<u64>,
     last_total: Option<u64>,
+    /// The first fall of the count between two pages: (before, after).
+    fell: Option<(u64, u64)>,
     seen: u64,
     distinct: u64,
     /// The users of the pages fetched so far.
@@ -344,12 +349,10 @@ impl Users<'_> {
 
     /// Whether the pool changed while it was listed, as far as the pages
     /// tell: `totalCount` moved between the first page and the latest.
-    /// A listing whose distinct users match the last count, or exceed it
-    /// by no more than the count moved (users deleted after they were
-    /// listed), ends without an error (users may have been missed or
-    /// listed twice: list again); fewer distinct users than the last
-    /// count, or a difference the move does not explain, ends it with
-    /// [`Error::IncompleteListing`].
+    /// A listing whose count only rose and whose distinct users match the
+    /// last count ends without an error (new users list at the end); a
+    /// count that fell between two pages, or distinct users that differ
+    /// from the last count, ends it with [`Error::IncompleteListing`].
     #[must_use]
     pub fn pool_changed(&self) -> bool {
         match (self.first_total, self.last_total) {
@@ -373,42 +376,29 @@ impl Users<'_> {
                  empty page, and nothing says that is every user"
             )));
         };
+        let first = self.first_total.unwrap_or(last);
+        // A count that fell between two pages: users were deleted while the
+        // pool was listed. Offset pages cannot tell which: one deleted from
+        // a page already read moves every later user one place back, and
+        // the user that crosses into that page is never listed, while the
+        // counts may still match. Not proven whole, whatever they say.
+        if let Some((from, to)) = self.fell {
+            return Some(incomplete(format!(
+                "the server's count fell from {from} to {to} between two pages ({first} at the \
+                 start, {last} at the end, {distinct} distinct users listed): a user deleted \
+                 while the pool is listed moves the later ones back a place, and one of them \
+                 may not have been listed"
+            )));
+        }
         if distinct == last {
             return None;
         }
-        let first = self.first_total.unwrap_or(last);
-        let moved = first.abs_diff(last);
-        // Users the server still counts but the listing never yielded were
-        // not listed, whatever the count did before: nothing explains them.
-        if distinct < last {
-            let mut reason =
-                format!("listed {distinct} distinct users but the server counted {last}");
-            if moved > 0 {
-                reason.push_str(&format!(
-                    " ({first} at the start): users it counts were not listed"
-                ));
-            }
-            return Some(incomplete(reason));
-        }
-        // More users listed than the server counts at the end: users
-        // deleted meanwhile, up to as many as the count fell. A count that
-        // fell to nothing after users were listed is a server that lost
-        // them (an empty answer from a backend in trouble) as much as a
-        // pool emptied while it was listed: not proven whole.
-        if last == 0 && moved > 0 {
-            return Some(incomplete(format!(
-                "the server counted {first} users at the start and none at the end, after \
-                 {distinct} distinct users were listed: the others it counted were not listed"
-            )));
-        }
-        if distinct - last <= moved {
-            return None;
-        }
         let mut reason = format!("listed {distinct} distinct users but the server counted {last}");
-        if moved > 0 {
-            reason.push_str(&format!(
-                " ({first} at the start): more than the pool's change explains"
-            ));
+        if first != last {
+            reason.push_str(&format!(" ({first} at the start)"));
+        }
+        if distinct < last {
+            reason.push_str(": users it counts were not listed");
         }
         Some(incomplete(reason))
     }
@@ -441,6 +431,9 @@ impl Iterator for Users<'_> {
             };
             if let Some(total) = page.total_count {
                 self.first_total.get_or_insert(total);
+                if let Some(before) = self.last_total.filter(|before| total < *before) {
+                    self.fell.get_or_insert((before, total));
+                }
                 self.last_total = Some(total);
             }
             let before = self.ids.len();
