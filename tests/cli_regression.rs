@@ -325,3 +325,47 @@ fn a_user_listed_again_far_after_the_first_time_is_asked_and_counted_once() {
     assert_eq!(asked.load(Ordering::SeqCst), 5000, "{err}");
     assert_eq!(json["duplicates"], 1, "{json}");
 }
+
+#[test]
+fn a_key_refused_mid_run_replaces_the_summary_with_an_incomplete_one() {
+    // The first token works for 100 calls; then every call is refused and
+    // the key with it. Exit 1, as README says; but the summary FILE of the
+    // month before stayed, saying `complete: true`.
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (t, c) = (Arc::clone(&tokens), Arc::clone(&calls));
+    let server = HttpServer::start(move |target| {
+        if target.starts_with("/api/v3/get-management-token") {
+            if t.fetch_add(1, Ordering::SeqCst) == 0 {
+                token_body(T1, 7200)
+            } else {
+                r#"{"statusCode":403,"apiCode":2001,"message":"access key disabled"}"#.to_owned()
+            }
+        } else if c.fetch_add(1, Ordering::SeqCst) < 100 {
+            r#"{"statusCode":200,"data":{"totpStatus":"enabled"}}"#.to_owned()
+        } else {
+            r#"{"statusCode":401,"apiCode":2020,"message":"token revoked"}"#.to_owned()
+        }
+    });
+    let summary = temp_path("summary.json");
+    let old = r#"{"complete": true, "users": 300, "generatedAt": "2026-11-01T00:00:00Z"}"#;
+    std::fs::write(&*summary, old).unwrap();
+    let out = temp_path("rows.jsonl");
+    let ids: String = (0..300).map(|i| format!("user-{i}\n")).collect();
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "-o",
+            out.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        ids.as_bytes(),
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    let text = std::fs::read_to_string(&*summary).unwrap();
+    assert_ne!(text, old, "the old summary stayed: {err}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["complete"], false, "{json}");
+}
