@@ -368,4 +368,10 @@ fn a_key_refused_mid_run_replaces_the_summary_with_an_incomplete_one() {
     assert_ne!(text, old, "the old summary stayed: {err}");
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["complete"], false, "{json}");
+    let reason = json["incompleteReason"].as_str().unwrap();
+    assert!(
+        reason.contains("the management token request failed"),
+        "{json}"
+    );
+    assert!(!text.contains(KEY_SECRET), "{text}");
 }

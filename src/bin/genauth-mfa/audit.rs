@@ -236,6 +236,21 @@ fn listing_failed(err: &Error, listed: Option<u64>) -> String {
     )
 }
 
+/// Writes `json` to the summary FILE `path`, replacing it whole; whether
+/// it was written (if not, a line says why).
+fn write_summary(path: &std::path::Path, json: &str) -> bool {
+    match files::write_replacing(path, json.as_bytes()) {
+        Ok(()) => true,
+        Err(e) => {
+            say(format_args!(
+                "genauth-mfa: cannot write the summary to {}: {e}",
+                crate::exit::shown(path)
+            ));
+            false
+        }
+    }
+}
+
 /// The rows' destination, shared by the callback and the progress hook.
 struct Out {
     writer: io::BufWriter<Box<dyn Write + Send>>,
@@ -448,28 +463,30 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     bar.finish_and_clear();
     let mut out = lock(&out);
     out.flush();
+    summary.skips(&skips);
+    // A run that stops here exits 1; its summary FILE says why rather than
+    // leave an earlier run's in place (`complete: true`, say).
+    let stopped = |message: String| {
+        if let Some(path) = &options.summary {
+            write_summary(path, &summary.json(Some(&message)));
+        }
+        fail(EXIT_SETUP, message)
+    };
     if let Some(e) = &out.error {
-        return fail(
-            EXIT_SETUP,
-            format!("cannot write to {}: {e}; stopping", sink.name),
-        );
+        return stopped(format!("cannot write to {}: {e}; stopping", sink.name));
     }
     let batch = match result {
         Ok(batch) => batch,
         Err(e @ BatchError::Token { .. }) => {
-            return fail(EXIT_SETUP, crate::exit::redact(&e.to_string()));
+            return stopped(crate::exit::redact(&e.to_string()).into_owned());
         }
         Err(e) => {
-            return fail(
-                EXIT_SETUP,
-                format!(
-                    "{}; the rows written so far are complete",
-                    output::clean(&e.to_string(), 300)
-                ),
-            );
+            return stopped(format!(
+                "{}; the rows written so far are complete",
+                output::clean(&e.to_string(), 300)
+            ));
         }
     };
-    summary.skips(&skips);
     // How the listing ended: complete (did the pool change?) or failed.
     let mut listing_error = None;
     if let Some(outcome) = listed {
@@ -510,17 +527,10 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     // is not 0 (2, 3 and 130 say more about the audit, and already fail a
     // job); a run that would exit 0 exits 1: no job passes without the
     // summary it asked for.
-    let mut summary_failed = false;
-    if let Some(path) = &options.summary {
-        let json = summary.json(incomplete.as_deref());
-        if let Err(e) = files::write_replacing(path, json.as_bytes()) {
-            summary_failed = true;
-            say(format_args!(
-                "genauth-mfa: cannot write the summary to {}: {e}",
-                crate::exit::shown(path)
-            ));
-        }
-    }
+    let summary_failed = options
+        .summary
+        .as_ref()
+        .is_some_and(|path| !write_summary(path, &summary.json(incomplete.as_deref())));
     if batch.cancelled {
         ExitCode::from(EXIT_INTERRUPTED)
     } else if let Some((code, message)) = listing_error {
