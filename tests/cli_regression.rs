@@ -375,3 +375,46 @@ fn a_key_refused_mid_run_replaces_the_summary_with_an_incomplete_one() {
     );
     assert!(!text.contains(KEY_SECRET), "{text}");
 }
+
+#[test]
+fn a_server_that_ignores_the_status_filter_does_not_pass_for_an_audit_of_that_status() {
+    // `--status Suspended`, and the server lists every user: 12 suspended,
+    // 108 active. The audit said 120 suspended users, complete, exit 0.
+    let (server, asked) = pool_server(|n| {
+        let list: Vec<String> = ((n - 1) * 50..(n * 50).min(120))
+            .map(|i| {
+                let status = if i % 10 == 0 {
+                    "Suspended"
+                } else {
+                    "Activated"
+                };
+                format!(r#"{{"userId":"u-{i}","status":"{status}"}}"#)
+            })
+            .collect();
+        format!(r#"{{"totalCount":120,"list":[{}]}}"#, list.join(","))
+    });
+    let summary = temp_path("summary.json");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "--status",
+            "Suspended",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
+    // No active user is asked as one of the suspended ones...
+    let rows = json_rows(&output);
+    let other = rows.iter().filter(|r| r["status"] != "Suspended").count();
+    assert_eq!(other, 0, "{other} rows of users not suspended: {err}");
+    assert!(asked.load(Ordering::SeqCst) <= 12, "{err}");
+    // ... and the audit is not complete.
+    assert_eq!(json["complete"], false, "{json}\n{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("status filter"), "{err}");
+}
