@@ -70,7 +70,10 @@ pub struct ListUsers<'a> {
 }
 
 impl<'a> ListUsers<'a> {
-    /// Only users with this status (`advancedFilter` status EQUAL).
+    /// Only users with this status (`advancedFilter` status EQUAL). A
+    /// page that lists users with another status (a server that ignores
+    /// the filter) does not yield them and ends the listing with
+    /// [`Error::IncompleteListing`]; users with no status are yielded.
     ///
     /// ```
     /// # use genauth_mfa::{ManagementClient, UserStatus};
@@ -436,9 +439,22 @@ impl Iterator for Users<'_> {
                 }
                 self.last_total = Some(total);
             }
+            // A server that ignores the status filter lists users of
+            // another status: they are not yielded, and the listing ends
+            // after this page (its count is not that of the filter either).
+            let mut page_users = page.users;
+            let mut off_filter = 0;
+            if let Some(wanted) = &self.listing.status {
+                let before = page_users.len();
+                page_users.retain(|user| {
+                    user.status
+                        .as_ref()
+                        .is_none_or(|s| s.as_str().eq_ignore_ascii_case(wanted.as_str()))
+                });
+                off_filter = before - page_users.len();
+            }
             let before = self.ids.len();
-            let users: Vec<(User, bool)> = page
-                .users
+            let users: Vec<(User, bool)> = page_users
                 .into_iter()
                 .map(|user| {
                     let new = self.ids.insert(&user.user_id);
@@ -446,7 +462,20 @@ impl Iterator for Users<'_> {
                 })
                 .collect();
             let new = self.ids.len() - before;
-            if users.is_empty() {
+            if off_filter > 0 {
+                let wanted = self.listing.status.as_ref().map_or("", UserStatus::as_str);
+                self.done = true;
+                self.ending = Some(Error::IncompleteListing {
+                    reason: format!(
+                        "the server ignored the status filter: page {} listed {off_filter} users \
+                         whose status is not {wanted} (not asked), after {} distinct users",
+                        self.page,
+                        self.ids.len()
+                    ),
+                    distinct: self.ids.len(),
+                    total_count: self.last_total,
+                });
+            } else if users.is_empty() {
                 // The end, as the server says: is it every user?
                 self.done = true;
                 self.ending = self.verdict();
