@@ -70,7 +70,10 @@ pub struct ListUsers<'a> {
 }
 
 impl<'a> ListUsers<'a> {
-    /// Only users with this status (`advancedFilter` status EQUAL).
+    /// Only users with this status (`advancedFilter` status EQUAL). A
+    /// page that lists users with another status (a server that ignores
+    /// the filter) does not yield them and ends the listing with
+    /// [`Error::IncompleteListing`]; users with no status are yielded.
     ///
     /// ```
     /// # use genauth_mfa::{ManagementClient, UserStatus};
@@ -223,6 +226,7 @@ impl<'a> IntoIterator for ListUsers<'a> {
             buffer: Vec::new().into_iter(),
             first_total: None,
             last_total: None,
+            fell: None,
             seen: 0,
             distinct: 0,
             ids: IdSet::default(),
@@ -241,14 +245,21 @@ pub const MAX_STALE_PAGES: u32 = 3;
 ///
 /// It proves its completeness rather than assume it. It ends on an empty
 /// page, or once the distinct users listed reach the server's
-/// `totalCount`; a page shorter than asked is not an end (a server may
-/// page by fewer). It then checks what it listed: the distinct users must
-/// match the last `totalCount`, or differ by no more than that count moved
-/// since the first page (a pool that changed while it was listed, see
-/// [`pool_changed`](Self::pool_changed)). Otherwise, or when the server
-/// sent no `totalCount` at all, or when [`MAX_STALE_PAGES`] pages in a row
-/// bring no user not already listed (a server that ignores the page
-/// number, with or without a count), the last item is an
+/// `totalCount` (when that count has not moved since the first page: a
+/// count that moved is followed to an empty page); a page shorter than
+/// asked is not an end (a server may page by fewer). It then checks what
+/// it listed: the distinct users must match the last `totalCount`, and
+/// that count must never have fallen from one page to the next (users
+/// deleted while the pool was listed: with offset pages, one deleted from
+/// a page already read moves a later user back into that page, unlisted,
+/// while the counts still match). A count that only rose (new users,
+/// listed at the end) with every user it counts listed is a complete
+/// listing of a pool that changed, see [`pool_changed`](Self::pool_changed).
+/// A count that fell, a difference between the distinct users and the
+/// last count, a server that sent no `totalCount` at all, or
+/// [`MAX_STALE_PAGES`] pages in a row that bring no user not already
+/// listed (a server that ignores the page number, with or without a
+/// count): then the last item is an
 /// [`Error::IncompleteListing`] saying what the server did. So a listing
 /// iterated to its end without an error listed every user the server
 /// counted.
@@ -288,6 +299,8 @@ pub struct Users<'a> {
     buffer: std::vec::IntoIter<(User, bool)>,
     first_total: Option<u64>,
     last_total: Option<u64>,
+    /// The first fall of the count between two pages: (before, after).
+    fell: Option<(u64, u64)>,
     seen: u64,
     distinct: u64,
     /// The users of the pages fetched so far.
@@ -339,10 +352,10 @@ impl Users<'_> {
 
     /// Whether the pool changed while it was listed, as far as the pages
     /// tell: `totalCount` moved between the first page and the latest.
-    /// A listing whose distinct users differ from the last count by no
-    /// more than it moved ends without an error (users may have been
-    /// missed or listed twice: list again); a difference the move does not
-    /// explain ends it with [`Error::IncompleteListing`].
+    /// A listing whose count only rose and whose distinct users match the
+    /// last count ends without an error (new users list at the end); a
+    /// count that fell between two pages, or distinct users that differ
+    /// from the last count, ends it with [`Error::IncompleteListing`].
     #[must_use]
     pub fn pool_changed(&self) -> bool {
         match (self.first_total, self.last_total) {
@@ -366,19 +379,29 @@ impl Users<'_> {
                  empty page, and nothing says that is every user"
             )));
         };
+        let first = self.first_total.unwrap_or(last);
+        // A count that fell between two pages: users were deleted while the
+        // pool was listed. Offset pages cannot tell which: one deleted from
+        // a page already read moves every later user one place back, and
+        // the user that crosses into that page is never listed, while the
+        // counts may still match. Not proven whole, whatever they say.
+        if let Some((from, to)) = self.fell {
+            return Some(incomplete(format!(
+                "the server's count fell from {from} to {to} between two pages ({first} at the \
+                 start, {last} at the end, {distinct} distinct users listed): a user deleted \
+                 while the pool is listed moves the later ones back a place, and one of them \
+                 may not have been listed"
+            )));
+        }
         if distinct == last {
             return None;
         }
-        let moved = self.first_total.map_or(0, |first| first.abs_diff(last));
-        if distinct.abs_diff(last) <= moved {
-            return None;
-        }
         let mut reason = format!("listed {distinct} distinct users but the server counted {last}");
-        if moved > 0 {
-            let first = self.first_total.unwrap_or(last);
-            reason.push_str(&format!(
-                " ({first} at the start): more than the pool's change explains"
-            ));
+        if first != last {
+            reason.push_str(&format!(" ({first} at the start)"));
+        }
+        if distinct < last {
+            reason.push_str(": users it counts were not listed");
         }
         Some(incomplete(reason))
     }
@@ -411,11 +434,27 @@ impl Iterator for Users<'_> {
             };
             if let Some(total) = page.total_count {
                 self.first_total.get_or_insert(total);
+                if let Some(before) = self.last_total.filter(|before| total < *before) {
+                    self.fell.get_or_insert((before, total));
+                }
                 self.last_total = Some(total);
             }
+            // A server that ignores the status filter lists users of
+            // another status: they are not yielded, and the listing ends
+            // after this page (its count is not that of the filter either).
+            let mut page_users = page.users;
+            let mut off_filter = 0;
+            if let Some(wanted) = &self.listing.status {
+                let before = page_users.len();
+                page_users.retain(|user| {
+                    user.status
+                        .as_ref()
+                        .is_none_or(|s| s.as_str().eq_ignore_ascii_case(wanted.as_str()))
+                });
+                off_filter = before - page_users.len();
+            }
             let before = self.ids.len();
-            let users: Vec<(User, bool)> = page
-                .users
+            let users: Vec<(User, bool)> = page_users
                 .into_iter()
                 .map(|user| {
                     let new = self.ids.insert(&user.user_id);
@@ -423,7 +462,20 @@ impl Iterator for Users<'_> {
                 })
                 .collect();
             let new = self.ids.len() - before;
-            if users.is_empty() {
+            if off_filter > 0 {
+                let wanted = self.listing.status.as_ref().map_or("", UserStatus::as_str);
+                self.done = true;
+                self.ending = Some(Error::IncompleteListing {
+                    reason: format!(
+                        "the server ignored the status filter: page {} listed {off_filter} users \
+                         whose status is not {wanted} (not asked), after {} distinct users",
+                        self.page,
+                        self.ids.len()
+                    ),
+                    distinct: self.ids.len(),
+                    total_count: self.last_total,
+                });
+            } else if users.is_empty() {
                 // The end, as the server says: is it every user?
                 self.done = true;
                 self.ending = self.verdict();
@@ -448,7 +500,11 @@ impl Iterator for Users<'_> {
                 }
             } else {
                 self.stale = 0;
-                if self.last_total.is_some_and(|total| self.ids.len() >= total) {
+                // A count that moved since the first page may have been
+                // lowered by one page only: the end is then an empty page.
+                if !self.pool_changed()
+                    && self.last_total.is_some_and(|total| self.ids.len() >= total)
+                {
                     self.done = true;
                     self.ending = self.verdict();
                 }

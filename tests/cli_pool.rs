@@ -354,7 +354,9 @@ fn a_pool_that_changes_while_listed_is_reported() {
 
     // A user created "before" the others joins after page 1: every user
     // moves one place on, so the last of page 1 is listed again on page 2
-    // (asked once: a duplicate skipped) and the newcomer is missed.
+    // (asked once: a duplicate skipped) and the newcomer is missed: the
+    // last count (121) holds a user the listing never gave, so the audit
+    // is incomplete (exit 2), not explained by the move.
     let fake = FakeGenAuth::new().with_generated_pool(120);
     fake.change_pool_after_page(
         1,
@@ -366,7 +368,11 @@ fn a_pool_that_changes_while_listed_is_reported() {
         b"",
     );
     let err = stderr(&output);
-    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("listed 120 distinct users but the server counted 121 (120 at the start)"),
+        "{err}"
+    );
     let rows = json_rows(&output);
     assert_eq!(rows.len(), 120, "{err}");
     assert_eq!(by_id(&rows).len(), 120, "a user asked twice");
@@ -883,4 +889,43 @@ fn summary_counts_add_up_each_user_once() {
         (Some(2), Some(1))
     );
     assert_eq!(json["complete"], true, "{json}");
+}
+
+#[test]
+fn a_user_deleted_from_a_page_already_read_does_not_leave_a_user_unasked_with_exit_0() {
+    // An honest server: user-000005, asked long before, is deleted after
+    // page 4 is read. Every later user moves one place back, so
+    // user-000200 is now the last of page 4 and page 5 starts at
+    // user-000201: user-000200 stays in the pool and is never asked. 299
+    // distinct users, a count of 299: "explained", complete, exit 0.
+    let mut fake = FakeGenAuth::new();
+    for i in 0..300 {
+        fake = fake.with_pool_user(
+            PoolUser::new(&format!("user-{i:06}"))
+                .created_at(&format!("2024-01-01T{:02}:{:02}:00.000Z", i / 60, i % 60))
+                .mfa(UserMfaInfo::new().totp(true)),
+        );
+    }
+    fake.change_pool_after_page(4, PoolChange::Remove("user-000005".into()));
+    let server = serve(&fake);
+    let summary = temp_path("summary.json");
+    let out = temp_path("rows.jsonl");
+    let output = run(
+        against_url(&server.url()).args([
+            "audit",
+            "--all-users",
+            "-o",
+            out.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    let rows = std::fs::read_to_string(&out).unwrap();
+    let json: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert!(!rows.contains(r#""userId":"user-000200""#), "{json}");
+    // A user of the pool was never asked: not complete, whatever else.
+    assert_eq!(json["complete"], false, "{json}\n{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
 }

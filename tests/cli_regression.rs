@@ -396,3 +396,251 @@ fn a_low_address_space_limit_exits_with_a_documented_code() {
         output.status
     );
 }
+
+/// A server for `audit --all-users`: `page(n)` is the `data` of listing
+/// page `n`, every user has TOTP; the MFA calls are counted.
+fn pool_server(
+    page: impl Fn(u64) -> String + Send + Sync + 'static,
+) -> (HttpServer, Arc<AtomicUsize>) {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let a = Arc::clone(&asked);
+    let server = HttpServer::start_with_body(move |target, body| {
+        if target.starts_with("/api/v3/get-management-token") {
+            token_body(T1, 7200)
+        } else if target.starts_with("/api/v3/list-users") {
+            let body: serde_json::Value = serde_json::from_str(body).unwrap();
+            let n = body["options"]["pagination"]["page"].as_u64().unwrap();
+            format!(r#"{{"statusCode":200,"data":{}}}"#, page(n))
+        } else {
+            a.fetch_add(1, Ordering::SeqCst);
+            r#"{"statusCode":200,"data":{"totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#.to_owned()
+        }
+    });
+    (server, asked)
+}
+
+/// `{"totalCount": count, "list": [users from..to]}`.
+fn page_data(count: &str, users: std::ops::Range<u64>) -> String {
+    let list: Vec<String> = users
+        .map(|i| {
+            format!(
+                r#"{{"userId":"u-{i}","status":"Activated","createdAt":"2024-01-01T00:00:00Z"}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"totalCount":{count},"list":[{}]}}"#, list.join(","))
+}
+
+/// Runs `audit --all-users --summary`: the output, the summary JSON.
+fn audit_pool(server: &HttpServer) -> (std::process::Output, serde_json::Value) {
+    let summary = temp_path("summary.json");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let json = serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
+    (output, json)
+}
+
+#[test]
+fn a_second_page_empty_with_a_zero_count_does_not_make_a_1000_user_audit_complete() {
+    // Page 1 counts 1000 users; every later page is `{"totalCount":0,
+    // "list":[]}`, what a backend that lost its index for a moment sends.
+    let (server, asked) = pool_server(|n| {
+        if n == 1 {
+            page_data("1000", 0..50)
+        } else {
+            page_data("0", 0..0)
+        }
+    });
+    let (output, json) = audit_pool(&server);
+    let err = stderr(&output);
+    assert_eq!(asked.load(Ordering::SeqCst), 50, "{err}");
+    assert_eq!(json_rows(&output).len(), 50, "{err}");
+    // 950 of the 1000 users the server counted were never asked.
+    assert_eq!(json["complete"], false, "{json}\n{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("the server's count fell from 1000 to 0 between two pages"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_huge_first_count_does_not_excuse_users_the_last_count_says_were_not_listed() {
+    // Page 1 says 10^18 users (a glitch); page 2 is empty and says 5000.
+    // 4950 users the server still counts were never listed.
+    let (server, asked) = pool_server(|n| {
+        if n == 1 {
+            page_data("1000000000000000000", 0..50)
+        } else {
+            page_data("5000", 0..0)
+        }
+    });
+    let (output, json) = audit_pool(&server);
+    let err = stderr(&output);
+    assert_eq!(asked.load(Ordering::SeqCst), 50, "{err}");
+    assert_eq!(json["complete"], false, "{json}\n{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+}
+
+#[test]
+fn a_count_lowered_mid_listing_does_not_end_it_before_the_users_that_follow() {
+    // Page 1 counts 200; page 2 says 100 (and holds 50 more users), pages
+    // 3 and 4 hold the rest, page 5 is empty and counts 200 again.
+    let (server, asked) = pool_server(|n| match n {
+        1 => page_data("200", 0..50),
+        2 => page_data("100", 50..100),
+        n if n <= 4 => page_data("200", (n - 1) * 50..n * 50),
+        _ => page_data("200", 0..0),
+    });
+    let (output, json) = audit_pool(&server);
+    let err = stderr(&output);
+    // Either every user was asked, or the audit does not claim it.
+    let asked = asked.load(Ordering::SeqCst);
+    if asked != 200 {
+        assert_eq!(json["complete"], false, "{asked} asked: {json}\n{err}");
+        assert_eq!(output.status.code(), Some(2), "{err}");
+    }
+}
+
+#[test]
+fn a_user_listed_again_far_after_the_first_time_is_asked_and_counted_once() {
+    // 5000 users; u-0 comes again on page 99, over 4,096 users after page
+    // 1: asked twice, two rows, `users: 5001` of 5000 distinct.
+    let (server, asked) = pool_server(|n| {
+        if n > 100 {
+            return page_data("5000", 0..0);
+        }
+        let mut data = page_data("5000", (n - 1) * 50..n * 50);
+        if n == 99 {
+            data = data.replace(
+                r#""list":["#,
+                r#""list":[{"userId":"u-0","status":"Activated"},"#,
+            );
+        }
+        data
+    });
+    let summary = temp_path("summary.json");
+    let out = temp_path("rows.jsonl");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "-c",
+            "16",
+            "--output",
+            out.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let rows = std::fs::read_to_string(&*out).unwrap().lines().count();
+    let err = stderr(&output);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
+    assert_eq!(json["listing"]["distinctUsers"], 5000, "{json}");
+    assert_eq!(json["users"], 5000, "{json}\n{err}");
+    assert_eq!(rows, 5000, "{err}");
+    assert_eq!(asked.load(Ordering::SeqCst), 5000, "{err}");
+    assert_eq!(json["duplicates"], 1, "{json}");
+}
+
+#[test]
+fn a_key_refused_mid_run_replaces_the_summary_with_an_incomplete_one() {
+    // The first token works for 100 calls; then every call is refused and
+    // the key with it. Exit 1, as README says; but the summary FILE of the
+    // month before stayed, saying `complete: true`.
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (t, c) = (Arc::clone(&tokens), Arc::clone(&calls));
+    let server = HttpServer::start(move |target| {
+        if target.starts_with("/api/v3/get-management-token") {
+            if t.fetch_add(1, Ordering::SeqCst) == 0 {
+                token_body(T1, 7200)
+            } else {
+                r#"{"statusCode":403,"apiCode":2001,"message":"access key disabled"}"#.to_owned()
+            }
+        } else if c.fetch_add(1, Ordering::SeqCst) < 100 {
+            r#"{"statusCode":200,"data":{"totpStatus":"enabled"}}"#.to_owned()
+        } else {
+            r#"{"statusCode":401,"apiCode":2020,"message":"token revoked"}"#.to_owned()
+        }
+    });
+    let summary = temp_path("summary.json");
+    let old = r#"{"complete": true, "users": 300, "generatedAt": "2026-11-01T00:00:00Z"}"#;
+    std::fs::write(&*summary, old).unwrap();
+    let out = temp_path("rows.jsonl");
+    let ids: String = (0..300).map(|i| format!("user-{i}\n")).collect();
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "-o",
+            out.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        ids.as_bytes(),
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    let text = std::fs::read_to_string(&*summary).unwrap();
+    assert_ne!(text, old, "the old summary stayed: {err}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["complete"], false, "{json}");
+    let reason = json["incompleteReason"].as_str().unwrap();
+    assert!(
+        reason.contains("the management token request failed"),
+        "{json}"
+    );
+    assert!(!text.contains(KEY_SECRET), "{text}");
+}
+
+#[test]
+fn a_server_that_ignores_the_status_filter_does_not_pass_for_an_audit_of_that_status() {
+    // `--status Suspended`, and the server lists every user: 12 suspended,
+    // 108 active. The audit said 120 suspended users, complete, exit 0.
+    let (server, asked) = pool_server(|n| {
+        let list: Vec<String> = ((n - 1) * 50..(n * 50).min(120))
+            .map(|i| {
+                let status = if i % 10 == 0 {
+                    "Suspended"
+                } else {
+                    "Activated"
+                };
+                format!(r#"{{"userId":"u-{i}","status":"{status}"}}"#)
+            })
+            .collect();
+        format!(r#"{{"totalCount":120,"list":[{}]}}"#, list.join(","))
+    });
+    let summary = temp_path("summary.json");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "--status",
+            "Suspended",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
+    // No active user is asked as one of the suspended ones...
+    let rows = json_rows(&output);
+    let other = rows.iter().filter(|r| r["status"] != "Suspended").count();
+    assert_eq!(other, 0, "{other} rows of users not suspended: {err}");
+    assert!(asked.load(Ordering::SeqCst) <= 12, "{err}");
+    // ... and the audit is not complete.
+    assert_eq!(json["complete"], false, "{json}\n{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("status filter"), "{err}");
+}

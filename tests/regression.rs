@@ -89,3 +89,114 @@ fn a_call_refused_again_with_a_fresh_token_says_the_key_may_not_call_it() {
     token.assert();
     refused.assert();
 }
+
+/// A listing server on mockito: `pages[n - 1]` is the `data` of page `n`,
+/// the last one answering every page after it.
+fn listing_server(pages: &[(&str, std::ops::Range<u32>)]) -> mockito::ServerGuard {
+    let mut server = mockito::Server::new();
+    server
+        .mock("POST", "/api/v3/get-management-token")
+        .with_body(format!(
+            r#"{{"statusCode":200,"data":{{"access_token":"{T1}","expires_in":7200}}}}"#
+        ))
+        .create();
+    let pages: Vec<String> = pages
+        .iter()
+        .map(|(count, users)| {
+            let list: Vec<String> = users
+                .clone()
+                .map(|i| format!(r#"{{"userId":"u-{i}","status":"Activated"}}"#))
+                .collect();
+            format!(
+                r#"{{"statusCode":200,"data":{{"totalCount":{count},"list":[{}]}}}}"#,
+                list.join(",")
+            )
+        })
+        .collect();
+    server
+        .mock("POST", "/api/v3/list-users")
+        .with_body_from_request(move |req| {
+            let body: serde_json::Value = serde_json::from_slice(req.body().unwrap()).unwrap();
+            let n = body["options"]["pagination"]["page"].as_u64().unwrap() as usize;
+            pages[(n - 1).min(pages.len() - 1)].clone().into_bytes()
+        })
+        .create();
+    server
+}
+
+/// Lists every user: how many were yielded, and the last error if any.
+fn list_all(server: &mockito::ServerGuard) -> (usize, Option<genauth_mfa::Error>) {
+    let mgmt = mgmt_client(server);
+    let mut users = 0;
+    for item in mgmt.list_users().into_iter().take(100_000) {
+        match item {
+            Ok(_) => users += 1,
+            Err(e) => return (users, Some(e)),
+        }
+    }
+    (users, None)
+}
+
+#[test]
+fn a_listing_whose_last_count_holds_users_it_never_listed_is_incomplete() {
+    // A first count of 10^18 (a glitch) must not excuse the 4950 users the
+    // empty page 2 itself still counts.
+    let server = listing_server(&[("1000000000000000000", 0..50), ("5000", 0..0)]);
+    let (users, err) = list_all(&server);
+    assert_eq!(users, 50);
+    assert!(
+        matches!(err, Some(genauth_mfa::Error::IncompleteListing { .. })),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_count_lowered_on_one_page_does_not_end_the_listing_before_the_next() {
+    // Page 2 says 100: with 100 distinct users listed the listing stopped
+    // there, 900 users short of what page 1 and page 3 count.
+    let mut pages: Vec<(&str, std::ops::Range<u32>)> = vec![("1000", 0..50), ("100", 50..100)];
+    for n in 3..=20 {
+        pages.push(("1000", (n - 1) * 50..n * 50));
+    }
+    pages.push(("1000", 0..0));
+    let server = listing_server(&pages);
+    let (users, err) = list_all(&server);
+    assert!(
+        users == 1000 && err.is_none() || err.is_some(),
+        "{users} {err:?}"
+    );
+}
+
+#[test]
+#[ignore = "FINDING: a server that invents new users on every page, its totalCount always 100 ahead \
+            of them (or with no totalCount), is listed for ever: the listing never ends, the \
+            audit runs until killed, 8 bytes a user and one row a user. Not fixed: the bound \
+            (say, a pool that more than doubled since the first count ends as incomplete) is \
+            a policy choice"]
+fn a_server_inventing_users_for_ever_does_not_list_for_ever() {
+    let mut server = mockito::Server::new();
+    server
+        .mock("POST", "/api/v3/get-management-token")
+        .with_body(format!(
+            r#"{{"statusCode":200,"data":{{"access_token":"{T1}","expires_in":7200}}}}"#
+        ))
+        .create();
+    server
+        .mock("POST", "/api/v3/list-users")
+        .with_body_from_request(|req| {
+            let body: serde_json::Value = serde_json::from_slice(req.body().unwrap()).unwrap();
+            let n = body["options"]["pagination"]["page"].as_u64().unwrap();
+            let list: Vec<String> = ((n - 1) * 50..n * 50)
+                .map(|i| format!(r#"{{"userId":"u-{i}"}}"#))
+                .collect();
+            format!(
+                r#"{{"statusCode":200,"data":{{"totalCount":{},"list":[{}]}}}}"#,
+                n * 50 + 100,
+                list.join(",")
+            )
+            .into_bytes()
+        })
+        .create();
+    let (users, _) = list_all(&server);
+    assert!(users < 100_000, "{users} users listed and still going");
+}

@@ -165,6 +165,14 @@ pub struct HttpServer {
 
 impl HttpServer {
     pub fn start(answer: impl Fn(&str) -> String + Send + Sync + 'static) -> HttpServer {
+        HttpServer::start_with_body(move |target, _body| answer(target))
+    }
+
+    /// As [`start`](Self::start), `answer(path_and_query, body)` seeing the
+    /// request's body too (a listing's page is in it).
+    pub fn start_with_body(
+        answer: impl Fn(&str, &str) -> String + Send + Sync + 'static,
+    ) -> HttpServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -214,7 +222,7 @@ impl Drop for HttpServer {
     }
 }
 
-fn serve(stream: TcpStream, answer: &(dyn Fn(&str) -> String + Send + Sync)) {
+fn serve(stream: TcpStream, answer: &(dyn Fn(&str, &str) -> String + Send + Sync)) {
     stream.set_read_timeout(Some(LIMIT)).unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut stream = stream;
@@ -243,7 +251,7 @@ fn serve(stream: TcpStream, answer: &(dyn Fn(&str) -> String + Send + Sync)) {
             return;
         }
         let target = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
-        let body = answer(&target);
+        let body = answer(&target, &String::from_utf8_lossy(&body));
         let response = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
             body.len()

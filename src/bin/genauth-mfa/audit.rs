@@ -192,7 +192,7 @@ impl Iterator for PoolFeed {
 
     fn next(&mut self) -> Option<Input<Tag>> {
         loop {
-            let user = self.listing.next()?;
+            let (user, repeat) = self.listing.next()?;
             let index = self.listing.listed();
             let profile = Box::new(Profile::of(&user));
             let tag = Tag::Listed { index, profile };
@@ -202,6 +202,11 @@ impl Iterator for PoolFeed {
                 let reason =
                     format!("user {index} of the listing has a userId of {len} bytes: not asked");
                 return Some(Input::Unreadable { tag, reason });
+            }
+            // Listed before, however long ago: asked (or resumed) once.
+            if repeat {
+                self.admit.skips.duplicates.fetch_add(1, Ordering::Relaxed);
+                continue;
             }
             if self.admit.admit(&user.user_id) {
                 let target = Target::new(user.user_id).user_id_type(UserIdType::UserId);
@@ -229,6 +234,21 @@ fn listing_failed(err: &Error, listed: Option<u64>) -> String {
         "listing the users failed{after}: {}",
         output::clean(&err.report().to_string(), 600)
     )
+}
+
+/// Writes `json` to the summary FILE `path`, replacing it whole; whether
+/// it was written (if not, a line says why).
+fn write_summary(path: &std::path::Path, json: &str) -> bool {
+    match files::write_replacing(path, json.as_bytes()) {
+        Ok(()) => true,
+        Err(e) => {
+            say(format_args!(
+                "genauth-mfa: cannot write the summary to {}: {e}",
+                crate::exit::shown(path)
+            ));
+            false
+        }
+    }
 }
 
 /// The rows' destination, shared by the callback and the progress hook.
@@ -443,28 +463,30 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     bar.finish_and_clear();
     let mut out = lock(&out);
     out.flush();
+    summary.skips(&skips);
+    // A run that stops here exits 1; its summary FILE says why rather than
+    // leave an earlier run's in place (`complete: true`, say).
+    let stopped = |message: String| {
+        if let Some(path) = &options.summary {
+            write_summary(path, &summary.json(Some(&message)));
+        }
+        fail(EXIT_SETUP, message)
+    };
     if let Some(e) = &out.error {
-        return fail(
-            EXIT_SETUP,
-            format!("cannot write to {}: {e}; stopping", sink.name),
-        );
+        return stopped(format!("cannot write to {}: {e}; stopping", sink.name));
     }
     let batch = match result {
         Ok(batch) => batch,
         Err(e @ BatchError::Token { .. }) => {
-            return fail(EXIT_SETUP, crate::exit::redact(&e.to_string()));
+            return stopped(crate::exit::redact(&e.to_string()).into_owned());
         }
         Err(e) => {
-            return fail(
-                EXIT_SETUP,
-                format!(
-                    "{}; the rows written so far are complete",
-                    output::clean(&e.to_string(), 300)
-                ),
-            );
+            return stopped(format!(
+                "{}; the rows written so far are complete",
+                output::clean(&e.to_string(), 300)
+            ));
         }
     };
-    summary.skips(&skips);
     // How the listing ended: complete (did the pool change?) or failed.
     let mut listing_error = None;
     if let Some(outcome) = listed {
@@ -505,17 +527,10 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     // is not 0 (2, 3 and 130 say more about the audit, and already fail a
     // job); a run that would exit 0 exits 1: no job passes without the
     // summary it asked for.
-    let mut summary_failed = false;
-    if let Some(path) = &options.summary {
-        let json = summary.json(incomplete.as_deref());
-        if let Err(e) = files::write_replacing(path, json.as_bytes()) {
-            summary_failed = true;
-            say(format_args!(
-                "genauth-mfa: cannot write the summary to {}: {e}",
-                crate::exit::shown(path)
-            ));
-        }
-    }
+    let summary_failed = options
+        .summary
+        .as_ref()
+        .is_some_and(|path| !write_summary(path, &summary.json(incomplete.as_deref())));
     if batch.cancelled {
         ExitCode::from(EXIT_INTERRUPTED)
     } else if let Some((code, message)) = listing_error {

@@ -23,7 +23,8 @@ pub const AHEAD: usize = 2 * genauth_mfa::MAX_PAGE_SIZE as usize;
 enum Msg {
     /// `totalCount` of the first page, before its first user.
     Total(u64),
-    User(Box<User>),
+    /// A user, and whether the listing gave them before (a repeat).
+    User(Box<User>, bool),
     Failed(Error, PoolListing),
     End(PoolListing),
 }
@@ -55,10 +56,12 @@ pub enum StartError {
 /// is read on the batch engine's feeder thread).
 pub type Outcome = Arc<Mutex<Option<Ended>>>;
 
-/// The listing's receiving end: the listed users, in order.
+/// The listing's receiving end: the listed users, in order, each with
+/// whether the listing gave them before (its 64-bit hashes of every id
+/// listed know it, however far apart the two are).
 pub struct Listing {
     rx: Receiver<Msg>,
-    peeked: Option<Box<User>>,
+    peeked: Option<(Box<User>, bool)>,
     listed: u64,
     done: bool,
     outcome: Outcome,
@@ -103,8 +106,8 @@ pub fn start(
             Ok((listing, 0))
         }
         Ok(Msg::Failed(error, _)) => Err(StartError::Listing(error)),
-        Ok(Msg::User(user)) => {
-            listing.peeked = Some(user);
+        Ok(Msg::User(user, repeat)) => {
+            listing.peeked = Some((user, repeat));
             Ok((listing, 0))
         }
         Err(_) => Err(StartError::Internal(
@@ -121,9 +124,12 @@ fn list(client: &ManagementClient, status: Option<UserStatus>, tx: &SyncSender<M
     let mut users = listing.into_iter();
     let mut first = true;
     let mut warned = false;
+    let mut distinct = 0;
     while let Some(item) = users.next() {
         let msg = match item {
             Ok(user) => {
+                let repeat = users.distinct() == distinct;
+                distinct = users.distinct();
                 if !warned {
                     warned = warn_coerced(&user);
                 }
@@ -134,7 +140,7 @@ fn list(client: &ManagementClient, status: Option<UserStatus>, tx: &SyncSender<M
                         return;
                     }
                 }
-                Msg::User(Box::new(user))
+                Msg::User(Box::new(user), repeat)
             }
             Err(error) => {
                 let _ = tx.send(Msg::Failed(error, pool_listing(&users)));
@@ -195,9 +201,9 @@ impl Listing {
 }
 
 impl Iterator for Listing {
-    type Item = Box<User>;
+    type Item = (Box<User>, bool);
 
-    fn next(&mut self) -> Option<Box<User>> {
+    fn next(&mut self) -> Option<(Box<User>, bool)> {
         if let Some(user) = self.peeked.take() {
             self.listed += 1;
             return Some(user);
@@ -207,9 +213,9 @@ impl Iterator for Listing {
         }
         loop {
             match self.rx.recv() {
-                Ok(Msg::User(user)) => {
+                Ok(Msg::User(user, repeat)) => {
                     self.listed += 1;
-                    return Some(user);
+                    return Some((user, repeat));
                 }
                 Ok(Msg::Total(_)) => {}
                 Ok(Msg::End(end)) => {
