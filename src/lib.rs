@@ -219,7 +219,8 @@ pub use get_factor::GetFactor;
 pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};
 pub use list_enrolled_factors::ListEnrolledFactors;
 pub use list_users::{
-    ListUsers, MAX_PAGE_SIZE, MAX_STALE_PAGES, SortField, SortOrder, UserPage, Users,
+    ListUsers, MAX_GROWTH_SLACK, MAX_PAGE_SIZE, MAX_STALE_PAGES, MAX_UNCOUNTED_USERS, SortField,
+    SortOrder, UserPage, Users,
 };
 pub use management::ManagementClient;
 pub use model::{Factor, FactorProfile, FactorType};

@@ -241,6 +241,17 @@ impl<'a> IntoIterator for ListUsers<'a> {
 /// listing ends with [`Error::IncompleteListing`].
 pub const MAX_STALE_PAGES: u32 = 3;
 
+/// A listing ends with [`Error::IncompleteListing`] once its distinct users
+/// pass twice the first page's `totalCount` and this many more: a server
+/// that keeps inventing users (each page's count a little ahead of them)
+/// is not followed for ever.
+pub const MAX_GROWTH_SLACK: u64 = 10_000;
+
+/// Without any `totalCount`, a listing ends with
+/// [`Error::IncompleteListing`] after this many distinct users (it could
+/// not be proven whole anyway).
+pub const MAX_UNCOUNTED_USERS: u64 = 1_000_000;
+
 /// The users of a listing, fetched a page at a time; an error ends it.
 ///
 /// It proves its completeness rather than assume it. It ends on an empty
@@ -498,6 +509,13 @@ impl Iterator for Users<'_> {
                         total_count: self.last_total,
                     });
                 }
+            } else if let Some(reason) = self.runaway() {
+                self.done = true;
+                self.ending = Some(Error::IncompleteListing {
+                    reason,
+                    distinct: self.ids.len(),
+                    total_count: self.last_total,
+                });
             } else {
                 self.stale = 0;
                 // A count that moved since the first page may have been
@@ -510,6 +528,31 @@ impl Iterator for Users<'_> {
                 }
             }
             self.buffer = users.into_iter();
+        }
+    }
+}
+
+impl Users<'_> {
+    /// Why the listing must stop although pages still bring new users: a
+    /// pool that more than doubled since its first count, or one that
+    /// never sent a count and passed [`MAX_UNCOUNTED_USERS`].
+    fn runaway(&self) -> Option<String> {
+        let distinct = self.ids.len();
+        match self.first_total {
+            Some(first) if distinct > first.saturating_mul(2).saturating_add(MAX_GROWTH_SLACK) => {
+                Some(format!(
+                    "the server kept listing new users: {distinct} distinct users listed where \
+                     its first page counted {first} (now {}); a listing that more than doubles \
+                     is not followed further",
+                    self.last_total
+                        .map_or_else(|| "no count".to_owned(), |t| t.to_string())
+                ))
+            }
+            None if distinct > MAX_UNCOUNTED_USERS => Some(format!(
+                "the server sent no totalCount and kept listing new users: stopped after \
+                 {distinct} distinct users"
+            )),
+            _ => None,
         }
     }
 }
