@@ -189,10 +189,17 @@ impl Caller {
                 own_pause = wait;
                 continue;
             }
-            if throttled && self.limiter.is_adaptive() {
-                continue;
-            }
-            let wait = self.retry.backoff(attempt + 1);
+            let wait = if throttled && self.limiter.is_adaptive() {
+                // The limiter slows every thread down once it has cut;
+                // until then a short growing pause keeps this call from
+                // spending its throttled attempts before it decides.
+                if self.limiter.is_limiting() {
+                    continue;
+                }
+                retry::throttled_pause(attempt - failures, self.retry.max_backoff())
+            } else {
+                self.retry.backoff(attempt + 1)
+            };
             let next_start = Instant::now().checked_add(wait);
             if budget
                 .deadline

@@ -213,3 +213,31 @@ fn one_throttle_at_the_start_is_no_quota() {
     assert_eq!(answered, 2000);
     assert_eq!((server.throttled(), server.accepted()), (1, 2000));
 }
+
+#[test]
+fn a_run_that_starts_throttled_loses_no_user_while_the_limiter_decides() {
+    // Every request is throttled for the first 300 ms. The limiter waits
+    // for evidence before it cuts; meanwhile each throttled call retried at
+    // once and spent its 10 throttled attempts within milliseconds (the
+    // throttle matrix lost users at its start this way): a short growing
+    // pause between a call's throttled attempts lets the limiter decide.
+    let server =
+        QuotaServer::with_rule(Rule::ColdStart(Duration::from_millis(300)), Duration::ZERO);
+    let client = client(server.url())
+        .transport(
+            genauth_mfa::UreqTransport::builder()
+                .max_idle_connections(8)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let failures = audit(&client, 8, 200);
+    assert!(
+        failures.is_empty(),
+        "{} of 200 users failed: {:?}",
+        failures.len(),
+        failures.first()
+    );
+    assert!(server.throttled() > 0, "the server throttled nothing");
+}

@@ -305,7 +305,6 @@ impl Adaptive {
     }
 
     /// Requests a second the bucket lets through; `None` while dormant.
-    #[cfg(test)]
     pub(super) fn rate(&self) -> Option<f64> {
         self.rate
     }

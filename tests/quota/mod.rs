@@ -71,6 +71,9 @@ pub enum Rule {
     EveryNth(u64),
     /// Each request with this probability, from a fixed seed.
     Share(f64),
+    /// Every request until this long after the first one: a run that
+    /// starts while the pool's quota is used up by someone else.
+    ColdStart(Duration),
 }
 
 /// What a rule needs to remember.
@@ -81,6 +84,8 @@ struct RuleState {
     seen: HashSet<String>,
     requests: u64,
     rng: fastrand::Rng,
+    /// When the first request came.
+    first: Option<Instant>,
 }
 
 impl RuleState {
@@ -92,6 +97,7 @@ impl RuleState {
         RuleState {
             rule,
             started: Instant::now(),
+            first: None,
             bucket: Bucket {
                 tokens: burst,
                 at: Instant::now(),
@@ -131,6 +137,10 @@ impl RuleState {
             Rule::FirstOnly => self.requests == 1,
             Rule::EveryNth(n) => self.requests % n.max(1) == 0,
             Rule::Share(p) => self.rng.f64() < p,
+            Rule::ColdStart(lasting) => {
+                let first = *self.first.get_or_insert_with(Instant::now);
+                first.elapsed() < lasting
+            }
         }
     }
 }
