@@ -203,6 +203,7 @@ mod settings;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 mod throttle;
+mod time;
 mod token;
 mod transport;
 mod ureq_transport;
@@ -226,6 +227,7 @@ pub use management::ManagementClient;
 pub use model::{Factor, FactorProfile, FactorType};
 pub use retry::RetryPolicy;
 pub use settings::DEFAULT_CALL_TIMEOUT;
+pub use time::iso8601_utc;
 pub use transport::{Deadline, Repeatable, Transport, TransportError, TransportErrorKind};
 pub use ureq_transport::{RootStore, UreqTransport, UreqTransportBuilder};
 pub use user::{User, UserStatus};

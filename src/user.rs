@@ -220,26 +220,8 @@ fn iso8601_millis(ms: u64) -> Option<String> {
     if ms >= 253_402_300_800_000 {
         return None;
     }
-    let secs = ms / 1000;
-    let days = i64::try_from(secs / 86_400).ok()?;
-    let rest = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60,
-        ms % 1000
-    ))
+    let millis = u32::try_from(ms % 1000).ok()?;
+    Some(crate::time::iso8601_utc(ms / 1000, Some(millis)))
 }
 
 /// An account's status. Reads and writes the wire names (`Activated`, ...);
