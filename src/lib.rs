@@ -86,6 +86,7 @@
 //! | [`Error::Api`] | the server answered with its envelope and a `statusCode` other than 200 | look at [`api_code`](Error::api_code); quote [`request_id`](Error::request_id) to support |
 //! | [`Error::Credentials`] | the server refused the access key (the token request) | fix the key: every call would fail the same way |
 //! | [`Error::NotPermitted`] | the key's token was accepted, but a call was refused with a fresh one | grant the key's role the permission: every such call would fail the same way |
+//! | [`Error::IncompleteListing`] | a listing ended without proof that it listed every user (pages that repeat, a count that moved or is missing) | treat the listing as partial; list again later |
 //! | [`Error::Transport`] | no complete answer: DNS, connect, TLS, proxy, a cut connection | usually worth trying again later; [`TransportError::kind`] says which |
 //! | [`Error::Timeout`] | the whole-call timeout passed | try again later, or allow more time |
 //! | [`Error::Decode`] | something answered that is not the GenAuth API (an HTML gateway page, a redirect) | check the host URL and what is in front of it |

@@ -57,7 +57,11 @@ impl BaseUrl {
                     "http:// would send credentials in clear; use https://, a loopback host, or allow_insecure_http(true)",
                 ));
             }
-            _ => return Err(bad("the URL must start with https://")),
+            _ => {
+                return Err(bad(
+                    "the URL must start with https:// (or http:// for a loopback host such as 127.0.0.1)",
+                ));
+            }
         }
         Ok(BaseUrl(trimmed.to_owned()))
     }

@@ -168,7 +168,9 @@ pub fn run(options: &DiffArgs, cancel: &CancelToken) -> ExitCode {
                 say(format_args!(
                     "genauth-mfa: {not_compared} {users} not compared (an error row in OLD or \
                      NEW instead of an answer): the diff is incomplete{none}; run the audit \
-                     again with --resume to ask them again"
+                     again with --resume to ask the failed users again (a final answer such \
+                     as \"user not found\" is not asked again: remove such ids from the input \
+                     or check --user-id-type)"
                 ));
             }
             ExitCode::from(if counts.lost > 0 {

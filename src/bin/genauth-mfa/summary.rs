@@ -245,10 +245,17 @@ impl Summary {
                 0 => say(format_args!(
                     "policy met: every user answered has {wanted} enabled (--require {wanted})"
                 )),
-                n => say(format_args!(
-                    "policy not met: {n} users answered have none of {wanted} enabled \
-                     (--require {wanted})"
-                )),
+                n => {
+                    let what = if wanted == "any" {
+                        "no factor".to_owned()
+                    } else {
+                        format!("none of {wanted}")
+                    };
+                    say(format_args!(
+                        "policy not met: {n} users answered have {what} enabled \
+                         (--require {wanted})"
+                    ));
+                }
             }
         }
         if let Some(pool) = &self.pool {
