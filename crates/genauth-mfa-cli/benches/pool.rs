@@ -22,15 +22,14 @@
 //! C = 16; `cargo bench --features cli --bench pool -- N Q C` others (Q of
 //! 0 skips the quota run).
 
-#[path = "../tests/quota/mod.rs"]
-mod quota;
+use genauth_mfa_testkit::quota;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use genauth_mfa::testing::FakeGenAuth;
+use genauth_mfa_fake::FakeGenAuth;
 use quota::QuotaServer;
 
 const DELAY: Duration = Duration::from_millis(10);

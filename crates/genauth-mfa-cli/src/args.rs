@@ -23,13 +23,16 @@ macro_rules! platform_verifier {
     };
 }
 
-/// `--version`: the crate's version and the features this binary was built with.
-pub const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (genauth-mfa crate; features: cli, test-util",
-    platform_verifier!(),
-    ")"
-);
+/// `--version`: the tool's version, the library's it was built with, and
+/// its features.
+pub static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (genauth-mfa-cli; library {}; features: cli, sandbox{})",
+        env!("CARGO_PKG_VERSION"),
+        genauth_mfa::USER_AGENT,
+        platform_verifier!(),
+    )
+});
 
 /// Ask GenAuth (formerly Authing) which MFA factors users have.
 ///
@@ -46,7 +49,7 @@ pub const VERSION: &str = concat!(
 /// configuration, files, the management token, output that cannot be
 /// written); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 #[derive(Parser)]
-#[command(name = "genauth-mfa", version = VERSION, max_term_width = 100)]
+#[command(name = "genauth-mfa", version = VERSION.as_str(), max_term_width = 100)]
 pub struct Cli {
     /// Talk to the crate's built-in fake of the API instead of GenAuth
     /// (announced on stderr); for trying the tool out.

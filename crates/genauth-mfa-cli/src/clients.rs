@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use genauth_mfa::testing::{FakeGenAuth, FakeServer};
+use genauth_mfa_fake::{FakeGenAuth, FakeServer};
 use genauth_mfa::{
     AuthenticationClient, AuthenticationClientBuilder, ManagementClient, ManagementClientBuilder,
     UreqTransport,

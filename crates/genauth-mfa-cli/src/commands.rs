@@ -120,7 +120,7 @@ pub fn man(subcommand: Option<&str>) -> ExitCode {
         None => command,
         Some(name) => match command.find_subcommand(name) {
             // Built, it is named genauth-mfa-<name> (its display name).
-            Some(sub) => sub.clone().version(crate::args::VERSION),
+            Some(sub) => sub.clone().version(crate::args::VERSION.as_str()),
             None => {
                 return fail(
                     EXIT_SETUP,

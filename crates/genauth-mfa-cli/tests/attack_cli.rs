@@ -5,8 +5,8 @@
 //! `kill`, `mkfifo`, `setpriv`.
 #![cfg(unix)]
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
 
 use std::io::Write;
 use std::path::Path;

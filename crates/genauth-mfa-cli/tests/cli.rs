@@ -2,8 +2,8 @@
 //! local mockito servers (or its --sandbox), checked on its arguments, its
 //! input and output, its failures and its exit codes.
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;

@@ -2,8 +2,8 @@
 //! it (concurrency to the last user, a key refused mid-run), quiet logs,
 //! and one JSON shape for one user's answer.
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -5,8 +5,7 @@
 //! never write. Local files only (and the tool's --sandbox for real audit
 //! outputs).
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -4,8 +4,8 @@
 //! that start with `#` or hold control characters, CSV one-to-one, and
 //! server text in rows. Against mockito servers on 127.0.0.1.
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

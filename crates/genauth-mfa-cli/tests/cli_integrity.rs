@@ -8,8 +8,8 @@
 //! the scripted server of `cli_support`, every file in a temporary
 //! directory removed at the end.
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use cli_support::*;
 use common::*;
-use genauth_mfa::testing::{FakeGenAuth, FakeServer, Route};
+use genauth_mfa_fake::{FakeGenAuth, FakeServer, Route};
 use genauth_mfa::{UserIdType, UserMfaInfo};
 use mockito::{Matcher, Server};
 use serde_json::Value;

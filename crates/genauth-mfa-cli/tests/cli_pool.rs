@@ -4,8 +4,8 @@
 //! that changes, listing errors; and the coverage summary, `--summary FILE`
 //! and the `--require` policy gate (exit 3).
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cli_support::*;
 use common::*;
-use genauth_mfa::testing::{Failure, FakeGenAuth, FakeServer, PoolChange, PoolUser, Route};
+use genauth_mfa_fake::{Failure, FakeGenAuth, FakeServer, PoolChange, PoolUser, Route};
 use genauth_mfa::{MfaStatus, UserMfaInfo};
 use serde_json::Value;
 
@@ -738,7 +738,7 @@ fn audit_pool(fake: &FakeGenAuth) -> (std::process::Output, String, Value) {
 
 #[test]
 fn a_server_that_pages_by_10_gets_every_user_audited() {
-    use genauth_mfa::testing::Paging;
+    use genauth_mfa_fake::Paging;
     let fake = FakeGenAuth::new()
         .with_generated_pool(100)
         .with_paging(Paging::honest().page_size(10));
@@ -752,7 +752,7 @@ fn a_server_that_pages_by_10_gets_every_user_audited() {
 
 #[test]
 fn a_server_that_ignores_the_page_number_makes_the_audit_incomplete() {
-    use genauth_mfa::testing::Paging;
+    use genauth_mfa_fake::Paging;
     for paging in [
         Paging::honest().ignore_page_number(),
         Paging::honest().ignore_page_number().without_total_count(),
@@ -778,7 +778,7 @@ fn a_server_that_ignores_the_page_number_makes_the_audit_incomplete() {
 
 #[test]
 fn users_missing_from_the_listing_make_the_audit_incomplete() {
-    use genauth_mfa::testing::Paging;
+    use genauth_mfa_fake::Paging;
     let fake = FakeGenAuth::new()
         .with_generated_pool(100)
         .with_paging(Paging::honest().hide_user("user-000042"));
@@ -813,7 +813,7 @@ fn users_missing_from_the_listing_make_the_audit_incomplete() {
 
 #[test]
 fn repeated_users_are_asked_once_and_the_audit_is_complete() {
-    use genauth_mfa::testing::Paging;
+    use genauth_mfa_fake::Paging;
     let fake = FakeGenAuth::new()
         .with_generated_pool(120)
         .with_paging(Paging::honest().overlap(5));

@@ -1,8 +1,8 @@
 //! The tool's defects found by trying to break 0.3, each named after the
 //! behaviour it pins down. Every test here failed before its fix.
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

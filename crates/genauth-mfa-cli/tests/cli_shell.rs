@@ -1,8 +1,8 @@
 //! The tool as a shell sees it: completions sourced in bash, the man page,
 //! `--version`, `--output -`, unwritable stderr and stdout, signals.
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -101,7 +101,9 @@ fn man_page_and_version() {
     let output = run(tool().arg("--version"), b"");
     let version = String::from_utf8_lossy(&output.stdout);
     assert!(
-        version.contains(env!("CARGO_PKG_VERSION")) && version.contains("features: cli"),
+        version.contains(env!("CARGO_PKG_VERSION"))
+            && version.contains("features: cli")
+            && version.contains("library genauth-mfa/"),
         "{version}"
     );
 }

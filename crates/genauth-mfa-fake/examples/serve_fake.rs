@@ -18,7 +18,7 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use genauth_mfa::testing::{FakeGenAuth, Route};
+use genauth_mfa_fake::{FakeGenAuth, Route};
 
 fn main() -> ExitCode {
     // A long run: count the requests, but keep none of them.

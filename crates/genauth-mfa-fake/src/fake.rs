@@ -9,8 +9,8 @@ use std::time::Duration;
 use super::pool::{Paging, Pool, PoolChange};
 use super::route::{Failure, RecordedRequest, Route};
 use super::user::PoolUser;
-use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
-use crate::model::{Factor, FactorProfile, FactorType};
+use genauth_mfa::{UserIdType, UserMfaInfo};
+use genauth_mfa::{Factor, FactorProfile, FactorType};
 
 #[derive(Default)]
 pub(super) struct State {
@@ -81,7 +81,7 @@ impl FakeGenAuth {
     /// access key.
     ///
     /// ```
-    /// use genauth_mfa::testing::FakeGenAuth;
+    /// use genauth_mfa_fake::FakeGenAuth;
     ///
     /// let fake = FakeGenAuth::new();
     /// assert!(fake.requests().is_empty());
@@ -110,7 +110,7 @@ impl FakeGenAuth {
     ///
     /// ```
     /// use genauth_mfa::ManagementClient;
-    /// use genauth_mfa::testing::FakeGenAuth;
+    /// use genauth_mfa_fake::FakeGenAuth;
     ///
     /// let mgmt = ManagementClient::builder()
     ///     .access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
@@ -148,7 +148,7 @@ impl FakeGenAuth {
     ///
     /// ```
     /// use genauth_mfa::{UserIdType, UserMfaInfo};
-    /// use genauth_mfa::testing::FakeGenAuth;
+    /// use genauth_mfa_fake::FakeGenAuth;
     ///
     /// let fake = FakeGenAuth::new().with_user("u1", UserIdType::UserId, UserMfaInfo::new().totp(true));
     /// ```
@@ -165,7 +165,7 @@ impl FakeGenAuth {
     ///
     /// ```
     /// use genauth_mfa::UserMfaInfo;
-    /// use genauth_mfa::testing::{FakeGenAuth, PoolUser};
+    /// use genauth_mfa_fake::{FakeGenAuth, PoolUser};
     ///
     /// let fake = FakeGenAuth::new()
     ///     .with_pool_user(PoolUser::new("u1").email("a@example.com"))
@@ -188,7 +188,7 @@ impl FakeGenAuth {
     /// costs 16 bytes until a page holds it: a pool of 100,000 is cheap.
     ///
     /// ```
-    /// use genauth_mfa::testing::FakeGenAuth;
+    /// use genauth_mfa_fake::FakeGenAuth;
     ///
     /// let fake = FakeGenAuth::new().with_generated_pool(100_000);
     /// assert_eq!(fake.pool_len(), 100_000);
@@ -204,7 +204,7 @@ impl FakeGenAuth {
     ///
     /// ```
     /// use genauth_mfa::{Factor, FactorType};
-    /// use genauth_mfa::testing::FakeGenAuth;
+    /// use genauth_mfa_fake::FakeGenAuth;
     ///
     /// let fake = FakeGenAuth::new().with_factors("tok", vec![Factor::new("f1", FactorType::Otp)]);
     /// ```
@@ -258,7 +258,7 @@ impl FakeGenAuth {
     /// used once, in the order given).
     ///
     /// ```
-    /// use genauth_mfa::testing::{Failure, FakeGenAuth, Route};
+    /// use genauth_mfa_fake::{Failure, FakeGenAuth, Route};
     ///
     /// let fake = FakeGenAuth::demo();
     /// fake.fail_next(Route::ListUsers, Failure::Throttled);
@@ -289,7 +289,7 @@ impl FakeGenAuth {
     /// between two pages.
     ///
     /// ```
-    /// use genauth_mfa::testing::{FakeGenAuth, PoolChange, PoolUser};
+    /// use genauth_mfa_fake::{FakeGenAuth, PoolChange, PoolUser};
     ///
     /// let fake = FakeGenAuth::new().with_generated_pool(120);
     /// fake.change_pool_after_page(1, PoolChange::Remove("user-000003".into()));
@@ -303,7 +303,7 @@ impl FakeGenAuth {
     /// default is [`Paging::honest`]).
     ///
     /// ```
-    /// use genauth_mfa::testing::{FakeGenAuth, Paging};
+    /// use genauth_mfa_fake::{FakeGenAuth, Paging};
     ///
     /// // Every page is page 1, with no totalCount.
     /// let fake = FakeGenAuth::new()
@@ -321,7 +321,7 @@ impl FakeGenAuth {
     /// [`with_paging`](Self::with_paging) does, on a fake already shared.
     ///
     /// ```
-    /// use genauth_mfa::testing::{FakeGenAuth, Paging};
+    /// use genauth_mfa_fake::{FakeGenAuth, Paging};
     ///
     /// let fake = FakeGenAuth::new().with_generated_pool(10);
     /// fake.set_paging(Paging::honest().miscount(-1));
@@ -347,7 +347,7 @@ impl FakeGenAuth {
     /// they are [recorded](Self::record_requests).
     ///
     /// ```
-    /// use genauth_mfa::testing::{FakeGenAuth, Route};
+    /// use genauth_mfa_fake::{FakeGenAuth, Route};
     ///
     /// assert_eq!(FakeGenAuth::new().count(Route::Any), 0);
     /// ```

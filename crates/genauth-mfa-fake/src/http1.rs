@@ -15,7 +15,7 @@ use super::head::{
     Framing, MAX_BODY_BYTES, MAX_HEAD_BYTES, Refusal, expects_continue, framing, keep_alive,
     parse_head, too_large,
 };
-use crate::transport::TransportErrorKind;
+use genauth_mfa::TransportErrorKind;
 
 /// What reading the next request came to.
 // One per request, moved once: boxing the request would only add an allocation.

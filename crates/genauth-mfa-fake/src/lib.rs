@@ -1,7 +1,8 @@
-//! A fake of the GenAuth API for testing code that uses this crate (feature
-//! `test-util`, off by default), in process or served over loopback HTTP.
+//! A fake of the GenAuth API for testing code that uses the `genauth-mfa`
+//! crate (0.3's `genauth_mfa::testing`), in process or served over loopback
+//! HTTP.
 //!
-//! [`FakeGenAuth`] is an in-process [`Transport`](crate::Transport): give
+//! [`FakeGenAuth`] is an in-process [`Transport`](genauth_mfa::Transport): give
 //! it to a client builder's `.transport(..)` and the client talks to it
 //! instead of the network. [`FakeGenAuth::serve`] serves the same fake over
 //! HTTP/1.1 on 127.0.0.1 (a [`FakeServer`]), for the client's real
@@ -14,7 +15,7 @@
 //!
 //! ```
 //! use genauth_mfa::{ManagementClient, MfaStatus, UserIdType, UserMfaInfo};
-//! use genauth_mfa::testing::FakeGenAuth;
+//! use genauth_mfa_fake::FakeGenAuth;
 //!
 //! let fake = FakeGenAuth::new().with_user(
 //!     "alice@example.com",
@@ -67,6 +68,9 @@
 //! [`FakeGenAuth::with_access_key`]) is 400, apiCode 1001; a throttled call
 //! is `statusCode` 429 with no apiCode, as the vendor's error page shows; a
 //! path it does not play is HTTP 404.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod fake;
 mod head;

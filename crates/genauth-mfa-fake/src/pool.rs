@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::user::PoolUser;
-use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
+use genauth_mfa::{UserIdType, UserMfaInfo};
 
 /// A change the fake makes to its pool by itself, for
 /// [`FakeGenAuth::change_pool_after_page`](super::FakeGenAuth::change_pool_after_page).
@@ -35,7 +35,7 @@ pub enum PoolChange {
 ///
 /// ```
 /// use genauth_mfa::ManagementClient;
-/// use genauth_mfa::testing::{FakeGenAuth, Paging};
+/// use genauth_mfa_fake::{FakeGenAuth, Paging};
 ///
 /// // A server that pages by 10 whatever `limit` asks: every page is short.
 /// let fake = FakeGenAuth::new()
@@ -67,7 +67,7 @@ impl Paging {
     /// and the `totalCount` of the users that match.
     ///
     /// ```
-    /// use genauth_mfa::testing::Paging;
+    /// use genauth_mfa_fake::Paging;
     ///
     /// assert_eq!(Paging::honest(), Paging::default());
     /// ```
@@ -81,7 +81,7 @@ impl Paging {
     /// stops at the first short page lists only the first.
     ///
     /// ```
-    /// use genauth_mfa::testing::{FakeGenAuth, Paging};
+    /// use genauth_mfa_fake::{FakeGenAuth, Paging};
     ///
     /// let fake = FakeGenAuth::new().with_generated_pool(100).with_paging(Paging::honest().page_size(10));
     /// # let _ = fake;
@@ -95,7 +95,7 @@ impl Paging {
     /// same users.
     ///
     /// ```
-    /// use genauth_mfa::testing::Paging;
+    /// use genauth_mfa_fake::Paging;
     ///
     /// let lying = Paging::honest().ignore_page_number();
     /// # let _ = lying;
@@ -108,7 +108,7 @@ impl Paging {
     /// Sends no `totalCount` in any page.
     ///
     /// ```
-    /// use genauth_mfa::testing::Paging;
+    /// use genauth_mfa_fake::Paging;
     ///
     /// let uncounted = Paging::honest().without_total_count();
     /// # let _ = uncounted;
@@ -123,7 +123,7 @@ impl Paging {
     /// missed). With `n` at least the page size every page is the first.
     ///
     /// ```
-    /// use genauth_mfa::testing::Paging;
+    /// use genauth_mfa_fake::Paging;
     ///
     /// let overlapping = Paging::honest().overlap(5);
     /// # let _ = overlapping;
@@ -138,7 +138,7 @@ impl Paging {
     /// listing misses. `get-user-mfa-info` still finds them.
     ///
     /// ```
-    /// use genauth_mfa::testing::Paging;
+    /// use genauth_mfa_fake::Paging;
     ///
     /// let missing = Paging::honest().hide_user("user-000042");
     /// # let _ = missing;
@@ -152,7 +152,7 @@ impl Paging {
     /// `totalCount` sent: a count that does not match the users listed.
     ///
     /// ```
-    /// use genauth_mfa::testing::Paging;
+    /// use genauth_mfa_fake::Paging;
     ///
     /// let overcounted = Paging::honest().miscount(5);
     /// # let _ = overcounted;

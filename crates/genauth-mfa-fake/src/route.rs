@@ -6,7 +6,7 @@ use std::fmt;
 
 use http::{HeaderMap, Method};
 
-use crate::transport::TransportErrorKind;
+use genauth_mfa::TransportErrorKind;
 
 /// Which endpoint a [`Failure`] is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,7 +98,7 @@ impl Failure {
     /// An API error with this `statusCode`, `apiCode` and message.
     ///
     /// ```
-    /// use genauth_mfa::testing::{Failure, FakeGenAuth, Route};
+    /// use genauth_mfa_fake::{Failure, FakeGenAuth, Route};
     ///
     /// let fake = FakeGenAuth::new();
     /// fake.fail_next(Route::GetUserMfaInfo, Failure::api(403, 2003, "forbidden"));

@@ -69,7 +69,7 @@ impl Limits {
 ///
 /// ```
 /// use genauth_mfa::{ManagementClient, MfaStatus, UserIdType, UserMfaInfo};
-/// use genauth_mfa::testing::{FakeGenAuth, Route};
+/// use genauth_mfa_fake::{FakeGenAuth, Route};
 ///
 /// let fake = FakeGenAuth::new().with_user("u1", UserIdType::UserId, UserMfaInfo::new().totp(MfaStatus::Enabled));
 /// let server = fake.serve()?;
@@ -111,7 +111,7 @@ impl FakeGenAuth {
     /// keep `self` (or a clone) to set failures and read the requests.
     ///
     /// ```
-    /// use genauth_mfa::testing::FakeGenAuth;
+    /// use genauth_mfa_fake::FakeGenAuth;
     ///
     /// let server = FakeGenAuth::demo().serve()?;
     /// assert!(server.url().starts_with("http://127.0.0.1:"));
@@ -330,7 +330,7 @@ mod tests {
     use std::io::{Read, Write};
 
     use super::*;
-    use crate::testing::Route;
+    use crate::Route;
 
     fn small() -> FakeServer {
         let limits = Limits {

@@ -1,8 +1,8 @@
 //! The fake in process: users, failures, tokens, factors.
 
 use super::*;
-use crate::transport::TransportErrorKind;
-use crate::{
+use genauth_mfa::TransportErrorKind;
+use genauth_mfa::{
     AuthenticationClient, Error, FactorType, ManagementClient, MfaStatus, RetryPolicy, UserIdType,
     UserMfaInfo,
 };
@@ -162,7 +162,7 @@ fn a_token_lifetime_of_any_length_is_answered() {
     let request = http::Request::post("https://x/api/v3/get-management-token")
         .body(br#"{"accessKeyId":"ak","accessKeySecret":"sk"}"#.to_vec())
         .unwrap();
-    let answer = crate::Transport::send(&fake, request).unwrap();
+    let answer = genauth_mfa::Transport::send(&fake, request).unwrap();
     let body: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
     assert_eq!(body["data"]["expires_in"], u64::MAX);
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
+use genauth_mfa::{UserIdType, UserMfaInfo};
 
 /// A user of the fake's pool, as `list-users` answers it (a `UserDto`) and
 /// as `get-user-mfa-info` finds it, for
@@ -11,7 +11,7 @@ use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
 ///
 /// ```
 /// use genauth_mfa::{MfaStatus, UserMfaInfo};
-/// use genauth_mfa::testing::PoolUser;
+/// use genauth_mfa_fake::PoolUser;
 ///
 /// let carol = PoolUser::new("6319a1504f3xxxxf214dd5b7")
 ///     .status("Suspended")
@@ -68,7 +68,7 @@ impl PoolUser {
     /// status for the pool's `status` filter (it matches no `EQUAL`).
     ///
     /// ```
-    /// use genauth_mfa::testing::PoolUser;
+    /// use genauth_mfa_fake::PoolUser;
     ///
     /// let unknown = PoolUser::new("u-1").status_json(serde_json::Value::Null);
     /// let odd = PoolUser::new("u-2").status_json(3);
@@ -83,7 +83,7 @@ impl PoolUser {
     /// No `status` field at all in this user's `UserDto`.
     ///
     /// ```
-    /// use genauth_mfa::testing::PoolUser;
+    /// use genauth_mfa_fake::PoolUser;
     ///
     /// let unknown = PoolUser::new("u-1").without_status();
     /// # let _ = unknown;

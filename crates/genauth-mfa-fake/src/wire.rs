@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use super::fake::{FakeGenAuth, State};
 use super::pool::{Listing, StatusFilter, derived_mfa};
 use super::route::{Failure, RecordedRequest, Route};
-use crate::get_user_mfa_info::UserIdType;
-use crate::model::Factor;
-use crate::transport::{Transport, TransportError, TransportErrorKind};
+use genauth_mfa::UserIdType;
+use genauth_mfa::Factor;
+use genauth_mfa::{Transport, TransportError, TransportErrorKind};
 
 impl Transport for FakeGenAuth {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {

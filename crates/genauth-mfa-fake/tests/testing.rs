@@ -1,7 +1,7 @@
 //! The `test-util` double as a downstream project uses it: the issue's
 //! example verbatim, and its requests as the real wire contract has them.
 
-use genauth_mfa::testing::{Failure, FakeGenAuth, PoolChange, PoolUser, Route};
+use genauth_mfa_fake::{Failure, FakeGenAuth, PoolChange, PoolUser, Route};
 use genauth_mfa::{
     AuthenticationClient, Error, Factor, FactorType, ManagementClient, MfaStatus, RetryPolicy,
     UserIdType, UserMfaInfo,

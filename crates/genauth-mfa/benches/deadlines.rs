@@ -8,10 +8,8 @@
 //! the bound, the fastest, the median and the slowest call, in ms. A case
 //! is "over" when its slowest call ran more than 300 ms past its bound.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-#[path = "../tests/fault/mod.rs"]
-mod fault;
+use genauth_mfa_testkit::common;
+use genauth_mfa_testkit::fault;
 
 use std::time::{Duration, Instant};
 

@@ -10,8 +10,7 @@
 //! for about `SECONDS` (default 10) of work each;
 //! `cargo bench --bench throttle -- C Q [SECONDS]` runs one.
 
-#[path = "../tests/quota/mod.rs"]
-mod quota;
+use genauth_mfa_testkit::quota;
 
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -5,7 +5,7 @@
 //! ```
 //! use std::ops::ControlFlow;
 //! use genauth_mfa::batch::{Batch, Outcome};
-//! use genauth_mfa::testing::FakeGenAuth;
+//! use genauth_mfa_fake::FakeGenAuth;
 //! use genauth_mfa::{ManagementClient, UserIdType, UserMfaInfo};
 //!
 //! let fake = FakeGenAuth::new()
@@ -272,7 +272,8 @@ impl<'a> Batch<'a> {
     /// use std::io::BufRead;
     /// use std::ops::ControlFlow;
     /// use genauth_mfa::batch::Batch;
-    /// # use genauth_mfa::{ManagementClient, UserIdType, UserMfaInfo, testing::FakeGenAuth};
+    /// # use genauth_mfa::{ManagementClient, UserIdType, UserMfaInfo};
+    /// # use genauth_mfa_fake::FakeGenAuth;
     /// # let fake = FakeGenAuth::new().with_user("alice", UserIdType::UserId, UserMfaInfo::new());
     /// # let client = ManagementClient::builder().access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
     /// #     .access_key_secret(FakeGenAuth::DEMO_ACCESS_KEY_SECRET).transport(fake).build()?;
@@ -315,7 +316,8 @@ impl<'a> Batch<'a> {
     /// ```
     /// use std::ops::ControlFlow;
     /// use genauth_mfa::batch::Batch;
-    /// # use genauth_mfa::{ManagementClient, UserMfaInfo, UserIdType, testing::FakeGenAuth};
+    /// # use genauth_mfa::{ManagementClient, UserMfaInfo, UserIdType};
+    /// # use genauth_mfa_fake::FakeGenAuth;
     /// # let fake = FakeGenAuth::new().with_user("alice", UserIdType::UserId, UserMfaInfo::new());
     /// # let client = ManagementClient::builder().access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
     /// #     .access_key_secret(FakeGenAuth::DEMO_ACCESS_KEY_SECRET).transport(fake).build()?;
@@ -334,7 +336,8 @@ impl<'a> Batch<'a> {
     /// ```
     /// use std::ops::ControlFlow;
     /// use genauth_mfa::batch::{Batch, Target};
-    /// # use genauth_mfa::{ManagementClient, UserIdType, UserMfaInfo, testing::FakeGenAuth};
+    /// # use genauth_mfa::{ManagementClient, UserIdType, UserMfaInfo};
+    /// # use genauth_mfa_fake::FakeGenAuth;
     /// # let fake = FakeGenAuth::new().with_user("+86 188xxxx8888", UserIdType::Phone, UserMfaInfo::new());
     /// # let client = ManagementClient::builder().access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
     /// #     .access_key_secret(FakeGenAuth::DEMO_ACCESS_KEY_SECRET).transport(fake).build()?;

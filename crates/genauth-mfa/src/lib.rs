@@ -125,8 +125,6 @@
 //! | feature | what it adds | dependencies it brings |
 //! |---|---|---|
 //! | (none) | the SDK | ureq (rustls, ring), serde, serde_json, thiserror, http, log and a few small crates |
-//! | `test-util` | `testing`: a fake of the API, in process and over loopback HTTP | none |
-//! | `cli` | the `genauth-mfa` tool (`cargo install genauth-mfa --features cli`) | clap, clap_complete, clap_mangen, csv, ctrlc, env_logger, indicatif |
 //! | `platform-verifier` | [`RootStore::Platform`]: the operating system's trust store | rustls-platform-verifier |
 //!
 //! # Testing your code
@@ -153,7 +151,8 @@
 //! # Ok::<(), genauth_mfa::Error>(())
 //! ```
 //!
-//! With the `test-util` feature, `testing::FakeGenAuth` plays the whole
+//! The companion crate `genauth-mfa-fake` (`genauth_mfa_fake::FakeGenAuth`;
+//! 0.3's `testing` module) plays the whole
 //! API (users, factors, tokens, failures on demand), in process as a
 //! transport or served over HTTP on 127.0.0.1 for tests that must go
 //! through the real transport, or for programs in other languages.
@@ -171,8 +170,9 @@
 //! `cancel.rs`, the management token in `token.rs`); the [`Transport`]
 //! trait in `transport.rs` and the default ureq transport in
 //! `ureq_transport/`; the error type in `error/` and the escaping of server
-//! text in `escape.rs`; the batch engine in `batch.rs` and `batch/`; the
-//! test double in `testing/`.
+//! text in `escape.rs`; the batch engine in `batch.rs` and `batch/`. The
+//! test double is the crate `genauth-mfa-fake`, the `genauth-mfa` tool the
+//! crate `genauth-mfa-cli` (both in this repository's `crates/`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -196,9 +196,6 @@ mod management;
 mod model;
 mod retry;
 mod settings;
-#[cfg(feature = "test-util")]
-#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-pub mod testing;
 mod throttle;
 mod token;
 mod transport;

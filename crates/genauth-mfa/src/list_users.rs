@@ -261,7 +261,7 @@ pub const MAX_STALE_PAGES: u32 = 3;
 ///
 /// ```
 /// use genauth_mfa::{Error, ManagementClient};
-/// use genauth_mfa::testing::{FakeGenAuth, Paging};
+/// use genauth_mfa_fake::{FakeGenAuth, Paging};
 ///
 /// // A server whose pages ignore the page number: every page is page 1.
 /// let fake = FakeGenAuth::new()
@@ -323,7 +323,7 @@ impl Users<'_> {
     ///
     /// ```
     /// # use genauth_mfa::ManagementClient;
-    /// # use genauth_mfa::testing::{FakeGenAuth, Paging};
+    /// # use genauth_mfa_fake::{FakeGenAuth, Paging};
     /// # let fake = FakeGenAuth::new().with_generated_pool(120).with_paging(Paging::honest().overlap(5));
     /// # let mgmt = ManagementClient::builder().access_key_id("ak").access_key_secret("sk").transport(fake).build()?;
     /// // Pages that overlap by 5 users: 130 yielded, 120 distinct.

@@ -27,7 +27,7 @@
 //!
 //! The default is [`UreqTransport`](crate::UreqTransport): one `ureq` agent,
 //! TLS verified, kept-alive connections reused across calls and threads.
-//! `testing::FakeGenAuth` (feature `test-util`) is an
+//! `genauth_mfa_fake::FakeGenAuth` (crate `genauth-mfa-fake`) is an
 //! in-process fake of the whole API.
 
 use std::error::Error as StdError;

@@ -2,8 +2,8 @@
 //! 127.0.0.1, cancellation, a panicking transport, a key refused mid-run,
 //! lazy reading of endless input.
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
 
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -3,8 +3,8 @@
 
 #![cfg(target_os = "linux")]
 
-mod cli_support;
-mod common;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
 
 use std::ops::ControlFlow;
 use std::sync::mpsc;

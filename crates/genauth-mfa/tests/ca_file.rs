@@ -1,8 +1,8 @@
 //! `GENAUTH_CA_FILE`, as a program built on `from_env()` meets a private
 //! deployment. One test in its own binary: it changes the environment.
 
-mod common;
-mod tls_server;
+use genauth_mfa_testkit::common;
+use genauth_mfa_testkit::tls_server;
 
 use std::time::Duration;
 

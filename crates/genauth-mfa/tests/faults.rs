@@ -3,8 +3,8 @@
 //! against its configured bound is measured, not asserted here (a loaded
 //! machine made such assertions fail): `cargo bench --bench deadlines`.
 
-mod common;
-mod fault;
+use genauth_mfa_testkit::common;
+use genauth_mfa_testkit::fault;
 
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 #[path = "../examples/quickstart.rs"]
 mod quickstart;
 
-use genauth_mfa::testing::Route;
+use genauth_mfa_fake::Route;
 
 #[test]
 fn the_quickstart_talks_to_the_fake_over_http_on_127_0_0_1() {

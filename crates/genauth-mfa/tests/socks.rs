@@ -3,8 +3,8 @@
 //! an HTTPS server of a private CA, from the builder and from each variable.
 //! One test in its own binary, because it changes the process environment.
 
-mod common;
-mod tls_server;
+use genauth_mfa_testkit::common;
+use genauth_mfa_testkit::tls_server;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -4,7 +4,7 @@
 //! stops waiting at once. (How fast is measured in `benches/throttle.rs`,
 //! never here.)
 
-mod quota;
+use genauth_mfa_testkit::quota;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

@@ -2,8 +2,8 @@
 //! signed by a test CA is refused by default and trusted once the CA's PEM
 //! is added. (The CA and server key in tests/data are test fixtures only.)
 
-mod common;
-mod tls_server;
+use genauth_mfa_testkit::common;
+use genauth_mfa_testkit::tls_server;
 
 use std::time::Duration;
 

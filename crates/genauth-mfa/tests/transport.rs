@@ -3,7 +3,7 @@
 //! server drops when the next request arrives, and a host that does not
 //! resolve.
 
-mod common;
+use genauth_mfa_testkit::common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

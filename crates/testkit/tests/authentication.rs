@@ -1,7 +1,7 @@
 //! The authentication client against a local mockito server: what goes over
 //! the wire and what comes back, for get-factor and list-enrolled-factors.
 
-mod common;
+use genauth_mfa_testkit::common;
 
 use common::*;
 use genauth_mfa::{AuthenticationClient, Brand, Error, FactorType, Lang};

@@ -1,7 +1,7 @@
 //! `from_env()` for both clients. One test in its own binary, because it
 //! changes the process environment.
 
-mod common;
+use genauth_mfa_testkit::common;
 
 use std::time::Duration;
 

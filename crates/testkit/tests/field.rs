@@ -2,8 +2,8 @@
 //! the envelope, whole-call deadlines, protocol errors, token failures under
 //! many threads, configuration hygiene, and server text in errors.
 
-mod common;
-mod fault;
+use genauth_mfa_testkit::common;
+use genauth_mfa_testkit::fault;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use fault::{Fault, FaultServer};
-use genauth_mfa::testing::{Failure, FakeGenAuth, Route};
+use genauth_mfa_fake::{Failure, FakeGenAuth, Route};
 use genauth_mfa::{
     AuthenticationClient, Error, ManagementClient, RetryPolicy, TransportErrorKind, UserIdType,
     UserMfaInfo, http,

@@ -2,7 +2,7 @@
 //! carries, pagination to the end, the filter and the sort, a failing page,
 //! and a pool that changes while it is listed.
 
-mod common;
+use genauth_mfa_testkit::common;
 
 use common::*;
 use genauth_mfa::{Error, SortField, SortOrder, UserStatus};
@@ -211,7 +211,7 @@ fn a_pool_that_changes_while_it_is_listed_is_noticed() {
 }
 
 /// A client of the crate's fake served on 127.0.0.1.
-fn fake_client(server: &genauth_mfa::testing::FakeServer) -> genauth_mfa::ManagementClient {
+fn fake_client(server: &genauth_mfa_fake::FakeServer) -> genauth_mfa::ManagementClient {
     genauth_mfa::ManagementClient::builder()
         .access_key_id(KEY_ID)
         .access_key_secret(KEY_SECRET)
@@ -222,7 +222,7 @@ fn fake_client(server: &genauth_mfa::testing::FakeServer) -> genauth_mfa::Manage
 
 #[test]
 fn one_odd_field_in_one_user_is_kept_as_text_and_blocks_nothing() {
-    use genauth_mfa::testing::{FakeGenAuth, PoolUser};
+    use genauth_mfa_fake::{FakeGenAuth, PoolUser};
     let fake = FakeGenAuth::new()
         .with_generated_pool(3)
         .with_pool_user(
@@ -275,7 +275,7 @@ fn one_odd_field_in_one_user_is_kept_as_text_and_blocks_nothing() {
 
 #[test]
 fn a_user_without_a_status_has_an_unknown_status_never_activated() {
-    use genauth_mfa::testing::{FakeGenAuth, PoolUser};
+    use genauth_mfa_fake::{FakeGenAuth, PoolUser};
     let fake = FakeGenAuth::new()
         .with_pool_user(PoolUser::new("u-null").status_json(serde_json::Value::Null))
         .with_pool_user(PoolUser::new("u-absent").without_status())
@@ -309,7 +309,7 @@ fn a_user_without_a_status_has_an_unknown_status_never_activated() {
 /// Every item of the listing of `fake` (at most `bound`), the distinct
 /// user ids among them, and the error that ended it, if one did.
 fn list_all(
-    fake: &genauth_mfa::testing::FakeGenAuth,
+    fake: &genauth_mfa_fake::FakeGenAuth,
     bound: usize,
 ) -> (usize, std::collections::HashSet<String>, Option<Error>) {
     let server = fake.serve().unwrap();
@@ -329,13 +329,13 @@ fn list_all(
     (items, ids, error)
 }
 
-fn list_pages(fake: &genauth_mfa::testing::FakeGenAuth) -> usize {
-    fake.count(genauth_mfa::testing::Route::ListUsers)
+fn list_pages(fake: &genauth_mfa_fake::FakeGenAuth) -> usize {
+    fake.count(genauth_mfa_fake::Route::ListUsers)
 }
 
 #[test]
 fn a_short_page_is_not_the_end_of_the_listing() {
-    use genauth_mfa::testing::{FakeGenAuth, Paging};
+    use genauth_mfa_fake::{FakeGenAuth, Paging};
     // The server pages by 10 whatever the client asks: every page is short.
     let fake = FakeGenAuth::new()
         .with_generated_pool(100)
@@ -349,7 +349,7 @@ fn a_short_page_is_not_the_end_of_the_listing() {
 
 #[test]
 fn a_server_that_ignores_the_page_number_ends_the_listing_with_an_error() {
-    use genauth_mfa::testing::{FakeGenAuth, Paging};
+    use genauth_mfa_fake::{FakeGenAuth, Paging};
     for paging in [
         Paging::honest().ignore_page_number(),
         Paging::honest().ignore_page_number().without_total_count(),
@@ -371,7 +371,7 @@ fn a_server_that_ignores_the_page_number_ends_the_listing_with_an_error() {
 
 #[test]
 fn without_a_total_count_the_listing_is_not_proven_complete() {
-    use genauth_mfa::testing::{FakeGenAuth, Paging};
+    use genauth_mfa_fake::{FakeGenAuth, Paging};
     let fake = FakeGenAuth::new()
         .with_generated_pool(120)
         .with_paging(Paging::honest().without_total_count());
@@ -387,7 +387,7 @@ fn without_a_total_count_the_listing_is_not_proven_complete() {
 
 #[test]
 fn users_missing_from_the_pages_end_the_listing_with_an_error() {
-    use genauth_mfa::testing::{FakeGenAuth, Paging, PoolChange, PoolUser};
+    use genauth_mfa_fake::{FakeGenAuth, Paging, PoolChange, PoolUser};
     // One user counted but never listed; five counted that do not exist.
     for (paging, listed, counted) in [
         (Paging::honest().hide_user("user-000042"), 99, 100),
@@ -426,7 +426,7 @@ fn users_missing_from_the_pages_end_the_listing_with_an_error() {
 
 #[test]
 fn repeated_users_are_yielded_and_the_listing_ends_when_every_user_is_seen() {
-    use genauth_mfa::testing::{FakeGenAuth, Paging};
+    use genauth_mfa_fake::{FakeGenAuth, Paging};
     // Each page starts with the last five users of the page before.
     let fake = FakeGenAuth::new()
         .with_generated_pool(120)

@@ -2,7 +2,7 @@
 //! the filter the README gives keeps the dependencies' wire dumps out too.
 //! Its own binary: a process has one logger.
 
-mod common;
+use genauth_mfa_testkit::common;
 
 use std::sync::Mutex;
 

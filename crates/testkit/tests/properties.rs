@@ -1,8 +1,8 @@
 //! Property tests: ids arrive byte-for-byte, no answer makes the crate panic,
 //! and no secret shows in `Debug` or an error.
 
-mod common;
-mod fault;
+use genauth_mfa_testkit::common;
+use genauth_mfa_testkit::fault;
 
 use std::sync::OnceLock;
 

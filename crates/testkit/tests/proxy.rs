@@ -1,7 +1,7 @@
 //! Proxy variables as a company machine sets them. One test in its own
 //! binary, because it changes the process environment.
 
-mod common;
+use genauth_mfa_testkit::common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -1,7 +1,7 @@
 //! Defects found by trying to break 0.3, each named after the behaviour it
 //! pins down. Every test here failed before its fix.
 
-mod common;
+use genauth_mfa_testkit::common;
 
 use base64::Engine as _;
 use common::*;

@@ -1,12 +1,12 @@
 //! The examples' sandbox: the crate's own test double,
-//! [`FakeGenAuth::demo`](genauth_mfa::testing::FakeGenAuth::demo), served
+//! [`FakeGenAuth::demo`](genauth_mfa_fake::FakeGenAuth::demo), served
 //! over real HTTP on 127.0.0.1 by its own loopback server
-//! ([`FakeGenAuth::serve`](genauth_mfa::testing::FakeGenAuth::serve)), so
+//! ([`FakeGenAuth::serve`](genauth_mfa_fake::FakeGenAuth::serve)), so
 //! that the examples show the real transport at work. Any user id is known,
 //! with MFA statuses derived from its bytes; ids starting with `missing` are
 //! "user not found".
 
-use genauth_mfa::testing::{FakeGenAuth, FakeServer, Route};
+use genauth_mfa_fake::{FakeGenAuth, FakeServer, Route};
 
 pub const APP_ID: &str = FakeGenAuth::DEMO_APP_ID;
 pub const ACCESS_TOKEN: &str = FakeGenAuth::DEMO_ACCESS_TOKEN;

@@ -12,6 +12,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use genauth_mfa::{ManagementClient, UreqTransport};
+#[cfg(feature = "mockito")]
 use mockito::{Matcher, Mock};
 use serde_json::Value;
 
@@ -32,6 +33,7 @@ pub fn tool() -> Command {
     command
 }
 
+#[cfg(feature = "mockito")]
 /// The tool with credentials for `server`.
 pub fn against(server: &mockito::Server) -> Command {
     against_url(&server.url())
@@ -123,6 +125,7 @@ impl AsRef<std::ffi::OsStr> for TempPath {
     }
 }
 
+#[cfg(feature = "mockito")]
 /// Every user has MFA statuses, except `missing-*` ids (404) and `nomfa*`.
 pub fn mock_users(server: &mut mockito::Server) -> (Mock, Mock) {
     let token = mock_token(server, T1).expect(1).create();

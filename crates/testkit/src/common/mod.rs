@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use genauth_mfa::{AuthenticationClient, Error, ManagementClient, TransportErrorKind};
+#[cfg(feature = "mockito")]
 use mockito::{Matcher, Mock, Server};
 
 /// The pool id both test tokens carry in `scoped_userpool_id`.
@@ -34,6 +35,7 @@ pub fn token_body(jwt: &str, expires_in: u64) -> String {
     )
 }
 
+#[cfg(feature = "mockito")]
 pub fn auth_client(server: &Server) -> AuthenticationClient {
     AuthenticationClient::builder()
         .app_id("app-1")
@@ -43,6 +45,7 @@ pub fn auth_client(server: &Server) -> AuthenticationClient {
         .unwrap()
 }
 
+#[cfg(feature = "mockito")]
 pub fn mgmt_client(server: &Server) -> ManagementClient {
     ManagementClient::builder()
         .access_key_id(KEY_ID)
@@ -52,6 +55,7 @@ pub fn mgmt_client(server: &Server) -> ManagementClient {
         .unwrap()
 }
 
+#[cfg(feature = "mockito")]
 /// The token endpoint answering `jwt`, checking the request it gets.
 pub fn mock_token(server: &mut Server, jwt: &str) -> Mock {
     server

@@ -12,19 +12,19 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::common::SAMPLE_FACTOR;
 
-pub const CA: &[u8] = include_bytes!("../data/test-ca.pem");
-pub const CERT: &[u8] = include_bytes!("../data/server.pem");
-pub const KEY: &[u8] = include_bytes!("../data/server.key");
+pub const CA: &[u8] = include_bytes!("../../../genauth-mfa/tests/data/test-ca.pem");
+pub const CERT: &[u8] = include_bytes!("../../../genauth-mfa/tests/data/server.pem");
+pub const KEY: &[u8] = include_bytes!("../../../genauth-mfa/tests/data/server.key");
 
 /// A second test CA (`transport-ca.pem`) and the certificates it signed:
 /// `genauth.internal.example` and 10.255.0.1 (for hosts reached through a
 /// proxy), and one for localhost/127.0.0.1 that expired on 2021-01-01.
 /// Made with `openssl req`/`openssl ca` (P-256); fixtures only.
-pub const TRANSPORT_CA: &[u8] = include_bytes!("../data/transport-ca.pem");
-pub const INTERNAL_CERT: &[u8] = include_bytes!("../data/internal.pem");
-pub const INTERNAL_KEY: &[u8] = include_bytes!("../data/internal.key");
-pub const EXPIRED_CERT: &[u8] = include_bytes!("../data/expired.pem");
-pub const EXPIRED_KEY: &[u8] = include_bytes!("../data/expired.key");
+pub const TRANSPORT_CA: &[u8] = include_bytes!("../../../genauth-mfa/tests/data/transport-ca.pem");
+pub const INTERNAL_CERT: &[u8] = include_bytes!("../../../genauth-mfa/tests/data/internal.pem");
+pub const INTERNAL_KEY: &[u8] = include_bytes!("../../../genauth-mfa/tests/data/internal.key");
+pub const EXPIRED_CERT: &[u8] = include_bytes!("../../../genauth-mfa/tests/data/expired.pem");
+pub const EXPIRED_KEY: &[u8] = include_bytes!("../../../genauth-mfa/tests/data/expired.key");
 
 /// An HTTPS server on 127.0.0.1 answering up to `connections` connections
 /// with the sample factor; returns its URL.
