@@ -3,11 +3,11 @@
 
 use std::sync::OnceLock;
 
-use genauth_mfa_fake::{FakeGenAuth, FakeServer};
 use genauth_mfa::{
     AuthenticationClient, AuthenticationClientBuilder, ManagementClient, ManagementClientBuilder,
     UreqTransport,
 };
+use genauth_mfa_fake::{FakeGenAuth, FakeServer};
 
 use crate::args::Cli;
 use crate::exit::{say, token_failed};

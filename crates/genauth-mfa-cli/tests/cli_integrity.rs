@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use cli_support::*;
 use common::*;
-use genauth_mfa_fake::{FakeGenAuth, FakeServer, Route};
 use genauth_mfa::{UserIdType, UserMfaInfo};
+use genauth_mfa_fake::{FakeGenAuth, FakeServer, Route};
 use mockito::{Matcher, Server};
 use serde_json::Value;
 

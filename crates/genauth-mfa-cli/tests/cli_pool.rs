@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cli_support::*;
 use common::*;
-use genauth_mfa_fake::{Failure, FakeGenAuth, FakeServer, PoolChange, PoolUser, Route};
 use genauth_mfa::{MfaStatus, UserMfaInfo};
+use genauth_mfa_fake::{Failure, FakeGenAuth, FakeServer, PoolChange, PoolUser, Route};
 use serde_json::Value;
 
 fn serve(fake: &FakeGenAuth) -> FakeServer {

@@ -9,8 +9,8 @@ use std::time::Duration;
 use super::pool::{Paging, Pool, PoolChange};
 use super::route::{Failure, RecordedRequest, Route};
 use super::user::PoolUser;
-use genauth_mfa::{UserIdType, UserMfaInfo};
 use genauth_mfa::{Factor, FactorProfile, FactorType};
+use genauth_mfa::{UserIdType, UserMfaInfo};
 
 #[derive(Default)]
 pub(super) struct State {

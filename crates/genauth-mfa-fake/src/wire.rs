@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use super::fake::{FakeGenAuth, State};
 use super::pool::{Listing, StatusFilter, derived_mfa};
 use super::route::{Failure, RecordedRequest, Route};
-use genauth_mfa::UserIdType;
 use genauth_mfa::Factor;
+use genauth_mfa::UserIdType;
 use genauth_mfa::{Transport, TransportError, TransportErrorKind};
 
 impl Transport for FakeGenAuth {

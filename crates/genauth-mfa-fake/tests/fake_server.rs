@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-use genauth_mfa_fake::{Failure, FakeGenAuth, FakeServer, PoolChange, PoolUser, Route};
 use genauth_mfa::{
     AuthenticationClient, Error, ManagementClient, RetryPolicy, TransportErrorKind, UserIdType,
     UserMfaInfo,
 };
+use genauth_mfa_fake::{Failure, FakeGenAuth, FakeServer, PoolChange, PoolUser, Route};
 
 fn mgmt(server: &FakeServer) -> ManagementClient {
     ManagementClient::builder()

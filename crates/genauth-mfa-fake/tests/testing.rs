@@ -1,11 +1,11 @@
 //! The `test-util` double as a downstream project uses it: the issue's
 //! example verbatim, and its requests as the real wire contract has them.
 
-use genauth_mfa_fake::{Failure, FakeGenAuth, PoolChange, PoolUser, Route};
 use genauth_mfa::{
     AuthenticationClient, Error, Factor, FactorType, ManagementClient, MfaStatus, RetryPolicy,
     UserIdType, UserMfaInfo,
 };
+use genauth_mfa_fake::{Failure, FakeGenAuth, PoolChange, PoolUser, Route};
 
 #[test]
 fn the_downstream_example_works_as_written() -> Result<(), Error> {

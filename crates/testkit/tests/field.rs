@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use fault::{Fault, FaultServer};
-use genauth_mfa_fake::{Failure, FakeGenAuth, Route};
 use genauth_mfa::{
     AuthenticationClient, Error, ManagementClient, RetryPolicy, TransportErrorKind, UserIdType,
     UserMfaInfo, http,
 };
+use genauth_mfa_fake::{Failure, FakeGenAuth, Route};
 
 /// Short waits, the default 3 attempts.
 fn quick_retries() -> RetryPolicy {

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::common::*;
 
+#[cfg(feature = "tool")]
 /// The built tool; `GENAUTH_MFA_TEST_BIN` runs these tests against another
 /// build of it (an older one, to see a test fail before its fix).
 pub fn binary() -> PathBuf {
@@ -26,6 +27,7 @@ pub fn binary() -> PathBuf {
         .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("genauth-mfa"))
 }
 
+#[cfg(feature = "tool")]
 pub fn tool() -> Command {
     let mut command = Command::new(binary());
     // Nothing from the developer's environment: only what a test sets.
@@ -33,12 +35,13 @@ pub fn tool() -> Command {
     command
 }
 
-#[cfg(feature = "mockito")]
+#[cfg(all(feature = "mockito", feature = "tool"))]
 /// The tool with credentials for `server`.
 pub fn against(server: &mockito::Server) -> Command {
     against_url(&server.url())
 }
 
+#[cfg(feature = "tool")]
 /// The tool with credentials for the server at `url`.
 pub fn against_url(url: &str) -> Command {
     let mut command = tool();

@@ -2,7 +2,9 @@
 //! at a local mockito server.
 #![allow(dead_code)]
 
-use genauth_mfa::{AuthenticationClient, Error, ManagementClient, TransportErrorKind};
+#[cfg(feature = "mockito")]
+use genauth_mfa::{AuthenticationClient, ManagementClient};
+use genauth_mfa::{Error, TransportErrorKind};
 #[cfg(feature = "mockito")]
 use mockito::{Matcher, Mock, Server};
 
