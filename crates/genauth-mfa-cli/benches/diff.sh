@@ -6,7 +6,7 @@
 # --sort-buffer size given (default 32, the default, and 4096, large enough
 # to hold both files: the cost of sorting in memory).
 #
-# Usage: bash benches/diff.sh [N [SORT_BUFFER_MIB...]]
+# Usage: bash crates/genauth-mfa-cli/benches/diff.sh [N [SORT_BUFFER_MIB...]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -89,3 +89,8 @@ pub use user::PoolUser;
 
 #[cfg(test)]
 mod tests;
+
+/// The README's code blocks, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

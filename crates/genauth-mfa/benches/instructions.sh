@@ -8,7 +8,7 @@
 # Only the client thread is counted (callgrind --separate-threads): the server
 # runs in the same process on its own threads.
 #
-# Usage: bash benches/instructions.sh [SMALL LARGE]   (default 1000 3000)
+# Usage: bash crates/genauth-mfa/benches/instructions.sh [SMALL LARGE]   (default 1000 3000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +20,7 @@ if ! command -v valgrind >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
 fi
 # The benchmark binary cargo builds (target/release/deps/bench-<hash>).
-bin=$(cargo bench --no-run --bench bench 2>&1 | sed -n 's/.*Executable benches\/bench.rs (\(.*\))$/\1/p')
+bin=$(cargo bench --no-run -p genauth-mfa --bench bench 2>&1 | sed -n 's/.*Executable .*benches\/bench.rs (\(.*\))$/\1/p')
 [ -x "$bin" ] || { echo "could not build the bench benchmark" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
