@@ -5,6 +5,7 @@
 //! `kill`, `mkfifo`, `setpriv`.
 #![cfg(unix)]
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support;
 use genauth_mfa_testkit::common;
 

@@ -2,6 +2,7 @@
 //! local mockito servers (or its --sandbox), checked on its arguments, its
 //! input and output, its failures and its exit codes.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support;
 use genauth_mfa_testkit::common;
 

@@ -2,6 +2,7 @@
 //! it (concurrency to the last user, a key refused mid-run), quiet logs,
 //! and one JSON shape for one user's answer.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support;
 use genauth_mfa_testkit::common;
 

@@ -5,6 +5,7 @@
 //! never write. Local files only (and the tool's --sandbox for real audit
 //! outputs).
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support;
 
 use std::path::Path;

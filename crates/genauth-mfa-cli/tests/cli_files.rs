@@ -4,6 +4,7 @@
 //! that start with `#` or hold control characters, CSV one-to-one, and
 //! server text in rows. Against mockito servers on 127.0.0.1.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support;
 use genauth_mfa_testkit::common;
 

@@ -8,6 +8,7 @@
 //! the scripted server of `cli_support`, every file in a temporary
 //! directory removed at the end.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support;
 use genauth_mfa_testkit::common;
 

@@ -4,6 +4,7 @@
 //! that changes, listing errors; and the coverage summary, `--summary FILE`
 //! and the `--require` policy gate (exit 3).
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support;
 use genauth_mfa_testkit::common;
 

@@ -1,6 +1,7 @@
 //! The tool as a shell sees it: completions sourced in bash, the man page,
 //! `--version`, `--output -`, unwritable stderr and stdout, signals.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support;
 use genauth_mfa_testkit::common;
 

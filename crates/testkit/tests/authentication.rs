@@ -1,6 +1,7 @@
 //! The authentication client against a local mockito server: what goes over
 //! the wire and what comes back, for get-factor and list-enrolled-factors.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::common;
 
 use common::*;

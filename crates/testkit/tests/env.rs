@@ -1,6 +1,7 @@
 //! `from_env()` for both clients. One test in its own binary, because it
 //! changes the process environment.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::common;
 
 use std::time::Duration;

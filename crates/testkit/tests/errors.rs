@@ -1,6 +1,7 @@
 //! Each error kind over real HTTP to a local server: what a gateway, a slow
 //! server or a dead port produce.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::common;
 
 use std::time::Duration;

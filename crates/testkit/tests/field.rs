@@ -2,6 +2,7 @@
 //! the envelope, whole-call deadlines, protocol errors, token failures under
 //! many threads, configuration hygiene, and server text in errors.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::common;
 use genauth_mfa_testkit::fault;
 

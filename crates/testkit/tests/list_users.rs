@@ -2,6 +2,7 @@
 //! carries, pagination to the end, the filter and the sort, a failing page,
 //! and a pool that changes while it is listed.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::common;
 
 use common::*;

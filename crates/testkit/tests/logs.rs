@@ -2,6 +2,7 @@
 //! the filter the README gives keeps the dependencies' wire dumps out too.
 //! Its own binary: a process has one logger.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::common;
 
 use std::sync::Mutex;

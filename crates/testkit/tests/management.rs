@@ -1,6 +1,7 @@
 //! The management client against a local mockito server: get-user-mfa-info
 //! on the wire, and the management token's life (cache, refresh, threads).
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,6 +1,7 @@
 //! Proxy variables as a company machine sets them. One test in its own
 //! binary, because it changes the process environment.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::common;
 
 use std::io::{Read, Write};

@@ -1,6 +1,7 @@
 //! Defects found by trying to break 0.3, each named after the behaviour it
 //! pins down. Every test here failed before its fix.
 
+use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::common;
 
 use base64::Engine as _;

@@ -12,45 +12,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use genauth_mfa::{ManagementClient, UreqTransport};
-#[cfg(feature = "mockito")]
-use mockito::{Matcher, Mock};
 use serde_json::Value;
 
 use crate::common::*;
-
-#[cfg(feature = "tool")]
-/// The built tool; `GENAUTH_MFA_TEST_BIN` runs these tests against another
-/// build of it (an older one, to see a test fail before its fix).
-pub fn binary() -> PathBuf {
-    std::env::var_os("GENAUTH_MFA_TEST_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| assert_cmd::cargo::cargo_bin("genauth-mfa"))
-}
-
-#[cfg(feature = "tool")]
-pub fn tool() -> Command {
-    let mut command = Command::new(binary());
-    // Nothing from the developer's environment: only what a test sets.
-    command.env_clear();
-    command
-}
-
-#[cfg(all(feature = "mockito", feature = "tool"))]
-/// The tool with credentials for `server`.
-pub fn against(server: &mockito::Server) -> Command {
-    against_url(&server.url())
-}
-
-#[cfg(feature = "tool")]
-/// The tool with credentials for the server at `url`.
-pub fn against_url(url: &str) -> Command {
-    let mut command = tool();
-    command
-        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
-        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
-        .env("GENAUTH_HOST", url);
-    command
-}
 
 pub fn run(command: &mut Command, stdin: &[u8]) -> Output {
     let mut child = command
@@ -126,28 +90,6 @@ impl AsRef<std::ffi::OsStr> for TempPath {
     fn as_ref(&self) -> &std::ffi::OsStr {
         self.path.as_os_str()
     }
-}
-
-#[cfg(feature = "mockito")]
-/// Every user has MFA statuses, except `missing-*` ids (404) and `nomfa*`.
-pub fn mock_users(server: &mut mockito::Server) -> (Mock, Mock) {
-    let token = mock_token(server, T1).expect(1).create();
-    let users = server
-        .mock("GET", "/api/v3/get-user-mfa-info")
-        .match_query(Matcher::Any)
-        .with_body_from_request(|req| {
-            let q = req.path_and_query();
-            let body = if q.contains("userId=missing") {
-                r#"{"statusCode":404,"apiCode":2004,"message":"user not found","requestId":"r-404"}"#
-            } else if q.contains("userId=nomfa") {
-                r#"{"statusCode":200,"data":{"totpStatus":false,"faceMfaStatus":false,"smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#
-            } else {
-                r#"{"statusCode":200,"data":{"totpStatus":true,"faceMfaStatus":false,"smsMfaStatus":"enabled","emailMfaStatus":"disabled"}}"#
-            };
-            body.as_bytes().to_vec()
-        })
-        .create();
-    (token, users)
 }
 
 pub fn json_rows(output: &Output) -> Vec<Value> {

@@ -1,12 +1,8 @@
-//! Helpers shared by the integration tests: fixed tokens and clients aimed
-//! at a local mockito server.
+//! Helpers shared by the integration tests: fixed tokens, keys and answers.
+//! (The clients aimed at a mockito server are in `genauth-mfa-mocks`.)
 #![allow(dead_code)]
 
-#[cfg(feature = "mockito")]
-use genauth_mfa::{AuthenticationClient, ManagementClient};
 use genauth_mfa::{Error, TransportErrorKind};
-#[cfg(feature = "mockito")]
-use mockito::{Matcher, Mock, Server};
 
 /// The pool id both test tokens carry in `scoped_userpool_id`.
 pub const POOL: &str = "62e221xxxxxxxxxxxxxxx0a1";
@@ -35,41 +31,6 @@ pub fn token_body(jwt: &str, expires_in: u64) -> String {
     format!(
         r#"{{"statusCode":200,"message":"ok","data":{{"access_token":"{jwt}","expires_in":{expires_in}}}}}"#
     )
-}
-
-#[cfg(feature = "mockito")]
-pub fn auth_client(server: &Server) -> AuthenticationClient {
-    AuthenticationClient::builder()
-        .app_id("app-1")
-        .app_host(server.url())
-        .access_token(ACCESS_TOKEN)
-        .build()
-        .unwrap()
-}
-
-#[cfg(feature = "mockito")]
-pub fn mgmt_client(server: &Server) -> ManagementClient {
-    ManagementClient::builder()
-        .access_key_id(KEY_ID)
-        .access_key_secret(KEY_SECRET)
-        .host(server.url())
-        .build()
-        .unwrap()
-}
-
-#[cfg(feature = "mockito")]
-/// The token endpoint answering `jwt`, checking the request it gets.
-pub fn mock_token(server: &mut Server, jwt: &str) -> Mock {
-    server
-        .mock("POST", "/api/v3/get-management-token")
-        .match_header("content-type", "application/json")
-        .match_header("authorization", Matcher::Missing)
-        .match_body(Matcher::Json(serde_json::json!({
-            "accessKeyId": KEY_ID,
-            "accessKeySecret": KEY_SECRET,
-        })))
-        .with_header("content-type", "application/json")
-        .with_body(token_body(jwt, 7200))
 }
 
 /// The transport error's kind, for an error that has one.
