@@ -15,7 +15,7 @@ shift || true
 buffers=("$@")
 [ ${#buffers[@]} -gt 0 ] || buffers=(32 4096)
 
-cargo build --release --features cli --bin genauth-mfa >&2
+cargo build --release -p genauth-mfa-cli --bin genauth-mfa >&2
 bin=target/release/genauth-mfa
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

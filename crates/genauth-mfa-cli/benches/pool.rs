@@ -18,8 +18,8 @@
 //! mark only grows) and the rows written (to a file, counted, then
 //! removed).
 //!
-//! `cargo bench --features cli --bench pool` runs N = 100,000, Q = 1000,
-//! C = 16; `cargo bench --features cli --bench pool -- N Q C` others (Q of
+//! `cargo bench -p genauth-mfa-cli --bench pool` runs N = 100,000, Q = 1000,
+//! C = 16; `cargo bench -p genauth-mfa-cli --bench pool -- N Q C` others (Q of
 //! 0 skips the quota run).
 
 use genauth_mfa_testkit::quota;

@@ -1,7 +1,8 @@
-//! `genauth-mfa`: the command-line tool of the genauth-mfa crate.
+//! `genauth-mfa`: the command-line tool built on the genauth-mfa crate
+//! (crate `genauth-mfa-cli`).
 //!
 //! ```text
-//! cargo install genauth-mfa --features cli
+//! cargo install genauth-mfa-cli
 //! genauth-mfa get-user-mfa-info alice@example.com --user-id-type email
 //! genauth-mfa audit users.txt --user-id-type email --concurrency 8 --format csv --output audit.csv
 //! ```

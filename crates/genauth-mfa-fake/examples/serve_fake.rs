@@ -2,13 +2,13 @@
 //! in any language, until stdin closes (Ctrl-D, or the end of a pipe).
 //!
 //! ```text
-//! cargo run --example serve_fake            # prints the URL and the demo credentials
+//! cargo run -p genauth-mfa-fake --example serve_fake   # prints the URL and the demo credentials
 //! curl -s -X POST "$URL/api/v3/get-management-token" \
 //!      -H 'content-type: application/json' \
 //!      -d '{"accessKeyId":"demo-access-key-id","accessKeySecret":"demo-access-key-secret"}'
 //! GENAUTH_HOST=$URL GENAUTH_ACCESS_KEY_ID=demo-access-key-id \
 //! GENAUTH_ACCESS_KEY_SECRET=demo-access-key-secret \
-//!     cargo run --features cli -- audit ids.txt
+//!     cargo run -p genauth-mfa-cli -- audit ids.txt
 //! ```
 //!
 //! It is `FakeGenAuth::demo()` (a pool of 1,000 users for `list-users`,

@@ -1,4 +1,4 @@
-//! The `test-util` double as a downstream project uses it: the issue's
+//! The fake (0.3's `test-util` double) as a downstream project uses it: the issue's
 //! example verbatim, and its requests as the real wire contract has them.
 
 use genauth_mfa::{

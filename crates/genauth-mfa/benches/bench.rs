@@ -18,7 +18,7 @@
 //!   on a new thread for every call, and since 0.3 so does the SDK: see BENCHMARKS.md);
 //! - p50 and p99 latency of one SDK call;
 //! - peak RSS of `genauth-mfa audit` over 10,000 ids (Linux: `VmHWM` of the
-//!   child; the tool is built with `--features cli`).
+//!   child; the tool is built with `-p genauth-mfa-cli`).
 //!
 //! Rounds alternate SDK and bare runs so that drift hits both; the best
 //! round of each is reported, with the median beside it.
@@ -311,15 +311,15 @@ fn audit_peak_rss(url: &str, ids: usize) -> Result<(u64, Duration), String> {
             "build",
             "--quiet",
             "--release",
-            "--features",
-            "cli",
+            "-p",
+            "genauth-mfa-cli",
             "--bin",
             "genauth-mfa",
         ])
         .status()
         .map_err(|e| e.to_string())?;
     if !status.success() {
-        return Err("cargo build --release --features cli --bin genauth-mfa failed".into());
+        return Err("cargo build --release -p genauth-mfa-cli --bin genauth-mfa failed".into());
     }
     let exe = std::env::current_exe()
         .map_err(|e| e.to_string())?

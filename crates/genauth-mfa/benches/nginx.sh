@@ -55,7 +55,7 @@ CONF
 nginx -p "$work" -c "$work/nginx.conf"
 sleep 0.3
 
-cargo build --quiet --release --features cli --bin genauth-mfa
+cargo build --quiet --release -p genauth-mfa-cli --bin genauth-mfa
 audit=target/release/genauth-mfa
 seq -f "user-%.0f@example.com" 1 "$IDS" > "$work/ids.txt"
 head -n 10000 "$work/ids.txt" > "$work/ids-10k.txt"

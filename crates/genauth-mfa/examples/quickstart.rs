@@ -8,7 +8,7 @@
 //! ```
 //!
 //! With no `GENAUTH_*` variables it serves the crate's fake GenAuth
-//! (`FakeGenAuth::demo()`, feature `test-util`) on 127.0.0.1, says so on
+//! (`genauth_mfa_fake::FakeGenAuth::demo()`) on 127.0.0.1, says so on
 //! stderr, and makes all three calls to it through the real HTTP transport;
 //! at the end it says how many requests that server answered. With
 //! variables set, it talks to the real service: the authentication calls

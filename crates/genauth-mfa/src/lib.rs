@@ -1,8 +1,8 @@
 //! A blocking, sync-first SDK for the MFA endpoints of the GenAuth (formerly
 //! Authing) V3 API: which MFA factors do my users have? No async runtime
 //! anywhere: plain blocking calls over one shared [`ureq`](https://docs.rs/ureq)
-//! agent, or over any [`Transport`] you plug in. With the `cli` feature it
-//! is also the `genauth-mfa` tool that audits a whole user pool.
+//! agent, or over any [`Transport`] you plug in. The `genauth-mfa` tool
+//! that audits a whole user pool with it is the crate `genauth-mfa-cli`.
 //!
 //! # The clients
 //!
