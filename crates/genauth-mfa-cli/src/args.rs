@@ -1,0 +1,201 @@
+//! The command line: what `--help`, the man page and the shell completions
+//! are generated from.
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::{Parser, Subcommand};
+use genauth_mfa::{UserIdType, UserStatus};
+
+use crate::output::Format;
+use crate::policy::{self, Policy};
+
+#[cfg(feature = "platform-verifier")]
+macro_rules! platform_verifier {
+    () => {
+        ", platform-verifier"
+    };
+}
+#[cfg(not(feature = "platform-verifier"))]
+macro_rules! platform_verifier {
+    () => {
+        ""
+    };
+}
+
+/// `--version`: the tool's version, the library's it was built with, and
+/// its features.
+pub static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (genauth-mfa-cli; library {}; features: cli, sandbox{})",
+        env!("CARGO_PKG_VERSION"),
+        genauth_mfa::USER_AGENT,
+        platform_verifier!(),
+    )
+});
+
+/// Ask GenAuth (formerly Authing) which MFA factors users have.
+///
+/// Reads the same GENAUTH_* variables as the library: GENAUTH_ACCESS_KEY_ID
+/// and GENAUTH_ACCESS_KEY_SECRET (and GENAUTH_HOST for a private deployment)
+/// for get-user-mfa-info and audit; GENAUTH_APP_ID, GENAUTH_APP_HOST and
+/// GENAUTH_ACCESS_TOKEN for get-factor and list-enrolled-factors. No log
+/// lines unless -v or RUST_LOG asks.
+///
+/// Exit codes: 0 success; 2 a call failed (audit: some users failed, or
+/// the listing of --all-users failed after its first page or could not be
+/// proven whole: the audit is incomplete); 3 audit
+/// --require: the policy is not met; 1 a setup error (arguments,
+/// configuration, files, the management token, output that cannot be
+/// written); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).
+#[derive(Parser)]
+#[command(name = "genauth-mfa", version = VERSION.as_str(), max_term_width = 100)]
+pub struct Cli {
+    /// Talk to the crate's built-in fake of the API instead of GenAuth
+    /// (announced on stderr); for trying the tool out.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+
+    /// Trust the CA certificates in this PEM file too (as GENAUTH_CA_FILE).
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Log the crate's requests (method, path, status, retries) on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// One enrolled factor of the signed-in user, as JSON.
+    GetFactor {
+        /// The factor's id.
+        factor_id: String,
+    },
+    /// Every factor the signed-in user has enrolled, as JSON.
+    ListEnrolledFactors,
+    /// Which MFA factors a user of the pool has bound, as JSON (the same
+    /// object as an audit row).
+    GetUserMfaInfo {
+        /// The user's id (read as --user-id-type says).
+        user_id: String,
+        /// How to read the id (default: user_id).
+        #[arg(long, value_name = "TYPE", value_parser = UserIdTypeParser)]
+        user_id_type: Option<UserIdType>,
+    },
+    /// get-user-mfa-info for every id of a file (or stdin), or for every
+    /// user of the pool (--all-users), one row per user.
+    Audit(AuditArgs),
+    /// What changed between two audit outputs: one JSON Lines row per
+    /// user who lost or gained MFA, changed factors, was added or removed.
+    /// Exit 3 when someone lost MFA.
+    Diff(crate::diff::DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): genauth-mfa man > genauth-mfa.1, or a
+    /// subcommand's: genauth-mfa man audit > genauth-mfa-audit.1
+    Man {
+        /// The subcommand whose page to print (its options in full).
+        subcommand: Option<String>,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct AuditArgs {
+    /// The file of user ids, one a line; `-` or nothing for stdin. Ids are
+    /// trimmed of white space; blank lines are skipped, and so are lines
+    /// starting with `#` (unless --no-comments).
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+    /// Audit every user of the pool instead of a FILE: the users are
+    /// listed (oldest first, 50 a page, fetched ahead) while they are
+    /// asked, by user_id; rows also carry username, email, phone, status,
+    /// lastLogin and lastMfaTime.
+    #[arg(long, conflicts_with_all = ["input", "user_id_type", "no_comments"])]
+    pub all_users: bool,
+    /// With --all-users: only the users with this account status.
+    #[arg(long, value_name = "STATUS", ignore_case = true,
+          value_parser = clap::builder::PossibleValuesParser::new(
+              ["Activated", "Suspended", "Deactivated", "Resigned", "Archived"]
+          ).map(|s| s.parse::<UserStatus>().unwrap_or(UserStatus::Other(s))))]
+    pub status: Option<UserStatus>,
+    /// How to read every id (default: user_id).
+    #[arg(long, value_name = "TYPE", value_parser = UserIdTypeParser)]
+    pub user_id_type: Option<UserIdType>,
+    /// Every non-blank line is an id, those starting with `#` too.
+    #[arg(long)]
+    pub no_comments: bool,
+    /// Threads sharing one client, each with one kept-alive connection.
+    #[arg(short, long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Row format.
+    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+    pub format: Format,
+    /// At most this many requests a second, for the whole run.
+    #[arg(long, value_name = "PER_SECOND",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: Option<u32>,
+    /// Write the rows to FILE (`-`: stdout, the default). Never the input.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Continue an earlier run: keep the rows already in --output FILE (a
+    /// regular file this tool wrote, in this --format), ask only the users
+    /// without a final answer there, and append.
+    #[arg(long, requires = "output")]
+    pub resume: bool,
+    /// Also write the summary as JSON to FILE (users, failed, withoutMfa,
+    /// enabled by factor, coverage, byStatus, generatedAt, poolChanged,
+    /// policy), replaced whole at the end; never the input or the output.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// The policy gate: every answered user must have at least one of
+    /// these factors enabled (`any`, or a list such as `totp,face`); exit 3
+    /// when one does not (2, some users failed, wins over 3).
+    #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse)]
+    pub require: Option<Policy>,
+}
+
+/// `--user-id-type`: the wire names (case-insensitive, `-` for `_`), listed
+/// as possible values so that help and shell completions show them.
+#[derive(Clone)]
+pub struct UserIdTypeParser;
+
+impl TypedValueParser for UserIdTypeParser {
+    type Value = UserIdType;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<UserIdType, clap::Error> {
+        let text = value.to_string_lossy();
+        text.parse::<UserIdType>().map_err(|e| {
+            let name = arg.map_or_else(|| "--user-id-type".to_owned(), ToString::to_string);
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "invalid value {:?} for {name}: {}\n",
+                    crate::exit::redact(&text),
+                    crate::exit::report(&e)
+                ),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            UserIdType::ALL
+                .into_iter()
+                .map(|t| PossibleValue::new(t.as_str())),
+        ))
+    }
+}

@@ -1,0 +1,137 @@
+//! The commands other than `audit`: one call printed as JSON, completions,
+//! the man page.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+use genauth_mfa::{Error, UserIdType};
+use serde::Serialize;
+
+use crate::args::Cli;
+use crate::clients;
+use crate::exit::{EXIT_SETUP, EXIT_SOME_FAILED, fail};
+use crate::output;
+
+pub fn get_factor(cli: &Cli, factor_id: &str) -> ExitCode {
+    match clients::authentication(cli) {
+        Ok(auth) => print_result(auth.get_factor(factor_id).send()),
+        Err(message) => fail(EXIT_SETUP, message),
+    }
+}
+
+pub fn list_enrolled_factors(cli: &Cli) -> ExitCode {
+    match clients::authentication(cli) {
+        Ok(auth) => print_result(auth.list_enrolled_factors().send()),
+        Err(message) => fail(EXIT_SETUP, message),
+    }
+}
+
+/// Prints the same object as an audit row holds for the user.
+pub fn get_user_mfa_info(cli: &Cli, user_id: &str, user_id_type: Option<UserIdType>) -> ExitCode {
+    let mgmt = match clients::management(cli, None, 1) {
+        Ok(mgmt) => mgmt,
+        Err(message) => return fail(EXIT_SETUP, message),
+    };
+    let mut request = mgmt.get_user_mfa_info(user_id);
+    if let Some(t) = user_id_type {
+        request = request.user_id_type(t);
+    }
+    match request.send() {
+        Ok(info) => {
+            let id_type = user_id_type.unwrap_or(UserIdType::UserId).as_str();
+            print_json(&output::AnsweredRow::new(user_id, &info).id_type(id_type))
+        }
+        Err(e) => call_failed(&e),
+    }
+}
+
+/// A failed call's message and exit code: 2, or 1 for what the library
+/// refused before any request (an argument, the configuration), which the
+/// README's table makes a setup error.
+fn call_failed(e: &Error) -> ExitCode {
+    let code = match e {
+        Error::InvalidArgument { .. } | Error::Config { .. } => EXIT_SETUP,
+        _ => EXIT_SOME_FAILED,
+    };
+    fail(code, crate::exit::report(e))
+}
+
+/// The result as JSON on stdout (pretty on a terminal), or the error as one
+/// line on stderr.
+fn print_result<T: Serialize>(result: Result<T, Error>) -> ExitCode {
+    match result {
+        Ok(value) => print_json(&value),
+        Err(e) => call_failed(&e),
+    }
+}
+
+/// `value` as JSON on stdout, pretty on a terminal.
+fn print_json(value: &impl Serialize) -> ExitCode {
+    let stdout = io::stdout();
+    let text = if stdout.is_terminal() {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    match text {
+        Ok(text) => {
+            let text = output::json_escaped(crate::exit::redact(&text).into_owned());
+            write_stdout(format!("{text}\n").as_bytes())
+        }
+        Err(e) => fail(EXIT_SETUP, format!("cannot encode the result: {e}")),
+    }
+}
+
+/// Writes `bytes` to stdout: exit 0, or 1 with a message when it cannot.
+pub fn write_stdout(bytes: &[u8]) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(EXIT_SETUP, format!("cannot write to standard output: {e}")),
+    }
+}
+
+pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "genauth-mfa", &mut script);
+    if shell == clap_complete::Shell::Bash {
+        script = fix_bash(&script);
+    }
+    write_stdout(&script)
+}
+
+/// clap_complete's bash script names the subcommands' states of a binary
+/// with a hyphen in its name two ways (`genauth__mfa__subcmd__audit` where
+/// it sets the state, `genauth__subcmd__mfa__subcmd__audit` where it reads
+/// it), so no option of any subcommand completes: use the first spelling
+/// throughout.
+fn fix_bash(script: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(script)
+        .replace("genauth__subcmd__mfa__", "genauth__mfa__")
+        .into_bytes()
+}
+
+/// The tool's man page, or a subcommand's (`genauth-mfa-audit`).
+pub fn man(subcommand: Option<&str>) -> ExitCode {
+    let mut command = Cli::command();
+    command.build();
+    let command = match subcommand {
+        None => command,
+        Some(name) => match command.find_subcommand(name) {
+            // Built, it is named genauth-mfa-<name> (its display name).
+            Some(sub) => sub.clone().version(crate::args::VERSION.as_str()),
+            None => {
+                return fail(
+                    EXIT_SETUP,
+                    format!("no subcommand {name:?}: see genauth-mfa --help"),
+                );
+            }
+        },
+    };
+    let mut page = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(command).render(&mut page) {
+        return fail(EXIT_SETUP, format!("cannot render the man page: {e}"));
+    }
+    write_stdout(&page)
+}

@@ -1,0 +1,647 @@
+//! The tool's defects found by trying to break 0.3, each named after the
+//! behaviour it pins down. Every test here failed before its fix.
+
+use genauth_mfa_mocks::*;
+use genauth_mfa_testkit::cli_support;
+use genauth_mfa_testkit::common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use cli_support::*;
+use common::*;
+
+#[test]
+fn a_key_whose_fresh_token_is_refused_on_every_call_stops_the_audit_as_a_refused_key() {
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (t, c) = (Arc::clone(&tokens), Arc::clone(&calls));
+    let server = HttpServer::start(move |target| {
+        if target.starts_with("/api/v3/get-management-token") {
+            t.fetch_add(1, Ordering::SeqCst);
+            token_body(T1, 7200)
+        } else {
+            c.fetch_add(1, Ordering::SeqCst);
+            r#"{"statusCode":401,"apiCode":2020,"message":"no permission","requestId":"r-401"}"#
+                .to_owned()
+        }
+    });
+    let ids: String = (0..500).map(|i| format!("user-{i}\n")).collect();
+    let output = run(
+        against_url(&server.url).args(["audit", "-c", "4"]),
+        ids.as_bytes(),
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the access key may not call get-user-mfa-info"),
+        "{err}"
+    );
+    assert_eq!(err.matches("may not call").count(), 1, "{err}");
+    assert!(err.contains("no permission"), "{err}");
+    // No row claims anything of a user.
+    assert!(json_rows(&output).is_empty(), "{:?}", lines(&output));
+    // Stopped at once: a few calls, not one per user.
+    let calls = calls.load(Ordering::SeqCst);
+    assert!(calls <= 16, "{calls} calls for a key that may call nothing");
+    assert!(tokens.load(Ordering::SeqCst) <= 3);
+}
+
+#[test]
+fn every_genauth_variable_set_but_empty_is_named_as_empty_before_any_request() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |_| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_body(T1, 7200)
+    });
+    for var in [
+        "GENAUTH_ACCESS_KEY_ID",
+        "GENAUTH_ACCESS_KEY_SECRET",
+        "GENAUTH_HOST",
+        "GENAUTH_CA_FILE",
+        "GENAUTH_TIMEOUT",
+        "GENAUTH_LANG",
+    ] {
+        let output = run(
+            against_url(&server.url).env(var, "").args(["audit"]),
+            b"user-1\n",
+        );
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{var}: {err}");
+        assert!(
+            err.contains(&format!("{var} is set but empty")),
+            "{var}: {err}"
+        );
+        assert!(!err.contains("not set"), "{var}: {err}");
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 0);
+}
+
+/// The tool under `ulimit -n LIMIT` with `-c 64`, auditing `users` ids
+/// against a server whose user answers take `delay`.
+#[cfg(unix)]
+fn audit_under_open_files_limit(
+    limit: u32,
+    users: usize,
+    delay: std::time::Duration,
+) -> std::process::Output {
+    // Slow answers, so that all threads hold a connection at once.
+    let server = HttpServer::start(move |target| {
+        token_or_user(target, |_| {
+            std::thread::sleep(delay);
+            SAMPLE_MFA_INFO.to_owned()
+        })
+    });
+    let ids: String = (0..users).map(|i| format!("user-{i}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("ids.txt");
+    std::fs::write(&input, ids).unwrap();
+    let script = format!(
+        "ulimit -n {limit}; exec {} audit {} -c 64",
+        binary().display(),
+        input.display()
+    );
+    let mut sh = std::process::Command::new("/bin/sh");
+    sh.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+        .env("GENAUTH_HOST", &server.url)
+        .args(["-c", &script]);
+    run(&mut sh, b"")
+}
+
+/// Under `ulimit -n 40` with 64 threads, most calls found no file
+/// descriptor for their socket: 242 of 300 users failed at once, without a
+/// retry. They are retried as a failure to connect.
+#[cfg(unix)]
+#[test]
+fn running_out_of_file_descriptors_for_a_moment_is_retried() {
+    let output = audit_under_open_files_limit(40, 300, std::time::Duration::from_millis(30));
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let rows = json_rows(&output);
+    assert_eq!(rows.len(), 300, "{err}");
+    assert!(rows.iter().all(|r| r.get("error").is_none()), "{err}");
+}
+
+/// When descriptors stay short (every socket held by a slow call), what
+/// still fails says why in its row and, once, what to do.
+#[cfg(unix)]
+#[test]
+fn running_out_of_file_descriptors_for_good_says_to_lower_the_concurrency() {
+    let output = audit_under_open_files_limit(12, 40, std::time::Duration::from_millis(2500));
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    let rows = json_rows(&output);
+    assert_eq!(rows.len(), 40, "{err}");
+    let failed: Vec<_> = rows.iter().filter(|r| r.get("error").is_some()).collect();
+    assert!(!failed.is_empty(), "{err}");
+    for row in &failed {
+        let text = row["error"]["message"].as_str().unwrap();
+        assert!(text.contains("out of file descriptors"), "{text}");
+        assert!(text.contains("attempts"), "not retried: {text}");
+    }
+    assert_eq!(err.matches("lower --concurrency").count(), 1, "{err}");
+    assert!(err.contains("ulimit -n"), "{err}");
+}
+
+/// A short secret (`GENAUTH_ACCESS_KEY_SECRET=sk`) was hidden inside the
+/// tool's own words: "2 duplicate ids ***ipped". Only text from outside is
+/// redacted: a server that echoes the secret is still hidden.
+#[test]
+fn redaction_hides_secrets_in_outside_text_and_never_touches_the_tools_own_words() {
+    let server = HttpServer::start(|target| {
+        token_or_user(target, |_| {
+            r#"{"statusCode":404,"apiCode":2004,"message":"no user for secret sk","requestId":"r-sk"}"#
+                .to_owned()
+        })
+    });
+    let output = run(
+        against_url(&server.url)
+            .env("GENAUTH_ACCESS_KEY_SECRET", "sk")
+            .args(["audit"]),
+        b"u-1\nu-1\nu-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("2 duplicate ids skipped"), "{err}");
+    let rows = lines(&output).join("\n");
+    assert!(rows.contains("no user for secret ***"), "{rows}");
+    assert!(!rows.contains(" sk\""), "{rows}");
+}
+
+/// `--summary FILE` is written into a new file beside FILE, then renamed
+/// over it. FILE that was a FIFO (or, as root, `/dev/null`: it became a
+/// regular file and broke the whole machine) was replaced by a regular
+/// file; a symlink to last month's summary was replaced, not followed.
+/// A summary that is not a regular file is refused before anything is
+/// sent, and a symlink's target is replaced, the link kept.
+#[cfg(unix)]
+#[test]
+fn a_summary_that_is_not_a_regular_file_is_never_replaced_by_one() {
+    use std::os::unix::fs::FileTypeExt;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("summary.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--summary"])
+            .arg(&fifo),
+        b"user-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the FIFO was replaced: {err}"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "{err}");
+
+    // A symlink to a regular file: the target gets the summary, the link stays.
+    let target = dir.path().join("2026-12.json");
+    std::fs::write(&target, "{}").unwrap();
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink("2026-12.json", &link).unwrap();
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--summary"])
+            .arg(&link),
+        b"user-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the symlink was replaced by a file: {err}"
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(written["users"], 1, "{written}");
+}
+
+/// A server (or a WAF page) that quotes the token request's JSON body in
+/// its refusal quotes the secret JSON-escaped: a secret holding `"`, `\`
+/// or a control character then reached stderr, since only the secret as
+/// given was hidden (`"accessKeySecret":"s\"k\\SECRET-9f"`).
+#[test]
+fn a_secret_quoted_json_escaped_by_the_server_is_hidden_too() {
+    let secret = "s\"k\\SECRET-9f\u{1}x";
+    let quoted = serde_json::to_string(secret).unwrap();
+    let quoted = &quoted[1..quoted.len() - 1]; // s\"k\\SECRET-9f\u0001x
+    let message = format!(r#"bad key {{"accessKeyId":"ak","accessKeySecret":"{quoted}"}}"#);
+    let body = serde_json::json!({
+        "statusCode": 401, "apiCode": 2, "message": message, "requestId": "r-echo"
+    })
+    .to_string();
+    let server = HttpServer::start(move |_| body.clone());
+    let output = run(
+        against_url(&server.url)
+            .env("GENAUTH_ACCESS_KEY_SECRET", secret)
+            .args(["audit"]),
+        b"user-1\n",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad key"), "{err}");
+    assert!(!err.contains("SECRET-9f"), "the secret leaked: {err}");
+    assert!(err.contains("***"), "{err}");
+}
+
+/// A full disk cuts a row at any byte, in the middle of a character too:
+/// a CSV output whose last row ended inside the UTF-8 of a Chinese
+/// username (`张三` cut after its first byte) was refused by `--resume`
+/// ("neither a whole line nor a row of this tool cut short"), though it
+/// is the start of a row this tool writes. It is taken off and its user
+/// asked again.
+#[test]
+fn resume_takes_off_a_csv_row_cut_inside_a_character() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let out = temp_path("audit.csv");
+    let ids = "alice\n张三\n";
+    // Only alice first, so that the row cut is the last.
+    let first = run(
+        against_url(&server.url)
+            .args(["audit", "--format", "csv", "-c", "1", "--output"])
+            .arg(&*out),
+        b"alice\n",
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let bytes = std::fs::read(&*out).unwrap();
+    for cut in 1..="张三".len() {
+        let mut cut_file = bytes.clone();
+        cut_file.extend_from_slice(&"张三,enabled".as_bytes()[..cut]);
+        std::fs::write(&*out, &cut_file).unwrap();
+        let output = run(
+            against_url(&server.url)
+                .args(["audit", "--format", "csv", "--resume", "--output"])
+                .arg(&*out),
+            ids.as_bytes(),
+        );
+        let err = stderr(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "cut after {cut} bytes: {err}"
+        );
+        let text = std::fs::read_to_string(&*out).unwrap();
+        let rows: Vec<&str> = text.lines().collect();
+        assert_eq!(rows.len(), 3, "{text}");
+        assert!(rows[2].starts_with("张三,"), "{text}");
+    }
+}
+
+/// `--output /dev/stdout` (as cron lines and CI steps write it) with a
+/// closed stdout (`>&-`) sent every row to /dev/null, where Rust's
+/// start-up points a closed descriptor, and exited 0: the rows were lost
+/// and the audit claimed success. It is refused as a closed stdout is.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_dev_stdout_with_a_closed_stdout_is_refused_as_a_closed_stdout() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, "user-1\nuser-2\n").unwrap();
+    for name in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+        let script = format!(
+            "exec {} audit {} --output {name} >&-",
+            binary().display(),
+            ids.display()
+        );
+        let mut sh = std::process::Command::new("/bin/sh");
+        sh.env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+            .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+            .env("GENAUTH_HOST", &server.url)
+            .args(["-c", &script]);
+        let output = run(&mut sh, b"");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains("standard output is closed"), "{name}: {err}");
+    }
+}
+
+/// The tool under `ulimit -v LIMIT` with `-c 16` on 2,000 ids.
+#[cfg(target_os = "linux")]
+fn audit_under_address_space_limit(limit: u32) -> std::process::Output {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    let list: String = (0..2000).map(|i| format!("user-{i}\n")).collect();
+    std::fs::write(&ids, list).unwrap();
+    let script = format!(
+        "ulimit -v {limit}; exec {} audit {} -c 16 --output {}",
+        binary().display(),
+        ids.display(),
+        dir.path().join("out.jsonl").display()
+    );
+    let mut sh = std::process::Command::new("/bin/sh");
+    sh.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("RUST_BACKTRACE", "1")
+        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+        .env("GENAUTH_HOST", &server.url)
+        .args(["-c", &script]);
+    run(&mut sh, b"")
+}
+
+/// Under a low `ulimit -v` (thread stacks refused), `audit -c 16` printed
+/// "thread 'genauth-batch' panicked at .../thread/functions.rs: failed to
+/// spawn thread" and, with RUST_BACKTRACE=1, a backtrace, for each
+/// resolver thread ureq could not start, though the transport catches
+/// that panic and the call fails as a transport error that says so.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_thread_the_system_refuses_prints_no_panic_text() {
+    let output = audit_under_address_space_limit(45_000);
+    let err = stderr(&output);
+    assert!(!err.contains("panicked"), "{:?} {err}", output.status);
+}
+
+/// At other limits the address space runs out for the heap too: the
+/// process aborts (exit 134 by SIGABRT, "memory allocation of 16 bytes
+/// failed", not a code of the README's table), its output truncated and
+/// few of its rows written. Depends on where the address space runs out,
+/// hence ignored.
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "FINDING: under ulimit -v 70000 with -c 16, an allocation fails and the process aborts (SIGABRT, 134), output truncated; not deterministic"]
+fn a_low_address_space_limit_exits_with_a_documented_code() {
+    let output = audit_under_address_space_limit(70_000);
+    let err = stderr(&output);
+    assert!(
+        matches!(output.status.code(), Some(0..=2)),
+        "{:?} {err}",
+        output.status
+    );
+}
+
+/// A server for `audit --all-users`: `page(n)` is the `data` of listing
+/// page `n`, every user has TOTP; the MFA calls are counted.
+fn pool_server(
+    page: impl Fn(u64) -> String + Send + Sync + 'static,
+) -> (HttpServer, Arc<AtomicUsize>) {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let a = Arc::clone(&asked);
+    let server = HttpServer::start_with_body(move |target, body| {
+        if target.starts_with("/api/v3/get-management-token") {
+            token_body(T1, 7200)
+        } else if target.starts_with("/api/v3/list-users") {
+            let body: serde_json::Value = serde_json::from_str(body).unwrap();
+            let n = body["options"]["pagination"]["page"].as_u64().unwrap();
+            format!(r#"{{"statusCode":200,"data":{}}}"#, page(n))
+        } else {
+            a.fetch_add(1, Ordering::SeqCst);
+            r#"{"statusCode":200,"data":{"totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#.to_owned()
+        }
+    });
+    (server, asked)
+}
+
+/// `{"totalCount": count, "list": [users from..to]}`.
+fn page_data(count: &str, users: std::ops::Range<u64>) -> String {
+    let list: Vec<String> = users
+        .map(|i| {
+            format!(
+                r#"{{"userId":"u-{i}","status":"Activated","createdAt":"2024-01-01T00:00:00Z"}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"totalCount":{count},"list":[{}]}}"#, list.join(","))
+}
+
+/// Runs `audit --all-users --summary`: the output, the summary JSON.
+fn audit_pool(server: &HttpServer) -> (std::process::Output, serde_json::Value) {
+    let summary = temp_path("summary.json");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let json = serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
+    (output, json)
+}
+
+#[test]
+fn a_second_page_empty_with_a_zero_count_does_not_make_a_1000_user_audit_complete() {
+    // Page 1 counts 1000 users; every later page is `{"totalCount":0,
+    // "list":[]}`, what a backend that lost its index for a moment sends.
+    let (server, asked) = pool_server(|n| {
+        if n == 1 {
+            page_data("1000", 0..50)
+        } else {
+            page_data("0", 0..0)
+        }
+    });
+    let (output, json) = audit_pool(&server);
+    let err = stderr(&output);
+    assert_eq!(asked.load(Ordering::SeqCst), 50, "{err}");
+    assert_eq!(json_rows(&output).len(), 50, "{err}");
+    // 950 of the 1000 users the server counted were never asked.
+    assert_eq!(json["complete"], false, "{json}\n{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("the server's count fell from 1000 to 0 between two pages"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_huge_first_count_does_not_excuse_users_the_last_count_says_were_not_listed() {
+    // Page 1 says 10^18 users (a glitch); page 2 is empty and says 5000.
+    // 4950 users the server still counts were never listed.
+    let (server, asked) = pool_server(|n| {
+        if n == 1 {
+            page_data("1000000000000000000", 0..50)
+        } else {
+            page_data("5000", 0..0)
+        }
+    });
+    let (output, json) = audit_pool(&server);
+    let err = stderr(&output);
+    assert_eq!(asked.load(Ordering::SeqCst), 50, "{err}");
+    assert_eq!(json["complete"], false, "{json}\n{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+}
+
+#[test]
+fn a_count_lowered_mid_listing_does_not_end_it_before_the_users_that_follow() {
+    // Page 1 counts 200; page 2 says 100 (and holds 50 more users), pages
+    // 3 and 4 hold the rest, page 5 is empty and counts 200 again.
+    let (server, asked) = pool_server(|n| match n {
+        1 => page_data("200", 0..50),
+        2 => page_data("100", 50..100),
+        n if n <= 4 => page_data("200", (n - 1) * 50..n * 50),
+        _ => page_data("200", 0..0),
+    });
+    let (output, json) = audit_pool(&server);
+    let err = stderr(&output);
+    // Either every user was asked, or the audit does not claim it.
+    let asked = asked.load(Ordering::SeqCst);
+    if asked != 200 {
+        assert_eq!(json["complete"], false, "{asked} asked: {json}\n{err}");
+        assert_eq!(output.status.code(), Some(2), "{err}");
+    }
+}
+
+#[test]
+fn a_user_listed_again_far_after_the_first_time_is_asked_and_counted_once() {
+    // 5000 users; u-0 comes again on page 99, over 4,096 users after page
+    // 1: asked twice, two rows, `users: 5001` of 5000 distinct.
+    let (server, asked) = pool_server(|n| {
+        if n > 100 {
+            return page_data("5000", 0..0);
+        }
+        let mut data = page_data("5000", (n - 1) * 50..n * 50);
+        if n == 99 {
+            data = data.replace(
+                r#""list":["#,
+                r#""list":[{"userId":"u-0","status":"Activated"},"#,
+            );
+        }
+        data
+    });
+    let summary = temp_path("summary.json");
+    let out = temp_path("rows.jsonl");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "-c",
+            "16",
+            "--output",
+            out.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let rows = std::fs::read_to_string(&*out).unwrap().lines().count();
+    let err = stderr(&output);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
+    assert_eq!(json["listing"]["distinctUsers"], 5000, "{json}");
+    assert_eq!(json["users"], 5000, "{json}\n{err}");
+    assert_eq!(rows, 5000, "{err}");
+    assert_eq!(asked.load(Ordering::SeqCst), 5000, "{err}");
+    assert_eq!(json["duplicates"], 1, "{json}");
+}
+
+#[test]
+fn a_key_refused_mid_run_replaces_the_summary_with_an_incomplete_one() {
+    // The first token works for 100 calls; then every call is refused and
+    // the key with it. Exit 1, as README says; but the summary FILE of the
+    // month before stayed, saying `complete: true`.
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (t, c) = (Arc::clone(&tokens), Arc::clone(&calls));
+    let server = HttpServer::start(move |target| {
+        if target.starts_with("/api/v3/get-management-token") {
+            if t.fetch_add(1, Ordering::SeqCst) == 0 {
+                token_body(T1, 7200)
+            } else {
+                r#"{"statusCode":403,"apiCode":2001,"message":"access key disabled"}"#.to_owned()
+            }
+        } else if c.fetch_add(1, Ordering::SeqCst) < 100 {
+            r#"{"statusCode":200,"data":{"totpStatus":"enabled"}}"#.to_owned()
+        } else {
+            r#"{"statusCode":401,"apiCode":2020,"message":"token revoked"}"#.to_owned()
+        }
+    });
+    let summary = temp_path("summary.json");
+    let old = r#"{"complete": true, "users": 300, "generatedAt": "2026-11-01T00:00:00Z"}"#;
+    std::fs::write(&*summary, old).unwrap();
+    let out = temp_path("rows.jsonl");
+    let ids: String = (0..300).map(|i| format!("user-{i}\n")).collect();
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "-o",
+            out.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        ids.as_bytes(),
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    let text = std::fs::read_to_string(&*summary).unwrap();
+    assert_ne!(text, old, "the old summary stayed: {err}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["complete"], false, "{json}");
+    let reason = json["incompleteReason"].as_str().unwrap();
+    assert!(
+        reason.contains("the management token request failed"),
+        "{json}"
+    );
+    assert!(!text.contains(KEY_SECRET), "{text}");
+}
+
+#[test]
+fn a_server_that_ignores_the_status_filter_does_not_pass_for_an_audit_of_that_status() {
+    // `--status Suspended`, and the server lists every user: 12 suspended,
+    // 108 active. The audit said 120 suspended users, complete, exit 0.
+    let (server, asked) = pool_server(|n| {
+        let list: Vec<String> = ((n - 1) * 50..(n * 50).min(120))
+            .map(|i| {
+                let status = if i % 10 == 0 {
+                    "Suspended"
+                } else {
+                    "Activated"
+                };
+                format!(r#"{{"userId":"u-{i}","status":"{status}"}}"#)
+            })
+            .collect();
+        format!(r#"{{"totalCount":120,"list":[{}]}}"#, list.join(","))
+    });
+    let summary = temp_path("summary.json");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "--status",
+            "Suspended",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
+    // No active user is asked as one of the suspended ones...
+    let rows = json_rows(&output);
+    let other = rows.iter().filter(|r| r["status"] != "Suspended").count();
+    assert_eq!(other, 0, "{other} rows of users not suspended: {err}");
+    assert!(asked.load(Ordering::SeqCst) <= 12, "{err}");
+    // ... and the audit is not complete.
+    assert_eq!(json["complete"], false, "{json}\n{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("status filter"), "{err}");
+}

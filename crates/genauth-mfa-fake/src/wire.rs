@@ -1,0 +1,355 @@
+//! The fake's wire handling: one request in, one answer out. The
+//! in-process [`Transport`] and the [`FakeServer`](super::FakeServer) both
+//! route every request through [`FakeGenAuth::answer`].
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use http::{Request, Response, StatusCode};
+use serde_json::{Value, json};
+
+use super::fake::{FakeGenAuth, State};
+use super::pool::{Listing, StatusFilter, derived_mfa};
+use super::route::{Failure, RecordedRequest, Route};
+use genauth_mfa::Factor;
+use genauth_mfa::UserIdType;
+use genauth_mfa::{Transport, TransportError, TransportErrorKind};
+
+impl Transport for FakeGenAuth {
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        self.answer(request)
+            .map_err(|kind| TransportError::new(kind, "FakeGenAuth was told to fail"))
+    }
+}
+
+impl FakeGenAuth {
+    /// Records `request` and answers it; `Err`: a [`Failure::Transport`]
+    /// said to give no answer.
+    pub(super) fn answer(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> Result<Response<Vec<u8>>, TransportErrorKind> {
+        let mut state = self.lock();
+        let (parts, body) = request.into_parts();
+        let path = parts.uri.path().to_owned();
+        let route = Route::of(&parts.method, &path);
+        let recorded = RecordedRequest {
+            method: parts.method,
+            path,
+            query: decode_query(parts.uri.query().unwrap_or("")),
+            headers: parts.headers,
+            body,
+            route,
+        };
+        if !state.not_recording {
+            state.requests.push(recorded.clone());
+        }
+        let Some(route) = route else {
+            // Not an endpoint: recorded, but counted for no route.
+            return Ok(json_answer(
+                StatusCode::NOT_FOUND,
+                json!({"statusCode": 404, "message": "Not Found"}),
+            ));
+        };
+        *state.counts.entry(route).or_insert(0) += 1;
+        let failure = state
+            .failures
+            .iter()
+            .position(|(r, _)| r.matches(route))
+            .and_then(|i| state.failures.remove(i))
+            .map(|(_, failure)| failure);
+        if let Some(failure) = failure {
+            return failure_answer(&mut state, failure);
+        }
+        let data = match route {
+            Route::Token => state.token(&recorded),
+            Route::GetFactor | Route::ListEnrolledFactors => {
+                state.factors_of(&recorded).and_then(|factors| {
+                    if route == Route::ListEnrolledFactors {
+                        return Ok(json!(factors));
+                    }
+                    let id =
+                        recorded
+                            .query("factorId")
+                            .ok_or((400, None, "factorId is required"))?;
+                    factors
+                        .iter()
+                        .find(|f| f.factor_id == id)
+                        .map(|f| json!(f))
+                        .ok_or((404, None, "MFA factor not found"))
+                })
+            }
+            Route::GetUserMfaInfo => state.user_mfa_info(&recorded),
+            Route::ListUsers => state.list_users(&recorded),
+            Route::Any => Err((500, None, "unreachable")),
+        };
+        Ok(state.envelope(data))
+    }
+}
+
+/// A refused call: `statusCode`, `apiCode` and message of the envelope.
+type Refusal = (i64, Option<i64>, &'static str);
+
+impl State {
+    fn request_id(&mut self) -> String {
+        self.answered += 1;
+        format!("fake-request-{:08}", self.answered)
+    }
+
+    /// HTTP 200 with the envelope of `data` or of the refusal.
+    fn envelope(&mut self, data: Result<Value, Refusal>) -> Response<Vec<u8>> {
+        let request_id = self.request_id();
+        let body = match data {
+            Ok(data) => json!({"statusCode": 200, "message": "Operation successful",
+                               "requestId": request_id, "data": data}),
+            Err((status_code, api_code, message)) => {
+                let mut body = json!({"statusCode": status_code, "message": message,
+                                      "requestId": request_id});
+                if let Some(code) = api_code {
+                    body["apiCode"] = json!(code);
+                }
+                body
+            }
+        };
+        json_answer(StatusCode::OK, body)
+    }
+
+    fn token(&mut self, request: &RecordedRequest) -> Result<Value, Refusal> {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let id = body["accessKeyId"].as_str().unwrap_or("");
+        let secret = body["accessKeySecret"].as_str().unwrap_or("");
+        let accepted = match &self.access_key {
+            Some((want_id, want_secret)) => id == want_id && secret == want_secret,
+            None => !id.is_empty() && !secret.is_empty(),
+        };
+        if !accepted {
+            return Err((400, Some(1001), "accessKeyId or accessKeySecret is invalid"));
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let lifetime = self.token_lifetime.as_secs();
+        let claims = json!({"scoped_userpool_id": self.user_pool_id, "iat": now,
+                            "exp": now.saturating_add(lifetime), "jti": self.issued.len() + 1});
+        let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let token = format!(
+            "{}.{}.{}",
+            encode(br#"{"alg":"HS256","typ":"JWT"}"#),
+            encode(claims.to_string().as_bytes()),
+            encode(b"fake-signature")
+        );
+        self.issued.push(token.clone());
+        Ok(json!({"access_token": token, "expires_in": lifetime}))
+    }
+
+    fn factors_of(&self, request: &RecordedRequest) -> Result<Vec<Factor>, Refusal> {
+        let app_id = request
+            .header("x-genauth-app-id")
+            .or(request.header("x-authing-app-id"));
+        match (app_id, &self.app_id) {
+            (None, _) => return Err((400, None, "the app id header is missing")),
+            (Some(got), Some(want)) if got != want => {
+                return Err((400, None, "unknown app id"));
+            }
+            _ => {}
+        }
+        request
+            .header("authorization")
+            .and_then(|token| self.factors.get(token))
+            .cloned()
+            .ok_or((401, Some(2020), "not logged in: invalid access token"))
+    }
+
+    /// Refuses a management call without a token this fake issued and its
+    /// user pool id.
+    fn check_management_token(&self, request: &RecordedRequest) -> Result<(), Refusal> {
+        let bearer = request
+            .header("authorization")
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let pool = request
+            .header("x-genauth-userpool-id")
+            .or(request.header("x-authing-userpool-id"));
+        let known = bearer.is_some_and(|t| self.issued.iter().any(|i| i == t));
+        if !known || pool != Some(self.user_pool_id.as_str()) {
+            return Err((401, Some(2020), "not logged in: invalid management token"));
+        }
+        Ok(())
+    }
+
+    fn user_mfa_info(&self, request: &RecordedRequest) -> Result<Value, Refusal> {
+        self.check_management_token(request)?;
+        let id = request.query("userId").filter(|id| !id.is_empty()).ok_or((
+            400,
+            None,
+            "userId is required",
+        ))?;
+        let id_type = match request.query("userIdType") {
+            None => UserIdType::UserId,
+            Some(t) => t.parse().map_err(|_| (400, None, "unknown userIdType"))?,
+        };
+        if let Some(info) = self.users.get(&(id.to_owned(), id_type)) {
+            return Ok(json!(info));
+        }
+        if let Some(info) = self.pool.mfa_of(id, id_type) {
+            return Ok(json!(info));
+        }
+        if self.derive_unknown_users && !id.starts_with("missing") {
+            return Ok(json!(derived_mfa(id)));
+        }
+        Err((404, Some(2004), "user not found"))
+    }
+
+    fn list_users(&mut self, request: &RecordedRequest) -> Result<Value, Refusal> {
+        self.check_management_token(request)?;
+        let listing = listing(request.body())?;
+        Ok(self.pool.list(&listing))
+    }
+}
+
+/// Reads a `list-users` body as the fake serves it: pagination (`page`
+/// from 1, `limit` 1 to 50, default 10), `advancedFilter` on `status`
+/// `EQUAL` only, `sort` on `createdAt` only; anything else it cannot honour
+/// is refused (400) rather than ignored.
+fn listing(body: &[u8]) -> Result<Listing, Refusal> {
+    let refuse = |message| (400, None, message);
+    let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|_| refuse("the body is not JSON"))?
+    };
+    if !body.is_object() {
+        return Err(refuse("the body is not a JSON object"));
+    }
+    let absent = |v: &Value| v.is_null() || v.as_str() == Some("");
+    if !absent(&body["keywords"]) {
+        return Err(refuse("FakeGenAuth does not search by keywords"));
+    }
+    if !(absent(&body["searchQuery"]) || body["searchQuery"] == json!({})) {
+        return Err(refuse("FakeGenAuth does not support searchQuery"));
+    }
+    let options = &body["options"];
+    let pagination = &options["pagination"];
+    let number = |v: &Value, default: u64, message| match v {
+        Value::Null => Ok(default),
+        v => v.as_u64().filter(|n| *n >= 1).ok_or(refuse(message)),
+    };
+    let page = number(&pagination["page"], 1, "page must be a whole number from 1")?;
+    let limit = number(
+        &pagination["limit"],
+        10,
+        "limit must be a whole number from 1",
+    )?;
+    if limit > 50 {
+        return Err(refuse("limit must not exceed 50"));
+    }
+    let mut descending = None;
+    for sort in entries(&options["sort"], "sort must be a list")? {
+        let order = sort["order"].as_str().map(str::to_ascii_lowercase);
+        let desc = match order.as_deref() {
+            Some("asc") => false,
+            Some("desc") => true,
+            _ => return Err(refuse("sort order must be asc or desc")),
+        };
+        if sort["field"] != "createdAt" {
+            return Err(refuse("FakeGenAuth sorts by createdAt only"));
+        }
+        descending.get_or_insert(desc);
+    }
+    let mut status = StatusFilter::Any;
+    for filter in entries(&body["advancedFilter"], "advancedFilter must be a list")? {
+        let operator = filter["operator"].as_str().unwrap_or("");
+        let (true, true, Some(value)) = (
+            filter["field"] == "status",
+            operator.eq_ignore_ascii_case("EQUAL"),
+            filter["value"].as_str(),
+        ) else {
+            return Err(refuse("FakeGenAuth filters on status EQUAL only"));
+        };
+        status = match status {
+            StatusFilter::Any => StatusFilter::Only(value.to_owned()),
+            StatusFilter::Only(s) if s == value => StatusFilter::Only(s),
+            _ => StatusFilter::Nobody,
+        };
+    }
+    Ok(Listing {
+        page,
+        limit,
+        status,
+        descending: descending.unwrap_or(false),
+    })
+}
+
+/// The elements of a list that may be absent (`null`: none).
+fn entries<'a>(v: &'a Value, message: &'static str) -> Result<&'a [Value], Refusal> {
+    match v {
+        Value::Null => Ok(&[]),
+        Value::Array(entries) => Ok(entries),
+        _ => Err((400, None, message)),
+    }
+}
+
+fn failure_answer(
+    state: &mut State,
+    failure: Failure,
+) -> Result<Response<Vec<u8>>, TransportErrorKind> {
+    Ok(match failure {
+        Failure::Api {
+            status_code,
+            api_code,
+            message,
+            request_id,
+        } => {
+            let request_id = request_id.unwrap_or_else(|| state.request_id());
+            let mut body =
+                json!({"statusCode": status_code, "message": message, "requestId": request_id});
+            if let Some(code) = api_code {
+                body["apiCode"] = json!(code);
+            }
+            json_answer(StatusCode::OK, body)
+        }
+        Failure::Throttled => json_answer(
+            StatusCode::OK,
+            json!({"statusCode": 429, "message": "您的请求已超过最大数量限制，请稍后重试"}),
+        ),
+        Failure::Unauthenticated => {
+            state.envelope(Err((401, Some(2020), "not logged in: token expired")))
+        }
+        Failure::Http { status, body } => {
+            let mut response = Response::new(body);
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            response
+        }
+        Failure::Transport(kind) => return Err(kind),
+    })
+}
+
+fn json_answer(status: StatusCode, body: Value) -> Response<Vec<u8>> {
+    let mut response = Response::new(body.to_string().into_bytes());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Decodes a query as a server does (`application/x-www-form-urlencoded`:
+/// `%XX` is a byte, `+` a space).
+pub(super) fn decode_query(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let spaced = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
