@@ -74,6 +74,9 @@ pub enum Rule {
     /// Every request until this long after the first one: a run that
     /// starts while the pool's quota is used up by someone else.
     ColdStart(Duration),
+    /// Every request in the first `lasting` of every `every` since the
+    /// first request: a pool whose quota someone else uses up now and then.
+    Bursts { every: Duration, lasting: Duration },
 }
 
 /// What a rule needs to remember.
@@ -140,6 +143,11 @@ impl RuleState {
             Rule::ColdStart(lasting) => {
                 let first = *self.first.get_or_insert_with(Instant::now);
                 first.elapsed() < lasting
+            }
+            Rule::Bursts { every, lasting } => {
+                let first = *self.first.get_or_insert_with(Instant::now);
+                let into = first.elapsed().as_nanos() % every.as_nanos().max(1);
+                into < lasting.as_nanos()
             }
         }
     }
