@@ -250,7 +250,7 @@ fn quota_client(url: &str, threads: usize) -> genauth_mfa::ManagementClientBuild
         )
 }
 
-/// FINDING: a pool whose quota someone else uses up now and then (every
+/// FINDING (not fixed): a pool whose quota someone else uses up now and then (every
 /// request throttled for the first 100 ms of every second, whatever this
 /// client sends) collapses the adaptive limiter's rate: the brake and the
 /// tested cut fall to the accepted rate of the burst (next to nothing), the
@@ -260,6 +260,7 @@ fn quota_client(url: &str, threads: usize) -> genauth_mfa::ManagementClientBuild
 /// 20 ms answers (400 users a second) took 94 s for 1,000 users (under 3 s
 /// without the limiter) while a metronome beside them made 227,000 calls.
 #[test]
+#[ignore = "FINDING: throttles in bursts (100 ms of every second) ratchet the adaptive rate down: 400 of 600 users before a metronome's 30,000 calls"]
 fn throttles_in_short_bursts_do_not_collapse_the_rate() {
     use std::time::Duration;
     let server = quota::QuotaServer::with_rule(
@@ -296,7 +297,7 @@ fn throttles_in_short_bursts_do_not_collapse_the_rate() {
 /// still far above the new quota: the call spent its attempts before the
 /// limiter had come down to it.
 #[test]
-fn a_quota_that_drops_to_two_a_second_loses_no_user() {
+fn a_quota_that_drops_to_a_few_a_second_loses_no_user() {
     use std::time::Duration;
     let server = quota::QuotaServer::with_rule(
         quota::Rule::Quota {
@@ -316,4 +317,34 @@ fn a_quota_that_drops_to_two_a_second_loses_no_user() {
         failures[0].report()
     );
     assert_eq!(server.accepted(), 60);
+}
+
+/// A guard (it passed before): throttles at a cold start (every request
+/// for 300 ms) that carry a `Retry-After` of zero, a date in the past,
+/// garbage, or `RateLimit-Remaining: 0` with a reset of 0 lose no user:
+/// a zero server wait does not make the call retry at once for ever.
+#[test]
+fn a_zero_past_or_garbage_retry_after_on_throttles_loses_no_user() {
+    use std::time::Duration;
+    for header in [
+        "Retry-After: 0",
+        "Retry-After: Sun, 06 Nov 1994 08:49:37 GMT",
+        "Retry-After: soon",
+        "RateLimit-Remaining: 0\r\nRateLimit-Reset: 0",
+    ] {
+        let server = quota::QuotaServer::with_rule_and_header(
+            quota::Rule::ColdStart(Duration::from_millis(300)),
+            Duration::ZERO,
+            header,
+        );
+        let client = quota_client(server.url(), 8).build().unwrap();
+        let failures = throttled_audit(&client, 8, 200);
+        assert!(
+            failures.is_empty(),
+            "{header:?}: {} of 200 failed: {}",
+            failures.len(),
+            failures[0].report()
+        );
+        assert_eq!(server.accepted(), 200, "{header:?}");
+    }
 }

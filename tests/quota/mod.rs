@@ -89,6 +89,8 @@ struct RuleState {
     rng: fastrand::Rng,
     /// When the first request came.
     first: Option<Instant>,
+    /// A header line (`Name: value`) sent with every throttle answer.
+    header: Option<String>,
 }
 
 impl RuleState {
@@ -101,6 +103,7 @@ impl RuleState {
             rule,
             started: Instant::now(),
             first: None,
+            header: None,
             bucket: Bucket {
                 tokens: burst,
                 at: Instant::now(),
@@ -189,12 +192,24 @@ impl QuotaServer {
         QuotaServer::serve(rule, delay, 0)
     }
 
+    /// A server that throttles by `rule`, its throttle answers sent with
+    /// the header line `header` (`Name: value`).
+    pub fn with_rule_and_header(rule: Rule, delay: Duration, header: &str) -> QuotaServer {
+        QuotaServer::serve_with(rule, delay, 0, Some(header.to_owned()))
+    }
+
     fn serve(rule: Rule, delay: Duration, pool: u64) -> QuotaServer {
+        QuotaServer::serve_with(rule, delay, pool, None)
+    }
+
+    fn serve_with(rule: Rule, delay: Duration, pool: u64, header: Option<String>) -> QuotaServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let stop = Arc::new(AtomicBool::new(false));
         let counts = Arc::new(Counts::default());
-        let bucket = Arc::new(Mutex::new(RuleState::new(rule)));
+        let mut state = RuleState::new(rule);
+        state.header = header;
+        let bucket = Arc::new(Mutex::new(state));
         {
             let (stop, counts) = (Arc::clone(&stop), Arc::clone(&counts));
             std::thread::spawn(move || {
@@ -308,6 +323,7 @@ fn serve(
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        let mut extra = String::new();
         let answer = if path.starts_with("/api/v3/get-management-token") {
             counts.tokens.fetch_add(1, Ordering::SeqCst);
             format!(r#"{{"statusCode":200,"data":{{"access_token":"{TOKEN}","expires_in":7200}}}}"#)
@@ -327,10 +343,13 @@ fn serve(
             if rule.lock().unwrap().started.elapsed() < Duration::from_secs(1) {
                 counts.throttled_first_second.fetch_add(1, Ordering::SeqCst);
             }
+            if let Some(header) = &rule.lock().unwrap().header {
+                extra = format!("{header}\r\n");
+            }
             THROTTLE.to_owned()
         };
         let response = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n{answer}",
             answer.len()
         );
         if writer.write_all(response.as_bytes()).is_err() {
