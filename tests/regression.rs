@@ -348,3 +348,25 @@ fn a_zero_past_or_garbage_retry_after_on_throttles_loses_no_user() {
         assert_eq!(server.accepted(), 200, "{header:?}");
     }
 }
+
+/// A guard (it passed before): a quota whose throttles are answered after
+/// a second (accepted answers after 20 ms) is learnt all the same: no user
+/// lost, few throttles (16 for 200 users at 16 threads).
+#[test]
+fn throttles_answered_slowly_are_learnt_as_a_quota() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_slow_throttles(
+        quota::Rule::Quota {
+            per_second: 50.0,
+            burst: 10.0,
+            change: None,
+        },
+        Duration::from_millis(20),
+        Duration::from_secs(1),
+    );
+    let client = quota_client(server.url(), 16).build().unwrap();
+    let failures = throttled_audit(&client, 16, 100);
+    assert!(failures.is_empty(), "{}", failures[0].report());
+    assert_eq!(server.accepted(), 100);
+    assert!(server.throttled() < 50, "{} throttled", server.throttled());
+}

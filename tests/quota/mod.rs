@@ -91,6 +91,8 @@ struct RuleState {
     first: Option<Instant>,
     /// A header line (`Name: value`) sent with every throttle answer.
     header: Option<String>,
+    /// How long a throttle answer takes (none: at once).
+    throttle_delay: Duration,
 }
 
 impl RuleState {
@@ -104,6 +106,7 @@ impl RuleState {
             started: Instant::now(),
             first: None,
             header: None,
+            throttle_delay: Duration::ZERO,
             bucket: Bucket {
                 tokens: burst,
                 at: Instant::now(),
@@ -166,6 +169,7 @@ pub struct QuotaServer {
     url: String,
     stop: Arc<AtomicBool>,
     pub counts: Arc<Counts>,
+    rule: Arc<Mutex<RuleState>>,
 }
 
 impl QuotaServer {
@@ -198,6 +202,18 @@ impl QuotaServer {
         QuotaServer::serve_with(rule, delay, 0, Some(header.to_owned()))
     }
 
+    /// A server that throttles by `rule`, answering its throttles after
+    /// `throttle_delay` and the other requests after `delay`.
+    pub fn with_slow_throttles(
+        rule: Rule,
+        delay: Duration,
+        throttle_delay: Duration,
+    ) -> QuotaServer {
+        let server = QuotaServer::serve_with(rule, delay, 0, None);
+        server.rule.lock().unwrap().throttle_delay = throttle_delay;
+        server
+    }
+
     fn serve(rule: Rule, delay: Duration, pool: u64) -> QuotaServer {
         QuotaServer::serve_with(rule, delay, pool, None)
     }
@@ -211,7 +227,8 @@ impl QuotaServer {
         state.header = header;
         let bucket = Arc::new(Mutex::new(state));
         {
-            let (stop, counts) = (Arc::clone(&stop), Arc::clone(&counts));
+            let (stop, counts, bucket) =
+                (Arc::clone(&stop), Arc::clone(&counts), Arc::clone(&bucket));
             std::thread::spawn(move || {
                 for conn in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -225,7 +242,12 @@ impl QuotaServer {
                 }
             });
         }
-        QuotaServer { url, stop, counts }
+        QuotaServer {
+            url,
+            stop,
+            counts,
+            rule: bucket,
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -343,9 +365,14 @@ fn serve(
             if rule.lock().unwrap().started.elapsed() < Duration::from_secs(1) {
                 counts.throttled_first_second.fetch_add(1, Ordering::SeqCst);
             }
-            if let Some(header) = &rule.lock().unwrap().header {
-                extra = format!("{header}\r\n");
-            }
+            let slow = {
+                let state = rule.lock().unwrap();
+                if let Some(header) = &state.header {
+                    extra = format!("{header}\r\n");
+                }
+                state.throttle_delay
+            };
+            std::thread::sleep(slow);
             THROTTLE.to_owned()
         };
         let response = format!(
