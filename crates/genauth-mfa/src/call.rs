@@ -190,12 +190,12 @@ impl Caller {
                 continue;
             }
             let wait = if throttled && self.limiter.is_adaptive() {
-                // The limiter slows every thread down once it has cut;
-                // until then a short growing pause keeps this call from
-                // spending its throttled attempts before it decides.
-                if self.limiter.is_limiting() {
-                    continue;
-                }
+                // The limiter slows every thread down once it has cut; a
+                // short growing pause of the call's own keeps it from
+                // spending its throttled attempts before the limiter has
+                // decided, or has come down to a quota that just fell (one
+                // dropping from 200/s to 4/s lost users while the limiter,
+                // already cutting, still let them retry far above it).
                 retry::throttled_pause(attempt - failures, self.retry.max_backoff())
             } else {
                 self.retry.backoff(attempt + 1)

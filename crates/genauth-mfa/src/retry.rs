@@ -158,8 +158,9 @@ impl RetryPolicy {
 }
 
 /// The pause before a throttled call's next attempt after its `n`th
-/// throttle, while the adaptive limiter has not slowed down yet (it waits
-/// for evidence before it cuts): none after the first (one throttle that
+/// throttle, besides the adaptive limiter's pace (it waits for evidence
+/// before it cuts, and comes down to a quota that fell over several cuts):
+/// none after the first (one throttle that
 /// the retry clears costs nothing), then 5 ms, doubled each time,
 /// jittered, at most `max`. Without it a call spent its throttled attempts
 /// within milliseconds at a run's start, before the limiter could decide,

@@ -178,16 +178,6 @@ impl Limiter {
         self.adaptive
     }
 
-    /// Whether the adaptive bucket is on (it has cut the rate): until then
-    /// throttled calls are not slowed down by the limiter.
-    pub(crate) fn is_limiting(&self) -> bool {
-        self.lock()
-            .adaptive
-            .as_ref()
-            .and_then(Adaptive::rate)
-            .is_some()
-    }
-
     /// May a request go at `now`? `turn` is the one the last [`Wait`] gave,
     /// if any. `Ok`: send now (the request counts as sent at `now`). `Err`:
     /// wait until its `until`, then ask again with its turn.

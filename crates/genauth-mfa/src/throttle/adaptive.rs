@@ -304,6 +304,7 @@ impl Adaptive {
         }
     }
 
+    #[cfg(test)]
     /// Requests a second the bucket lets through; `None` while dormant.
     pub(super) fn rate(&self) -> Option<f64> {
         self.rate

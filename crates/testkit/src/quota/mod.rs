@@ -74,6 +74,9 @@ pub enum Rule {
     /// Every request until this long after the first one: a run that
     /// starts while the pool's quota is used up by someone else.
     ColdStart(Duration),
+    /// Every request in the first `lasting` of every `every` since the
+    /// first request: a pool whose quota someone else uses up now and then.
+    Bursts { every: Duration, lasting: Duration },
 }
 
 /// What a rule needs to remember.
@@ -86,6 +89,10 @@ struct RuleState {
     rng: fastrand::Rng,
     /// When the first request came.
     first: Option<Instant>,
+    /// A header line (`Name: value`) sent with every throttle answer.
+    header: Option<String>,
+    /// How long a throttle answer takes (none: at once).
+    throttle_delay: Duration,
 }
 
 impl RuleState {
@@ -98,6 +105,8 @@ impl RuleState {
             rule,
             started: Instant::now(),
             first: None,
+            header: None,
+            throttle_delay: Duration::ZERO,
             bucket: Bucket {
                 tokens: burst,
                 at: Instant::now(),
@@ -141,6 +150,11 @@ impl RuleState {
                 let first = *self.first.get_or_insert_with(Instant::now);
                 first.elapsed() < lasting
             }
+            Rule::Bursts { every, lasting } => {
+                let first = *self.first.get_or_insert_with(Instant::now);
+                let into = first.elapsed().as_nanos() % every.as_nanos().max(1);
+                into < lasting.as_nanos()
+            }
         }
     }
 }
@@ -155,6 +169,7 @@ pub struct QuotaServer {
     url: String,
     stop: Arc<AtomicBool>,
     pub counts: Arc<Counts>,
+    rule: Arc<Mutex<RuleState>>,
 }
 
 impl QuotaServer {
@@ -181,14 +196,39 @@ impl QuotaServer {
         QuotaServer::serve(rule, delay, 0)
     }
 
+    /// A server that throttles by `rule`, its throttle answers sent with
+    /// the header line `header` (`Name: value`).
+    pub fn with_rule_and_header(rule: Rule, delay: Duration, header: &str) -> QuotaServer {
+        QuotaServer::serve_with(rule, delay, 0, Some(header.to_owned()))
+    }
+
+    /// A server that throttles by `rule`, answering its throttles after
+    /// `throttle_delay` and the other requests after `delay`.
+    pub fn with_slow_throttles(
+        rule: Rule,
+        delay: Duration,
+        throttle_delay: Duration,
+    ) -> QuotaServer {
+        let server = QuotaServer::serve_with(rule, delay, 0, None);
+        server.rule.lock().unwrap().throttle_delay = throttle_delay;
+        server
+    }
+
     fn serve(rule: Rule, delay: Duration, pool: u64) -> QuotaServer {
+        QuotaServer::serve_with(rule, delay, pool, None)
+    }
+
+    fn serve_with(rule: Rule, delay: Duration, pool: u64, header: Option<String>) -> QuotaServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let stop = Arc::new(AtomicBool::new(false));
         let counts = Arc::new(Counts::default());
-        let bucket = Arc::new(Mutex::new(RuleState::new(rule)));
+        let mut state = RuleState::new(rule);
+        state.header = header;
+        let bucket = Arc::new(Mutex::new(state));
         {
-            let (stop, counts) = (Arc::clone(&stop), Arc::clone(&counts));
+            let (stop, counts, bucket) =
+                (Arc::clone(&stop), Arc::clone(&counts), Arc::clone(&bucket));
             std::thread::spawn(move || {
                 for conn in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -202,7 +242,12 @@ impl QuotaServer {
                 }
             });
         }
-        QuotaServer { url, stop, counts }
+        QuotaServer {
+            url,
+            stop,
+            counts,
+            rule: bucket,
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -300,6 +345,7 @@ fn serve(
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        let mut extra = String::new();
         let answer = if path.starts_with("/api/v3/get-management-token") {
             counts.tokens.fetch_add(1, Ordering::SeqCst);
             format!(r#"{{"statusCode":200,"data":{{"access_token":"{TOKEN}","expires_in":7200}}}}"#)
@@ -319,10 +365,18 @@ fn serve(
             if rule.lock().unwrap().started.elapsed() < Duration::from_secs(1) {
                 counts.throttled_first_second.fetch_add(1, Ordering::SeqCst);
             }
+            let slow = {
+                let state = rule.lock().unwrap();
+                if let Some(header) = &state.header {
+                    extra = format!("{header}\r\n");
+                }
+                state.throttle_delay
+            };
+            std::thread::sleep(slow);
             THROTTLE.to_owned()
         };
         let response = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n{answer}",
             answer.len()
         );
         if writer.write_all(response.as_bytes()).is_err() {
