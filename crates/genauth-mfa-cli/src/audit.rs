@@ -219,7 +219,7 @@ impl Iterator for PoolFeed {
 /// The message for a listing that failed, after `listed` users (`None`:
 /// its first page, before any row).
 fn listing_failed(err: &Error, listed: Option<u64>) -> String {
-    if matches!(err, Error::Credentials { .. } | Error::NotPermitted { .. }) {
+    if err.fails_every_call() {
         return token_failed(err);
     }
     // The crate's own words and numbers, no server text: nothing to redact.
@@ -500,10 +500,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
                 pool,
             }) => {
                 summary.pool(pool);
-                let code = if matches!(
-                    error,
-                    Error::Credentials { .. } | Error::NotPermitted { .. }
-                ) {
+                let code = if error.fails_every_call() {
                     EXIT_SETUP
                 } else {
                     EXIT_SOME_FAILED

@@ -385,9 +385,7 @@ impl Worker {
             Err(Error::Cancelled) => return Msg::Abandoned,
             // The key itself is refused, or may not call this endpoint:
             // every other user would fail the same.
-            Err(e @ (Error::Credentials { .. } | Error::NotPermitted { .. })) => {
-                return Msg::Refused(e);
-            }
+            Err(e) if e.fails_every_call() => return Msg::Refused(e),
             Err(e) => Outcome::Failed(e),
         };
         Msg::Done(Answer {

@@ -268,6 +268,27 @@ impl Error {
         }
     }
 
+    /// `true` when every later call of this kind would fail the same way,
+    /// whatever the user or the moment: a refused access key
+    /// ([`Error::Credentials`]) or a key that may not make the call
+    /// ([`Error::NotPermitted`]). A batch stops on it rather than fail
+    /// each remaining user.
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, http};
+    /// # let server = |req: http::Request<Vec<u8>>| Ok(http::Response::new(
+    /// #     br#"{"statusCode":400,"apiCode":1001,"message":"accessKeySecret is invalid"}"#.to_vec()));
+    /// # let mgmt = ManagementClient::builder().access_key_id("ak").access_key_secret("sk")
+    /// #     .transport(server).build()?;
+    /// let err = mgmt.get_user_mfa_info("u-1").send().unwrap_err();
+    /// assert!(err.fails_every_call());
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
+    pub fn fails_every_call(&self) -> bool {
+        matches!(self, Error::Credentials { .. } | Error::NotPermitted { .. })
+    }
+
     /// `true` when the server said the credentials are not (or no longer) valid:
     /// HTTP 401 or an envelope `statusCode` of 401.
     #[must_use]
