@@ -108,8 +108,10 @@ fn transport(cli: &Cli, threads: usize) -> Result<UreqTransport, String> {
         .read_env()
         .map_err(|e| crate::exit::report(&e))?
         .max_idle_connections(threads);
-    if let Some(pem) = ca_pem(cli)? {
-        builder = builder.add_root_certificate_pem(pem);
+    if let Some(path) = &cli.ca_file {
+        builder = builder
+            .add_root_certificate_file(path)
+            .map_err(|e| format!("--ca-file: {}", crate::exit::report(&e)))?;
     }
     builder.build().map_err(|e| crate::exit::report(&e))
 }
@@ -197,23 +199,3 @@ const READ: [&str; 11] = [
     "GENAUTH_TENANT_ID",
     "GENAUTH_TIMEOUT",
 ];
-
-/// The most bytes read from `--ca-file`: a bundle of every public root is
-/// about 250 KiB.
-const CA_FILE_MAX: u64 = 4 << 20;
-
-/// `--ca-file`: a regular file (not a FIFO or `/dev/zero`) of bounded size.
-fn ca_pem(cli: &Cli) -> Result<Option<Vec<u8>>, String> {
-    let Some(path) = &cli.ca_file else {
-        return Ok(None);
-    };
-    let fail = |e: &dyn std::fmt::Display| format!("--ca-file {}: {e}", crate::exit::shown(path));
-    let meta = std::fs::metadata(path).map_err(|e| fail(&e))?;
-    if !meta.is_file() {
-        return Err(fail(&"not a regular file"));
-    }
-    if meta.len() > CA_FILE_MAX {
-        return Err(fail(&format_args!("larger than {CA_FILE_MAX} bytes")));
-    }
-    std::fs::read(path).map(Some).map_err(|e| fail(&e))
-}

@@ -645,3 +645,45 @@ fn a_server_that_ignores_the_status_filter_does_not_pass_for_an_audit_of_that_st
     assert_eq!(output.status.code(), Some(2), "{err}");
     assert!(err.contains("status filter"), "{err}");
 }
+
+/// `--ca-file` is read by the library's one bounded CA-file reader (the
+/// tool had a copy of its own): what it refuses is a setup error naming
+/// the flag, before any request; a PEM of certificates is taken. (A guard
+/// of the refactor, not a defect found.)
+#[test]
+fn ca_file_is_read_by_the_library_reader_and_refused_before_any_request() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("not-a-pem.pem");
+    std::fs::write(&garbage, b"no certificate here").unwrap();
+    let missing = dir.path().join("missing.pem");
+    for (path, why) in [
+        (dir.path().to_path_buf(), "not a regular file"),
+        (std::path::PathBuf::from("/dev/zero"), "not a regular file"),
+        (missing, "cannot be read"),
+        (garbage, "certificate"),
+    ] {
+        let output = run(
+            against_url(&server.url).args(["audit", "--ca-file", path.to_str().unwrap()]),
+            b"u-1\n",
+        );
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{path:?}: {err}");
+        assert!(err.contains("--ca-file"), "{err}");
+        assert!(err.contains(why), "{why:?} in {err}");
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 0);
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, genauth_mfa_testkit::tls_server::TRANSPORT_CA).unwrap();
+    let output = run(
+        against_url(&server.url).args(["audit", "--ca-file", ca.to_str().unwrap()]),
+        b"u-1\n",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json_rows(&output).len(), 1);
+}

@@ -186,6 +186,33 @@ impl UreqTransportBuilder {
         self
     }
 
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem) with
+    /// the PEM file at `path`, read as `GENAUTH_CA_FILE` is: a regular file
+    /// of at most 4 MiB (a FIFO, a device or a directory is refused before
+    /// it is opened) holding at least one certificate.
+    ///
+    /// ```no_run
+    /// use genauth_mfa::UreqTransport;
+    ///
+    /// let transport = UreqTransport::builder()
+    ///     .add_root_certificate_file("/etc/company/ca.pem")?
+    ///     .build()?;
+    /// # let _ = transport;
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) naming the file and why.
+    pub fn add_root_certificate_file(
+        self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let pem = read_added_ca_file("CA file", &path.display().to_string())?;
+        Ok(self.add_root_certificate_pem(pem))
+    }
+
     /// Which certificate authorities to trust (default [`RootStore::Bundled`]).
     ///
     /// ```no_run
