@@ -9,12 +9,13 @@
 //! user is asked once per run (duplicates are counted); with `--resume` the
 //! users with a final row in the output are skipped. Both take one 128-bit
 //! key per distinct id: the only memory that grows with the input (with
-//! `--all-users`, only the resumed users' keys and the latest 4096 asked). The first Ctrl-C (or
+//! `--all-users`, only the resumed users' keys: the listing says which
+//! users it listed before). The first Ctrl-C (or
 //! SIGTERM, SIGHUP) stops handing out users, lets the calls in flight
 //! finish, and prints the summary (exit 130). A closed stdout or a full
 //! disk ends the run with a message (exit 1).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -79,20 +80,16 @@ pub struct Skips {
     pub resumed_answers: Mutex<Counts>,
 }
 
-/// How many of the latest listed users a whole-pool audit remembers to
-/// skip a repeated one: a user is listed twice when users are deleted
-/// between two pages, within as many places as were deleted.
-const RECENT: usize = 4096;
-
 /// Lets each user through once, and not the resumed ones (counting both).
 struct Admit {
     keys: Keys,
     /// The users with a final row from an earlier run, and (from a file)
     /// those asked.
     seen: HashMap<Key, Seen>,
-    /// `--all-users`: the latest [`RECENT`] users asked, instead of all of
-    /// them in `seen`, so that memory does not grow with the pool.
-    recent: Option<(VecDeque<Key>, HashSet<Key>)>,
+    /// Whether to remember the users asked (a file's ids): `--all-users`
+    /// does not, as the listing itself says which users it listed before
+    /// (its set of ids), so memory does not grow with the pool twice.
+    record_asked: bool,
     skips: Arc<Skips>,
     policy: Option<Policy>,
 }
@@ -104,19 +101,8 @@ impl Admit {
         let skips = &self.skips;
         match self.seen.get(&key) {
             None => {
-                let Some((order, set)) = &mut self.recent else {
+                if self.record_asked {
                     self.seen.insert(key, Seen::Asked);
-                    return true;
-                };
-                if !set.insert(key) {
-                    skips.duplicates.fetch_add(1, Ordering::Relaxed);
-                    return false;
-                }
-                order.push_back(key);
-                if order.len() > RECENT {
-                    if let Some(oldest) = order.pop_front() {
-                        set.remove(&oldest);
-                    }
                 }
                 return true;
             }
@@ -359,7 +345,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
     let admit = Admit {
         keys,
         seen: done,
-        recent: options.all_users.then(|| (VecDeque::new(), HashSet::new())),
+        record_asked: !options.all_users,
         skips: Arc::clone(&skips),
         policy: options.policy.clone(),
     };
