@@ -7,8 +7,8 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Parser, Subcommand};
 use genauth_mfa::{UserIdType, UserStatus};
 
-use crate::output::Format;
 use crate::policy::{self, Policy};
+use crate::row::Format;
 
 #[cfg(feature = "platform-verifier")]
 macro_rules! platform_verifier {

@@ -33,10 +33,11 @@ use crate::exit::{
 use crate::files;
 use crate::input::{self, Ids, Item, MAX_LINE};
 use crate::listing::{self, Ended, Listing, StartError};
-use crate::output::{self, Columns, Format, Profile};
 use crate::policy::Policy;
 use crate::progress;
 use crate::resume::{Earlier, Key, Keys, Seen};
+use crate::row::csv::Header;
+use crate::row::{self, Columns, Format, Profile, Row};
 use crate::summary::{Counts, Summary};
 
 /// The most time a row waits in the buffer.
@@ -218,7 +219,7 @@ fn listing_failed(err: &Error, listed: Option<u64>) -> String {
     };
     format!(
         "listing the users failed{after}: {}",
-        output::clean(&err.report().to_string(), 600)
+        row::clean(&err.report().to_string(), 600)
     )
 }
 
@@ -335,12 +336,8 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
              (or give a file: genauth-mfa audit ids.txt)",
         );
     }
-    let Earlier {
-        keys,
-        done,
-        without_id_type,
-    } = sink.earlier;
-    let row_id_type = (!without_id_type).then_some(id_type);
+    let Earlier { keys, done, header } = sink.earlier;
+    let header = header.unwrap_or_else(|| Header::of(columns));
     let skips = Arc::new(Skips::default());
     let admit = Admit {
         keys,
@@ -426,14 +423,14 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             Tag::Line(line) => (*line, None),
             Tag::Listed { index, profile } => (*index, Some(&**profile)),
         };
-        let row = output::row(
-            format,
+        let row = Row::of(
             line,
             done.user_id.as_deref(),
-            row_id_type,
+            id_type,
             profile,
             &done.outcome,
-        );
+        )
+        .line(format, &header);
         let mut out = lock(&out);
         if out.error.is_some() {
             return ControlFlow::Break(());
@@ -443,7 +440,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
             return ControlFlow::Break(());
         }
         out.dirty = true;
-        summary.add(&done.outcome, profile.map(output::Profile::status_bucket));
+        summary.add(&done.outcome, profile.map(Profile::status_bucket));
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();
@@ -469,7 +466,7 @@ pub fn run(client: &ManagementClient, options: &Options, cancel: &CancelToken) -
         Err(e) => {
             return stopped(format!(
                 "{}; the rows written so far are complete",
-                output::clean(&e.to_string(), 300)
+                row::clean(&e.to_string(), 300)
             ));
         }
     };

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::args::Cli;
 use crate::clients;
 use crate::exit::{EXIT_SETUP, EXIT_SOME_FAILED, fail};
-use crate::output;
+use crate::row::{self, Row};
 
 pub fn get_factor(cli: &Cli, factor_id: &str) -> ExitCode {
     match clients::authentication(cli) {
@@ -40,7 +40,7 @@ pub fn get_user_mfa_info(cli: &Cli, user_id: &str, user_id_type: Option<UserIdTy
     match request.send() {
         Ok(info) => {
             let id_type = user_id_type.unwrap_or(UserIdType::UserId).as_str();
-            print_json(&output::AnsweredRow::new(user_id, &info).id_type(id_type))
+            print_json(&Row::answered(user_id, Some(id_type), &info))
         }
         Err(e) => call_failed(&e),
     }
@@ -76,7 +76,7 @@ fn print_json(value: &impl Serialize) -> ExitCode {
     };
     match text {
         Ok(text) => {
-            let text = output::json_escaped(crate::exit::redact(&text).into_owned());
+            let text = row::json_escaped(crate::exit::redact(&text).into_owned());
             write_stdout(format!("{text}\n").as_bytes())
         }
         Err(e) => fail(EXIT_SETUP, format!("cannot encode the result: {e}")),

@@ -54,7 +54,7 @@ use serde::Serialize;
 
 use crate::exit::{EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SETUP, EXIT_SOME_FAILED, fail, say};
 use crate::files;
-use crate::output::{Columns, Format};
+use crate::row::{Columns, Format};
 use rows::{Row, Rows, State};
 use sort::{Entry, Side, Sorted, Sorter};
 

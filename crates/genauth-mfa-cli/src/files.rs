@@ -11,8 +11,9 @@ use std::path::Path;
 use same_file::Handle;
 
 use crate::input;
-use crate::output::{Columns, Format};
 use crate::resume::{self, Earlier};
+use crate::row::csv::Header;
+use crate::row::{Columns, Format};
 
 /// `-` or no path: standard input/output.
 fn is_std(path: Option<&Path>) -> bool {
@@ -188,7 +189,7 @@ pub fn open_output_besides(
         ready()?;
         let mut out: Box<dyn Write + Send> = Box::new(stdout);
         if format == Format::Csv {
-            out.write_all(columns.header().as_bytes())
+            out.write_all(Header::of(columns).line_of_names().as_bytes())
                 .map_err(|e| format!("cannot write to standard output: {e}"))?;
         }
         return Ok(Sink {
@@ -252,7 +253,7 @@ pub fn open_output_besides(
         (file, Earlier::default(), true)
     };
     if format == Format::Csv && empty {
-        file.write_all(columns.header().as_bytes())
+        file.write_all(Header::of(columns).line_of_names().as_bytes())
             .map_err(|e| format!("cannot write to {name}: {e}"))?;
     }
     Ok(Sink {

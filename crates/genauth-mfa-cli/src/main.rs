@@ -25,10 +25,10 @@ mod files;
 mod input;
 mod listing;
 mod logging;
-mod output;
 mod policy;
 mod progress;
 mod resume;
+mod row;
 mod summary;
 
 use std::process::ExitCode;

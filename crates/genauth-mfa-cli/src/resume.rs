@@ -17,11 +17,10 @@ use std::hash::{BuildHasher, RandomState};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use serde::Deserialize;
-
 use crate::files;
-use crate::output::{self, Columns, Format};
 use crate::policy::Factors;
+use crate::row::csv::{Header, POOL, Splitter};
+use crate::row::{About, Columns, ErrorCell, Format, Row, clean};
 
 /// Envelope statusCodes that are the server's final word about a user:
 /// 400 invalid argument, 404 not found, 409 conflict, 422 invalid operation.
@@ -65,9 +64,9 @@ pub struct Earlier {
     pub keys: Keys,
     /// Users with a final row ([`Seen::Answered`] or [`Seen::Failed`]).
     pub done: HashMap<Key, Seen>,
-    /// A CSV output of 0.3, without the id type column: the rows appended
-    /// keep its columns.
-    pub without_id_type: bool,
+    /// A CSV output's header: the rows appended keep its columns (a CSV
+    /// output of 0.3 has no id type column).
+    pub header: Option<Header>,
 }
 
 /// One row read back: its user and whether it is final (and failed).
@@ -87,57 +86,27 @@ fn status_index(status: &str) -> Option<u8> {
         .map(|(i, _)| i)
 }
 
-fn is_final_failure(kind: &str, status_code: Option<i64>, api_code: Option<i64>) -> bool {
-    kind == "api"
-        && (status_code.is_some_and(|s| FINAL_STATUS.contains(&s))
-            || api_code.is_some_and(|c| FINAL_API_CODE.contains(&c)))
+fn is_final_failure(error: &ErrorCell) -> bool {
+    error.kind == "api"
+        && (error.status_code.is_some_and(|s| FINAL_STATUS.contains(&s))
+            || error.api_code.is_some_and(|c| FINAL_API_CODE.contains(&c)))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonRow {
-    user_id: Option<String>,
-    user_id_type: Option<String>,
-    line: Option<u64>,
-    any_enabled: Option<bool>,
-    error: Option<JsonError>,
-    #[serde(default)]
-    totp_status: String,
-    #[serde(default)]
-    sms_mfa_status: String,
-    #[serde(default)]
-    email_mfa_status: String,
-    #[serde(default)]
-    face_mfa_status: String,
-    /// A whole-pool audit's account status.
-    status: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonError {
-    kind: String,
-    status_code: Option<i64>,
-    api_code: Option<i64>,
-}
-
-fn json_row(line: &[u8]) -> Option<RowRead> {
-    let row: JsonRow = serde_json::from_slice(line).ok()?;
-    let fin = match (&row.user_id, row.line, row.any_enabled, &row.error) {
-        (Some(_), _, Some(_), None) => Some(Seen::Answered(
+/// What `row` tells `--resume`, or `None` when it is no row of this tool.
+fn read_row(row: Row) -> Option<RowRead> {
+    let text = |s: &Option<String>| s.as_deref().unwrap_or_default().to_owned();
+    let fin = match row.about()? {
+        About::Answered { .. } => Some(Seen::Answered(
             Factors::from_cells(
-                &row.totp_status,
-                &row.sms_mfa_status,
-                &row.email_mfa_status,
-                &row.face_mfa_status,
+                &text(&row.totp_status),
+                &text(&row.sms_mfa_status),
+                &text(&row.email_mfa_status),
+                &text(&row.face_mfa_status),
             ),
-            row.status.as_deref().and_then(status_index),
+            row.account_status().and_then(status_index),
         )),
-        (Some(_), _, None, Some(e)) => {
-            is_final_failure(&e.kind, e.status_code, e.api_code).then_some(Seen::Failed)
-        }
-        (None, Some(_), None, Some(_)) => None, // an input line's error
-        _ => return None,
+        About::Failed { error, .. } => is_final_failure(error).then_some(Seen::Failed),
+        About::NoUser => None, // an input line's error
     };
     Some(RowRead {
         user_id: row.user_id,
@@ -146,107 +115,56 @@ fn json_row(line: &[u8]) -> Option<RowRead> {
     })
 }
 
-/// A CSV row; `v03`: the file has the columns of 0.3 (no id type).
-fn csv_row(line: &[u8], columns: Columns, v03: bool) -> Option<RowRead> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(line);
-    let record = reader.records().next()?.ok()?;
-    let len = if v03 {
-        columns.len_v03()
-    } else {
-        columns.len()
-    };
-    if record.len() != len {
-        return None;
-    }
-    let cell = |i: usize| record.get(i).map(output::unneutralise).unwrap_or_default();
-    let number = |i: usize| cell(i).parse::<i64>().ok();
-    let user_id = Some(cell(0)).filter(|c| !c.is_empty());
-    let user_id = match user_id {
-        Some(c) => Some(output::decode_id(c)?.into_owned()),
-        None => None,
-    };
-    let fin = match (cell(5), cell(6)) {
-        ("true" | "false", "") => Some(Seen::Answered(
-            Factors::from_cells(cell(1), cell(3), cell(4), cell(2)),
-            status_index(cell(14)),
-        )),
-        ("", kind) if !kind.is_empty() => {
-            is_final_failure(kind, number(7), number(8)).then_some(Seen::Failed)
-        }
-        _ => return None,
-    };
-    if user_id.is_none() && fin.is_some() {
-        return None;
-    }
-    let id_type = (!v03)
-        .then(|| cell(len - 1).to_owned())
-        .filter(|t| !t.is_empty());
-    Some(RowRead {
-        user_id,
-        fin,
-        id_type,
-    })
+/// How the rows of the file being read are written.
+enum Reading {
+    Jsonl,
+    /// The header is yet to be read.
+    CsvHeader,
+    Csv(Header),
 }
 
-/// Whether `partial`, a last line without its line end, is the start of
-/// a row this tool writes in `format`, cut short by a kill: the start of
-/// a JSON object whose first key is `userId` or `line` and that is not
-/// complete (or a complete row of this tool), or the start of a CSV record
-/// with no more cells than a row and the cells a row has where it has them.
-fn is_cut_row(partial: &[u8], format: Format, columns: Columns, v03: bool) -> bool {
-    match format {
-        Format::Jsonl => {
-            let starts = [&b"{\"userId\":"[..], b"{\"line\":"];
-            if !starts
-                .iter()
-                .any(|s| s.starts_with(partial) || partial.starts_with(s))
-            {
-                return false;
-            }
-            match serde_json::from_slice::<serde_json::Value>(partial) {
-                // Complete: only one of our rows whose line end was lost.
-                Ok(_) => json_row(partial).is_some(),
-                // A prefix of a JSON text ends in the middle of it.
-                Err(e) => e.is_eof(),
-            }
+impl Reading {
+    fn row(&mut self, splitter: &mut Splitter, line: &[u8]) -> Option<RowRead> {
+        match self {
+            Reading::Jsonl => read_row(Row::from_jsonl(line)?),
+            Reading::Csv(header) => read_row(header.read(splitter, line)?),
+            Reading::CsvHeader => None,
         }
-        Format::Csv => {
-            // A cut (a full disk) can fall inside a character: what is
-            // whole before it is the row's start.
-            let partial = match std::str::from_utf8(partial) {
-                Err(e) if e.error_len().is_none() => &partial[..e.valid_up_to()],
-                _ => partial,
-            };
-            if partial.is_empty() {
+    }
+
+    /// Whether `partial`, a last line without its line end, is the start
+    /// of a row of this tool cut short by a kill: the start of a JSON object
+    /// whose first key is `userId` or `line` and that is not complete (or a
+    /// complete row of this tool), or the start of a CSV record with no more
+    /// cells than a row and the cells a row has where it has them.
+    fn is_cut_row(&self, splitter: &mut Splitter, partial: &[u8]) -> bool {
+        match self {
+            Reading::Jsonl => {
+                let starts = [&b"{\"userId\":"[..], b"{\"line\":"];
+                if !starts
+                    .iter()
+                    .any(|s| s.starts_with(partial) || partial.starts_with(s))
+                {
+                    return false;
+                }
+                match serde_json::from_slice::<serde_json::Value>(partial) {
+                    // Complete: only one of our rows whose line end was lost.
+                    Ok(_) => Row::from_jsonl(partial).and_then(read_row).is_some(),
+                    // A prefix of a JSON text ends in the middle of it.
+                    Err(e) => e.is_eof(),
+                }
+            }
+            Reading::Csv(header) => {
+                // A cut (a full disk) can fall inside a character: what is
+                // whole before it is the row's start.
+                let partial = match std::str::from_utf8(partial) {
+                    Err(e) if e.error_len().is_none() => &partial[..e.valid_up_to()],
+                    _ => partial,
+                };
                 // Only the first bytes of a character: a first cell begun.
-                return true;
+                partial.is_empty() || header.is_cut_row(splitter, partial)
             }
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(partial);
-            let Some(Ok(record)) = reader.records().next() else {
-                return false;
-            };
-            let len = if v03 {
-                columns.len_v03()
-            } else {
-                columns.len()
-            };
-            if record.len() > len || record.is_empty() {
-                return false;
-            }
-            // The cells before the last are whole: those with a fixed
-            // shape must have it.
-            let whole = record.len() - 1;
-            let cell = |i: usize| record.get(i).filter(|_| i < whole);
-            let number =
-                |c: &str| c.is_empty() || c.bytes().all(|b| b.is_ascii_digit() || b == b'-');
-            cell(5).is_none_or(|c| ["", "true", "false"].contains(&c))
-                && cell(6).is_none_or(|c| c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
-                && cell(7).is_none_or(number)
-                && cell(8).is_none_or(number)
+            Reading::CsvHeader => false,
         }
     }
 }
@@ -327,8 +245,11 @@ pub fn read(
     let mut earlier = Earlier::default();
     let mut complete = 0u64;
     let mut buf = Vec::new();
-    let (header, header_v03) = (columns.header(), columns.header_v03());
-    let mut v03 = false;
+    let mut splitter = Splitter::default();
+    let mut reading = match format {
+        Format::Jsonl => Reading::Jsonl,
+        Format::Csv => Reading::CsvHeader,
+    };
     for number in 1u64.. {
         buf.clear();
         let n = input
@@ -352,8 +273,7 @@ pub fn read(
         }
         if !whole {
             // The last line, without its end: a row cut short, or not ours.
-            let first_csv = format == Format::Csv && number == 1;
-            if first_csv || !is_cut_row(&buf, format, columns, v03) {
+            if !reading.is_cut_row(&mut splitter, &buf) {
                 return Err(format!(
                     "line {number}, its last, is neither a whole line nor a row of this tool \
                      cut short"
@@ -362,36 +282,21 @@ pub fn read(
             break;
         }
         let line = &buf[..buf.len() - 1];
-        let row = match format {
-            Format::Csv if number == 1 => {
-                v03 = buf == header_v03.as_bytes();
-                if buf != header.as_bytes() && !v03 {
-                    return Err(not_ours(format, columns, number, line));
-                }
-                complete += n as u64;
-                continue;
-            }
-            Format::Csv => csv_row(line, columns, v03),
-            Format::Jsonl => json_row(line),
-        };
-        let Some(row) = row else {
+        if let Reading::CsvHeader = reading {
+            let header = csv_header(&mut splitter, line, columns)?;
+            earlier.header = Some(header.clone());
+            reading = Reading::Csv(header);
+            complete += n as u64;
+            continue;
+        }
+        let Some(row) = reading.row(&mut splitter, line) else {
             return Err(if complete == 0 {
-                not_ours(format, columns, number, line)
+                not_ours(format, number, line, None)
             } else {
-                format!("line {number} is not a {} row of this tool", name(format))
+                format!("line {number} is not a {} row of this tool", format.name())
             });
         };
-        if let Some(theirs) = &row.id_type {
-            if theirs != id_type {
-                return Err(format!(
-                    "its rows were asked with --user-id-type {}, this run asks with \
-                     --user-id-type {id_type} (line {number}): resume it with --user-id-type {}, \
-                     or audit these ids into another --output",
-                    output::clean(theirs, 40),
-                    output::clean(theirs, 40)
-                ));
-            }
-        }
+        check_id_type(row.id_type.as_deref(), id_type, number)?;
         let fin = match row.fin {
             Some(Seen::Failed) if row.id_type.is_none() => None,
             fin => fin,
@@ -401,39 +306,56 @@ pub fn read(
         }
         complete += n as u64;
     }
-    earlier.without_id_type = v03;
     Ok((earlier, complete))
 }
 
-fn name(format: Format) -> &'static str {
-    match format {
-        Format::Jsonl => "JSON Lines",
-        Format::Csv => "CSV",
+/// A row asked with another `--user-id-type` than this run's is refused.
+fn check_id_type(theirs: Option<&str>, id_type: &str, number: u64) -> Result<(), String> {
+    match theirs {
+        Some(theirs) if theirs != id_type => Err(format!(
+            "its rows were asked with --user-id-type {}, this run asks with \
+             --user-id-type {id_type} (line {number}): resume it with --user-id-type {}, \
+             or audit these ids into another --output",
+            clean(theirs, 40),
+            clean(theirs, 40)
+        )),
+        _ => Ok(()),
     }
 }
 
-/// Why the first line shows this is not our output in `format`.
-fn not_ours(format: Format, columns: Columns, number: u64, first: &[u8]) -> String {
-    let is = |c: Columns| {
-        [c.header(), c.header_v03()]
-            .iter()
-            .any(|h| first == h.trim_end().as_bytes())
-    };
-    let (file, pool) = (is(Columns::File), is(Columns::Pool));
-    let hint = if format == Format::Jsonl && (file || pool) {
-        " (it holds CSV rows: resume it with --format csv)"
-    } else if format == Format::Csv && columns == Columns::File && pool {
-        " (it holds a whole-pool audit: resume it with --all-users)"
-    } else if format == Format::Csv && columns == Columns::Pool && file {
-        " (it holds a file audit: resume it with its FILE of ids)"
-    } else if format == Format::Csv && json_row(first).is_some() {
-        " (it holds JSON Lines rows: resume it with --format jsonl)"
+/// The header of a CSV output, the first `line`: every column a row of
+/// `columns` needs, by name, in any order; other columns are kept empty.
+fn csv_header(splitter: &mut Splitter, line: &[u8], columns: Columns) -> Result<Header, String> {
+    let header =
+        Header::parse(splitter, line).map_err(|missing| not_ours(Format::Csv, 1, line, missing))?;
+    let pool = POOL.iter().filter(|c| header.has(c)).count();
+    match columns {
+        Columns::File if pool > 0 => Err("it is not a CSV output of this tool (it holds a \
+             whole-pool audit: resume it with --all-users) (line 1 shows it)"
+            .into()),
+        Columns::Pool if pool < POOL.len() => Err("it is not a CSV output of this tool (it holds \
+             a file audit: resume it with its FILE of ids) (line 1 shows it)"
+            .into()),
+        _ => Ok(header),
+    }
+}
+
+/// Why the first line shows this is not our output in `format`
+/// (`missing`: the first required CSV column the line lacks).
+fn not_ours(format: Format, number: u64, first: &[u8], missing: Option<&str>) -> String {
+    let is_header = Header::parse(&mut Splitter::default(), first).is_ok();
+    let hint = if format == Format::Jsonl && is_header {
+        " (it holds CSV rows: resume it with --format csv)".to_owned()
+    } else if format == Format::Csv && Row::from_jsonl(first).and_then(read_row).is_some() {
+        " (it holds JSON Lines rows: resume it with --format jsonl)".to_owned()
+    } else if let Some(missing) = missing {
+        format!(" (it has no column {missing})")
     } else {
-        ""
+        String::new()
     };
     format!(
         "it is not a {} output of this tool{hint} (line {number} shows it)",
-        name(format)
+        format.name()
     )
 }
 
@@ -474,7 +396,7 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused() {
-        let header = Columns::File.header();
+        let header = Header::of(Columns::File).line_of_names();
         for (bytes, format) in [
             (&b"alice\nbob\n"[..], Format::Jsonl),
             (b"alice\nbob", Format::Jsonl),
@@ -499,16 +421,11 @@ mod tests {
     fn csv_rows_read_back_the_ids_written() {
         use genauth_mfa::UserMfaInfo;
         use genauth_mfa::batch::Outcome;
-        let mut text = Columns::File.header();
+        let header = Header::of(Columns::File);
+        let mut text = header.line_of_names();
         for id in ["=x", "'=x", "tab\there", "plain"] {
-            text += &output::row(
-                Format::Csv,
-                1,
-                Some(id),
-                Some("user_id"),
-                None,
-                &Outcome::Answered(UserMfaInfo::new()),
-            );
+            let outcome = Outcome::Answered(UserMfaInfo::new());
+            text += &Row::of(1, Some(id), "user_id", None, &outcome).line(Format::Csv, &header);
         }
         let (earlier, _) = read(text.as_bytes(), Format::Csv, Columns::File, "user_id").unwrap();
         for id in ["=x", "'=x", "tab\there", "plain"] {

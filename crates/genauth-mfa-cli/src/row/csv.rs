@@ -1,0 +1,501 @@
+//! The audit row in CSV: one column per [`Row`] field (the error's fields
+//! each in a column of their own), read by the header's names, in any order,
+//! other columns ignored.
+//!
+//! Every cell a spreadsheet would run as a formula gets a leading `'` (see
+//! [`neutralise`]); an id cell with a control character is written with
+//! `\u{..}` escapes (see [`encode_id`]). Both are undone when read.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use genauth_mfa::needs_escape;
+
+use super::{Columns, ErrorCell, Row};
+
+/// One CSV column: its name, and how a row's field becomes its cell and
+/// back (`Err` for a cell this tool cannot have written).
+pub struct Column {
+    pub name: &'static str,
+    get: fn(&Row) -> Cow<'_, str>,
+    set: fn(&mut Row, &str) -> Result<(), ()>,
+}
+
+fn text(t: &Option<String>) -> Cow<'_, str> {
+    Cow::Borrowed(t.as_deref().unwrap_or_default())
+}
+
+fn profile(t: &Option<Option<String>>) -> Cow<'_, str> {
+    Cow::Borrowed(t.as_ref().and_then(Option::as_deref).unwrap_or_default())
+}
+
+fn some(cell: &str) -> Option<String> {
+    Some(cell).filter(|c| !c.is_empty()).map(str::to_owned)
+}
+
+fn error(row: &mut Row) -> &mut ErrorCell {
+    row.error.get_or_insert_with(ErrorCell::default)
+}
+
+fn number(cell: &str) -> Result<Option<i64>, ()> {
+    match cell {
+        "" => Ok(None),
+        n => n.parse().map(Some).map_err(|_| ()),
+    }
+}
+
+fn error_number(row: &Row, get: fn(&ErrorCell) -> Option<i64>) -> Cow<'_, str> {
+    let n = row.error.as_ref().and_then(get);
+    n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()))
+}
+
+/// Every column this tool writes, in the order of a new output.
+pub static COLUMNS: [Column; 18] = [
+    Column {
+        name: "user_id",
+        get: |r| r.user_id.as_deref().map(encode_id).unwrap_or_default(),
+        set: |r, c| {
+            r.user_id = match c {
+                "" => None,
+                c => Some(decode_id(c).ok_or(())?.into_owned()),
+            };
+            Ok(())
+        },
+    },
+    Column {
+        name: "totp",
+        get: |r| text(&r.totp_status),
+        set: |r, c| {
+            r.totp_status = Some(c.to_owned());
+            Ok(())
+        },
+    },
+    Column {
+        name: "face",
+        get: |r| text(&r.face_mfa_status),
+        set: |r, c| {
+            r.face_mfa_status = Some(c.to_owned());
+            Ok(())
+        },
+    },
+    Column {
+        name: "sms",
+        get: |r| text(&r.sms_mfa_status),
+        set: |r, c| {
+            r.sms_mfa_status = Some(c.to_owned());
+            Ok(())
+        },
+    },
+    Column {
+        name: "email",
+        get: |r| text(&r.email_mfa_status),
+        set: |r, c| {
+            r.email_mfa_status = Some(c.to_owned());
+            Ok(())
+        },
+    },
+    Column {
+        name: "any_enabled",
+        get: |r| {
+            Cow::Borrowed(
+                r.any_enabled
+                    .map_or("", |a| if a { "true" } else { "false" }),
+            )
+        },
+        set: |r, c| {
+            r.any_enabled = match c {
+                "" => None,
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => return Err(()),
+            };
+            Ok(())
+        },
+    },
+    Column {
+        name: "error_kind",
+        get: |r| Cow::Borrowed(r.error.as_ref().map_or("", |e| e.kind.as_str())),
+        set: |r, c| {
+            error(r).kind = c.to_owned();
+            Ok(())
+        },
+    },
+    Column {
+        name: "status_code",
+        get: |r| error_number(r, |e| e.status_code),
+        set: |r, c| {
+            error(r).status_code = number(c)?;
+            Ok(())
+        },
+    },
+    Column {
+        name: "api_code",
+        get: |r| error_number(r, |e| e.api_code),
+        set: |r, c| {
+            error(r).api_code = number(c)?;
+            Ok(())
+        },
+    },
+    Column {
+        name: "message",
+        get: |r| Cow::Borrowed(r.error.as_ref().map_or("", |e| e.message.as_str())),
+        set: |r, c| {
+            error(r).message = c.to_owned();
+            Ok(())
+        },
+    },
+    Column {
+        name: "request_id",
+        get: |r| text(r.error.as_ref().map_or(&None, |e| &e.request_id)),
+        set: |r, c| {
+            error(r).request_id = some(c);
+            Ok(())
+        },
+    },
+    Column {
+        name: "username",
+        get: |r| profile(&r.username),
+        set: |r, c| {
+            r.username = Some(some(c));
+            Ok(())
+        },
+    },
+    Column {
+        name: "user_email",
+        get: |r| profile(&r.user_email),
+        set: |r, c| {
+            r.user_email = Some(some(c));
+            Ok(())
+        },
+    },
+    Column {
+        name: "phone",
+        get: |r| profile(&r.phone),
+        set: |r, c| {
+            r.phone = Some(some(c));
+            Ok(())
+        },
+    },
+    Column {
+        name: "user_status",
+        get: |r| profile(&r.user_status),
+        set: |r, c| {
+            r.user_status = Some(some(c));
+            Ok(())
+        },
+    },
+    Column {
+        name: "last_login",
+        get: |r| profile(&r.last_login),
+        set: |r, c| {
+            r.last_login = Some(some(c));
+            Ok(())
+        },
+    },
+    Column {
+        name: "last_mfa_time",
+        get: |r| profile(&r.last_mfa_time),
+        set: |r, c| {
+            r.last_mfa_time = Some(some(c));
+            Ok(())
+        },
+    },
+    Column {
+        name: "user_id_type",
+        get: |r| text(&r.user_id_type),
+        set: |r, c| {
+            r.user_id_type = some(c);
+            Ok(())
+        },
+    },
+];
+
+/// The columns every audit output has (those of 0.3 included).
+pub const REQUIRED: [&str; 11] = [
+    "user_id",
+    "totp",
+    "face",
+    "sms",
+    "email",
+    "any_enabled",
+    "error_kind",
+    "status_code",
+    "api_code",
+    "message",
+    "request_id",
+];
+
+/// The columns a whole-pool audit (`--all-users`) adds: the user's profile
+/// from the listing.
+pub const POOL: [&str; 6] = [
+    "username",
+    "user_email",
+    "phone",
+    "user_status",
+    "last_login",
+    "last_mfa_time",
+];
+
+/// The column with the `--user-id-type` the ids were asked with. Outputs
+/// of 0.3 lack it.
+pub const ID_TYPE: &str = "user_id_type";
+
+fn column(name: &str) -> Option<&'static Column> {
+    COLUMNS.iter().find(|c| c.name == name)
+}
+
+/// A CSV file's columns, in its order: ours by name, `None` for any other.
+#[derive(Clone)]
+pub struct Header {
+    columns: Vec<Option<&'static Column>>,
+}
+
+impl Header {
+    /// The columns of a new output.
+    pub fn of(columns: Columns) -> Header {
+        let pool = columns == Columns::Pool;
+        let names = REQUIRED
+            .iter()
+            .chain(POOL.iter().filter(|_| pool))
+            .chain([&ID_TYPE]);
+        Header {
+            columns: names.map(|n| column(n)).collect(),
+        }
+    }
+
+    /// The header line, with its line end.
+    pub fn line_of_names(&self) -> String {
+        let names: Vec<&str> = self.columns.iter().flatten().map(|c| c.name).collect();
+        csv_line(&names)
+    }
+
+    /// The header in `line` (no line end), or which required column it
+    /// lacks (`None`: it is not one CSV record).
+    pub fn parse(splitter: &mut Splitter, line: &[u8]) -> Result<Header, Option<&'static str>> {
+        let cells = splitter.split(line).ok_or(None)?;
+        let columns: Vec<_> = (0..cells.len())
+            .map(|i| cells.get(i).and_then(column))
+            .collect();
+        let header = Header { columns };
+        match REQUIRED.iter().find(|n| !header.has(n)) {
+            Some(missing) => Err(Some(missing)),
+            None => Ok(header),
+        }
+    }
+
+    /// Whether the file has the column `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.columns.iter().flatten().any(|c| c.name == name)
+    }
+
+    /// `row` as one CSV record in these columns (other columns empty), with
+    /// its line end.
+    pub fn line(&self, row: &Row) -> String {
+        let cells: Vec<Cow<'_, str>> = self
+            .columns
+            .iter()
+            .map(|c| c.map_or(Cow::Borrowed(""), |c| (c.get)(row)))
+            .collect();
+        let cells: Vec<&str> = cells.iter().map(|c| &**c).collect();
+        csv_line(&cells)
+    }
+
+    /// The row in `line` (no line end), or `None` when it is not a record
+    /// of these columns that this tool could have written.
+    pub fn read(&self, splitter: &mut Splitter, line: &[u8]) -> Option<Row> {
+        let cells = splitter.split(line)?;
+        if cells.len() != self.columns.len() {
+            return None;
+        }
+        let mut row = Row::default();
+        for (i, column) in self.columns.iter().enumerate() {
+            if let Some(column) = column {
+                (column.set)(&mut row, cells.get(i)?).ok()?;
+            }
+        }
+        // An error row's status cells are empty; an answer's error cells.
+        if row.any_enabled.is_none() {
+            row.totp_status = None;
+            row.face_mfa_status = None;
+            row.sms_mfa_status = None;
+            row.email_mfa_status = None;
+        }
+        if row.error.as_ref().is_some_and(|e| e.kind.is_empty()) {
+            row.error = None;
+        }
+        Some(row)
+    }
+
+    /// Whether `line`, a last line without its line end, is the start of a
+    /// row in these columns, cut short: no more cells than a row, and the
+    /// whole ones (all but the last) as this tool writes them.
+    pub fn is_cut_row(&self, splitter: &mut Splitter, line: &[u8]) -> bool {
+        let Some(cells) = splitter.split(line) else {
+            return false;
+        };
+        if cells.len() > self.columns.len() || cells.len() == 0 {
+            return false;
+        }
+        let mut row = Row::default();
+        (0..cells.len() - 1).all(|i| {
+            let (Some(column), Some(cell)) = (self.columns[i], cells.get(i)) else {
+                return cells.get(i).is_some();
+            };
+            let kind = column.name != "error_kind"
+                || cell.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            kind && (column.set)(&mut row, cell).is_ok()
+        })
+    }
+}
+
+/// Splits CSV lines into cells, with one parser for every line (building
+/// a parser is most of the cost of a `csv::Reader` made for one line).
+pub struct Splitter {
+    core: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Default for Splitter {
+    fn default() -> Splitter {
+        Splitter {
+            // Not csv_core::Reader::default(): that one's parser is not built.
+            core: csv_core::Reader::new(),
+            out: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+/// The cells of one CSV line.
+pub struct Cells<'a> {
+    out: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl Cells<'_> {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Cell `i`, un-neutralised; `None` past the end or when not UTF-8.
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        std::str::from_utf8(&self.out[start..end])
+            .ok()
+            .map(unneutralise)
+    }
+}
+
+impl Splitter {
+    /// The cells of `line` (no line end), or `None` when it is not one
+    /// record.
+    fn split(&mut self, line: &[u8]) -> Option<Cells<'_>> {
+        use csv_core::ReadRecordResult::{InputEmpty, Record};
+        self.core.reset();
+        // Unquoting only shrinks a record; a line has at most len + 1 cells.
+        self.out.resize(line.len(), 0);
+        self.ends.resize(line.len() + 1, 0);
+        let (result, read, out, ends) = self.core.read_record(line, &mut self.out, &mut self.ends);
+        let (out, ends) = match result {
+            Record if read == line.len() => (out, ends),
+            InputEmpty => {
+                let (result, _, more_out, more_ends) =
+                    self.core
+                        .read_record(&[], &mut self.out[out..], &mut self.ends[ends..]);
+                if result != Record {
+                    return None;
+                }
+                (out + more_out, ends + more_ends)
+            }
+            // A second record in the line (a lone CR), or nothing.
+            _ => return None,
+        };
+        Some(Cells {
+            out: &self.out[..out],
+            ends: &self.ends[..ends],
+        })
+    }
+}
+
+/// One CSV record, every cell neutralised, quoted by the `csv` crate.
+pub fn csv_line(cells: &[&str]) -> String {
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let cells = cells.iter().map(|c| neutralise(c).into_owned());
+    // Writing to a Vec cannot fail.
+    let _ = writer.write_record(cells);
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The first characters a spreadsheet runs as a formula, and `'`, the
+/// prefix that neutralises them (so that it is written one-to-one too).
+const FORMULA_FIRST: [char; 5] = ['=', '+', '-', '@', '\''];
+
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first;
+/// OWASP's advice against CSV injection, CWE-1236) gets a leading `'`, and
+/// so does a cell starting with `'`: `=x` is written `'=x` and `'=x` is
+/// written `''=x`, and [`unneutralise`] gives each back.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(FORMULA_FIRST) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// Undoes [`neutralise`] for a cell read back.
+pub fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_FIRST) => rest,
+        _ => cell,
+    }
+}
+
+/// A CSV id cell, one-to-one: an id with a character of [`needs_escape`]
+/// or the text `\u{` is written with every `\` doubled and those
+/// characters as `\u{..}`; any other id as it is. [`decode_id`] undoes it.
+pub fn encode_id(id: &str) -> Cow<'_, str> {
+    if !id.chars().any(needs_escape) && !id.contains("\\u{") {
+        return id.into();
+    }
+    let mut out = String::with_capacity(id.len() + 8);
+    for c in id.chars() {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if needs_escape(c) {
+            let _ = write!(out, "{}", c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// Undoes [`encode_id`]; `None` for a cell it cannot have written.
+pub fn decode_id(cell: &str) -> Option<Cow<'_, str>> {
+    if !cell.contains("\\u{") {
+        return Some(cell.into());
+    }
+    let mut out = String::with_capacity(cell.len());
+    let mut rest = cell;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + 1..];
+        if let Some(r) = rest.strip_prefix('\\') {
+            out.push('\\');
+            rest = r;
+        } else {
+            let r = rest.strip_prefix("u{")?;
+            let end = r.find('}')?;
+            let c = char::from_u32(u32::from_str_radix(&r[..end], 16).ok()?)?;
+            out.push(c);
+            rest = &r[end + 1..];
+        }
+    }
+    out.push_str(rest);
+    Some(out.into())
+}
