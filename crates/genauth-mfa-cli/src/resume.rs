@@ -12,12 +12,9 @@
 //! answered (the factors, the account status), not the rows.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
 use std::hash::{BuildHasher, RandomState};
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::io::{BufRead, Read};
 
-use crate::files;
 use crate::policy::Factors;
 use crate::row::csv::{Header, POOL, Splitter};
 use crate::row::{About, Columns, ErrorCell, Format, Row, clean};
@@ -175,58 +172,6 @@ fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
 }
 
-/// Opens the earlier output at `path` for appending, after reading and
-/// checking it, and after `ready`; `bool`: the file is empty (a CSV
-/// header is due).
-pub fn open(
-    path: &Path,
-    format: Format,
-    columns: Columns,
-    id_type: &str,
-    ready: &mut dyn FnMut() -> Result<(), String>,
-) -> Result<(File, Earlier, bool), String> {
-    let name = crate::exit::shown(path);
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            files::check_directory(path).map_err(|e| format!("cannot create {name}: {e}"))?;
-            ready()?;
-            let file = File::create_new(path).map_err(|e| format!("cannot create {name}: {e}"))?;
-            files::lock(&file, &name)?;
-            return Ok((file, Earlier::default(), true));
-        }
-        Err(e) => return Err(format!("cannot read {name}: {e}")),
-    };
-    if !meta.is_file() {
-        return Err(format!(
-            "--resume needs a regular file as --output: {name} is not one (a pipe, a device, \
-             a terminal or a directory cannot hold the earlier run's rows)"
-        ));
-    }
-    // Locked before it is read (another run may be appending to it), and
-    // read through the locked handle: on Windows a lock keeps out every
-    // other handle, this process's own included.
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| format!("cannot open {name}: {e}"))?;
-    files::lock(&file, &name)?;
-    let (earlier, complete) = read(BufReader::new(&file), format, columns, id_type)
-        .map_err(|why| format!("cannot resume {name}: {why}; the file is left untouched"))?;
-    ready()?;
-    let len = file
-        .metadata()
-        .map_err(|e| format!("cannot read {name}: {e}"))?
-        .len();
-    if complete < len {
-        // A row cut short by a kill: its user is asked again.
-        file.set_len(complete)
-            .map_err(|e| format!("cannot mend {name}: {e}"))?;
-    }
-    Ok((file, earlier, complete == 0))
-}
-
 /// Reads rows from `input`, whose ids were asked as `id_type`; the keys of
 /// their users and the length of the lines to keep (every complete line,
 /// and none of a last row cut short), or why this is not an output of this
@@ -362,6 +307,7 @@ fn not_ours(format: Format, number: u64, first: &[u8], missing: Option<&str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::BufReader;
 
     #[test]
     fn final_rows_are_done_and_others_are_asked_again() {

@@ -7,13 +7,13 @@
 //! factors and account status are read back from their rows.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use genauth_mfa::batch::Outcome;
 use serde::Serialize;
 
-use crate::audit::Skips;
 use crate::exit::say;
 use crate::policy::{Factors, Policy};
 use crate::resume::{FINAL_API_CODE, FINAL_STATUS};
@@ -21,6 +21,19 @@ use crate::resume::{FINAL_API_CODE, FINAL_STATUS};
 /// The most account statuses counted apart; the others are counted as
 /// `other` (a hostile server cannot grow the summary without bound).
 const MAX_STATUSES: usize = 16;
+
+/// What the reading side counts, for the summary.
+#[derive(Default)]
+pub struct Skips {
+    /// Ids with a final row from an earlier run (`--resume`).
+    pub resumed: AtomicU64,
+    /// Of those, the ones whose final row is a failure.
+    pub resumed_failed: AtomicU64,
+    /// Ids seen earlier in this run's input.
+    pub duplicates: AtomicU64,
+    /// What the earlier run answered for the resumed users.
+    pub resumed_answers: Mutex<Counts>,
+}
 
 /// Counts of answered users.
 #[derive(Debug, Default, Clone)]
