@@ -163,6 +163,13 @@ pub struct AuditArgs {
     /// when one does not (2, some users failed, wins over 3).
     #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse)]
     pub require: Option<Policy>,
+    /// Also write the summary as Prometheus text to FILE, for
+    /// node_exporter's textfile collector (name it *.prom in its
+    /// directory): genauth_mfa_users, _coverage_ratio, ... with HELP and
+    /// TYPE; a figure the audit does not know is left out. Replaced whole
+    /// at the end, as --summary.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
 }
 
 /// `genauth-mfa diff`'s command line .
@@ -207,6 +214,7 @@ impl AuditArgs {
             status: self.status.clone(),
             summary: self.summary.clone(),
             policy: self.require.clone(),
+            metrics: self.metrics.clone(),
         })
     }
 }

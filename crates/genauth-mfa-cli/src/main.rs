@@ -23,6 +23,7 @@ mod input;
 mod interrupt;
 mod listing;
 mod logging;
+mod metrics;
 mod policy;
 mod progress;
 mod resume;

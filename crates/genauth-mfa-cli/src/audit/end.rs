@@ -4,7 +4,7 @@
 use genauth_mfa::Error;
 use genauth_mfa::batch::{self, BatchError};
 
-use super::{AuditOptions, listing_failed};
+use super::{AuditOptions, copies, listing_failed};
 use crate::exit::{
     EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SETUP, EXIT_SOME_FAILED, Ended, Failure, Outcome, say,
 };
@@ -41,9 +41,11 @@ fn write_summary(path: &std::path::Path, json: &str) -> bool {
 /// A run that stops early exits 1; its summary FILE says why rather than
 /// leave an earlier run's in place (`complete: true`, say).
 fn stopped(options: &AuditOptions, summary: &Summary, message: String) -> Ended {
+    let json = summary.json(Some(&message));
     if let Some(path) = &options.summary {
-        write_summary(path, &summary.json(Some(&message)));
+        write_summary(path, &json);
     }
+    copies::write(options, &json);
     Err(Failure::setup(message))
 }
 
@@ -83,10 +85,13 @@ pub(super) fn end(options: &AuditOptions, asked: Asked) -> Ended {
     // is not 0 (2, 3 and 130 say more about the audit, and already fail a
     // job); a run that would exit 0 exits 1: no job passes without the
     // summary it asked for.
+    let json = summary.json(incomplete.as_deref());
     let summary_failed = options
         .summary
         .as_ref()
-        .is_some_and(|path| !write_summary(path, &summary.json(incomplete.as_deref())));
+        .is_some_and(|path| !write_summary(path, &json));
+    // The copies (--metrics) count as the summary does.
+    let summary_failed = !copies::write(options, &json) || summary_failed;
     if batch.cancelled {
         Ok(Outcome::code(EXIT_INTERRUPTED))
     } else if let Some(failure) = listing_error {

@@ -16,6 +16,7 @@
 //! disk ends the run with a message (exit 1).
 
 mod ask;
+mod copies;
 mod end;
 mod feed;
 
@@ -49,6 +50,8 @@ pub struct AuditOptions {
     pub summary: Option<PathBuf>,
     /// `--require`.
     pub policy: Option<Policy>,
+    /// `--metrics FILE`.
+    pub metrics: Option<PathBuf>,
 }
 
 impl AuditOptions {
@@ -96,6 +99,7 @@ pub fn run(client: &ManagementClient, options: &AuditOptions, interrupt: &Interr
     if let Some(path) = &options.summary {
         files::check_summary(path, identity, options.output.as_deref())?;
     }
+    copies::check(options, identity)?;
     let plan = files::plan_output(
         options.output.as_deref(),
         options.format,

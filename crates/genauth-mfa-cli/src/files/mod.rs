@@ -10,7 +10,7 @@ mod summary;
 
 pub use input::{Source, open_input};
 pub use output::{Sink, plan_output};
-pub use summary::{check_summary, write_replacing};
+pub use summary::{check_replaced, check_summary, write_replacing};
 
 use std::fs::File;
 use std::io;

@@ -18,7 +18,6 @@ pub fn check_summary(
     input: Option<&Handle>,
     output: Option<&Path>,
 ) -> Result<(), String> {
-    let name = crate::exit::shown(summary);
     if summary.as_os_str() == "-" {
         return Err(
             "--summary needs a FILE: standard output holds the rows (the summary is on stderr \
@@ -26,8 +25,25 @@ pub fn check_summary(
                 .into(),
         );
     }
+    check_replaced("--summary", summary, input, output)
+}
+
+/// The checks of [`check_summary`] for another file the audit replaces
+/// whole at its end (`--metrics FILE`), named `flag` in messages.
+pub fn check_replaced(
+    flag: &str,
+    summary: &Path,
+    input: Option<&Handle>,
+    output: Option<&Path>,
+) -> Result<(), String> {
+    let name = crate::exit::shown(summary);
+    if summary.as_os_str() == "-" {
+        return Err(format!(
+            "{flag} needs a FILE: standard output holds the rows"
+        ));
+    }
     if summary.is_dir() {
-        return Err(format!("--summary {name} is a directory"));
+        return Err(format!("{flag} {name} is a directory"));
     }
     // Replaced by a rename: what is there must be a regular file (a FIFO
     // or a device such as /dev/null would become one), and a symlink's
@@ -35,21 +51,21 @@ pub fn check_summary(
     let summary = &resolve_symlinks(summary);
     if std::fs::symlink_metadata(summary).is_ok_and(|m| !m.is_file()) {
         return Err(format!(
-            "--summary {name} is not a regular file: it would be replaced by one; give the \
+            "{flag} {name} is not a regular file: it would be replaced by one; give the \
              summary a file of its own (nothing was changed)"
         ));
     }
     // Written at the end into a new file beside it, renamed over it:
     // its directory must take a new file, found out now rather than
     // after the whole audit.
-    check_directory(summary).map_err(|e| format!("--summary {name} cannot be written: {e}"))?;
+    check_directory(summary).map_err(|e| format!("{flag} {name} cannot be written: {e}"))?;
     let handle = std::fs::metadata(summary)
         .is_ok_and(|m| m.is_file())
         .then(|| Handle::from_path(summary).ok())
         .flatten();
     if handle.is_some() && handle.as_ref() == input {
         return Err(format!(
-            "--summary {name} is the input file: refusing to replace it (nothing was changed)"
+            "{flag} {name} is the input file: refusing to replace it (nothing was changed)"
         ));
     }
     if let Some(output) = output.filter(|p| !is_std(Some(p))) {
@@ -62,8 +78,13 @@ pub fn check_summary(
             _ => absolute(summary) == absolute(output),
         };
         if same {
+            let it = if flag == "--summary" {
+                "the summary"
+            } else {
+                flag
+            };
             return Err(format!(
-                "--summary {name} is the output file: give the summary a file of its own \
+                "{flag} {name} is the output file: give {it} a file of its own \
                  (nothing was changed)"
             ));
         }
