@@ -11,6 +11,7 @@ use crate::audit::AuditOptions;
 use crate::diff::DiffOptions;
 use crate::exit::Failure;
 use crate::policy::{self, Policy};
+use crate::report::ReportOptions;
 use crate::row::Format;
 
 #[cfg(feature = "platform-verifier")]
@@ -96,6 +97,11 @@ pub enum Command {
     /// user who lost or gained MFA, changed factors, was added or removed.
     /// Exit 3 when someone lost MFA.
     Diff(DiffArgs),
+    /// One self-contained HTML page from an audit's --summary FILE and its
+    /// output: coverage, the policy, charts, the users without MFA, changes
+    /// since --previous, the trend from --history. Exit 1 when the summary
+    /// does not match the output (no page is written).
+    Report(ReportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -189,6 +195,35 @@ pub struct DiffArgs {
     #[arg(long, value_name = "MIB", default_value_t = 32,
           value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub sort_buffer: u32,
+}
+
+/// `genauth-mfa report`'s command line.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The audit's output (JSON Lines or CSV), read as a stream.
+    #[arg(value_name = "AUDIT_OUTPUT")]
+    pub audit_output: PathBuf,
+    /// The summary the same audit wrote (audit --summary FILE).
+    #[arg(long, value_name = "SUMMARY.json")]
+    pub summary: PathBuf,
+    /// Write the page to FILE (`-`: stdout, the default), replaced whole.
+    #[arg(short, long, value_name = "REPORT.html")]
+    pub output: Option<PathBuf>,
+    /// An earlier audit's output: the page shows the changes since then
+    /// (as genauth-mfa diff finds them), lost MFA first.
+    #[arg(long, value_name = "OLD_OUTPUT")]
+    pub previous: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    pub fn resolve(&self) -> ReportOptions {
+        ReportOptions {
+            summary: self.summary.clone(),
+            audit_output: self.audit_output.clone(),
+            out: self.output.clone(),
+            previous: self.previous.clone(),
+        }
+    }
 }
 
 impl AuditArgs {

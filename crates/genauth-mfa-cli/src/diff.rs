@@ -39,7 +39,7 @@
 //! incomplete; 1 a setup error (a file that cannot be read or is not an audit output,
 //! an output that cannot be written, temporary files); 130 interrupted.
 
-mod rows;
+pub mod rows;
 mod sort;
 
 use std::fs::File;
@@ -76,20 +76,20 @@ fn interrupted() -> Failure {
 
 /// What the summary line counts.
 #[derive(Default, Debug, PartialEq, Eq)]
-struct Counts {
-    before: u64,
-    after: u64,
-    lost: u64,
-    gained: u64,
-    changed: u64,
-    added: u64,
-    removed: u64,
-    unknown: u64,
-    failed_both: u64,
-    unchanged: u64,
-    no_user: u64,
+pub struct Counts {
+    pub before: u64,
+    pub after: u64,
+    pub lost: u64,
+    pub gained: u64,
+    pub changed: u64,
+    pub added: u64,
+    pub removed: u64,
+    pub unknown: u64,
+    pub failed_both: u64,
+    pub unchanged: u64,
+    pub no_user: u64,
     /// Rows about users, in both files.
-    rows: u64,
+    pub rows: u64,
 }
 
 impl Counts {
@@ -120,11 +120,11 @@ impl Counts {
 /// One diff row.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Change<'a> {
-    user_id: &'a str,
-    change: &'static str,
-    before: Option<&'a State>,
-    after: Option<&'a State>,
+pub struct Change<'a> {
+    pub user_id: &'a str,
+    pub change: &'static str,
+    pub before: Option<&'a State>,
+    pub after: Option<&'a State>,
 }
 
 /// Runs a diff: reads and sorts both files, then writes the changes.
@@ -197,14 +197,7 @@ fn diff(options: &DiffOptions, interrupt: &Interrupt) -> Result<Counts, Failure>
     )?;
     // Both files are read and sorted before the output is created: a bad
     // row leaves an existing output as it was.
-    let mut counts = Counts::default();
-    let mut sorter = Sorter::new(options.sort_buffer);
-    collect(&mut sorter, &old, Side::Old, &mut counts, interrupt)?;
-    collect(&mut sorter, &new, Side::New, &mut counts, interrupt)?;
-    let spilled = sorter.spilled;
-    let sorted = sorter
-        .finish()
-        .map_err(|e| format!("cannot sort the rows: {e}"))?;
+    let (sorted, spilled, mut counts) = sort_both(&old, &new, options.sort_buffer, interrupt)?;
     let sink = plan.open()?;
     if spilled > 0 {
         log::debug!(
@@ -228,6 +221,40 @@ fn diff(options: &DiffOptions, interrupt: &Interrupt) -> Result<Counts, Failure>
     out.flush()
         .map_err(|e| Failure::setup(format!("cannot write to {name}: {e}")))?;
     Ok(counts)
+}
+
+/// The changes from the audit output `old` to `new`, each handed to
+/// `write` in user id order, and their counts: what `diff` writes, for
+/// another command (`report --previous`). Rows sorted in at most 32 MiB.
+pub fn changes(
+    old: &Path,
+    new: &Path,
+    interrupt: &Interrupt,
+    write: &mut dyn FnMut(&Change<'_>) -> Result<(), Failure>,
+) -> Result<Counts, Failure> {
+    let (old, new) = (open(old)?, open(new)?);
+    let (sorted, _, mut counts) = sort_both(&old, &new, 32 << 20, interrupt)?;
+    compare(sorted, &mut counts, interrupt, write)?;
+    Ok(counts)
+}
+
+/// Both files' rows read and sorted; how many runs went through temporary
+/// files; the rows counted.
+fn sort_both(
+    old: &Input,
+    new: &Input,
+    sort_buffer: usize,
+    interrupt: &Interrupt,
+) -> Result<(Sorted, u64, Counts), Failure> {
+    let mut counts = Counts::default();
+    let mut sorter = Sorter::new(sort_buffer);
+    collect(&mut sorter, old, Side::Old, &mut counts, interrupt)?;
+    collect(&mut sorter, new, Side::New, &mut counts, interrupt)?;
+    let spilled = sorter.spilled;
+    let sorted = sorter
+        .finish()
+        .map_err(|e| format!("cannot sort the rows: {e}"))?;
+    Ok((sorted, spilled, counts))
 }
 
 /// Pushes every row of `input` into `sorter`.

@@ -26,6 +26,7 @@ mod logging;
 mod metrics;
 mod policy;
 mod progress;
+mod report;
 mod resume;
 mod row;
 mod summary;
@@ -100,6 +101,7 @@ fn command(cli: &Cli, interrupt: &Interrupt) -> Ended {
             user_id_type,
         } => commands::get_user_mfa_info(cli, user_id, *user_id_type),
         Command::Diff(args) => diff::run(&args.resolve(), interrupt),
+        Command::Report(args) => report::run(&args.resolve(), interrupt),
         Command::Audit(args) => {
             let options = args.resolve()?;
             let client = clients::management_unchecked(cli, args.rate, options.concurrency)?;

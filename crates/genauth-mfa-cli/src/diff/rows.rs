@@ -175,6 +175,15 @@ impl<R: BufRead> Rows<R> {
 
     /// The next row, or `None` at the end of the file.
     pub fn next_row(&mut self) -> Result<Option<Row>, String> {
+        let Some(row) = self.next_audit_row()? else {
+            return Ok(None);
+        };
+        diff_row(&row).map(Some).ok_or_else(|| self.not_a_row())
+    }
+
+    /// The next row as the audit wrote it (one of its shapes: see
+    /// [`audit::Row::about`]), or `None` at the end of the file.
+    pub fn next_audit_row(&mut self) -> Result<Option<audit::Row>, String> {
         loop {
             if !self.line()? {
                 return Ok(None);
@@ -201,15 +210,15 @@ impl<R: BufRead> Rows<R> {
                     why
                 })?;
                 self.kind = Some(Kind::Csv(header));
-                return self.next_row();
+                return self.next_audit_row();
             }
             Some(Kind::Jsonl) => audit::Row::from_jsonl(line),
             Some(Kind::Csv(header)) => header.read(&mut self.csv, line),
         };
-        row.as_ref()
-            .and_then(diff_row)
-            .map(Some)
-            .ok_or_else(|| self.not_a_row())
+        match row {
+            Some(row) if row.about().is_some() => Ok(Some(row)),
+            _ => Err(self.not_a_row()),
+        }
     }
 }
 

@@ -1,0 +1,204 @@
+//! `genauth-mfa report --summary SUMMARY.json AUDIT_OUTPUT -o REPORT.html`:
+//! one self-contained HTML page for the people who read an audit rather
+//! than run it.
+//!
+//! The summary JSON (`audit --summary FILE`) gives the headline figures
+//! and charts; the audit output (JSON Lines or CSV) is read as a stream
+//! ([`tally`]) for the table of users without MFA (at most 1,000) and to
+//! check that the two belong together. They must: the answer rows, the
+//! users without a factor and each factor's count must be the summary's
+//! (and the error rows at least its failures). A summary that does not
+//! match its output is a setup error (exit 1) and no page is written: a
+//! page whose table and headline disagree would tell its reader something
+//! nobody checked. Figures the summary does not have (an older audit, a
+//! part of the pool the key could not read) show as "unknown", never as 0.
+//!
+//! Exit codes: 0 the page is written; 1 a setup error (a file missing or
+//! not what it should be, a summary that does not match the output, a
+//! page that cannot be written); 130 interrupted.
+
+mod changes;
+mod html;
+mod page;
+mod svg;
+mod tally;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use same_file::Handle;
+use serde_json::Value;
+
+use crate::exit::{Ended, Failure, Outcome, shown};
+use crate::interrupt::Interrupt;
+
+/// The largest summary file read (a pool with 10,000 departments writes
+/// about 1.5 MB).
+const MAX_SUMMARY: u64 = 64 << 20;
+
+/// A report's options, resolved from its command line.
+pub struct ReportOptions {
+    /// `--summary FILE`.
+    pub summary: PathBuf,
+    /// The audit output the summary was written with.
+    pub audit_output: PathBuf,
+    /// `-o FILE`; `None` or `-`: stdout.
+    pub out: Option<PathBuf>,
+    /// `--previous OLD_OUTPUT`.
+    pub previous: Option<PathBuf>,
+}
+
+/// A summary's figure at `pointer` (`/enabled/totp`), when it is a number.
+pub fn number(summary: &Value, pointer: &str) -> Option<f64> {
+    summary.pointer(pointer).and_then(Value::as_f64)
+}
+
+/// A summary's count at `pointer`, when it is one.
+pub fn count(summary: &Value, pointer: &str) -> Option<u64> {
+    summary.pointer(pointer).and_then(Value::as_u64)
+}
+
+/// Reads and checks the summary file: a JSON object with the keys every
+/// `audit --summary` has written since 0.3.
+fn read_summary(path: &Path) -> Result<Value, Failure> {
+    let name = shown(path);
+    let cannot = |e: std::io::Error| Failure::setup(format!("cannot read --summary {name}: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    if file.metadata().map_err(cannot)?.is_dir() {
+        return Err(Failure::setup(format!("--summary {name} is a directory")));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SUMMARY + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_SUMMARY {
+        return Err(Failure::setup(format!(
+            "--summary {name} is larger than {} MiB: not a summary of genauth-mfa audit",
+            MAX_SUMMARY >> 20
+        )));
+    }
+    let not_one = |why: String| {
+        Failure::setup(format!(
+            "--summary {name} is not a summary of genauth-mfa audit (--summary FILE): {why}"
+        ))
+    };
+    let summary: Value = serde_json::from_slice(&bytes).map_err(|e| not_one(e.to_string()))?;
+    for key in [
+        "/users",
+        "/answered",
+        "/failed",
+        "/withoutMfa",
+        "/enabled/totp",
+    ] {
+        if count(&summary, key).is_none() {
+            return Err(not_one(format!("it has no count at {key}")));
+        }
+    }
+    if summary.get("generatedAt").and_then(Value::as_str).is_none() {
+        return Err(not_one("it has no generatedAt".to_owned()));
+    }
+    Ok(summary)
+}
+
+/// Checks that the output holds what the summary counted; the first
+/// figure that differs, said.
+fn check_match(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(), Failure> {
+    let mut figures = vec![
+        ("users answered", "/answered", tally.answered),
+        ("users without MFA", "/withoutMfa", tally.without_mfa),
+    ];
+    for (i, factor) in tally::FACTORS.iter().enumerate() {
+        figures.push((factor, "", tally.enabled[i]));
+    }
+    for (what, pointer, rows) in figures {
+        let pointer = match pointer {
+            "" => format!("/enabled/{what}"),
+            p => p.to_owned(),
+        };
+        let counted = count(summary, &pointer).unwrap_or(u64::MAX);
+        if counted != rows {
+            let what = if pointer.starts_with("/enabled/") {
+                format!("users with {what} enabled")
+            } else {
+                what.to_owned()
+            };
+            return Err(mismatch(output, &what, counted, rows));
+        }
+    }
+    let failed = count(summary, "/failed").unwrap_or(0);
+    if tally.failed < failed {
+        return Err(mismatch(output, "users failed", failed, tally.failed));
+    }
+    Ok(())
+}
+
+fn mismatch(output: &Path, what: &str, summary: u64, rows: u64) -> Failure {
+    Failure::setup(format!(
+        "the summary does not match {}: it counts {summary} {what}, the output has {rows}; \
+         give the --summary FILE written by the audit that wrote this output (no report \
+         was written)",
+        shown(output)
+    ))
+}
+
+/// The files read, by device and inode, so that `-o` is none of them.
+fn check_out(options: &ReportOptions) -> Result<(), Failure> {
+    let Some(out) = options.out.as_deref().filter(|p| p.as_os_str() != "-") else {
+        return Ok(());
+    };
+    let Ok(out_handle) = Handle::from_path(out) else {
+        return Ok(());
+    };
+    let inputs = [
+        Some(&options.summary),
+        Some(&options.audit_output),
+        options.previous.as_ref(),
+    ];
+    for input in inputs.into_iter().flatten() {
+        if Handle::from_path(input).ok().as_ref() == Some(&out_handle) {
+            return Err(Failure::setup(format!(
+                "-o {} is one of the files the report reads: refusing to replace it (nothing \
+                 was changed)",
+                shown(out)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `report`: reads, checks, writes the page.
+pub fn run(options: &ReportOptions, interrupt: &Interrupt) -> Ended {
+    interrupt.arm();
+    check_out(options)?;
+    let summary = read_summary(&options.summary)?;
+    let tally = tally::read(&options.audit_output, interrupt)?;
+    check_match(&summary, &tally, &options.audit_output)?;
+    let changes = match &options.previous {
+        Some(old) => Some(changes::read(old, &options.audit_output, interrupt)?),
+        None => None,
+    };
+    let without = tally.without_effective;
+    let report = page::Report {
+        summary: &summary,
+        output_name: shown(&options.audit_output),
+        tally,
+        changes,
+    };
+    let html = page::render(report);
+    let target = options.out.as_deref().filter(|p| p.as_os_str() != "-");
+    match target {
+        None => drop(crate::commands::write_stdout(html.as_bytes())?),
+        Some(path) => crate::files::write_replacing(path, html.as_bytes())
+            .map_err(|e| Failure::setup(format!("cannot write {}: {e}", shown(path))))?,
+    }
+    let line = format!(
+        "genauth-mfa: report of {} users written to {} ({} KiB); {without} without MFA",
+        count(&summary, "/users").unwrap_or(0),
+        target.map_or_else(|| "standard output".to_owned(), shown),
+        html.len().div_ceil(1024),
+    );
+    Ok(Outcome {
+        code: 0,
+        lines: vec![line],
+    })
+}

@@ -1,0 +1,341 @@
+//! `genauth-mfa report --summary S AUDIT_OUTPUT -o REPORT.html`: the page
+//! made from real audits over loopback HTTP (`--sandbox`, or the fake
+//! served on 127.0.0.1 with hostile profiles), checked as text: the
+//! summary's figures, no URL and no markup from the server, the embedded
+//! summary, and the refusals (a missing or mismatched summary).
+
+use genauth_mfa_mocks::*;
+use genauth_mfa_testkit::cli_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use cli_support::*;
+use genauth_mfa::{MfaStatus, UserMfaInfo};
+use genauth_mfa_fake::{FakeGenAuth, PoolUser};
+use serde_json::Value;
+
+/// The usernames a hostile pool gives its users.
+const HOSTILE: [&str; 5] = [
+    "<img src=x onerror=alert(1)>",
+    "</script><script>alert(2)</script>",
+    "\"'><svg onload=alert(3)>",
+    "line\u{2028}separator",
+    "<!-- & <style>*{}</style>",
+];
+
+/// An audit's files in a temporary directory.
+struct Audit {
+    dir: tempfile::TempDir,
+    summary: PathBuf,
+    output: PathBuf,
+}
+
+impl Audit {
+    fn page(&self) -> PathBuf {
+        self.dir.path().join("report.html")
+    }
+}
+
+/// Runs `audit --all-users --summary S -o OUT [extra]` (`url`: a served
+/// fake; `None`: --sandbox); the audit's exit code must be `code`.
+fn audit(url: Option<&str>, extra: &[&str], code: i32) -> Audit {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = dir.path().join("audit.out");
+    let mut command = match url {
+        Some(url) => against_url(url),
+        None => {
+            let mut c = tool();
+            c.arg("--sandbox");
+            c
+        }
+    };
+    command
+        .args(["audit", "--all-users", "--summary"])
+        .arg(&summary)
+        .arg("-o")
+        .arg(&output)
+        .args(extra);
+    let done = run(&mut command, b"");
+    assert_eq!(done.status.code(), Some(code), "{}", stderr(&done));
+    Audit {
+        dir,
+        summary,
+        output,
+    }
+}
+
+fn report(summary: &Path, output: &Path, extra: &[&str]) -> Output {
+    run(
+        tool()
+            .arg("report")
+            .arg("--summary")
+            .arg(summary)
+            .arg(output)
+            .args(extra),
+        b"",
+    )
+}
+
+/// Makes the page of `audit`; exit 0; its text.
+fn page_of(audit: &Audit, extra: &[&str]) -> String {
+    let page = audit.page();
+    let done = report(
+        &audit.summary,
+        &audit.output,
+        &[&["-o", page.to_str().unwrap()], extra].concat(),
+    );
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    std::fs::read_to_string(page).unwrap()
+}
+
+fn summary_of(audit: &Audit) -> Value {
+    serde_json::from_slice(&std::fs::read(&audit.summary).unwrap()).unwrap()
+}
+
+/// The embedded summary, parsed.
+fn embedded(html: &str) -> Value {
+    let open = "<script type=\"application/json\" id=\"genauth-mfa-summary\">";
+    let start = html.find(open).expect("the embedded summary") + open.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+/// What every page must be: whole without a request, its script only data.
+fn assert_self_contained(html: &str) {
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        html.contains(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;; \
+         style-src &#39;unsafe-inline&#39;"
+        ),
+        "CSP"
+    );
+    let lower = html.to_lowercase();
+    for banned in [
+        "http://",
+        "https://",
+        "url(",
+        "src=\"//",
+        "href=\"//",
+        "@import",
+        "<link",
+        "<img",
+        "<iframe",
+        "<object",
+    ] {
+        assert!(!lower.contains(banned), "{banned} in the page");
+    }
+    // One script element: the summary, a data block.
+    assert_eq!(lower.matches("<script").count(), 1);
+    assert_eq!(lower.matches("</script>").count(), 1);
+    assert!(html.contains("prefers-color-scheme: dark") && html.contains("@media print"));
+}
+
+#[test]
+fn the_report_of_a_sandbox_audit_shows_its_summary_and_needs_nothing_else() {
+    let audit = audit(None, &["--require", "any"], 3);
+    let html = page_of(&audit, &[]);
+    assert_self_contained(&html);
+    assert!(html.contains("<th scope=\"col\""), "real tables");
+    let summary = summary_of(&audit);
+    assert_eq!(embedded(&html), summary);
+    let users = summary["users"].as_u64().unwrap();
+    let without = summary["withoutMfa"].as_u64().unwrap();
+    let coverage = summary["coverage"].as_f64().unwrap();
+    assert!(
+        html.contains(&format!("<dd class=\"\">{users}</dd>")),
+        "users"
+    );
+    assert!(
+        html.contains(&format!("{:.1} %", coverage * 100.0)),
+        "coverage"
+    );
+    assert!(html.contains(&format!("Users with no MFA factor enabled ({without})")));
+    assert!(html.contains(">not met<"), "policy");
+    let violations = summary["policy"]["violations"].as_u64().unwrap();
+    assert!(html.contains(&format!("{violations} violations")));
+    for factor in ["totp", "sms", "email", "face"] {
+        let n = summary["enabled"][factor].as_u64().unwrap();
+        assert!(
+            html.contains(&format!("{factor}: {n} (")),
+            "{factor} in the chart's text"
+        );
+    }
+    // At most 1,000 users listed, then where the rest are.
+    let listed = html.matches("<tr><th scope=\"row\">user-").count() as u64;
+    assert_eq!(listed, without.min(1000));
+    // Figures this summary does not have are unknown, never 0.
+    if summary.get("effectiveCoverage").is_none() {
+        assert!(html.contains("<dt>Effective coverage</dt><dd class=\"\">unknown</dd>"));
+    }
+}
+
+#[test]
+fn hostile_usernames_are_shown_as_text() {
+    let fake = FakeGenAuth::new();
+    for (i, name) in HOSTILE.iter().enumerate() {
+        fake.add_pool_user(
+            PoolUser::new(&format!("h{i}"))
+                .username(name)
+                .email(&format!("{name}@example.com"))
+                .last_login(&format!("2026-11-0{}T00:00:00Z\"<b>", i + 1)),
+        );
+    }
+    fake.add_pool_user(PoolUser::new("ok").mfa(UserMfaInfo::new().totp(MfaStatus::Enabled)));
+    let server = fake.serve().unwrap();
+    let audit = audit(Some(&server.url()), &[], 0);
+    let html = page_of(&audit, &[]);
+    assert_self_contained(&html);
+    let lower = html.to_lowercase();
+    for markup in ["<img", "<svg onload", "<script>", "<!--", "<style>*", "<b>"] {
+        assert!(!lower.contains(markup), "{markup} in the page");
+    }
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;"));
+    assert!(html.contains("&quot;&#39;&gt;&lt;svg onload=alert(3)&gt;"));
+    // The row escaped U+2028 as \u{2028}; the page shows that text.
+    assert!(!html.contains('\u{2028}'));
+    assert!(html.contains("line\\u{2028}separator"));
+    assert_eq!(
+        html.matches("<tr><th scope=\"row\">h").count(),
+        HOSTILE.len()
+    );
+    assert_eq!(embedded(&html), summary_of(&audit));
+}
+
+#[test]
+fn an_empty_audit_and_an_audit_with_only_failures_make_a_page() {
+    let empty = FakeGenAuth::new().serve().unwrap();
+    let audit_empty = audit(Some(&empty.url()), &[], 0);
+    let html = page_of(&audit_empty, &[]);
+    assert_self_contained(&html);
+    assert!(html.contains("no user answered"), "coverage of nobody");
+    assert!(html.contains("Users with no MFA factor enabled (0)"));
+    // Only failures: every id unknown to the server (a file audit).
+    let server = FakeGenAuth::new().serve().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (summary, output) = (dir.path().join("s.json"), dir.path().join("o.csv"));
+    let done = run(
+        against_url(&server.url())
+            .args(["audit", "--format", "csv", "--summary"])
+            .arg(&summary)
+            .arg("-o")
+            .arg(&output),
+        b"ghost-1\nghost-2\nghost-3\n",
+    );
+    assert_eq!(done.status.code(), Some(2), "{}", stderr(&done));
+    let done = report(&summary, &output, &["-o", "-"]);
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    assert!(stderr(&done).contains("written to standard output"));
+    let html = String::from_utf8(done.stdout).unwrap();
+    assert_self_contained(&html);
+    assert!(html.contains("<dt>Failed</dt><dd class=\"bad\">3</dd>"));
+    assert!(html.contains("no user answered"));
+    assert!(html.contains("<h2 id=\"h-failures\">Failures</h2>"));
+}
+
+#[test]
+fn a_missing_summary_is_a_setup_error_and_writes_no_page() {
+    let audit = audit(None, &[], 0);
+    let missing = audit.dir.path().join("no-such-summary.json");
+    let page = audit.page();
+    let done = report(&missing, &audit.output, &["-o", page.to_str().unwrap()]);
+    assert_eq!(done.status.code(), Some(1));
+    assert!(
+        stderr(&done).contains("cannot read --summary"),
+        "{}",
+        stderr(&done)
+    );
+    assert!(!page.exists());
+    // Not a summary at all: the output given as its summary.
+    let done = report(
+        &audit.output,
+        &audit.output,
+        &["-o", page.to_str().unwrap()],
+    );
+    assert_eq!(done.status.code(), Some(1));
+    assert!(
+        stderr(&done).contains("is not a summary of genauth-mfa audit"),
+        "{}",
+        stderr(&done)
+    );
+    assert!(!page.exists());
+}
+
+#[test]
+fn a_summary_that_does_not_match_the_output_is_refused_and_an_earlier_page_stays() {
+    let fake = FakeGenAuth::new();
+    fake.add_pool_user(PoolUser::new("a").mfa(UserMfaInfo::new().totp(MfaStatus::Enabled)));
+    fake.add_pool_user(PoolUser::new("b"));
+    let server = fake.serve().unwrap();
+    let small = audit(Some(&server.url()), &[], 0);
+    let sandbox = audit(None, &[], 0);
+    let page = small.page();
+    std::fs::write(&page, "an earlier page").unwrap();
+    let done = report(
+        &small.summary,
+        &sandbox.output,
+        &["-o", page.to_str().unwrap()],
+    );
+    let err = stderr(&done);
+    assert_eq!(done.status.code(), Some(1), "{err}");
+    assert!(err.contains("the summary does not match"), "{err}");
+    assert!(
+        err.contains("it counts 2 users answered, the output has 1000"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), "an earlier page");
+    // -o naming a file the report reads is refused before anything.
+    let out = small.output.to_str().unwrap();
+    let done = report(&small.summary, &small.output, &["-o", out]);
+    assert_eq!(done.status.code(), Some(1));
+    assert!(stderr(&done).contains("is one of the files the report reads"));
+}
+
+#[test]
+fn previous_shows_who_lost_mfa_first() {
+    let pool = |alice_totp: bool| {
+        let fake = FakeGenAuth::new();
+        let totp = if alice_totp {
+            MfaStatus::Enabled
+        } else {
+            MfaStatus::Disabled
+        };
+        fake.add_pool_user(PoolUser::new("alice").mfa(UserMfaInfo::new().totp(totp)));
+        fake.add_pool_user(PoolUser::new("bob").mfa(UserMfaInfo::new().sms(MfaStatus::Enabled)));
+        fake.add_pool_user(PoolUser::new("zed-new").mfa(UserMfaInfo::new()));
+        fake
+    };
+    let old_fake = pool(true);
+    old_fake.remove_pool_user("zed-new");
+    let old_server = old_fake.serve().unwrap();
+    let old = audit(Some(&old_server.url()), &[], 0);
+    let new_server = pool(false).serve().unwrap();
+    let new = audit(Some(&new_server.url()), &["--format", "csv"], 0);
+    let html = page_of(&new, &["--previous", old.output.to_str().unwrap()]);
+    assert_self_contained(&html);
+    assert!(html.contains("<h2 id=\"h-changes\">Changes since the previous audit</h2>"));
+    assert!(html.contains("<tr><th scope=\"row\">Lost MFA</th><td class=\"n\">1</td></tr>"));
+    assert!(html.contains("<tr><th scope=\"row\">Added</th><td class=\"n\">1</td></tr>"));
+    let lost = html
+        .find("<tr><th scope=\"row\">alice</th><td>lostMfa</td><td>totp</td><td>no factor</td>");
+    let added = html.find("<tr><th scope=\"row\">zed-new</th><td>added</td>");
+    assert!(
+        lost.is_some() && added.is_some() && lost < added,
+        "lost MFA first"
+    );
+}
+
+#[test]
+fn jsonl_and_csv_outputs_of_the_same_pool_give_the_same_figures() {
+    let jsonl = audit(None, &[], 0);
+    let csv = audit(None, &["--format", "csv"], 0);
+    let (a, b) = (page_of(&jsonl, &[]), page_of(&csv, &[]));
+    let section = |html: &str| {
+        let start = html.find("<h2 id=\"h-users\">").unwrap();
+        html[start..start + 200].to_owned()
+    };
+    assert_eq!(section(&a), section(&b));
+}
