@@ -176,6 +176,11 @@ pub struct AuditArgs {
     /// at the end, as --summary.
     #[arg(long, value_name = "FILE")]
     pub metrics: Option<PathBuf>,
+    /// Also keep a copy of the summary JSON in the directory DIR, one file
+    /// per run named by its generatedAt (never replacing another run's),
+    /// for genauth-mfa report --history DIR.
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
 }
 
 /// `genauth-mfa diff`'s command line .
@@ -213,6 +218,10 @@ pub struct ReportArgs {
     /// (as genauth-mfa diff finds them), lost MFA first.
     #[arg(long, value_name = "OLD_OUTPUT")]
     pub previous: Option<PathBuf>,
+    /// A directory of summaries kept by audit --history DIR: the page
+    /// draws the coverage over time.
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
 }
 
 impl ReportArgs {
@@ -222,6 +231,7 @@ impl ReportArgs {
             audit_output: self.audit_output.clone(),
             out: self.output.clone(),
             previous: self.previous.clone(),
+            history: self.history.clone(),
         }
     }
 }
@@ -250,6 +260,7 @@ impl AuditArgs {
             summary: self.summary.clone(),
             policy: self.require.clone(),
             metrics: self.metrics.clone(),
+            history: self.history.clone(),
         })
     }
 }

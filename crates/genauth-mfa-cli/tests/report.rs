@@ -339,3 +339,92 @@ fn jsonl_and_csv_outputs_of_the_same_pool_give_the_same_figures() {
     };
     assert_eq!(section(&a), section(&b));
 }
+
+#[test]
+fn history_keeps_a_copy_of_each_run_and_the_report_draws_the_trend() {
+    let history = tempfile::tempdir().unwrap();
+    let dir = history.path().to_str().unwrap();
+    let first = audit(None, &["--history", dir], 0);
+    let second = audit(None, &["--history", dir], 0);
+    let mut names: Vec<String> = std::fs::read_dir(history.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "one copy a run, nothing else: {names:?}");
+    // Two runs in the same second: the second copy is named ...Z-2.json.
+    for run in [&first, &second] {
+        let at = summary_of(run)["generatedAt"]
+            .as_str()
+            .unwrap()
+            .replace([':', '-'], "");
+        let summary = std::fs::read(&run.summary).unwrap();
+        let copy = names
+            .iter()
+            .find(|name| std::fs::read(history.path().join(name)).unwrap() == summary);
+        let copy = copy.expect("a copy of each run's summary");
+        assert!(
+            copy.starts_with(&format!("genauth-mfa-summary-{at}")),
+            "{copy}"
+        );
+    }
+    // A third, earlier run, and a file that is no summary.
+    let mut old = summary_of(&first);
+    old["generatedAt"] = "2026-01-01T00:00:00Z".into();
+    old["coverage"] = 0.25.into();
+    std::fs::write(
+        history
+            .path()
+            .join("genauth-mfa-summary-20260101T000000Z.json"),
+        serde_json::to_vec(&old).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        history.path().join("genauth-mfa-summary-x.json"),
+        "{not json",
+    )
+    .unwrap();
+    let html = page_of(&second, &["--history", dir]);
+    assert_self_contained(&html);
+    let start = html.find("<h2 id=\"h-history\">").expect("the trend");
+    let trend = &html[start..html[start..].find("</section>").unwrap() + start];
+    assert!(trend.contains("<svg role=\"img\""));
+    assert!(
+        trend.contains("2026-01-01: coverage 25.0 %, effective unknown"),
+        "{trend}"
+    );
+    assert_eq!(
+        trend.matches("<tr><th scope=\"row\">").count(),
+        3,
+        "{trend}"
+    );
+    let oldest = trend.find("2026-01-01T00:00:00Z</th>").unwrap();
+    let newest = trend
+        .find(&format!(
+            "{}</th>",
+            summary_of(&second)["generatedAt"].as_str().unwrap()
+        ))
+        .unwrap();
+    assert!(newest < oldest, "most recent first");
+    assert!(trend.contains("1 files in the history could not be read as summaries"));
+}
+
+#[test]
+fn a_history_dir_that_does_not_exist_is_refused_before_any_request() {
+    let server = FakeGenAuth::new().record_requests(true).serve().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir");
+    let done = run(
+        against_url(&server.url())
+            .args(["audit", "--all-users", "--history"])
+            .arg(&missing),
+        b"",
+    );
+    assert_eq!(done.status.code(), Some(1));
+    assert!(
+        stderr(&done).contains("is not a directory"),
+        "{}",
+        stderr(&done)
+    );
+    assert!(server.fake().requests().is_empty());
+}

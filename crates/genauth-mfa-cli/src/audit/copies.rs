@@ -1,5 +1,6 @@
 //! The run's summary in other forms, written with the summary at the end:
-//! `--metrics FILE` (Prometheus text, [`crate::metrics`]).
+//! `--metrics FILE` (Prometheus text, [`crate::metrics`]) and `--history
+//! DIR` (a copy per run, [`crate::report::history`]).
 
 use same_file::Handle;
 
@@ -27,6 +28,9 @@ pub(super) fn check(options: &AuditOptions, input: Option<&Handle>) -> Result<()
             )));
         }
     }
+    if let Some(dir) = &options.history {
+        crate::report::history::check(dir)?;
+    }
     Ok(())
 }
 
@@ -39,6 +43,15 @@ pub(super) fn write(options: &AuditOptions, json: &str) -> bool {
             say(format_args!(
                 "genauth-mfa: cannot write the metrics to {}: {e}",
                 shown(path)
+            ));
+            written = false;
+        }
+    }
+    if let Some(dir) = &options.history {
+        if let Err(e) = crate::report::history::keep(dir, json) {
+            say(format_args!(
+                "genauth-mfa: cannot keep the summary in --history {}: {e}",
+                shown(dir)
             ));
             written = false;
         }

@@ -52,6 +52,8 @@ pub struct AuditOptions {
     pub policy: Option<Policy>,
     /// `--metrics FILE`.
     pub metrics: Option<PathBuf>,
+    /// `--history DIR`.
+    pub history: Option<PathBuf>,
 }
 
 impl AuditOptions {

@@ -18,6 +18,7 @@
 //! page that cannot be written); 130 interrupted.
 
 mod changes;
+pub mod history;
 mod html;
 mod page;
 mod svg;
@@ -46,6 +47,8 @@ pub struct ReportOptions {
     pub out: Option<PathBuf>,
     /// `--previous OLD_OUTPUT`.
     pub previous: Option<PathBuf>,
+    /// `--history DIR`.
+    pub history: Option<PathBuf>,
 }
 
 /// A summary's figure at `pointer` (`/enabled/totp`), when it is a number.
@@ -177,12 +180,17 @@ pub fn run(options: &ReportOptions, interrupt: &Interrupt) -> Ended {
         Some(old) => Some(changes::read(old, &options.audit_output, interrupt)?),
         None => None,
     };
+    let history = match &options.history {
+        Some(dir) => Some(history::read(dir, &summary).map_err(Failure::setup)?),
+        None => None,
+    };
     let without = tally.without_effective;
     let report = page::Report {
         summary: &summary,
         output_name: shown(&options.audit_output),
         tally,
         changes,
+        history,
     };
     let html = page::render(report);
     let target = options.out.as_deref().filter(|p| p.as_os_str() != "-");

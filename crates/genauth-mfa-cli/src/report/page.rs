@@ -20,6 +20,7 @@ pub struct Report<'a> {
     pub output_name: String,
     pub tally: Tally,
     pub changes: Option<Changes>,
+    pub history: Option<super::history::Trend>,
 }
 
 /// The most departments drawn; the others are in a table.
@@ -45,6 +46,9 @@ pub fn render(report: Report<'_>) -> String {
     warnings(&mut body, s);
     charts(&mut body, s);
     departments(&mut body, s);
+    if let Some(trend) = &report.history {
+        super::history::section(&mut body, trend);
+    }
     let without_table = users_table(report.tally, &report.output_name);
     body.push_str(&without_table);
     failures(&mut body, s);
