@@ -106,10 +106,10 @@ use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::cancel::CancelToken;
+use crate::call::cancel::CancelToken;
+use crate::client::management::ManagementClient;
 use crate::error::Error;
-use crate::get_user_mfa_info::UserIdType;
-use crate::management::ManagementClient;
+use crate::model::mfa::UserIdType;
 use worker::{Crew, Feeder, Msg, Queue, Worker};
 
 /// How long the calls in flight may take to finish once a run is

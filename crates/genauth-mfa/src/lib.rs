@@ -160,75 +160,46 @@
 //! API (users, factors, tokens, failures on demand), in process as a
 //! transport or served over HTTP on 127.0.0.1 for tests that must go
 //! through the real transport, or for programs in other languages.
-//!
-//! # Layout
-//!
-//! One file per endpoint (`get_factor.rs`, `list_enrolled_factors.rs`,
-//! `get_user_mfa_info.rs`, `list_users.rs`: its entry method, request
-//! builder and answer types; `user.rs` and `model.rs` the shared answer
-//! types); the clients in `authentication.rs` and `management.rs` over
-//! `settings.rs` (with `builder.rs`, the one generic builder, `env.rs`,
-//! `brand.rs` and `url.rs`); the one call path in `call.rs` (an endpoint as
-//! data in `endpoint.rs`, the envelope in `envelope.rs`, every retry rule
-//! in `retry.rs`, the limiter in `throttle.rs`, cancellation in
-//! `cancel.rs`, the management token in `token.rs`); the [`Transport`]
-//! trait in `transport.rs` and the default ureq transport in
-//! `ureq_transport/`; the error type in `error/` and the escaping of server
-//! text in `escape.rs`; the batch engine in `batch.rs` and `batch/`. The
-//! test double is the crate `genauth-mfa-fake`, the `genauth-mfa` tool the
-//! crate `genauth-mfa-cli` (both in this repository's `crates/`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod authentication;
+mod api;
 pub mod batch;
-mod brand;
-pub mod builder;
 mod call;
-mod cancel;
-mod endpoint;
+mod client;
 mod env;
-mod envelope;
 mod error;
 mod escape;
-mod get_factor;
-mod get_user_mfa_info;
-mod list_enrolled_factors;
-mod list_users;
-mod management;
-mod model;
-mod retry;
-mod settings;
-mod throttle;
-mod time;
-mod token;
-mod transport;
-mod ureq_transport;
+pub mod model;
+pub mod transport;
 mod url;
-mod user;
 
-pub use authentication::AuthenticationClient;
-pub use brand::{Brand, Lang};
-pub use builder::{AuthenticationClientBuilder, ManagementClientBuilder};
-pub use cancel::CancelToken;
-pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
-pub use escape::{Escaped, needs_escape};
-pub use get_factor::GetFactor;
-pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};
-pub use list_enrolled_factors::ListEnrolledFactors;
-pub use list_users::{
+pub use api::get_factor::GetFactor;
+pub use api::get_user_mfa_info::GetUserMfaInfo;
+pub use api::list_enrolled_factors::ListEnrolledFactors;
+pub use api::list_users::{
     ListUsers, MAX_GROWTH_SLACK, MAX_PAGE_SIZE, MAX_STALE_PAGES, MAX_UNCOUNTED_USERS, SortField,
     SortOrder, UserPage, Users,
 };
-pub use management::ManagementClient;
-pub use model::{Factor, FactorProfile, FactorType};
-pub use retry::RetryPolicy;
-pub use settings::DEFAULT_CALL_TIMEOUT;
-pub use time::iso8601_utc;
-pub use transport::{Deadline, Repeatable, Transport, TransportError, TransportErrorKind};
-pub use ureq_transport::{RootStore, UreqTransport, UreqTransportBuilder};
-pub use user::{User, UserStatus};
+pub use call::cancel::CancelToken;
+pub use call::retry::RetryPolicy;
+pub use client::authentication::AuthenticationClient;
+pub use client::brand::{Brand, Lang};
+pub use client::builder;
+pub use client::builder::{AuthenticationClientBuilder, ManagementClientBuilder};
+pub use client::management::ManagementClient;
+pub use client::settings::DEFAULT_CALL_TIMEOUT;
+pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
+pub use escape::{Escaped, needs_escape};
+pub use model::{
+    Factor, FactorProfile, FactorType, MfaStatus, User, UserIdType, UserMfaInfo, UserStatus,
+    iso8601_utc,
+};
+pub use transport::{
+    Deadline, Repeatable, RootStore, Transport, TransportError, TransportErrorKind, UreqTransport,
+    UreqTransportBuilder,
+};
 
 /// The README's code blocks, compiled as doctests.
 #[cfg(doctest)]

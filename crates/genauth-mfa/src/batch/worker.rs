@@ -11,10 +11,10 @@ use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::{BatchError, Input, Outcome, TICK};
-use crate::cancel::CancelToken;
+use crate::call::cancel::CancelToken;
+use crate::client::management::ManagementClient;
 use crate::error::Error;
-use crate::get_user_mfa_info::UserIdType;
-use crate::management::ManagementClient;
+use crate::model::mfa::UserIdType;
 
 /// The name of the run's threads (as `ps -L` and a debugger show them).
 const WORKER_NAME: &str = "genauth-batch";

@@ -11,12 +11,12 @@ use std::time::{Duration, Instant, SystemTime};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 
-use crate::cancel::{self, CancelToken};
-use crate::endpoint::Endpoint;
-use crate::envelope::parse_response;
+use crate::call::cancel::{self, CancelToken};
+use crate::call::endpoint::Endpoint;
+use crate::call::envelope::parse_response;
+use crate::call::retry::{self, RetryPolicy};
+use crate::call::throttle::Limiter;
 use crate::error::{Error, Result};
-use crate::retry::{self, RetryPolicy};
-use crate::throttle::Limiter;
 use crate::transport::{Deadline, Transport, TransportError, TransportErrorKind};
 use crate::url::BaseUrl;
 

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::envelope::lenient_int;
+use super::lenient::lenient_count;
 
 /// A user of the pool (`UserDto`). The fields an audit shows are typed;
 /// every other field the server sends is kept in [`extra`](Self::extra).
@@ -221,7 +221,7 @@ fn iso8601_millis(ms: u64) -> Option<String> {
         return None;
     }
     let millis = u32::try_from(ms % 1000).ok()?;
-    Some(crate::time::iso8601_utc(ms / 1000, Some(millis)))
+    Some(crate::model::iso8601_utc(ms / 1000, Some(millis)))
 }
 
 /// An account's status. Reads and writes the wire names (`Activated`, ...);
@@ -306,12 +306,6 @@ impl<'de> Deserialize<'de> for UserStatus {
         Ok(s.parse()
             .unwrap_or_else(|never: std::convert::Infallible| match never {}))
     }
-}
-
-pub(crate) fn lenient_count<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<u64>, D::Error> {
-    Ok(lenient_int(d)?.and_then(|n| u64::try_from(n).ok()))
 }
 
 #[cfg(test)]

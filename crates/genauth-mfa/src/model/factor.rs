@@ -8,6 +8,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use super::lenient::null_as_default;
+
 /// An MFA factor enrolled by a user (the API's `FactorDto`).
 ///
 /// Build one for a test or an expected value with [`Factor::new`]:
@@ -182,15 +184,6 @@ impl FactorProfile {
         self.email = Some(email.into());
         self
     }
-}
-
-/// `null` (or a missing key, with `#[serde(default)]`) becomes `T::default()`.
-pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -14,11 +14,11 @@ use http::{HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::call::{Budget, Caller};
-use crate::cancel::CancelToken;
-use crate::endpoint::Endpoint;
+use crate::call::caller::{Budget, Caller};
+use crate::call::cancel::CancelToken;
+use crate::call::endpoint::Endpoint;
+use crate::client::settings::Secret;
 use crate::error::{Error, Result};
-use crate::settings::Secret;
 use crate::transport::{TransportError, TransportErrorKind};
 
 /// The token path.
@@ -292,7 +292,9 @@ fn is_refusal(err: &Error) -> bool {
     match err {
         Error::Api { status_code, .. } => client_side(*status_code),
         Error::Decode { http_status, .. } => {
-            *http_status < 500 && *http_status != 429 && !crate::retry::is_retryable_answer(err)
+            *http_status < 500
+                && *http_status != 429
+                && !crate::call::retry::is_retryable_answer(err)
         }
         _ => false,
     }

@@ -1,7 +1,7 @@
 //! `GET /api/v3/get-factor`: one enrolled MFA factor of the signed-in user.
 
-use crate::authentication::AuthenticationClient;
-use crate::endpoint::{Endpoint, require_id};
+use crate::call::endpoint::{Endpoint, require_id};
+use crate::client::authentication::AuthenticationClient;
 use crate::error::Result;
 use crate::model::Factor;
 

@@ -6,7 +6,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
-use crate::envelope::Answer;
+use crate::call::envelope::Answer;
 use crate::error::{Error, Result};
 use crate::transport::Repeatable;
 use crate::url::BaseUrl;

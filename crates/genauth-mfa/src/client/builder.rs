@@ -14,13 +14,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::brand::{Brand, Lang};
-use crate::retry::RetryPolicy;
-use crate::settings::CommonSettings;
+use crate::call::retry::RetryPolicy;
+use crate::client::brand::{Brand, Lang};
+use crate::client::settings::CommonSettings;
 use crate::transport::Transport;
 
-pub use crate::authentication::AuthenticationScope;
-pub use crate::management::ManagementScope;
+pub use crate::client::authentication::AuthenticationScope;
+pub use crate::client::management::ManagementScope;
 
 /// Settings for a [`ManagementClient`](crate::ManagementClient):
 /// `access_key_id` and `access_key_secret` are required.

@@ -126,7 +126,7 @@ fn out_of_descriptors(io: &io::Error) -> bool {
 mod tests {
     use super::*;
     use crate::transport::Transport;
-    use crate::ureq_transport::UreqTransport;
+    use crate::transport::UreqTransport;
     use http::Request;
 
     #[test]

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Deserializer};
 
-use crate::authentication::AuthenticationClient;
-use crate::endpoint::Endpoint;
+use crate::call::endpoint::Endpoint;
+use crate::client::authentication::AuthenticationClient;
 use crate::error::Result;
 use crate::model::Factor;
 

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use http::HeaderName;
 use serde::de::DeserializeOwned;
 
-use crate::builder::{ClientBuilder, ManagementClientBuilder};
-use crate::call::{Budget, Caller};
-use crate::cancel::CancelToken;
-use crate::endpoint::Endpoint;
+use crate::call::caller::{Budget, Caller};
+use crate::call::cancel::CancelToken;
+use crate::call::endpoint::Endpoint;
+use crate::client::builder::{ClientBuilder, ManagementClientBuilder};
+use crate::client::settings::{CommonSettings, Secret};
+use crate::client::token::{self, AccessKey, ManagementToken, TokenCache};
 use crate::env::{env_url, genauth_var, missing};
 use crate::error::{Error, Result};
-use crate::settings::{CommonSettings, Secret};
-use crate::token::{self, AccessKey, ManagementToken, TokenCache};
 use crate::url::{BaseUrl, redact_userinfo};
 
 /// A client for the management API, signed in with a user pool's access key.

@@ -10,15 +10,15 @@ use http::{HeaderMap, HeaderValue};
 
 use crate::env::{env_header_var, env_timeout, genauth_var};
 
-use crate::endpoint::header_value;
+use crate::call::endpoint::header_value;
 
-use crate::brand::{Brand, Lang};
-use crate::call::Caller;
+use crate::call::caller::Caller;
+use crate::call::retry::RetryPolicy;
+use crate::call::throttle::Limiter;
+use crate::client::brand::{Brand, Lang};
 use crate::error::{Error, Result};
-use crate::retry::RetryPolicy;
-use crate::throttle::Limiter;
 use crate::transport::Transport;
-use crate::ureq_transport::UreqTransport;
+use crate::transport::UreqTransport;
 use crate::url::BaseUrl;
 
 /// The default whole-call timeout: token, attempts and waits included.

@@ -351,7 +351,7 @@ fn hint(cause: &rustls::CertificateError, trust: &Trust) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ureq_transport::UreqTransport;
+    use crate::transport::UreqTransport;
 
     #[test]
     fn bad_root_certificates_are_configuration_errors() {
@@ -370,7 +370,7 @@ mod tests {
 
     #[test]
     fn added_roots_are_trusted_in_addition_to_the_bundle_unless_told_otherwise() {
-        const CA: &[u8] = include_bytes!("../../tests/data/test-ca.pem");
+        const CA: &[u8] = include_bytes!("../../../tests/data/test-ca.pem");
         let bundled = UreqTransport::builder()
             .add_root_certificate_pem(CA)
             .tls_config()

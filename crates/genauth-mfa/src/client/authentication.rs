@@ -7,13 +7,13 @@ use std::sync::Arc;
 use http::HeaderValue;
 use serde::de::DeserializeOwned;
 
-use crate::builder::{AuthenticationClientBuilder, ClientBuilder};
-use crate::call::Caller;
-use crate::cancel::CancelToken;
-use crate::endpoint::{Endpoint, header_value};
+use crate::call::caller::Caller;
+use crate::call::cancel::CancelToken;
+use crate::call::endpoint::{Endpoint, header_value};
+use crate::client::builder::{AuthenticationClientBuilder, ClientBuilder};
+use crate::client::settings::{CommonSettings, Secret};
 use crate::env::{env_header_var, env_url, missing};
 use crate::error::{Error, Result};
-use crate::settings::{CommonSettings, Secret};
 use crate::url::{BaseUrl, redact_userinfo};
 
 /// A client for the authentication API, acting as one signed-in user.

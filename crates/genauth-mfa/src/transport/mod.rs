@@ -25,7 +25,7 @@
 //! # Ok::<(), genauth_mfa::Error>(())
 //! ```
 //!
-//! The default is [`UreqTransport`](crate::UreqTransport): one `ureq` agent,
+//! The default is [`UreqTransport`]: one `ureq` agent,
 //! TLS verified, kept-alive connections reused across calls and threads.
 //! `genauth_mfa_fake::FakeGenAuth` (crate `genauth-mfa-fake`) is an
 //! in-process fake of the whole API.
@@ -37,6 +37,10 @@ use std::time::Instant;
 
 use http::{Request, Response};
 use serde::{Deserialize, Serialize};
+
+mod ureq;
+
+pub use self::ureq::{RootStore, UreqTransport, UreqTransportBuilder};
 
 /// A blocking HTTP transport.
 ///
@@ -109,7 +113,7 @@ pub struct Repeatable;
 
 /// The instant by which the whole call must be over: the clients put it in
 /// the extensions of every request they send when a timeout is set. A
-/// transport should give up by then ([`UreqTransport`](crate::UreqTransport)
+/// transport should give up by then ([`UreqTransport`]
 /// does); the clients stop retrying and waiting at that instant either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Deadline(pub Instant);

@@ -3,12 +3,13 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::endpoint::Endpoint;
-use crate::envelope::ObjectOnly;
-use crate::envelope::lenient_int;
+use crate::call::endpoint::Endpoint;
+use crate::call::envelope::ObjectOnly;
+use crate::client::management::ManagementClient;
 use crate::error::{Error, Result};
-use crate::management::ManagementClient;
-use crate::user::{User, UserStatus, lenient_count};
+use crate::model::lenient::lenient_count;
+use crate::model::lenient::lenient_int;
+use crate::model::user::{User, UserStatus};
 
 const PATH: &str = "/api/v3/list-users";
 
