@@ -196,12 +196,7 @@ pub fn read(
         Format::Csv => Reading::CsvHeader,
     };
     for number in 1u64.. {
-        buf.clear();
-        let n = input
-            .by_ref()
-            .take(MAX_ROW)
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| e.to_string())?;
+        let n = next_line(&mut input, &mut buf)?;
         if n == 0 {
             break;
         }
@@ -218,13 +213,12 @@ pub fn read(
         }
         if !whole {
             // The last line, without its end: a row cut short, or not ours.
-            if !reading.is_cut_row(&mut splitter, &buf) {
-                return Err(format!(
-                    "line {number}, its last, is neither a whole line nor a row of this tool \
-                     cut short"
-                ));
+            if reading.is_cut_row(&mut splitter, &buf) {
+                break;
             }
-            break;
+            return Err(format!(
+                "line {number}, its last, is neither a whole line nor a row of this tool cut short"
+            ));
         }
         let line = &buf[..buf.len() - 1];
         if let Reading::CsvHeader = reading {
@@ -241,17 +235,34 @@ pub fn read(
                 format!("line {number} is not a {} row of this tool", format.name())
             });
         };
+        earlier.take(row, id_type, number)?;
+        complete += n as u64;
+    }
+    Ok((earlier, complete))
+}
+
+/// Reads the next line (at most [`MAX_ROW`] bytes) into `buf`; its length.
+fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<usize, String> {
+    buf.clear();
+    input
+        .take(MAX_ROW)
+        .read_until(b'\n', buf)
+        .map_err(|e| e.to_string())
+}
+
+impl Earlier {
+    /// Takes in what row `number` says: a user with a final row is done.
+    fn take(&mut self, row: RowRead, id_type: &str, number: u64) -> Result<(), String> {
         check_id_type(row.id_type.as_deref(), id_type, number)?;
         let fin = match row.fin {
             Some(Seen::Failed) if row.id_type.is_none() => None,
             fin => fin,
         };
         if let (Some(id), Some(seen)) = (row.user_id, fin) {
-            earlier.done.insert(earlier.keys.key(&id), seen);
+            self.done.insert(self.keys.key(&id), seen);
         }
-        complete += n as u64;
+        Ok(())
     }
-    Ok((earlier, complete))
 }
 
 /// A row asked with another `--user-id-type` than this run's is refused.
@@ -305,109 +316,4 @@ fn not_ours(format: Format, number: u64, first: &[u8], missing: Option<&str>) ->
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::BufReader;
-
-    #[test]
-    fn final_rows_are_done_and_others_are_asked_again() {
-        let rows = concat!(
-            r#"{"userId":"a","totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled","anyEnabled":true}"#,
-            "\n",
-            r#"{"userId":"b","userIdType":"user_id","error":{"kind":"api","statusCode":404,"apiCode":2004,"message":"not found","requestId":null}}"#,
-            "\n",
-            r#"{"userId":"c","error":{"kind":"transport","statusCode":null,"apiCode":null,"message":"reset","requestId":null}}"#,
-            "\n",
-            r#"{"userId":"d","error":{"kind":"api","statusCode":429,"apiCode":null,"message":"slow down","requestId":null}}"#,
-            "\n",
-            r#"{"line":5,"error":{"kind":"input","statusCode":null,"apiCode":null,"message":"x","requestId":null}}"#,
-            "\n",
-            r#"{"userId":"e","anyE"#,
-        );
-        let (earlier, complete) =
-            read(rows.as_bytes(), Format::Jsonl, Columns::File, "user_id").unwrap();
-        let k = |id: &str| earlier.done.get(&earlier.keys.key(id)).copied();
-        assert_eq!(
-            [k("a"), k("b"), k("c"), k("d"), k("e")],
-            [
-                Some(Seen::Answered(Factors::TOTP, None)),
-                Some(Seen::Failed),
-                None,
-                None,
-                None
-            ]
-        );
-        assert_eq!(complete as usize, rows.rfind('\n').unwrap() + 1);
-    }
-
-    #[test]
-    fn anything_else_is_refused() {
-        let header = Header::of(Columns::File).line_of_names();
-        for (bytes, format) in [
-            (&b"alice\nbob\n"[..], Format::Jsonl),
-            (b"alice\nbob", Format::Jsonl),
-            (b"\x7fELF\x02\x01\x01\0\0\0\n\0\0", Format::Jsonl),
-            (header.as_bytes(), Format::Jsonl),
-            (b"{\"userId\":\"a\",\"anyEnabled\":true}\n", Format::Csv),
-            (b"alice\n", Format::Csv),
-        ] {
-            assert!(
-                read(bytes, format, Columns::File, "user_id").is_err(),
-                "{:?}",
-                String::from_utf8_lossy(bytes)
-            );
-        }
-        let err = read(header.as_bytes(), Format::Jsonl, Columns::File, "user_id")
-            .err()
-            .unwrap_or_default();
-        assert!(err.contains("--format csv"), "{err}");
-    }
-
-    #[test]
-    fn csv_rows_read_back_the_ids_written() {
-        use genauth_mfa::UserMfaInfo;
-        use genauth_mfa::batch::Outcome;
-        let header = Header::of(Columns::File);
-        let mut text = header.line_of_names();
-        for id in ["=x", "'=x", "tab\there", "plain"] {
-            let outcome = Outcome::Answered(UserMfaInfo::new());
-            text += &Row::of(1, Some(id), "user_id", None, &outcome).line(Format::Csv, &header);
-        }
-        let (earlier, _) = read(text.as_bytes(), Format::Csv, Columns::File, "user_id").unwrap();
-        for id in ["=x", "'=x", "tab\there", "plain"] {
-            assert_eq!(
-                earlier.done.get(&earlier.keys.key(id)),
-                Some(&Seen::Answered(Factors::default(), None)),
-                "{id:?}"
-            );
-        }
-        assert_eq!(earlier.done.len(), 4);
-    }
-
-    #[test]
-    fn rows_are_read_as_a_stream() {
-        // 200,000 rows produced on the fly: nothing needs the whole file.
-        struct Rows(u64, Vec<u8>);
-        impl Read for Rows {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                if self.1.is_empty() && self.0 < 200_000 {
-                    self.1 = format!("{{\"userId\":\"user-{}\",\"anyEnabled\":false}}\n", self.0)
-                        .into_bytes();
-                    self.0 += 1;
-                }
-                let n = self.1.len().min(buf.len());
-                buf[..n].copy_from_slice(&self.1[..n]);
-                self.1.drain(..n);
-                Ok(n)
-            }
-        }
-        let (earlier, _) = read(
-            BufReader::new(Rows(0, Vec::new())),
-            Format::Jsonl,
-            Columns::File,
-            "user_id",
-        )
-        .unwrap();
-        assert_eq!(earlier.done.len(), 200_000);
-    }
-}
+mod tests;

@@ -6,10 +6,15 @@
 //! [`neutralise`]); an id cell with a control character is written with
 //! `\u{..}` escapes (see [`encode_id`]). Both are undone when read.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
+mod cell;
+mod split;
 
-use genauth_mfa::needs_escape;
+#[cfg(test)]
+pub use cell::neutralise;
+pub use cell::{csv_line, decode_id, encode_id, unneutralise};
+pub use split::Splitter;
+
+use std::borrow::Cow;
 
 use super::{Columns, ErrorCell, Row};
 
@@ -346,156 +351,4 @@ impl Header {
             kind && (column.set)(&mut row, cell).is_ok()
         })
     }
-}
-
-/// Splits CSV lines into cells, with one parser for every line (building
-/// a parser is most of the cost of a `csv::Reader` made for one line).
-pub struct Splitter {
-    core: csv_core::Reader,
-    out: Vec<u8>,
-    ends: Vec<usize>,
-}
-
-impl Default for Splitter {
-    fn default() -> Splitter {
-        Splitter {
-            // Not csv_core::Reader::default(): that one's parser is not built.
-            core: csv_core::Reader::new(),
-            out: Vec::new(),
-            ends: Vec::new(),
-        }
-    }
-}
-
-/// The cells of one CSV line.
-pub struct Cells<'a> {
-    out: &'a [u8],
-    ends: &'a [usize],
-}
-
-impl Cells<'_> {
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Cell `i`, un-neutralised; `None` past the end or when not UTF-8.
-    fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        std::str::from_utf8(&self.out[start..end])
-            .ok()
-            .map(unneutralise)
-    }
-}
-
-impl Splitter {
-    /// The cells of `line` (no line end), or `None` when it is not one
-    /// record.
-    fn split(&mut self, line: &[u8]) -> Option<Cells<'_>> {
-        use csv_core::ReadRecordResult::{InputEmpty, Record};
-        self.core.reset();
-        // Unquoting only shrinks a record; a line has at most len + 1 cells.
-        self.out.resize(line.len(), 0);
-        self.ends.resize(line.len() + 1, 0);
-        let (result, read, out, ends) = self.core.read_record(line, &mut self.out, &mut self.ends);
-        let (out, ends) = match result {
-            Record if read == line.len() => (out, ends),
-            InputEmpty => {
-                let (result, _, more_out, more_ends) =
-                    self.core
-                        .read_record(&[], &mut self.out[out..], &mut self.ends[ends..]);
-                if result != Record {
-                    return None;
-                }
-                (out + more_out, ends + more_ends)
-            }
-            // A second record in the line (a lone CR), or nothing.
-            _ => return None,
-        };
-        Some(Cells {
-            out: &self.out[..out],
-            ends: &self.ends[..ends],
-        })
-    }
-}
-
-/// One CSV record, every cell neutralised, quoted by the `csv` crate.
-pub fn csv_line(cells: &[&str]) -> String {
-    let mut writer = ::csv::WriterBuilder::new()
-        .terminator(::csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let cells = cells.iter().map(|c| neutralise(c).into_owned());
-    // Writing to a Vec cannot fail.
-    let _ = writer.write_record(cells);
-    let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// The first characters a spreadsheet runs as a formula, and `'`, the
-/// prefix that neutralises them (so that it is written one-to-one too).
-const FORMULA_FIRST: [char; 5] = ['=', '+', '-', '@', '\''];
-
-/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first;
-/// OWASP's advice against CSV injection, CWE-1236) gets a leading `'`, and
-/// so does a cell starting with `'`: `=x` is written `'=x` and `'=x` is
-/// written `''=x`, and [`unneutralise`] gives each back.
-pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(FORMULA_FIRST) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
-
-/// Undoes [`neutralise`] for a cell read back.
-pub fn unneutralise(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_FIRST) => rest,
-        _ => cell,
-    }
-}
-
-/// A CSV id cell, one-to-one: an id with a character of [`needs_escape`]
-/// or the text `\u{` is written with every `\` doubled and those
-/// characters as `\u{..}`; any other id as it is. [`decode_id`] undoes it.
-pub fn encode_id(id: &str) -> Cow<'_, str> {
-    if !id.chars().any(needs_escape) && !id.contains("\\u{") {
-        return id.into();
-    }
-    let mut out = String::with_capacity(id.len() + 8);
-    for c in id.chars() {
-        if c == '\\' {
-            out.push_str("\\\\");
-        } else if needs_escape(c) {
-            let _ = write!(out, "{}", c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out.into()
-}
-
-/// Undoes [`encode_id`]; `None` for a cell it cannot have written.
-pub fn decode_id(cell: &str) -> Option<Cow<'_, str>> {
-    if !cell.contains("\\u{") {
-        return Some(cell.into());
-    }
-    let mut out = String::with_capacity(cell.len());
-    let mut rest = cell;
-    while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i + 1..];
-        if let Some(r) = rest.strip_prefix('\\') {
-            out.push('\\');
-            rest = r;
-        } else {
-            let r = rest.strip_prefix("u{")?;
-            let end = r.find('}')?;
-            let c = char::from_u32(u32::from_str_radix(&r[..end], 16).ok()?)?;
-            out.push(c);
-            rest = &r[end + 1..];
-        }
-    }
-    out.push_str(rest);
-    Some(out.into())
 }
