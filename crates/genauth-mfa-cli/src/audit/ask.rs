@@ -11,8 +11,8 @@ use genauth_mfa::ManagementClient;
 use genauth_mfa::batch::{Batch, Done, Input, Tally};
 
 use super::end::{self, Asked};
-use super::feed::{Admit, Feed, PoolFeed, Tag};
-use super::{AuditOptions, Users};
+use super::feed::{Admit, Feed, PoolFeed, Tag, Users};
+use super::options::AuditOptions;
 use crate::exit::Ended;
 use crate::files::Sink;
 use crate::interrupt::Interrupt;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use same_file::Handle;
 
-use super::{is_fifo, is_std};
+use super::checks::{is_fifo, is_std};
 use crate::input;
 
 /// The opened input.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use same_file::Handle;
 
-use super::{check_directory, is_fifo, is_std, lock, names_stdout, same_fifo};
+use super::checks::{check_directory, is_fifo, is_std, lock, names_stdout, same_fifo};
 use crate::resume::{self, Earlier};
 use crate::row::csv::Header;
 use crate::row::{Columns, Format};

@@ -9,14 +9,14 @@
 mod cell;
 mod split;
 
+pub use cell::{csv_line, decode_id, encode_id};
 #[cfg(test)]
-pub use cell::neutralise;
-pub use cell::{csv_line, decode_id, encode_id, unneutralise};
+pub use cell::{neutralise, unneutralise};
 pub use split::Splitter;
 
 use std::borrow::Cow;
 
-use super::{Columns, ErrorCell, Row};
+use super::model::{Columns, ErrorCell, Row};
 
 /// One CSV column: its name, and how a row's field becomes its cell and
 /// back (`Err` for a cell this tool cannot have written).

@@ -1,6 +1,6 @@
 //! Splitting a CSV line into its cells.
 
-use super::unneutralise;
+use super::cell::unneutralise;
 
 /// Splits CSV lines into cells, with one parser for every line (building
 /// a parser is most of the cost of a `csv::Reader` made for one line).
