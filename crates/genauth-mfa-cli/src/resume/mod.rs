@@ -16,7 +16,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::io::{BufRead, Read};
 
 use crate::policy::Factors;
-use crate::row::csv::{Header, POOL, Splitter};
+use crate::row::csv::{self, Group, Header, Splitter};
 use crate::row::{About, Columns, ErrorCell, Format, Row, clean};
 
 /// Envelope statusCodes that are the server's final word about a user:
@@ -284,12 +284,13 @@ fn check_id_type(theirs: Option<&str>, id_type: &str, number: u64) -> Result<(),
 fn csv_header(splitter: &mut Splitter, line: &[u8], columns: Columns) -> Result<Header, String> {
     let header =
         Header::parse(splitter, line).map_err(|missing| not_ours(Format::Csv, 1, line, missing))?;
-    let pool = POOL.iter().filter(|c| header.has(c)).count();
+    let pool = csv::names(Group::Pool).filter(|c| header.has(c)).count();
+    let all = csv::names(Group::Pool).count();
     match columns {
         Columns::File if pool > 0 => Err("it is not a CSV output of this tool (it holds a \
              whole-pool audit: resume it with --all-users) (line 1 shows it)"
             .into()),
-        Columns::Pool if pool < POOL.len() => Err("it is not a CSV output of this tool (it holds \
+        Columns::Pool if pool < all => Err("it is not a CSV output of this tool (it holds \
              a file audit: resume it with its FILE of ids) (line 1 shows it)"
             .into()),
         _ => Ok(header),

@@ -132,6 +132,8 @@ pub struct ErrorCell {
     pub kind: String,
     pub status_code: Option<i64>,
     pub api_code: Option<i64>,
+    /// Empty when absent (`--resume` always took such error rows).
+    #[serde(default)]
     pub message: String,
     pub request_id: Option<String>,
 }

@@ -22,6 +22,7 @@ use super::model::{Columns, ErrorCell, Row};
 /// back (`Err` for a cell this tool cannot have written).
 pub struct Column {
     pub name: &'static str,
+    pub group: Group,
     get: fn(&Row) -> Cow<'_, str>,
     set: fn(&mut Row, &str) -> Result<(), ()>,
 }
@@ -54,10 +55,24 @@ fn error_number(row: &Row, get: fn(&ErrorCell) -> Option<i64>) -> Cow<'_, str> {
     n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()))
 }
 
-/// Every column this tool writes, in the order of a new output.
+/// Which outputs have a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Every audit output (0.3's included): a file without it is not one.
+    Required,
+    /// A whole-pool audit's (`--all-users`): the listed user's profile.
+    Pool,
+    /// Every output of this version; an older one may lack it (0.3 had no
+    /// `user_id_type`).
+    Added,
+}
+
+/// Every column this tool writes, in the order of a new output. A new
+/// column is one entry here (and its field in [`Row`]).
 pub static COLUMNS: [Column; 18] = [
     Column {
         name: "user_id",
+        group: Group::Required,
         get: |r| r.user_id.as_deref().map(encode_id).unwrap_or_default(),
         set: |r, c| {
             r.user_id = match c {
@@ -69,6 +84,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "totp",
+        group: Group::Required,
         get: |r| text(&r.totp_status),
         set: |r, c| {
             r.totp_status = Some(c.to_owned());
@@ -77,6 +93,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "face",
+        group: Group::Required,
         get: |r| text(&r.face_mfa_status),
         set: |r, c| {
             r.face_mfa_status = Some(c.to_owned());
@@ -85,6 +102,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "sms",
+        group: Group::Required,
         get: |r| text(&r.sms_mfa_status),
         set: |r, c| {
             r.sms_mfa_status = Some(c.to_owned());
@@ -93,6 +111,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "email",
+        group: Group::Required,
         get: |r| text(&r.email_mfa_status),
         set: |r, c| {
             r.email_mfa_status = Some(c.to_owned());
@@ -101,6 +120,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "any_enabled",
+        group: Group::Required,
         get: |r| {
             Cow::Borrowed(
                 r.any_enabled
@@ -119,6 +139,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "error_kind",
+        group: Group::Required,
         get: |r| Cow::Borrowed(r.error.as_ref().map_or("", |e| e.kind.as_str())),
         set: |r, c| {
             error(r).kind = c.to_owned();
@@ -127,6 +148,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "status_code",
+        group: Group::Required,
         get: |r| error_number(r, |e| e.status_code),
         set: |r, c| {
             error(r).status_code = number(c)?;
@@ -135,6 +157,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "api_code",
+        group: Group::Required,
         get: |r| error_number(r, |e| e.api_code),
         set: |r, c| {
             error(r).api_code = number(c)?;
@@ -143,6 +166,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "message",
+        group: Group::Required,
         get: |r| Cow::Borrowed(r.error.as_ref().map_or("", |e| e.message.as_str())),
         set: |r, c| {
             error(r).message = c.to_owned();
@@ -151,6 +175,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "request_id",
+        group: Group::Required,
         get: |r| text(r.error.as_ref().map_or(&None, |e| &e.request_id)),
         set: |r, c| {
             error(r).request_id = some(c);
@@ -159,6 +184,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "username",
+        group: Group::Pool,
         get: |r| profile(&r.username),
         set: |r, c| {
             r.username = Some(some(c));
@@ -167,6 +193,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "user_email",
+        group: Group::Pool,
         get: |r| profile(&r.user_email),
         set: |r, c| {
             r.user_email = Some(some(c));
@@ -175,6 +202,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "phone",
+        group: Group::Pool,
         get: |r| profile(&r.phone),
         set: |r, c| {
             r.phone = Some(some(c));
@@ -183,6 +211,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "user_status",
+        group: Group::Pool,
         get: |r| profile(&r.user_status),
         set: |r, c| {
             r.user_status = Some(some(c));
@@ -191,6 +220,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "last_login",
+        group: Group::Pool,
         get: |r| profile(&r.last_login),
         set: |r, c| {
             r.last_login = Some(some(c));
@@ -199,6 +229,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "last_mfa_time",
+        group: Group::Pool,
         get: |r| profile(&r.last_mfa_time),
         set: |r, c| {
             r.last_mfa_time = Some(some(c));
@@ -207,6 +238,7 @@ pub static COLUMNS: [Column; 18] = [
     },
     Column {
         name: "user_id_type",
+        group: Group::Added,
         get: |r| text(&r.user_id_type),
         set: |r, c| {
             r.user_id_type = some(c);
@@ -215,35 +247,13 @@ pub static COLUMNS: [Column; 18] = [
     },
 ];
 
-/// The columns every audit output has (those of 0.3 included).
-pub const REQUIRED: [&str; 11] = [
-    "user_id",
-    "totp",
-    "face",
-    "sms",
-    "email",
-    "any_enabled",
-    "error_kind",
-    "status_code",
-    "api_code",
-    "message",
-    "request_id",
-];
-
-/// The columns a whole-pool audit (`--all-users`) adds: the user's profile
-/// from the listing.
-pub const POOL: [&str; 6] = [
-    "username",
-    "user_email",
-    "phone",
-    "user_status",
-    "last_login",
-    "last_mfa_time",
-];
-
-/// The column with the `--user-id-type` the ids were asked with. Outputs
-/// of 0.3 lack it.
-pub const ID_TYPE: &str = "user_id_type";
+/// The names of the columns in `group`.
+pub fn names(group: Group) -> impl Iterator<Item = &'static str> {
+    COLUMNS
+        .iter()
+        .filter(move |c| c.group == group)
+        .map(|c| c.name)
+}
 
 fn column(name: &str) -> Option<&'static Column> {
     COLUMNS.iter().find(|c| c.name == name)
@@ -259,12 +269,9 @@ impl Header {
     /// The columns of a new output.
     pub fn of(columns: Columns) -> Header {
         let pool = columns == Columns::Pool;
-        let names = REQUIRED
-            .iter()
-            .chain(POOL.iter().filter(|_| pool))
-            .chain([&ID_TYPE]);
+        let columns = COLUMNS.iter().filter(|c| pool || c.group != Group::Pool);
         Header {
-            columns: names.map(|n| column(n)).collect(),
+            columns: columns.map(Some).collect(),
         }
     }
 
@@ -282,7 +289,7 @@ impl Header {
             .map(|i| cells.get(i).and_then(column))
             .collect();
         let header = Header { columns };
-        match REQUIRED.iter().find(|n| !header.has(n)) {
+        match names(Group::Required).find(|n| !header.has(n)) {
             Some(missing) => Err(Some(missing)),
             None => Ok(header),
         }
