@@ -7,8 +7,11 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Parser, Subcommand};
 use genauth_mfa::{UserIdType, UserStatus};
 
-use crate::output::Format;
+use crate::audit::AuditOptions;
+use crate::diff::DiffOptions;
+use crate::exit::Failure;
 use crate::policy::{self, Policy};
+use crate::row::Format;
 
 #[cfg(feature = "platform-verifier")]
 macro_rules! platform_verifier {
@@ -92,7 +95,7 @@ pub enum Command {
     /// What changed between two audit outputs: one JSON Lines row per
     /// user who lost or gained MFA, changed factors, was added or removed.
     /// Exit 3 when someone lost MFA.
-    Diff(crate::diff::DiffArgs),
+    Diff(DiffArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -160,6 +163,65 @@ pub struct AuditArgs {
     /// when one does not (2, some users failed, wins over 3).
     #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse)]
     pub require: Option<Policy>,
+}
+
+/// `genauth-mfa diff`'s command line .
+#[derive(clap::Args)]
+pub struct DiffArgs {
+    /// The earlier output of `genauth-mfa audit` (JSON Lines or CSV).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later one (either format).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Write the rows to FILE (`-`: stdout, the default). Never OLD or NEW.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// At most this many MiB of rows in memory; the rest is sorted through
+    /// temporary files in TMPDIR (about as large as OLD and NEW together).
+    #[arg(long, value_name = "MIB", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub sort_buffer: u32,
+}
+
+impl AuditArgs {
+    /// The audit's options (the client is built from `--rate` and
+    /// `--concurrency` beside them). "--status needs --all-users" is
+    /// checked here: clap's `requires` takes a flag's default (`false`)
+    /// for its presence.
+    pub fn resolve(&self) -> Result<AuditOptions, Failure> {
+        if self.status.is_some() && !self.all_users {
+            return Err(Failure::setup(
+                "--status lists the pool's users with that status: it needs --all-users",
+            ));
+        }
+        Ok(AuditOptions {
+            input: self.input.clone(),
+            user_id_type: self.user_id_type,
+            comments: !self.no_comments,
+            concurrency: usize::from(self.concurrency),
+            format: self.format,
+            output: self.output.clone(),
+            resume: self.resume,
+            all_users: self.all_users,
+            status: self.status.clone(),
+            summary: self.summary.clone(),
+            policy: self.require.clone(),
+        })
+    }
+}
+
+impl DiffArgs {
+    pub fn resolve(&self) -> DiffOptions {
+        DiffOptions {
+            old: self.old.clone(),
+            new: self.new.clone(),
+            output: self.output.clone(),
+            sort_buffer: usize::try_from(self.sort_buffer)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(1 << 20),
+        }
+    }
 }
 
 /// `--user-id-type`: the wire names (case-insensitive, `-` for `_`), listed

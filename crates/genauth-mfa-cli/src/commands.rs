@@ -2,7 +2,6 @@
 //! the man page.
 
 use std::io::{self, IsTerminal, Write};
-use std::process::ExitCode;
 
 use clap::CommandFactory;
 use genauth_mfa::{Error, UserIdType};
@@ -10,28 +9,28 @@ use serde::Serialize;
 
 use crate::args::Cli;
 use crate::clients;
-use crate::exit::{EXIT_SETUP, EXIT_SOME_FAILED, fail};
-use crate::output;
+use crate::exit::{EXIT_SETUP, EXIT_SOME_FAILED, Ended, Failure, Outcome};
+use crate::row::{self, Row};
 
-pub fn get_factor(cli: &Cli, factor_id: &str) -> ExitCode {
+pub fn get_factor(cli: &Cli, factor_id: &str) -> Ended {
     match clients::authentication(cli) {
         Ok(auth) => print_result(auth.get_factor(factor_id).send()),
-        Err(message) => fail(EXIT_SETUP, message),
+        Err(message) => Err(Failure::setup(message)),
     }
 }
 
-pub fn list_enrolled_factors(cli: &Cli) -> ExitCode {
+pub fn list_enrolled_factors(cli: &Cli) -> Ended {
     match clients::authentication(cli) {
         Ok(auth) => print_result(auth.list_enrolled_factors().send()),
-        Err(message) => fail(EXIT_SETUP, message),
+        Err(message) => Err(Failure::setup(message)),
     }
 }
 
 /// Prints the same object as an audit row holds for the user.
-pub fn get_user_mfa_info(cli: &Cli, user_id: &str, user_id_type: Option<UserIdType>) -> ExitCode {
+pub fn get_user_mfa_info(cli: &Cli, user_id: &str, user_id_type: Option<UserIdType>) -> Ended {
     let mgmt = match clients::management(cli, None, 1) {
         Ok(mgmt) => mgmt,
-        Err(message) => return fail(EXIT_SETUP, message),
+        Err(message) => return Err(Failure::setup(message)),
     };
     let mut request = mgmt.get_user_mfa_info(user_id);
     if let Some(t) = user_id_type {
@@ -40,7 +39,7 @@ pub fn get_user_mfa_info(cli: &Cli, user_id: &str, user_id_type: Option<UserIdTy
     match request.send() {
         Ok(info) => {
             let id_type = user_id_type.unwrap_or(UserIdType::UserId).as_str();
-            print_json(&output::AnsweredRow::new(user_id, &info).id_type(id_type))
+            print_json(&Row::answered(user_id, Some(id_type), &info))
         }
         Err(e) => call_failed(&e),
     }
@@ -49,17 +48,17 @@ pub fn get_user_mfa_info(cli: &Cli, user_id: &str, user_id_type: Option<UserIdTy
 /// A failed call's message and exit code: 2, or 1 for what the library
 /// refused before any request (an argument, the configuration), which the
 /// README's table makes a setup error.
-fn call_failed(e: &Error) -> ExitCode {
+fn call_failed(e: &Error) -> Ended {
     let code = match e {
         Error::InvalidArgument { .. } | Error::Config { .. } => EXIT_SETUP,
         _ => EXIT_SOME_FAILED,
     };
-    fail(code, crate::exit::report(e))
+    Err(Failure::new(code, crate::exit::report(e)))
 }
 
 /// The result as JSON on stdout (pretty on a terminal), or the error as one
 /// line on stderr.
-fn print_result<T: Serialize>(result: Result<T, Error>) -> ExitCode {
+fn print_result<T: Serialize>(result: Result<T, Error>) -> Ended {
     match result {
         Ok(value) => print_json(&value),
         Err(e) => call_failed(&e),
@@ -67,7 +66,7 @@ fn print_result<T: Serialize>(result: Result<T, Error>) -> ExitCode {
 }
 
 /// `value` as JSON on stdout, pretty on a terminal.
-fn print_json(value: &impl Serialize) -> ExitCode {
+fn print_json(value: &impl Serialize) -> Ended {
     let stdout = io::stdout();
     let text = if stdout.is_terminal() {
         serde_json::to_string_pretty(value)
@@ -76,23 +75,25 @@ fn print_json(value: &impl Serialize) -> ExitCode {
     };
     match text {
         Ok(text) => {
-            let text = output::json_escaped(crate::exit::redact(&text).into_owned());
+            let text = row::json_escaped(crate::exit::redact(&text).into_owned());
             write_stdout(format!("{text}\n").as_bytes())
         }
-        Err(e) => fail(EXIT_SETUP, format!("cannot encode the result: {e}")),
+        Err(e) => Err(Failure::setup(format!("cannot encode the result: {e}"))),
     }
 }
 
 /// Writes `bytes` to stdout: exit 0, or 1 with a message when it cannot.
-pub fn write_stdout(bytes: &[u8]) -> ExitCode {
+pub fn write_stdout(bytes: &[u8]) -> Ended {
     let mut out = io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(EXIT_SETUP, format!("cannot write to standard output: {e}")),
+        Ok(()) => Ok(Outcome::success()),
+        Err(e) => Err(Failure::setup(format!(
+            "cannot write to standard output: {e}"
+        ))),
     }
 }
 
-pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+pub fn completions(shell: clap_complete::Shell) -> Ended {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "genauth-mfa", &mut script);
     if shell == clap_complete::Shell::Bash {
@@ -113,7 +114,7 @@ fn fix_bash(script: &[u8]) -> Vec<u8> {
 }
 
 /// The tool's man page, or a subcommand's (`genauth-mfa-audit`).
-pub fn man(subcommand: Option<&str>) -> ExitCode {
+pub fn man(subcommand: Option<&str>) -> Ended {
     let mut command = Cli::command();
     command.build();
     let command = match subcommand {
@@ -122,16 +123,15 @@ pub fn man(subcommand: Option<&str>) -> ExitCode {
             // Built, it is named genauth-mfa-<name> (its display name).
             Some(sub) => sub.clone().version(crate::args::VERSION.as_str()),
             None => {
-                return fail(
-                    EXIT_SETUP,
-                    format!("no subcommand {name:?}: see genauth-mfa --help"),
-                );
+                return Err(Failure::setup(format!(
+                    "no subcommand {name:?}: see genauth-mfa --help"
+                )));
             }
         },
     };
     let mut page = Vec::new();
     if let Err(e) = clap_mangen::Man::new(command).render(&mut page) {
-        return fail(EXIT_SETUP, format!("cannot render the man page: {e}"));
+        return Err(Failure::setup(format!("cannot render the man page: {e}")));
     }
     write_stdout(&page)
 }

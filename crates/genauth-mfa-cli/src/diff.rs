@@ -45,52 +45,33 @@ mod sort;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 
-use genauth_mfa::CancelToken;
 use same_file::Handle;
 use serde::Serialize;
 
-use crate::exit::{EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SETUP, EXIT_SOME_FAILED, fail, say};
+use crate::exit::{EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SOME_FAILED, Ended, Failure, Outcome};
 use crate::files;
-use crate::output::{Columns, Format};
+use crate::interrupt::Interrupt;
+use crate::row::{Columns, Format};
 use rows::{Row, Rows, State};
 use sort::{Entry, Side, Sorted, Sorter};
 
 /// How often (in rows) a long loop looks at the cancel token.
 const CHECK_EVERY: u64 = 4096;
 
-/// `genauth-mfa diff`'s command line (beside the command, so that adding
-/// it took one line in `args`).
-#[derive(clap::Args)]
-pub struct DiffArgs {
-    /// The earlier output of `genauth-mfa audit` (JSON Lines or CSV).
-    #[arg(value_name = "OLD")]
+/// A diff's options, resolved from its command line.
+pub struct DiffOptions {
     pub old: PathBuf,
-    /// The later one (either format).
-    #[arg(value_name = "NEW")]
     pub new: PathBuf,
-    /// Write the rows to FILE (`-`: stdout, the default). Never OLD or NEW.
-    #[arg(short, long, value_name = "FILE")]
+    /// `None` or `-`: stdout.
     pub output: Option<PathBuf>,
-    /// At most this many MiB of rows in memory; the rest is sorted through
-    /// temporary files in TMPDIR (about as large as OLD and NEW together).
-    #[arg(long, value_name = "MIB", default_value_t = 32,
-          value_parser = clap::value_parser!(u32).range(1..=65536))]
-    pub sort_buffer: u32,
+    /// The most bytes of rows sorted in memory.
+    pub sort_buffer: usize,
 }
 
-/// Why a diff stopped early.
-enum Stop {
-    Setup(String),
-    Interrupted,
-}
-
-impl From<String> for Stop {
-    fn from(message: String) -> Stop {
-        Stop::Setup(message)
-    }
+/// A diff stopped by a signal.
+fn interrupted() -> Failure {
+    Failure::new(EXIT_INTERRUPTED, "interrupted")
 }
 
 /// What the summary line counts.
@@ -146,44 +127,44 @@ struct Change<'a> {
     after: Option<&'a State>,
 }
 
-pub fn run(options: &DiffArgs, cancel: &CancelToken) -> ExitCode {
+/// Runs a diff: reads and sorts both files, then writes the changes.
+pub fn run(options: &DiffOptions, interrupt: &Interrupt) -> Ended {
     // The first Ctrl-C (SIGTERM, SIGHUP) cancels, as in an audit.
-    crate::AUDITING.store(true, Ordering::SeqCst);
-    match diff(options, cancel) {
-        Ok(counts) => {
-            say(counts.line());
-            // Users with an error row in either file were not compared: a
-            // diff of them is incomplete (2), never "nobody lost MFA"; a
-            // user seen to lose MFA still makes it 3 (a loss found is
-            // certain, and is what the job must act on).
-            let not_compared = counts.unknown + counts.failed_both;
-            if not_compared > 0 {
-                let compared = counts.lost + counts.gained + counts.changed + counts.unchanged;
-                let users = if not_compared == 1 { "user" } else { "users" };
-                let none = if compared == 0 {
-                    "; no user was compared at all (was the access key refused on every call?)"
-                } else {
-                    ""
-                };
-                say(format_args!(
-                    "genauth-mfa: {not_compared} {users} not compared (an error row in OLD or \
-                     NEW instead of an answer): the diff is incomplete{none}; run the audit \
-                     again with --resume to ask the failed users again (a final answer such \
-                     as \"user not found\" is not asked again: remove such ids from the input \
-                     or check --user-id-type)"
-                ));
-            }
-            ExitCode::from(if counts.lost > 0 {
-                EXIT_POLICY
-            } else if not_compared > 0 {
-                EXIT_SOME_FAILED
-            } else {
-                0
-            })
-        }
-        Err(Stop::Setup(message)) => fail(EXIT_SETUP, message),
-        Err(Stop::Interrupted) => fail(EXIT_INTERRUPTED, "interrupted"),
+    interrupt.arm();
+    let counts = diff(options, interrupt)?;
+    let mut lines = vec![counts.line()];
+    // Users with an error row in either file were not compared: a diff of
+    // them is incomplete (2), never "nobody lost MFA"; a user seen to lose
+    // MFA still makes it 3 (a loss found is certain, and is what the job
+    // must act on).
+    let not_compared = counts.unknown + counts.failed_both;
+    if not_compared > 0 {
+        lines.push(not_compared_line(&counts, not_compared));
     }
+    let code = if counts.lost > 0 {
+        EXIT_POLICY
+    } else if not_compared > 0 {
+        EXIT_SOME_FAILED
+    } else {
+        0
+    };
+    Ok(Outcome { code, lines })
+}
+
+fn not_compared_line(counts: &Counts, not_compared: u64) -> String {
+    let compared = counts.lost + counts.gained + counts.changed + counts.unchanged;
+    let users = if not_compared == 1 { "user" } else { "users" };
+    let none = if compared == 0 {
+        "; no user was compared at all (was the access key refused on every call?)"
+    } else {
+        ""
+    };
+    format!(
+        "genauth-mfa: {not_compared} {users} not compared (an error row in OLD or NEW instead \
+         of an answer): the diff is incomplete{none}; run the audit again with --resume to ask \
+         the failed users again (a final answer such as \"user not found\" is not asked again: \
+         remove such ids from the input or check --user-id-type)"
+    )
 }
 
 /// An input file, opened.
@@ -204,54 +185,32 @@ fn open(path: &Path) -> Result<Input, String> {
     Ok(Input { file, handle, name })
 }
 
-fn diff(options: &DiffArgs, cancel: &CancelToken) -> Result<Counts, Stop> {
+fn diff(options: &DiffOptions, interrupt: &Interrupt) -> Result<Counts, Failure> {
     let old = open(&options.old)?;
     let new = open(&options.new)?;
-    let budget = usize::try_from(options.sort_buffer)
-        .unwrap_or(usize::MAX)
-        .saturating_mul(1 << 20);
-    let mut counts = Counts::default();
-    let mut sorted = None;
-    let mut stop = None;
-    // Both files are read and sorted before the output is created: a bad
-    // row leaves an existing output as it was.
-    let mut ready = || {
-        let mut sorter = Sorter::new(budget);
-        let read = collect(&mut sorter, &old, Side::Old, &mut counts, cancel)
-            .and_then(|()| collect(&mut sorter, &new, Side::New, &mut counts, cancel));
-        if let Err(e) = read {
-            // Why is in `stop` (an interrupt is no setup error).
-            stop = Some(e);
-            return Err(String::new());
-        }
-        let spilled = sorter.spilled;
-        match sorter.finish() {
-            Ok(s) => sorted = Some((s, spilled)),
-            Err(e) => return Err(format!("cannot sort the rows: {e}")),
-        }
-        Ok(())
-    };
-    let sink = files::open_output_besides(
+    let plan = files::plan_output(
         options.output.as_deref(),
         Format::Jsonl,
         Columns::File,
         None,
         &[&old.handle, &new.handle],
-        &mut ready,
-    );
-    let sink = match (sink, stop) {
-        (_, Some(stop)) => return Err(stop),
-        (Err(message), None) => return Err(Stop::Setup(message)),
-        (Ok(sink), None) => sink,
-    };
-    let Some((sorted, spilled)) = sorted else {
-        return Err(Stop::Setup("internal error: nothing sorted".into()));
-    };
+    )?;
+    // Both files are read and sorted before the output is created: a bad
+    // row leaves an existing output as it was.
+    let mut counts = Counts::default();
+    let mut sorter = Sorter::new(options.sort_buffer);
+    collect(&mut sorter, &old, Side::Old, &mut counts, interrupt)?;
+    collect(&mut sorter, &new, Side::New, &mut counts, interrupt)?;
+    let spilled = sorter.spilled;
+    let sorted = sorter
+        .finish()
+        .map_err(|e| format!("cannot sort the rows: {e}"))?;
+    let sink = plan.open()?;
     if spilled > 0 {
         log::debug!(
             "diff: {} rows in {spilled} runs of about {} MiB sorted through temporary files in {}",
             counts.rows,
-            options.sort_buffer,
+            options.sort_buffer >> 20,
             std::env::temp_dir().display()
         );
     } else {
@@ -263,11 +222,11 @@ fn diff(options: &DiffArgs, cancel: &CancelToken) -> Result<Counts, Stop> {
         serde_json::to_writer(&mut out, change)
             .map_err(io::Error::from)
             .and_then(|()| out.write_all(b"\n"))
-            .map_err(|e| Stop::Setup(format!("cannot write to {name}: {e}")))
+            .map_err(|e| Failure::setup(format!("cannot write to {name}: {e}")))
     };
-    compare(sorted, &mut counts, cancel, &mut write)?;
+    compare(sorted, &mut counts, interrupt, &mut write)?;
     out.flush()
-        .map_err(|e| Stop::Setup(format!("cannot write to {name}: {e}")))?;
+        .map_err(|e| Failure::setup(format!("cannot write to {name}: {e}")))?;
     Ok(counts)
 }
 
@@ -277,15 +236,15 @@ fn collect(
     input: &Input,
     side: Side,
     counts: &mut Counts,
-    cancel: &CancelToken,
-) -> Result<(), Stop> {
+    interrupt: &Interrupt,
+) -> Result<(), Failure> {
     let mut rows = Rows::new(
         BufReader::with_capacity(64 * 1024, &input.file),
         input.name.clone(),
     );
     for seq in 0u64.. {
-        if seq % CHECK_EVERY == 0 && cancel.is_cancelled() {
-            return Err(Stop::Interrupted);
+        if seq % CHECK_EVERY == 0 && interrupt.is_interrupted() {
+            return Err(interrupted());
         }
         match rows.next_row()? {
             None => break,
@@ -318,20 +277,20 @@ fn better(best: Option<State>, next: State) -> Option<State> {
 fn compare(
     sorted: Sorted,
     counts: &mut Counts,
-    cancel: &CancelToken,
-    write: &mut dyn FnMut(&Change<'_>) -> Result<(), Stop>,
-) -> Result<(), Stop> {
+    interrupt: &Interrupt,
+    write: &mut dyn FnMut(&Change<'_>) -> Result<(), Failure>,
+) -> Result<(), Failure> {
     let mut user: Option<String> = None;
     let (mut old, mut new) = (None, None);
     let mut entries = sorted;
     for n in 0u64.. {
-        if n % CHECK_EVERY == 0 && cancel.is_cancelled() {
-            return Err(Stop::Interrupted);
+        if n % CHECK_EVERY == 0 && interrupt.is_interrupted() {
+            return Err(interrupted());
         }
         let entry = match entries.next() {
             Some(Ok(entry)) => Some(entry),
             Some(Err(e)) => {
-                return Err(Stop::Setup(format!(
+                return Err(Failure::setup(format!(
                     "cannot read back the sorted rows (temporary files): {e}"
                 )));
             }

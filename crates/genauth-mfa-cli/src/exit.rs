@@ -118,6 +118,75 @@ fn redact_cut(text: &str, secret: &str) -> String {
     out
 }
 
+/// How a command ended that ran to its end: the exit code, and the lines
+/// `main` says last on stderr (a diff's counts, say).
+#[derive(Debug)]
+#[must_use]
+pub struct Outcome {
+    pub code: u8,
+    pub lines: Vec<String>,
+}
+
+impl Outcome {
+    /// Exit `code`, nothing more to say.
+    pub fn code(code: u8) -> Outcome {
+        Outcome {
+            code,
+            lines: Vec::new(),
+        }
+    }
+
+    /// Exit 0.
+    pub fn success() -> Outcome {
+        Outcome::code(0)
+    }
+}
+
+/// How a command ended that could not run to its end: the exit code and
+/// why, said by `main` as `genauth-mfa: <message>`.
+#[derive(Debug)]
+#[must_use]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Display) -> Failure {
+        Failure {
+            code,
+            message: message.to_string(),
+        }
+    }
+
+    /// A setup error (exit 1).
+    pub fn setup(message: impl Display) -> Failure {
+        Failure::new(EXIT_SETUP, message)
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::setup(message)
+    }
+}
+
+/// What a command returns.
+pub type Ended = Result<Outcome, Failure>;
+
+/// The exit code of a command's end, its last lines said.
+pub fn exit_code(ended: Ended) -> ExitCode {
+    match ended {
+        Ok(outcome) => {
+            for line in &outcome.lines {
+                say(line);
+            }
+            ExitCode::from(outcome.code)
+        }
+        Err(failure) => fail(failure.code, failure.message),
+    }
+}
+
 /// Prints `genauth-mfa: <message>` on stderr and returns `code`.
 pub fn fail(code: u8, message: impl Display) -> ExitCode {
     say(format_args!("genauth-mfa: {message}"));

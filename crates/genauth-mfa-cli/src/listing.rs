@@ -178,7 +178,7 @@ fn warn_coerced(user: &User) -> bool {
          kept as text (epoch milliseconds as ISO 8601); other users' odd fields are kept \
          the same way without another warning",
         fields.join(", "),
-        crate::output::clean(&user.user_id, 80),
+        crate::row::clean(&user.user_id, 80),
     ));
     true
 }

@@ -7,13 +7,10 @@
 //! genauth-mfa audit users.txt --user-id-type email --concurrency 8 --format csv --output audit.csv
 //! ```
 //!
-//! Files by concern: `args` (the command line), `clients` (building the
-//! clients once), `exit` (exit codes, stderr), `logging`, `commands` (the
-//! single calls, completions, man page), `audit` around the library's batch
-//! engine, with `input` (reading ids), `listing` (the pool's users, for
-//! `--all-users`), `files` (opening input and output), `resume`, `output`
-//! (rows), `summary`, `policy` (`--require`) and `progress`; `diff`
-//! compares two audits' outputs.
+//! `main` parses the command line ([`args`]), installs the signal
+//! handler ([`interrupt`]), runs the command with its resolved options,
+//! and alone turns how it ended into an exit code and a last line
+//! ([`exit`]).
 
 mod args;
 mod audit;
@@ -23,35 +20,22 @@ mod diff;
 mod exit;
 mod files;
 mod input;
+mod interrupt;
 mod listing;
 mod logging;
-mod output;
 mod policy;
 mod progress;
 mod resume;
+mod row;
 mod summary;
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
 use clap::Parser;
-use genauth_mfa::CancelToken;
 
 use args::{Cli, Command};
-use exit::{EXIT_INTERRUPTED, EXIT_SETUP, fail};
-
-/// Set once an audit's users are being asked: the first signal then
-/// cancels the run (a summary follows) instead of ending the process.
-pub static AUDITING: AtomicBool = AtomicBool::new(false);
-
-/// How long after the first signal another counts as the same one.
-const SAME_SIGNAL: Duration = Duration::from_secs(1);
-
-/// The longest an audit runs on after the first signal: the calls in
-/// flight get `batch::CANCEL_GRACE` (0.75 s), the rows and the summary
-/// the rest.
-const SIGNAL_DEADLINE: Duration = Duration::from_secs(2);
+use exit::{EXIT_SETUP, Ended, fail};
+use interrupt::Interrupt;
 
 fn main() -> ExitCode {
     // No panic text on stderr: a thread the system refuses (ureq starts
@@ -99,69 +83,26 @@ fn run() -> ExitCode {
         }
     };
     logging::init(cli.verbose);
-    let cancel = CancelToken::new();
-    let on_signal = cancel.clone();
-    // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature): the first
-    // ends an audit as its input running out would; a second, or one
-    // outside an audit, exits at once. Signals within a second of the first
-    // are that same one: GNU `timeout` sends SIGTERM to the tool and then
-    // to its process group, and a terminal's Ctrl-C may reach it twice.
-    let mut first: Option<Instant> = None;
-    let _ = ctrlc::set_handler(move || {
-        let again = first.is_some_and(|at| at.elapsed() >= SAME_SIGNAL);
-        if !AUDITING.load(Ordering::SeqCst) || again {
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
-        }
-        if first.is_some() {
-            return; // the same signal, come again within the second
-        }
-        first = Some(Instant::now());
-        on_signal.cancel();
-        // The run then ends within CANCEL_GRACE, unless the thread writing
-        // rows is stuck (stdout or stderr a pipe nobody reads): end the
-        // process anyway, a second signal not needed. A thread refused
-        // leaves the second signal as the way out.
-        let _ = std::thread::Builder::new().spawn(|| {
-            std::thread::sleep(SIGNAL_DEADLINE);
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
-        });
-    });
+    let interrupt = Interrupt::install();
+    exit::exit_code(command(&cli, &interrupt))
+}
+
+/// Runs the command: options resolved, its end returned to `main`.
+fn command(cli: &Cli, interrupt: &Interrupt) -> Ended {
     match &cli.command {
         Command::Completions { shell } => commands::completions(*shell),
         Command::Man { subcommand } => commands::man(subcommand.as_deref()),
-        Command::GetFactor { factor_id } => commands::get_factor(&cli, factor_id),
-        Command::ListEnrolledFactors => commands::list_enrolled_factors(&cli),
+        Command::GetFactor { factor_id } => commands::get_factor(cli, factor_id),
+        Command::ListEnrolledFactors => commands::list_enrolled_factors(cli),
         Command::GetUserMfaInfo {
             user_id,
             user_id_type,
-        } => commands::get_user_mfa_info(&cli, user_id, *user_id_type),
-        Command::Diff(args) => diff::run(args, &cancel),
+        } => commands::get_user_mfa_info(cli, user_id, *user_id_type),
+        Command::Diff(args) => diff::run(&args.resolve(), interrupt),
         Command::Audit(args) => {
-            if args.status.is_some() && !args.all_users {
-                return fail(
-                    EXIT_SETUP,
-                    "--status lists the pool's users with that status: it needs --all-users",
-                );
-            }
-            let concurrency = usize::from(args.concurrency);
-            let client = match clients::management_unchecked(&cli, args.rate, concurrency) {
-                Ok(client) => client,
-                Err(message) => return fail(EXIT_SETUP, message),
-            };
-            let options = audit::Options {
-                input: args.input.clone(),
-                user_id_type: args.user_id_type,
-                comments: !args.no_comments,
-                concurrency,
-                format: args.format,
-                output: args.output.clone(),
-                resume: args.resume,
-                all_users: args.all_users,
-                status: args.status.clone(),
-                summary: args.summary.clone(),
-                policy: args.require.clone(),
-            };
-            audit::run(&client, &options, &cancel)
+            let options = args.resolve()?;
+            let client = clients::management_unchecked(cli, args.rate, options.concurrency)?;
+            audit::run(&client, &options, interrupt)
         }
     }
 }

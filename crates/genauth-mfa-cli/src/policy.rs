@@ -82,7 +82,7 @@ pub fn parse(text: &str) -> Result<Policy, String> {
                     format!(
                         "unknown factor {:?}: give `any` or a comma-separated list of totp, sms, \
                          email, face",
-                        crate::output::clean(part, 40)
+                        crate::row::clean(part, 40)
                     )
                 })?
         };

@@ -697,3 +697,17 @@ fn an_interrupt_ends_the_diff_with_130_and_creates_no_output() {
     assert!(!out.exists(), "an output was created");
     std::fs::remove_file(&fifo).unwrap();
 }
+
+/// Both files are read whole before the output is touched: a bad row late
+/// in NEW leaves an existing --output as it was.
+#[test]
+fn a_bad_row_leaves_an_existing_output_as_it_was() {
+    let old = audit_file("keep-old.jsonl", Fmt::Jsonl, &old_rows());
+    let mut broken = text(Fmt::Jsonl, &new_rows());
+    broken += "not a row\n";
+    let new = write("keep-new.jsonl", broken.as_bytes());
+    let out = write("keep-out.jsonl", b"last month's diff\n");
+    let output = diff(&old, &new, &["--output", s(&out)]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(std::fs::read(&out).unwrap(), b"last month's diff\n");
+}

@@ -497,3 +497,25 @@ fn a_refused_key_leaves_an_existing_output_as_it_was() {
     }
     users.assert();
 }
+
+/// The order of a resumed run: the earlier output is read and checked, the
+/// key is refused, and the row cut short at its end is still there (it is
+/// taken off only once the key is known good).
+#[test]
+fn a_refused_key_leaves_a_resumed_outputs_cut_row_in_place() {
+    let mut server = Server::new();
+    let _t = server
+        .mock("POST", "/api/v3/get-management-token")
+        .with_body(r#"{"statusCode":400,"apiCode":1001,"message":"accessKeySecret is invalid"}"#)
+        .create();
+    let users = server.mock("GET", Matcher::Any).expect(0).create();
+    let earlier = format!("{ANSWERED_A}\n{{\"userId\":\"b\",\"totpSta");
+    let out = write("refused-cut-out", earlier.as_bytes());
+    let output = run(
+        against(&server).args(["audit", "--output", s(&out), "--resume"]),
+        b"a\nb\n",
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), earlier);
+    users.assert();
+}

@@ -646,3 +646,88 @@ fn a_csv_output_of_0_3_resumed_keeps_its_columns_and_resumes_again() {
     assert_eq!(second.status.code(), Some(2), "{}", stderr(&second));
     assert_eq!(asked(&fake).len(), 3, "{:?}", asked(&fake));
 }
+
+#[test]
+fn a_csv_with_reordered_and_extra_columns_is_read_by_name_by_resume_and_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, server) = alice_and_bob();
+    let input = write(&dir, "ids.txt", b"alice\nbob\n");
+    // A spreadsheet moved the columns about and added a note of its own.
+    let header = "note,request_id,message,api_code,status_code,error_kind,any_enabled,\
+                  email,sms,face,totp,user_id_type,user_id\n";
+    let old = format!(
+        "{header}\"seen, ok\",,,,,,true,disabled,disabled,disabled,enabled,user_id,alice\n"
+    );
+    let out = write(&dir, "out.csv", old.as_bytes());
+    let args = [
+        "audit",
+        s(&input),
+        "--format",
+        "csv",
+        "--output",
+        s(&out),
+        "--resume",
+    ];
+    let output = run(against_url(&server.url()).args(args), b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // alice was resumed by name; bob's row follows the file's own order.
+    assert_eq!(asked(&fake), [("bob".to_owned(), "user_id".to_owned())]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        text,
+        format!("{old},,,,,,false,disabled,disabled,disabled,disabled,user_id,bob\n")
+    );
+    // diff reads it by name too: against the usual column order.
+    let usual = write(
+        &dir,
+        "usual.csv",
+        b"user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id,user_id_type\n\
+          alice,disabled,disabled,disabled,disabled,false,,,,,,user_id\n\
+          bob,disabled,disabled,disabled,disabled,false,,,,,,user_id\n",
+    );
+    let output = run(tool().args(["diff", s(&out), s(&usual)]), b"");
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("1 lost MFA") && err.contains("1 unchanged"),
+        "{err}"
+    );
+    let rows = json_rows(&output);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (&rows[0]["userId"], &rows[0]["change"]),
+        (&Value::from("alice"), &Value::from("lostMfa"))
+    );
+    // A required column missing is named.
+    let short = write(
+        &dir,
+        "short.csv",
+        b"user_id,totp,face,sms,email,any_enabled\n",
+    );
+    let output = run(tool().args(["diff", s(&short), s(&usual)]), b"");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no column error_kind"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(
+        against_url(&server.url()).args([
+            "audit",
+            s(&input),
+            "--format",
+            "csv",
+            "--output",
+            s(&short),
+            "--resume",
+        ]),
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no column error_kind"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(asked(&fake).len(), 1, "no request for a refused file");
+}

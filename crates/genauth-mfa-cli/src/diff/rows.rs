@@ -1,12 +1,12 @@
 //! Reading an output of `genauth-mfa audit` back, row by row: JSON Lines or
-//! CSV (told from the first line), the shapes `output` writes, error rows
+//! CSV (told from the first line), the shapes `row` writes, error rows
 //! included. Anything else is refused with the line that shows it.
 //!
 //! A CSV file is read by its header's column names, so columns added after
 //! these (and fields added to a JSON row) are ignored. Server text (the
 //! statuses this version does not know, error messages, request ids) was
 //! escaped and bounded when the audit wrote it: it is kept as it is, never
-//! unescaped, and bounded again here ([`output::clean`] changes nothing in
+//! unescaped, and bounded again here ([`clean`] changes nothing in
 //! a row this tool wrote) in case the file was written by something else.
 //! CSV id cells are decoded and status cells un-neutralised, so that a user
 //! has the same id and statuses in both formats.
@@ -14,9 +14,10 @@
 use std::borrow::Cow;
 use std::io::{BufRead, Read};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::output;
+use crate::row::csv::{Header, Splitter};
+use crate::row::{self as audit, About, clean};
 
 /// The longest row this tool writes is far below this.
 const MAX_ROW: u64 = 64 * 1024;
@@ -24,10 +25,6 @@ const MAX_ROW: u64 = 64 * 1024;
 const STATUS_MAX: usize = 200;
 const MESSAGE_MAX: usize = 1000;
 const SHORT_MAX: usize = 200;
-
-/// The CSV columns a diff reads, by name: those of every audit output
-/// (a whole-pool audit's profile columns come after and are not read).
-use crate::output::CSV_HEADER as COLUMNS;
 
 /// What a row says about its user; `before` and `after` in a diff row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,7 +40,7 @@ pub enum State {
 }
 
 /// One user's statuses, as in an audit row (without the id).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Factors {
     pub totp_status: Status,
@@ -57,7 +54,7 @@ pub struct Factors {
 pub type Status = Cow<'static, str>;
 
 /// An error row's `error` object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorCell {
     pub kind: String,
@@ -68,13 +65,13 @@ pub struct ErrorCell {
 }
 
 impl ErrorCell {
-    fn bounded(self) -> ErrorCell {
+    fn bounded(error: &audit::ErrorCell) -> ErrorCell {
         ErrorCell {
-            kind: output::clean(&self.kind, SHORT_MAX),
-            status_code: self.status_code,
-            api_code: self.api_code,
-            message: output::clean(&self.message, MESSAGE_MAX),
-            request_id: self.request_id.map(|r| output::clean(&r, SHORT_MAX)),
+            kind: clean(&error.kind, SHORT_MAX),
+            status_code: error.status_code,
+            api_code: error.api_code,
+            message: clean(&error.message, MESSAGE_MAX),
+            request_id: error.request_id.as_deref().map(|r| clean(r, SHORT_MAX)),
         }
     }
 }
@@ -84,7 +81,7 @@ pub fn status(text: &str) -> Status {
     match text {
         "enabled" => Cow::Borrowed("enabled"),
         "disabled" => Cow::Borrowed("disabled"),
-        other => Cow::Owned(output::clean(other, STATUS_MAX)),
+        other => Cow::Owned(clean(other, STATUS_MAX)),
     }
 }
 
@@ -97,11 +94,10 @@ pub enum Row {
     NoUser,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Jsonl,
-    /// The index of each of [`COLUMNS`] in a record.
-    Csv([usize; COLUMNS.len()]),
+    /// The file's columns, by name.
+    Csv(Header),
 }
 
 /// Reads the rows of one audit output.
@@ -113,7 +109,7 @@ pub struct Rows<R> {
     kind: Option<Kind>,
     number: u64,
     buf: Vec<u8>,
-    csv: CsvSplitter,
+    csv: Splitter,
 }
 
 impl<R: BufRead> Rows<R> {
@@ -124,7 +120,7 @@ impl<R: BufRead> Rows<R> {
             kind: None,
             number: 0,
             buf: Vec::new(),
-            csv: CsvSplitter::default(),
+            csv: Splitter::default(),
         }
     }
 
@@ -185,215 +181,62 @@ impl<R: BufRead> Rows<R> {
             }
             // A blank line in JSON Lines (or before the first line tells
             // the format) is skipped, as JSON Lines readers do.
-            let jsonl = self.kind.is_none_or(|k| k == Kind::Jsonl);
+            let jsonl = matches!(self.kind, None | Some(Kind::Jsonl));
             if !(jsonl && self.buf.iter().all(u8::is_ascii_whitespace)) {
                 break;
             }
         }
         let line = &self.buf;
-        let kind = match self.kind {
-            Some(kind) => kind,
+        let row = match &self.kind {
             None if line.starts_with(b"{") => {
                 self.kind = Some(Kind::Jsonl);
-                Kind::Jsonl
+                audit::Row::from_jsonl(line)
             }
             None => {
-                let columns = csv_header(&mut self.csv, line).ok_or_else(|| self.not_ours())?;
-                self.kind = Some(Kind::Csv(columns));
+                let header = Header::parse(&mut self.csv, line).map_err(|missing| {
+                    let mut why = self.not_ours();
+                    if let Some(missing) = missing {
+                        why += &format!(" (it has no column {missing})");
+                    }
+                    why
+                })?;
+                self.kind = Some(Kind::Csv(header));
                 return self.next_row();
             }
+            Some(Kind::Jsonl) => audit::Row::from_jsonl(line),
+            Some(Kind::Csv(header)) => header.read(&mut self.csv, line),
         };
-        let row = match kind {
-            Kind::Jsonl => json_row(line),
-            Kind::Csv(columns) => csv_row(&mut self.csv, line, &columns),
-        };
-        row.map(Some).ok_or_else(|| self.not_a_row())
+        row.as_ref()
+            .and_then(diff_row)
+            .map(Some)
+            .ok_or_else(|| self.not_a_row())
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonRow {
-    user_id: Option<String>,
-    line: Option<u64>,
-    totp_status: Option<String>,
-    face_mfa_status: Option<String>,
-    sms_mfa_status: Option<String>,
-    email_mfa_status: Option<String>,
-    any_enabled: Option<bool>,
-    error: Option<ErrorCell>,
-}
-
-fn json_row(line: &[u8]) -> Option<Row> {
-    let row: JsonRow = serde_json::from_slice(line).ok()?;
-    match row {
-        JsonRow {
-            user_id: Some(id),
-            totp_status: Some(totp),
-            face_mfa_status: Some(face),
-            sms_mfa_status: Some(sms),
-            email_mfa_status: Some(email),
-            any_enabled: Some(any_enabled),
-            error: None,
-            ..
-        } => Some(Row::User(
-            id,
+/// What a diff takes from an audit row: an answer needs its four statuses.
+fn diff_row(row: &audit::Row) -> Option<Row> {
+    Some(match row.about()? {
+        About::Answered {
+            user_id,
+            any_enabled,
+        } => Row::User(
+            user_id.to_owned(),
             State::Answered(Factors {
-                totp_status: status(&totp),
-                face_mfa_status: status(&face),
-                sms_mfa_status: status(&sms),
-                email_mfa_status: status(&email),
+                totp_status: status(row.totp_status.as_deref()?),
+                face_mfa_status: status(row.face_mfa_status.as_deref()?),
+                sms_mfa_status: status(row.sms_mfa_status.as_deref()?),
+                email_mfa_status: status(row.email_mfa_status.as_deref()?),
                 any_enabled,
             }),
-        )),
-        JsonRow {
-            user_id: Some(id),
-            any_enabled: None,
-            error: Some(error),
-            ..
-        } => Some(Row::User(
-            id,
+        ),
+        About::Failed { user_id, error } => Row::User(
+            user_id.to_owned(),
             State::Failed {
-                error: error.bounded(),
+                error: ErrorCell::bounded(error),
             },
-        )),
-        JsonRow {
-            user_id: None,
-            line: Some(_),
-            any_enabled: None,
-            error: Some(_),
-            ..
-        } => Some(Row::NoUser),
-        _ => None,
-    }
-}
-
-/// Splits CSV lines into cells, with one parser for every line (building
-/// a parser is most of the cost of a `csv::Reader` made for one line).
-struct CsvSplitter {
-    core: csv_core::Reader,
-    out: Vec<u8>,
-    ends: Vec<usize>,
-}
-
-impl Default for CsvSplitter {
-    fn default() -> CsvSplitter {
-        CsvSplitter {
-            // Not csv_core::Reader::default(): that one's parser is not built.
-            core: csv_core::Reader::new(),
-            out: Vec::new(),
-            ends: Vec::new(),
-        }
-    }
-}
-
-/// The cells of one CSV line.
-struct Cells<'a> {
-    out: &'a [u8],
-    ends: &'a [usize],
-}
-
-impl Cells<'_> {
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Cell `i`, un-neutralised; `None` past the end or when not UTF-8.
-    fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        std::str::from_utf8(&self.out[start..end])
-            .ok()
-            .map(output::unneutralise)
-    }
-}
-
-impl CsvSplitter {
-    /// The cells of `line` (no line end), or `None` when it is not one
-    /// record.
-    fn split(&mut self, line: &[u8]) -> Option<Cells<'_>> {
-        use csv_core::ReadRecordResult::{InputEmpty, Record};
-        self.core.reset();
-        // Unquoting only shrinks a record; a line has at most len + 1 cells.
-        self.out.resize(line.len(), 0);
-        self.ends.resize(line.len() + 1, 0);
-        let (result, read, out, ends) = self.core.read_record(line, &mut self.out, &mut self.ends);
-        let (out, ends) = match result {
-            Record if read == line.len() => (out, ends),
-            InputEmpty => {
-                let (result, _, more_out, more_ends) =
-                    self.core
-                        .read_record(&[], &mut self.out[out..], &mut self.ends[ends..]);
-                if result != Record {
-                    return None;
-                }
-                (out + more_out, ends + more_ends)
-            }
-            // A second record in the line (a lone CR), or nothing.
-            _ => return None,
-        };
-        Some(Cells {
-            out: &self.out[..out],
-            ends: &self.ends[..ends],
-        })
-    }
-}
-
-/// The index of each of [`COLUMNS`] in a CSV header line.
-fn csv_header(splitter: &mut CsvSplitter, line: &[u8]) -> Option<[usize; COLUMNS.len()]> {
-    let cells = splitter.split(line)?;
-    let mut columns = [0; COLUMNS.len()];
-    for (i, name) in COLUMNS.iter().enumerate() {
-        columns[i] = (0..cells.len()).find(|&c| cells.get(c) == Some(*name))?;
-    }
-    Some(columns)
-}
-
-fn csv_row(
-    splitter: &mut CsvSplitter,
-    line: &[u8],
-    columns: &[usize; COLUMNS.len()],
-) -> Option<Row> {
-    let cells = splitter.split(line)?;
-    let cell = |i: usize| cells.get(columns[i]);
-    let number = |i: usize| -> Option<Option<i64>> {
-        match cell(i)? {
-            "" => Some(None),
-            n => n.parse().ok().map(Some),
-        }
-    };
-    let optional = |i: usize| cell(i).filter(|c| !c.is_empty());
-    let id = match cell(0)? {
-        "" => None,
-        c => Some(output::decode_id(c)?.into_owned()),
-    };
-    match (id, cell(5)?, cell(6)?) {
-        (Some(id), any @ ("true" | "false"), "") => Some(Row::User(
-            id,
-            State::Answered(Factors {
-                totp_status: status(cell(1)?),
-                face_mfa_status: status(cell(2)?),
-                sms_mfa_status: status(cell(3)?),
-                email_mfa_status: status(cell(4)?),
-                any_enabled: any == "true",
-            }),
-        )),
-        (id, "", kind) if !kind.is_empty() => {
-            let error = ErrorCell {
-                kind: kind.to_owned(),
-                status_code: number(7)?,
-                api_code: number(8)?,
-                message: cell(9)?.to_owned(),
-                request_id: optional(10).map(str::to_owned),
-            }
-            .bounded();
-            Some(match id {
-                Some(id) => Row::User(id, State::Failed { error }),
-                None => Row::NoUser,
-            })
-        }
-        _ => None,
-    }
+        ),
+        About::NoUser => Row::NoUser,
+    })
 }
 
 #[cfg(test)]
@@ -402,7 +245,8 @@ mod tests {
     use genauth_mfa::batch::Outcome;
     use genauth_mfa::{Error, MfaStatus, UserMfaInfo};
 
-    use crate::output::{CSV_HEADER, Format};
+    use crate::row::csv::{self, Group, csv_line};
+    use crate::row::{Columns, Format};
 
     fn read(text: &str) -> Result<Vec<Row>, String> {
         let mut rows = Rows::new(text.as_bytes(), "f".into());
@@ -413,7 +257,7 @@ mod tests {
         Ok(all)
     }
 
-    /// Every outcome as `output::row` writes it, read back the same from
+    /// Every outcome as the audit writes it, read back the same from
     /// both formats.
     #[test]
     fn the_audits_own_rows_read_back_alike_from_both_formats() {
@@ -425,10 +269,12 @@ mod tests {
             (Some("tab\there"), Outcome::Failed(Error::Cancelled)),
             (None, Outcome::Unreadable("not UTF-8".into())),
         ];
-        let mut texts = [String::new(), output::csv_line(&CSV_HEADER)];
+        let header = Header::of(Columns::File);
+        let mut texts = [String::new(), header.line_of_names()];
         for (i, format) in [Format::Jsonl, Format::Csv].into_iter().enumerate() {
             for (id, outcome) in &outcomes {
-                texts[i] += &output::row(format, 3, *id, Some("user_id"), None, outcome);
+                let row = audit::Row::of(3, *id, "user_id", None, outcome);
+                texts[i] += &row.line(format, &header);
             }
         }
         let jsonl = read(&texts[0]).unwrap();
@@ -456,7 +302,7 @@ mod tests {
         let jsonl = r#"{"userId":"b","error":{"kind":"api","statusCode":404,"apiCode":2004,"message":"user, not \"found\"","requestId":"r-1"}}"#;
         let csv = format!(
             "{}b,,,,,,api,404,2004,\"user, not \"\"found\"\"\",r-1\n",
-            output::csv_line(&CSV_HEADER)
+            csv_line(&csv::names(Group::Required).collect::<Vec<_>>())
         );
         let rows = read(jsonl).unwrap();
         assert_eq!(rows, read(&csv).unwrap());
@@ -483,7 +329,7 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused_with_its_line() {
-        let header = output::csv_line(&CSV_HEADER);
+        let header = csv_line(&csv::names(Group::Required).collect::<Vec<_>>());
         for (text, line) in [
             ("alice\nbob\n".to_owned(), 1),
             ("{\"a\":1}\n".to_owned(), 1),

@@ -7,20 +7,34 @@
 //! factors and account status are read back from their rows.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 use genauth_mfa::batch::Outcome;
-use serde::Serialize;
 
-use crate::audit::Skips;
-use crate::exit::say;
 use crate::policy::{Factors, Policy};
 use crate::resume::{FINAL_API_CODE, FINAL_STATUS};
 
 /// The most account statuses counted apart; the others are counted as
 /// `other` (a hostile server cannot grow the summary without bound).
 const MAX_STATUSES: usize = 16;
+
+/// What the reading side counts, for the summary.
+#[derive(Default)]
+pub struct Skips {
+    /// Ids with a final row from an earlier run (`--resume`).
+    pub resumed: AtomicU64,
+    /// Of those, the ones whose final row is a failure.
+    pub resumed_failed: AtomicU64,
+    /// Ids seen earlier in this run's input.
+    pub duplicates: AtomicU64,
+    /// What the earlier run answered for the resumed users.
+    pub resumed_answers: Mutex<Counts>,
+}
+
+mod json;
+mod print;
 
 /// Counts of answered users.
 #[derive(Debug, Default, Clone)]
@@ -207,199 +221,6 @@ impl Summary {
     pub fn violations(&self) -> u64 {
         self.run.violations + self.resumed.violations
     }
-
-    pub fn print(&self, elapsed: Duration, interrupted: bool) {
-        let run = &self.run;
-        // Each user once: answered or failed; unreadable lines apart.
-        let failed = self.errors.values().sum::<u64>() - self.unreadable();
-        let users = run.answered + failed;
-        let rate = users as f64 / elapsed.as_secs_f64().max(1e-9);
-        let head = if interrupted { "interrupted: " } else { "" };
-        let unreadable = match self.unreadable() {
-            0 => String::new(),
-            n => format!("; {} unreadable", ids_of("input line", n)),
-        };
-        say(format_args!(
-            "{head}{users} users in {elapsed:.1?} ({rate:.0}/s): totp {}, face {}, sms {}, email {} \
-             enabled; {} with no MFA factor; {failed} failed{unreadable}",
-            run.totp, run.face, run.sms, run.email, run.none,
-        ));
-        let total = self.total();
-        let resumed = if self.resumed_count > 0 {
-            " (with the users answered in the earlier run)"
-        } else {
-            ""
-        };
-        match total.coverage() {
-            Some(c) => say(format_args!(
-                "coverage {:.1} %: {} of {} users answered have at least one factor enabled{resumed}",
-                c * 100.0,
-                total.answered - total.none,
-                total.answered
-            )),
-            None => say("coverage: no user answered"),
-        }
-        if let Some(policy) = &self.policy {
-            let wanted = policy.names.join(",");
-            match self.violations() {
-                0 => say(format_args!(
-                    "policy met: every user answered has {wanted} enabled (--require {wanted})"
-                )),
-                n => {
-                    let what = if wanted == "any" {
-                        "no factor".to_owned()
-                    } else {
-                        format!("none of {wanted}")
-                    };
-                    say(format_args!(
-                        "policy not met: {n} users answered have {what} enabled \
-                         (--require {wanted})"
-                    ));
-                }
-            }
-        }
-        if let Some(pool) = &self.pool {
-            if pool.changed {
-                say(format_args!(
-                    "the pool changed while it was listed ({} users at the start, {} at the end, \
-                     {} listed, {} distinct): users may have been missed or listed twice; run the \
-                     audit again (with --resume to ask only the missing ones)",
-                    count(pool.first_total),
-                    count(pool.last_total),
-                    pool.listed,
-                    pool.distinct
-                ));
-            }
-        }
-        if self.resumed_count > 0 {
-            say(format_args!(
-                "{} skipped: already answered in the output (--resume), {} of them with a \
-                 final error",
-                ids(self.resumed_count),
-                self.resumed_failed
-            ));
-        }
-        if self.duplicates > 0 {
-            say(format_args!(
-                "{} skipped: each user is asked once per run",
-                ids_of("duplicate id", self.duplicates)
-            ));
-        }
-        for (kind, n) in &self.errors {
-            say(format_args!("errors of kind {kind}: {n}"));
-        }
-        if self.out_of_descriptors > 0 {
-            say(format_args!(
-                "{} failed for want of file descriptors (the open-files limit, ulimit -n): lower --concurrency, or raise the limit",
-                ids_of("user", self.out_of_descriptors),
-            ));
-        }
-    }
-
-    /// The summary as `--summary FILE` holds it: complete unless
-    /// `incomplete` says why not.
-    pub fn json(&self, incomplete: Option<&str>) -> String {
-        let total = self.total();
-        let input = self.unreadable();
-        let failed = self.failed() - input;
-        let summary = Json {
-            users: total.answered + failed,
-            answered: total.answered,
-            failed,
-            without_mfa: total.none,
-            enabled: Enabled {
-                totp: total.totp,
-                sms: total.sms,
-                email: total.email,
-                face: total.face,
-            },
-            coverage: total.coverage().map(|c| (c * 10_000.0).round() / 10_000.0),
-            by_status: &total.by_status,
-            generated_at: rfc3339(SystemTime::now()),
-            pool_changed: self.pool.is_some_and(|p| p.changed),
-            policy: self.policy.as_ref().map(|p| PolicyJson {
-                require: &p.names,
-                met: self.violations() == 0,
-                violations: self.violations(),
-            }),
-            resumed: self.resumed_count,
-            duplicates: self.duplicates,
-            unreadable_lines: input,
-            errors: &self.errors,
-            listing: self.pool.map(|p| ListingJson {
-                distinct_users: p.distinct,
-                listed: p.listed,
-                total_count: p.last_total,
-                first_total_count: p.first_total,
-            }),
-            complete: incomplete.is_none(),
-            incomplete_reason: incomplete,
-        };
-        let mut text = serde_json::to_string_pretty(&summary).unwrap_or_default();
-        text.push('\n');
-        text
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Json<'a> {
-    /// Each user once: `answered + failed`.
-    users: u64,
-    answered: u64,
-    failed: u64,
-    without_mfa: u64,
-    enabled: Enabled,
-    /// `null` when no user answered.
-    coverage: Option<f64>,
-    by_status: &'a BTreeMap<String, u64>,
-    generated_at: String,
-    pool_changed: bool,
-    /// `null` without `--require`.
-    policy: Option<PolicyJson<'a>>,
-    resumed: u64,
-    duplicates: u64,
-    unreadable_lines: u64,
-    errors: &'a BTreeMap<&'static str, u64>,
-    /// `--all-users`: what the listing counted (`null` for a file audit).
-    listing: Option<ListingJson>,
-    /// `true` only when every user has a final answer and (`--all-users`)
-    /// the listing is proven whole.
-    complete: bool,
-    /// Why not, when not complete.
-    incomplete_reason: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ListingJson {
-    /// Distinct users listed.
-    distinct_users: u64,
-    /// Users listed, repeated ones included.
-    listed: u64,
-    /// The server's latest `totalCount` (`null`: it sent none).
-    total_count: Option<u64>,
-    /// The server's first `totalCount`.
-    first_total_count: Option<u64>,
-}
-
-#[derive(Serialize)]
-struct Enabled {
-    totp: u64,
-    sms: u64,
-    email: u64,
-    face: u64,
-}
-
-#[derive(Serialize)]
-struct PolicyJson<'a> {
-    require: &'a [&'static str],
-    met: bool,
-    violations: u64,
-}
-
-fn count(n: Option<u64>) -> String {
-    n.map_or_else(|| "?".to_owned(), |n| n.to_string())
 }
 
 /// `at` as RFC 3339 in UTC to the second: `2026-12-01T10:22:25Z`.
@@ -426,6 +247,7 @@ fn ids_of(what: &str, n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn times_are_rfc_3339_in_utc() {

@@ -1,0 +1,169 @@
+//! The audit's input as the batch engine reads it: the ids of a file (or
+//! stdin) or the listed users, each once, not those an earlier run
+//! answered (`--resume`), counting both for the summary.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use genauth_mfa::UserIdType;
+use genauth_mfa::UserStatus;
+use genauth_mfa::batch::{Input, Target};
+
+use crate::files::Source;
+use crate::input::{Ids, Item, MAX_LINE};
+use crate::listing::Listing;
+use crate::policy::Policy;
+use crate::resume::{Key, Keys, Seen};
+use crate::row::Profile;
+use crate::summary::Skips;
+
+/// Where the users come from, access checked.
+pub enum Users {
+    /// A file of ids (or stdin).
+    File(Source),
+    /// `--all-users`: the listing, its first page read, and the number of
+    /// users it counts.
+    Pool(Listing, u64),
+}
+
+/// What comes back with each result: the input line of its id, or the
+/// listed user (their place in the listing and their profile).
+pub enum Tag {
+    Line(u64),
+    Listed { index: u64, profile: Box<Profile> },
+}
+
+/// Lets each user through once, and not the resumed ones (counting both).
+pub struct Admit {
+    pub keys: Keys,
+    /// The users with a final row from an earlier run, and (from a file)
+    /// those asked.
+    pub seen: HashMap<Key, Seen>,
+    /// Whether to remember the users asked (a file's ids): `--all-users`
+    /// does not, as the listing itself says which users it listed before
+    /// (its set of ids), so memory does not grow with the pool twice.
+    pub record_asked: bool,
+    pub skips: Arc<Skips>,
+    pub policy: Option<Policy>,
+}
+
+impl Admit {
+    /// Whether to ask about `id`.
+    fn admit(&mut self, id: &str) -> bool {
+        let key = self.keys.key(id);
+        let skips = &self.skips;
+        match self.seen.get(&key) {
+            None => {
+                if self.record_asked {
+                    self.seen.insert(key, Seen::Asked);
+                }
+                return true;
+            }
+            Some(Seen::Asked) => skips.duplicates.fetch_add(1, Ordering::Relaxed),
+            Some(Seen::Answered(factors, status)) => {
+                let status = status
+                    .and_then(|i| UserStatus::KNOWN.get(usize::from(i)))
+                    .map(UserStatus::as_str);
+                skips
+                    .resumed_answers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .answer(*factors, status, self.policy.as_ref());
+                skips.resumed.fetch_add(1, Ordering::Relaxed)
+            }
+            Some(Seen::Failed) => {
+                skips.resumed_failed.fetch_add(1, Ordering::Relaxed);
+                skips.resumed.fetch_add(1, Ordering::Relaxed)
+            }
+        };
+        false
+    }
+}
+
+/// The input as the engine reads it: ids once each, not the resumed ones.
+pub struct Feed {
+    ids: Ids<Box<dyn BufRead + Send>>,
+    admit: Admit,
+    last_line: u64,
+    broken: bool,
+}
+
+impl Feed {
+    pub fn new(reader: Box<dyn BufRead + Send>, comments: bool, admit: Admit) -> Feed {
+        Feed {
+            ids: Ids::new(reader, comments),
+            admit,
+            last_line: 0,
+            broken: false,
+        }
+    }
+}
+
+impl Iterator for Feed {
+    type Item = Input<Tag>;
+
+    fn next(&mut self) -> Option<Input<Tag>> {
+        loop {
+            if self.broken {
+                return None;
+            }
+            let (line, id) = match self.ids.next()? {
+                Ok(Item::Id { line, id }) => (line, id),
+                Ok(Item::Bad { line, reason }) => {
+                    self.last_line = line;
+                    let tag = Tag::Line(line);
+                    return Some(Input::Unreadable { tag, reason });
+                }
+                Err(e) => {
+                    self.broken = true;
+                    let line = self.last_line + 1;
+                    let reason = format!("cannot read the input after line {}: {e}", line - 1);
+                    let tag = Tag::Line(line);
+                    return Some(Input::Unreadable { tag, reason });
+                }
+            };
+            self.last_line = line;
+            if self.admit.admit(&id) {
+                return Some(Input::Ask(Target::new(id).tag(Tag::Line(line))));
+            }
+        }
+    }
+}
+
+/// `--all-users`: the listed users once each, not the resumed ones, each
+/// asked by `user_id`.
+pub struct PoolFeed {
+    pub listing: Listing,
+    pub admit: Admit,
+}
+
+impl Iterator for PoolFeed {
+    type Item = Input<Tag>;
+
+    fn next(&mut self) -> Option<Input<Tag>> {
+        loop {
+            let (user, repeat) = self.listing.next()?;
+            let index = self.listing.listed();
+            let profile = Box::new(Profile::of(&user));
+            let tag = Tag::Listed { index, profile };
+            let len = user.user_id.len();
+            if len == 0 || len > MAX_LINE {
+                // Nothing to ask by (or an id no input line could hold).
+                let reason =
+                    format!("user {index} of the listing has a userId of {len} bytes: not asked");
+                return Some(Input::Unreadable { tag, reason });
+            }
+            // Listed before, however long ago: asked (or resumed) once.
+            if repeat {
+                self.admit.skips.duplicates.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            if self.admit.admit(&user.user_id) {
+                let target = Target::new(user.user_id).user_id_type(UserIdType::UserId);
+                return Some(Input::Ask(target.tag(tag)));
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The `--summary FILE`: checked before anything is opened for writing,
+//! written whole or not at all at the end.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use same_file::Handle;
+
+use super::checks::{check_directory, is_std};
+
+/// Checks `--summary FILE` before anything is opened for writing: a path
+/// (not `-`: stdout holds the rows), neither the input nor the output
+/// (compared by device and inode when they exist, by their absolute paths
+/// otherwise), and not a directory.
+pub fn check_summary(
+    summary: &Path,
+    input: Option<&Handle>,
+    output: Option<&Path>,
+) -> Result<(), String> {
+    let name = crate::exit::shown(summary);
+    if summary.as_os_str() == "-" {
+        return Err(
+            "--summary needs a FILE: standard output holds the rows (the summary is on stderr \
+             anyway)"
+                .into(),
+        );
+    }
+    if summary.is_dir() {
+        return Err(format!("--summary {name} is a directory"));
+    }
+    // Replaced by a rename: what is there must be a regular file (a FIFO
+    // or a device such as /dev/null would become one), and a symlink's
+    // target is what gets replaced (see `write_replacing`).
+    let summary = &resolve_symlinks(summary);
+    if std::fs::symlink_metadata(summary).is_ok_and(|m| !m.is_file()) {
+        return Err(format!(
+            "--summary {name} is not a regular file: it would be replaced by one; give the \
+             summary a file of its own (nothing was changed)"
+        ));
+    }
+    // Written at the end into a new file beside it, renamed over it:
+    // its directory must take a new file, found out now rather than
+    // after the whole audit.
+    check_directory(summary).map_err(|e| format!("--summary {name} cannot be written: {e}"))?;
+    let handle = std::fs::metadata(summary)
+        .is_ok_and(|m| m.is_file())
+        .then(|| Handle::from_path(summary).ok())
+        .flatten();
+    if handle.is_some() && handle.as_ref() == input {
+        return Err(format!(
+            "--summary {name} is the input file: refusing to replace it (nothing was changed)"
+        ));
+    }
+    if let Some(output) = output.filter(|p| !is_std(Some(p))) {
+        let output_handle = std::fs::metadata(output)
+            .is_ok_and(|m| m.is_file())
+            .then(|| Handle::from_path(output).ok())
+            .flatten();
+        let same = match (&handle, &output_handle) {
+            (Some(a), Some(b)) => a == b,
+            _ => absolute(summary) == absolute(output),
+        };
+        if same {
+            return Err(format!(
+                "--summary {name} is the output file: give the summary a file of its own \
+                 (nothing was changed)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The file a chain of symlinks at `path` ends on (the last link's target
+/// when it is dangling), or `path` itself when it is no symlink.
+fn resolve_symlinks(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        let Some(target) = is_link.then(|| std::fs::read_link(&path).ok()).flatten() else {
+            break;
+        };
+        path = match path.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+    }
+    path
+}
+
+/// `path` made absolute, its directory resolved when it exists.
+fn absolute(path: &Path) -> Option<PathBuf> {
+    let path = std::path::absolute(path).ok()?;
+    let dir = path.parent()?.canonicalize().ok()?;
+    Some(dir.join(path.file_name()?))
+}
+
+/// Writes `bytes` to `path` whole or not at all: into a new file beside it
+/// first, then renamed over it (a reader sees the old summary or the new
+/// one, never half of one).
+pub fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    // A symlink stays: its target is replaced.
+    let path = &resolve_symlinks(path);
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = dir.join(temp_name);
+    let result = (|| {
+        let mut file = File::create_new(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
