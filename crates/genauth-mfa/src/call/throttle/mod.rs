@@ -43,6 +43,7 @@
 //! hundred lines of std arithmetic the adaptive mode needs.
 
 mod adaptive;
+mod measure;
 #[cfg(test)]
 mod tests;
 
