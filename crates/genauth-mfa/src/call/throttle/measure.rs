@@ -5,20 +5,20 @@
 //! clock.
 
 /// The measurement window: `BUCKETS` buckets of `BUCKET` seconds.
-pub(super) const BUCKET: f64 = 0.05;
-pub(super) const BUCKETS: usize = 20;
+const BUCKET: f64 = 0.05;
+const BUCKETS: usize = 20;
 /// The most throttles a sample remembers the sending time of.
-pub(super) const MAX_SAMPLE: usize = 4096;
+const MAX_SAMPLE: usize = 4096;
 /// A tested cut is judged once at least `VERDICT_ANSWERS` answers to
 /// requests sent after it came back: the share fell (or rose) when the
 /// difference is `VERDICT_Z` standard errors; it stayed when it is under
 /// `VERDICT_Z_SAME` and `VERDICT_THROTTLES` throttles were expected at the
 /// share before; after `VERDICT_MAX_ANSWERS`, on `VERDICT_Z_SAME` alone.
-pub(super) const VERDICT_ANSWERS: u32 = 10;
-pub(super) const VERDICT_Z: f64 = 3.0;
-pub(super) const VERDICT_Z_SAME: f64 = 1.5;
-pub(super) const VERDICT_THROTTLES: f64 = 10.0;
-pub(super) const VERDICT_MAX_ANSWERS: u32 = 2000;
+const VERDICT_ANSWERS: u32 = 10;
+const VERDICT_Z: f64 = 3.0;
+const VERDICT_Z_SAME: f64 = 1.5;
+const VERDICT_THROTTLES: f64 = 10.0;
+const VERDICT_MAX_ANSWERS: u32 = 2000;
 
 /// Requests started, answers and throttles counted in buckets of `BUCKET`
 /// seconds over the last second.
