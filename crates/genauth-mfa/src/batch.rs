@@ -91,6 +91,7 @@
 
 mod detached;
 mod item;
+mod queue;
 mod report;
 mod run;
 mod worker;

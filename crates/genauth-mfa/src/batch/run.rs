@@ -9,7 +9,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::worker::{Answer, Crew, Feeder, Msg, Queue, Worker};
+use super::queue::{Crew, Queue};
+use super::worker::{Answer, Feeder, Msg, Worker};
 use super::{
     Batch, BatchError, CANCEL_GRACE, Done, Input, ProgressHook, Summary, TICK, Tally, lock,
 };
