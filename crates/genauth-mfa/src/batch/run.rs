@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -103,29 +103,13 @@ impl<'a> Batch<'a> {
                 ..Summary::default()
             });
         }
-        let n = self.concurrency;
         let stop = self.stop.clone();
         let taken = Arc::new(AtomicU64::new(0));
-        let queue = Arc::new(Queue::new(n));
         // Room for 2 x N results, but not allocated ahead for a huge N.
-        let (results_tx, results) = sync_channel::<Msg>(2 * n.min(1024));
+        let (results_tx, results) = sync_channel::<Msg>(2 * self.concurrency.min(1024));
         let tags: Mutex<HashMap<u64, T>> = Mutex::new(HashMap::new());
         let failure: Mutex<Option<BatchError>> = Mutex::new(None);
-        let feeder = Feeder {
-            queue: Arc::clone(&queue),
-            tags: &tags,
-            failure: &failure,
-            concurrency: n,
-            worker: Worker {
-                client: self.client.with_cancel(&stop),
-                user_id_type: self.user_id_type,
-                queue,
-                results: results_tx,
-                stop: stop.clone(),
-                taken: Arc::clone(&taken),
-                crew: Arc::new(Crew::new(n)),
-            },
-        };
+        let feeder = self.feeder(&tags, &failure, &taken, results_tx);
         let mut collect = Collect {
             tags: &tags,
             failure: &failure,
@@ -164,14 +148,50 @@ impl<'a> Batch<'a> {
             outcome
         });
         let Collect {
-            mut tally,
-            mut summary,
-            ..
+            mut tally, summary, ..
         } = collect;
         // The feeder's failure (a panic in the input, no thread at all)
         // counts even when it came with the end of the input.
         let outcome = outcome.and_then(|()| lock(&failure).take().map_or(Ok(()), Err));
         tally.started = taken.load(Ordering::SeqCst);
+        self.finish(outcome, tally, summary, started)
+    }
+
+    /// The feeder of a run, and the first worker it clones.
+    fn feeder<'t, T>(
+        &self,
+        tags: &'t Mutex<HashMap<u64, T>>,
+        failure: &'t Mutex<Option<BatchError>>,
+        taken: &Arc<AtomicU64>,
+        results: SyncSender<Msg>,
+    ) -> Feeder<'t, T> {
+        let n = self.concurrency;
+        let queue = Arc::new(Queue::new(n));
+        Feeder {
+            queue: Arc::clone(&queue),
+            tags,
+            failure,
+            concurrency: n,
+            worker: Worker {
+                client: self.client.with_cancel(&self.stop),
+                user_id_type: self.user_id_type,
+                queue,
+                results,
+                stop: self.stop.clone(),
+                taken: Arc::clone(taken),
+                crew: Arc::new(Crew::new(n)),
+            },
+        }
+    }
+
+    /// The run is over: the progress hook's last call, then the summary.
+    fn finish(
+        &mut self,
+        outcome: Result<(), BatchError>,
+        tally: Tally,
+        mut summary: Summary,
+        started: Instant,
+    ) -> Result<Summary, BatchError> {
         if let Some(hook) = self.progress.as_mut() {
             hook(&tally);
         }
