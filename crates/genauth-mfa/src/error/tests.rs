@@ -1,3 +1,5 @@
+//! Unit tests of the error type: snippets, Display, Debug, redaction.
+
 use super::make::snippet;
 use super::*;
 

@@ -1,3 +1,5 @@
+//! Unit tests of the listing: the id set, and pages with odd values.
+
 use super::proof::IdSet;
 use crate::model::{User, UserPage, UserStatus};
 

@@ -1,3 +1,6 @@
+//! Unit tests of the retry rules: the policy, the server's wait, and the
+//! verdict after each kind of failure (no clock, no sleep).
+
 use super::*;
 use std::time::UNIX_EPOCH;
 

@@ -1,3 +1,5 @@
+//! Unit tests of the management token: JWT claims, lifetime, the cache.
+
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
