@@ -180,7 +180,7 @@ pub use api::get_user_mfa_info::GetUserMfaInfo;
 pub use api::list_enrolled_factors::ListEnrolledFactors;
 pub use api::list_users::{
     ListUsers, MAX_GROWTH_SLACK, MAX_PAGE_SIZE, MAX_STALE_PAGES, MAX_UNCOUNTED_USERS, SortField,
-    SortOrder, UserPage, Users,
+    SortOrder, Users,
 };
 pub use call::cancel::CancelToken;
 pub use call::retry::RetryPolicy;
@@ -193,8 +193,8 @@ pub use client::settings::DEFAULT_CALL_TIMEOUT;
 pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
 pub use escape::{Escaped, needs_escape};
 pub use model::{
-    Factor, FactorProfile, FactorType, MfaStatus, User, UserIdType, UserMfaInfo, UserStatus,
-    iso8601_utc,
+    Factor, FactorProfile, FactorType, MfaStatus, User, UserIdType, UserMfaInfo, UserPage,
+    UserStatus, iso8601_utc,
 };
 pub use transport::{
     Deadline, Repeatable, RootStore, Transport, TransportError, TransportErrorKind, UreqTransport,

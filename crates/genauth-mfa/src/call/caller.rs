@@ -1,8 +1,8 @@
 //! The one call path every request takes: [`Caller::call`] builds the HTTP
 //! request of an [`Endpoint`] once, waits for the client's limiter, sends a
 //! clone of the request through the transport per attempt, decodes the
-//! envelope, and retries by the rules of `retry.rs` until the call succeeds,
-//! fails for good, or its whole-call timeout passes.
+//! envelope, and retries as [`retry::classify`] decides until the call
+//! succeeds, fails for good, or its whole-call timeout passes.
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::call::cancel::{self, CancelToken};
 use crate::call::endpoint::Endpoint;
 use crate::call::envelope::parse_response;
-use crate::call::retry::{self, RetryPolicy};
+use crate::call::retry::{self, Attempts, Facts, Failure, RetryKind, RetryPolicy, Stop, Verdict};
 use crate::call::throttle::Limiter;
 use crate::error::{Error, Result};
 use crate::transport::{Deadline, Transport, TransportError, TransportErrorKind};
@@ -80,6 +80,13 @@ impl<'a> Budget<'a> {
     fn cancelled(&self) -> bool {
         self.cancel.is_some_and(CancelToken::is_cancelled)
     }
+
+    /// The time left before the deadline (zero once it passed); `None`
+    /// without one.
+    fn left(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
 }
 
 impl Caller {
@@ -90,7 +97,8 @@ impl Caller {
 
     /// Sends `endpoint` with the client's headers and then `extra` (a
     /// management token), retrying what is safe to retry within `budget`,
-    /// and decodes the envelope's `data` as `T`.
+    /// and decodes the envelope's `data` as `T`. Each round: acquire (the
+    /// limiter), send, classify ([`retry::classify`]), wait.
     pub(crate) fn call<T: DeserializeOwned>(
         &self,
         endpoint: &Endpoint<'_>,
@@ -99,123 +107,119 @@ impl Caller {
     ) -> Result<T> {
         let request = endpoint.request(&self.base, &self.headers, extra)?;
         let what = endpoint.describe();
-        let (max_attempts, max_throttled) = if endpoint.is_repeatable() {
-            (
-                self.retry.max_attempts(),
-                self.retry.max_throttled_attempts(),
-            )
-        } else {
-            (1, 1)
-        };
-        let mut attempt = 0;
-        // Failures other than throttling: they have the smaller allowance.
-        let mut failures = 0;
+        let mut attempts = Attempts::default();
         // The wait this call's own last answer asked for (`Retry-After`):
         // part of its time, unlike queueing behind other calls.
         let mut own_pause = Duration::ZERO;
         loop {
-            if budget.cancelled() {
-                return Err(Error::Cancelled);
-            }
-            let Some((waited, sent)) = acquire(&self.limiter, budget.cancel) else {
-                return Err(Error::Cancelled);
+            let sent = self.acquire(budget, std::mem::take(&mut own_pause), attempts.made)?;
+            attempts.made += 1;
+            let failure = match self.send(endpoint, &request, budget, (sent, attempts.made)) {
+                Ok(value) => return Ok(value),
+                Err(failure) => failure,
             };
-            budget.extend(waited.saturating_sub(std::mem::take(&mut own_pause)));
-            if budget.passed() {
-                return Err(timed_out(attempt.max(1)));
-            }
-            attempt += 1;
-            let mut this = request.clone();
-            if let Some(deadline) = budget.deadline {
-                this.extensions_mut().insert(Deadline(deadline));
-            }
-            let (err, server_wait) = match self.transport.send(this) {
-                Err(e) => {
-                    log::debug!(target: "genauth_mfa", "{what} (attempt {attempt}) -> {e}");
-                    let retry = retry::retryable_error(e.kind());
-                    (Error::from(e), retry.then_some(None))
+            attempts.count(&failure);
+            let facts = Facts {
+                policy: &self.retry,
+                repeatable: endpoint.is_repeatable(),
+                adaptive: self.limiter.is_adaptive(),
+                left: budget.left(),
+                jitter: retry::jitter(),
+            };
+            let attempt = attempts.made;
+            match retry::classify(&failure, attempts, facts) {
+                Verdict::Stop(why) => {
+                    log_stop(&what, attempt, why);
+                    return Err(failure.error.with_attempts(attempt));
                 }
-                Ok(response) => {
-                    log::debug!(
-                        target: "genauth_mfa",
-                        "{what} (attempt {attempt}) -> {}",
-                        response.status()
-                    );
-                    match parse_response(&response, endpoint.answer()) {
-                        Ok(value) => {
-                            self.limiter.on_answer(Instant::now(), sent, false);
-                            return Ok(value);
-                        }
-                        Err(e) => {
-                            let throttled = retry::is_throttle(&e);
-                            self.limiter.on_answer(Instant::now(), sent, throttled);
-                            let wait = retry::server_wait(response.headers(), SystemTime::now())
-                                .map(|w| w.min(self.retry.max_retry_after()));
-                            if let Some(wait) = wait {
-                                self.limiter.pause_until(later(wait));
-                            }
-                            let retry = retry::is_retryable_answer(&e);
-                            (e, retry.then_some(wait))
-                        }
+                // The limiter holds every thread of the client until then.
+                Verdict::Retry {
+                    kind: RetryKind::ServerWait,
+                    after,
+                } => own_pause = after,
+                Verdict::Retry { after, .. } => {
+                    log::debug!(target: "genauth_mfa", "{what}: attempt {attempt} failed; retrying in {after:?}");
+                    if !cancel::sleep(after, budget.cancel) {
+                        return Err(Error::Cancelled);
                     }
                 }
-            };
-            let Some(server_wait) = server_wait else {
-                return Err(err.with_attempts(attempt));
-            };
-            let throttled = retry::is_throttle(&err);
-            if !throttled {
-                failures += 1;
-            }
-            if failures >= max_attempts || attempt >= max_throttled {
-                return Err(err.with_attempts(attempt));
-            }
-            // The server's wait holds the limiter (every thread of the
-            // client); a throttle slowed the limiter down. Any other failure
-            // backs off here, within the call's time.
-            if let Some(wait) = server_wait {
-                // The server's wait is this call's time: no retry starts
-                // that could not finish before the deadline.
-                if budget
-                    .deadline
-                    .is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|at| at >= d))
-                {
-                    log::debug!(
-                        target: "genauth_mfa",
-                        "{what}: attempt {attempt} failed; the server asks for a wait of {wait:?}, past the deadline"
-                    );
-                    return Err(err.with_attempts(attempt));
-                }
-                own_pause = wait;
-                continue;
-            }
-            let wait = if throttled && self.limiter.is_adaptive() {
-                // The limiter slows every thread down once it has cut; a
-                // short growing pause of the call's own keeps it from
-                // spending its throttled attempts before the limiter has
-                // decided, or has come down to a quota that just fell (one
-                // dropping from 200/s to 4/s lost users while the limiter,
-                // already cutting, still let them retry far above it).
-                retry::throttled_pause(attempt - failures, self.retry.max_backoff())
-            } else {
-                self.retry.backoff(attempt + 1)
-            };
-            let next_start = Instant::now().checked_add(wait);
-            if budget
-                .deadline
-                .is_some_and(|d| next_start.is_none_or(|at| at >= d))
-            {
-                log::debug!(
-                    target: "genauth_mfa",
-                    "{what}: attempt {attempt} failed; no time left for another before the deadline"
-                );
-                return Err(err.with_attempts(attempt));
-            }
-            log::debug!(target: "genauth_mfa", "{what}: attempt {attempt} failed; retrying in {wait:?}");
-            if !cancel::sleep(wait, budget.cancel) {
-                return Err(Error::Cancelled);
             }
         }
+    }
+
+    /// Waits for the limiter's permission and moves the deadline later by
+    /// the time spent queueing (less `own_pause`, the wait this call's last
+    /// answer asked for, which is the call's own time): when the request
+    /// may go, or why the call ends before attempt `made + 1`.
+    fn acquire(&self, budget: &mut Budget<'_>, own_pause: Duration, made: u32) -> Result<Instant> {
+        if budget.cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let Some((waited, sent)) = acquire(&self.limiter, budget.cancel) else {
+            return Err(Error::Cancelled);
+        };
+        budget.extend(waited.saturating_sub(own_pause));
+        if budget.passed() {
+            return Err(timed_out(made.max(1)));
+        }
+        Ok(sent)
+    }
+
+    /// Attempt `attempt`: sends a copy of `request` (the limiter let it go
+    /// at `sent`) and decodes the answer; tells the limiter what the server
+    /// said (a throttle, a wait it asked of everyone).
+    fn send<T: DeserializeOwned>(
+        &self,
+        endpoint: &Endpoint<'_>,
+        request: &http::Request<Vec<u8>>,
+        budget: &Budget<'_>,
+        (sent, attempt): (Instant, u32),
+    ) -> std::result::Result<T, Failure> {
+        let what = endpoint.describe();
+        let mut this = request.clone();
+        if let Some(deadline) = budget.deadline {
+            this.extensions_mut().insert(Deadline(deadline));
+        }
+        let response = match self.transport.send(this) {
+            Ok(response) => response,
+            Err(e) => {
+                log::debug!(target: "genauth_mfa", "{what} (attempt {attempt}) -> {e}");
+                return Err(Failure::transport(e));
+            }
+        };
+        log::debug!(
+            target: "genauth_mfa",
+            "{what} (attempt {attempt}) -> {}",
+            response.status()
+        );
+        let failure = match parse_response(&response, endpoint.answer()) {
+            Ok(value) => {
+                self.limiter.on_answer(Instant::now(), sent, false);
+                return Ok(value);
+            }
+            Err(e) => Failure::answer(e, response.headers(), SystemTime::now(), &self.retry),
+        };
+        self.limiter
+            .on_answer(Instant::now(), sent, failure.throttled);
+        if let Some(wait) = failure.server_wait {
+            self.limiter.pause_until(later(wait));
+        }
+        Err(failure)
+    }
+}
+
+/// Logs why a call stops retrying, where the reason is not its error alone.
+fn log_stop(what: &impl fmt::Display, attempt: u32, why: Stop) {
+    match why {
+        Stop::ServerWaitPastDeadline(wait) => log::debug!(
+            target: "genauth_mfa",
+            "{what}: attempt {attempt} failed; the server asks for a wait of {wait:?}, past the deadline"
+        ),
+        Stop::NoTimeLeft(_) => log::debug!(
+            target: "genauth_mfa",
+            "{what}: attempt {attempt} failed; no time left for another before the deadline"
+        ),
+        Stop::Final | Stop::NotRepeatable | Stop::Exhausted => {}
     }
 }
 

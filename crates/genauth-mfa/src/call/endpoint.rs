@@ -1,6 +1,6 @@
 //! An API call as plain data: method, path, query, headers from arguments,
 //! an optional JSON body, whether it is safe to repeat, whether its answer
-//! may be quoted. Each endpoint file builds one; `call.rs` sends it.
+//! may be quoted. Each endpoint file builds one; `caller.rs` sends it.
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};

@@ -1,5 +1,5 @@
 //! The end-user client: calls made with a signed-in user's access token.
-//! Its endpoints are in `get_factor.rs` and `list_enrolled_factors.rs`.
+//! Its endpoints are in `api/get_factor.rs` and `api/list_enrolled_factors.rs`.
 
 use std::fmt;
 use std::sync::Arc;

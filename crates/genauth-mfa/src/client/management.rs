@@ -1,5 +1,6 @@
 //! The server-side client: calls made with the user pool's access key. Its
-//! endpoint is in `get_user_mfa_info.rs`; the token in `token.rs`.
+//! endpoints are in `api/get_user_mfa_info.rs` and `api/list_users.rs`;
+//! its token in `token.rs`.
 
 use std::fmt;
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! The answer types: factors, MFA statuses, users, and the lenient serde
+//! The answer types: factors, MFA statuses, users and their pages, and the lenient serde
 //! helpers that read them from what the server sends.
 //!
 //! Everything here is also at the crate root (`genauth_mfa::Factor` is
@@ -15,10 +15,12 @@
 mod factor;
 pub(crate) mod lenient;
 pub(crate) mod mfa;
+pub(crate) mod page;
 mod time;
 pub(crate) mod user;
 
 pub use factor::{Factor, FactorProfile, FactorType};
 pub use mfa::{MfaStatus, UserIdType, UserMfaInfo};
+pub use page::UserPage;
 pub use time::iso8601_utc;
 pub use user::{User, UserStatus};

@@ -3,6 +3,8 @@
 //! parent module for the rules). Times are seconds since the limiter's
 //! first use; nothing here reads the clock.
 
+use super::measure::{Sample, Tally, Verdict, Window, verdict};
+
 /// The lowest rate the bucket falls to, per second.
 const MIN_RATE: f64 = 0.5;
 /// On a cut the rate becomes this share of the rate it is cut from.
@@ -11,9 +13,6 @@ const BETA: f64 = 0.85;
 const SCALE: f64 = 0.4 / 10.0;
 /// Burst allowance of the bucket, in seconds of its rate.
 const BURST_SECONDS: f64 = 0.05;
-/// The measurement window: `BUCKETS` buckets of `BUCKET` seconds.
-const BUCKET: f64 = 0.05;
-const BUCKETS: usize = 20;
 /// The shortest span the accepted rate over the window is measured over,
 /// so that a server's burst at the start does not read as its rate.
 const MIN_SPAN: f64 = 0.25;
@@ -43,154 +42,13 @@ const TESTED_THROTTLES: u32 = 10;
 const TESTED_ANSWERS: u32 = 40;
 const TESTED_AFTER: f64 = 0.05;
 const TESTED_LATEST: f64 = 0.5;
-/// A tested cut is judged once at least `VERDICT_ANSWERS` answers to
-/// requests sent after it came back: the share fell (or rose) when the
-/// difference is `VERDICT_Z` standard errors; it stayed when it is under
-/// `VERDICT_Z_SAME` and `VERDICT_THROTTLES` throttles were expected at the
-/// share before; after `VERDICT_MAX_ANSWERS`, on `VERDICT_Z_SAME` alone.
-const VERDICT_ANSWERS: u32 = 10;
-const VERDICT_Z: f64 = 3.0;
-const VERDICT_Z_SAME: f64 = 1.5;
-const VERDICT_THROTTLES: f64 = 10.0;
-const VERDICT_MAX_ANSWERS: u32 = 2000;
 /// An episode whose brake was enough (no tested cut this long after it)
 /// ends.
 const EPISODE_QUIET: f64 = 0.5;
 /// The growth past the rate the queue was spaced at that spaces it anew.
 const REQUEUE_GROWTH: f64 = 1.1;
-/// The most throttles a sample remembers the sending time of.
-const MAX_SAMPLE: usize = 4096;
 /// The highest baseline share: above it, nothing could start an episode.
 const MAX_BASELINE: f64 = 0.95;
-
-/// Requests started, answers and throttles counted in buckets of `BUCKET`
-/// seconds over the last second.
-#[derive(Debug)]
-struct Window {
-    /// (bucket number, requests started, answers, throttles)
-    buckets: [(u64, u32, u32, u32); BUCKETS],
-}
-
-/// Counts over the window, and the span they were counted over.
-#[derive(Debug, Clone, Copy)]
-struct Counts {
-    started: u64,
-    answers: u64,
-    throttles: u64,
-    span: f64,
-}
-
-impl Counts {
-    fn per_second(&self, n: u64, min_span: f64) -> f64 {
-        n as f64 / self.span.max(min_span)
-    }
-
-    fn share(&self) -> f64 {
-        self.throttles as f64 / self.answers.max(1) as f64
-    }
-}
-
-impl Window {
-    fn new() -> Window {
-        Window {
-            buckets: [(u64::MAX, 0, 0, 0); BUCKETS],
-        }
-    }
-
-    fn bucket(&mut self, t: f64) -> &mut (u64, u32, u32, u32) {
-        let n = (t / BUCKET) as u64;
-        let slot = &mut self.buckets[n as usize % BUCKETS];
-        if slot.0 != n {
-            *slot = (n, 0, 0, 0);
-        }
-        slot
-    }
-
-    fn started(&mut self, t: f64) {
-        let slot = self.bucket(t);
-        slot.1 = slot.1.saturating_add(1);
-    }
-
-    fn answered(&mut self, t: f64, throttled: bool) {
-        let slot = self.bucket(t);
-        slot.2 = slot.2.saturating_add(1);
-        slot.3 = slot.3.saturating_add(u32::from(throttled));
-    }
-
-    /// The counts of the last second, over the span from the oldest bucket
-    /// that holds any to `t`.
-    fn counts(&self, t: f64) -> Counts {
-        let n = (t / BUCKET) as u64;
-        let mut c = Counts {
-            started: 0,
-            answers: 0,
-            throttles: 0,
-            span: 0.0,
-        };
-        let mut oldest = n;
-        for &(b, s, a, th) in &self.buckets {
-            if b <= n && n - b < BUCKETS as u64 && (s, a) != (0, 0) {
-                c.started += u64::from(s);
-                c.answers += u64::from(a);
-                c.throttles += u64::from(th);
-                oldest = oldest.min(b);
-            }
-        }
-        c.span = t - oldest as f64 * BUCKET;
-        c
-    }
-}
-
-/// Answers, and throttles among them.
-#[derive(Debug, Clone, Copy, Default)]
-struct Tally {
-    answers: u32,
-    throttles: u32,
-}
-
-impl Tally {
-    fn share(&self) -> f64 {
-        f64::from(self.throttles) / f64::from(self.answers.max(1))
-    }
-}
-
-/// Answers to requests sent since some time, told by when each request was
-/// sent: a throttle comes back at once and an accepted answer after the
-/// server's delay, so answers counted as they come overstate the throttled
-/// share at first. Only throttles to requests sent no later than the latest
-/// accepted one count (all of those are answered).
-#[derive(Debug, Clone, Default)]
-struct Sample {
-    accepted: u32,
-    /// When the latest accepted request was sent.
-    last_accepted: Option<f64>,
-    /// When each throttled request was sent (the first `MAX_SAMPLE`).
-    throttles: Vec<f64>,
-}
-
-impl Sample {
-    fn add(&mut self, sent: f64, throttled: bool) {
-        if !throttled {
-            self.accepted = self.accepted.saturating_add(1);
-            self.last_accepted = Some(self.last_accepted.map_or(sent, |l| l.max(sent)));
-        } else if self.throttles.len() < MAX_SAMPLE {
-            self.throttles.push(sent);
-        }
-    }
-
-    fn tally(&self) -> Tally {
-        let throttles = match self.last_accepted {
-            Some(last) => self.throttles.iter().filter(|&&s| s <= last).count(),
-            // Nothing accepted: every throttle.
-            None => self.throttles.len(),
-        };
-        let throttles = u32::try_from(throttles).unwrap_or(u32::MAX);
-        Tally {
-            answers: self.accepted.saturating_add(throttles),
-            throttles,
-        }
-    }
-}
 
 /// The CUBIC curve: the rate a cut was made from, and when.
 #[derive(Debug, Clone, Copy)]
@@ -213,50 +71,6 @@ struct Episode {
     /// The tested cut, once made: the answers before it (whose throttled
     /// share it is judged against) and the answers to requests sent after.
     test: Option<(Tally, Sample)>,
-}
-
-/// What the answers after a tested cut say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    /// Too few answers yet.
-    Wait,
-    /// The throttled share fell: slowing down helped.
-    Fell,
-    /// It rose: the server changed meanwhile.
-    Rose,
-    /// It stayed: slowing down did not help.
-    Same,
-}
-
-/// Judges the answers `after` a tested cut against those `before` it: a
-/// two-proportion z-test of their throttled shares, so that a handful of
-/// answers on either side (a random share's noise) is not read as a change.
-fn verdict(before: Tally, after: Tally) -> Verdict {
-    if after.answers < VERDICT_ANSWERS {
-        return Verdict::Wait;
-    }
-    let (n1, n2) = (f64::from(before.answers.max(1)), f64::from(after.answers));
-    let pooled = f64::from(before.throttles.saturating_add(after.throttles)) / (n1 + n2);
-    let error = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
-        .sqrt()
-        .max(f64::MIN_POSITIVE);
-    let z = (before.share() - after.share()) / error;
-    if z >= VERDICT_Z {
-        Verdict::Fell
-    } else if z <= -VERDICT_Z {
-        Verdict::Rose
-    } else if f64::from(after.answers) * before.share() >= VERDICT_THROTTLES && z < VERDICT_Z_SAME {
-        Verdict::Same
-    } else if after.answers >= VERDICT_MAX_ANSWERS {
-        // As many answers as it takes: decide on a weaker difference.
-        if z >= VERDICT_Z_SAME {
-            Verdict::Fell
-        } else {
-            Verdict::Same
-        }
-    } else {
-        Verdict::Wait
-    }
 }
 
 /// What an answer made the bucket do.

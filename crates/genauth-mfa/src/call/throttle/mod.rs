@@ -1,7 +1,7 @@
 //! The client-side limiter every request of a client (all its clones and
 //! threads) goes through before it is sent. Three parts, each deciding with
 //! the time it is given, none reading the clock or sleeping (the caller,
-//! `call.rs`, does both):
+//! `call/caller.rs`, does both):
 //!
 //! - [`Ceiling`]: an optional fixed ceiling (`max_requests_per_second`):
 //!   requests are spaced at least `1/N` s apart;
@@ -43,6 +43,7 @@
 //! hundred lines of std arithmetic the adaptive mode needs.
 
 mod adaptive;
+mod measure;
 #[cfg(test)]
 mod tests;
 

@@ -2,11 +2,7 @@
 //!
 //! No ureq type appears in the crate's public API: this directory is the
 //! only place that names ureq, so moving to another ureq major (or another
-//! HTTP stack) touches nothing else. `mod.rs` is the transport;
-//! `builder.rs` its settings and the agents they build; `request.rs` how one request goes to ureq; `reuse.rs` which
-//! requests may have gone out on a pooled connection; `tls.rs` the trusted
-//! roots and certificate errors; `proxy.rs` the proxy variables and
-//! `NO_PROXY`; `errors.rs` how a ureq error maps to a [`TransportError`].
+//! HTTP stack) touches nothing else.
 //!
 //! Only ureq's versioned API is used (nothing under `ureq::unversioned`, which
 //! a minor release may change), so `ureq = "3.5"` lets a project that needs
