@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::call::endpoint::Endpoint;
-use crate::call::envelope::ObjectOnly;
+use super::list_role_members;
+use super::pages::{FetchedPage, Step, Tally, fetch_page};
+use crate::call::endpoint::{Endpoint, require_id};
 use crate::client::management::ManagementClient;
 use crate::error::{Error, Result};
-use crate::model::lenient::lenient_count;
 use crate::model::lenient::lenient_int;
 use crate::model::user::{User, UserStatus};
 
@@ -53,6 +53,8 @@ impl ManagementClient {
             keywords: None,
             sort: (SortField::CreatedAt, SortOrder::Asc),
             page_size: MAX_PAGE_SIZE,
+            with_department_ids: false,
+            source: Source::Pool,
         }
     }
 }
@@ -68,9 +70,63 @@ pub struct ListUsers<'a> {
     keywords: Option<String>,
     sort: (SortField, SortOrder),
     page_size: u32,
+    with_department_ids: bool,
+    source: Source,
+}
+
+/// Whose users a listing lists.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// The pool's (`POST /api/v3/list-users`).
+    Pool,
+    /// A role's members (`GET /api/v3/list-role-members`).
+    Role {
+        code: String,
+        namespace: Option<String>,
+    },
 }
 
 impl<'a> ListUsers<'a> {
+    /// The same listing of another source's users.
+    pub(crate) fn source(mut self, source: Source) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// The same listing with its source changed by `change`.
+    pub(crate) fn map_source(mut self, change: impl FnOnce(Source) -> Source) -> Self {
+        self.source = change(self.source);
+        self
+    }
+
+    /// Asks for each user's department ids (`options.withDepartmentIds`):
+    /// [`User::department_ids`] is then filled (empty for a user in no
+    /// department); without it the option is not sent and the field is
+    /// `None`.
+    ///
+    /// ```
+    /// use genauth_mfa::ManagementClient;
+    /// use genauth_mfa_fake::FakeGenAuth;
+    ///
+    /// let fake = FakeGenAuth::new()
+    ///     .with_generated_pool(2)
+    ///     .with_user_departments("user-000000", ["eng", "sales"]);
+    /// let mgmt = ManagementClient::builder()
+    ///     .access_key_id("ak")
+    ///     .access_key_secret("sk")
+    ///     .transport(fake)
+    ///     .build()?;
+    /// let users: Vec<_> = mgmt.list_users().with_department_ids(true).into_iter().collect::<Result<_, _>>()?;
+    /// assert_eq!(users[0].department_ids, Some(vec!["eng".to_owned(), "sales".to_owned()]));
+    /// assert_eq!(users[0].main_department_id.as_deref(), Some("eng"));
+    /// assert_eq!(users[1].department_ids, Some(vec![]));
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn with_department_ids(mut self, on: bool) -> Self {
+        self.with_department_ids = on;
+        self
+    }
+
     /// Only users with this status (`advancedFilter` status EQUAL). A
     /// page that lists users with another status (a server that ignores
     /// the filter) does not yield them and ends the listing with
@@ -161,12 +217,12 @@ impl<'a> ListUsers<'a> {
         let page = self.fetch(page)?;
         Ok(UserPage {
             total_count: page.total_count.unwrap_or(0),
-            users: page.users,
+            users: page.list,
         })
     }
 
     /// Page `page` as the server sent it: its `totalCount` may be missing.
-    fn fetch(&self, page: u32) -> Result<FetchedPage> {
+    fn fetch(&self, page: u32) -> Result<FetchedPage<User>> {
         if page == 0 {
             return Err(Error::invalid_argument("page", "pages start at 1"));
         }
@@ -176,6 +232,29 @@ impl<'a> ListUsers<'a> {
                 format!("must be from 1 to {MAX_PAGE_SIZE}"),
             ));
         }
+        let (code, namespace) = match &self.source {
+            Source::Pool => return self.fetch_pool(page),
+            Source::Role { code, namespace } => (code, namespace),
+        };
+        require_id("code", code)?;
+        let (page, limit) = (page.to_string(), self.page_size.to_string());
+        let mut endpoint = Endpoint::get(list_role_members::PATH).query("code", code);
+        if let Some(namespace) = namespace {
+            endpoint = endpoint.query("namespace", namespace);
+        }
+        let flag = |on: bool| if on { "true" } else { "false" };
+        // A read (a GET): safe to repeat.
+        let endpoint = endpoint
+            .query("page", &page)
+            .query("limit", &limit)
+            .query("withDepartmentIds", flag(self.with_department_ids))
+            .query("withCustomData", "false")
+            .query("withIdentities", "false");
+        fetch_page(self.client, &endpoint)
+    }
+
+    /// Page `page` of the pool's users (`POST /api/v3/list-users`).
+    fn fetch_pool(&self, page: u32) -> Result<FetchedPage<User>> {
         let body = Body {
             keywords: self.keywords.as_deref(),
             advanced_filter: self.status.as_ref().map(|status| {
@@ -194,25 +273,13 @@ impl<'a> ListUsers<'a> {
                     field: self.sort.0.as_str(),
                     order: self.sort.1.as_str(),
                 }],
+                with_department_ids: self.with_department_ids,
             },
         };
         // A read: safe to repeat.
         let endpoint = Endpoint::post_json(PATH, &body)?.repeatable();
-        match self.client.send::<ObjectOnly<WirePage>>(&endpoint)?.0 {
-            // An answer that says nothing must not read as an empty pool.
-            WirePage {
-                total_count: None,
-                users: None,
-            } => Err(Error::decode(
-                200,
-                "the answer holds neither list nor totalCount",
-                b"",
-            )),
-            WirePage { total_count, users } => Ok(FetchedPage {
-                total_count,
-                users: users.unwrap_or_default(),
-            }),
-        }
+        // An answer that says nothing must not read as an empty pool.
+        fetch_page(self.client, &endpoint)
     }
 }
 
@@ -225,33 +292,14 @@ impl<'a> IntoIterator for ListUsers<'a> {
             listing: self,
             page: 0,
             buffer: Vec::new().into_iter(),
-            first_total: None,
-            last_total: None,
-            fell: None,
             seen: 0,
             distinct: 0,
-            ids: IdSet::default(),
-            stale: 0,
+            tally: Tally::new(("users", "user")),
             ending: None,
             done: false,
         }
     }
 }
-
-/// How many pages in a row may bring no user not already listed before a
-/// listing ends with [`Error::IncompleteListing`].
-pub const MAX_STALE_PAGES: u32 = 3;
-
-/// A listing ends with [`Error::IncompleteListing`] once its distinct users
-/// pass twice the first page's `totalCount` and this many more: a server
-/// that keeps inventing users (each page's count a little ahead of them)
-/// is not followed for ever.
-pub const MAX_GROWTH_SLACK: u64 = 10_000;
-
-/// Without any `totalCount`, a listing ends with
-/// [`Error::IncompleteListing`] after this many distinct users (it could
-/// not be proven whole anyway).
-pub const MAX_UNCOUNTED_USERS: u64 = 1_000_000;
 
 /// The users of a listing, fetched a page at a time; an error ends it.
 ///
@@ -309,16 +357,10 @@ pub struct Users<'a> {
     page: u32,
     /// The page being yielded, each user with whether it is new.
     buffer: std::vec::IntoIter<(User, bool)>,
-    first_total: Option<u64>,
-    last_total: Option<u64>,
-    /// The first fall of the count between two pages: (before, after).
-    fell: Option<(u64, u64)>,
     seen: u64,
     distinct: u64,
-    /// The users of the pages fetched so far.
-    ids: IdSet,
-    /// Pages in a row that brought no new user.
-    stale: u32,
+    /// What the pages said so far, and the users they held.
+    tally: Tally,
     /// The error to yield once the buffer is drained.
     ending: Option<Error>,
     done: bool,
@@ -328,13 +370,13 @@ impl Users<'_> {
     /// `totalCount` as the first page that had one said, once it is fetched.
     #[must_use]
     pub fn first_total_count(&self) -> Option<u64> {
-        self.first_total
+        self.tally.first_total
     }
 
     /// `totalCount` as the latest page that had one said.
     #[must_use]
     pub fn last_total_count(&self) -> Option<u64> {
-        self.last_total
+        self.tally.last_total
     }
 
     /// How many users the iterator has yielded, repeated ones included.
@@ -370,52 +412,7 @@ impl Users<'_> {
     /// from the last count, ends it with [`Error::IncompleteListing`].
     #[must_use]
     pub fn pool_changed(&self) -> bool {
-        match (self.first_total, self.last_total) {
-            (Some(first), Some(last)) => first != last,
-            _ => false,
-        }
-    }
-
-    /// The listing reached its end: whether what it listed matches what
-    /// the server counted, as an error to yield when it does not.
-    fn verdict(&self) -> Option<Error> {
-        let distinct = self.ids.len();
-        let incomplete = |reason: String| Error::IncompleteListing {
-            reason,
-            distinct,
-            total_count: self.last_total,
-        };
-        let Some(last) = self.last_total else {
-            return Some(incomplete(format!(
-                "the server sent no totalCount: {distinct} distinct users were listed up to an \
-                 empty page, and nothing says that is every user"
-            )));
-        };
-        let first = self.first_total.unwrap_or(last);
-        // A count that fell between two pages: users were deleted while the
-        // pool was listed. Offset pages cannot tell which: one deleted from
-        // a page already read moves every later user one place back, and
-        // the user that crosses into that page is never listed, while the
-        // counts may still match. Not proven whole, whatever they say.
-        if let Some((from, to)) = self.fell {
-            return Some(incomplete(format!(
-                "the server's count fell from {from} to {to} between two pages ({first} at the \
-                 start, {last} at the end, {distinct} distinct users listed): a user deleted \
-                 while the pool is listed moves the later ones back a place, and one of them \
-                 may not have been listed"
-            )));
-        }
-        if distinct == last {
-            return None;
-        }
-        let mut reason = format!("listed {distinct} distinct users but the server counted {last}");
-        if first != last {
-            reason.push_str(&format!(" ({first} at the start)"));
-        }
-        if distinct < last {
-            reason.push_str(": users it counts were not listed");
-        }
-        Some(incomplete(reason))
+        self.tally.changed()
     }
 }
 
@@ -444,17 +441,11 @@ impl Iterator for Users<'_> {
                     return Some(Err(err));
                 }
             };
-            if let Some(total) = page.total_count {
-                self.first_total.get_or_insert(total);
-                if let Some(before) = self.last_total.filter(|before| total < *before) {
-                    self.fell.get_or_insert((before, total));
-                }
-                self.last_total = Some(total);
-            }
+            self.tally.count(page.total_count);
             // A server that ignores the status filter lists users of
             // another status: they are not yielded, and the listing ends
             // after this page (its count is not that of the filter either).
-            let mut page_users = page.users;
+            let mut page_users = page.list;
             let mut off_filter = 0;
             if let Some(wanted) = &self.listing.status {
                 let before = page_users.len();
@@ -465,174 +456,31 @@ impl Iterator for Users<'_> {
                 });
                 off_filter = before - page_users.len();
             }
-            let before = self.ids.len();
+            let mut new = 0;
             let users: Vec<(User, bool)> = page_users
                 .into_iter()
                 .map(|user| {
-                    let new = self.ids.insert(&user.user_id);
-                    (user, new)
+                    let is_new = self.tally.insert(&user.user_id);
+                    new += u64::from(is_new);
+                    (user, is_new)
                 })
                 .collect();
-            let new = self.ids.len() - before;
             if off_filter > 0 {
                 let wanted = self.listing.status.as_ref().map_or("", UserStatus::as_str);
                 self.done = true;
-                self.ending = Some(Error::IncompleteListing {
-                    reason: format!(
-                        "the server ignored the status filter: page {} listed {off_filter} users \
-                         whose status is not {wanted} (not asked), after {} distinct users",
-                        self.page,
-                        self.ids.len()
-                    ),
-                    distinct: self.ids.len(),
-                    total_count: self.last_total,
-                });
-            } else if users.is_empty() {
-                // The end, as the server says: is it every user?
+                self.ending = Some(self.tally.incomplete(format!(
+                    "the server ignored the status filter: page {} listed {off_filter} users \
+                     whose status is not {wanted} (not asked), after {} distinct users",
+                    self.page,
+                    self.tally.distinct()
+                )));
+            } else if let Step::End(ending) = self.tally.after_page(self.page, users.len(), new) {
                 self.done = true;
-                self.ending = self.verdict();
-            } else if new == 0 {
-                self.stale += 1;
-                if self.stale >= MAX_STALE_PAGES {
-                    self.done = true;
-                    self.ending = Some(Error::IncompleteListing {
-                        reason: format!(
-                            "the server's pages ignored the page number: pages {} to {} repeated \
-                             users already listed, after {} distinct users{}",
-                            self.page + 1 - self.stale,
-                            self.page,
-                            self.ids.len(),
-                            self.last_total
-                                .map(|t| format!(" of the {t} it counted"))
-                                .unwrap_or_default()
-                        ),
-                        distinct: self.ids.len(),
-                        total_count: self.last_total,
-                    });
-                }
-            } else if let Some(reason) = self.runaway() {
-                self.done = true;
-                self.ending = Some(Error::IncompleteListing {
-                    reason,
-                    distinct: self.ids.len(),
-                    total_count: self.last_total,
-                });
-            } else {
-                self.stale = 0;
-                // A count that moved since the first page may have been
-                // lowered by one page only: the end is then an empty page.
-                if !self.pool_changed()
-                    && self.last_total.is_some_and(|total| self.ids.len() >= total)
-                {
-                    self.done = true;
-                    self.ending = self.verdict();
-                }
+                self.ending = ending;
             }
             self.buffer = users.into_iter();
         }
     }
-}
-
-impl Users<'_> {
-    /// Why the listing must stop although pages still bring new users: a
-    /// pool that more than doubled since its first count, or one that
-    /// never sent a count and passed [`MAX_UNCOUNTED_USERS`].
-    fn runaway(&self) -> Option<String> {
-        let distinct = self.ids.len();
-        match self.first_total {
-            Some(first) if distinct > first.saturating_mul(2).saturating_add(MAX_GROWTH_SLACK) => {
-                Some(format!(
-                    "the server kept listing new users: {distinct} distinct users listed where \
-                     its first page counted {first} (now {}); a listing that more than doubles \
-                     is not followed further",
-                    self.last_total
-                        .map_or_else(|| "no count".to_owned(), |t| t.to_string())
-                ))
-            }
-            None if distinct > MAX_UNCOUNTED_USERS => Some(format!(
-                "the server sent no totalCount and kept listing new users: stopped after \
-                 {distinct} distinct users"
-            )),
-            _ => None,
-        }
-    }
-}
-
-/// A set of user ids as 64-bit hashes with keys of this process, 8 bytes
-/// an id (plus a recent part of up to a 32nd of them, or 4,096): a sorted
-/// vector, and the ids added since it was last merged into it.
-#[derive(Debug, Default)]
-struct IdSet {
-    keys: std::hash::RandomState,
-    sorted: Vec<u64>,
-    recent: std::collections::HashSet<u64>,
-}
-
-impl IdSet {
-    /// Merges `recent` into `sorted` once it holds this many, or a 32nd of
-    /// `sorted` (each merge moves every id: merging in fixed steps would
-    /// cost a time quadratic in the pool).
-    const MIN_RECENT: usize = 4096;
-
-    fn len(&self) -> u64 {
-        (self.sorted.len() + self.recent.len()) as u64
-    }
-
-    /// Adds `id`; whether it was not there.
-    fn insert(&mut self, id: &str) -> bool {
-        use std::hash::BuildHasher;
-        let hash = self.keys.hash_one(id);
-        if self.sorted.binary_search(&hash).is_ok() || !self.recent.insert(hash) {
-            return false;
-        }
-        if self.recent.len() >= Self::MIN_RECENT.max(self.sorted.len() / 32) {
-            self.merge();
-        }
-        true
-    }
-
-    /// Moves `recent` into `sorted`, merging from the back in place.
-    fn merge(&mut self) {
-        let mut recent: Vec<u64> = self.recent.drain().collect();
-        recent.sort_unstable();
-        let mut i = self.sorted.len();
-        let mut j = recent.len();
-        self.sorted.resize(i + j, 0);
-        let mut k = self.sorted.len();
-        while j > 0 {
-            k -= 1;
-            if i > 0 && self.sorted[i - 1] > recent[j - 1] {
-                self.sorted[k] = self.sorted[i - 1];
-                i -= 1;
-            } else {
-                self.sorted[k] = recent[j - 1];
-                j -= 1;
-            }
-        }
-        self.recent.shrink_to(Self::MIN_RECENT);
-    }
-}
-
-/// A page as the server sent it, before a missing `totalCount` reads as 0:
-/// each part `None` when absent (a `null` list is an empty one).
-#[derive(Deserialize)]
-struct WirePage {
-    #[serde(rename = "totalCount", default, deserialize_with = "lenient_count")]
-    total_count: Option<u64>,
-    #[serde(rename = "list", default, deserialize_with = "present_list")]
-    users: Option<Vec<User>>,
-}
-
-fn present_list<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Vec<User>>, D::Error> {
-    null_as_empty(d).map(Some)
-}
-
-/// A page read: its users, and its count when it had a readable one.
-struct FetchedPage {
-    total_count: Option<u64>,
-    users: Vec<User>,
 }
 
 /// One page of a listing.
@@ -711,9 +559,13 @@ struct Filter<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Options {
     pagination: Pagination,
     sort: [Sort; 1],
+    /// Sent only when asked: the body is otherwise as it always was.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    with_department_ids: bool,
 }
 
 #[derive(Serialize)]
@@ -741,21 +593,6 @@ fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<Use
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_id_set_counts_each_id_once_across_merges() {
-        let mut set = IdSet::default();
-        for i in 0..20_000 {
-            assert!(set.insert(&format!("u{i}")), "{i}");
-        }
-        assert!(set.sorted.len() >= 15_000, "{}", set.sorted.len());
-        assert!(set.sorted.windows(2).all(|w| w[0] < w[1]));
-        for i in (0..20_000).step_by(7) {
-            assert!(!set.insert(&format!("u{i}")), "{i}");
-        }
-        assert!(set.insert("new"));
-        assert_eq!(set.len(), 20_001);
-    }
 
     #[test]
     fn users_keep_unknown_fields_and_read_odd_values() {

@@ -65,6 +65,16 @@ pub struct User {
     pub last_mfa_time: Option<String>,
     /// How many times the user signed in.
     pub logins_count: Option<u64>,
+    /// The user's main department (`mainDepartmentId`), when the server
+    /// sent one.
+    pub main_department_id: Option<String>,
+    /// The departments the user is in (`departmentIds`): filled when the
+    /// listing asked for them
+    /// ([`ListUsers::with_department_ids`](crate::ListUsers::with_department_ids)),
+    /// empty for a user in no department; `None` when the server sent none
+    /// (not asked: unknown, not "in no department"). An id sent as another
+    /// JSON type is kept as text.
+    pub department_ids: Option<Vec<String>>,
     /// Every other field, as the server sent it.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -98,7 +108,7 @@ impl User {
 }
 
 /// The typed fields' JSON names, in the order of [`Coerced`]'s bits.
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "userId",
     "username",
     "email",
@@ -109,6 +119,7 @@ const FIELDS: [&str; 10] = [
     "createdAt",
     "lastLogin",
     "lastMfaTime",
+    "mainDepartmentId",
 ];
 
 /// A bit per field of [`FIELDS`] kept as text from another type. How a
@@ -149,6 +160,10 @@ struct WireUser {
     last_mfa_time: Value,
     #[serde(default, deserialize_with = "lenient_count")]
     logins_count: Option<u64>,
+    #[serde(default)]
+    main_department_id: Value,
+    #[serde(default)]
+    department_ids: Value,
     #[serde(flatten)]
     extra: Map<String, Value>,
 }
@@ -176,6 +191,16 @@ impl From<WireUser> for User {
         let created_at = field(7, wire.created_at, true);
         let last_login = field(8, wire.last_login, true);
         let last_mfa_time = field(9, wire.last_mfa_time, true);
+        let main_department_id = field(10, wire.main_department_id, false);
+        let department_ids = match wire.department_ids {
+            Value::Null => None,
+            Value::Array(ids) => Some(
+                ids.into_iter()
+                    .filter_map(|id| as_text(id, false).0)
+                    .collect(),
+            ),
+            one => as_text(one, false).0.map(|id| vec![id]),
+        };
         User {
             user_id,
             username,
@@ -188,6 +213,8 @@ impl From<WireUser> for User {
             last_login,
             last_mfa_time,
             logins_count: wire.logins_count,
+            main_department_id,
+            department_ids,
             extra: wire.extra,
             coerced: Coerced(coerced),
         }
