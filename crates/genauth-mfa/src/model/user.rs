@@ -67,6 +67,7 @@ pub struct User {
     pub logins_count: Option<u64>,
     /// The user's main department (`mainDepartmentId`), when the server
     /// sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub main_department_id: Option<String>,
     /// The departments the user is in (`departmentIds`): filled when the
     /// listing asked for them
@@ -74,6 +75,7 @@ pub struct User {
     /// empty for a user in no department; `None` when the server sent none
     /// (not asked: unknown, not "in no department"). An id sent as another
     /// JSON type is kept as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department_ids: Option<Vec<String>>,
     /// Every other field, as the server sent it.
     #[serde(flatten)]
@@ -354,6 +356,29 @@ mod tests {
         assert_eq!((text.as_deref(), odd), (Some("18446744073709551615"), true));
         let (text, odd) = as_text(Value::from(-5), true);
         assert_eq!((text.as_deref(), odd), (Some("-5"), true));
+    }
+
+    #[test]
+    fn department_ids_are_read_leniently_and_written_only_when_known() {
+        let user: User = serde_json::from_str(
+            r#"{"userId":"u","departmentIds":["a",7,null],"mainDepartmentId":7}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            user.department_ids,
+            Some(vec!["a".to_owned(), "7".to_owned()])
+        );
+        assert_eq!(user.main_department_id.as_deref(), Some("7"));
+        assert_eq!(user.coerced_fields(), ["mainDepartmentId"]);
+        assert!(!user.extra.contains_key("departmentIds"));
+        let again: User = serde_json::from_value(serde_json::to_value(&user).unwrap()).unwrap();
+        assert_eq!(again, user);
+        let plain: User = serde_json::from_str(r#"{"userId":"u","departmentIds":null}"#).unwrap();
+        assert_eq!(plain.department_ids, None);
+        let written = serde_json::to_value(&plain).unwrap();
+        assert!(
+            written.get("departmentIds").is_none() && written.get("mainDepartmentId").is_none()
+        );
     }
 
     #[test]
