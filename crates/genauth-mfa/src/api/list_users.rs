@@ -317,7 +317,7 @@ impl<'a> IntoIterator for ListUsers<'a> {
 /// listing of a pool that changed, see [`pool_changed`](Self::pool_changed).
 /// A count that fell, a difference between the distinct users and the
 /// last count, a server that sent no `totalCount` at all, or
-/// [`MAX_STALE_PAGES`] pages in a row that bring no user not already
+/// [`MAX_STALE_PAGES`](crate::MAX_STALE_PAGES) pages in a row that bring no user not already
 /// listed (a server that ignores the page number, with or without a
 /// count): then the last item is an
 /// [`Error::IncompleteListing`] saying what the server did. So a listing
