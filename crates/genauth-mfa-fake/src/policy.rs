@@ -228,7 +228,14 @@ impl Organization {
         }
     }
 
-    /// The id of the organisation's root department, `<code>-root`.
+    /// The id of the organisation's root department, `<code>-root`: the
+    /// `parentDepartmentId` of its top-level departments.
+    ///
+    /// ```
+    /// use genauth_mfa_fake::Organization;
+    ///
+    /// assert_eq!(Organization::new("labs", "Labs").root_department_id(), "labs-root");
+    /// ```
     #[must_use]
     pub fn root_department_id(&self) -> String {
         format!("{}-root", self.code)

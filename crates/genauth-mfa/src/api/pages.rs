@@ -438,24 +438,84 @@ impl<'a, T> Entries<'a, T> {
     }
 
     /// `totalCount` as the first page that had one said, once it is fetched.
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, UserListType};
+    /// # use genauth_mfa_fake::{FakeGenAuth, ListEntry};
+    /// # let fake = FakeGenAuth::new().with_list_entry(ListEntry::white_user("u-1"))
+    /// #     .with_list_entry(ListEntry::white_user("u-2"));
+    /// # let mgmt = ManagementClient::builder().access_key_id("ak").access_key_secret("sk")
+    /// #     .transport(fake).build()?;
+    /// let mut entries = mgmt.list_user_list(UserListType::White).into_iter();
+    /// assert!(entries.by_ref().all(|e| e.is_ok()));
+    /// assert_eq!(entries.first_total_count(), Some(2));
+    /// assert_eq!(entries.last_total_count(), Some(2));
+    /// assert_eq!((entries.seen(), entries.distinct()), (2, 2));
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     #[must_use]
     pub fn first_total_count(&self) -> Option<u64> {
         self.tally.first_total
     }
 
     /// `totalCount` as the latest page that had one said.
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, UserListType};
+    /// # use genauth_mfa_fake::{FakeGenAuth, ListEntry};
+    /// # let fake = FakeGenAuth::new().with_list_entry(ListEntry::white_user("u-1"))
+    /// #     .with_list_entry(ListEntry::white_user("u-2"));
+    /// # let mgmt = ManagementClient::builder().access_key_id("ak").access_key_secret("sk")
+    /// #     .transport(fake).build()?;
+    /// let mut entries = mgmt.list_user_list(UserListType::White).into_iter();
+    /// assert!(entries.by_ref().all(|e| e.is_ok()));
+    /// assert_eq!(entries.first_total_count(), Some(2));
+    /// assert_eq!(entries.last_total_count(), Some(2));
+    /// assert_eq!((entries.seen(), entries.distinct()), (2, 2));
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     #[must_use]
     pub fn last_total_count(&self) -> Option<u64> {
         self.tally.last_total
     }
 
     /// How many entries the iterator has yielded, repeated ones included.
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, UserListType};
+    /// # use genauth_mfa_fake::{FakeGenAuth, ListEntry};
+    /// # let fake = FakeGenAuth::new().with_list_entry(ListEntry::white_user("u-1"))
+    /// #     .with_list_entry(ListEntry::white_user("u-2"));
+    /// # let mgmt = ManagementClient::builder().access_key_id("ak").access_key_secret("sk")
+    /// #     .transport(fake).build()?;
+    /// let mut entries = mgmt.list_user_list(UserListType::White).into_iter();
+    /// assert!(entries.by_ref().all(|e| e.is_ok()));
+    /// assert_eq!(entries.first_total_count(), Some(2));
+    /// assert_eq!(entries.last_total_count(), Some(2));
+    /// assert_eq!((entries.seen(), entries.distinct()), (2, 2));
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     #[must_use]
     pub fn seen(&self) -> u64 {
         self.seen
     }
 
     /// How many distinct entries the pages fetched so far held.
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, UserListType};
+    /// # use genauth_mfa_fake::{FakeGenAuth, ListEntry};
+    /// # let fake = FakeGenAuth::new().with_list_entry(ListEntry::white_user("u-1"))
+    /// #     .with_list_entry(ListEntry::white_user("u-2"));
+    /// # let mgmt = ManagementClient::builder().access_key_id("ak").access_key_secret("sk")
+    /// #     .transport(fake).build()?;
+    /// let mut entries = mgmt.list_user_list(UserListType::White).into_iter();
+    /// assert!(entries.by_ref().all(|e| e.is_ok()));
+    /// assert_eq!(entries.first_total_count(), Some(2));
+    /// assert_eq!(entries.last_total_count(), Some(2));
+    /// assert_eq!((entries.seen(), entries.distinct()), (2, 2));
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
     #[must_use]
     pub fn distinct(&self) -> u64 {
         self.tally.distinct()

@@ -29,6 +29,12 @@ pub enum UserListType {
 
 impl UserListType {
     /// The wire name: `WHITE` or `BLACK`.
+    ///
+    /// ```
+    /// use genauth_mfa::UserListType;
+    ///
+    /// assert_eq!(UserListType::Black.as_str(), "BLACK");
+    /// ```
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,6 +69,12 @@ pub enum IpListType {
 
 impl IpListType {
     /// The wire name: `WHITE` or `BLACK`.
+    ///
+    /// ```
+    /// use genauth_mfa::IpListType;
+    ///
+    /// assert_eq!(IpListType::White.as_str(), "WHITE");
+    /// ```
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -106,6 +118,13 @@ pub enum LimitKind {
 impl LimitKind {
     /// The wire name: `SKIP_MFA`, `FORBID_LOGIN`, `FORBID_REGISTER`, or the
     /// unknown value as sent.
+    ///
+    /// ```
+    /// use genauth_mfa::LimitKind;
+    ///
+    /// assert_eq!(LimitKind::SkipMfa.as_str(), "SKIP_MFA");
+    /// assert_eq!(LimitKind::Other("X".into()).as_str(), "X");
+    /// ```
     #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
