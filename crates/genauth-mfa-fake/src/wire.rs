@@ -277,7 +277,8 @@ impl State {
         self.check_management_token(request)?;
         let (page, limit) = page_query(request)?;
         let fetch_all = flag(request, "fetchAll")?;
-        let members = |id: &str| self.pool.members_of(id);
+        let sizes = self.pool.department_sizes();
+        let members = |id: &str| sizes.get(id).copied().unwrap_or(0);
         Ok(self.policy.organizations(page, limit, fetch_all, &members))
     }
 
@@ -301,7 +302,8 @@ impl State {
         }
         flag(request, "withCustomData")?;
         let from = request.query("departmentId").unwrap_or("root");
-        let members = |id: &str| self.pool.members_of(id);
+        let sizes = self.pool.department_sizes();
+        let members = |id: &str| sizes.get(id).copied().unwrap_or(0);
         self.policy
             .departments(code, from, &members)
             .map_err(|no_organization| {
