@@ -11,7 +11,13 @@
 //!   [`list_enrolled_factors`](AuthenticationClient::list_enrolled_factors).
 //! - [`ManagementClient`] acts for the user pool (its access key):
 //!   [`get_user_mfa_info`](ManagementClient::get_user_mfa_info) and
-//!   [`list_users`](ManagementClient::list_users). The management token is
+//!   [`list_users`](ManagementClient::list_users), and the pool's MFA
+//!   policy: [`get_global_mfa_settings`](ManagementClient::get_global_mfa_settings)
+//!   (the factors the pool enables), [`list_user_list`](ManagementClient::list_user_list)
+//!   and [`list_ip_list`](ManagementClient::list_ip_list) (its bypass lists),
+//!   [`list_role_members`](ManagementClient::list_role_members),
+//!   [`list_organizations`](ManagementClient::list_organizations) and
+//!   [`get_all_departments`](ManagementClient::get_all_departments). The management token is
 //!   fetched, cached, shared and refreshed for you.
 //! - The batch engine (`batch`) runs many users on N threads over one client.
 //!
@@ -175,12 +181,18 @@ pub mod model;
 pub mod transport;
 mod url;
 
+pub use api::get_all_departments::GetAllDepartments;
 pub use api::get_factor::GetFactor;
+pub use api::get_global_mfa_settings::GetGlobalMfaSettings;
 pub use api::get_user_mfa_info::GetUserMfaInfo;
 pub use api::list_enrolled_factors::ListEnrolledFactors;
-pub use api::list_users::{
-    ListUsers, MAX_GROWTH_SLACK, MAX_PAGE_SIZE, MAX_STALE_PAGES, MAX_UNCOUNTED_USERS, SortField,
-    SortOrder, Users,
+pub use api::list_ip_list::ListIpList;
+pub use api::list_organizations::ListOrganizations;
+pub use api::list_role_members::ListRoleMembers;
+pub use api::list_user_list::ListUserList;
+pub use api::list_users::{ListUsers, MAX_PAGE_SIZE, SortField, SortOrder, Users};
+pub use api::pages::{
+    Entries, MAX_GROWTH_SLACK, MAX_LIST_PAGE_SIZE, MAX_STALE_PAGES, MAX_UNCOUNTED_USERS,
 };
 pub use call::cancel::CancelToken;
 pub use call::retry::RetryPolicy;
@@ -193,7 +205,8 @@ pub use client::settings::DEFAULT_CALL_TIMEOUT;
 pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
 pub use escape::{Escaped, needs_escape};
 pub use model::{
-    Factor, FactorProfile, FactorType, MfaStatus, User, UserIdType, UserMfaInfo, UserPage,
+    Department, Factor, FactorProfile, FactorType, IpListEntry, IpListType, LimitKind, MfaSettings,
+    MfaStatus, Organization, User, UserIdType, UserListEntry, UserListType, UserMfaInfo, UserPage,
     UserStatus, iso8601_utc,
 };
 pub use transport::{

@@ -1,8 +1,8 @@
-//! One page of a listing as the server sends it.
+//! One page of a listing of users as the server sends it.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::lenient::{lenient_count, lenient_int};
+use super::lenient::lenient_int;
 use super::user::User;
 
 /// One page of a listing.
@@ -15,22 +15,6 @@ pub struct UserPage {
     /// This page's users.
     #[serde(rename = "list", default, deserialize_with = "null_as_empty")]
     pub users: Vec<User>,
-}
-
-/// A page as the server sent it, before a missing `totalCount` reads as 0:
-/// each part `None` when absent (a `null` list is an empty one).
-#[derive(Deserialize)]
-pub(crate) struct WirePage {
-    #[serde(rename = "totalCount", default, deserialize_with = "lenient_count")]
-    pub(crate) total_count: Option<u64>,
-    #[serde(rename = "list", default, deserialize_with = "present_list")]
-    pub(crate) users: Option<Vec<User>>,
-}
-
-fn present_list<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Vec<User>>, D::Error> {
-    null_as_empty(d).map(Some)
 }
 
 fn count<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {

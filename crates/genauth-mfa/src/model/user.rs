@@ -65,6 +65,18 @@ pub struct User {
     pub last_mfa_time: Option<String>,
     /// How many times the user signed in.
     pub logins_count: Option<u64>,
+    /// The user's main department (`mainDepartmentId`), when the server
+    /// sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub main_department_id: Option<String>,
+    /// The departments the user is in (`departmentIds`): filled when the
+    /// listing asked for them
+    /// ([`ListUsers::with_department_ids`](crate::ListUsers::with_department_ids)),
+    /// empty for a user in no department; `None` when the server sent none
+    /// (not asked: unknown, not "in no department"). An id sent as another
+    /// JSON type is kept as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department_ids: Option<Vec<String>>,
     /// Every other field, as the server sent it.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -98,7 +110,7 @@ impl User {
 }
 
 /// The typed fields' JSON names, in the order of [`Coerced`]'s bits.
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "userId",
     "username",
     "email",
@@ -109,6 +121,7 @@ const FIELDS: [&str; 10] = [
     "createdAt",
     "lastLogin",
     "lastMfaTime",
+    "mainDepartmentId",
 ];
 
 /// A bit per field of [`FIELDS`] kept as text from another type. How a
@@ -149,6 +162,10 @@ struct WireUser {
     last_mfa_time: Value,
     #[serde(default, deserialize_with = "lenient_count")]
     logins_count: Option<u64>,
+    #[serde(default)]
+    main_department_id: Value,
+    #[serde(default)]
+    department_ids: Value,
     #[serde(flatten)]
     extra: Map<String, Value>,
 }
@@ -176,6 +193,16 @@ impl From<WireUser> for User {
         let created_at = field(7, wire.created_at, true);
         let last_login = field(8, wire.last_login, true);
         let last_mfa_time = field(9, wire.last_mfa_time, true);
+        let main_department_id = field(10, wire.main_department_id, false);
+        let department_ids = match wire.department_ids {
+            Value::Null => None,
+            Value::Array(ids) => Some(
+                ids.into_iter()
+                    .filter_map(|id| as_text(id, false).0)
+                    .collect(),
+            ),
+            one => as_text(one, false).0.map(|id| vec![id]),
+        };
         User {
             user_id,
             username,
@@ -188,6 +215,8 @@ impl From<WireUser> for User {
             last_login,
             last_mfa_time,
             logins_count: wire.logins_count,
+            main_department_id,
+            department_ids,
             extra: wire.extra,
             coerced: Coerced(coerced),
         }
@@ -327,6 +356,29 @@ mod tests {
         assert_eq!((text.as_deref(), odd), (Some("18446744073709551615"), true));
         let (text, odd) = as_text(Value::from(-5), true);
         assert_eq!((text.as_deref(), odd), (Some("-5"), true));
+    }
+
+    #[test]
+    fn department_ids_are_read_leniently_and_written_only_when_known() {
+        let user: User = serde_json::from_str(
+            r#"{"userId":"u","departmentIds":["a",7,null],"mainDepartmentId":7}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            user.department_ids,
+            Some(vec!["a".to_owned(), "7".to_owned()])
+        );
+        assert_eq!(user.main_department_id.as_deref(), Some("7"));
+        assert_eq!(user.coerced_fields(), ["mainDepartmentId"]);
+        assert!(!user.extra.contains_key("departmentIds"));
+        let again: User = serde_json::from_value(serde_json::to_value(&user).unwrap()).unwrap();
+        assert_eq!(again, user);
+        let plain: User = serde_json::from_str(r#"{"userId":"u","departmentIds":null}"#).unwrap();
+        assert_eq!(plain.department_ids, None);
+        let written = serde_json::to_value(&plain).unwrap();
+        assert!(
+            written.get("departmentIds").is_none() && written.get("mainDepartmentId").is_none()
+        );
     }
 
     #[test]

@@ -1,22 +1,20 @@
 //! `POST /api/v3/list-users`: every user of the pool, page by page
-//! (management API). The request and one page here; the paging iterator
-//! in `users.rs`, the proof that it listed every user in `proof.rs`.
+//! (management API).
 
 use serde::Serialize;
 
-use crate::call::endpoint::Endpoint;
-use crate::call::envelope::ObjectOnly;
+use super::list_role_members;
+use super::pages::{FetchedPage, fetch_page};
+use crate::call::endpoint::{Endpoint, require_id};
 use crate::client::management::ManagementClient;
 use crate::error::{Error, Result};
-use crate::model::page::WirePage;
-use crate::model::{User, UserPage, UserStatus};
+use crate::model::page::UserPage;
+use crate::model::user::{User, UserStatus};
 
-mod proof;
 #[cfg(test)]
 mod tests;
 mod users;
 
-pub use proof::{MAX_GROWTH_SLACK, MAX_STALE_PAGES, MAX_UNCOUNTED_USERS};
 pub use users::Users;
 
 const PATH: &str = "/api/v3/list-users";
@@ -61,6 +59,8 @@ impl ManagementClient {
             keywords: None,
             sort: (SortField::CreatedAt, SortOrder::Asc),
             page_size: MAX_PAGE_SIZE,
+            with_department_ids: false,
+            source: Source::Pool,
         }
     }
 }
@@ -76,9 +76,63 @@ pub struct ListUsers<'a> {
     keywords: Option<String>,
     sort: (SortField, SortOrder),
     page_size: u32,
+    with_department_ids: bool,
+    source: Source,
+}
+
+/// Whose users a listing lists.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// The pool's (`POST /api/v3/list-users`).
+    Pool,
+    /// A role's members (`GET /api/v3/list-role-members`).
+    Role {
+        code: String,
+        namespace: Option<String>,
+    },
 }
 
 impl<'a> ListUsers<'a> {
+    /// The same listing of another source's users.
+    pub(crate) fn source(mut self, source: Source) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// The same listing with its source changed by `change`.
+    pub(crate) fn map_source(mut self, change: impl FnOnce(Source) -> Source) -> Self {
+        self.source = change(self.source);
+        self
+    }
+
+    /// Asks for each user's department ids (`options.withDepartmentIds`):
+    /// [`User::department_ids`] is then filled (empty for a user in no
+    /// department); without it the option is not sent and the field is
+    /// `None`.
+    ///
+    /// ```
+    /// use genauth_mfa::ManagementClient;
+    /// use genauth_mfa_fake::FakeGenAuth;
+    ///
+    /// let fake = FakeGenAuth::new()
+    ///     .with_generated_pool(2)
+    ///     .with_user_departments("user-000000", ["eng", "sales"]);
+    /// let mgmt = ManagementClient::builder()
+    ///     .access_key_id("ak")
+    ///     .access_key_secret("sk")
+    ///     .transport(fake)
+    ///     .build()?;
+    /// let users: Vec<_> = mgmt.list_users().with_department_ids(true).into_iter().collect::<Result<_, _>>()?;
+    /// assert_eq!(users[0].department_ids, Some(vec!["eng".to_owned(), "sales".to_owned()]));
+    /// assert_eq!(users[0].main_department_id.as_deref(), Some("eng"));
+    /// assert_eq!(users[1].department_ids, Some(vec![]));
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    pub fn with_department_ids(mut self, on: bool) -> Self {
+        self.with_department_ids = on;
+        self
+    }
+
     /// Only users with this status (`advancedFilter` status EQUAL). A
     /// page that lists users with another status (a server that ignores
     /// the filter) does not yield them and ends the listing with
@@ -169,12 +223,12 @@ impl<'a> ListUsers<'a> {
         let page = self.fetch(page)?;
         Ok(UserPage {
             total_count: page.total_count.unwrap_or(0),
-            users: page.users,
+            users: page.list,
         })
     }
 
     /// Page `page` as the server sent it: its `totalCount` may be missing.
-    fn fetch(&self, page: u32) -> Result<FetchedPage> {
+    fn fetch(&self, page: u32) -> Result<FetchedPage<User>> {
         if page == 0 {
             return Err(Error::invalid_argument("page", "pages start at 1"));
         }
@@ -184,6 +238,29 @@ impl<'a> ListUsers<'a> {
                 format!("must be from 1 to {MAX_PAGE_SIZE}"),
             ));
         }
+        let (code, namespace) = match &self.source {
+            Source::Pool => return self.fetch_pool(page),
+            Source::Role { code, namespace } => (code, namespace),
+        };
+        require_id("code", code)?;
+        let (page, limit) = (page.to_string(), self.page_size.to_string());
+        let mut endpoint = Endpoint::get(list_role_members::PATH).query("code", code);
+        if let Some(namespace) = namespace {
+            endpoint = endpoint.query("namespace", namespace);
+        }
+        let flag = |on: bool| if on { "true" } else { "false" };
+        // A read (a GET): safe to repeat.
+        let endpoint = endpoint
+            .query("page", &page)
+            .query("limit", &limit)
+            .query("withDepartmentIds", flag(self.with_department_ids))
+            .query("withCustomData", "false")
+            .query("withIdentities", "false");
+        fetch_page(self.client, &endpoint)
+    }
+
+    /// Page `page` of the pool's users (`POST /api/v3/list-users`).
+    fn fetch_pool(&self, page: u32) -> Result<FetchedPage<User>> {
         let body = Body {
             keywords: self.keywords.as_deref(),
             advanced_filter: self.status.as_ref().map(|status| {
@@ -202,32 +279,14 @@ impl<'a> ListUsers<'a> {
                     field: self.sort.0.as_str(),
                     order: self.sort.1.as_str(),
                 }],
+                with_department_ids: self.with_department_ids,
             },
         };
         // A read: safe to repeat.
         let endpoint = Endpoint::post_json(PATH, &body)?.repeatable();
-        match self.client.send::<ObjectOnly<WirePage>>(&endpoint)?.0 {
-            // An answer that says nothing must not read as an empty pool.
-            WirePage {
-                total_count: None,
-                users: None,
-            } => Err(Error::decode(
-                200,
-                "the answer holds neither list nor totalCount",
-                b"",
-            )),
-            WirePage { total_count, users } => Ok(FetchedPage {
-                total_count,
-                users: users.unwrap_or_default(),
-            }),
-        }
+        // An answer that says nothing must not read as an empty pool.
+        fetch_page(self.client, &endpoint)
     }
-}
-
-/// A page read: its users, and its count when it had a readable one.
-struct FetchedPage {
-    total_count: Option<u64>,
-    users: Vec<User>,
 }
 
 /// The field to sort a listing by.
@@ -294,9 +353,13 @@ struct Filter<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Options {
     pagination: Pagination,
     sort: [Sort; 1],
+    /// Sent only when asked: the body is otherwise as it always was.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    with_department_ids: bool,
 }
 
 #[derive(Serialize)]

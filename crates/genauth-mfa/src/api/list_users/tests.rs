@@ -1,22 +1,7 @@
-//! Unit tests of the listing: the id set, and pages with odd values.
+//! Unit tests of the list-users answer types.
 
-use super::proof::IdSet;
-use crate::model::{User, UserPage, UserStatus};
-
-#[test]
-fn the_id_set_counts_each_id_once_across_merges() {
-    let mut set = IdSet::default();
-    for i in 0..20_000 {
-        assert!(set.insert(&format!("u{i}")), "{i}");
-    }
-    assert!(set.sorted.len() >= 15_000, "{}", set.sorted.len());
-    assert!(set.sorted.windows(2).all(|w| w[0] < w[1]));
-    for i in (0..20_000).step_by(7) {
-        assert!(!set.insert(&format!("u{i}")), "{i}");
-    }
-    assert!(set.insert("new"));
-    assert_eq!(set.len(), 20_001);
-}
+use crate::model::page::UserPage;
+use crate::model::user::{User, UserStatus};
 
 #[test]
 fn users_keep_unknown_fields_and_read_odd_values() {

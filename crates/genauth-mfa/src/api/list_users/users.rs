@@ -1,11 +1,10 @@
-//! The paging iterator of a listing: [`Users`] fetches a page at a time,
-//! yields its users, and keeps the counts that [`proof`](super::proof)
-//! judges the listing by.
+//! The paging iterator of a listing of users: [`Users`], which proves it
+//! listed every user the server counted.
 
-use super::proof::{IdSet, MAX_STALE_PAGES};
-use super::{FetchedPage, ListUsers};
+use super::ListUsers;
+use crate::api::pages::{FetchedPage, Step, Tally};
 use crate::error::{Error, Result};
-use crate::model::{User, UserStatus};
+use crate::model::user::{User, UserStatus};
 
 impl<'a> IntoIterator for ListUsers<'a> {
     type Item = Result<User>;
@@ -16,13 +15,9 @@ impl<'a> IntoIterator for ListUsers<'a> {
             listing: self,
             page: 0,
             buffer: Vec::new().into_iter(),
-            first_total: None,
-            last_total: None,
-            fell: None,
             seen: 0,
             distinct: 0,
-            ids: IdSet::default(),
-            stale: 0,
+            tally: Tally::new(("users", "user")),
             ending: None,
             done: false,
         }
@@ -45,7 +40,7 @@ impl<'a> IntoIterator for ListUsers<'a> {
 /// listing of a pool that changed, see [`pool_changed`](Self::pool_changed).
 /// A count that fell, a difference between the distinct users and the
 /// last count, a server that sent no `totalCount` at all, or
-/// [`MAX_STALE_PAGES`] pages in a row that bring no user not already
+/// [`MAX_STALE_PAGES`](crate::MAX_STALE_PAGES) pages in a row that bring no user not already
 /// listed (a server that ignores the page number, with or without a
 /// count): then the last item is an
 /// [`Error::IncompleteListing`] saying what the server did. So a listing
@@ -81,36 +76,30 @@ impl<'a> IntoIterator for ListUsers<'a> {
 #[derive(Debug)]
 #[must_use = "an iterator does nothing unless consumed"]
 pub struct Users<'a> {
-    pub(super) listing: ListUsers<'a>,
-    pub(super) page: u32,
+    listing: ListUsers<'a>,
+    page: u32,
     /// The page being yielded, each user with whether it is new.
-    pub(super) buffer: std::vec::IntoIter<(User, bool)>,
-    pub(super) first_total: Option<u64>,
-    pub(super) last_total: Option<u64>,
-    /// The first fall of the count between two pages: (before, after).
-    pub(super) fell: Option<(u64, u64)>,
-    pub(super) seen: u64,
-    pub(super) distinct: u64,
-    /// The users of the pages fetched so far.
-    pub(super) ids: IdSet,
-    /// Pages in a row that brought no new user.
-    pub(super) stale: u32,
+    buffer: std::vec::IntoIter<(User, bool)>,
+    seen: u64,
+    distinct: u64,
+    /// What the pages said so far, and the users they held.
+    tally: Tally,
     /// The error to yield once the buffer is drained.
-    pub(super) ending: Option<Error>,
-    pub(super) done: bool,
+    ending: Option<Error>,
+    done: bool,
 }
 
 impl Users<'_> {
     /// `totalCount` as the first page that had one said, once it is fetched.
     #[must_use]
     pub fn first_total_count(&self) -> Option<u64> {
-        self.first_total
+        self.tally.first_total
     }
 
     /// `totalCount` as the latest page that had one said.
     #[must_use]
     pub fn last_total_count(&self) -> Option<u64> {
-        self.last_total
+        self.tally.last_total
     }
 
     /// How many users the iterator has yielded, repeated ones included.
@@ -146,10 +135,53 @@ impl Users<'_> {
     /// from the last count, ends it with [`Error::IncompleteListing`].
     #[must_use]
     pub fn pool_changed(&self) -> bool {
-        match (self.first_total, self.last_total) {
-            (Some(first), Some(last)) => first != last,
-            _ => false,
+        self.tally.changed()
+    }
+}
+
+impl Users<'_> {
+    /// Takes one fetched page: counts it, keeps its users of the wanted
+    /// status (each with whether it is new) and decides whether the
+    /// listing ends after it.
+    fn take(&mut self, page: FetchedPage<User>) {
+        self.tally.count(page.total_count);
+        // A server that ignores the status filter lists users of
+        // another status: they are not yielded, and the listing ends
+        // after this page (its count is not that of the filter either).
+        let mut page_users = page.list;
+        let mut off_filter = 0;
+        if let Some(wanted) = &self.listing.status {
+            let before = page_users.len();
+            page_users.retain(|user| {
+                user.status
+                    .as_ref()
+                    .is_none_or(|s| s.as_str().eq_ignore_ascii_case(wanted.as_str()))
+            });
+            off_filter = before - page_users.len();
         }
+        let mut new = 0;
+        let users: Vec<(User, bool)> = page_users
+            .into_iter()
+            .map(|user| {
+                let is_new = self.tally.insert(&user.user_id);
+                new += u64::from(is_new);
+                (user, is_new)
+            })
+            .collect();
+        if off_filter > 0 {
+            let wanted = self.listing.status.as_ref().map_or("", UserStatus::as_str);
+            self.done = true;
+            self.ending = Some(self.tally.incomplete(format!(
+                "the server ignored the status filter: page {} listed {off_filter} users \
+                 whose status is not {wanted} (not asked), after {} distinct users",
+                self.page,
+                self.tally.distinct()
+            )));
+        } else if let Step::End(ending) = self.tally.after_page(self.page, users.len(), new) {
+            self.done = true;
+            self.ending = ending;
+        }
+        self.buffer = users.into_iter();
     }
 }
 
@@ -179,111 +211,5 @@ impl Iterator for Users<'_> {
                 }
             }
         }
-    }
-}
-
-impl Users<'_> {
-    /// Takes a fetched page: its count, its users (each with whether it is
-    /// new), and whether the listing ends after it.
-    fn take(&mut self, page: FetchedPage) {
-        if let Some(total) = page.total_count {
-            self.first_total.get_or_insert(total);
-            if let Some(before) = self.last_total.filter(|before| total < *before) {
-                self.fell.get_or_insert((before, total));
-            }
-            self.last_total = Some(total);
-        }
-        let (page_users, off_filter) = self.in_filter(page.users);
-        let before = self.ids.len();
-        let users: Vec<(User, bool)> = page_users
-            .into_iter()
-            .map(|user| {
-                let new = self.ids.insert(&user.user_id);
-                (user, new)
-            })
-            .collect();
-        let new = self.ids.len() - before;
-        if off_filter > 0 {
-            let ending = self.off_filter(off_filter);
-            self.end(Some(ending));
-        } else if users.is_empty() {
-            // The end, as the server says: is it every user?
-            self.end(self.verdict());
-        } else if new == 0 {
-            self.stale += 1;
-            if self.stale >= MAX_STALE_PAGES {
-                let ending = self.stale_pages();
-                self.end(Some(ending));
-            }
-        } else if let Some(reason) = self.runaway() {
-            let ending = self.incomplete(reason);
-            self.end(Some(ending));
-        } else {
-            self.stale = 0;
-            // A count that moved since the first page may have been
-            // lowered by one page only: the end is then an empty page.
-            if !self.pool_changed() && self.last_total.is_some_and(|total| self.ids.len() >= total)
-            {
-                self.end(self.verdict());
-            }
-        }
-        self.buffer = users.into_iter();
-    }
-
-    /// A server that ignores the status filter lists users of another
-    /// status: they are not yielded, and the listing ends after this page
-    /// (its count is not that of the filter either). The page's users in
-    /// the filter, and how many were not.
-    fn in_filter(&self, mut users: Vec<User>) -> (Vec<User>, usize) {
-        let Some(wanted) = &self.listing.status else {
-            return (users, 0);
-        };
-        let before = users.len();
-        users.retain(|user| {
-            user.status
-                .as_ref()
-                .is_none_or(|s| s.as_str().eq_ignore_ascii_case(wanted.as_str()))
-        });
-        let off_filter = before - users.len();
-        (users, off_filter)
-    }
-
-    /// The listing ends once the page being taken is yielded, with
-    /// `ending` (if any) after it.
-    fn end(&mut self, ending: Option<Error>) {
-        self.done = true;
-        self.ending = ending;
-    }
-
-    /// The listing is not proven whole, for `reason`.
-    pub(super) fn incomplete(&self, reason: String) -> Error {
-        Error::IncompleteListing {
-            reason,
-            distinct: self.ids.len(),
-            total_count: self.last_total,
-        }
-    }
-
-    fn off_filter(&self, off_filter: usize) -> Error {
-        let wanted = self.listing.status.as_ref().map_or("", UserStatus::as_str);
-        self.incomplete(format!(
-            "the server ignored the status filter: page {} listed {off_filter} users \
-             whose status is not {wanted} (not asked), after {} distinct users",
-            self.page,
-            self.ids.len()
-        ))
-    }
-
-    fn stale_pages(&self) -> Error {
-        self.incomplete(format!(
-            "the server's pages ignored the page number: pages {} to {} repeated \
-             users already listed, after {} distinct users{}",
-            self.page + 1 - self.stale,
-            self.page,
-            self.ids.len(),
-            self.last_total
-                .map(|t| format!(" of the {t} it counted"))
-                .unwrap_or_default()
-        ))
     }
 }
