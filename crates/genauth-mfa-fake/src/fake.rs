@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::policy::{ListEntry, Organization, Policy};
 use super::pool::{Paging, Pool, PoolChange};
 use super::route::{Failure, RecordedRequest, Route};
 use super::user::PoolUser;
@@ -23,6 +24,9 @@ pub(super) struct State {
     pub(super) token_lifetime: Duration,
     pub(super) issued: Vec<String>,
     pub(super) failures: VecDeque<(Route, Failure)>,
+    /// Failures kept until cleared, after the one-shot ones.
+    pub(super) lasting_failures: Vec<(Route, Failure)>,
+    pub(super) policy: Policy,
     pub(super) requests: Vec<RecordedRequest>,
     /// How many requests each endpoint got, recorded or not.
     pub(super) counts: HashMap<Route, usize>,
@@ -108,6 +112,24 @@ impl FakeGenAuth {
     /// id known, with MFA statuses derived from the id's bytes (the same
     /// every run), except ids starting with `missing`: not found.
     ///
+    /// Its policy shows every part of an audit that tells the truth:
+    /// - the pool enables `OTP`, `SMS` and `FACE`, not `EMAIL`
+    ///   ([`with_enabled_factors`](Self::with_enabled_factors));
+    /// - the WHITE user list lets `user-000005`, `user-000042`,
+    ///   `user-000123` and `user-000777` skip MFA (`SKIP_MFA`) and
+    ///   `user-000300` skip nothing (`FORBID_REGISTER`); the BLACK one
+    ///   forbids `user-000666` to log in; the WHITE IP list lets
+    ///   `10.0.0.0/8` skip MFA and the BLACK one forbids `203.0.113.7`;
+    /// - the role `admin` (namespace `default`) holds `user-000001`,
+    ///   `user-000002`, `user-000005` and `user-000013`; the role
+    ///   `billing-admin` in namespace `billing` holds `user-000003` and
+    ///   `user-000100`;
+    /// - the organisation `acme` (Acme) has Engineering > Platform > SRE,
+    ///   Engineering > Mobile, Sales > EMEA, and `labs` (Acme Labs) has
+    ///   Research; generated user `i` is, by `i % 6`: 0 in Platform, 1 in
+    ///   SRE, 2 in Mobile, 3 in EMEA, 4 in Sales and Research (two
+    ///   departments, in two organisations), 5 in none.
+    ///
     /// ```
     /// use genauth_mfa::ManagementClient;
     /// use genauth_mfa_fake::FakeGenAuth;
@@ -122,6 +144,56 @@ impl FakeGenAuth {
     /// ```
     #[must_use]
     pub fn demo() -> FakeGenAuth {
+        let mut fake = FakeGenAuth::demo_users();
+        for user in ["user-000005", "user-000042", "user-000123", "user-000777"] {
+            fake = fake.with_list_entry(ListEntry::white_user(user).limit("SKIP_MFA"));
+        }
+        fake = fake
+            .with_enabled_factors(["OTP", "SMS", "FACE"])
+            .with_list_entry(ListEntry::white_user("user-000300").limit("FORBID_REGISTER"))
+            .with_list_entry(ListEntry::black_user("user-000666").limit("FORBID_LOGIN"))
+            .with_list_entry(ListEntry::white_ip("10.0.0.0/8").limit("SKIP_MFA"))
+            .with_list_entry(ListEntry::black_ip("203.0.113.7").limit("FORBID_LOGIN"))
+            .with_role(
+                "admin",
+                "default",
+                ["user-000001", "user-000002", "user-000005", "user-000013"],
+            )
+            .with_role("billing-admin", "billing", ["user-000003", "user-000100"])
+            .with_organization(
+                Organization::new("acme", "Acme")
+                    .department("eng", "Engineering", None)
+                    .department("platform", "Platform", Some("eng"))
+                    .department("sre", "SRE", Some("platform"))
+                    .department("mobile", "Mobile", Some("eng"))
+                    .department("sales", "Sales", None)
+                    .department("sales-emea", "EMEA", Some("sales")),
+            )
+            .with_organization(
+                Organization::new("labs", "Acme Labs").department("research", "Research", None),
+            );
+        {
+            let mut state = fake.lock();
+            for i in 0..Self::DEMO_POOL_SIZE {
+                let departments: &[&str] = match i % 6 {
+                    0 => &["platform"],
+                    1 => &["sre"],
+                    2 => &["mobile"],
+                    3 => &["sales-emea"],
+                    4 => &["sales", "research"],
+                    _ => &[],
+                };
+                let departments = departments.iter().map(|d| (*d).to_owned()).collect();
+                state
+                    .pool
+                    .set_departments(&format!("user-{i:06}"), departments);
+            }
+        }
+        fake
+    }
+
+    /// The demo's users, factors and keys, without its policy.
+    fn demo_users() -> FakeGenAuth {
         let fake = FakeGenAuth::new()
             .with_app_id(Self::DEMO_APP_ID)
             .with_access_key(Self::DEMO_ACCESS_KEY_ID, Self::DEMO_ACCESS_KEY_SECRET)
@@ -297,6 +369,167 @@ impl FakeGenAuth {
     /// ```
     pub fn change_pool_after_page(&self, page: u64, change: PoolChange) {
         self.lock().pool.change_after_page(page, change);
+    }
+
+    /// The factors the pool enables, as `get-global-mfa-settings` answers
+    /// them (`enabledFactors`): `OTP`, `SMS`, `EMAIL`, `FACE` or any other
+    /// text, in the order given. A new fake enables all four.
+    ///
+    /// ```
+    /// use genauth_mfa_fake::FakeGenAuth;
+    ///
+    /// // A pool that has switched EMAIL off, and enables a factor no client knows yet.
+    /// let fake = FakeGenAuth::new().with_enabled_factors(["OTP", "SMS", "FACE", "WEBAUTHN"]);
+    /// # let _ = fake;
+    /// ```
+    #[must_use]
+    pub fn with_enabled_factors<I>(self, factors: I) -> FakeGenAuth
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.lock().policy.enabled_factors = factors.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds `entry` to the pool's user list (`user-list`) or IP list
+    /// (`ip-list`), after the entries added before it. Both list pages as
+    /// `list-users` does: `page` from 1, `limit` 1 to 50 (default 10; more
+    /// is refused, 400), a page past the end is an empty `list`, and
+    /// `userListType` / `ipType` must be `WHITE` or `BLACK` (else 400).
+    ///
+    /// ```
+    /// use genauth_mfa_fake::{FakeGenAuth, ListEntry};
+    ///
+    /// let fake = FakeGenAuth::new()
+    ///     .with_list_entry(ListEntry::white_user("break-glass").limit("SKIP_MFA"))
+    ///     .with_list_entry(ListEntry::white_ip("10.0.0.0/8").limit("SKIP_MFA"));
+    /// # let _ = fake;
+    /// ```
+    #[must_use]
+    pub fn with_list_entry(self, entry: ListEntry) -> FakeGenAuth {
+        self.lock().policy.entries.push(entry);
+        self
+    }
+
+    /// Gives the pool the role `code` in the permission namespace
+    /// `namespace` (`"default"` for the one `list-role-members` reads when
+    /// the call names none), held by the users with these `userId`s, in
+    /// this order (it replaces a role with the same code and namespace).
+    /// `list-role-members` pages them as `list-users` does and answers each
+    /// one's `UserDto` from the pool (with `departmentIds` when asked); a
+    /// member the pool does not hold is a bare `UserDto` (`userId`,
+    /// `createdAt`, `status`). A role the fake does not know is
+    /// `statusCode` 404.
+    ///
+    /// ```
+    /// use genauth_mfa_fake::FakeGenAuth;
+    ///
+    /// let fake = FakeGenAuth::new()
+    ///     .with_generated_pool(10)
+    ///     .with_role("admin", "default", ["user-000001", "user-000002"])
+    ///     .with_role("billing-admin", "billing", ["user-000003"]);
+    /// # let _ = fake;
+    /// ```
+    #[must_use]
+    pub fn with_role<I>(self, code: &str, namespace: &str, members: I) -> FakeGenAuth
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        let members = members.into_iter().map(Into::into).collect();
+        self.lock()
+            .policy
+            .roles
+            .insert((namespace.to_owned(), code.to_owned()), members);
+        self
+    }
+
+    /// Adds the organisation `organization` and its departments (it
+    /// replaces one with the same code). `list-organizations` pages the
+    /// organisations as `list-users` does (`fetchAll=true`: all in one
+    /// page); `get-all-departments` answers one organisation's departments
+    /// in one answer; an unknown organisation or department is 404.
+    ///
+    /// ```
+    /// use genauth_mfa_fake::{FakeGenAuth, Organization};
+    ///
+    /// let fake = FakeGenAuth::new().with_organization(
+    ///     Organization::new("acme", "Acme").department("eng", "Engineering", None),
+    /// );
+    /// # let _ = fake;
+    /// ```
+    #[must_use]
+    pub fn with_organization(self, organization: Organization) -> FakeGenAuth {
+        self.lock().policy.add_organization(organization);
+        self
+    }
+
+    /// Puts the pool's user `user_id` (a generated one too) in these
+    /// departments, the first its main one (none: in no department). Their
+    /// `UserDto` then has `mainDepartmentId`, and `departmentIds` when
+    /// `list-users` is asked `options.withDepartmentIds: true` (or
+    /// `list-role-members` `withDepartmentIds=true`); a user in no
+    /// department has `"departmentIds": []`. The departments'
+    /// `membersCount` counts them.
+    ///
+    /// ```
+    /// use genauth_mfa_fake::{FakeGenAuth, Organization};
+    ///
+    /// let fake = FakeGenAuth::new()
+    ///     .with_generated_pool(3)
+    ///     .with_organization(
+    ///         Organization::new("acme", "Acme")
+    ///             .department("eng", "Engineering", None)
+    ///             .department("sales", "Sales", None),
+    ///     )
+    ///     .with_user_departments("user-000000", ["eng"])
+    ///     .with_user_departments("user-000001", ["eng", "sales"]);
+    /// # let _ = fake;
+    /// ```
+    #[must_use]
+    pub fn with_user_departments<I>(self, user_id: &str, departments: I) -> FakeGenAuth
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        let departments = departments.into_iter().map(Into::into).collect();
+        self.lock().pool.set_departments(user_id, departments);
+        self
+    }
+
+    /// Every request for `route` fails with `failure` from now on (after
+    /// the failures [`fail_next`](Self::fail_next) queued), until
+    /// [`clear_failures`](Self::clear_failures): a key that may not read a
+    /// part of the pool, say (statusCode 403; 402 when the plan lacks the
+    /// feature). With [`Route::Any`] every request fails, the token
+    /// request too.
+    ///
+    /// ```
+    /// use genauth_mfa_fake::{Failure, FakeGenAuth, Route};
+    ///
+    /// let fake = FakeGenAuth::demo();
+    /// fake.fail_always(Route::UserList, Failure::api(403, None, "no permission"));
+    /// fake.fail_always(Route::GetGlobalMfaSettings, Failure::api(402, None, "upgrade your plan"));
+    /// ```
+    pub fn fail_always(&self, route: Route, failure: Failure) {
+        self.lock().lasting_failures.push((route, failure));
+    }
+
+    /// Forgets every failure [`fail_next`](Self::fail_next) queued and
+    /// every one [`fail_always`](Self::fail_always) set.
+    ///
+    /// ```
+    /// use genauth_mfa_fake::{Failure, FakeGenAuth, Route};
+    ///
+    /// let fake = FakeGenAuth::demo();
+    /// fake.fail_always(Route::IpList, Failure::Throttled);
+    /// fake.clear_failures();
+    /// ```
+    pub fn clear_failures(&self) {
+        let mut state = self.lock();
+        state.failures.clear();
+        state.lasting_failures.clear();
     }
 
     /// Pages `list-users` this way from now on (see [`Paging`]; the

@@ -181,6 +181,8 @@ pub(super) struct Listing {
     pub(super) limit: u64,
     pub(super) status: StatusFilter,
     pub(super) descending: bool,
+    /// `options.withDepartmentIds`: each user gains `departmentIds`.
+    pub(super) with_department_ids: bool,
 }
 
 /// The users of which status a listing wants.
@@ -205,6 +207,9 @@ pub(super) struct Pool {
     /// The positions in `order` of one status's users, until a change.
     matching: Option<(String, Vec<u32>)>,
     pub(super) paging: Paging,
+    /// The departments of the users that have any, by `userId`, the main
+    /// one first.
+    departments: HashMap<String, Vec<String>>,
 }
 
 impl Pool {
@@ -316,7 +321,7 @@ impl Pool {
                 if !paging.hidden.is_empty() && paging.hidden.contains(&id_of(entry)) {
                     return None;
                 }
-                Some(dto(entry))
+                Some(self.with_departments(dto(entry), listing.with_department_ids))
             })
             .collect();
         let told = i64::try_from(total)
@@ -357,6 +362,57 @@ impl Pool {
                 .collect();
             self.matching = Some((status.to_owned(), positions));
         }
+    }
+
+    /// Puts the user `user_id` in these departments (the first is their
+    /// main one); none takes them out of every department.
+    pub(super) fn set_departments(&mut self, user_id: &str, departments: Vec<String>) {
+        if departments.is_empty() {
+            self.departments.remove(user_id);
+        } else {
+            self.departments.insert(user_id.to_owned(), departments);
+        }
+    }
+
+    /// How many users each department holds: one pass over the users, so
+    /// that an answer listing many departments costs one pass, not one
+    /// per department.
+    pub(super) fn department_sizes(&self) -> HashMap<&str, usize> {
+        let mut sizes = HashMap::new();
+        for ids in self.departments.values() {
+            for id in ids {
+                *sizes.entry(id.as_str()).or_insert(0) += 1;
+            }
+        }
+        sizes
+    }
+
+    /// The `UserDto` of the pool's user `user_id`, with `departmentIds`
+    /// when asked; `None`: no such user in the pool.
+    pub(super) fn dto_of(&self, user_id: &str, with_department_ids: bool) -> Option<Value> {
+        let dto = match self.custom.get(user_id) {
+            Some(user) => user.to_json(),
+            None => dto(&Entry::Generated(self.generated_index(user_id)?)),
+        };
+        Some(self.with_departments(dto, with_department_ids))
+    }
+
+    /// Adds `mainDepartmentId` (when the user has one) and, when asked,
+    /// `departmentIds` (`[]` for none) to a `UserDto`.
+    fn with_departments(&self, mut dto: Value, with_department_ids: bool) -> Value {
+        let departments = dto["userId"]
+            .as_str()
+            .and_then(|id| self.departments.get(id))
+            .map_or(&[][..], Vec::as_slice);
+        if let Some(object) = dto.as_object_mut() {
+            if let Some(main) = departments.first() {
+                object.insert("mainDepartmentId".into(), json!(main));
+            }
+            if with_department_ids {
+                object.insert("departmentIds".into(), json!(departments));
+            }
+        }
+        dto
     }
 
     fn generated_index(&self, user_id: &str) -> Option<u32> {
@@ -481,6 +537,7 @@ mod tests {
             limit,
             status: StatusFilter::Any,
             descending: false,
+            with_department_ids: false,
         }
     }
 

@@ -22,6 +22,18 @@ pub enum Route {
     GetUserMfaInfo,
     /// `POST /api/v3/list-users`.
     ListUsers,
+    /// `GET /api/v3/get-global-mfa-settings`.
+    GetGlobalMfaSettings,
+    /// `GET /api/v3/user-list`.
+    UserList,
+    /// `GET /api/v3/ip-list`.
+    IpList,
+    /// `GET /api/v3/list-role-members`.
+    ListRoleMembers,
+    /// `GET /api/v3/list-organizations`.
+    ListOrganizations,
+    /// `GET /api/v3/get-all-departments`.
+    GetAllDepartments,
     /// Whichever request comes next.
     Any,
 }
@@ -38,6 +50,18 @@ impl Route {
             Route::GetUserMfaInfo
         } else if path.ends_with("/api/v3/list-users") {
             Route::ListUsers
+        } else if path.ends_with("/api/v3/get-global-mfa-settings") {
+            Route::GetGlobalMfaSettings
+        } else if path.ends_with("/api/v3/user-list") {
+            Route::UserList
+        } else if path.ends_with("/api/v3/ip-list") {
+            Route::IpList
+        } else if path.ends_with("/api/v3/list-role-members") {
+            Route::ListRoleMembers
+        } else if path.ends_with("/api/v3/list-organizations") {
+            Route::ListOrganizations
+        } else if path.ends_with("/api/v3/get-all-departments") {
+            Route::GetAllDepartments
         } else {
             return None;
         };
@@ -54,7 +78,8 @@ impl Route {
     }
 }
 
-/// A way the real service fails, for [`FakeGenAuth::fail_next`](super::FakeGenAuth::fail_next).
+/// A way the real service fails, for [`FakeGenAuth::fail_next`](super::FakeGenAuth::fail_next)
+/// and [`FakeGenAuth::fail_always`](super::FakeGenAuth::fail_always).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Failure {

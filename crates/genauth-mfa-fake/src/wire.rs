@@ -9,8 +9,10 @@ use http::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::fake::{FakeGenAuth, State};
+use super::policy::{ListKind, page_range};
 use super::pool::{Listing, StatusFilter, derived_mfa};
 use super::route::{Failure, RecordedRequest, Route};
+use super::user::PoolUser;
 use genauth_mfa::Factor;
 use genauth_mfa::UserIdType;
 use genauth_mfa::{Transport, TransportError, TransportErrorKind};
@@ -58,6 +60,13 @@ impl FakeGenAuth {
             .position(|(r, _)| r.matches(route))
             .and_then(|i| state.failures.remove(i))
             .map(|(_, failure)| failure);
+        let failure = failure.or_else(|| {
+            state
+                .lasting_failures
+                .iter()
+                .find(|(r, _)| r.matches(route))
+                .map(|(_, failure)| failure.clone())
+        });
         if let Some(failure) = failure {
             return failure_answer(&mut state, failure);
         }
@@ -81,6 +90,14 @@ impl FakeGenAuth {
             }
             Route::GetUserMfaInfo => state.user_mfa_info(&recorded),
             Route::ListUsers => state.list_users(&recorded),
+            Route::GetGlobalMfaSettings => state
+                .check_management_token(&recorded)
+                .map(|()| json!({"enabledFactors": state.policy.enabled_factors})),
+            Route::UserList => state.risk_list(&recorded, ListKind::User),
+            Route::IpList => state.risk_list(&recorded, ListKind::Ip),
+            Route::ListRoleMembers => state.role_members(&recorded),
+            Route::ListOrganizations => state.organizations(&recorded),
+            Route::GetAllDepartments => state.departments(&recorded),
             Route::Any => Err((500, None, "unreachable")),
         };
         Ok(state.envelope(data))
@@ -205,6 +222,135 @@ impl State {
         let listing = listing(request.body())?;
         Ok(self.pool.list(&listing))
     }
+
+    /// `user-list` (`userListType`) or `ip-list` (`ipType`): one page of
+    /// the entries of that type.
+    fn risk_list(&self, request: &RecordedRequest, kind: ListKind) -> Result<Value, Refusal> {
+        self.check_management_token(request)?;
+        let (page, limit) = page_query(request)?;
+        let (name, message) = match kind {
+            ListKind::User => ("userListType", "userListType must be WHITE or BLACK"),
+            ListKind::Ip => ("ipType", "ipType must be WHITE or BLACK"),
+        };
+        let list_type = request
+            .query(name)
+            .filter(|t| matches!(*t, "WHITE" | "BLACK"))
+            .ok_or((400, None, message))?;
+        Ok(self.policy.list(kind, list_type, page, limit))
+    }
+
+    /// `list-role-members`: one page of the `UserDto`s of the role's
+    /// members; an unknown role is 404.
+    fn role_members(&self, request: &RecordedRequest) -> Result<Value, Refusal> {
+        self.check_management_token(request)?;
+        let (page, limit) = page_query(request)?;
+        let code = request.query("code").filter(|c| !c.is_empty()).ok_or((
+            400,
+            None,
+            "code is required",
+        ))?;
+        let namespace = request
+            .query("namespace")
+            .filter(|n| !n.is_empty())
+            .unwrap_or("default");
+        let with_department_ids = flag(request, "withDepartmentIds")?;
+        let members = self
+            .policy
+            .roles
+            .get(&(namespace.to_owned(), code.to_owned()))
+            .ok_or((404, None, "role not found in this namespace"))?;
+        let range = page_range(members.len(), page, limit);
+        let list: Vec<Value> = members[range]
+            .iter()
+            .map(|id| {
+                self.pool
+                    .dto_of(id, with_department_ids)
+                    .unwrap_or_else(|| outside_the_pool(id))
+            })
+            .collect();
+        Ok(json!({"totalCount": members.len(), "list": list}))
+    }
+
+    /// `list-organizations`: one page of the organisations, or all of them
+    /// with `fetchAll=true`.
+    fn organizations(&self, request: &RecordedRequest) -> Result<Value, Refusal> {
+        self.check_management_token(request)?;
+        let (page, limit) = page_query(request)?;
+        let fetch_all = flag(request, "fetchAll")?;
+        let sizes = self.pool.department_sizes();
+        let members = |id: &str| sizes.get(id).copied().unwrap_or(0);
+        Ok(self.policy.organizations(page, limit, fetch_all, &members))
+    }
+
+    /// `get-all-departments`: every department of one organisation (below
+    /// `departmentId`, `root` by default), in one answer.
+    fn departments(&self, request: &RecordedRequest) -> Result<Value, Refusal> {
+        self.check_management_token(request)?;
+        let code = request
+            .query("organizationCode")
+            .filter(|c| !c.is_empty())
+            .ok_or((400, None, "organizationCode is required"))?;
+        if !matches!(
+            request.query("departmentIdType"),
+            None | Some("department_id")
+        ) {
+            return Err((
+                400,
+                None,
+                "FakeGenAuth knows departmentIdType department_id only",
+            ));
+        }
+        flag(request, "withCustomData")?;
+        let from = request.query("departmentId").unwrap_or("root");
+        let sizes = self.pool.department_sizes();
+        let members = |id: &str| sizes.get(id).copied().unwrap_or(0);
+        self.policy
+            .departments(code, from, &members)
+            .map_err(|no_organization| {
+                if no_organization {
+                    (404, None, "organization not found")
+                } else {
+                    (404, None, "department not found")
+                }
+            })
+    }
+}
+
+/// The `UserDto` of a role member the pool does not hold: its `userId`,
+/// a fixed `createdAt`, `Activated`.
+fn outside_the_pool(user_id: &str) -> Value {
+    PoolUser::new(user_id)
+        .created_at("2024-01-01T00:00:00.000Z")
+        .to_json()
+}
+
+/// The `page` (from 1, default 1) and `limit` (1 to 50, default 10) query
+/// parameters of a paginated GET, as the service reads them; anything else
+/// is refused (400).
+fn page_query(request: &RecordedRequest) -> Result<(u64, u64), Refusal> {
+    let number = |name, default, message| match request.query(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or((400, None, message)),
+    };
+    let page = number("page", 1, "page must be a whole number from 1")?;
+    let limit = number("limit", 10, "limit must be a whole number from 1")?;
+    if limit > 50 {
+        return Err((400, None, "limit must not exceed 50"));
+    }
+    Ok((page, limit))
+}
+
+/// A boolean query parameter (absent: false); other text is refused.
+fn flag(request: &RecordedRequest, name: &str) -> Result<bool, Refusal> {
+    match request.query(name) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err((400, None, "a flag must be true or false")),
+    }
 }
 
 /// Reads a `list-users` body as the fake serves it: pagination (`page`
@@ -272,11 +418,17 @@ fn listing(body: &[u8]) -> Result<Listing, Refusal> {
             _ => StatusFilter::Nobody,
         };
     }
+    let with_department_ids = match &options["withDepartmentIds"] {
+        Value::Null => false,
+        Value::Bool(on) => *on,
+        _ => return Err(refuse("withDepartmentIds must be a boolean")),
+    };
     Ok(Listing {
         page,
         limit,
         status,
         descending: descending.unwrap_or(false),
+        with_department_ids,
     })
 }
 

@@ -47,7 +47,7 @@
 //!   the run is over (or has been given up), so no thread outlives a result
 //!   you have not seen, a worker's panic is reported by `run` itself, and
 //!   your callback needs neither `Send` nor locks (write rows to a file
-//!   directly). Return [`ControlFlow::Break`] to stop the run (a full disk,
+//!   directly). Return [`ControlFlow::Break`](std::ops::ControlFlow::Break) to stop the run (a full disk,
 //!   a closed pipe).
 //! - **Concurrency is min(N, users left) at every moment.** Each of the N
 //!   threads takes one user at a time, so the end of a run is not served by
@@ -79,7 +79,7 @@
 //! - **Cancelling** (the crate's [`CancelToken`], from any thread, a Ctrl-C
 //!   handler for instance) stops handing out users at once, and wakes the
 //!   calls that wait for a rate-limit slot or before a retry (they end as
-//!   [`Error::Cancelled`] and hand nothing over);
+//!   [`Error::Cancelled`](crate::Error::Cancelled) and hand nothing over);
 //!   the requests on the wire get up to [`CANCEL_GRACE`] to finish and hand
 //!   their results over, then `run` returns, even if a slow server has not
 //!   answered: those users are counted as [`abandoned`](Summary::abandoned).
@@ -91,26 +91,22 @@
 
 mod detached;
 mod item;
+mod queue;
 mod report;
+mod run;
 mod worker;
 
 pub use detached::Detached;
 pub use item::{Done, Input, Outcome, Target};
 pub use report::{BatchError, Summary, Tally};
 
-use std::collections::HashMap;
 use std::fmt;
-use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{RecvTimeoutError, sync_channel};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use crate::cancel::CancelToken;
-use crate::error::Error;
-use crate::get_user_mfa_info::UserIdType;
-use crate::management::ManagementClient;
-use worker::{Crew, Feeder, Msg, Queue, Worker};
+use crate::call::cancel::CancelToken;
+use crate::client::management::ManagementClient;
+use crate::model::mfa::UserIdType;
 
 /// How long the calls in flight may take to finish once a run is
 /// cancelled, before [`Batch::run`] returns without them.
@@ -294,212 +290,5 @@ impl<'a> Batch<'a> {
         I::Item: Send + 'static,
     {
         Detached::new(items.into_iter(), &self.stop, &self.cancel)
-    }
-
-    /// Asks about every target of `targets` and calls `on_done` with each
-    /// result as it completes, until the targets run out, `on_done` returns
-    /// [`ControlFlow::Break`], or the run is cancelled.
-    ///
-    /// `targets` is any iterator of ids (`&str`, `String`), [`Target`]s (an
-    /// id with its own type and a tag of yours that comes back with the
-    /// result) or [`Input`]s (which can also be input that could not be
-    /// read, handed back as [`Outcome::Unreadable`] without a call). It is
-    /// read on a thread of its own, one item at a time as threads become
-    /// free, so it may be endless or slow (a file, stdin, pages of a list).
-    /// It may borrow (`ids.iter()` over a `Vec<String>`, tags that are
-    /// references to your rows): that thread is scoped, so once the run
-    /// ends (cancelled, stopped, an error) `run` waits for the item the
-    /// iterator is reading. An iterator that can block for long (stdin on a
-    /// terminal nobody types into) would hold `run` that long: give such
-    /// input through [`detach`](Batch::detach).
-    ///
-    /// ```
-    /// use std::ops::ControlFlow;
-    /// use genauth_mfa::batch::Batch;
-    /// # use genauth_mfa::{ManagementClient, UserMfaInfo, UserIdType};
-    /// # use genauth_mfa_fake::FakeGenAuth;
-    /// # let fake = FakeGenAuth::new().with_user("alice", UserIdType::UserId, UserMfaInfo::new());
-    /// # let client = ManagementClient::builder().access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
-    /// #     .access_key_secret(FakeGenAuth::DEMO_ACCESS_KEY_SECRET).transport(fake).build()?;
-    ///
-    /// // Borrowed ids, and a progress hook that borrows a local.
-    /// let ids: Vec<String> = vec!["alice".into(), "bob".into()];
-    /// let mut last = 0;
-    /// let summary = Batch::new(&client)
-    ///     .on_progress(|tally| last = tally.done())
-    ///     .run(ids.iter(), |_| ControlFlow::Continue(()))?;
-    /// assert_eq!(summary.tally.done(), 2);
-    /// assert_eq!(last, 2);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// ```
-    /// use std::ops::ControlFlow;
-    /// use genauth_mfa::batch::{Batch, Target};
-    /// # use genauth_mfa::{ManagementClient, UserIdType, UserMfaInfo};
-    /// # use genauth_mfa_fake::FakeGenAuth;
-    /// # let fake = FakeGenAuth::new().with_user("+86 188xxxx8888", UserIdType::Phone, UserMfaInfo::new());
-    /// # let client = ManagementClient::builder().access_key_id(FakeGenAuth::DEMO_ACCESS_KEY_ID)
-    /// #     .access_key_secret(FakeGenAuth::DEMO_ACCESS_KEY_SECRET).transport(fake).build()?;
-    ///
-    /// // Each target with its own type, tagged with its line number.
-    /// let targets = vec![
-    ///     Target::new("+86 188xxxx8888").user_id_type(UserIdType::Phone).tag(1),
-    ///     Target::new("6319a1504f3xxxxf214dd5b7").tag(2),
-    /// ];
-    /// let mut lines = Vec::new();
-    /// let summary = Batch::new(&client).run(targets, |done| {
-    ///     lines.push((done.tag, done.outcome.is_answered()));
-    ///     ControlFlow::Continue(())
-    /// })?;
-    /// lines.sort();
-    /// assert_eq!(lines, [(1, true), (2, false)]);
-    /// assert_eq!(summary.tally.done(), 2);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`BatchError::Token`] when the management token cannot be fetched
-    /// before the first user, or is refused in the middle of the run;
-    /// [`BatchError::Panicked`] when a thread of the run or the iterator
-    /// panicked; [`BatchError::Spawn`] when not one thread could start. The
-    /// results handed to `on_done` before the error are complete.
-    pub fn run<I, T, F>(mut self, targets: I, mut on_done: F) -> Result<Summary, BatchError>
-    where
-        I: IntoIterator,
-        I::IntoIter: Send,
-        I::Item: Into<Input<T>>,
-        T: Send,
-        F: FnMut(Done<T>) -> ControlFlow<()>,
-    {
-        let started = Instant::now();
-        let cancelled = |started: Instant| Summary {
-            cancelled: true,
-            elapsed: started.elapsed(),
-            ..Summary::default()
-        };
-        if self.cancel.is_cancelled() {
-            return Ok(cancelled(started));
-        }
-        match self.client.with_cancel(&self.cancel).authenticate() {
-            Ok(()) => {}
-            // Cancelled while the token was fetched: nobody was asked.
-            Err(Error::Cancelled) if self.cancel.is_cancelled() => return Ok(cancelled(started)),
-            Err(e) => return Err(BatchError::token(e)),
-        }
-        let n = self.concurrency;
-        let stop = self.stop.clone();
-        let taken = Arc::new(AtomicU64::new(0));
-        let queue = Arc::new(Queue::new(n));
-        // Room for 2 x N results, but not allocated ahead for a huge N.
-        let (results_tx, results) = sync_channel::<Msg>(2 * n.min(1024));
-        let tags: Mutex<HashMap<u64, T>> = Mutex::new(HashMap::new());
-        let failure: Mutex<Option<BatchError>> = Mutex::new(None);
-        let feeder = Feeder {
-            queue: Arc::clone(&queue),
-            tags: &tags,
-            failure: &failure,
-            concurrency: n,
-            worker: Worker {
-                client: self.client.with_cancel(&stop),
-                user_id_type: self.user_id_type,
-                queue,
-                results: results_tx,
-                stop: stop.clone(),
-                taken: Arc::clone(&taken),
-                crew: Arc::new(Crew::new(n)),
-            },
-        };
-        let progress = &mut self.progress;
-        let cancel = &self.cancel;
-        let mut tally = Tally::default();
-        let mut summary = Summary::default();
-        // The feeder borrows `targets`: the scope ends when it has (once
-        // the stop is turned, after the item its iterator is reading).
-        // The workers own what they hold and are not waited for.
-        let outcome = std::thread::scope(|scope| {
-            // However the run ends (a panic in `on_done` included), the
-            // threads stop, and the feeder with them before the scope ends.
-            struct StopOnExit(CancelToken);
-            impl Drop for StopOnExit {
-                fn drop(&mut self) {
-                    self.0.cancel();
-                }
-            }
-            let _stop_on_exit = StopOnExit(stop.clone());
-            feeder
-                .spawn(scope, targets.into_iter())
-                .map_err(|e| BatchError::Spawn {
-                    reason: e.to_string(),
-                })?;
-            let mut give_up: Option<Instant> = None;
-            let mut last_hook = Instant::now();
-            let outcome = loop {
-                let msg = results.recv_timeout(TICK);
-                tally.started = taken.load(Ordering::SeqCst);
-                let handed_over = matches!(msg, Ok(Msg::Done(_)));
-                match msg {
-                    Ok(Msg::Done(answer)) => {
-                        let Some(tag) = lock(&tags).remove(&answer.slot) else {
-                            break Err(BatchError::Panicked {
-                                message: "internal error: a result for no item".into(),
-                            });
-                        };
-                        let done = Done {
-                            tag,
-                            user_id: answer.user_id,
-                            user_id_type: answer.user_id_type,
-                            outcome: answer.outcome,
-                        };
-                        tally.count(&done.outcome);
-                        if on_done(done).is_break() {
-                            summary.stopped = true;
-                            break Ok(());
-                        }
-                    }
-                    Ok(Msg::Refused(e)) => break Err(BatchError::Token { source: e }),
-                    Ok(Msg::Panicked(message)) => break Err(BatchError::Panicked { message }),
-                    Ok(Msg::Abandoned) | Err(RecvTimeoutError::Timeout) => {}
-                    // The feeder and every worker are done.
-                    Err(RecvTimeoutError::Disconnected) => break Ok(()),
-                }
-                if let Some(e) = lock(&failure).take() {
-                    break Err(e);
-                }
-                if cancel.is_cancelled() {
-                    stop.cancel();
-                    summary.cancelled = true;
-                    let deadline = *give_up.get_or_insert_with(|| Instant::now() + CANCEL_GRACE);
-                    if Instant::now() >= deadline {
-                        break Ok(());
-                    }
-                }
-                if let Some(hook) = progress.as_mut() {
-                    if handed_over || last_hook.elapsed() >= TICK {
-                        hook(&tally);
-                        last_hook = Instant::now();
-                    }
-                }
-            };
-            // Threads still running see this, stop taking users, and end on
-            // their own; their results go nowhere.
-            stop.cancel();
-            drop(results);
-            outcome
-        });
-        // The feeder's failure (a panic in the input, no thread at all)
-        // counts even when it came with the end of the input.
-        let outcome = outcome.and_then(|()| lock(&failure).take().map_or(Ok(()), Err));
-        tally.started = taken.load(Ordering::SeqCst);
-        if let Some(hook) = self.progress.as_mut() {
-            hook(&tally);
-        }
-        outcome?;
-        summary.cancelled |= self.cancel.is_cancelled();
-        summary.abandoned = tally.in_flight();
-        summary.tally = tally;
-        summary.elapsed = started.elapsed();
-        Ok(summary)
     }
 }

@@ -11,7 +11,13 @@
 //!   [`list_enrolled_factors`](AuthenticationClient::list_enrolled_factors).
 //! - [`ManagementClient`] acts for the user pool (its access key):
 //!   [`get_user_mfa_info`](ManagementClient::get_user_mfa_info) and
-//!   [`list_users`](ManagementClient::list_users). The management token is
+//!   [`list_users`](ManagementClient::list_users), and the pool's MFA
+//!   policy: [`get_global_mfa_settings`](ManagementClient::get_global_mfa_settings)
+//!   (the factors the pool enables), [`list_user_list`](ManagementClient::list_user_list)
+//!   and [`list_ip_list`](ManagementClient::list_ip_list) (its bypass lists),
+//!   [`list_role_members`](ManagementClient::list_role_members),
+//!   [`list_organizations`](ManagementClient::list_organizations) and
+//!   [`get_all_departments`](ManagementClient::get_all_departments). The management token is
 //!   fetched, cached, shared and refreshed for you.
 //! - The batch engine (`batch`) runs many users on N threads over one client.
 //!
@@ -160,75 +166,53 @@
 //! API (users, factors, tokens, failures on demand), in process as a
 //! transport or served over HTTP on 127.0.0.1 for tests that must go
 //! through the real transport, or for programs in other languages.
-//!
-//! # Layout
-//!
-//! One file per endpoint (`get_factor.rs`, `list_enrolled_factors.rs`,
-//! `get_user_mfa_info.rs`, `list_users.rs`: its entry method, request
-//! builder and answer types; `user.rs` and `model.rs` the shared answer
-//! types); the clients in `authentication.rs` and `management.rs` over
-//! `settings.rs` (with `builder.rs`, the one generic builder, `env.rs`,
-//! `brand.rs` and `url.rs`); the one call path in `call.rs` (an endpoint as
-//! data in `endpoint.rs`, the envelope in `envelope.rs`, every retry rule
-//! in `retry.rs`, the limiter in `throttle.rs`, cancellation in
-//! `cancel.rs`, the management token in `token.rs`); the [`Transport`]
-//! trait in `transport.rs` and the default ureq transport in
-//! `ureq_transport/`; the error type in `error/` and the escaping of server
-//! text in `escape.rs`; the batch engine in `batch.rs` and `batch/`. The
-//! test double is the crate `genauth-mfa-fake`, the `genauth-mfa` tool the
-//! crate `genauth-mfa-cli` (both in this repository's `crates/`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod authentication;
+mod api;
 pub mod batch;
-mod brand;
-pub mod builder;
 mod call;
-mod cancel;
-mod endpoint;
+mod client;
 mod env;
-mod envelope;
 mod error;
 mod escape;
-mod get_factor;
-mod get_user_mfa_info;
-mod list_enrolled_factors;
-mod list_users;
-mod management;
-mod model;
-mod retry;
-mod settings;
-mod throttle;
-mod time;
-mod token;
-mod transport;
-mod ureq_transport;
+pub mod model;
+pub mod transport;
 mod url;
-mod user;
 
-pub use authentication::AuthenticationClient;
-pub use brand::{Brand, Lang};
-pub use builder::{AuthenticationClientBuilder, ManagementClientBuilder};
-pub use cancel::CancelToken;
+pub use api::get_all_departments::GetAllDepartments;
+pub use api::get_factor::GetFactor;
+pub use api::get_global_mfa_settings::GetGlobalMfaSettings;
+pub use api::get_user_mfa_info::GetUserMfaInfo;
+pub use api::list_enrolled_factors::ListEnrolledFactors;
+pub use api::list_ip_list::ListIpList;
+pub use api::list_organizations::ListOrganizations;
+pub use api::list_role_members::ListRoleMembers;
+pub use api::list_user_list::ListUserList;
+pub use api::list_users::{ListUsers, MAX_PAGE_SIZE, SortField, SortOrder, Users};
+pub use api::pages::{
+    Entries, MAX_GROWTH_SLACK, MAX_LIST_PAGE_SIZE, MAX_STALE_PAGES, MAX_UNCOUNTED_USERS,
+};
+pub use call::cancel::CancelToken;
+pub use call::retry::RetryPolicy;
+pub use client::authentication::AuthenticationClient;
+pub use client::brand::{Brand, Lang};
+pub use client::builder;
+pub use client::builder::{AuthenticationClientBuilder, ManagementClientBuilder};
+pub use client::management::ManagementClient;
+pub use client::settings::DEFAULT_CALL_TIMEOUT;
 pub use error::{Error, Report, Result, SNIPPET_MAX_BYTES};
 pub use escape::{Escaped, needs_escape};
-pub use get_factor::GetFactor;
-pub use get_user_mfa_info::{GetUserMfaInfo, MfaStatus, UserIdType, UserMfaInfo};
-pub use list_enrolled_factors::ListEnrolledFactors;
-pub use list_users::{
-    ListUsers, MAX_GROWTH_SLACK, MAX_PAGE_SIZE, MAX_STALE_PAGES, MAX_UNCOUNTED_USERS, SortField,
-    SortOrder, UserPage, Users,
+pub use model::{
+    Department, Factor, FactorProfile, FactorType, IpListEntry, IpListType, LimitKind, MfaSettings,
+    MfaStatus, Organization, User, UserIdType, UserListEntry, UserListType, UserMfaInfo, UserPage,
+    UserStatus, iso8601_utc,
 };
-pub use management::ManagementClient;
-pub use model::{Factor, FactorProfile, FactorType};
-pub use retry::RetryPolicy;
-pub use settings::DEFAULT_CALL_TIMEOUT;
-pub use time::iso8601_utc;
-pub use transport::{Deadline, Repeatable, Transport, TransportError, TransportErrorKind};
-pub use ureq_transport::{RootStore, UreqTransport, UreqTransportBuilder};
-pub use user::{User, UserStatus};
+pub use transport::{
+    Deadline, Repeatable, RootStore, Transport, TransportError, TransportErrorKind, UreqTransport,
+    UreqTransportBuilder,
+};
 
 /// The README's code blocks, compiled as doctests.
 #[cfg(doctest)]

@@ -11,8 +11,8 @@ use genauth_mfa::ManagementClient;
 use genauth_mfa::batch::{Batch, Done, Input, Tally};
 
 use super::end::{self, Asked};
-use super::feed::{Admit, Feed, PoolFeed, Tag};
-use super::{AuditOptions, Users};
+use super::feed::{Admit, Feed, PoolFeed, Tag, Users};
+use super::options::AuditOptions;
 use crate::exit::Ended;
 use crate::files::Sink;
 use crate::interrupt::Interrupt;
@@ -56,6 +56,48 @@ impl Out {
     }
 }
 
+impl Out {
+    /// Writes `row`; false when the output cannot be written (the run
+    /// stops).
+    fn write(&mut self, row: &str) -> bool {
+        if self.error.is_some() {
+            return false;
+        }
+        if let Err(e) = self.writer.write_all(row.as_bytes()) {
+            self.error = Some(e);
+            return false;
+        }
+        self.dirty = true;
+        true
+    }
+}
+
+/// Lets each user through once, and not those the earlier output answered.
+fn admit(options: &AuditOptions, earlier: Earlier, skips: &Arc<Skips>) -> Admit {
+    Admit {
+        keys: earlier.keys,
+        seen: earlier.done,
+        record_asked: !options.all_users,
+        skips: Arc::clone(skips),
+        policy: options.policy.clone(),
+    }
+}
+
+/// The batch engine, with the audit's concurrency, id type and interrupt.
+fn batch<'a>(
+    client: &'a ManagementClient,
+    options: &AuditOptions,
+    interrupt: &Interrupt,
+) -> Batch<'a> {
+    let batch = Batch::new(client)
+        .concurrency(options.concurrency)
+        .with_cancel(interrupt.token());
+    match options.user_id_type {
+        Some(t) => batch.user_id_type(t),
+        None => batch,
+    }
+}
+
 fn lock(out: &Mutex<Out>) -> MutexGuard<'_, Out> {
     out.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -94,24 +136,12 @@ pub(super) fn ask(
     sink: Sink,
     interrupt: &Interrupt,
 ) -> Ended {
-    let Earlier { keys, done, .. } = sink.earlier;
     let skips = Arc::new(Skips::default());
-    let admit = Admit {
-        keys,
-        seen: done,
-        record_asked: !options.all_users,
-        skips: Arc::clone(&skips),
-        policy: options.policy.clone(),
-    };
+    let admit = admit(options, sink.earlier, &skips);
     let (feed, total, listed) = feed(users, admit, options.comments);
     let out = Arc::new(Out::new(sink.out));
     let bar = progress::bar(total, io::stderr().is_terminal());
-    let mut batch = Batch::new(client)
-        .concurrency(options.concurrency)
-        .with_cancel(interrupt.token());
-    if let Some(t) = options.user_id_type {
-        batch = batch.user_id_type(t);
-    }
+    let batch = batch(client, options, interrupt);
     let hook = progress_hook(&out, &bar, &skips, interrupt);
     let mut summary = Summary::new(options.policy.clone());
     let (format, id_type, header) = (options.format, options.id_type(), &sink.header);
@@ -127,23 +157,11 @@ pub(super) fn ask(
             Tag::Line(line) => (*line, None),
             Tag::Listed { index, profile } => (*index, Some(&**profile)),
         };
-        let row = Row::of(
-            line,
-            done.user_id.as_deref(),
-            id_type,
-            profile,
-            &done.outcome,
-        )
-        .line(format, header);
-        let mut out = lock(&out);
-        if out.error.is_some() {
+        let user_id = done.user_id.as_deref();
+        let row = Row::of(line, user_id, id_type, profile, &done.outcome).line(format, header);
+        if !lock(&out).write(&row) {
             return ControlFlow::Break(());
         }
-        if let Err(e) = out.writer.write_all(row.as_bytes()) {
-            out.error = Some(e);
-            return ControlFlow::Break(());
-        }
-        out.dirty = true;
         summary.add(&done.outcome, profile.map(|p| p.status_bucket()));
         ControlFlow::Continue(())
     });

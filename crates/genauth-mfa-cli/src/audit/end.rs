@@ -4,7 +4,9 @@
 use genauth_mfa::Error;
 use genauth_mfa::batch::{self, BatchError};
 
-use super::{AuditOptions, copies, listing_failed};
+use super::copies;
+use super::options::AuditOptions;
+use crate::exit::token_failed;
 use crate::exit::{
     EXIT_INTERRUPTED, EXIT_POLICY, EXIT_SETUP, EXIT_SOME_FAILED, Ended, Failure, Outcome, say,
 };
@@ -139,4 +141,24 @@ fn listing_end(
             Some(Failure::new(code, message))
         }
     }
+}
+
+/// The message for a listing that failed, after `listed` users (`None`:
+/// its first page, before any row).
+pub(super) fn listing_failed(err: &Error, listed: Option<u64>) -> String {
+    if err.fails_every_call() {
+        return token_failed(err);
+    }
+    // The crate's own words and numbers, no server text: nothing to redact.
+    if matches!(err, Error::IncompleteListing { .. }) {
+        return format!("{err}; each user listed has a row, any other user was not asked");
+    }
+    let after = match listed {
+        Some(n) => format!(" after {n} users"),
+        None => String::new(),
+    };
+    format!(
+        "listing the users failed{after}: {}",
+        row::clean(&err.report().to_string(), 600)
+    )
 }

@@ -11,12 +11,22 @@ use genauth_mfa::UserIdType;
 use genauth_mfa::UserStatus;
 use genauth_mfa::batch::{Input, Target};
 
+use crate::files::Source;
 use crate::input::{Ids, Item, MAX_LINE};
 use crate::listing::Listing;
 use crate::policy::Policy;
 use crate::resume::{Key, Keys, Seen};
 use crate::row::Profile;
 use crate::summary::Skips;
+
+/// Where the users come from, access checked.
+pub enum Users {
+    /// A file of ids (or stdin).
+    File(Source),
+    /// `--all-users`: the listing, its first page read, and the number of
+    /// users it counts.
+    Pool(Listing, u64),
+}
 
 /// What comes back with each result: the input line of its id, or the
 /// listed user (their place in the listing and their profile).

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use same_file::Handle;
 
-use super::{is_fifo, is_std};
+use super::checks::{is_fifo, is_std};
 use crate::input;
 
 /// The opened input.
@@ -30,24 +30,35 @@ pub struct Source {
     pub name: String,
 }
 
+/// The input's handle (stdin for `None`) and how messages name it.
+fn handle(file_path: Option<&Path>) -> Result<(Handle, String), String> {
+    match file_path {
+        None => Ok((
+            Handle::stdin().map_err(|e| format!("standard input is closed ({e})"))?,
+            "standard input".to_owned(),
+        )),
+        Some(path) => {
+            let shown = crate::exit::shown(path);
+            let file = File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+            let handle =
+                Handle::from_file(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+            Ok((handle, shown))
+        }
+    }
+}
+
+/// The number of ids in the regular file at `path`, if it can be read.
+fn count_ids(path: &Path, comments: bool) -> Option<u64> {
+    let file = File::open(path).ok()?;
+    let reader = input::decoded(Box::new(BufReader::new(file))).ok()?;
+    input::count(reader, comments).ok()
+}
+
 /// Opens the input: FILE, or stdin for `-` or none. A directory or a
 /// closed stdin is a setup error.
 pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<Source, String> {
     let file_path = path.filter(|p| !is_std(Some(p)));
-    let (handle, shown) = match file_path {
-        None => (
-            Handle::stdin().map_err(|e| format!("standard input is closed ({e})"))?,
-            "standard input".to_owned(),
-        ),
-        Some(path) => {
-            let shown = crate::exit::shown(path);
-            let file = File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-            (
-                Handle::from_file(file).map_err(|e| format!("cannot read {shown}: {e}"))?,
-                shown,
-            )
-        }
-    };
+    let (handle, shown) = handle(file_path)?;
     let meta = handle
         .as_file()
         .metadata()
@@ -70,10 +81,7 @@ pub fn open_input(path: Option<&Path>, count: bool, comments: bool) -> Result<So
     // Count by reading the file once more: only a regular file can be read
     // twice (a pipe or a FIFO read here would be empty afterwards).
     let total = match file_path {
-        Some(path) if count && meta.is_file() => File::open(path)
-            .ok()
-            .and_then(|f| input::decoded(Box::new(BufReader::new(f))).ok())
-            .and_then(|f| input::count(f, comments).ok()),
+        Some(path) if count && meta.is_file() => count_ids(path, comments),
         _ => None,
     };
     let (reader, is_terminal): (Box<dyn BufRead + Send>, bool) = match file_path {

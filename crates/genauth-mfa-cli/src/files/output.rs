@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use same_file::Handle;
 
-use super::{check_directory, is_fifo, is_std, lock, names_stdout, same_fifo};
+use super::checks::{check_directory, is_fifo, is_std, lock, names_stdout, same_fifo};
 use crate::resume::{self, Earlier};
 use crate::row::csv::Header;
 use crate::row::{Columns, Format};
@@ -70,13 +70,7 @@ pub fn plan_output(
     inputs: &[&Handle],
 ) -> Result<OutputPlan, String> {
     let same = |other: Option<Handle>| other.is_some_and(|o| inputs.iter().any(|i| **i == o));
-    let which = if inputs.len() > 1 { "an" } else { "the" };
-    let refuse = |name: &str| {
-        Err(format!(
-            "the output {name} is {which} input file: refusing to overwrite it (nothing was \
-             changed)"
-        ))
-    };
+    let refuse = |name: &str| Err(is_input(name, inputs.len()));
     // `audit ids.txt -v 2>>ids.txt`: every log line would be read back as
     // an id, and asking it would log the next one.
     if same(Handle::stderr().ok()) {
@@ -93,16 +87,7 @@ pub fn plan_output(
         name,
     };
     let Some(path) = path.filter(|p| !is_std(Some(p))) else {
-        if resume.is_some() {
-            return Err(
-                "--resume needs --output FILE, a regular file: the rows of the earlier run".into(),
-            );
-        }
-        // `audit ids.txt >> ids.txt`: stdout is the input.
-        if same(Handle::stdout().ok()) {
-            return refuse("(standard output)");
-        }
-        check_stdout()?;
+        plan_stdout(resume.is_some(), same(Handle::stdout().ok()), inputs.len())?;
         return Ok(plan(Target::Stdout, "standard output".into()));
     };
     // `--output /dev/stdout` (or a symlink to it): standard output under
@@ -130,6 +115,29 @@ pub fn plan_output(
         None => plan_file(path, &name, meta.as_ref())?,
     };
     Ok(plan(target, name))
+}
+
+/// Why an output named `name` that is one of `inputs` inputs is refused.
+fn is_input(name: &str, inputs: usize) -> String {
+    let which = if inputs > 1 { "an" } else { "the" };
+    format!(
+        "the output {name} is {which} input file: refusing to overwrite it (nothing was changed)"
+    )
+}
+
+/// Standard output as the output: not with `--resume`, not the input
+/// (`same`, one of `inputs`), open for writing and not /dev/null.
+fn plan_stdout(resume: bool, same: bool, inputs: usize) -> Result<(), String> {
+    if resume {
+        return Err(
+            "--resume needs --output FILE, a regular file: the rows of the earlier run".into(),
+        );
+    }
+    // `audit ids.txt >> ids.txt`: stdout is the input.
+    if same {
+        return Err(is_input("(standard output)", inputs));
+    }
+    check_stdout()
 }
 
 /// A file written anew: locked (an existing one) or its directory checked.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use same_file::Handle;
 
-use super::{check_directory, is_std};
+use super::checks::{check_directory, is_std};
 
 /// Checks `--summary FILE` before anything is opened for writing: a path
 /// (not `-`: stdout holds the rows), neither the input nor the output

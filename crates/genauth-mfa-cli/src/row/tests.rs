@@ -1,4 +1,5 @@
-use genauth_mfa::needs_escape;
+use genauth_mfa::batch::Outcome;
+use genauth_mfa::{MfaStatus, UserMfaInfo, needs_escape};
 
 use super::csv::{Header, Splitter, csv_line, decode_id, encode_id, neutralise, unneutralise};
 use super::*;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::TICK;
 use super::worker::panic_message;
-use crate::cancel::CancelToken;
+use crate::call::cancel::CancelToken;
 
 /// What [`Batch::detach`](super::Batch::detach) returns: an iterator over
 /// the items of another, read ahead on a thread of its own that the run

@@ -1,7 +1,7 @@
 //! What goes into a batch and what comes out of it, item by item.
 
 use crate::error::Error;
-use crate::get_user_mfa_info::{UserIdType, UserMfaInfo};
+use crate::model::mfa::{UserIdType, UserMfaInfo};
 
 /// One user to ask about: an id, how to read it, and a tag of yours that
 /// comes back with the result (a line number, a row of a listing).

@@ -4,35 +4,22 @@
 //! them; they hold only owned data, so that a run can return while a slow
 //! server still keeps one of them).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
-use super::{BatchError, Input, Outcome, TICK};
-use crate::cancel::CancelToken;
+use super::queue::{Crew, Job, Queue};
+use super::{BatchError, Input, Outcome, lock};
+use crate::call::cancel::CancelToken;
+use crate::client::management::ManagementClient;
 use crate::error::Error;
-use crate::get_user_mfa_info::UserIdType;
-use crate::management::ManagementClient;
+use crate::model::mfa::UserIdType;
 
 /// The name of the run's threads (as `ps -L` and a debugger show them).
 const WORKER_NAME: &str = "genauth-batch";
 const FEEDER_NAME: &str = "genauth-feed";
-
-/// One item on its way to a worker: what a worker needs, owned. The
-/// item's tag stays with the caller's thread, under `slot`.
-pub(super) enum Job {
-    Ask {
-        slot: u64,
-        user_id: String,
-        user_id_type: Option<UserIdType>,
-    },
-    Unreadable {
-        slot: u64,
-        reason: String,
-    },
-}
 
 /// A finished job; [`Batch::run`](super::Batch::run) puts the tag back.
 pub(super) struct Answer {
@@ -48,134 +35,6 @@ pub(super) enum Msg {
     Abandoned,
     Refused(Error),
     Panicked(String),
-}
-
-fn lock<X>(mutex: &Mutex<X>) -> MutexGuard<'_, X> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The jobs between the feeder and the workers: at most `capacity`, and
-/// every wait wakes each [`TICK`] to look at the run's stop.
-pub(super) struct Queue {
-    state: Mutex<QueueState>,
-    ready: Condvar,
-    room: Condvar,
-    capacity: usize,
-}
-
-struct QueueState {
-    jobs: VecDeque<Job>,
-    /// The feeder is done: no job will come.
-    closed: bool,
-    /// Workers waiting for a job.
-    idle: usize,
-}
-
-impl Queue {
-    pub(super) fn new(capacity: usize) -> Queue {
-        Queue {
-            state: Mutex::new(QueueState {
-                jobs: VecDeque::new(),
-                closed: false,
-                idle: 0,
-            }),
-            ready: Condvar::new(),
-            room: Condvar::new(),
-            capacity: capacity.max(1),
-        }
-    }
-
-    /// Adds `job` once there is room; false when the run stopped first.
-    fn push(&self, job: Job, stop: &CancelToken) -> bool {
-        let mut state = lock(&self.state);
-        while state.jobs.len() >= self.capacity && !stop.is_cancelled() {
-            state = self
-                .room
-                .wait_timeout(state, TICK)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        if stop.is_cancelled() {
-            return false;
-        }
-        state.jobs.push_back(job);
-        self.ready.notify_one();
-        true
-    }
-
-    /// Whether more jobs wait than workers wait for them.
-    fn needs_worker(&self) -> bool {
-        let state = lock(&self.state);
-        state.jobs.len() > state.idle
-    }
-
-    fn close(&self) {
-        lock(&self.state).closed = true;
-        self.ready.notify_all();
-    }
-
-    /// The next job, or `None` when the run stops or the input is over.
-    fn pop(&self, stop: &CancelToken) -> Option<Job> {
-        let mut state = lock(&self.state);
-        loop {
-            if stop.is_cancelled() {
-                return None;
-            }
-            if let Some(job) = state.jobs.pop_front() {
-                self.room.notify_one();
-                return Some(job);
-            }
-            if state.closed {
-                return None;
-            }
-            state.idle += 1;
-            state = self
-                .ready
-                .wait_timeout(state, TICK)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-            state.idle -= 1;
-        }
-    }
-}
-
-/// How many workers run, and how many may.
-pub(super) struct Crew {
-    alive: AtomicUsize,
-    most: AtomicUsize,
-}
-
-impl Crew {
-    pub(super) fn new(most: usize) -> Crew {
-        Crew {
-            alive: AtomicUsize::new(0),
-            most: AtomicUsize::new(most),
-        }
-    }
-
-    /// Counts one more worker, if one more may run.
-    fn enlist(&self) -> bool {
-        let most = self.most.load(Ordering::SeqCst);
-        self.alive
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| {
-                (a < most).then_some(a + 1)
-            })
-            .is_ok()
-    }
-
-    fn leave(&self) {
-        self.alive.fetch_sub(1, Ordering::SeqCst);
-    }
-
-    /// Leaves if more workers run than may: true for the one that left.
-    fn retire(&self) -> bool {
-        let most = self.most.load(Ordering::SeqCst);
-        self.alive
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| {
-                (a > most).then(|| a - 1)
-            })
-            .is_ok()
-    }
 }
 
 /// Reads the input into the queue, starting a worker whenever a job
@@ -224,72 +83,97 @@ impl<T> Feeder<'_, T> {
         }
         let _close = CloseOnExit(&self.queue);
         let stop = &self.worker.stop;
-        let crew = &self.worker.crew;
         let mut started = 0;
         for slot in 0u64.. {
             if stop.is_cancelled() {
                 return;
             }
-            // The iterator is the caller's code: its panic (an unwrap on a
-            // read error) ends the run with an error, never silently.
-            let next = catch_unwind(AssertUnwindSafe(|| items.next().map(Into::into)));
-            let input = match next {
-                Ok(Some(input)) => input,
-                Ok(None) => return,
-                Err(panic) => {
-                    let message = panic_message(panic.as_ref());
-                    return self.fail(BatchError::Panicked {
-                        message: format!("the input iterator panicked: {message}"),
-                    });
-                }
+            let Some(job) = self.read(&mut items, slot) else {
+                return;
             };
-            let (tag, job) = match input {
-                Input::Ask(target) => (
-                    target.tag,
-                    Job::Ask {
-                        slot,
-                        user_id: target.user_id,
-                        user_id_type: target.user_id_type,
-                    },
-                ),
-                Input::Unreadable { tag, reason } => (tag, Job::Unreadable { slot, reason }),
-            };
-            lock(self.tags).insert(slot, tag);
             if !self.queue.push(job, stop) {
                 return;
             }
-            if self.queue.needs_worker() && crew.enlist() {
-                let worker = self.worker.clone();
-                let spawned = std::thread::Builder::new()
-                    .name(WORKER_NAME.into())
-                    .spawn(move || worker.run());
-                match spawned {
-                    Ok(_) => started += 1,
-                    // At a limit on threads (`ulimit -u`, a container's
-                    // `pids.max`): the run goes on with half of those
-                    // running, their room left to the calls (the default
-                    // transport starts a thread for each call, to resolve
-                    // the host, and would fail users instead).
-                    Err(e) if started > 0 => {
-                        crew.leave();
-                        let alive = crew.alive.load(Ordering::SeqCst);
-                        let keep = (alive / 2).max(1);
-                        crew.most.store(keep, Ordering::SeqCst);
-                        log::warn!(
-                            target: "genauth_mfa",
-                            "batch: the system refused a thread with {alive} of {} running ({e}); going on with {keep}, leaving room for the calls' own threads",
-                            self.concurrency
-                        );
-                    }
-                    Err(e) => {
-                        crew.leave();
-                        return self.fail(BatchError::Spawn {
-                            reason: e.to_string(),
-                        });
-                    }
-                }
+            if self.queue.needs_worker()
+                && self.worker.crew.enlist()
+                && !self.start_worker(&mut started)
+            {
+                return;
             }
         }
+    }
+
+    /// The next item as a job, its tag kept under `slot`; `None` at the
+    /// end of the input, or when the iterator panicked (the run then fails).
+    fn read<I>(&self, items: &mut I, slot: u64) -> Option<Job>
+    where
+        I: Iterator,
+        I::Item: Into<Input<T>>,
+    {
+        // The iterator is the caller's code: its panic (an unwrap on a
+        // read error) ends the run with an error, never silently.
+        let next = catch_unwind(AssertUnwindSafe(|| items.next().map(Into::into)));
+        let input = match next {
+            Ok(Some(input)) => input,
+            Ok(None) => return None,
+            Err(panic) => {
+                let message = panic_message(panic.as_ref());
+                self.fail(BatchError::Panicked {
+                    message: format!("the input iterator panicked: {message}"),
+                });
+                return None;
+            }
+        };
+        let (tag, job) = match input {
+            Input::Ask(target) => (
+                target.tag,
+                Job::Ask {
+                    slot,
+                    user_id: target.user_id,
+                    user_id_type: target.user_id_type,
+                },
+            ),
+            Input::Unreadable { tag, reason } => (tag, Job::Unreadable { slot, reason }),
+        };
+        lock(self.tags).insert(slot, tag);
+        Some(job)
+    }
+
+    /// Starts one more worker (enlisted in the crew already); false when
+    /// not one could start and the run fails.
+    fn start_worker(&self, started: &mut usize) -> bool {
+        let crew = &self.worker.crew;
+        let worker = self.worker.clone();
+        let spawned = std::thread::Builder::new()
+            .name(WORKER_NAME.into())
+            .spawn(move || worker.run());
+        match spawned {
+            Ok(_) => *started += 1,
+            // At a limit on threads (`ulimit -u`, a container's
+            // `pids.max`): the run goes on with half of those
+            // running, their room left to the calls (the default
+            // transport starts a thread for each call, to resolve
+            // the host, and would fail users instead).
+            Err(e) if *started > 0 => {
+                crew.leave();
+                let alive = crew.alive.load(Ordering::SeqCst);
+                let keep = (alive / 2).max(1);
+                crew.most.store(keep, Ordering::SeqCst);
+                log::warn!(
+                    target: "genauth_mfa",
+                    "batch: the system refused a thread with {alive} of {} running ({e}); going on with {keep}, leaving room for the calls' own threads",
+                    self.concurrency
+                );
+            }
+            Err(e) => {
+                crew.leave();
+                self.fail(BatchError::Spawn {
+                    reason: e.to_string(),
+                });
+                return false;
+            }
+        }
+        true
     }
 
     fn fail(&self, error: BatchError) {

@@ -8,6 +8,9 @@
 //! code that no retry will fix.
 
 mod display;
+mod make;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use display::MESSAGE_MAX_CHARS;
 pub use display::Report;
@@ -289,6 +292,75 @@ impl Error {
         matches!(self, Error::Credentials { .. } | Error::NotPermitted { .. })
     }
 
+    /// `true` when the key may not read what the call asked for: the
+    /// server refused it as forbidden (`statusCode` 403, in the envelope
+    /// or as the HTTP status), or the pool's plan lacks the feature
+    /// (`statusCode` 402, see [`needs_higher_plan`](Self::needs_higher_plan)),
+    /// or a fresh token was refused too ([`Error::NotPermitted`]). No retry
+    /// helps: report that part as unknown, or grant the key the permission.
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, http};
+    /// # const JWT: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwb29sIn0.x";
+    /// # let server = |req: http::Request<Vec<u8>>| Ok(http::Response::new(
+    /// #     if req.uri().path() == "/api/v3/get-management-token" {
+    /// #         format!(r#"{{"statusCode":200,"data":{{"access_token":"{JWT}","expires_in":7200}}}}"#)
+    /// #     } else {
+    /// #         r#"{"statusCode":403,"message":"no permission","requestId":"r-1"}"#.to_owned()
+    /// #     }.into_bytes()));
+    /// # let mgmt = ManagementClient::builder().access_key_id("ak").access_key_secret("sk")
+    /// #     .transport(server).build()?;
+    /// let err = mgmt.get_global_mfa_settings().send().unwrap_err();
+    /// assert!(err.is_access_denied());
+    /// assert!(!err.needs_higher_plan());
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
+    pub fn is_access_denied(&self) -> bool {
+        match self {
+            Error::NotPermitted { .. } => true,
+            Error::Api {
+                http_status,
+                status_code,
+                ..
+            } => matches!(status_code, 402 | 403) || matches!(http_status, 402 | 403),
+            _ => false,
+        }
+    }
+
+    /// `true` when the server said the pool's plan lacks what the call
+    /// asked for (`statusCode` 402, in the envelope or as the HTTP status):
+    /// one of the cases of [`is_access_denied`](Self::is_access_denied).
+    ///
+    /// ```
+    /// # use genauth_mfa::{ManagementClient, http};
+    /// # const JWT: &str = "eyJhbGciOiJub25lIn0.eyJzY29wZWRfdXNlcnBvb2xfaWQiOiJwb29sIn0.x";
+    /// # let server = |req: http::Request<Vec<u8>>| Ok(http::Response::new(
+    /// #     if req.uri().path() == "/api/v3/get-management-token" {
+    /// #         format!(r#"{{"statusCode":200,"data":{{"access_token":"{JWT}","expires_in":7200}}}}"#)
+    /// #     } else {
+    /// #         r#"{"statusCode":402,"message":"upgrade your plan"}"#.to_owned()
+    /// #     }.into_bytes()));
+    /// # let mgmt = ManagementClient::builder().access_key_id("ak").access_key_secret("sk")
+    /// #     .transport(server).build()?;
+    /// let err = mgmt.get_global_mfa_settings().send().unwrap_err();
+    /// assert!(err.needs_higher_plan() && err.is_access_denied());
+    /// # Ok::<(), genauth_mfa::Error>(())
+    /// ```
+    #[must_use]
+    pub fn needs_higher_plan(&self) -> bool {
+        matches!(
+            self,
+            Error::Api {
+                status_code: 402,
+                ..
+            } | Error::Api {
+                http_status: 402,
+                ..
+            }
+        )
+    }
+
     /// `true` when the server said the credentials are not (or no longer) valid:
     /// HTTP 401 or an envelope `statusCode` of 401.
     #[must_use]
@@ -328,27 +400,6 @@ impl Error {
         }
     }
 
-    pub(crate) fn decode(http_status: u16, reason: impl Into<String>, body: &[u8]) -> Error {
-        Error::Decode {
-            http_status,
-            reason: reason.into(),
-            snippet: snippet(body),
-            attempts: 1,
-        }
-    }
-
-    /// The same error, saying that `n` attempts were made.
-    pub(crate) fn with_attempts(mut self, n: u32) -> Error {
-        match &mut self {
-            Error::Api { attempts, .. } | Error::Decode { attempts, .. } => *attempts = n,
-            Error::Transport { source } | Error::Timeout { source } => {
-                *source = source.clone().with_attempts(n);
-            }
-            _ => {}
-        }
-        self
-    }
-
     /// This error and each of its causes, joined by `": "`, for a log line
     /// or a message to a person. Text that came from the server is bounded
     /// and its control characters escaped, so one line stays one line.
@@ -364,57 +415,6 @@ impl Error {
     pub fn report(&self) -> Report<'_> {
         Report(self)
     }
-
-    /// The same error with each occurrence of `secret` in the server's text
-    /// (message, requestId, reason, snippet) replaced by `***`: a server
-    /// may echo what it was sent. Secrets shorter than 6 bytes are left
-    /// alone (replacing them would garble the text and hide nothing).
-    pub(crate) fn redact(mut self, secret: &str) -> Error {
-        if secret.len() < 6 {
-            return self;
-        }
-        let scrub = |s: &mut String| {
-            if s.contains(secret) {
-                *s = s.replace(secret, "***");
-            }
-        };
-        match &mut self {
-            Error::Api {
-                message,
-                request_id,
-                ..
-            } => {
-                scrub(message);
-                if let Some(id) = request_id {
-                    scrub(id);
-                }
-            }
-            Error::Decode {
-                reason, snippet, ..
-            } => {
-                scrub(reason);
-                scrub(snippet);
-            }
-            Error::Credentials { source } | Error::NotPermitted { source, .. } => {
-                **source = source.as_ref().clone().redact(secret);
-            }
-            _ => {}
-        }
-        self
-    }
-
-    pub(crate) fn invalid_argument(name: &'static str, reason: impl Into<String>) -> Error {
-        Error::InvalidArgument {
-            name,
-            reason: reason.into(),
-        }
-    }
-
-    pub(crate) fn config(reason: impl Into<String>) -> Error {
-        Error::Config {
-            reason: reason.into(),
-        }
-    }
 }
 
 impl From<TransportError> for Error {
@@ -423,119 +423,5 @@ impl From<TransportError> for Error {
             TransportErrorKind::Timeout => Error::Timeout { source },
             _ => Error::Transport { source },
         }
-    }
-}
-
-/// The first [`SNIPPET_MAX_BYTES`] bytes of `body`, cut on a character
-/// boundary, invalid UTF-8 replaced.
-fn snippet(body: &[u8]) -> String {
-    let head = &body[..body.len().min(SNIPPET_MAX_BYTES)];
-    let text = String::from_utf8_lossy(head);
-    // A multi-byte character cut at the end shows as one U+FFFD: drop it.
-    let text = if head.len() < body.len() {
-        text.trim_end_matches('\u{FFFD}')
-    } else {
-        &text
-    };
-    text.trim().to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snippet_is_bounded_and_cut_on_a_char_boundary() {
-        let body = "é".repeat(400); // 800 bytes
-        let s = snippet(body.as_bytes());
-        assert!(s.len() <= SNIPPET_MAX_BYTES);
-        assert!(s.chars().all(|c| c == 'é'), "{s:?}");
-        assert_eq!(snippet(b"  <html>502</html>\n"), "<html>502</html>");
-        assert_eq!(snippet(&[0xff, b'a']), "\u{FFFD}a");
-    }
-
-    #[test]
-    fn api_error_display_names_every_field() {
-        let err = Error::Api {
-            http_status: 200,
-            status_code: 403,
-            api_code: Some(2003),
-            message: "forbidden".into(),
-            request_id: Some("r-1".into()),
-            attempts: 1,
-        };
-        assert_eq!(
-            err.to_string(),
-            "GenAuth API error: forbidden (statusCode 403, apiCode 2003, requestId r-1)"
-        );
-        assert_eq!(err.request_id(), Some("r-1"));
-        assert_eq!(err.kind(), "api");
-        assert!(!err.is_unauthenticated());
-    }
-
-    #[test]
-    fn debug_bounds_the_servers_text_and_keeps_the_shape() {
-        let err = Error::Api {
-            http_status: 200,
-            status_code: 403,
-            api_code: Some(2003),
-            message: "forbidden".into(),
-            request_id: Some("r-1".into()),
-            attempts: 1,
-        };
-        assert_eq!(
-            format!("{err:?}"),
-            r#"Api { http_status: 200, status_code: 403, api_code: Some(2003), message: "forbidden", request_id: Some("r-1"), attempts: 1 }"#
-        );
-        let long = Error::Decode {
-            http_status: 502,
-            reason: format!("{}\u{202e}", "x".repeat(1000)),
-            snippet: String::new(),
-            attempts: 1,
-        };
-        let debug = format!("{long:?}");
-        assert!(debug.len() < 600, "{debug}");
-        assert!(debug.contains("(701 more characters)"), "{debug}");
-        assert_eq!(format!("{:?}", Error::Cancelled), "Cancelled");
-    }
-
-    #[test]
-    fn redact_hides_a_secret_the_server_echoed_but_not_short_ones() {
-        let err = Error::Credentials {
-            source: Box::new(Error::Api {
-                http_status: 200,
-                status_code: 400,
-                api_code: None,
-                message: "bad secret sk-123456 (sk-123456)".into(),
-                request_id: Some("sk-123456".into()),
-                attempts: 1,
-            }),
-        }
-        .redact("sk-123456");
-        assert_eq!(
-            err.report().to_string().matches("***").count(),
-            3,
-            "{}",
-            err.report()
-        );
-        assert!(!format!("{err:?}").contains("sk-123456"));
-        let short = Error::decode(502, "a t b", b"t").redact("t");
-        assert!(short.to_string().contains("a t b"), "{short}");
-    }
-
-    #[test]
-    fn unauthenticated_by_http_status_or_envelope() {
-        let api = |http_status, status_code| Error::Api {
-            http_status,
-            status_code,
-            api_code: None,
-            message: String::new(),
-            request_id: None,
-            attempts: 1,
-        };
-        assert!(api(401, 401).is_unauthenticated());
-        assert!(api(200, 401).is_unauthenticated());
-        assert!(api(401, 500).is_unauthenticated());
-        assert!(!api(403, 403).is_unauthenticated());
     }
 }

@@ -1,0 +1,51 @@
+//! An audit's options, resolved once from its command line.
+
+use std::path::PathBuf;
+
+use genauth_mfa::{UserIdType, UserStatus};
+
+use crate::policy::Policy;
+use crate::row::{Columns, Format};
+
+/// An audit's options, resolved from its command line.
+pub struct AuditOptions {
+    pub input: Option<PathBuf>,
+    pub user_id_type: Option<UserIdType>,
+    pub comments: bool,
+    pub concurrency: usize,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub resume: bool,
+    /// `--all-users`: list the pool instead of reading ids.
+    pub all_users: bool,
+    /// `--status`: only the listed users with this account status.
+    pub status: Option<UserStatus>,
+    /// `--summary FILE`.
+    pub summary: Option<PathBuf>,
+    /// `--require`.
+    pub policy: Option<Policy>,
+    /// `--metrics FILE`.
+    pub metrics: Option<PathBuf>,
+    /// `--history DIR`.
+    pub history: Option<PathBuf>,
+}
+
+impl AuditOptions {
+    /// The type the ids are asked as, in every row (`--all-users` asks by
+    /// user_id; without --user-id-type the server takes user_id).
+    pub fn id_type(&self) -> &'static str {
+        match self.user_id_type {
+            Some(t) if !self.all_users => t,
+            _ => UserIdType::UserId,
+        }
+        .as_str()
+    }
+
+    pub fn columns(&self) -> Columns {
+        if self.all_users {
+            Columns::Pool
+        } else {
+            Columns::File
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! `--resume`: reading back an earlier run's output, line by line.
+//!
+//! Before a byte of it changes, the file must be a regular file holding
+//! rows of this tool in this `--format` (a CSV output is not resumed as
+//! JSON Lines, nor a list of ids as either); anything else is refused and
+//! left untouched. Only a last line cut short (the run was killed while
+//! writing it) is taken off. A user counts as done only when a row holds a
+//! final answer about them: their statuses, or an error the server gave
+//! about that user ([`FINAL_STATUS`], [`FINAL_API_CODE`]); users whose row
+//! is a throttle, a gateway or transport error, a timeout or anything else
+//! are asked again. Memory: one 128-bit key per user and what its row
+//! answered (the factors, the account status), not the rows.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::io::{BufRead, Read};
+
+use crate::policy::Factors;
+use crate::row::csv::{self, Group, Header, Splitter};
+use crate::row::{About, Columns, ErrorCell, Format, Row, clean};
+
+/// Envelope statusCodes that are the server's final word about a user:
+/// 400 invalid argument, 404 not found, 409 conflict, 422 invalid operation.
+pub const FINAL_STATUS: [i64; 4] = [400, 404, 409, 422];
+/// apiCodes that are: 2004 user not found, 2005 user locked.
+pub const FINAL_API_CODE: [i64; 2] = [2004, 2005];
+
+/// The longest row this tool writes is far below this.
+const MAX_ROW: u64 = 64 * 1024;
+
+/// A compact key for an id: two independent 64-bit SipHashes (a pair of
+/// u64 rather than a u128, whose 16-byte alignment would pad every entry).
+pub type Key = (u64, u64);
+
+/// Makes [`Key`]s, with keys of its own for this process.
+#[derive(Default)]
+pub struct Keys(RandomState, RandomState);
+
+impl Keys {
+    pub fn key(&self, id: &str) -> Key {
+        (self.0.hash_one(id), self.1.hash_one(id))
+    }
+}
+
+/// What is known of a user: 24 bytes an entry with its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// A final answer in an earlier run's output: their factors, and their
+    /// account status when the row has a known one (an index into
+    /// `UserStatus::KNOWN`), for the summary of the final state.
+    Answered(Factors, Option<u8>),
+    /// A final error about them in an earlier run's output.
+    Failed,
+    /// Asked in this run.
+    Asked,
+}
+
+/// What an earlier run's rows say about each user they hold.
+#[derive(Default)]
+pub struct Earlier {
+    pub keys: Keys,
+    /// Users with a final row ([`Seen::Answered`] or [`Seen::Failed`]).
+    pub done: HashMap<Key, Seen>,
+    /// A CSV output's header: the rows appended keep its columns (a CSV
+    /// output of 0.3 has no id type column).
+    pub header: Option<Header>,
+}
+
+/// One row read back: its user and whether it is final (and failed).
+struct RowRead {
+    user_id: Option<String>,
+    /// `Some(seen)` when final.
+    fin: Option<Seen>,
+    /// The `--user-id-type` it was asked with; `None` in a 0.3 row.
+    id_type: Option<String>,
+}
+
+/// An account status's index in `UserStatus::KNOWN`.
+fn status_index(status: &str) -> Option<u8> {
+    (0u8..)
+        .zip(genauth_mfa::UserStatus::KNOWN)
+        .find(|(_, known)| known.as_str() == status)
+        .map(|(i, _)| i)
+}
+
+fn is_final_failure(error: &ErrorCell) -> bool {
+    error.kind == "api"
+        && (error.status_code.is_some_and(|s| FINAL_STATUS.contains(&s))
+            || error.api_code.is_some_and(|c| FINAL_API_CODE.contains(&c)))
+}
+
+/// What `row` tells `--resume`, or `None` when it is no row of this tool.
+fn read_row(row: Row) -> Option<RowRead> {
+    let text = |s: &Option<String>| s.as_deref().unwrap_or_default().to_owned();
+    let fin = match row.about()? {
+        About::Answered { .. } => Some(Seen::Answered(
+            Factors::from_cells(
+                &text(&row.totp_status),
+                &text(&row.sms_mfa_status),
+                &text(&row.email_mfa_status),
+                &text(&row.face_mfa_status),
+            ),
+            row.account_status().and_then(status_index),
+        )),
+        About::Failed { error, .. } => is_final_failure(error).then_some(Seen::Failed),
+        About::NoUser => None, // an input line's error
+    };
+    Some(RowRead {
+        user_id: row.user_id,
+        fin,
+        id_type: row.user_id_type,
+    })
+}
+
+/// How the rows of the file being read are written.
+enum Reading {
+    Jsonl,
+    /// The header is yet to be read.
+    CsvHeader,
+    Csv(Header),
+}
+
+impl Reading {
+    fn row(&mut self, splitter: &mut Splitter, line: &[u8]) -> Option<RowRead> {
+        match self {
+            Reading::Jsonl => read_row(Row::from_jsonl(line)?),
+            Reading::Csv(header) => read_row(header.read(splitter, line)?),
+            Reading::CsvHeader => None,
+        }
+    }
+
+    /// Whether `partial`, a last line without its line end, is the start
+    /// of a row of this tool cut short by a kill: the start of a JSON object
+    /// whose first key is `userId` or `line` and that is not complete (or a
+    /// complete row of this tool), or the start of a CSV record with no more
+    /// cells than a row and the cells a row has where it has them.
+    fn is_cut_row(&self, splitter: &mut Splitter, partial: &[u8]) -> bool {
+        match self {
+            Reading::Jsonl => {
+                let starts = [&b"{\"userId\":"[..], b"{\"line\":"];
+                if !starts
+                    .iter()
+                    .any(|s| s.starts_with(partial) || partial.starts_with(s))
+                {
+                    return false;
+                }
+                match serde_json::from_slice::<serde_json::Value>(partial) {
+                    // Complete: only one of our rows whose line end was lost.
+                    Ok(_) => Row::from_jsonl(partial).and_then(read_row).is_some(),
+                    // A prefix of a JSON text ends in the middle of it.
+                    Err(e) => e.is_eof(),
+                }
+            }
+            Reading::Csv(header) => {
+                // A cut (a full disk) can fall inside a character: what is
+                // whole before it is the row's start.
+                let partial = match std::str::from_utf8(partial) {
+                    Err(e) if e.error_len().is_none() => &partial[..e.valid_up_to()],
+                    _ => partial,
+                };
+                // Only the first bytes of a character: a first cell begun.
+                partial.is_empty() || header.is_cut_row(splitter, partial)
+            }
+            Reading::CsvHeader => false,
+        }
+    }
+}
+
+/// Whether `line` is blank (empty or white space): JSON Lines readers skip
+/// such lines, and so does `--resume`.
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Reads rows from `input`, whose ids were asked as `id_type`; the keys of
+/// their users and the length of the lines to keep (every complete line,
+/// and none of a last row cut short), or why this is not an output of this
+/// tool in `format`, or not one of this `id_type`.
+///
+/// Rows of 0.3 hold no id type: their answers count (an answer shows that
+/// the id named a user, and the same ids are resumed), their final errors
+/// do not (a "not found" under another id type proves nothing): those
+/// users are asked again.
+pub fn read(
+    mut input: impl BufRead,
+    format: Format,
+    columns: Columns,
+    id_type: &str,
+) -> Result<(Earlier, u64), String> {
+    let mut earlier = Earlier::default();
+    let mut complete = 0u64;
+    let mut buf = Vec::new();
+    let mut splitter = Splitter::default();
+    let mut reading = match format {
+        Format::Jsonl => Reading::Jsonl,
+        Format::Csv => Reading::CsvHeader,
+    };
+    for number in 1u64.. {
+        let n = next_line(&mut input, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let whole = buf.last() == Some(&b'\n');
+        if !whole && n as u64 >= MAX_ROW {
+            return Err(format!("line {number} is longer than any row of this tool"));
+        }
+        if format == Format::Jsonl && is_blank(&buf) {
+            // Kept (a blank last line without its end is taken off).
+            if whole {
+                complete += n as u64;
+            }
+            continue;
+        }
+        if !whole {
+            // The last line, without its end: a row cut short, or not ours.
+            if reading.is_cut_row(&mut splitter, &buf) {
+                break;
+            }
+            return Err(format!(
+                "line {number}, its last, is neither a whole line nor a row of this tool cut short"
+            ));
+        }
+        let line = &buf[..buf.len() - 1];
+        if let Reading::CsvHeader = reading {
+            let header = csv_header(&mut splitter, line, columns)?;
+            earlier.header = Some(header.clone());
+            reading = Reading::Csv(header);
+            complete += n as u64;
+            continue;
+        }
+        let Some(row) = reading.row(&mut splitter, line) else {
+            return Err(if complete == 0 {
+                not_ours(format, number, line, None)
+            } else {
+                format!("line {number} is not a {} row of this tool", format.name())
+            });
+        };
+        earlier.take(row, id_type, number)?;
+        complete += n as u64;
+    }
+    Ok((earlier, complete))
+}
+
+/// Reads the next line (at most [`MAX_ROW`] bytes) into `buf`; its length.
+fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<usize, String> {
+    buf.clear();
+    input
+        .take(MAX_ROW)
+        .read_until(b'\n', buf)
+        .map_err(|e| e.to_string())
+}
+
+impl Earlier {
+    /// Takes in what row `number` says: a user with a final row is done.
+    fn take(&mut self, row: RowRead, id_type: &str, number: u64) -> Result<(), String> {
+        check_id_type(row.id_type.as_deref(), id_type, number)?;
+        let fin = match row.fin {
+            Some(Seen::Failed) if row.id_type.is_none() => None,
+            fin => fin,
+        };
+        if let (Some(id), Some(seen)) = (row.user_id, fin) {
+            self.done.insert(self.keys.key(&id), seen);
+        }
+        Ok(())
+    }
+}
+
+/// A row asked with another `--user-id-type` than this run's is refused.
+fn check_id_type(theirs: Option<&str>, id_type: &str, number: u64) -> Result<(), String> {
+    match theirs {
+        Some(theirs) if theirs != id_type => Err(format!(
+            "its rows were asked with --user-id-type {}, this run asks with \
+             --user-id-type {id_type} (line {number}): resume it with --user-id-type {}, \
+             or audit these ids into another --output",
+            clean(theirs, 40),
+            clean(theirs, 40)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The header of a CSV output, the first `line`: every column a row of
+/// `columns` needs, by name, in any order; other columns are kept empty.
+fn csv_header(splitter: &mut Splitter, line: &[u8], columns: Columns) -> Result<Header, String> {
+    let header =
+        Header::parse(splitter, line).map_err(|missing| not_ours(Format::Csv, 1, line, missing))?;
+    let pool = csv::names(Group::Pool).filter(|c| header.has(c)).count();
+    let all = csv::names(Group::Pool).count();
+    match columns {
+        Columns::File if pool > 0 => Err("it is not a CSV output of this tool (it holds a \
+             whole-pool audit: resume it with --all-users) (line 1 shows it)"
+            .into()),
+        Columns::Pool if pool < all => Err("it is not a CSV output of this tool (it holds \
+             a file audit: resume it with its FILE of ids) (line 1 shows it)"
+            .into()),
+        _ => Ok(header),
+    }
+}
+
+/// Why the first line shows this is not our output in `format`
+/// (`missing`: the first required CSV column the line lacks).
+fn not_ours(format: Format, number: u64, first: &[u8], missing: Option<&str>) -> String {
+    let is_header = Header::parse(&mut Splitter::default(), first).is_ok();
+    let hint = if format == Format::Jsonl && is_header {
+        " (it holds CSV rows: resume it with --format csv)".to_owned()
+    } else if format == Format::Csv && Row::from_jsonl(first).and_then(read_row).is_some() {
+        " (it holds JSON Lines rows: resume it with --format jsonl)".to_owned()
+    } else if let Some(missing) = missing {
+        format!(" (it has no column {missing})")
+    } else {
+        String::new()
+    };
+    format!(
+        "it is not a {} output of this tool{hint} (line {number} shows it)",
+        format.name()
+    )
+}
+
+#[cfg(test)]
+mod tests;

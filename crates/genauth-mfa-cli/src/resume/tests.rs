@@ -1,0 +1,104 @@
+use super::*;
+use std::io::BufReader;
+
+#[test]
+fn final_rows_are_done_and_others_are_asked_again() {
+    let rows = concat!(
+        r#"{"userId":"a","totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled","anyEnabled":true}"#,
+        "\n",
+        r#"{"userId":"b","userIdType":"user_id","error":{"kind":"api","statusCode":404,"apiCode":2004,"message":"not found","requestId":null}}"#,
+        "\n",
+        r#"{"userId":"c","error":{"kind":"transport","statusCode":null,"apiCode":null,"message":"reset","requestId":null}}"#,
+        "\n",
+        r#"{"userId":"d","error":{"kind":"api","statusCode":429,"apiCode":null,"message":"slow down","requestId":null}}"#,
+        "\n",
+        r#"{"line":5,"error":{"kind":"input","statusCode":null,"apiCode":null,"message":"x","requestId":null}}"#,
+        "\n",
+        r#"{"userId":"e","anyE"#,
+    );
+    let (earlier, complete) =
+        read(rows.as_bytes(), Format::Jsonl, Columns::File, "user_id").unwrap();
+    let k = |id: &str| earlier.done.get(&earlier.keys.key(id)).copied();
+    assert_eq!(
+        [k("a"), k("b"), k("c"), k("d"), k("e")],
+        [
+            Some(Seen::Answered(Factors::TOTP, None)),
+            Some(Seen::Failed),
+            None,
+            None,
+            None
+        ]
+    );
+    assert_eq!(complete as usize, rows.rfind('\n').unwrap() + 1);
+}
+
+#[test]
+fn anything_else_is_refused() {
+    let header = Header::of(Columns::File).line_of_names();
+    for (bytes, format) in [
+        (&b"alice\nbob\n"[..], Format::Jsonl),
+        (b"alice\nbob", Format::Jsonl),
+        (b"\x7fELF\x02\x01\x01\0\0\0\n\0\0", Format::Jsonl),
+        (header.as_bytes(), Format::Jsonl),
+        (b"{\"userId\":\"a\",\"anyEnabled\":true}\n", Format::Csv),
+        (b"alice\n", Format::Csv),
+    ] {
+        assert!(
+            read(bytes, format, Columns::File, "user_id").is_err(),
+            "{:?}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    let err = read(header.as_bytes(), Format::Jsonl, Columns::File, "user_id")
+        .err()
+        .unwrap_or_default();
+    assert!(err.contains("--format csv"), "{err}");
+}
+
+#[test]
+fn csv_rows_read_back_the_ids_written() {
+    use genauth_mfa::UserMfaInfo;
+    use genauth_mfa::batch::Outcome;
+    let header = Header::of(Columns::File);
+    let mut text = header.line_of_names();
+    for id in ["=x", "'=x", "tab\there", "plain"] {
+        let outcome = Outcome::Answered(UserMfaInfo::new());
+        text += &Row::of(1, Some(id), "user_id", None, &outcome).line(Format::Csv, &header);
+    }
+    let (earlier, _) = read(text.as_bytes(), Format::Csv, Columns::File, "user_id").unwrap();
+    for id in ["=x", "'=x", "tab\there", "plain"] {
+        assert_eq!(
+            earlier.done.get(&earlier.keys.key(id)),
+            Some(&Seen::Answered(Factors::default(), None)),
+            "{id:?}"
+        );
+    }
+    assert_eq!(earlier.done.len(), 4);
+}
+
+#[test]
+fn rows_are_read_as_a_stream() {
+    // 200,000 rows produced on the fly: nothing needs the whole file.
+    struct Rows(u64, Vec<u8>);
+    impl Read for Rows {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.1.is_empty() && self.0 < 200_000 {
+                self.1 = format!("{{\"userId\":\"user-{}\",\"anyEnabled\":false}}\n", self.0)
+                    .into_bytes();
+                self.0 += 1;
+            }
+            let n = self.1.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.1[..n]);
+            self.1.drain(..n);
+            Ok(n)
+        }
+    }
+    let (earlier, _) = read(
+        BufReader::new(Rows(0, Vec::new())),
+        Format::Jsonl,
+        Columns::File,
+        "user_id",
+    )
+    .unwrap();
+    assert_eq!(earlier.done.len(), 200_000);
+}

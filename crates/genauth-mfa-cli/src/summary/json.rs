@@ -1,0 +1,111 @@
+//! The summary as JSON (`--summary FILE`).
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::{Summary, rfc3339};
+
+impl Summary {
+    /// The summary as `--summary FILE` holds it: complete unless
+    /// `incomplete` says why not.
+    pub fn json(&self, incomplete: Option<&str>) -> String {
+        let total = self.total();
+        let input = self.unreadable();
+        let failed = self.failed() - input;
+        let summary = Json {
+            users: total.answered + failed,
+            answered: total.answered,
+            failed,
+            without_mfa: total.none,
+            enabled: Enabled {
+                totp: total.totp,
+                sms: total.sms,
+                email: total.email,
+                face: total.face,
+            },
+            coverage: total.coverage().map(|c| (c * 10_000.0).round() / 10_000.0),
+            by_status: &total.by_status,
+            generated_at: rfc3339(SystemTime::now()),
+            pool_changed: self.pool.is_some_and(|p| p.changed),
+            policy: self.policy.as_ref().map(|p| PolicyJson {
+                require: &p.names,
+                met: self.violations() == 0,
+                violations: self.violations(),
+            }),
+            resumed: self.resumed_count,
+            duplicates: self.duplicates,
+            unreadable_lines: input,
+            errors: &self.errors,
+            listing: self.pool.map(|p| ListingJson {
+                distinct_users: p.distinct,
+                listed: p.listed,
+                total_count: p.last_total,
+                first_total_count: p.first_total,
+            }),
+            complete: incomplete.is_none(),
+            incomplete_reason: incomplete,
+        };
+        let mut text = serde_json::to_string_pretty(&summary).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Json<'a> {
+    /// Each user once: `answered + failed`.
+    users: u64,
+    answered: u64,
+    failed: u64,
+    without_mfa: u64,
+    enabled: Enabled,
+    /// `null` when no user answered.
+    coverage: Option<f64>,
+    by_status: &'a BTreeMap<String, u64>,
+    generated_at: String,
+    pool_changed: bool,
+    /// `null` without `--require`.
+    policy: Option<PolicyJson<'a>>,
+    resumed: u64,
+    duplicates: u64,
+    unreadable_lines: u64,
+    errors: &'a BTreeMap<&'static str, u64>,
+    /// `--all-users`: what the listing counted (`null` for a file audit).
+    listing: Option<ListingJson>,
+    /// `true` only when every user has a final answer and (`--all-users`)
+    /// the listing is proven whole.
+    complete: bool,
+    /// Why not, when not complete.
+    incomplete_reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListingJson {
+    /// Distinct users listed.
+    distinct_users: u64,
+    /// Users listed, repeated ones included.
+    listed: u64,
+    /// The server's latest `totalCount` (`null`: it sent none).
+    total_count: Option<u64>,
+    /// The server's first `totalCount`.
+    first_total_count: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Enabled {
+    totp: u64,
+    sms: u64,
+    email: u64,
+    face: u64,
+}
+
+#[derive(Serialize)]
+struct PolicyJson<'a> {
+    require: &'a [&'static str],
+    met: bool,
+    violations: u64,
+}
