@@ -72,6 +72,15 @@ fn flag(summary: &Value, path: &[&str]) -> Option<f64> {
 
 /// The families, in the order written.
 fn families(summary: &Value) -> Vec<Family> {
+    let (by_factor, pool_factors, exemptions) = labelled(summary);
+    let mut all = counts(summary);
+    all.extend([by_factor, pool_factors, exemptions]);
+    all
+}
+
+/// The labelled families: users per factor, the pool's factors,
+/// exemptions by state.
+fn labelled(summary: &Value) -> (Family, Family, Family) {
     let mut by_factor = Family::new(
         "users_with_factor_enabled",
         "Users answered with this MFA factor enabled (whether the pool allows it or not).",
@@ -100,6 +109,12 @@ fn families(summary: &Value) -> Vec<Family> {
     ] {
         exemptions = exemptions.labelled("state", state, number(summary, &["exemptions", key]));
     }
+    (by_factor, pool_factors, exemptions)
+}
+
+/// The unlabelled families: users and coverage, bypasses, admins, the
+/// policy, completeness and the run's end.
+fn counts(summary: &Value) -> Vec<Family> {
     let bypass_ips = summary
         .get("bypass")
         .and_then(|b| b.get("ips"))
@@ -137,8 +152,6 @@ fn families(summary: &Value) -> Vec<Family> {
             "Share of the users answered with effective MFA.",
             number(summary, &["effectiveCoverage"]),
         ),
-        by_factor,
-        pool_factors,
         Family::one(
             "bypass_users",
             "Users on a WHITE user list with SKIP_MFA: never asked for MFA.",
@@ -159,7 +172,6 @@ fn families(summary: &Value) -> Vec<Family> {
             "Admins without effective MFA.",
             number(summary, &["admins", "withoutEffectiveMfa"]),
         ),
-        exemptions,
         Family::one(
             "policy_met",
             "1 when every user answered meets --require (and --require-admins), 0 when not.",

@@ -309,7 +309,7 @@ fn previous_shows_who_lost_mfa_first() {
         fake
     };
     let old_fake = pool(true);
-    old_fake.remove_pool_user("zed-new");
+    assert!(old_fake.remove_pool_user("zed-new"));
     let old_server = old_fake.serve().unwrap();
     let old = audit(Some(&old_server.url()), &[], 0);
     let new_server = pool(false).serve().unwrap();

@@ -5,10 +5,10 @@ use std::io::{self, IsTerminal};
 
 use genauth_mfa::ManagementClient;
 
-use super::{ask, copies};
 use super::end::listing_failed;
 use super::feed::Users;
 use super::options::AuditOptions;
+use super::{ask, copies};
 use crate::exit::{Ended, Failure, say, token_failed};
 use crate::files::{self, Source};
 use crate::input;

@@ -161,6 +161,25 @@ pub fn read(dir: &Path, current: &Value) -> Result<Trend, String> {
     Ok(trend)
 }
 
+/// A run's cells in the table, escaped.
+fn run_cells(r: &Run) -> Vec<String> {
+    let complete = match r.complete {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
+    };
+    let users = r
+        .users
+        .map_or_else(|| "unknown".to_owned(), |n| n.to_string());
+    vec![
+        text(&r.generated_at),
+        users,
+        text(&percent(r.coverage)),
+        text(&percent(r.effective)),
+        complete.to_owned(),
+    ]
+}
+
 /// The page's section: the chart and the numbers beside it.
 pub fn section(out: &mut String, trend: &Trend) {
     out.push_str(
@@ -185,27 +204,7 @@ pub fn section(out: &mut String, trend: &Trend) {
         "Coverage (solid) and effective coverage (dashed) per run",
         &points,
     ));
-    let rows: Vec<Vec<String>> = runs
-        .iter()
-        .rev()
-        .map(|r| {
-            let complete = match r.complete {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "unknown",
-            };
-            let users = r
-                .users
-                .map_or_else(|| "unknown".to_owned(), |n| n.to_string());
-            vec![
-                text(&r.generated_at),
-                users,
-                text(&percent(r.coverage)),
-                text(&percent(r.effective)),
-                complete.to_owned(),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = runs.iter().rev().map(run_cells).collect();
     out.push_str(&table(
         "Runs, most recent first",
         &[

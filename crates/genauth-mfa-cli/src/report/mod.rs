@@ -18,6 +18,8 @@
 //! page that cannot be written); 130 interrupted.
 
 mod changes;
+mod charts;
+mod headline;
 pub mod history;
 mod html;
 mod page;

@@ -91,6 +91,43 @@ pub struct Point {
     pub effective: Option<f64>,
 }
 
+/// The trend's text alternative: every run's figures.
+fn trend_desc(points: &[Point]) -> String {
+    let percent =
+        |s: Option<f64>| s.map_or("unknown".to_owned(), |s| format!("{:.1} %", s * 100.0));
+    points
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: coverage {}, effective {}",
+                p.label,
+                percent(p.coverage),
+                percent(p.effective)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A line through `coords` (`x,y`), each point marked.
+fn polyline(out: &mut String, class: &str, coords: &[String]) {
+    if coords.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<polyline class=\"{class}\" points=\"{}\"/>",
+        coords.join(" ")
+    );
+    for c in coords {
+        let (cx, cy) = c.split_once(',').unwrap_or(("0", "0"));
+        let _ = write!(
+            out,
+            "<circle class=\"{class}\" cx=\"{cx}\" cy=\"{cy}\" r=\"3\"/>"
+        );
+    }
+}
+
 /// Coverage over time (0 to 100 %), one point per run, evenly spaced.
 pub fn trend(id: &str, title: &str, points: &[Point]) -> String {
     let (height, top, bottom, left, right) = (240.0, 12.0, 208.0, 48.0, WIDTH - 16.0);
@@ -102,20 +139,7 @@ pub fn trend(id: &str, title: &str, points: &[Point]) -> String {
         }
     };
     let y = |share: f64| bottom - (bottom - top) * share.clamp(0.0, 1.0);
-    let percent =
-        |s: Option<f64>| s.map_or("unknown".to_owned(), |s| format!("{:.1} %", s * 100.0));
-    let desc = points
-        .iter()
-        .map(|p| {
-            format!(
-                "{}: coverage {}, effective {}",
-                p.label,
-                percent(p.coverage),
-                percent(p.effective)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
+    let desc = trend_desc(points);
     let mut out = String::with_capacity(120 * points.len() + 800);
     open(&mut out, id, height, title, &desc);
     for share in [0.0, 0.5, 1.0] {
@@ -141,20 +165,7 @@ pub fn trend(id: &str, title: &str, points: &[Point]) -> String {
             .enumerate()
             .filter_map(|(i, p)| pick(p).map(|s| format!("{:.1},{:.1}", x(i), y(s))))
             .collect();
-        if !coords.is_empty() {
-            let _ = write!(
-                out,
-                "<polyline class=\"{class}\" points=\"{}\"/>",
-                coords.join(" ")
-            );
-            for c in &coords {
-                let (cx, cy) = c.split_once(',').unwrap_or(("0", "0"));
-                let _ = write!(
-                    out,
-                    "<circle class=\"{class}\" cx=\"{cx}\" cy=\"{cy}\" r=\"3\"/>"
-                );
-            }
-        }
+        polyline(&mut out, class, &coords);
     }
     if let (Some(first), Some(last)) = (points.first(), points.last()) {
         let _ = write!(
