@@ -428,3 +428,31 @@ fn a_history_dir_that_does_not_exist_is_refused_before_any_request() {
     );
     assert!(server.fake().requests().is_empty());
 }
+
+#[test]
+fn hostile_text_in_the_summary_is_shown_as_text_too() {
+    // The summary's own strings (department names, IP ranges, roles, a
+    // reason, statuses) come from the server or the user as well.
+    let audit = audit(None, &["--require", "any"], 3);
+    let hostile = "</script><img src=x onerror=alert(1)>\u{2028}\"'`=<!--";
+    let mut summary = summary_of(&audit);
+    summary["poolEnabledFactors"] = serde_json::json!(["totp", hostile]);
+    summary["bypass"] = serde_json::json!({"users": 1, "ips": [hostile]});
+    summary["admins"] = serde_json::json!({"roles": [hostile], "users": 2, "withoutEffectiveMfa": 1, "coverage": 0.5});
+    summary["byDepartment"] =
+        serde_json::json!({hostile: {"users": 5, "withoutEffectiveMfa": 1, "coverage": 0.8}});
+    summary["complete"] = false.into();
+    summary["incompleteReason"] = hostile.into();
+    summary["byStatus"][hostile] = 0.into();
+    summary["policy"]["require"] = serde_json::json!([hostile]);
+    std::fs::write(&audit.summary, serde_json::to_vec(&summary).unwrap()).unwrap();
+    let html = page_of(&audit, &[]);
+    assert_self_contained(&html);
+    assert!(!html.contains("<!--") && !html.contains('\u{2028}'));
+    assert!(
+        html.contains("&lt;/script&gt;&lt;img src&#61;x onerror&#61;alert(1)&gt;")
+            || html.contains("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;")
+    );
+    assert_eq!(embedded(&html), summary);
+    assert!(html.contains("This audit is incomplete: &lt;/script&gt;"));
+}

@@ -176,7 +176,8 @@ pub fn warnings(out: &mut String, s: &Value) {
                     Some(n) if n > 0 => warn(
                         out,
                         &format!(
-                            "{n} users have {factor} enabled, which the pool does not enable: it never asks for it."
+                            "{} {factor} enabled, which the pool does not enable: it never asks for it.",
+                            users_have(n)
                         ),
                     ),
                     _ => {}
@@ -207,7 +208,7 @@ fn bypass(out: &mut String, s: &Value) {
     };
     match bypass.get("users").and_then(Value::as_u64) {
         Some(0) => out.push_str("<p>No user is on a SKIP_MFA list.</p>\n"),
-        Some(n) => warn(out, &format!("{n} users are on a WHITE user list with SKIP_MFA: they are never asked for MFA, whatever they enrolled.")),
+        Some(n) => warn(out, &format!("{} on a WHITE user list with SKIP_MFA: never asked for MFA, whatever they enrolled.", users_are(n))),
         None => out.push_str("<p class=\"muted\">Users on a SKIP_MFA list: unknown (the list could not be read).</p>\n"),
     }
     match bypass.get("ips").and_then(Value::as_array) {
@@ -220,5 +221,23 @@ fn bypass(out: &mut String, s: &Value) {
             warn(out, &format!("Nobody signing in from these IP ranges is asked for MFA (WHITE IP list, SKIP_MFA): {}{more}.", shown.join(", ")));
         }
         None => out.push_str("<p class=\"muted\">IP ranges that skip MFA: unknown (the list could not be read).</p>\n"),
+    }
+}
+
+/// `1 user has`, `2 users have`.
+fn users_have(n: u64) -> String {
+    if n == 1 {
+        "1 user has".to_owned()
+    } else {
+        format!("{n} users have")
+    }
+}
+
+/// `1 user is`, `2 users are`.
+fn users_are(n: u64) -> String {
+    if n == 1 {
+        "1 user is".to_owned()
+    } else {
+        format!("{n} users are")
     }
 }
