@@ -36,7 +36,7 @@ const HOSTILE: [&str; 4] = [
 /// The first of `names` found on PATH (or `var`'s value).
 fn find(var: &str, names: &[&str]) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
@@ -58,7 +58,12 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     );
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     if !ci && std::env::var("GENAUTH_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-        eprintln!("SKIPPED (GENAUTH_SKIP_BROWSER=1): {missing}");
+        // Straight to stderr: libtest would hide eprintln! of a passing test.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nSKIPPED report_browser (GENAUTH_SKIP_BROWSER=1): {missing}\n"
+        );
         return None;
     }
     panic!("{missing} (set GENAUTH_SKIP_BROWSER=1 to skip it outside CI)");
