@@ -1,7 +1,8 @@
 //! Retries: which failures are asked again and how often (a reset, a
 //! 429 or 503, a gateway's HTML page, a closed port, throttles in a 200
-//! envelope), which are not (an API error, a cut body, a protocol error),
-//! and odd `Retry-After`/rate-limit headers with uncapped policies.
+//! envelope), which are not (an API error, a cut body, a body over the
+//! limit, a protocol error), and odd `Retry-After`/rate-limit headers with
+//! uncapped policies.
 //! Against a `FaultServer`, a scripted raw server or the fake. How long each
 //! takes is measured in `cargo bench --bench deadlines`, not asserted here.
 
@@ -307,4 +308,17 @@ fn protocol_errors_have_their_own_kind_and_are_not_retried() {
         );
         assert_eq!(server.requests(), 1, "{label}");
     }
+}
+
+#[test]
+fn a_50_mib_body_is_refused_at_the_limit_without_retry() {
+    let server = FaultServer::start(vec![Fault::Huge(50 * 1024 * 1024)], fault_ok());
+    let result = fault_call(&server);
+    let err = result.unwrap_err();
+    assert_eq!(
+        transport_kind(&err),
+        Some(TransportErrorKind::BodyTooLarge),
+        "{err:?}"
+    );
+    assert_eq!(server.requests(), 1);
 }

@@ -504,19 +504,6 @@ fn a_truncated_chunked_body_is_a_transport_error_not_retried() {
 }
 
 #[test]
-fn a_50_mib_body_is_refused_at_the_limit_without_retry() {
-    let server = FaultServer::start(vec![Fault::Huge(50 * 1024 * 1024)], fault_ok());
-    let result = fault_call(&server);
-    let err = result.unwrap_err();
-    assert_eq!(
-        transport_kind(&err),
-        Some(TransportErrorKind::BodyTooLarge),
-        "{err:?}"
-    );
-    assert_eq!(server.requests(), 1);
-}
-
-#[test]
 fn sequential_calls_reuse_one_connection() {
     let server = FaultServer::start(vec![], fault_ok());
     let client = fault_client(&server);
