@@ -1,21 +1,43 @@
-//! The `genauth-mfa` tool as an operator runs it: the built binary against
-//! local mockito servers (or its --sandbox), checked on its arguments, its
-//! input and output, its failures and its exit codes.
+//! The `genauth-mfa` tool's command line: help, version, argument forms,
+//! setup errors (bad arguments, missing or non-UTF-8 credentials, values the
+//! library refuses), the single calls (`get-factor`, `list-enrolled-factors`,
+//! `get-user-mfa-info`) and their JSON, completions and the man page, and
+//! `--sandbox`. The built binary against servers on 127.0.0.1.
 
-use genauth_mfa_mocks::*;
-use genauth_mfa_testkit::cli_support;
-use genauth_mfa_testkit::common;
-
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod support;
 
 use cli_support::*;
 use common::*;
+use genauth_mfa_mocks::*;
+use genauth_mfa_testkit::{cli_support, common};
 use mockito::{Matcher, Server};
 use serde_json::Value;
+use std::process::Command;
+use support::*;
+
+/// The completions bash offers for `words` (the last one being completed).
+fn bash_completions(script: &std::path::Path, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let cword = words.len() - 1;
+    let prev = if cword > 0 { words[cword - 1] } else { "" };
+    let program = format!(
+        "source '{}'; COMP_WORDS=({}); COMP_CWORD={cword}; COMP_LINE='{}'; COMP_POINT=${{#COMP_LINE}}; \
+         _genauth__mfa genauth-mfa '{}' '{prev}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.join(" "),
+        words[cword],
+    );
+    let output = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &program])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
 
 #[test]
 fn help_version_and_argument_forms() {
@@ -146,255 +168,6 @@ fn the_sandbox_is_chosen_only_by_flag_and_announced() {
 }
 
 #[test]
-fn jsonl_rows_error_rows_and_the_summary() {
-    let mut server = Server::new();
-    let (token, _u) = mock_users(&mut server);
-    let input =
-        b"# users\nalice@example.com\n\n  bob@example.com  \nnomfa@example.com\nmissing-1\n";
-    let output = run(against(&server).args(["audit", "-c", "3"]), input);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    token.assert();
-    let mut rows = json_rows(&output);
-    assert_eq!(rows.len(), 4);
-    rows.sort_by_key(|r| r["userId"].as_str().unwrap().to_owned());
-    assert_eq!(rows[0]["userId"], "alice@example.com");
-    assert_eq!(rows[0]["anyEnabled"], true);
-    assert_eq!(rows[2]["userId"], "missing-1");
-    assert_eq!(rows[2]["error"]["apiCode"], 2004);
-    assert_eq!(rows[2]["error"]["requestId"], "r-404");
-    assert_eq!(rows[3]["anyEnabled"], false);
-    let err = stderr(&output);
-    assert!(
-        err.contains("4 users") && err.contains("1 with no MFA factor"),
-        "{err}"
-    );
-    assert!(err.contains("errors of kind api: 1"), "{err}");
-}
-
-#[test]
-fn csv_has_any_enabled_and_neutralises_formulas() {
-    let mut server = Server::new();
-    let (_t, _u) = mock_users(&mut server);
-    let output = run(
-        against(&server).args(["audit", "--format", "csv", "-c", "1"]),
-        b"=HYPERLINK(\"http://evil\",\"x\")\n@SUM(1,1)\nplain\n",
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let out = lines(&output);
-    assert_eq!(
-        out[0],
-        "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id,user_id_type"
-    );
-    assert_eq!(
-        out[1],
-        "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",enabled,disabled,enabled,disabled,true,,,,,,user_id"
-    );
-    assert_eq!(
-        out[2],
-        "\"'@SUM(1,1)\",enabled,disabled,enabled,disabled,true,,,,,,user_id"
-    );
-    assert_eq!(
-        out[3],
-        "plain,enabled,disabled,enabled,disabled,true,,,,,,user_id"
-    );
-}
-
-#[test]
-fn input_as_files_really_are() {
-    let mut server = Server::new();
-    let (_t, users) = mock_users(&mut server);
-    let mut input = b"\xEF\xBB\xBFalice\rbob\r\ncarol\n\xff\xfe\n".to_vec();
-    input.extend(std::iter::repeat_n(b'x', 10_000));
-    input.extend(b"\ndave");
-    let file = temp_path("input.txt");
-    std::fs::write(&file, &input).unwrap();
-    let output = run(
-        against(&server).args(["audit", file.to_str().unwrap(), "-c", "1"]),
-        b"",
-    );
-    std::fs::remove_file(&file).unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let rows = json_rows(&output);
-    let ids: Vec<_> = rows.iter().filter_map(|r| r["userId"].as_str()).collect();
-    assert_eq!(ids, ["alice", "bob", "carol", "dave"]);
-    let bad: Vec<_> = rows.iter().filter(|r| r.get("line").is_some()).collect();
-    assert_eq!(bad.len(), 2);
-    assert_eq!(bad[0]["line"], 4);
-    assert!(
-        bad[0]["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("UTF-8")
-    );
-    assert_eq!(bad[1]["line"], 5);
-    assert!(
-        bad[1]["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("longer")
-    );
-    users.expect(4).assert();
-}
-
-#[test]
-fn a_refused_access_key_stops_the_run_before_any_user() {
-    let mut server = Server::new();
-    let token = server
-        .mock("POST", "/api/v3/get-management-token")
-        .with_body(r#"{"statusCode":400,"apiCode":1001,"message":"accessKeySecret is invalid","requestId":"r-key"}"#)
-        .expect_at_most(3)
-        .create();
-    let users = server.mock("GET", Matcher::Any).expect(0).create();
-    let ids: String = (0..5000).map(|i| format!("user-{i}\n")).collect();
-    let output = run(against(&server).args(["audit", "-c", "16"]), ids.as_bytes());
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(output.stdout.is_empty());
-    assert!(
-        stderr(&output).contains("accessKeySecret is invalid"),
-        "{}",
-        stderr(&output)
-    );
-    token.assert();
-    users.assert();
-}
-
-#[test]
-fn a_closed_stdout_ends_the_run_quickly() {
-    let file = temp_path("many.txt");
-    let ids: String = (0..200_000).map(|i| format!("user-{i}\n")).collect();
-    std::fs::write(&file, ids).unwrap();
-    let mut child = tool()
-        .args(["--sandbox", "audit", file.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    reader.read_line(&mut first).unwrap();
-    assert!(first.contains("userId"), "{first}");
-    drop(reader); // `| head -1`
-    // Quickly: auditing all 200,000 ids takes the sandbox close to a
-    // minute, and `wait_output` kills the tool (and fails) past 10 s.
-    let output = wait_output(child, Duration::from_secs(10));
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("cannot write"),
-        "{}",
-        stderr(&output)
-    );
-}
-
-#[test]
-fn a_full_disk_ends_the_run_with_a_message() {
-    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
-    let Ok(full) = full else {
-        eprintln!("no /dev/full here: skipped");
-        return;
-    };
-    let child = tool()
-        .args(["--sandbox", "audit"])
-        .stdin(Stdio::piped())
-        .stdout(full)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut child = child;
-    let _ = child.stdin.take().unwrap().write_all(b"alice\nbob\n");
-    let output = wait_output(child, Duration::from_secs(10));
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("No space left"),
-        "{}",
-        stderr(&output)
-    );
-}
-
-#[test]
-fn resume_after_an_interrupt_finishes_the_audit_once() {
-    let input = temp_path("resume-ids.txt");
-    let out = temp_path("resume-out.jsonl");
-    let n = 100_000;
-    let ids: String = (0..n).map(|i| format!("user-{i}\n")).collect();
-    std::fs::write(&input, ids).unwrap();
-    let _ = std::fs::remove_file(&out);
-    let args = [
-        "--sandbox",
-        "audit",
-        input.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-        "--resume",
-    ];
-    let child = tool().args(args).stderr(Stdio::piped()).spawn().unwrap();
-    // Interrupt once some rows are written.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::fs::metadata(&out).map_or(0, |m| m.len()) < 10_000 {
-        assert!(Instant::now() < deadline, "no rows written");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let first = wait_output(child, Duration::from_secs(20));
-    assert_eq!(first.status.code(), Some(130), "{}", stderr(&first));
-    assert!(stderr(&first).contains("interrupted"), "{}", stderr(&first));
-    let written = std::fs::read_to_string(&out).unwrap();
-    assert!(written.ends_with('\n'));
-    let before = written.lines().count();
-    assert!(before > 0 && before < n, "{before}");
-
-    let second = run(tool().args(args), b"");
-    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
-    assert!(stderr(&second).contains("skipped"), "{}", stderr(&second));
-    let all = std::fs::read_to_string(&out).unwrap();
-    let mut seen = std::collections::HashSet::new();
-    for line in all.lines() {
-        let row: Value = serde_json::from_str(line).unwrap();
-        assert!(
-            seen.insert(row["userId"].as_str().unwrap().to_owned()),
-            "twice: {line}"
-        );
-    }
-    assert_eq!(seen.len(), n);
-    std::fs::remove_file(&input).unwrap();
-    std::fs::remove_file(&out).unwrap();
-}
-
-#[test]
-fn rate_caps_the_requests_of_the_whole_run() {
-    let mut server = Server::new();
-    let _t = mock_token(&mut server, T1).create();
-    let times = Arc::new(Mutex::new(Vec::<Instant>::new()));
-    let log = Arc::clone(&times);
-    let _u = server
-        .mock("GET", "/api/v3/get-user-mfa-info")
-        .match_query(Matcher::Any)
-        .with_body_from_request(move |_| {
-            log.lock().unwrap().push(Instant::now());
-            SAMPLE_MFA_INFO.as_bytes().to_vec()
-        })
-        .create();
-    let ids: String = (0..24).map(|i| format!("user-{i}\n")).collect();
-    let output = run(
-        against(&server).args(["audit", "--rate", "10", "-c", "8"]),
-        ids.as_bytes(),
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let mut times = times.lock().unwrap().clone();
-    times.sort();
-    assert_eq!(times.len(), 24);
-    // 10 a second for the whole run (the token request took the first
-    // slot): the 24 calls span at least 23 x 100 ms, where 8 threads
-    // without the cap take a few ms. A lower bound: a loaded machine only
-    // stretches it; the spacing is tested on a fake clock in the library.
-    let span = times[23].duration_since(times[0]);
-    assert!(span >= Duration::from_millis(2200), "{span:?}");
-}
-
-#[test]
 fn single_calls_print_json_and_completions_are_generated() {
     let mut server = Server::new();
     let _t = mock_token(&mut server, T1).create();
@@ -413,67 +186,6 @@ fn single_calls_print_json_and_completions_are_generated() {
     let output = run(tool().args(["completions", "bash"]), b"");
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("genauth-mfa"));
-}
-
-#[test]
-fn an_endless_line_is_an_error_row_not_a_crash() {
-    let mut child = tool()
-        .args(["--sandbox", "audit", "/dev/zero"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    let row: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!(row["line"], 1);
-    assert_eq!(row["error"]["kind"], "input");
-}
-
-#[test]
-fn on_a_terminal_it_says_where_ids_come_from_and_shows_progress() {
-    // util-linux `script` gives the tool a terminal; skip where there is none.
-    let Ok(script) = which("script") else {
-        eprintln!("no `script` here: skipped");
-        return;
-    };
-    let binary = binary();
-    let mut child = Command::new(script)
-        .args([
-            "-qec",
-            &format!("{} --sandbox audit", binary.display()),
-            "/dev/null",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // An id, then Ctrl-D (end of input on a terminal).
-    let _ = child.stdin.take().unwrap().write_all(b"alice\n\x04");
-    let output = wait_output(child, Duration::from_secs(20));
-    let screen = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        screen.contains("reading user ids from the terminal"),
-        "{screen}"
-    );
-    assert!(screen.contains("users, "), "no progress: {screen}");
-    assert!(screen.contains("\"userId\":\"alice\""), "{screen}");
-    assert!(screen.contains("1 users in"), "{screen}");
-}
-
-fn which(name: &str) -> Result<PathBuf, ()> {
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/bin")])
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-        .ok_or(())
 }
 
 #[test]
@@ -502,4 +214,207 @@ fn the_sandbox_goes_over_real_http_to_127_0_0_1() {
     );
     assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
     assert!(!stderr(&quiet).contains("ureq"), "{}", stderr(&quiet));
+}
+
+/// Seen: `GENAUTH_ACCESS_KEY_SECRET` set to bytes that are not UTF-8 was
+/// reported as "GENAUTH_ACCESS_KEY_SECRET not set: set ..." (the tool's
+/// own check read it with `env::var` and took any error for "unset"), so
+/// an operator looks for a missing variable that is there. The library
+/// says what is wrong ("is not valid UTF-8"); the tool should too.
+#[cfg(unix)]
+#[test]
+fn a_credential_variable_that_is_not_utf8_is_named_as_such_not_as_unset() {
+    use std::os::unix::ffi::OsStrExt;
+    let (server, get, post) = untouchable();
+    let bad = std::ffi::OsStr::from_bytes(b"sk-\xff\xfe");
+    for (var, args) in [
+        ("GENAUTH_ACCESS_KEY_SECRET", &["audit", "-"][..]),
+        ("GENAUTH_ACCESS_KEY_ID", &["get-user-mfa-info", "alice"][..]),
+    ] {
+        let out = run(against(&server).env(var, bad).args(args), b"alice\n");
+        assert_eq!(out.status.code(), Some(1), "{var}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(!err.contains("not set"), "{var}: {err}");
+        assert!(err.contains(var) && err.contains("UTF-8"), "{var}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = run(
+        tool()
+            .env("GENAUTH_APP_ID", "app")
+            .env("GENAUTH_APP_HOST", server.url())
+            .env("GENAUTH_ACCESS_TOKEN", bad)
+            .args(["list-enrolled-factors"]),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not set"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("UTF-8"), "{}", stderr(&out));
+    get.assert();
+    post.assert();
+}
+
+/// Seen: `get-factor` and `list-enrolled-factors` print the server's text
+/// as JSON, and JSON escapes only U+0000 to U+001F: a factor whose profile
+/// held U+202E (right-to-left override), U+2028 (line separator), U+009B
+/// (the 8-bit CSI) or DEL went to the terminal as it was, reordering or
+/// breaking the line shown (`script`: 20,002 raw U+202E for one factor).
+/// Server text is escaped wherever it is printed; `\u202e` is the same
+/// JSON value, so nothing of the answer is lost.
+#[cfg(unix)]
+#[test]
+fn server_text_in_json_results_reaches_the_terminal_escaped_and_unchanged() {
+    let hostile = "f\u{202e}txt.exe\u{2028}\u{9b}31m\u{7f}\u{200f}";
+    let factor = serde_json::json!({
+        "factorId": hostile, "factorType": "SMS",
+        "profile": {"phoneNumber": hostile, "note": hostile}
+    });
+    let body = serde_json::json!({"statusCode": 200, "data": factor}).to_string();
+    let list = serde_json::json!({"statusCode": 200, "data": [factor]}).to_string();
+    let server = HttpServer::start(move |target| {
+        if target.starts_with("/api/v3/list-enrolled-factors") {
+            list.clone()
+        } else {
+            body.clone()
+        }
+    });
+    for (args, expected) in [
+        (&["get-factor", "f1"][..], factor.clone()),
+        (&["list-enrolled-factors"][..], serde_json::json!([factor])),
+    ] {
+        let out = run(
+            tool()
+                .env("GENAUTH_APP_ID", "app-1")
+                .env("GENAUTH_APP_HOST", &server.url)
+                .env("GENAUTH_ACCESS_TOKEN", ACCESS_TOKEN)
+                .args(args),
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let text = String::from_utf8(out.stdout.clone()).unwrap();
+        for c in ['\u{202e}', '\u{2028}', '\u{9b}', '\u{7f}', '\u{200f}'] {
+            assert!(!text.contains(c), "{args:?}: raw {c:?} in {text:?}");
+        }
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // The same value as the server's, field for field.
+        let (have, want) = match (value.as_array(), expected.as_array()) {
+            (Some(have), Some(want)) => (have[0].clone(), want[0].clone()),
+            _ => (value.clone(), expected.clone()),
+        };
+        for key in ["factorId", "factorType"] {
+            assert_eq!(have[key], want[key], "{args:?} {key}");
+        }
+        assert_eq!(have["profile"]["phoneNumber"], hostile, "{args:?}");
+    }
+}
+
+/// Seen: `get-user-mfa-info ''`, `get-user-mfa-info '   '` and `get-factor
+/// ''` ("invalid argument `user_id`: must not be empty"), and an id too
+/// long for a URL ("invalid argument `url`: uri too long"), exited 2, "a
+/// call failed", though no call was made: the README's table makes an
+/// argument a setup error (1), as clap's own refusals are.
+#[cfg(unix)]
+#[test]
+fn an_argument_the_library_refuses_is_a_setup_error_not_a_failed_call() {
+    let mut server = Server::new();
+    let _token = mock_token(&mut server, T1).create();
+    let get = server.mock("GET", Matcher::Any).expect(0).create();
+    let long = "x".repeat(100_000);
+    for args in [
+        vec!["get-user-mfa-info", ""],
+        vec!["get-user-mfa-info", "   "],
+        vec!["get-user-mfa-info", &long],
+    ] {
+        let out = run(against(&server).args(&args), b"");
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("invalid argument"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let out = run(
+        tool()
+            .env("GENAUTH_APP_ID", "app-1")
+            .env("GENAUTH_APP_HOST", server.url())
+            .env("GENAUTH_ACCESS_TOKEN", ACCESS_TOKEN)
+            .args(["get-factor", ""]),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    get.assert();
+}
+
+#[test]
+fn bash_completion_completes_every_subcommands_options_and_values() {
+    if Command::new("bash").arg("--version").output().is_err() {
+        eprintln!("no bash here: skipped");
+        return;
+    }
+    let output = run(tool().args(["completions", "bash"]), b"");
+    assert_eq!(output.status.code(), Some(0));
+    let script = temp_path("completion.bash");
+    std::fs::write(&script, &output.stdout).unwrap();
+    let audit = bash_completions(&script, &["genauth-mfa", "audit", "--"]);
+    for option in [
+        "--concurrency",
+        "--user-id-type",
+        "--format",
+        "--resume",
+        "--no-comments",
+    ] {
+        assert!(
+            audit.iter().any(|c| c == option),
+            "{option} not in {audit:?}"
+        );
+    }
+    let single = bash_completions(&script, &["genauth-mfa", "get-user-mfa-info", "--"]);
+    assert!(single.iter().any(|c| c == "--user-id-type"), "{single:?}");
+    let types = bash_completions(&script, &["genauth-mfa", "audit", "--user-id-type", ""]);
+    for t in ["email", "sync_relation", "custom_field"] {
+        assert!(types.iter().any(|c| c == t), "{t} not in {types:?}");
+    }
+    let formats = bash_completions(&script, &["genauth-mfa", "audit", "--format", ""]);
+    assert_eq!(formats, ["jsonl", "csv"]);
+    std::fs::remove_file(&script).unwrap();
+    // zsh and fish name the values too.
+    for shell in ["zsh", "fish"] {
+        let output = run(tool().args(["completions", shell]), b"");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            text.contains("sync_relation") && text.contains("jsonl"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn man_page_and_version() {
+    let output = run(tool().arg("man"), b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH genauth-mfa"),
+        "{page}"
+    );
+    assert!(page.contains("audit"), "{page}");
+    let output = run(tool().args(["man", "audit"]), b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        page.contains("genauth\\-mfa\\-audit") && page.contains("concurrency"),
+        "{page}"
+    );
+    assert_eq!(
+        run(tool().args(["man", "nope"]), b"").status.code(),
+        Some(1)
+    );
+    let output = run(tool().arg("--version"), b"");
+    let version = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        version.contains(env!("CARGO_PKG_VERSION"))
+            && version.contains("features: cli")
+            && version.contains("library genauth-mfa/"),
+        "{version}"
+    );
 }

@@ -1,6 +1,6 @@
 //! The fake's example reports an unwritable stdout (`> /dev/full`) as an
 //! error, exits 1, and never panics (101), as the library's examples do
-//! (crates/genauth-mfa/tests/examples_full_stdout.rs). Runs the built
+//! (crates/genauth-mfa/tests/examples.rs). Runs the built
 //! example (`cargo test` builds it).
 
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 //! How long calls take against their configured bound, for the faults whose
-//! tests assert only counts (`tests/faults.rs`, `tests/field.rs`,
+//! tests assert only counts (`tests/retry.rs`, `tests/timeout.rs`,
 //! `tests/errors.rs`): a server that never answers, one that drips its
 //! body, one that answers after 1 s, a closed port, a `Retry-After` past
 //! the deadline, and a whole-call deadline spanning the token fetch.

@@ -2,19 +2,141 @@
 //! 127.0.0.1, cancellation, a panicking transport, a key refused mid-run,
 //! lazy reading of endless input.
 
-use genauth_mfa_testkit::cli_support;
-use genauth_mfa_testkit::common;
-
-use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod support;
 
 use cli_support::*;
 use common::*;
 use genauth_mfa::batch::{Batch, BatchError, Input, Outcome, Target};
 use genauth_mfa::{ManagementClient, http};
+use genauth_mfa_testkit::{cli_support, common};
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+use support::*;
+
+/// A transport closure: the token, then users by id.
+fn fake(
+    user: impl Fn(&str) -> String + Send + Sync + 'static,
+    token: impl Fn() -> String + Send + Sync + 'static,
+) -> ManagementClient {
+    let transport = move |req: http::Request<Vec<u8>>| {
+        let body = if req.uri().path() == "/api/v3/get-management-token" {
+            token()
+        } else {
+            user(req.uri().query().unwrap_or(""))
+        };
+        Ok(http::Response::new(body.into_bytes()))
+    };
+    ManagementClient::builder()
+        .access_key_id(KEY_ID)
+        .access_key_secret(KEY_SECRET)
+        .transport(transport)
+        .build()
+        .unwrap()
+}
+
+fn run_bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(LIMIT).expect("the run hung")
+}
+
+/// Three ids, then an input that blocks (bounded) until `release` is sent
+/// to or dropped: a terminal nobody types into.
+fn three_then_blocked(release: mpsc::Receiver<()>) -> impl Iterator<Item = String> + Send {
+    (0..3)
+        .map(|i| format!("user-{i}"))
+        .chain(std::iter::from_fn(move || {
+            let _ = release.recv_timeout(Duration::from_secs(60));
+            None
+        }))
+}
+
+#[test]
+fn held_64_threads_through_dropped_connections_and_a_revoked_token_lose_no_call() {
+    use std::sync::Mutex;
+    // Every 11th request is read and then dropped unanswered, and at the
+    // 300th request the server revokes the token it issued: calls with it
+    // get an HTTP 401 until a new one is fetched.
+    let seq = Arc::new(AtomicUsize::new(0));
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let current = Arc::new(Mutex::new(String::new()));
+    let (seq2, tokens2, current2) = (Arc::clone(&seq), Arc::clone(&tokens), Arc::clone(&current));
+    let server = scripted(move |mut s, _| {
+        while let Some(req) = read_request(&mut s) {
+            let n = seq2.fetch_add(1, Ordering::SeqCst) + 1;
+            if req.contains("get-management-token") {
+                let t = tokens2.fetch_add(1, Ordering::SeqCst);
+                let token = jwt(&format!("t{t}"));
+                *current2.lock().unwrap() = token.clone();
+                if s.write_all(http_ok(&token_json(&token, "7200")).as_bytes())
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+            if n % 11 == 0 {
+                return; // dropped with the request unanswered
+            }
+            if n == 300 {
+                *current2.lock().unwrap() = "revoked".into();
+            }
+            let valid = req.contains(&format!("Bearer {}", current2.lock().unwrap()));
+            let answer = if valid {
+                http_ok(MFA_OK)
+            } else {
+                let body = r#"{"statusCode":401,"apiCode":2020,"message":"not logged in"}"#;
+                format!(
+                    "HTTP/1.1 401 Unauthorized\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+            };
+            if s.write_all(answer.as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    let url = server.url.clone();
+    let failures = within(120, move || {
+        let client = mgmt(&url).timeout(Duration::from_secs(30)).build().unwrap();
+        let handles: Vec<_> = (0..64)
+            .map(|t| {
+                let c = client.clone();
+                thread::spawn(move || {
+                    (0..10)
+                        .filter_map(|i| {
+                            c.get_user_mfa_info(format!("u-{t}-{i}"))
+                                .send()
+                                .err()
+                                .map(|e| e.report().to_string())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    let token_requests = tokens.load(Ordering::SeqCst);
+    assert!(
+        failures.is_empty(),
+        "{} calls lost: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    assert!(
+        (2..=4).contains(&token_requests),
+        "{token_requests} token requests"
+    );
+}
 
 #[test]
 fn concurrency_is_min_of_threads_and_users_left_to_the_end() {
@@ -91,35 +213,6 @@ fn cancel_returns_promptly_while_calls_hang() {
     assert!(summary.cancelled);
     assert_eq!(summary.tally.done(), 0);
     assert_eq!(summary.abandoned, 8);
-}
-
-/// A transport closure: the token, then users by id.
-fn fake(
-    user: impl Fn(&str) -> String + Send + Sync + 'static,
-    token: impl Fn() -> String + Send + Sync + 'static,
-) -> ManagementClient {
-    let transport = move |req: http::Request<Vec<u8>>| {
-        let body = if req.uri().path() == "/api/v3/get-management-token" {
-            token()
-        } else {
-            user(req.uri().query().unwrap_or(""))
-        };
-        Ok(http::Response::new(body.into_bytes()))
-    };
-    ManagementClient::builder()
-        .access_key_id(KEY_ID)
-        .access_key_secret(KEY_SECRET)
-        .transport(transport)
-        .build()
-        .unwrap()
-}
-
-fn run_bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(LIMIT).expect("the run hung")
 }
 
 #[test]
@@ -453,17 +546,6 @@ fn borrowed_ids_and_tags_and_a_borrowing_progress_hook_are_accepted() {
         .unwrap();
     tagged.sort();
     assert_eq!(tagged, rows);
-}
-
-/// Three ids, then an input that blocks (bounded) until `release` is sent
-/// to or dropped: a terminal nobody types into.
-fn three_then_blocked(release: mpsc::Receiver<()>) -> impl Iterator<Item = String> + Send {
-    (0..3)
-        .map(|i| format!("user-{i}"))
-        .chain(std::iter::from_fn(move || {
-            let _ = release.recv_timeout(Duration::from_secs(60));
-            None
-        }))
 }
 
 #[test]

@@ -15,7 +15,7 @@
 //! reference pace the throttled client's progress is measured against, in
 //! calls rather than in seconds.
 //!
-//! Shared by `tests/throttle.rs`, `tests/attack_lib.rs`, `benches/throttle.rs` and
+//! Shared by `tests/throttle.rs`, `tests/regression.rs`, `benches/throttle.rs` and
 //! `benches/pool.rs`. One thread per connection (kept alive); every thread
 //! ends when the server is dropped.
 

@@ -4,19 +4,16 @@
 //! that changes, listing errors; and the coverage summary, `--summary FILE`
 //! and the `--require` policy gate (exit 3).
 
-use genauth_mfa_mocks::*;
-use genauth_mfa_testkit::cli_support;
-use genauth_mfa_testkit::common;
-
-use std::collections::HashSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use cli_support::*;
 use common::*;
 use genauth_mfa::{MfaStatus, UserMfaInfo};
 use genauth_mfa_fake::{Failure, FakeGenAuth, FakeServer, PoolChange, PoolUser, Route};
+use genauth_mfa_mocks::*;
+use genauth_mfa_testkit::{cli_support, common};
 use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn serve(fake: &FakeGenAuth) -> FakeServer {
     fake.serve().unwrap()
@@ -33,6 +30,61 @@ fn by_id(rows: &[Value]) -> std::collections::HashMap<String, Value> {
     rows.iter()
         .map(|r| (r["userId"].as_str().unwrap().to_owned(), r.clone()))
         .collect()
+}
+
+/// Adds five users to `fake`: TOTP (with a whole profile), SMS, none,
+/// face and email, and a suspended one with none.
+fn small_pool_into(fake: &FakeGenAuth) {
+    let users = [
+        PoolUser::new("u-totp")
+            .username("alice")
+            .email("alice@example.com")
+            .phone("+86 18800000001", "+86")
+            .last_login("2026-11-01T08:00:00.000Z")
+            .last_mfa_time("2026-11-01T08:00:05.000Z")
+            .mfa(UserMfaInfo::new().totp(MfaStatus::Enabled)),
+        PoolUser::new("u-sms").mfa(UserMfaInfo::new().sms(MfaStatus::Enabled)),
+        PoolUser::new("u-none"),
+        PoolUser::new("u-face-email").mfa(
+            UserMfaInfo::new()
+                .face(MfaStatus::Enabled)
+                .email(MfaStatus::Enabled),
+        ),
+        PoolUser::new("u-suspended").status("Suspended"),
+    ];
+    for user in users {
+        fake.add_pool_user(user);
+    }
+}
+
+// ---- the coverage summary and the policy gate ----
+
+fn summary_of(path: &std::path::Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+// ---- completeness is proven, never assumed: pages that lie ----
+
+/// `audit --all-users --summary` against `fake`: the output, its stderr
+/// and the summary file's JSON.
+fn audit_pool(fake: &FakeGenAuth) -> (std::process::Output, String, Value) {
+    let server = serve(fake);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = run(
+        against_url(&server.url()).args([
+            "audit",
+            "--all-users",
+            "-c",
+            "4",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    let json = summary_of(&summary);
+    (output, err, json)
 }
 
 #[test]
@@ -92,31 +144,6 @@ fn all_users_audits_every_user_of_the_pool_by_user_id_with_their_profile() {
             .all(|r| r.query("userIdType") == Some("user_id"))
     );
     assert!(err.contains("125 users in "), "{err}");
-}
-
-/// Adds five users to `fake`: TOTP (with a whole profile), SMS, none,
-/// face and email, and a suspended one with none.
-fn small_pool_into(fake: &FakeGenAuth) {
-    let users = [
-        PoolUser::new("u-totp")
-            .username("alice")
-            .email("alice@example.com")
-            .phone("+86 18800000001", "+86")
-            .last_login("2026-11-01T08:00:00.000Z")
-            .last_mfa_time("2026-11-01T08:00:05.000Z")
-            .mfa(UserMfaInfo::new().totp(MfaStatus::Enabled)),
-        PoolUser::new("u-sms").mfa(UserMfaInfo::new().sms(MfaStatus::Enabled)),
-        PoolUser::new("u-none"),
-        PoolUser::new("u-face-email").mfa(
-            UserMfaInfo::new()
-                .face(MfaStatus::Enabled)
-                .email(MfaStatus::Enabled),
-        ),
-        PoolUser::new("u-suspended").status("Suspended"),
-    ];
-    for user in users {
-        fake.add_pool_user(user);
-    }
 }
 
 #[test]
@@ -456,12 +483,6 @@ fn a_page_failing_mid_run_ends_it_with_exit_2_and_complete_rows() {
     assert_eq!(pages.load(Ordering::SeqCst), 2);
 }
 
-// ---- the coverage summary and the policy gate ----
-
-fn summary_of(path: &std::path::Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
 #[test]
 fn the_summary_file_holds_coverage_by_factor_and_status_and_the_policy() {
     let fake = small_pool();
@@ -717,30 +738,6 @@ fn a_user_without_a_status_is_written_and_counted_as_unknown_never_activated() {
     let cells: Vec<&str> = null.split(',').collect();
     assert_eq!(cells.len(), 18, "{null}");
     assert_eq!(cells[14], "", "{null}");
-}
-
-// ---- completeness is proven, never assumed: pages that lie ----
-
-/// `audit --all-users --summary` against `fake`: the output, its stderr
-/// and the summary file's JSON.
-fn audit_pool(fake: &FakeGenAuth) -> (std::process::Output, String, Value) {
-    let server = serve(fake);
-    let dir = tempfile::tempdir().unwrap();
-    let summary = dir.path().join("summary.json");
-    let output = run(
-        against_url(&server.url()).args([
-            "audit",
-            "--all-users",
-            "-c",
-            "4",
-            "--summary",
-            summary.to_str().unwrap(),
-        ]),
-        b"",
-    );
-    let err = stderr(&output);
-    let json = summary_of(&summary);
-    (output, err, json)
 }
 
 #[test]

@@ -1,8 +1,9 @@
-//! The examples report an unwritable stdout (`> /dev/full`) as an error,
-//! exit 1, and never panic (101). Runs the built examples (`cargo test`
-//! builds them), each against its own local sandbox server over loopback
-//! HTTP.
+//! The examples, built by `cargo test` and run against their own sandbox
+//! (the fake served on 127.0.0.1): the quickstart's requests over real
+//! HTTP, and an unwritable stdout (`> /dev/full`) or a non-UTF-8 argument
+//! reported as an error (exit 1), never a panic (101).
 
+use genauth_mfa_fake::Route;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -19,6 +20,10 @@ fn example(name: &str) -> PathBuf {
     );
     path
 }
+
+#[allow(dead_code)]
+#[path = "../examples/quickstart.rs"]
+mod quickstart;
 
 #[test]
 fn the_examples_report_a_full_stdout_and_exit_1_without_a_panic() {
@@ -81,4 +86,54 @@ fn the_examples_refuse_an_argument_that_is_not_utf8_without_a_panic() {
         assert!(err.contains("error:"), "{name}: {err}");
         assert!(output.stdout.is_empty(), "{name}");
     }
+}
+
+#[test]
+fn the_quickstart_talks_to_the_fake_over_http_on_127_0_0_1() {
+    let setup = quickstart::support::Setup::sandbox().unwrap();
+    let sandbox = setup.as_sandbox().unwrap();
+    assert!(
+        sandbox.url().starts_with("http://127.0.0.1:"),
+        "{}",
+        sandbox.url()
+    );
+    let out = quickstart::run(&setup, None, None).unwrap();
+
+    assert_eq!(out["enrolledFactors"].as_array().map(Vec::len), Some(3));
+    assert_eq!(out["factor"]["factorId"], "6229ffaxxxxxxxxcade3e3d9");
+    let row = &out["userMfaInfo"];
+    assert_eq!(row["userId"], "alice@example.com");
+    for key in [
+        "totpStatus",
+        "faceMfaStatus",
+        "smsMfaStatus",
+        "emailMfaStatus",
+        "anyEnabled",
+    ] {
+        assert!(row.get(key).is_some(), "{key}: {row}");
+    }
+
+    let fake = sandbox.fake();
+    let routes: Vec<_> = fake.requests().iter().map(|r| r.route()).collect();
+    assert_eq!(
+        routes,
+        [
+            Some(Route::ListEnrolledFactors),
+            Some(Route::GetFactor),
+            Some(Route::Token),
+            Some(Route::GetUserMfaInfo),
+        ]
+    );
+    let host = sandbox.url().trim_start_matches("http://").to_owned();
+    for request in fake.requests() {
+        // The headers of a real HTTP request, as ureq sent it.
+        assert_eq!(request.header("host"), Some(host.as_str()), "{request:?}");
+        assert!(
+            request
+                .header("user-agent")
+                .is_some_and(|ua| ua.starts_with("genauth-mfa/"))
+        );
+    }
+    assert_eq!(fake.requests()[3].query("userIdType"), Some("email"));
+    assert_eq!(sandbox.requests_served(), 4);
 }

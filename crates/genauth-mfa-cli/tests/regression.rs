@@ -1,15 +1,121 @@
 //! The tool's defects found by trying to break 0.3, each named after the
 //! behaviour it pins down. Every test here failed before its fix.
 
+use cli_support::*;
+use common::*;
 use genauth_mfa_mocks::*;
-use genauth_mfa_testkit::cli_support;
-use genauth_mfa_testkit::common;
-
+use genauth_mfa_testkit::{cli_support, common};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use cli_support::*;
-use common::*;
+/// The tool under `ulimit -n LIMIT` with `-c 64`, auditing `users` ids
+/// against a server whose user answers take `delay`.
+#[cfg(unix)]
+fn audit_under_open_files_limit(
+    limit: u32,
+    users: usize,
+    delay: std::time::Duration,
+) -> std::process::Output {
+    // Slow answers, so that all threads hold a connection at once.
+    let server = HttpServer::start(move |target| {
+        token_or_user(target, |_| {
+            std::thread::sleep(delay);
+            SAMPLE_MFA_INFO.to_owned()
+        })
+    });
+    let ids: String = (0..users).map(|i| format!("user-{i}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("ids.txt");
+    std::fs::write(&input, ids).unwrap();
+    let script = format!(
+        "ulimit -n {limit}; exec {} audit {} -c 64",
+        binary().display(),
+        input.display()
+    );
+    let mut sh = std::process::Command::new("/bin/sh");
+    sh.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+        .env("GENAUTH_HOST", &server.url)
+        .args(["-c", &script]);
+    run(&mut sh, b"")
+}
+
+/// The tool under `ulimit -v LIMIT` with `-c 16` on 2,000 ids.
+#[cfg(target_os = "linux")]
+fn audit_under_address_space_limit(limit: u32) -> std::process::Output {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    let list: String = (0..2000).map(|i| format!("user-{i}\n")).collect();
+    std::fs::write(&ids, list).unwrap();
+    let script = format!(
+        "ulimit -v {limit}; exec {} audit {} -c 16 --output {}",
+        binary().display(),
+        ids.display(),
+        dir.path().join("out.jsonl").display()
+    );
+    let mut sh = std::process::Command::new("/bin/sh");
+    sh.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("RUST_BACKTRACE", "1")
+        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+        .env("GENAUTH_HOST", &server.url)
+        .args(["-c", &script]);
+    run(&mut sh, b"")
+}
+
+/// A server for `audit --all-users`: `page(n)` is the `data` of listing
+/// page `n`, every user has TOTP; the MFA calls are counted.
+fn pool_server(
+    page: impl Fn(u64) -> String + Send + Sync + 'static,
+) -> (HttpServer, Arc<AtomicUsize>) {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let a = Arc::clone(&asked);
+    let server = HttpServer::start_with_body(move |target, body| {
+        if target.starts_with("/api/v3/get-management-token") {
+            token_body(T1, 7200)
+        } else if target.starts_with("/api/v3/list-users") {
+            let body: serde_json::Value = serde_json::from_str(body).unwrap();
+            let n = body["options"]["pagination"]["page"].as_u64().unwrap();
+            format!(r#"{{"statusCode":200,"data":{}}}"#, page(n))
+        } else {
+            a.fetch_add(1, Ordering::SeqCst);
+            r#"{"statusCode":200,"data":{"totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#.to_owned()
+        }
+    });
+    (server, asked)
+}
+
+/// `{"totalCount": count, "list": [users from..to]}`.
+fn page_data(count: &str, users: std::ops::Range<u64>) -> String {
+    let list: Vec<String> = users
+        .map(|i| {
+            format!(
+                r#"{{"userId":"u-{i}","status":"Activated","createdAt":"2024-01-01T00:00:00Z"}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"totalCount":{count},"list":[{}]}}"#, list.join(","))
+}
+
+/// Runs `audit --all-users --summary`: the output, the summary JSON.
+fn audit_pool(server: &HttpServer) -> (std::process::Output, serde_json::Value) {
+    let summary = temp_path("summary.json");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let json = serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
+    (output, json)
+}
 
 #[test]
 fn a_key_whose_fresh_token_is_refused_on_every_call_stops_the_audit_as_a_refused_key() {
@@ -76,40 +182,6 @@ fn every_genauth_variable_set_but_empty_is_named_as_empty_before_any_request() {
         assert!(!err.contains("not set"), "{var}: {err}");
     }
     assert_eq!(requests.load(Ordering::SeqCst), 0);
-}
-
-/// The tool under `ulimit -n LIMIT` with `-c 64`, auditing `users` ids
-/// against a server whose user answers take `delay`.
-#[cfg(unix)]
-fn audit_under_open_files_limit(
-    limit: u32,
-    users: usize,
-    delay: std::time::Duration,
-) -> std::process::Output {
-    // Slow answers, so that all threads hold a connection at once.
-    let server = HttpServer::start(move |target| {
-        token_or_user(target, |_| {
-            std::thread::sleep(delay);
-            SAMPLE_MFA_INFO.to_owned()
-        })
-    });
-    let ids: String = (0..users).map(|i| format!("user-{i}\n")).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("ids.txt");
-    std::fs::write(&input, ids).unwrap();
-    let script = format!(
-        "ulimit -n {limit}; exec {} audit {} -c 64",
-        binary().display(),
-        input.display()
-    );
-    let mut sh = std::process::Command::new("/bin/sh");
-    sh.env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
-        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
-        .env("GENAUTH_HOST", &server.url)
-        .args(["-c", &script]);
-    run(&mut sh, b"")
 }
 
 /// Under `ulimit -n 40` with 64 threads, most calls found no file
@@ -342,31 +414,6 @@ fn output_dev_stdout_with_a_closed_stdout_is_refused_as_a_closed_stdout() {
     }
 }
 
-/// The tool under `ulimit -v LIMIT` with `-c 16` on 2,000 ids.
-#[cfg(target_os = "linux")]
-fn audit_under_address_space_limit(limit: u32) -> std::process::Output {
-    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
-    let dir = tempfile::tempdir().unwrap();
-    let ids = dir.path().join("ids.txt");
-    let list: String = (0..2000).map(|i| format!("user-{i}\n")).collect();
-    std::fs::write(&ids, list).unwrap();
-    let script = format!(
-        "ulimit -v {limit}; exec {} audit {} -c 16 --output {}",
-        binary().display(),
-        ids.display(),
-        dir.path().join("out.jsonl").display()
-    );
-    let mut sh = std::process::Command::new("/bin/sh");
-    sh.env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("RUST_BACKTRACE", "1")
-        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
-        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
-        .env("GENAUTH_HOST", &server.url)
-        .args(["-c", &script]);
-    run(&mut sh, b"")
-}
-
 /// Under a low `ulimit -v` (thread stacks refused), `audit -c 16` printed
 /// "thread 'genauth-batch' panicked at .../thread/functions.rs: failed to
 /// spawn thread" and, with RUST_BACKTRACE=1, a backtrace, for each
@@ -396,56 +443,6 @@ fn a_low_address_space_limit_exits_with_a_documented_code() {
         "{:?} {err}",
         output.status
     );
-}
-
-/// A server for `audit --all-users`: `page(n)` is the `data` of listing
-/// page `n`, every user has TOTP; the MFA calls are counted.
-fn pool_server(
-    page: impl Fn(u64) -> String + Send + Sync + 'static,
-) -> (HttpServer, Arc<AtomicUsize>) {
-    let asked = Arc::new(AtomicUsize::new(0));
-    let a = Arc::clone(&asked);
-    let server = HttpServer::start_with_body(move |target, body| {
-        if target.starts_with("/api/v3/get-management-token") {
-            token_body(T1, 7200)
-        } else if target.starts_with("/api/v3/list-users") {
-            let body: serde_json::Value = serde_json::from_str(body).unwrap();
-            let n = body["options"]["pagination"]["page"].as_u64().unwrap();
-            format!(r#"{{"statusCode":200,"data":{}}}"#, page(n))
-        } else {
-            a.fetch_add(1, Ordering::SeqCst);
-            r#"{"statusCode":200,"data":{"totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#.to_owned()
-        }
-    });
-    (server, asked)
-}
-
-/// `{"totalCount": count, "list": [users from..to]}`.
-fn page_data(count: &str, users: std::ops::Range<u64>) -> String {
-    let list: Vec<String> = users
-        .map(|i| {
-            format!(
-                r#"{{"userId":"u-{i}","status":"Activated","createdAt":"2024-01-01T00:00:00Z"}}"#
-            )
-        })
-        .collect();
-    format!(r#"{{"totalCount":{count},"list":[{}]}}"#, list.join(","))
-}
-
-/// Runs `audit --all-users --summary`: the output, the summary JSON.
-fn audit_pool(server: &HttpServer) -> (std::process::Output, serde_json::Value) {
-    let summary = temp_path("summary.json");
-    let output = run(
-        against_url(&server.url).args([
-            "audit",
-            "--all-users",
-            "--summary",
-            summary.to_str().unwrap(),
-        ]),
-        b"",
-    );
-    let json = serde_json::from_slice(&std::fs::read(&*summary).unwrap()).unwrap();
-    (output, json)
 }
 
 #[test]

@@ -5,14 +5,28 @@
 //! never write. Local files only (and the tool's --sandbox for real audit
 //! outputs).
 
-use genauth_mfa_mocks::*;
-use genauth_mfa_testkit::cli_support;
-
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
 use cli_support::*;
+use genauth_mfa_mocks::*;
+use genauth_mfa_testkit::cli_support;
 use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Command, Output};
+use support::*;
+
+fn error_row(id: &str) -> String {
+    format!(
+        r#"{{"userId":"{id}","error":{{"kind":"api","statusCode":401,"apiCode":null,"message":"no permission","requestId":null}}}}"#
+    )
+}
+
+fn answer_row(id: &str, any: bool) -> String {
+    let s = if any { "enabled" } else { "disabled" };
+    format!(
+        r#"{{"userId":"{id}","totpStatus":"{s}","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled","anyEnabled":{any}}}"#
+    )
+}
 
 /// One row of an audit output, as `genauth-mfa audit` writes it.
 #[derive(Clone)]
@@ -95,18 +109,8 @@ fn text(format: Fmt, rows: &[Row]) -> String {
     text
 }
 
-fn write(name: &str, bytes: &[u8]) -> TempPath {
-    let path = temp_path(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
 fn audit_file(name: &str, format: Fmt, rows: &[Row]) -> TempPath {
     write(name, text(format, rows).as_bytes())
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 fn diff(old: &Path, new: &Path, extra: &[&str]) -> Output {
@@ -134,6 +138,7 @@ fn changes(output: &Output) -> Vec<(String, String)> {
 }
 
 const E: &str = "enabled";
+
 const D: &str = "disabled";
 
 /// Last month's audit: every kind of change against [`new_rows`].
@@ -170,6 +175,92 @@ fn expected_changes() -> Vec<(String, String)> {
     .iter()
     .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
     .collect()
+}
+
+/// `n` users, each with a status derived from `i` and `month`.
+fn generated(format: Fmt, n: u64, month: u64, skip: impl Fn(u64) -> bool) -> String {
+    let mut text = if format == Fmt::Csv {
+        HEADER.to_owned()
+    } else {
+        String::new()
+    };
+    // A stride coprime with n: the rows in a scrambled order.
+    for k in 0..n {
+        let i = (k * 7919 + month * 13) % n;
+        if skip(i) {
+            continue;
+        }
+        let totp = if month == 1 { i % 3 != 0 } else { i % 5 != 0 };
+        let totp = if totp { E } else { D };
+        let id = format!("user-{i:07}");
+        text += &match format {
+            Fmt::Jsonl => format!(
+                "{{\"userId\":\"{id}\",\"totpStatus\":\"{totp}\",\"faceMfaStatus\":\"disabled\",\
+                 \"smsMfaStatus\":\"disabled\",\"emailMfaStatus\":\"disabled\",\"anyEnabled\":{}}}\n",
+                totp == E
+            ),
+            Fmt::Csv => format!(
+                "{id},{totp},disabled,disabled,disabled,{},,,,,\n",
+                totp == E
+            ),
+        };
+    }
+    text
+}
+
+#[test]
+fn diff_with_failed_rows_is_incomplete_and_never_says_nobody_lost_mfa() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = |rows: &[String]| rows.iter().map(|r| format!("{r}\n")).collect::<String>();
+    // (old, new, exit code, what stderr says)
+    let cases = [
+        // A key refused on every call, both months.
+        (
+            lines(&[error_row("a"), error_row("b")]),
+            lines(&[error_row("a"), error_row("b")]),
+            2,
+            "2 users not compared",
+        ),
+        // Answers last month, every call refused this month.
+        (
+            lines(&[answer_row("a", true), answer_row("b", false)]),
+            lines(&[error_row("a"), error_row("b")]),
+            2,
+            "2 users not compared",
+        ),
+        // One failed, the other unchanged.
+        (
+            lines(&[answer_row("a", true), answer_row("b", true)]),
+            lines(&[error_row("a"), answer_row("b", true)]),
+            2,
+            "1 user not compared",
+        ),
+        // A user lost MFA: 3 wins, and the failures are still named.
+        (
+            lines(&[answer_row("a", true), answer_row("b", true)]),
+            lines(&[error_row("a"), answer_row("b", false)]),
+            3,
+            "1 user not compared",
+        ),
+        // Nothing failed.
+        (
+            lines(&[answer_row("a", true)]),
+            lines(&[answer_row("a", true)]),
+            0,
+            "1 unchanged",
+        ),
+    ];
+    for (i, (old, new, code, says)) in cases.into_iter().enumerate() {
+        let old = write_in(&dir, &format!("old-{i}.jsonl"), old.as_bytes());
+        let new = write_in(&dir, &format!("new-{i}.jsonl"), new.as_bytes());
+        let output = run(tool().args(["diff", s(&old), s(&new)]), b"");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(code), "case {i}: {err}");
+        assert!(err.contains(says), "case {i}: {err}");
+        if code == 2 {
+            assert!(err.contains("incomplete"), "case {i}: {err}");
+        }
+    }
 }
 
 #[test]
@@ -534,37 +625,6 @@ fn output_goes_to_a_file_or_to_standard_output() {
     }
     let output = diff(&old, &new, &["--output", "-"]);
     assert_eq!(output.stdout, reference.stdout);
-}
-
-/// `n` users, each with a status derived from `i` and `month`.
-fn generated(format: Fmt, n: u64, month: u64, skip: impl Fn(u64) -> bool) -> String {
-    let mut text = if format == Fmt::Csv {
-        HEADER.to_owned()
-    } else {
-        String::new()
-    };
-    // A stride coprime with n: the rows in a scrambled order.
-    for k in 0..n {
-        let i = (k * 7919 + month * 13) % n;
-        if skip(i) {
-            continue;
-        }
-        let totp = if month == 1 { i % 3 != 0 } else { i % 5 != 0 };
-        let totp = if totp { E } else { D };
-        let id = format!("user-{i:07}");
-        text += &match format {
-            Fmt::Jsonl => format!(
-                "{{\"userId\":\"{id}\",\"totpStatus\":\"{totp}\",\"faceMfaStatus\":\"disabled\",\
-                 \"smsMfaStatus\":\"disabled\",\"emailMfaStatus\":\"disabled\",\"anyEnabled\":{}}}\n",
-                totp == E
-            ),
-            Fmt::Csv => format!(
-                "{id},{totp},disabled,disabled,disabled,{},,,,,\n",
-                totp == E
-            ),
-        };
-    }
-    text
 }
 
 #[test]

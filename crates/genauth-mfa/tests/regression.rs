@@ -1,0 +1,168 @@
+//! The library's defects found by trying to break 0.3, each named after the
+//! behaviour it pins down; every test here failed before its fix. (Those
+//! that need a mockito mock are in `crates/testkit/tests/regression.rs`.)
+
+use genauth_mfa_testkit::quota;
+
+/// Runs `users` calls on `threads` threads sharing `client`: the failures.
+fn throttled_audit(
+    client: &genauth_mfa::ManagementClient,
+    threads: usize,
+    users: usize,
+) -> Vec<genauth_mfa::Error> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= users {
+                        break;
+                    }
+                    match client.get_user_mfa_info(format!("u{i}")).send() {
+                        Err(genauth_mfa::Error::Cancelled) => break,
+                        Err(e) => failures.lock().unwrap().push(e),
+                        Ok(_) => {}
+                    }
+                }
+            });
+        }
+    });
+    failures.into_inner().unwrap()
+}
+
+fn quota_client(url: &str, threads: usize) -> genauth_mfa::ManagementClientBuilder {
+    genauth_mfa::ManagementClient::builder()
+        .access_key_id("ak")
+        .access_key_secret("sk")
+        .host(url)
+        .transport(
+            genauth_mfa::UreqTransport::builder()
+                .max_idle_connections(threads)
+                .build()
+                .unwrap(),
+        )
+}
+
+/// FINDING (not fixed): a pool whose quota someone else uses up now and then (every
+/// request throttled for the first 100 ms of every second, whatever this
+/// client sends) collapses the adaptive limiter's rate: the brake and the
+/// tested cut fall to the accepted rate of the burst (next to nothing), the
+/// throttles stop when the burst ends, the verdict reads that as "the cut
+/// lowered the share" and keeps it as a learnt quota, and the CUBIC curve
+/// grows back from it at a pace relative to that tiny rate. 8 threads with
+/// 20 ms answers (400 users a second) took 94 s for 1,000 users (under 3 s
+/// without the limiter) while a metronome beside them made 227,000 calls.
+#[test]
+#[ignore = "FINDING: throttles in bursts (100 ms of every second) ratchet the adaptive rate down: 400 of 600 users before a metronome's 30,000 calls"]
+fn throttles_in_short_bursts_do_not_collapse_the_rate() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::Bursts {
+            every: Duration::from_secs(1),
+            lasting: Duration::from_millis(100),
+        },
+        Duration::from_millis(20),
+    );
+    let cancel = genauth_mfa::CancelToken::new();
+    let client = quota_client(server.url(), 8)
+        .build()
+        .unwrap()
+        .with_cancel(&cancel);
+    // It cancels the audit once it made 30,000 calls (about 10 s here; the
+    // audit needs about 1.5 s of the metronome's pace at most).
+    let metronome = quota::Metronome::start(server.url(), 30_000, cancel.clone());
+    let failures = throttled_audit(&client, 8, 600);
+    let calls = metronome.stop();
+    assert!(failures.is_empty(), "{}", failures[0].report());
+    assert_eq!(
+        server.accepted(),
+        600,
+        "{} of 600 users answered before the metronome made {calls} calls ({} throttled)",
+        server.accepted(),
+        server.throttled()
+    );
+}
+
+/// A quota that drops from 200 to 4 requests a second 100 ms into the run
+/// lost users: 8 threads, 60 users, 1 or 2 of them failed with the throttle
+/// after their 10 throttled attempts. Once the limiter had cut, a throttled
+/// call retried with no pause of its own, at the limiter's pace, which was
+/// still far above the new quota: the call spent its attempts before the
+/// limiter had come down to it.
+#[test]
+fn a_quota_that_drops_to_a_few_a_second_loses_no_user() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::Quota {
+            per_second: 200.0,
+            burst: 20.0,
+            change: Some((Duration::from_millis(100), 4.0)),
+        },
+        Duration::from_millis(20),
+    );
+    let client = quota_client(server.url(), 8).build().unwrap();
+    let failures = throttled_audit(&client, 8, 60);
+    assert!(
+        failures.is_empty(),
+        "{} of 60 users failed ({} throttled): {}",
+        failures.len(),
+        server.throttled(),
+        failures[0].report()
+    );
+    assert_eq!(server.accepted(), 60);
+}
+
+/// A guard (it passed before): throttles at a cold start (every request
+/// for 300 ms) that carry a `Retry-After` of zero, a date in the past,
+/// garbage, or `RateLimit-Remaining: 0` with a reset of 0 lose no user:
+/// a zero server wait does not make the call retry at once for ever.
+#[test]
+fn a_zero_past_or_garbage_retry_after_on_throttles_loses_no_user() {
+    use std::time::Duration;
+    for header in [
+        "Retry-After: 0",
+        "Retry-After: Sun, 06 Nov 1994 08:49:37 GMT",
+        "Retry-After: soon",
+        "RateLimit-Remaining: 0\r\nRateLimit-Reset: 0",
+    ] {
+        let server = quota::QuotaServer::with_rule_and_header(
+            quota::Rule::ColdStart(Duration::from_millis(300)),
+            Duration::ZERO,
+            header,
+        );
+        let client = quota_client(server.url(), 8).build().unwrap();
+        let failures = throttled_audit(&client, 8, 200);
+        assert!(
+            failures.is_empty(),
+            "{header:?}: {} of 200 failed: {}",
+            failures.len(),
+            failures[0].report()
+        );
+        assert_eq!(server.accepted(), 200, "{header:?}");
+    }
+}
+
+/// A guard (it passed before): a quota whose throttles are answered after
+/// a second (accepted answers after 20 ms) is learnt all the same: no user
+/// lost, few throttles (16 for 200 users at 16 threads).
+#[test]
+fn throttles_answered_slowly_are_learnt_as_a_quota() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_slow_throttles(
+        quota::Rule::Quota {
+            per_second: 50.0,
+            burst: 10.0,
+            change: None,
+        },
+        Duration::from_millis(20),
+        Duration::from_secs(1),
+    );
+    let client = quota_client(server.url(), 16).build().unwrap();
+    let failures = throttled_audit(&client, 16, 100);
+    assert!(failures.is_empty(), "{}", failures[0].report());
+    assert_eq!(server.accepted(), 100);
+    assert!(server.throttled() < 50, "{} throttled", server.throttled());
+}
