@@ -7,6 +7,7 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Parser, Subcommand};
 use genauth_mfa::{UserIdType, UserStatus};
 
+use crate::admins::{self, AdminRole};
 use crate::audit::AuditOptions;
 use crate::diff::DiffOptions;
 use crate::exit::Failure;
@@ -163,6 +164,17 @@ pub struct AuditArgs {
     /// when one does not (2, some users failed, wins over 3).
     #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse)]
     pub require: Option<Policy>,
+    /// Members of this role are admins (repeatable; CODE@NAMESPACE for a
+    /// role in another permission namespace). Read before the first user:
+    /// a role the pool does not have is a setup error (exit 1). Needs
+    /// user_id ids (--all-users, or a FILE without another --user-id-type).
+    #[arg(long = "admin-role", value_name = "CODE[@NAMESPACE]", value_parser = admins::parse_role)]
+    pub admin_role: Vec<AdminRole>,
+    /// The stricter rule admins (--admin-role) must meet as well, judged
+    /// on effective MFA as --require is; exit 3 when one does not.
+    #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse,
+          requires = "admin_role")]
+    pub require_admins: Option<Policy>,
 }
 
 /// `genauth-mfa diff`'s command line .
@@ -195,6 +207,13 @@ impl AuditArgs {
                 "--status lists the pool's users with that status: it needs --all-users",
             ));
         }
+        let by_user_id = self.all_users || matches!(self.user_id_type, None | Some(UserIdType::UserId));
+        if !self.admin_role.is_empty() && !by_user_id {
+            return Err(Failure::setup(
+                "--admin-role finds admins by user_id: audit with --all-users or a FILE of \
+                 user_ids (without --user-id-type, or --user-id-type user_id)",
+            ));
+        }
         Ok(AuditOptions {
             input: self.input.clone(),
             user_id_type: self.user_id_type,
@@ -207,6 +226,8 @@ impl AuditArgs {
             status: self.status.clone(),
             summary: self.summary.clone(),
             policy: self.require.clone(),
+            admin_roles: self.admin_role.clone(),
+            require_admins: self.require_admins.clone(),
         })
     }
 }

@@ -12,6 +12,7 @@
 //! and alone turns how it ended into an exit code and a last line
 //! ([`exit`]).
 
+mod admins;
 mod args;
 mod audit;
 mod clients;
@@ -24,6 +25,7 @@ mod interrupt;
 mod listing;
 mod logging;
 mod policy;
+mod pool_facts;
 mod progress;
 mod resume;
 mod row;

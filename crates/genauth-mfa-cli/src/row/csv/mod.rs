@@ -69,7 +69,7 @@ pub enum Group {
 
 /// Every column this tool writes, in the order of a new output. A new
 /// column is one entry here (and its field in [`Row`]).
-pub static COLUMNS: [Column; 18] = [
+pub static COLUMNS: [Column; 21] = [
     Column {
         name: "user_id",
         group: Group::Required,
@@ -245,7 +245,52 @@ pub static COLUMNS: [Column; 18] = [
             Ok(())
         },
     },
+    Column {
+        name: "effective_mfa",
+        group: Group::Added,
+        get: |r| yes_no(r.effective_mfa),
+        set: |r, c| {
+            r.effective_mfa = Some(read_yes_no(c)?);
+            Ok(())
+        },
+    },
+    Column {
+        name: "skip_mfa",
+        group: Group::Added,
+        get: |r| yes_no(r.skip_mfa),
+        set: |r, c| {
+            r.skip_mfa = Some(read_yes_no(c)?);
+            Ok(())
+        },
+    },
+    Column {
+        name: "admin",
+        group: Group::Added,
+        get: |r| yes_no(r.admin),
+        set: |r, c| {
+            r.admin = Some(read_yes_no(c)?);
+            Ok(())
+        },
+    },
 ];
+
+/// A yes/no cell: `true`, `false`, or empty (unknown or absent).
+fn yes_no(value: Option<Option<bool>>) -> Cow<'static, str> {
+    Cow::Borrowed(match value.flatten() {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "",
+    })
+}
+
+fn read_yes_no(cell: &str) -> Result<Option<bool>, ()> {
+    match cell {
+        "" => Ok(None),
+        "true" => Ok(Some(true)),
+        "false" => Ok(Some(false)),
+        _ => Err(()),
+    }
+}
 
 /// The names of the columns in `group`.
 pub fn names(group: Group) -> impl Iterator<Item = &'static str> {
