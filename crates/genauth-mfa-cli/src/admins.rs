@@ -10,7 +10,7 @@
 
 use genauth_mfa::{Error, ManagementClient};
 
-use crate::exit::Failure;
+use crate::exit::{Failure, token_failed};
 use crate::resume::{Key, Keys};
 use crate::row::clean;
 
@@ -75,6 +75,7 @@ pub fn read_role(
     for user in listing {
         match user {
             Ok(user) => members.push(keys.key(&user.user_id)),
+            Err(e) if e.fails_every_call() => return Err(Failure::setup(token_failed(&e))),
             Err(e) if members.is_empty() && is_unknown_role(&e) => {
                 return Err(Failure::setup(format!(
                     "--admin-role {}: the pool has no such role ({})",

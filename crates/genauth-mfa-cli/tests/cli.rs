@@ -183,19 +183,19 @@ fn csv_has_any_enabled_and_neutralises_formulas() {
     let out = lines(&output);
     assert_eq!(
         out[0],
-        "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id,user_id_type"
+        "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id,user_id_type,effective_mfa,skip_mfa,admin"
     );
     assert_eq!(
         out[1],
-        "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",enabled,disabled,enabled,disabled,true,,,,,,user_id"
+        "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",enabled,disabled,enabled,disabled,true,,,,,,user_id,true,,"
     );
     assert_eq!(
         out[2],
-        "\"'@SUM(1,1)\",enabled,disabled,enabled,disabled,true,,,,,,user_id"
+        "\"'@SUM(1,1)\",enabled,disabled,enabled,disabled,true,,,,,,user_id,true,,"
     );
     assert_eq!(
         out[3],
-        "plain,enabled,disabled,enabled,disabled,true,,,,,,user_id"
+        "plain,enabled,disabled,enabled,disabled,true,,,,,,user_id,true,,"
     );
 }
 

@@ -50,6 +50,8 @@ fn revoking_server(ok_users: usize) -> (HttpServer, Arc<AtomicUsize>, Arc<Atomic
             } else {
                 r#"{"statusCode":400,"apiCode":1001,"message":"accessKeySecret is invalid","requestId":"r-key"}"#.to_owned()
             }
+        } else if let Some(policy) = pool_policy(target) {
+            policy
         } else if u.fetch_add(1, Ordering::SeqCst) < ok_users {
             SAMPLE_MFA_INFO.to_owned()
         } else {
@@ -113,7 +115,10 @@ fn get_user_mfa_info_with_a_refused_key_says_so_as_audit_does() {
 /// The lines a successful audit of 3 users prints on stderr without -v:
 /// the counts and the coverage.
 fn is_summary_line(line: &str) -> bool {
-    line.starts_with("3 users in ") || line.starts_with("coverage 100.0 %: 3 of 3 users")
+    line.starts_with("3 users in ")
+        || line.starts_with("coverage 100.0 %: 3 of 3 users")
+        || line.starts_with("pool policy: factors the pool enables: totp, sms, email, face;")
+        || line.starts_with("effective coverage 100.0 %: 3 of 3 users")
 }
 
 #[test]
@@ -128,7 +133,7 @@ fn stderr_holds_only_the_summary_whatever_rust_log_asks_short_of_v() {
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let err = stderr(&output);
         assert!(
-            err.lines().count() == 2 && err.lines().all(is_summary_line),
+            err.lines().count() == 4 && err.lines().all(is_summary_line),
             "RUST_LOG={rust_log:?}: {err}"
         );
     }
@@ -180,7 +185,12 @@ fn get_user_mfa_info_prints_what_an_audit_row_holds() {
         b"a@b\n",
     );
     let single: Value = serde_json::from_str(&lines(&single)[0]).unwrap();
-    let row: Value = serde_json::from_str(&lines(&audit)[0]).unwrap();
+    let mut row: Value = serde_json::from_str(&lines(&audit)[0]).unwrap();
+    // The pool's verdicts are the audit's own, and unknown for ids that
+    // are not user_ids.
+    for key in ["effectiveMfa", "skipMfa", "admin"] {
+        assert_eq!(row.as_object_mut().unwrap().remove(key), Some(Value::Null), "{key}");
+    }
     assert_eq!(single, row);
     assert_eq!(single["userId"], "a@b");
     assert_eq!(single["anyEnabled"], true);

@@ -5,7 +5,7 @@ use genauth_mfa::{Error, FactorType, IpListType, ManagementClient, UserListType}
 
 use super::{IdKeys, PoolFacts, Role};
 use crate::admins::{self, AdminRole};
-use crate::exit::{Failure, say};
+use crate::exit::{Failure, say, token_failed};
 use crate::policy::Factors;
 use crate::resume::Keys;
 use crate::row::clean;
@@ -21,17 +21,17 @@ pub fn read(client: &ManagementClient, roles: &[AdminRole]) -> Result<PoolFacts,
         "the pool's enabled factors (get-global-mfa-settings)",
         "every factor a user has enabled counts as one the pool enables",
         enabled_factors(client),
-    );
+    )?;
     let skip_users = known(
         "the users allowed to skip MFA (user-list WHITE, SKIP_MFA)",
         "nobody is taken to skip MFA: skipMfa is empty",
         skip_users(client, &keys),
-    );
+    )?;
     let skip_ips = known(
         "the IP ranges allowed to skip MFA (ip-list WHITE, SKIP_MFA)",
         "the summary's bypass.ips is null",
         skip_ips(client),
-    );
+    )?;
     let mut read_roles = Vec::with_capacity(roles.len());
     for role in roles {
         let read = admins::read_role(client, role, &keys)?;
@@ -60,13 +60,16 @@ pub fn read(client: &ManagementClient, roles: &[AdminRole]) -> Result<PoolFacts,
     })
 }
 
-/// The part's value, or `None` with one warning line naming it.
-fn known<T>(part: &str, meaning: &str, read: Result<T, Error>) -> Option<T> {
+/// The part's value, or `None` with one warning line naming it; a key
+/// refused on every call (its token, or a fresh token refused too) stops
+/// the audit before any user, as the listing's first page does.
+fn known<T>(part: &str, meaning: &str, read: Result<T, Error>) -> Result<Option<T>, Failure> {
     match read {
-        Ok(value) => Some(value),
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.fails_every_call() => Err(Failure::setup(token_failed(&e))),
         Err(e) => {
             warn(part, &clean(&e.report().to_string(), 300), meaning);
-            None
+            Ok(None)
         }
     }
 }

@@ -257,11 +257,32 @@ impl Gate {
     }
 }
 
-/// The token for any token request, `user(path_and_query)` for the rest.
+/// The token for any token request, a plain pool policy for the reads an
+/// audit makes before its first user ([`pool_policy`]), `user(path_and_query)`
+/// for the rest.
 pub fn token_or_user(target: &str, user: impl Fn(&str) -> String) -> String {
     if target.starts_with("/api/v3/get-management-token") {
         token_body(T1, 7200)
+    } else if let Some(body) = pool_policy(target) {
+        body
     } else {
         user(target)
     }
+}
+
+/// The answer of a pool that enables all four factors and has empty
+/// WHITE lists, for the reads an audit makes before its first user
+/// (`get-global-mfa-settings`, `user-list`, `ip-list`); `None` for any
+/// other request.
+pub fn pool_policy(target: &str) -> Option<String> {
+    let data = if target.starts_with("/api/v3/get-global-mfa-settings") {
+        r#"{"enabledFactors":["OTP","SMS","EMAIL","FACE"]}"#
+    } else if target.starts_with("/api/v3/user-list") || target.starts_with("/api/v3/ip-list") {
+        r#"{"totalCount":0,"list":[]}"#
+    } else {
+        return None;
+    };
+    Some(format!(
+        r#"{{"statusCode":200,"message":"ok","requestId":"policy","data":{data}}}"#
+    ))
 }

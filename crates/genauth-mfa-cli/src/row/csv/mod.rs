@@ -380,6 +380,10 @@ impl Header {
         if row.error.as_ref().is_some_and(|e| e.kind.is_empty()) {
             row.error = None;
         }
+        // A row about no user has no yes/no cells about one.
+        if row.user_id.is_none() {
+            (row.effective_mfa, row.skip_mfa, row.admin) = (None, None, None);
+        }
         Some(row)
     }
 
