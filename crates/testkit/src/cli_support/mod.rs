@@ -28,17 +28,36 @@ pub fn run(command: &mut Command, stdin: &[u8]) -> Output {
     wait_output(child, Duration::from_secs(60))
 }
 
-/// Waits for `child` at most `limit`, killing it past that.
+/// Waits for `child` at most `limit`, killing it past that. Its stdout and
+/// stderr (when piped) are read while it runs, so that a tool writing more
+/// than a pipe holds (64 KiB) is not blocked by the wait itself.
 pub fn wait_output(mut child: Child, limit: Duration) -> Output {
+    fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    }
+    let (stdout, stderr) = (drain(child.stdout.take()), drain(child.stderr.take()));
     let deadline = Instant::now() + limit;
-    while child.try_wait().unwrap().is_none() {
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
         if Instant::now() > deadline {
             let _ = child.kill();
             panic!("the tool ran over {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
     }
-    child.wait_with_output().unwrap()
 }
 
 pub fn lines(output: &Output) -> Vec<String> {
