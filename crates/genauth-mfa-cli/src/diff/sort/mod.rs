@@ -276,7 +276,8 @@ impl Run {
 }
 
 // The run format: each entry as its fields in order; a string is its length
-// (u32, little-endian) and bytes, an optional number a 0/1 byte and an i64.
+// (u32, little-endian) and bytes, an optional number a 0/1 byte and an i64;
+// an answer's effectiveMfa and skipMfa one byte after its tag.
 
 fn put_str(out: &mut impl Write, s: &str) -> io::Result<()> {
     let len = u32::try_from(s.len()).map_err(|_| io::Error::other("a cell over 4 GiB"))?;
@@ -305,7 +306,7 @@ fn write_entry(out: &mut impl Write, entry: &Entry) -> io::Result<()> {
                 (Side::New, false) => 2,
                 (Side::New, true) => 3,
             };
-            out.write_all(&[tag])?;
+            out.write_all(&[tag, yes_no(f.effective_mfa) * 3 + yes_no(f.skip_mfa)])?;
             for s in [
                 &f.totp_status,
                 &f.face_mfa_status,
@@ -331,6 +332,15 @@ fn write_entry(out: &mut impl Write, entry: &Entry) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// An optional yes/no as 0 (unknown), 1 (no) or 2 (yes).
+fn yes_no(value: Option<bool>) -> u8 {
+    value.map_or(0, |v| 1 + u8::from(v))
+}
+
+fn read_yes_no(n: u8) -> Option<bool> {
+    (n > 0).then_some(n == 2)
 }
 
 fn bytes<const N: usize>(input: &mut impl Read) -> io::Result<[u8; N]> {
@@ -368,6 +378,10 @@ fn read_entry(input: &mut BufReader<File>) -> io::Result<Option<Entry>> {
         _ => return Err(io::Error::other("a temporary file was changed")),
     };
     let state = if tag < 4 {
+        let known = bytes::<1>(input)?[0];
+        if known >= 9 {
+            return Err(io::Error::other("a temporary file was changed"));
+        }
         let mut s = || get_str(input).map(|s| status(&s));
         State::Answered(Factors {
             totp_status: s()?,
@@ -375,6 +389,8 @@ fn read_entry(input: &mut BufReader<File>) -> io::Result<Option<Entry>> {
             sms_mfa_status: s()?,
             email_mfa_status: s()?,
             any_enabled: tag % 2 == 1,
+            effective_mfa: read_yes_no(known / 3),
+            skip_mfa: read_yes_no(known % 3),
         })
     } else {
         State::Failed {
