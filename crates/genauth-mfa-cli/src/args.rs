@@ -49,7 +49,8 @@ pub static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 /// Exit codes: 0 success; 2 a call failed (audit: some users failed, or
 /// the listing of --all-users failed after its first page or could not be
 /// proven whole: the audit is incomplete); 3 audit
-/// --require: the policy is not met; 1 a setup error (arguments,
+/// --require or --require-admins: the policy is not met; 1 a setup error
+/// (arguments, an unknown --admin-role,
 /// configuration, files, the management token, output that cannot be
 /// written); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 #[derive(Parser)]
@@ -156,11 +157,14 @@ pub struct AuditArgs {
     pub resume: bool,
     /// Also write the summary as JSON to FILE (users, failed, withoutMfa,
     /// enabled by factor, coverage, byStatus, generatedAt, poolChanged,
-    /// policy), replaced whole at the end; never the input or the output.
+    /// policy, poolEnabledFactors, effectiveCoverage, withoutEffectiveMfa,
+    /// bypass, admins), replaced whole at the end; never the input or the
+    /// output.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
     /// The policy gate: every answered user must have at least one of
-    /// these factors enabled (`any`, or a list such as `totp,face`); exit 3
+    /// these factors effective (`any`, or a list such as `totp,face`):
+    /// enabled, enabled by the pool, and not on its SKIP_MFA list; exit 3
     /// when one does not (2, some users failed, wins over 3).
     #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse)]
     pub require: Option<Policy>,
@@ -207,7 +211,8 @@ impl AuditArgs {
                 "--status lists the pool's users with that status: it needs --all-users",
             ));
         }
-        let by_user_id = self.all_users || matches!(self.user_id_type, None | Some(UserIdType::UserId));
+        let by_user_id =
+            self.all_users || matches!(self.user_id_type, None | Some(UserIdType::UserId));
         if !self.admin_role.is_empty() && !by_user_id {
             return Err(Failure::setup(
                 "--admin-role finds admins by user_id: audit with --all-users or a FILE of \

@@ -189,7 +189,11 @@ fn get_user_mfa_info_prints_what_an_audit_row_holds() {
     // The pool's verdicts are the audit's own, and unknown for ids that
     // are not user_ids.
     for key in ["effectiveMfa", "skipMfa", "admin"] {
-        assert_eq!(row.as_object_mut().unwrap().remove(key), Some(Value::Null), "{key}");
+        assert_eq!(
+            row.as_object_mut().unwrap().remove(key),
+            Some(Value::Null),
+            "{key}"
+        );
     }
     assert_eq!(single, row);
     assert_eq!(single["userId"], "a@b");

@@ -377,7 +377,10 @@ fn rows_record_the_id_type_and_resume_with_another_id_type_refuses() {
                     .ends_with(",user_id_type,effective_mfa,skip_mfa,admin"),
                 "{text}"
             );
-            assert!(lines.next().unwrap().ends_with(",user_id,,false,"), "{text}");
+            assert!(
+                lines.next().unwrap().ends_with(",user_id,,false,"),
+                "{text}"
+            );
         }
         let second = run(
             against_url(&server.url()).args([

@@ -187,7 +187,10 @@ fn csv_rows_carry_the_profile_columns_escaped_and_bounded() {
          user_id,true,false,"
     );
     let none = rows.iter().find(|l| l.starts_with("u-none,")).unwrap();
-    assert!(none.ends_with(",,,,Activated,,,user_id,false,false,"), "{none}");
+    assert!(
+        none.ends_with(",,,,Activated,,,user_id,false,false,"),
+        "{none}"
+    );
     let hostile = rows.iter().find(|l| l.starts_with("u-hostile,")).unwrap();
     assert!(hostile.len() < 2_000, "unbounded: {} bytes", hostile.len());
     assert!(!hostile.contains('\u{1b}') && !hostile.contains('\u{7}'));

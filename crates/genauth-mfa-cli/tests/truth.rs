@@ -132,7 +132,10 @@ fn rows_and_summary_tell_effective_mfa_bypasses_and_admins() {
                "users": 3, "withoutEffectiveMfa": 1, "coverage": 0.6667})
     );
     assert_eq!(json["policy"], Value::Null);
-    assert!(err.contains("effective coverage 33.3 %: 2 of 6 users"), "{err}");
+    assert!(
+        err.contains("effective coverage 33.3 %: 2 of 6 users"),
+        "{err}"
+    );
     assert!(err.contains("IP ranges that skip MFA: 10.0.0.0/8"), "{err}");
     assert!(!err.contains("warning"), "{err}");
     // Each role read in its namespace; the policy read once, before any user.
@@ -144,7 +147,10 @@ fn rows_and_summary_tell_effective_mfa_bypasses_and_admins() {
         .collect();
     assert_eq!(
         roles,
-        [(Some("admin"), None), (Some("billing-admin"), Some("billing"))]
+        [
+            (Some("admin"), None),
+            (Some("billing-admin"), Some("billing"))
+        ]
     );
     let first_user = requests
         .iter()
@@ -187,7 +193,10 @@ fn csv_rows_carry_the_new_columns() {
     assert!(rows["u-boss"].ends_with(",user_id,true,false,true"));
     // A user who failed: no answer, so effective MFA unknown; the lists
     // still say what they know of the id.
-    assert!(rows["missing-1"].ends_with(",user_id,,false,false"), "{text}");
+    assert!(
+        rows["missing-1"].ends_with(",user_id,,false,false"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -251,7 +260,11 @@ fn require_admins_is_the_stricter_rule_admins_meet_as_well() {
         b"u-totp\n",
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(stderr(&output).contains("--admin-role"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--admin-role"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// A 403 (or 402) on one part makes that part unknown: one warning line
@@ -283,7 +296,10 @@ fn a_part_the_key_may_not_read_is_unknown_with_one_warning_and_the_audit_goes_on
         let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
         assert_eq!(warnings.len(), 1, "{route:?}: {err}");
         assert!(warnings[0].contains(named), "{route:?}: {err}");
-        assert!(warnings[0].contains(&format!("statusCode {status}")), "{err}");
+        assert!(
+            warnings[0].contains(&format!("statusCode {status}")),
+            "{err}"
+        );
         let rows = by_id(&json_rows(&output));
         assert_eq!(rows.len(), 6, "{err}");
         let (email, skip, totp) = (&rows["u-email"], &rows["u-skip"], &rows["u-totp"]);
@@ -400,7 +416,9 @@ fn diff_compares_effective_mfa_when_both_files_carry_it() {
     let new = dir.path().join("new.csv");
     let write = |server: &FakeServer, path: &std::path::Path, format: &str| {
         let output = run(
-            against_url(&server.url()).args(["audit", "--format", format, "--output"]).arg(path),
+            against_url(&server.url())
+                .args(["audit", "--format", format, "--output"])
+                .arg(path),
             ids,
         );
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -438,7 +456,11 @@ fn diff_compares_effective_mfa_when_both_files_carry_it() {
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows["u-skip"]["change"], "lostMfa");
-    assert!(stderr(&output).contains("1 lost MFA"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("1 lost MFA"),
+        "{}",
+        stderr(&output)
+    );
     // Back the other way: gained.
     let output = run(tool().arg("diff").arg(&new).arg(&old), b"");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -484,6 +506,9 @@ fn a_sandbox_audit_shows_each_new_column_filled() {
         }
     }
     assert!(err.contains("IP ranges that skip MFA: 10.0.0.0/8"), "{err}");
-    assert!(err.contains("admins (roles admin, billing-admin@billing)"), "{err}");
+    assert!(
+        err.contains("admins (roles admin, billing-admin@billing)"),
+        "{err}"
+    );
     assert!(!err.contains("warning"), "{err}");
 }

@@ -74,7 +74,12 @@ impl Out {
 }
 
 /// Lets each user through once, and not those the earlier output answered.
-fn admit(options: &AuditOptions, earlier: Earlier, skips: &Arc<Skips>, judge: &Arc<Judge>) -> Admit {
+fn admit(
+    options: &AuditOptions,
+    earlier: Earlier,
+    skips: &Arc<Skips>,
+    judge: &Arc<Judge>,
+) -> Admit {
     Admit {
         keys: earlier.keys,
         seen: earlier.done,

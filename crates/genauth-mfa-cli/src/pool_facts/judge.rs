@@ -159,9 +159,15 @@ mod tests {
         let email_only = j.judge("u", Some(Factors::EMAIL));
         assert_eq!(email_only.effective, Some(Factors::default()));
         assert!(email_only.violates);
-        assert_eq!((email_only.skip, email_only.admin), (Some(false), Some(false)));
+        assert_eq!(
+            (email_only.skip, email_only.admin),
+            (Some(false), Some(false))
+        );
         let skipper = j.judge("skipper", Some(Factors::TOTP));
-        assert_eq!((skipper.effective, skipper.skip), (Some(Factors::default()), Some(true)));
+        assert_eq!(
+            (skipper.effective, skipper.skip),
+            (Some(Factors::default()), Some(true))
+        );
         let boss = j.judge("boss", Some(Factors::SMS));
         assert!(!boss.violates && boss.admin_violates && boss.admin == Some(true));
         let failed = j.judge("boss", None);

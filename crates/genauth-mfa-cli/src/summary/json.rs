@@ -123,7 +123,10 @@ struct PolicyJson<'a> {
 impl Summary {
     /// `policy`: `null` without `--require` and `--require-admins`.
     fn policy_json(&self) -> Option<PolicyJson<'_>> {
-        let admins = self.judge.as_deref().and_then(|j| j.require_admins.as_ref());
+        let admins = self
+            .judge
+            .as_deref()
+            .and_then(|j| j.require_admins.as_ref());
         if self.policy.is_none() && admins.is_none() {
             return None;
         }

@@ -7,8 +7,8 @@
 //! factors and account status are read back from their rows.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use genauth_mfa::batch::Outcome;
@@ -279,7 +279,11 @@ mod tests {
     fn statuses_beyond_the_bound_are_counted_as_other() {
         let mut counts = Counts::default();
         for i in 0..100 {
-            counts.answer(Factors::default(), &Verdict::default(), Some(&format!("S{i}")));
+            counts.answer(
+                Factors::default(),
+                &Verdict::default(),
+                Some(&format!("S{i}")),
+            );
         }
         assert_eq!(counts.by_status.len(), MAX_STATUSES + 1);
         assert_eq!(counts.by_status["other"], 100 - MAX_STATUSES as u64);

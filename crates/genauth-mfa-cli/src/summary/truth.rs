@@ -130,10 +130,9 @@ impl Summary {
             return;
         };
         let facts = &judge.facts;
-        let enabled = facts.enabled.map_or_else(
-            || "unknown".to_owned(),
-            |f| factor_names(f).join(", "),
-        );
+        let enabled = facts
+            .enabled
+            .map_or_else(|| "unknown".to_owned(), |f| factor_names(f).join(", "));
         let users = facts
             .skip_users
             .as_ref()
@@ -152,7 +151,10 @@ impl Summary {
         ));
         let (answered, t) = self.truth_counts();
         if !judge.by_user_id {
-            say(format_args!("effective coverage: unknown ({})", not_by_user_id()));
+            say(format_args!(
+                "effective coverage: unknown ({})",
+                not_by_user_id()
+            ));
         } else if let Some(c) = share(t.without_effective, answered) {
             say(format_args!(
                 "effective coverage {:.1} %: {} of {answered} users answered have a factor \
@@ -183,8 +185,10 @@ impl Summary {
             0 => String::new(),
             _ => format!(" (members of {} unknown)", unknown.join(", ")),
         };
-        let coverage = share(t.admins_without_effective, t.admins)
-            .map_or_else(|| "no admin answered".to_owned(), |c| format!("coverage {:.1} %", c * 100.0));
+        let coverage = share(t.admins_without_effective, t.admins).map_or_else(
+            || "no admin answered".to_owned(),
+            |c| format!("coverage {:.1} %", c * 100.0),
+        );
         say(format_args!(
             "admins (roles {}{unknown}): {} answered, {} without effective MFA; {coverage}",
             labels.join(", "),

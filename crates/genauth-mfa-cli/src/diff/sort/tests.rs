@@ -1,4 +1,5 @@
 use super::*;
+use crate::diff::rows::{ErrorCell, Factors, status};
 
 fn entry(i: u64) -> Entry {
     let side = if i % 3 == 0 { Side::New } else { Side::Old };

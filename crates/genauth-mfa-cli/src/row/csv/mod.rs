@@ -12,6 +12,7 @@ mod split;
 pub use cell::{csv_line, decode_id, encode_id};
 #[cfg(test)]
 pub use cell::{neutralise, unneutralise};
+use cell::{read_yes_no, yes_no};
 pub use split::Splitter;
 
 use std::borrow::Cow;
@@ -273,24 +274,6 @@ pub static COLUMNS: [Column; 21] = [
         },
     },
 ];
-
-/// A yes/no cell: `true`, `false`, or empty (unknown or absent).
-fn yes_no(value: Option<Option<bool>>) -> Cow<'static, str> {
-    Cow::Borrowed(match value.flatten() {
-        Some(true) => "true",
-        Some(false) => "false",
-        None => "",
-    })
-}
-
-fn read_yes_no(cell: &str) -> Result<Option<bool>, ()> {
-    match cell {
-        "" => Ok(None),
-        "true" => Ok(Some(true)),
-        "false" => Ok(Some(false)),
-        _ => Err(()),
-    }
-}
 
 /// The names of the columns in `group`.
 pub fn names(group: Group) -> impl Iterator<Item = &'static str> {
