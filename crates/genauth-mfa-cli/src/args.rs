@@ -7,6 +7,7 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Parser, Subcommand};
 use genauth_mfa::{UserIdType, UserStatus};
 
+use crate::admins::{self, AdminRole};
 use crate::audit::AuditOptions;
 use crate::diff::DiffOptions;
 use crate::exit::Failure;
@@ -49,7 +50,8 @@ pub static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 /// Exit codes: 0 success; 2 a call failed (audit: some users failed, or
 /// the listing of --all-users failed after its first page or could not be
 /// proven whole: the audit is incomplete); 3 audit
-/// --require: the policy is not met; 1 a setup error (arguments,
+/// --require or --require-admins: the policy is not met; 1 a setup error
+/// (arguments, an unknown --admin-role,
 /// configuration, files, the management token, output that cannot be
 /// written); 130 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 #[derive(Parser)]
@@ -161,11 +163,14 @@ pub struct AuditArgs {
     pub resume: bool,
     /// Also write the summary as JSON to FILE (users, failed, withoutMfa,
     /// enabled by factor, coverage, byStatus, generatedAt, poolChanged,
-    /// policy), replaced whole at the end; never the input or the output.
+    /// policy, poolEnabledFactors, effectiveCoverage, withoutEffectiveMfa,
+    /// bypass, admins), replaced whole at the end; never the input or the
+    /// output.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
     /// The policy gate: every answered user must have at least one of
-    /// these factors enabled (`any`, or a list such as `totp,face`); exit 3
+    /// these factors effective (`any`, or a list such as `totp,face`):
+    /// enabled, enabled by the pool, and not on its SKIP_MFA list; exit 3
     /// when one does not (2, some users failed, wins over 3).
     #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse)]
     pub require: Option<Policy>,
@@ -181,6 +186,17 @@ pub struct AuditArgs {
     /// for genauth-mfa report --history DIR.
     #[arg(long, value_name = "DIR")]
     pub history: Option<PathBuf>,
+    /// Members of this role are admins (repeatable; CODE@NAMESPACE for a
+    /// role in another permission namespace). Read before the first user:
+    /// a role the pool does not have is a setup error (exit 1). Needs
+    /// user_id ids (--all-users, or a FILE without another --user-id-type).
+    #[arg(long = "admin-role", value_name = "CODE[@NAMESPACE]", value_parser = admins::parse_role)]
+    pub admin_role: Vec<AdminRole>,
+    /// The stricter rule admins (--admin-role) must meet as well, judged
+    /// on effective MFA as --require is; exit 3 when one does not.
+    #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse,
+          requires = "admin_role")]
+    pub require_admins: Option<Policy>,
 }
 
 /// `genauth-mfa diff`'s command line .
@@ -247,6 +263,14 @@ impl AuditArgs {
                 "--status lists the pool's users with that status: it needs --all-users",
             ));
         }
+        let by_user_id =
+            self.all_users || matches!(self.user_id_type, None | Some(UserIdType::UserId));
+        if !self.admin_role.is_empty() && !by_user_id {
+            return Err(Failure::setup(
+                "--admin-role finds admins by user_id: audit with --all-users or a FILE of \
+                 user_ids (without --user-id-type, or --user-id-type user_id)",
+            ));
+        }
         Ok(AuditOptions {
             input: self.input.clone(),
             user_id_type: self.user_id_type,
@@ -261,6 +285,8 @@ impl AuditArgs {
             policy: self.require.clone(),
             metrics: self.metrics.clone(),
             history: self.history.clone(),
+            admin_roles: self.admin_role.clone(),
+            require_admins: self.require_admins.clone(),
         })
     }
 }

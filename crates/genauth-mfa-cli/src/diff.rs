@@ -20,9 +20,13 @@
 //! | an error | an error | no row: counted as "failed in both" (not compared) |
 //! | factors | the same factors | no row: counted as "unchanged" |
 //!
-//! "MFA" is the row's `anyEnabled`. `before` and `after` are the user's
-//! row in each file without its id (`null` when absent): their statuses
-//! and `anyEnabled`, or `{"error": {...}}`. Rows about no user (an input
+//! "MFA" is the row's `effectiveMfa` when both rows carry a known one (a
+//! factor the pool enables, and not on the SKIP_MFA list), and otherwise
+//! its `anyEnabled` without a known `skipMfa: true`: a user newly on the
+//! SKIP_MFA list lost MFA either way. `before` and `after` are the user's
+//! row in each file without its id (`null` when absent): their statuses,
+//! `anyEnabled` and (when known) `effectiveMfa` and `skipMfa`, or
+//! `{"error": {...}}`. Rows about no user (an input
 //! line the audit could not read) are counted and skipped. Rows come out
 //! sorted by user id (bytes).
 //!
@@ -372,13 +376,14 @@ fn classify<'a>(
             return None;
         }
         (Some(State::Answered(a)), Some(State::Answered(b))) => {
-            if a.any_enabled && !b.any_enabled {
+            let (had, has) = (a.mfa_against(b), b.mfa_against(a));
+            if had && !has {
                 counts.lost += 1;
                 "lostMfa"
-            } else if !a.any_enabled && b.any_enabled {
+            } else if !had && has {
                 counts.gained += 1;
                 "gainedMfa"
-            } else if a != b {
+            } else if !a.same_factors(b) {
                 counts.changed += 1;
                 "changed"
             } else {

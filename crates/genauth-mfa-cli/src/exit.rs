@@ -4,9 +4,9 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | success: every user answered (for `audit`, by this run or an earlier one it resumes) |
-//! | 1 | a setup error: arguments, configuration, input or output files (an ids file in UTF-32 or unmarked UTF-16, an output another run holds, a closed or /dev/null stdout for rows, an `--output` or `--summary` whose directory cannot take a file), the management token (a refused access key, at the start or mid-run), output that cannot be written, a summary that cannot be written at the end of a run that would exit 0 (any other code stays), a bug (a panic) |
+//! | 1 | a setup error: arguments, configuration, an `--admin-role` the pool does not have, input or output files (an ids file in UTF-32 or unmarked UTF-16, an output another run holds, a closed or /dev/null stdout for rows, an `--output` or `--summary` whose directory cannot take a file), the management token (a refused access key, at the start or mid-run), output that cannot be written, a summary that cannot be written at the end of a run that would exit 0 (any other code stays), a bug (a panic) |
 //! | 2 | a call failed: for `audit`, some users failed, some input lines could not be read, or the listing failed after its first page or could not be proven whole (`--all-users`); for `diff`, some users were not compared (an error row in either file) and nobody was seen to lose MFA |
-//! | 3 | `audit --require`: the policy is not met (some answered user has none of the required factors) and nothing failed; `diff`: someone lost MFA (even with users not compared) |
+//! | 3 | `audit --require` / `--require-admins`: the policy is not met (some answered user, or admin, has none of the required factors effective: enabled, enabled by the pool, and not on the SKIP_MFA list) and nothing failed; `diff`: someone lost MFA (even with users not compared) |
 //! | 130 | interrupted: Ctrl-C, SIGTERM or SIGHUP (after the summary) |
 
 use std::borrow::Cow;

@@ -12,6 +12,7 @@
 //! and alone turns how it ended into an exit code and a last line
 //! ([`exit`]).
 
+mod admins;
 mod args;
 mod audit;
 mod clients;
@@ -25,6 +26,7 @@ mod listing;
 mod logging;
 mod metrics;
 mod policy;
+mod pool_facts;
 mod progress;
 mod report;
 mod resume;

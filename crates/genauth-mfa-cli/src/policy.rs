@@ -50,6 +50,16 @@ impl Factors {
     pub fn any(self) -> bool {
         self.0 != 0
     }
+
+    /// These factors and `f`'s.
+    pub fn with(self, f: Factors) -> Factors {
+        Factors(self.0 | f.0)
+    }
+
+    /// The factors both have.
+    pub fn and(self, f: Factors) -> Factors {
+        Factors(self.0 & f.0)
+    }
 }
 
 /// `--require any` or `--require totp,face`.

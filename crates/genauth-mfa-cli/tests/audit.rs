@@ -33,6 +33,8 @@ fn revoking_server(ok_users: usize) -> (HttpServer, Arc<AtomicUsize>, Arc<Atomic
             } else {
                 r#"{"statusCode":400,"apiCode":1001,"message":"accessKeySecret is invalid","requestId":"r-key"}"#.to_owned()
             }
+        } else if let Some(policy) = pool_policy(target) {
+            policy
         } else if u.fetch_add(1, Ordering::SeqCst) < ok_users {
             SAMPLE_MFA_INFO.to_owned()
         } else {
@@ -45,7 +47,10 @@ fn revoking_server(ok_users: usize) -> (HttpServer, Arc<AtomicUsize>, Arc<Atomic
 /// The lines a successful audit of 3 users prints on stderr without -v:
 /// the counts and the coverage.
 fn is_summary_line(line: &str) -> bool {
-    line.starts_with("3 users in ") || line.starts_with("coverage 100.0 %: 3 of 3 users")
+    line.starts_with("3 users in ")
+        || line.starts_with("coverage 100.0 %: 3 of 3 users")
+        || line.starts_with("pool policy: factors the pool enables: totp, sms, email, face;")
+        || line.starts_with("effective coverage 100.0 %: 3 of 3 users")
 }
 
 #[test]
@@ -86,19 +91,19 @@ fn csv_has_any_enabled_and_neutralises_formulas() {
     let out = lines(&output);
     assert_eq!(
         out[0],
-        "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id,user_id_type"
+        "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id,user_id_type,effective_mfa,skip_mfa,admin"
     );
     assert_eq!(
         out[1],
-        "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",enabled,disabled,enabled,disabled,true,,,,,,user_id"
+        "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",enabled,disabled,enabled,disabled,true,,,,,,user_id,true,,"
     );
     assert_eq!(
         out[2],
-        "\"'@SUM(1,1)\",enabled,disabled,enabled,disabled,true,,,,,,user_id"
+        "\"'@SUM(1,1)\",enabled,disabled,enabled,disabled,true,,,,,,user_id,true,,"
     );
     assert_eq!(
         out[3],
-        "plain,enabled,disabled,enabled,disabled,true,,,,,,user_id"
+        "plain,enabled,disabled,enabled,disabled,true,,,,,,user_id,true,,"
     );
 }
 
@@ -242,7 +247,7 @@ fn stderr_holds_only_the_summary_whatever_rust_log_asks_short_of_v() {
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let err = stderr(&output);
         assert!(
-            err.lines().count() == 2 && err.lines().all(is_summary_line),
+            err.lines().count() == 4 && err.lines().all(is_summary_line),
             "RUST_LOG={rust_log:?}: {err}"
         );
     }
@@ -294,7 +299,16 @@ fn get_user_mfa_info_prints_what_an_audit_row_holds() {
         b"a@b\n",
     );
     let single: Value = serde_json::from_str(&lines(&single)[0]).unwrap();
-    let row: Value = serde_json::from_str(&lines(&audit)[0]).unwrap();
+    let mut row: Value = serde_json::from_str(&lines(&audit)[0]).unwrap();
+    // The pool's verdicts are the audit's own, and unknown for ids that
+    // are not user_ids.
+    for key in ["effectiveMfa", "skipMfa", "admin"] {
+        assert_eq!(
+            row.as_object_mut().unwrap().remove(key),
+            Some(Value::Null),
+            "{key}"
+        );
+    }
     assert_eq!(single, row);
     assert_eq!(single["userId"], "a@b");
     assert_eq!(single["anyEnabled"], true);

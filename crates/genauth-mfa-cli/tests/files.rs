@@ -948,8 +948,17 @@ fn rows_record_the_id_type_and_resume_with_another_id_type_refuses() {
             assert_eq!(row["userIdType"], "user_id", "{text}");
         } else {
             let mut lines = text.lines();
-            assert!(lines.next().unwrap().ends_with(",user_id_type"), "{text}");
-            assert!(lines.next().unwrap().ends_with(",user_id"), "{text}");
+            assert!(
+                lines
+                    .next()
+                    .unwrap()
+                    .ends_with(",user_id_type,effective_mfa,skip_mfa,admin"),
+                "{text}"
+            );
+            assert!(
+                lines.next().unwrap().ends_with(",user_id,,false,"),
+                "{text}"
+            );
         }
         let second = run(
             against_url(&server.url()).args([

@@ -201,7 +201,7 @@ fn csv_rows_carry_the_profile_columns_escaped_and_bounded() {
         Some(
             "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,\
              request_id,username,user_email,phone,user_status,last_login,last_mfa_time,\
-             user_id_type"
+             user_id_type,effective_mfa,skip_mfa,admin"
         )
     );
     let rows: Vec<&str> = lines.collect();
@@ -211,10 +211,13 @@ fn csv_rows_carry_the_profile_columns_escaped_and_bounded() {
         *alice,
         "u-totp,enabled,disabled,disabled,disabled,true,,,,,,alice,alice@example.com,\
          '+86 18800000001,Activated,2026-11-01T08:00:00.000Z,2026-11-01T08:00:05.000Z,\
-         user_id"
+         user_id,true,false,"
     );
     let none = rows.iter().find(|l| l.starts_with("u-none,")).unwrap();
-    assert!(none.ends_with(",,,,Activated,,,user_id"), "{none}");
+    assert!(
+        none.ends_with(",,,,Activated,,,user_id,false,false,"),
+        "{none}"
+    );
     let hostile = rows.iter().find(|l| l.starts_with("u-hostile,")).unwrap();
     assert!(hostile.len() < 2_000, "unbounded: {} bytes", hostile.len());
     assert!(!hostile.contains('\u{1b}') && !hostile.contains('\u{7}'));
@@ -521,7 +524,8 @@ fn the_summary_file_holds_coverage_by_factor_and_status_and_the_policy() {
     assert_eq!(json["poolChanged"], false);
     assert_eq!(
         json["policy"],
-        serde_json::json!({"require": ["totp", "face"], "met": false, "violations": 3})
+        serde_json::json!({"require": ["totp", "face"], "met": false, "violations": 3,
+            "requireAdmins": null, "adminViolations": 0})
     );
     let at = json["generatedAt"].as_str().unwrap();
     assert_eq!(at.len(), 20, "{at}");
@@ -736,7 +740,7 @@ fn a_user_without_a_status_is_written_and_counted_as_unknown_never_activated() {
     // user_status is the fourth of the six profile cells (before the id
     // type's column): empty.
     let cells: Vec<&str> = null.split(',').collect();
-    assert_eq!(cells.len(), 18, "{null}");
+    assert_eq!(cells.len(), 21, "{null}");
     assert_eq!(cells[14], "", "{null}");
 }
 

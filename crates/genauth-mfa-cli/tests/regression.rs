@@ -77,6 +77,8 @@ fn pool_server(
     let server = HttpServer::start_with_body(move |target, body| {
         if target.starts_with("/api/v3/get-management-token") {
             token_body(T1, 7200)
+        } else if let Some(policy) = pool_policy(target) {
+            policy
         } else if target.starts_with("/api/v3/list-users") {
             let body: serde_json::Value = serde_json::from_str(body).unwrap();
             let n = body["options"]["pagination"]["page"].as_u64().unwrap();
@@ -139,8 +141,10 @@ fn a_key_whose_fresh_token_is_refused_on_every_call_stops_the_audit_as_a_refused
     );
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{err}");
+    // Its first call is now the read of the pool's MFA settings, before
+    // any user.
     assert!(
-        err.contains("the access key may not call get-user-mfa-info"),
+        err.contains("the access key may not call get-global-mfa-settings"),
         "{err}"
     );
     assert_eq!(err.matches("may not call").count(), 1, "{err}");

@@ -365,7 +365,9 @@ fn ctrl_c_ends_a_rate_limited_run_while_threads_wait_for_slots() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // The pool's policy is read first (3 calls, at 1 a second): the
+    // signal comes once the users are being asked.
+    std::thread::sleep(Duration::from_millis(4500));
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -11,7 +11,7 @@ use super::pool::{Paging, Pool, PoolChange};
 use super::route::{Failure, RecordedRequest, Route};
 use super::user::PoolUser;
 use genauth_mfa::{Factor, FactorProfile, FactorType};
-use genauth_mfa::{UserIdType, UserMfaInfo};
+use genauth_mfa::{MfaStatus, UserIdType, UserMfaInfo};
 
 #[derive(Default)]
 pub(super) struct State {
@@ -114,7 +114,9 @@ impl FakeGenAuth {
     ///
     /// Its policy shows every part of an audit that tells the truth:
     /// - the pool enables `OTP`, `SMS` and `FACE`, not `EMAIL`
-    ///   ([`with_enabled_factors`](Self::with_enabled_factors));
+    ///   ([`with_enabled_factors`](Self::with_enabled_factors)), and
+    ///   `user-000004` and `user-000044` have only EMAIL enabled (a factor
+    ///   the pool never asks for);
     /// - the WHITE user list lets `user-000005`, `user-000042`,
     ///   `user-000123` and `user-000777` skip MFA (`SKIP_MFA`) and
     ///   `user-000300` skip nothing (`FORBID_REGISTER`); the BLACK one
@@ -147,6 +149,10 @@ impl FakeGenAuth {
         let mut fake = FakeGenAuth::demo_users();
         for user in ["user-000005", "user-000042", "user-000123", "user-000777"] {
             fake = fake.with_list_entry(ListEntry::white_user(user).limit("SKIP_MFA"));
+        }
+        for user in ["user-000004", "user-000044"] {
+            let email_only = UserMfaInfo::new().email(MfaStatus::Enabled);
+            fake = fake.with_user(user, UserIdType::UserId, email_only);
         }
         fake = fake
             .with_enabled_factors(["OTP", "SMS", "FACE"])
@@ -219,7 +225,7 @@ impl FakeGenAuth {
     /// does.
     ///
     /// ```
-    /// use genauth_mfa::{UserIdType, UserMfaInfo};
+    /// use genauth_mfa::{MfaStatus, UserIdType, UserMfaInfo};
     /// use genauth_mfa_fake::FakeGenAuth;
     ///
     /// let fake = FakeGenAuth::new().with_user("u1", UserIdType::UserId, UserMfaInfo::new().totp(true));

@@ -17,6 +17,7 @@ use crate::exit::Ended;
 use crate::files::Sink;
 use crate::interrupt::Interrupt;
 use crate::listing;
+use crate::pool_facts::Judge;
 use crate::progress;
 use crate::resume::Earlier;
 use crate::row::Row;
@@ -73,13 +74,18 @@ impl Out {
 }
 
 /// Lets each user through once, and not those the earlier output answered.
-fn admit(options: &AuditOptions, earlier: Earlier, skips: &Arc<Skips>) -> Admit {
+fn admit(
+    options: &AuditOptions,
+    earlier: Earlier,
+    skips: &Arc<Skips>,
+    judge: &Arc<Judge>,
+) -> Admit {
     Admit {
         keys: earlier.keys,
         seen: earlier.done,
         record_asked: !options.all_users,
         skips: Arc::clone(skips),
-        policy: options.policy.clone(),
+        judge: Arc::clone(judge),
     }
 }
 
@@ -134,16 +140,18 @@ pub(super) fn ask(
     options: &AuditOptions,
     users: Users,
     sink: Sink,
+    judge: Judge,
     interrupt: &Interrupt,
 ) -> Ended {
     let skips = Arc::new(Skips::default());
-    let admit = admit(options, sink.earlier, &skips);
+    let judge = Arc::new(judge);
+    let admit = admit(options, sink.earlier, &skips, &judge);
     let (feed, total, listed) = feed(users, admit, options.comments);
     let out = Arc::new(Out::new(sink.out));
     let bar = progress::bar(total, io::stderr().is_terminal());
     let batch = batch(client, options, interrupt);
     let hook = progress_hook(&out, &bar, &skips, interrupt);
-    let mut summary = Summary::new(options.policy.clone());
+    let mut summary = Summary::new(Arc::clone(&judge));
     let (format, id_type, header) = (options.format, options.id_type(), &sink.header);
     // From here on the first Ctrl-C ends the run with its summary; before,
     // it ends the process at once (during the token request, say).
@@ -158,11 +166,13 @@ pub(super) fn ask(
             Tag::Listed { index, profile } => (*index, Some(&**profile)),
         };
         let user_id = done.user_id.as_deref();
-        let row = Row::of(line, user_id, id_type, profile, &done.outcome).line(format, header);
-        if !lock(&out).write(&row) {
+        let verdict = judge.verdict(user_id, &done.outcome);
+        let mut row = Row::of(line, user_id, id_type, profile, &done.outcome);
+        verdict.fill(&mut row, judge.by_user_id);
+        if !lock(&out).write(&row.line(format, header)) {
             return ControlFlow::Break(());
         }
-        summary.add(&done.outcome, profile.map(|p| p.status_bucket()));
+        summary.add(&done.outcome, profile.map(|p| p.status_bucket()), &verdict);
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();

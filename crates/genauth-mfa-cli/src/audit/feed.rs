@@ -14,7 +14,7 @@ use genauth_mfa::batch::{Input, Target};
 use crate::files::Source;
 use crate::input::{Ids, Item, MAX_LINE};
 use crate::listing::Listing;
-use crate::policy::Policy;
+use crate::pool_facts::Judge;
 use crate::resume::{Key, Keys, Seen};
 use crate::row::Profile;
 use crate::summary::Skips;
@@ -46,7 +46,8 @@ pub struct Admit {
     /// (its set of ids), so memory does not grow with the pool twice.
     pub record_asked: bool,
     pub skips: Arc<Skips>,
-    pub policy: Option<Policy>,
+    /// Judges the resumed users by this run's pool facts.
+    pub judge: Arc<Judge>,
 }
 
 impl Admit {
@@ -66,11 +67,12 @@ impl Admit {
                 let status = status
                     .and_then(|i| UserStatus::KNOWN.get(usize::from(i)))
                     .map(UserStatus::as_str);
+                let verdict = self.judge.judge(id, Some(*factors));
                 skips
                     .resumed_answers
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .answer(*factors, status, self.policy.as_ref());
+                    .answer(*factors, &verdict, status);
                 skips.resumed.fetch_add(1, Ordering::Relaxed)
             }
             Some(Seen::Failed) => {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use genauth_mfa::{UserIdType, UserStatus};
 
+use crate::admins::AdminRole;
 use crate::policy::Policy;
 use crate::row::{Columns, Format};
 
@@ -28,6 +29,10 @@ pub struct AuditOptions {
     pub metrics: Option<PathBuf>,
     /// `--history DIR`.
     pub history: Option<PathBuf>,
+    /// `--admin-role`, in the order given.
+    pub admin_roles: Vec<AdminRole>,
+    /// `--require-admins`.
+    pub require_admins: Option<Policy>,
 }
 
 impl AuditOptions {
@@ -39,6 +44,12 @@ impl AuditOptions {
             _ => UserIdType::UserId,
         }
         .as_str()
+    }
+
+    /// Whether the ids are `user_id`s, which the SKIP_MFA list and the
+    /// roles name users by.
+    pub fn by_user_id(&self) -> bool {
+        self.id_type() == UserIdType::UserId.as_str()
     }
 
     pub fn columns(&self) -> Columns {

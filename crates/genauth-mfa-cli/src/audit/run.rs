@@ -14,6 +14,7 @@ use crate::files::{self, Source};
 use crate::input;
 use crate::interrupt::Interrupt;
 use crate::listing::{self, StartError};
+use crate::pool_facts::{self, Judge};
 
 /// Runs an audit: plans its files (checks only), checks its access (the
 /// key, the listing's first page), opens its output, asks its users.
@@ -39,7 +40,7 @@ pub fn run(client: &ManagementClient, options: &AuditOptions, interrupt: &Interr
         options.resume.then_some(options.id_type()),
         identity.as_slice(),
     )?;
-    let users = check_access(client, options, source, interrupt)?;
+    let (users, judge) = check_access(client, options, source, interrupt)?;
     let sink = plan.open()?;
     if let Users::File(source) = &users {
         if source.is_terminal {
@@ -49,28 +50,35 @@ pub fn run(client: &ManagementClient, options: &AuditOptions, interrupt: &Interr
             );
         }
     }
-    ask::ask(client, options, users, sink, interrupt)
+    ask::ask(client, options, users, sink, judge, interrupt)
 }
 
 /// After every file check and before the output is touched: a pipe's
 /// encoding (now that the output is known not to be that pipe), the access
-/// key, and with `--all-users` the listing's first page. The engine then
-/// finds the token cached.
+/// key, the pool's facts (an unknown `--admin-role` ends the run here), and
+/// with `--all-users` the listing's first page. The engine then finds the
+/// token cached.
 fn check_access(
     client: &ManagementClient,
     options: &AuditOptions,
     source: Option<Source>,
     interrupt: &Interrupt,
-) -> Result<Users, Failure> {
+) -> Result<(Users, Judge), Failure> {
     let source = source.map(decode).transpose()?;
     client
         .authenticate()
         .map_err(|e| Failure::setup(token_failed(&e)))?;
+    let judge = Judge {
+        facts: pool_facts::read(client, &options.admin_roles)?,
+        by_user_id: options.by_user_id(),
+        require: options.policy.clone(),
+        require_admins: options.require_admins.clone(),
+    };
     if let Some(source) = source {
-        return Ok(Users::File(source));
+        return Ok((Users::File(source), judge));
     }
     match listing::start(client, options.status.clone(), interrupt.token()) {
-        Ok((listing, total)) => Ok(Users::Pool(listing, total)),
+        Ok((listing, total)) => Ok((Users::Pool(listing, total), judge)),
         Err(StartError::Listing(e)) => Err(Failure::setup(listing_failed(&e, None))),
         Err(StartError::Internal(message)) => Err(Failure::setup(message)),
     }

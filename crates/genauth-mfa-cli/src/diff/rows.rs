@@ -48,6 +48,41 @@ pub struct Factors {
     pub sms_mfa_status: Status,
     pub email_mfa_status: Status,
     pub any_enabled: bool,
+    /// The row's effectiveMfa, when it has a known one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_mfa: Option<bool>,
+    /// The row's skipMfa, when it has a known one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_mfa: Option<bool>,
+}
+
+impl Factors {
+    /// Whether the user had MFA, as `other`'s row can be compared with this
+    /// one: effective MFA when both rows carry it, else an enabled factor
+    /// and not (where known) on the SKIP_MFA list.
+    pub fn mfa_against(&self, other: &Factors) -> bool {
+        match (self.effective_mfa, other.effective_mfa) {
+            (Some(effective), Some(_)) => effective,
+            _ => self.any_enabled && self.skip_mfa != Some(true),
+        }
+    }
+
+    /// The same four statuses.
+    pub fn same_factors(&self, other: &Factors) -> bool {
+        (
+            &self.totp_status,
+            &self.face_mfa_status,
+            &self.sms_mfa_status,
+            &self.email_mfa_status,
+            self.any_enabled,
+        ) == (
+            &other.totp_status,
+            &other.face_mfa_status,
+            &other.sms_mfa_status,
+            &other.email_mfa_status,
+            other.any_enabled,
+        )
+    }
 }
 
 /// A status; the two usual ones take no memory of their own.
@@ -236,6 +271,8 @@ fn diff_row(row: &audit::Row) -> Option<Row> {
                 sms_mfa_status: status(row.sms_mfa_status.as_deref()?),
                 email_mfa_status: status(row.email_mfa_status.as_deref()?),
                 any_enabled,
+                effective_mfa: row.effective_mfa.flatten(),
+                skip_mfa: row.skip_mfa.flatten(),
             }),
         ),
         About::Failed { user_id, error } => Row::User(

@@ -117,12 +117,46 @@ pub struct Row {
         deserialize_with = "present"
     )]
     pub last_mfa_time: Option<Option<String>>,
+    /// At least one enabled factor the pool enables, and not on the WHITE
+    /// user list with SKIP_MFA (`effective_mfa` in CSV); computed from
+    /// what is known when a part is unknown (see
+    /// [`crate::pool_facts::Judge::judge`]). `null` in an error row and
+    /// with ids other than `user_id`s; absent in rows about no user and
+    /// rows of earlier versions.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_bool"
+    )]
+    pub effective_mfa: Option<Option<bool>>,
+    /// On the WHITE user list with SKIP_MFA: never asked for MFA (`null`:
+    /// the list is unknown, or the ids are not `user_id`s).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_bool"
+    )]
+    pub skip_mfa: Option<Option<bool>>,
+    /// A member of an `--admin-role` (`null`: no `--admin-role`, a role
+    /// unknown and the user in no known one, or the ids are not
+    /// `user_id`s).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_bool"
+    )]
+    pub admin: Option<Option<bool>>,
 }
 
 /// A field that is there, `null` included (`Some(None)`); serde's
 /// `default` gives `None` when it is absent.
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
+}
+
+/// As [`present`], for a yes/no field.
+fn present_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<bool>>, D::Error> {
+    Option::<bool>::deserialize(d).map(Some)
 }
 
 /// An error row's `error` object.

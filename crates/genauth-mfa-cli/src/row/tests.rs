@@ -87,7 +87,7 @@ fn rows_carry_any_enabled_and_errors() {
     let csv = row(Format::Csv, Some("alice"), &Outcome::Answered(info.clone()));
     assert_eq!(
         csv,
-        "alice,disabled,disabled,enabled,disabled,true,,,,,,user_id\n"
+        "alice,disabled,disabled,enabled,disabled,true,,,,,,user_id,,,\n"
     );
     let jsonl = row(Format::Jsonl, Some("alice"), &Outcome::Answered(info));
     let v: serde_json::Value = serde_json::from_str(&jsonl).unwrap();
@@ -122,6 +122,9 @@ fn odd_rows() -> Vec<Row> {
         user_status: Some(Some("Activated".into())),
         last_login: Some(Some("-1".into())),
         last_mfa_time: Some(None),
+        effective_mfa: Some(Some(false)),
+        skip_mfa: Some(Some(true)),
+        admin: Some(None),
         ..Row::default()
     };
     let failed = Row {
@@ -140,6 +143,9 @@ fn odd_rows() -> Vec<Row> {
         user_status: Some(None),
         last_login: Some(None),
         last_mfa_time: Some(None),
+        effective_mfa: Some(None),
+        skip_mfa: Some(Some(false)),
+        admin: Some(Some(true)),
         ..Row::default()
     };
     let no_user = Row {

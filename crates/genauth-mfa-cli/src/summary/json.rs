@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::truth::TruthJson;
 use super::{Summary, rfc3339};
 
 impl Summary {
@@ -29,11 +30,7 @@ impl Summary {
             by_status: &total.by_status,
             generated_at: rfc3339(SystemTime::now()),
             pool_changed: self.pool.is_some_and(|p| p.changed),
-            policy: self.policy.as_ref().map(|p| PolicyJson {
-                require: &p.names,
-                met: self.violations() == 0,
-                violations: self.violations(),
-            }),
+            policy: self.policy_json(),
             resumed: self.resumed_count,
             duplicates: self.duplicates,
             unreadable_lines: input,
@@ -46,6 +43,7 @@ impl Summary {
             }),
             complete: incomplete.is_none(),
             incomplete_reason: incomplete,
+            truth: self.truth_json(),
         };
         let mut text = serde_json::to_string_pretty(&summary).unwrap_or_default();
         text.push('\n');
@@ -80,6 +78,10 @@ struct Json<'a> {
     complete: bool,
     /// Why not, when not complete.
     incomplete_reason: Option<&'a str>,
+    /// poolEnabledFactors, effectiveCoverage, withoutEffectiveMfa, bypass,
+    /// admins.
+    #[serde(flatten)]
+    truth: TruthJson,
 }
 
 #[derive(Serialize)]
@@ -104,8 +106,36 @@ struct Enabled {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct PolicyJson<'a> {
-    require: &'a [&'static str],
+    /// `--require` (`null`: only `--require-admins`).
+    require: Option<&'a [&'static str]>,
+    /// Both rules met.
     met: bool,
+    /// Answered users not meeting `--require`, judged on effective MFA.
     violations: u64,
+    /// `--require-admins` (`null` without it).
+    require_admins: Option<&'a [&'static str]>,
+    /// Answered admins not meeting `--require-admins`.
+    admin_violations: u64,
+}
+
+impl Summary {
+    /// `policy`: `null` without `--require` and `--require-admins`.
+    fn policy_json(&self) -> Option<PolicyJson<'_>> {
+        let admins = self
+            .judge
+            .as_deref()
+            .and_then(|j| j.require_admins.as_ref());
+        if self.policy.is_none() && admins.is_none() {
+            return None;
+        }
+        Some(PolicyJson {
+            require: self.policy.as_ref().map(|p| &p.names[..]),
+            met: self.violations() == 0,
+            violations: self.require_violations(),
+            require_admins: admins.map(|p| &p.names[..]),
+            admin_violations: self.admin_violations(),
+        })
+    }
 }

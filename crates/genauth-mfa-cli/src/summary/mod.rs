@@ -7,13 +7,14 @@
 //! factors and account status are read back from their rows.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use genauth_mfa::batch::Outcome;
 
 use crate::policy::{Factors, Policy};
+use crate::pool_facts::{Judge, Verdict};
 use crate::resume::{FINAL_API_CODE, FINAL_STATUS};
 
 /// The most account statuses counted apart; the others are counted as
@@ -35,6 +36,9 @@ pub struct Skips {
 
 mod json;
 mod print;
+mod truth;
+
+pub use truth::TruthCounts;
 
 /// Counts of answered users.
 #[derive(Debug, Default, Clone)]
@@ -47,17 +51,21 @@ pub struct Counts {
     none: u64,
     violations: u64,
     by_status: BTreeMap<String, u64>,
+    /// Effective MFA, admins, `--require-admins`.
+    truth: TruthCounts,
 }
 
 impl Counts {
-    pub fn answer(&mut self, factors: Factors, status: Option<&str>, policy: Option<&Policy>) {
+    /// One answered user, judged by `verdict` (the policy gates included).
+    pub fn answer(&mut self, factors: Factors, verdict: &Verdict, status: Option<&str>) {
         self.answered += 1;
         self.totp += u64::from(factors.has(Factors::TOTP));
         self.face += u64::from(factors.has(Factors::FACE));
         self.sms += u64::from(factors.has(Factors::SMS));
         self.email += u64::from(factors.has(Factors::EMAIL));
         self.none += u64::from(!factors.any());
-        self.violations += u64::from(policy.is_some_and(|p| !p.met(factors)));
+        self.violations += u64::from(verdict.violates);
+        self.truth.add(verdict);
         self.status(status);
     }
 
@@ -80,6 +88,7 @@ impl Counts {
         self.email += other.email;
         self.none += other.none;
         self.violations += other.violations;
+        self.truth.merge(&other.truth);
         for (status, n) in &other.by_status {
             for _ in 0..*n {
                 self.status(Some(status));
@@ -108,6 +117,8 @@ pub struct PoolListing {
 #[derive(Default)]
 pub struct Summary {
     policy: Option<Policy>,
+    /// The pool's facts and the gates (`None` only in unit tests).
+    judge: Option<Arc<Judge>>,
     /// This run's answers.
     run: Counts,
     /// This run's failures (users and unreadable input) by kind.
@@ -126,19 +137,20 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn new(policy: Option<Policy>) -> Summary {
+    pub fn new(judge: Arc<Judge>) -> Summary {
         Summary {
-            policy,
+            policy: judge.require.clone(),
+            judge: Some(judge),
             ..Summary::default()
         }
     }
 
-    /// One finished user, with their account status when it is known.
-    pub fn add(&mut self, outcome: &Outcome, status: Option<&str>) {
+    /// One finished user, with their account status when it is known,
+    /// and what the pool's facts say about them.
+    pub fn add(&mut self, outcome: &Outcome, status: Option<&str>, verdict: &Verdict) {
         match outcome {
             Outcome::Answered(info) => {
-                self.run
-                    .answer(Factors::of(info), status, self.policy.as_ref());
+                self.run.answer(Factors::of(info), verdict, status);
             }
             Outcome::Failed(e) => {
                 *self.errors.entry(e.kind()).or_default() += 1;
@@ -217,8 +229,14 @@ impl Summary {
         total
     }
 
-    /// Answered users of the final state who do not meet `--require`.
+    /// Answered users of the final state who do not meet `--require`, or
+    /// (admins) `--require-admins`: whether the policy is not met.
     pub fn violations(&self) -> u64 {
+        self.run.violations + self.resumed.violations + self.admin_violations()
+    }
+
+    /// Users who do not meet `--require` (admins' own rule apart).
+    fn require_violations(&self) -> u64 {
         self.run.violations + self.resumed.violations
     }
 }
@@ -261,7 +279,11 @@ mod tests {
     fn statuses_beyond_the_bound_are_counted_as_other() {
         let mut counts = Counts::default();
         for i in 0..100 {
-            counts.answer(Factors::default(), Some(&format!("S{i}")), None);
+            counts.answer(
+                Factors::default(),
+                &Verdict::default(),
+                Some(&format!("S{i}")),
+            );
         }
         assert_eq!(counts.by_status.len(), MAX_STATUSES + 1);
         assert_eq!(counts.by_status["other"], 100 - MAX_STATUSES as u64);

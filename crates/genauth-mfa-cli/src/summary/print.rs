@@ -37,6 +37,7 @@ impl Summary {
             )),
             None => say("coverage: no user answered"),
         }
+        self.print_truth();
         self.print_policy();
         self.print_skips();
     }
@@ -44,9 +45,10 @@ impl Summary {
     fn print_policy(&self) {
         if let Some(policy) = &self.policy {
             let wanted = policy.names.join(",");
-            match self.violations() {
+            match self.require_violations() {
                 0 => say(format_args!(
-                    "policy met: every user answered has {wanted} enabled (--require {wanted})"
+                    "policy met: every user answered has {wanted} enabled, effective \
+                     (--require {wanted})"
                 )),
                 n => {
                     let what = if wanted == "any" {
@@ -55,8 +57,8 @@ impl Summary {
                         format!("none of {wanted}")
                     };
                     say(format_args!(
-                        "policy not met: {n} users answered have {what} enabled \
-                         (--require {wanted})"
+                        "policy not met: {n} users answered have {what} enabled and effective \
+                         (a factor the pool enables, without SKIP_MFA) (--require {wanted})"
                     ));
                 }
             }

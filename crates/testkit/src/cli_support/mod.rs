@@ -28,17 +28,36 @@ pub fn run(command: &mut Command, stdin: &[u8]) -> Output {
     wait_output(child, Duration::from_secs(60))
 }
 
-/// Waits for `child` at most `limit`, killing it past that.
+/// Waits for `child` at most `limit`, killing it past that. Its stdout and
+/// stderr (when piped) are read while it runs, so that a tool writing more
+/// than a pipe holds (64 KiB) is not blocked by the wait itself.
 pub fn wait_output(mut child: Child, limit: Duration) -> Output {
+    fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    }
+    let (stdout, stderr) = (drain(child.stdout.take()), drain(child.stderr.take()));
     let deadline = Instant::now() + limit;
-    while child.try_wait().unwrap().is_none() {
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
         if Instant::now() > deadline {
             let _ = child.kill();
             panic!("the tool ran over {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
     }
-    child.wait_with_output().unwrap()
 }
 
 pub fn lines(output: &Output) -> Vec<String> {
@@ -257,11 +276,32 @@ impl Gate {
     }
 }
 
-/// The token for any token request, `user(path_and_query)` for the rest.
+/// The token for any token request, a plain pool policy for the reads an
+/// audit makes before its first user ([`pool_policy`]), `user(path_and_query)`
+/// for the rest.
 pub fn token_or_user(target: &str, user: impl Fn(&str) -> String) -> String {
     if target.starts_with("/api/v3/get-management-token") {
         token_body(T1, 7200)
+    } else if let Some(body) = pool_policy(target) {
+        body
     } else {
         user(target)
     }
+}
+
+/// The answer of a pool that enables all four factors and has empty
+/// WHITE lists, for the reads an audit makes before its first user
+/// (`get-global-mfa-settings`, `user-list`, `ip-list`); `None` for any
+/// other request.
+pub fn pool_policy(target: &str) -> Option<String> {
+    let data = if target.starts_with("/api/v3/get-global-mfa-settings") {
+        r#"{"enabledFactors":["OTP","SMS","EMAIL","FACE"]}"#
+    } else if target.starts_with("/api/v3/user-list") || target.starts_with("/api/v3/ip-list") {
+        r#"{"totalCount":0,"list":[]}"#
+    } else {
+        return None;
+    };
+    Some(format!(
+        r#"{{"statusCode":200,"message":"ok","requestId":"policy","data":{data}}}"#
+    ))
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::diff::rows::{ErrorCell, Factors, status};
 
 fn entry(i: u64) -> Entry {
     let side = if i % 3 == 0 { Side::New } else { Side::Old };
@@ -19,6 +20,8 @@ fn entry(i: u64) -> Entry {
             sms_mfa_status: status(&format!("odd{i}")),
             email_mfa_status: status("disabled"),
             any_enabled: i % 2 == 0,
+            effective_mfa: [None, Some(false), Some(true)][(i % 3) as usize],
+            skip_mfa: (i % 4 == 0).then_some(i % 8 == 0),
         })
     };
     Entry {

@@ -86,3 +86,21 @@ pub fn decode_id(cell: &str) -> Option<Cow<'_, str>> {
     out.push_str(rest);
     Some(out.into())
 }
+
+/// A yes/no cell: `true`, `false`, or empty (unknown or absent).
+pub fn yes_no(value: Option<Option<bool>>) -> Cow<'static, str> {
+    Cow::Borrowed(match value.flatten() {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "",
+    })
+}
+
+pub fn read_yes_no(cell: &str) -> Result<Option<bool>, ()> {
+    match cell {
+        "" => Ok(None),
+        "true" => Ok(Some(true)),
+        "false" => Ok(Some(false)),
+        _ => Err(()),
+    }
+}

@@ -12,6 +12,7 @@ mod split;
 pub use cell::{csv_line, decode_id, encode_id};
 #[cfg(test)]
 pub use cell::{neutralise, unneutralise};
+use cell::{read_yes_no, yes_no};
 pub use split::Splitter;
 
 use std::borrow::Cow;
@@ -69,7 +70,7 @@ pub enum Group {
 
 /// Every column this tool writes, in the order of a new output. A new
 /// column is one entry here (and its field in [`Row`]).
-pub static COLUMNS: [Column; 18] = [
+pub static COLUMNS: [Column; 21] = [
     Column {
         name: "user_id",
         group: Group::Required,
@@ -245,6 +246,33 @@ pub static COLUMNS: [Column; 18] = [
             Ok(())
         },
     },
+    Column {
+        name: "effective_mfa",
+        group: Group::Added,
+        get: |r| yes_no(r.effective_mfa),
+        set: |r, c| {
+            r.effective_mfa = Some(read_yes_no(c)?);
+            Ok(())
+        },
+    },
+    Column {
+        name: "skip_mfa",
+        group: Group::Added,
+        get: |r| yes_no(r.skip_mfa),
+        set: |r, c| {
+            r.skip_mfa = Some(read_yes_no(c)?);
+            Ok(())
+        },
+    },
+    Column {
+        name: "admin",
+        group: Group::Added,
+        get: |r| yes_no(r.admin),
+        set: |r, c| {
+            r.admin = Some(read_yes_no(c)?);
+            Ok(())
+        },
+    },
 ];
 
 /// The names of the columns in `group`.
@@ -334,6 +362,10 @@ impl Header {
         }
         if row.error.as_ref().is_some_and(|e| e.kind.is_empty()) {
             row.error = None;
+        }
+        // A row about no user has no yes/no cells about one.
+        if row.user_id.is_none() {
+            (row.effective_mfa, row.skip_mfa, row.admin) = (None, None, None);
         }
         Some(row)
     }
