@@ -456,3 +456,183 @@ fn hostile_text_in_the_summary_is_shown_as_text_too() {
     assert_eq!(embedded(&html), summary);
     assert!(html.contains("This audit is incomplete: &lt;/script&gt;"));
 }
+
+/// The one file in `dir`.
+fn only_file(dir: &Path) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files.pop().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_the_history_dir_is_not_waited_for() {
+    // Junk in the history (a FIFO named as a copy, left by anything) must
+    // not hang the monthly report: it is no summary, counted as unreadable.
+    let audit = audit(None, &[], 0);
+    let history = tempfile::tempdir().unwrap();
+    let fifo = history
+        .path()
+        .join("genauth-mfa-summary-20260101T000000Z.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let child = tool()
+        .arg("report")
+        .arg("--summary")
+        .arg(&audit.summary)
+        .arg(&audit.output)
+        .arg("--history")
+        .arg(history.path())
+        .arg("-o")
+        .arg(audit.page())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let done = wait_output(child, std::time::Duration::from_secs(20));
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let html = std::fs::read_to_string(audit.page()).unwrap();
+    assert!(html.contains("1 files in the history could not be read as summaries"));
+}
+
+#[test]
+fn report_o_naming_a_copy_in_the_history_is_refused_and_the_copy_stays() {
+    // The copies in --history DIR are files the report reads, as its
+    // summary and output are: -o must not replace one with the page.
+    let history = tempfile::tempdir().unwrap();
+    let dir = history.path().to_str().unwrap();
+    let audit = audit(None, &["--history", dir], 0);
+    let copy = only_file(history.path());
+    let before = std::fs::read(&copy).unwrap();
+    let done = report(
+        &audit.summary,
+        &audit.output,
+        &["--history", dir, "-o", copy.to_str().unwrap()],
+    );
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+    assert!(
+        stderr(&done).contains("one of the files the report reads"),
+        "{}",
+        stderr(&done)
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), before, "the copy is kept");
+}
+
+#[test]
+fn a_summary_whose_coverage_or_users_do_not_match_its_counts_is_refused() {
+    // The headline shows the summary's coverage: a summary that counts the
+    // output's users without MFA but says 100 % must not make a page.
+    let audit = audit(None, &[], 0);
+    let honest = summary_of(&audit);
+    assert!(honest["withoutMfa"].as_u64().unwrap() > 0);
+    let lies = [
+        ("/coverage", Value::from(1.0)),
+        ("/coverage", Value::from(-0.5)),
+        ("/coverage", Value::Null),
+        ("/users", Value::from(5)),
+    ];
+    for (pointer, lie) in lies {
+        let mut summary = honest.clone();
+        *summary.pointer_mut(pointer).unwrap() = lie.clone();
+        std::fs::write(&audit.summary, serde_json::to_vec(&summary).unwrap()).unwrap();
+        let done = report(
+            &audit.summary,
+            &audit.output,
+            &["-o", audit.page().to_str().unwrap()],
+        );
+        assert_eq!(
+            done.status.code(),
+            Some(1),
+            "{pointer} = {lie}: {}",
+            stderr(&done)
+        );
+        assert!(
+            stderr(&done).contains("does not match"),
+            "{}",
+            stderr(&done)
+        );
+        assert!(!audit.page().exists(), "no page for {pointer} = {lie}");
+    }
+}
+
+#[test]
+fn metrics_naming_the_summary_by_another_path_is_refused_and_the_summary_stays() {
+    // `--metrics sub/../summary.json` is `--summary summary.json`, though
+    // neither exists yet: the summary must not end replaced by the metrics.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let summary = dir.path().join("summary.json");
+    let other = dir.path().join("sub").join("..").join("summary.json");
+    let done = run(
+        tool()
+            .args(["--sandbox", "audit", "--all-users", "--summary"])
+            .arg(&summary)
+            .arg("--metrics")
+            .arg(&other)
+            .arg("-o")
+            .arg(dir.path().join("audit.jsonl")),
+        b"",
+    );
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+    assert!(
+        stderr(&done).contains("is the --summary file"),
+        "{}",
+        stderr(&done)
+    );
+    assert!(!summary.exists(), "nothing written");
+    // A dangling symlink to the summary-to-be, the same.
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("metrics.prom");
+        std::os::unix::fs::symlink("summary.json", &link).unwrap();
+        let done = run(
+            tool()
+                .args(["--sandbox", "audit", "--all-users", "--summary"])
+                .arg(&summary)
+                .arg("--metrics")
+                .arg(&link)
+                .arg("-o")
+                .arg(dir.path().join("audit.jsonl")),
+            b"",
+        );
+        assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+        assert!(!summary.exists(), "nothing written");
+    }
+}
+
+#[test]
+fn every_skip_mfa_ip_range_and_the_whole_incomplete_reason_are_shown() {
+    // The warnings are the page's point: 50 IP ranges that skip MFA, or a
+    // long reason why the audit is incomplete, must not be cut to 300
+    // characters with what follows lost.
+    let audit = audit(None, &[], 0);
+    let mut summary = summary_of(&audit);
+    let ips: Vec<String> = (0..60).map(|i| format!("203.0.113.{i}/32")).collect();
+    summary["bypass"] = serde_json::json!({"users": 0, "ips": ips});
+    let reason = format!("the listing stopped: {}", "x".repeat(400));
+    summary["complete"] = false.into();
+    summary["incompleteReason"] = reason.clone().into();
+    std::fs::write(&audit.summary, serde_json::to_vec(&summary).unwrap()).unwrap();
+    let html = page_of(&audit, &[]);
+    for ip in &ips[..50] {
+        assert!(
+            html.contains(&format!("{ip},")) || html.contains(&format!("{ip} and")),
+            "{ip} not shown"
+        );
+    }
+    assert!(
+        html.contains(" and 10 more."),
+        "the ranges not shown are counted"
+    );
+    assert!(
+        html.contains("Its figures cover only the users it had an answer for."),
+        "the incomplete warning is cut"
+    );
+}
