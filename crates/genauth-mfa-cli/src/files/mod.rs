@@ -11,4 +11,5 @@ mod summary;
 
 pub use input::{Source, open_input};
 pub use output::{Sink, plan_output};
+pub(crate) use summary::{absolute, resolve_symlinks};
 pub use summary::{check_replaced, check_summary, write_replacing};

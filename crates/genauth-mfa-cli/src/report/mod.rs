@@ -134,6 +134,45 @@ fn check_match(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(
     if tally.failed < failed {
         return Err(mismatch(output, "users failed", failed, tally.failed));
     }
+    check_figures(summary, tally, output)
+}
+
+/// The summary's own figures that follow from its counts (checked above
+/// against the output): its users (answered and failed, each once) and
+/// its coverage (rounded to 4 places), which the headline shows.
+fn check_figures(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(), Failure> {
+    let failed = count(summary, "/failed").unwrap_or(0);
+    let users = count(summary, "/users").unwrap_or(u64::MAX);
+    if Some(users) != tally.answered.checked_add(failed) {
+        return Err(Failure::setup(format!(
+            "the summary does not match {}: it counts {users} users but {} answered and \
+             {failed} failed; give the --summary FILE written by the audit that wrote this \
+             output (no report was written)",
+            shown(output),
+            tally.answered
+        )));
+    }
+    let Some(said) = summary.get("coverage") else {
+        return Ok(());
+    };
+    let answered = tally.answered;
+    let expected =
+        (answered > 0).then(|| answered.saturating_sub(tally.without_mfa) as f64 / answered as f64);
+    let fits = match (said.as_f64(), expected) {
+        (Some(said), Some(expected)) => (said - expected).abs() <= 0.000_06,
+        (None, None) => said.is_null(),
+        _ => false,
+    };
+    if !fits {
+        return Err(Failure::setup(format!(
+            "the summary does not match {}: its coverage {} is not that of its {answered} \
+             users answered, {} without MFA; give the --summary FILE written by the audit \
+             that wrote this output (no report was written)",
+            shown(output),
+            genauth_mfa::Escaped::new(&said.to_string(), 40),
+            tally.without_mfa
+        )));
+    }
     Ok(())
 }
 
@@ -165,6 +204,16 @@ fn check_out(options: &ReportOptions) -> Result<(), Failure> {
                 "-o {} is one of the files the report reads: refusing to replace it (nothing \
                  was changed)",
                 shown(out)
+            )));
+        }
+    }
+    if let Some(dir) = &options.history {
+        if history::holds(dir, &out_handle) {
+            return Err(Failure::setup(format!(
+                "-o {} is one of the files the report reads (a copy in --history {}): \
+                 refusing to replace it (nothing was changed)",
+                shown(out),
+                shown(dir)
             )));
         }
     }
