@@ -636,3 +636,57 @@ fn every_skip_mfa_ip_range_and_the_whole_incomplete_reason_are_shown() {
         "the incomplete warning is cut"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn report_o_naming_a_fifo_or_a_device_is_refused_at_once_and_it_stays() {
+    // The page is written into a new file renamed over -o: a FIFO or a
+    // device there would be replaced by a regular file (as root,
+    // `-o /dev/null` would replace the system's /dev/null), and opening a
+    // FIFO to compare it with the inputs waited for a writer for ever.
+    use std::os::unix::fs::FileTypeExt;
+    let audit = audit(None, &[], 0);
+    let fifo = audit.dir.path().join("page.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut targets = vec![fifo];
+    // A null device of our own, where we may make one (as root).
+    let device = audit.dir.path().join("null");
+    let made = std::process::Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "3"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        targets.push(device);
+    }
+    for target in targets {
+        let child = tool()
+            .arg("report")
+            .arg("--summary")
+            .arg(&audit.summary)
+            .arg(&audit.output)
+            .arg("-o")
+            .arg(&target)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let done = wait_output(child, std::time::Duration::from_secs(20));
+        assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+        assert!(
+            stderr(&done).contains("not a regular file"),
+            "{}",
+            stderr(&done)
+        );
+        let kind = std::fs::symlink_metadata(&target).unwrap().file_type();
+        assert!(kind.is_fifo() || kind.is_char_device(), "{target:?} stays");
+    }
+}
