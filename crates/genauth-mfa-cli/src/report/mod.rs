@@ -190,6 +190,17 @@ fn check_out(options: &ReportOptions) -> Result<(), Failure> {
     let Some(out) = options.out.as_deref().filter(|p| p.as_os_str() != "-") else {
         return Ok(());
     };
+    // The page is renamed over -o (a symlink's target): what is there must
+    // be a regular file. A FIFO or a device would be replaced by one (and
+    // opening a FIFO to compare it would wait for a writer).
+    let target = crate::files::resolve_symlinks(out);
+    if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_file()) {
+        return Err(Failure::setup(format!(
+            "-o {} is not a regular file: the page would replace it; give a file of its own, \
+             or -o - for standard output (nothing was changed)",
+            shown(out)
+        )));
+    }
     let Ok(out_handle) = Handle::from_path(out) else {
         return Ok(());
     };
