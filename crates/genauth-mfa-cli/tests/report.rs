@@ -690,3 +690,30 @@ fn report_o_naming_a_fifo_or_a_device_is_refused_at_once_and_it_stays() {
         assert!(kind.is_fifo() || kind.is_char_device(), "{target:?} stays");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_page_to_a_closed_stdout_is_a_setup_error_not_a_page_written() {
+    // `report ... >&-` (cron with stdout closed): Rust's start-up points a
+    // closed stdout at /dev/null, where the page went without an error and
+    // the tool said "written to standard output", exit 0.
+    let audit = audit(None, &[], 0);
+    let done = run(
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg("exec \"$0\" \"$@\" >&-")
+            .arg(genauth_mfa_mocks::binary())
+            .arg("report")
+            .arg("--summary")
+            .arg(&audit.summary)
+            .arg(&audit.output),
+        b"",
+    );
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+    assert!(
+        stderr(&done).contains("standard output"),
+        "{}",
+        stderr(&done)
+    );
+    assert!(!stderr(&done).contains("written to"), "{}", stderr(&done));
+}
