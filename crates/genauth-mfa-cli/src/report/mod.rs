@@ -235,6 +235,16 @@ fn check_out(options: &ReportOptions) -> Result<(), Failure> {
 pub fn run(options: &ReportOptions, interrupt: &Interrupt) -> Ended {
     interrupt.arm();
     check_out(options)?;
+    // A closed stdout (`>&-`) is /dev/null by now: the page would go
+    // nowhere, said written.
+    if options.out.as_deref().is_none_or(|p| p.as_os_str() == "-") {
+        crate::files::check_stdout().map_err(|e| {
+            Failure::setup(format!(
+                "{}: the page would be lost; give -o REPORT.html (nothing was written)",
+                e.split(':').next().unwrap_or(&e)
+            ))
+        })?;
+    }
     let summary = read_summary(&options.summary)?;
     let tally = tally::read(&options.audit_output, interrupt)?;
     check_match(&summary, &tally, &options.audit_output)?;
