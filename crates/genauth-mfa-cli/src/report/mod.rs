@@ -152,6 +152,38 @@ fn check_figures(summary: &Value, tally: &tally::Tally, output: &Path) -> Result
             tally.answered
         )));
     }
+    // The failures' table and the statuses' chart beside those counts:
+    // no more than they counted (no status is counted for a user whose
+    // answer had none; resumed failures have no kind).
+    let sum = |key: &str| {
+        summary.get(key).and_then(Value::as_object).map(|map| {
+            map.values()
+                .try_fold(0u64, |sum, n| n.as_u64().and_then(|n| sum.checked_add(n)))
+        })
+    };
+    let unreadable = count(summary, "/unreadableLines").unwrap_or(0);
+    for (key, what, most) in [
+        (
+            "errors",
+            "failures by kind",
+            failed.saturating_add(unreadable),
+        ),
+        ("byStatus", "users by status", tally.answered),
+    ] {
+        match sum(key) {
+            None => {}
+            Some(Some(n)) if n <= most => {}
+            Some(n) => {
+                return Err(Failure::setup(format!(
+                    "the summary does not match {}: its {what} ({key}) count {} where it \
+                     has {most}; give the --summary FILE written by the audit that wrote this \
+                     output (no report was written)",
+                    shown(output),
+                    n.map_or_else(|| "other than numbers".to_owned(), |n| n.to_string()),
+                )));
+            }
+        }
+    }
     let Some(said) = summary.get("coverage") else {
         return Ok(());
     };
