@@ -562,6 +562,19 @@ fn a_summary_whose_figures_do_not_match_its_counts_is_refused() {
         );
         assert!(!audit.page().exists(), "no page for {pointer}");
     }
+    // A policy said met beside its violations.
+    let audit = self::audit(None, &["--require", "any"], 3);
+    let mut summary = summary_of(&audit);
+    assert!(summary["policy"]["violations"].as_u64().unwrap() > 0);
+    summary["policy"]["met"] = true.into();
+    std::fs::write(&audit.summary, serde_json::to_vec(&summary).unwrap()).unwrap();
+    let done = report(
+        &audit.summary,
+        &audit.output,
+        &["-o", audit.page().to_str().unwrap()],
+    );
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+    assert!(!audit.page().exists());
 }
 
 #[test]
