@@ -184,6 +184,22 @@ fn check_figures(summary: &Value, tally: &tally::Tally, output: &Path) -> Result
             }
         }
     }
+    let policy = summary.get("policy");
+    let met = policy.and_then(|p| p.get("met")).and_then(Value::as_bool);
+    let violations = policy
+        .and_then(|p| p.get("violations"))
+        .and_then(Value::as_u64);
+    if let (Some(met), Some(violations)) = (met, violations) {
+        if met != (violations == 0) {
+            return Err(Failure::setup(format!(
+                "the summary does not match itself: its policy is {} with {violations} \
+                 violations; give the --summary FILE written by the audit that wrote {} (no \
+                 report was written)",
+                if met { "met" } else { "not met" },
+                shown(output)
+            )));
+        }
+    }
     let Some(said) = summary.get("coverage") else {
         return Ok(());
     };
