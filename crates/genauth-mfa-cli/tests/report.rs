@@ -459,3 +459,279 @@ fn hostile_text_in_the_summary_is_shown_as_text_too() {
     assert_eq!(embedded(&html), summary);
     assert!(html.contains("This audit is incomplete: &lt;/script&gt;"));
 }
+
+/// The one file in `dir`.
+fn only_file(dir: &Path) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files.pop().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_the_history_dir_is_not_waited_for() {
+    // Junk in the history (a FIFO named as a copy, left by anything) must
+    // not hang the monthly report: it is no summary, counted as unreadable.
+    let audit = audit(None, &[], 0);
+    let history = tempfile::tempdir().unwrap();
+    let fifo = history
+        .path()
+        .join("genauth-mfa-summary-20260101T000000Z.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let child = tool()
+        .arg("report")
+        .arg("--summary")
+        .arg(&audit.summary)
+        .arg(&audit.output)
+        .arg("--history")
+        .arg(history.path())
+        .arg("-o")
+        .arg(audit.page())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let done = wait_output(child, std::time::Duration::from_secs(20));
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let html = std::fs::read_to_string(audit.page()).unwrap();
+    assert!(html.contains("1 files in the history could not be read as summaries"));
+}
+
+#[test]
+fn report_o_naming_a_copy_in_the_history_is_refused_and_the_copy_stays() {
+    // The copies in --history DIR are files the report reads, as its
+    // summary and output are: -o must not replace one with the page.
+    let history = tempfile::tempdir().unwrap();
+    let dir = history.path().to_str().unwrap();
+    let audit = audit(None, &["--history", dir], 0);
+    let copy = only_file(history.path());
+    let before = std::fs::read(&copy).unwrap();
+    let done = report(
+        &audit.summary,
+        &audit.output,
+        &["--history", dir, "-o", copy.to_str().unwrap()],
+    );
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+    assert!(
+        stderr(&done).contains("one of the files the report reads"),
+        "{}",
+        stderr(&done)
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), before, "the copy is kept");
+}
+
+#[test]
+fn a_summary_whose_figures_do_not_match_its_counts_is_refused() {
+    // The headline shows the summary's coverage: a summary that counts the
+    // output's users without MFA but says 100 % must not make a page.
+    let audit = audit(None, &[], 0);
+    let honest = summary_of(&audit);
+    assert!(honest["withoutMfa"].as_u64().unwrap() > 0);
+    let lies = [
+        ("/coverage", Value::from(1.0)),
+        ("/coverage", Value::from(-0.5)),
+        ("/coverage", Value::Null),
+        ("/users", Value::from(5)),
+        // Tables and charts beside the checked counts: 300,000 kinds of
+        // error where none failed, statuses for more users than answered.
+        (
+            "/errors",
+            Value::Object((0..300_000).map(|i| (format!("k{i}"), 1.into())).collect()),
+        ),
+        ("/byStatus/Activated", Value::from(1_000_000)),
+    ];
+    for (pointer, lie) in lies {
+        let mut summary = honest.clone();
+        *summary.pointer_mut(pointer).unwrap() = lie;
+        std::fs::write(&audit.summary, serde_json::to_vec(&summary).unwrap()).unwrap();
+        let done = report(
+            &audit.summary,
+            &audit.output,
+            &["-o", audit.page().to_str().unwrap()],
+        );
+        assert_eq!(done.status.code(), Some(1), "{pointer}: {}", stderr(&done));
+        assert!(
+            stderr(&done).contains("does not match"),
+            "{}",
+            stderr(&done)
+        );
+        assert!(!audit.page().exists(), "no page for {pointer}");
+    }
+    // A policy said met beside its violations.
+    let audit = self::audit(None, &["--require", "any"], 3);
+    let mut summary = summary_of(&audit);
+    assert!(summary["policy"]["violations"].as_u64().unwrap() > 0);
+    summary["policy"]["met"] = true.into();
+    std::fs::write(&audit.summary, serde_json::to_vec(&summary).unwrap()).unwrap();
+    let done = report(
+        &audit.summary,
+        &audit.output,
+        &["-o", audit.page().to_str().unwrap()],
+    );
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+    assert!(!audit.page().exists());
+}
+
+#[test]
+fn metrics_naming_the_summary_by_another_path_is_refused_and_the_summary_stays() {
+    // `--metrics sub/../summary.json` is `--summary summary.json`, though
+    // neither exists yet: the summary must not end replaced by the metrics.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let summary = dir.path().join("summary.json");
+    let other = dir.path().join("sub").join("..").join("summary.json");
+    let done = run(
+        tool()
+            .args(["--sandbox", "audit", "--all-users", "--summary"])
+            .arg(&summary)
+            .arg("--metrics")
+            .arg(&other)
+            .arg("-o")
+            .arg(dir.path().join("audit.jsonl")),
+        b"",
+    );
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+    assert!(
+        stderr(&done).contains("is the --summary file"),
+        "{}",
+        stderr(&done)
+    );
+    assert!(!summary.exists(), "nothing written");
+    // A dangling symlink to the summary-to-be, the same.
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("metrics.prom");
+        std::os::unix::fs::symlink("summary.json", &link).unwrap();
+        let done = run(
+            tool()
+                .args(["--sandbox", "audit", "--all-users", "--summary"])
+                .arg(&summary)
+                .arg("--metrics")
+                .arg(&link)
+                .arg("-o")
+                .arg(dir.path().join("audit.jsonl")),
+            b"",
+        );
+        assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+        assert!(!summary.exists(), "nothing written");
+    }
+}
+
+#[test]
+fn every_skip_mfa_ip_range_and_the_whole_incomplete_reason_are_shown() {
+    // The warnings are the page's point: 50 IP ranges that skip MFA, or a
+    // long reason why the audit is incomplete, must not be cut to 300
+    // characters with what follows lost.
+    let audit = audit(None, &[], 0);
+    let mut summary = summary_of(&audit);
+    let ips: Vec<String> = (0..60).map(|i| format!("203.0.113.{i}/32")).collect();
+    summary["bypass"] = serde_json::json!({"users": 0, "ips": ips});
+    let reason = format!("the listing stopped: {}", "x".repeat(400));
+    summary["complete"] = false.into();
+    summary["incompleteReason"] = reason.clone().into();
+    std::fs::write(&audit.summary, serde_json::to_vec(&summary).unwrap()).unwrap();
+    let html = page_of(&audit, &[]);
+    for ip in &ips[..50] {
+        assert!(
+            html.contains(&format!("{ip},")) || html.contains(&format!("{ip} and")),
+            "{ip} not shown"
+        );
+    }
+    assert!(
+        html.contains(" and 10 more."),
+        "the ranges not shown are counted"
+    );
+    assert!(
+        html.contains("Its figures cover only the users it had an answer for."),
+        "the incomplete warning is cut"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn report_o_naming_a_fifo_or_a_device_is_refused_at_once_and_it_stays() {
+    // The page is written into a new file renamed over -o: a FIFO or a
+    // device there would be replaced by a regular file (as root,
+    // `-o /dev/null` would replace the system's /dev/null), and opening a
+    // FIFO to compare it with the inputs waited for a writer for ever.
+    use std::os::unix::fs::FileTypeExt;
+    let audit = audit(None, &[], 0);
+    let fifo = audit.dir.path().join("page.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut targets = vec![fifo];
+    // A null device of our own, where we may make one (as root).
+    let device = audit.dir.path().join("null");
+    let made = std::process::Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "3"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        targets.push(device);
+    }
+    for target in targets {
+        let child = tool()
+            .arg("report")
+            .arg("--summary")
+            .arg(&audit.summary)
+            .arg(&audit.output)
+            .arg("-o")
+            .arg(&target)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let done = wait_output(child, std::time::Duration::from_secs(20));
+        assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+        assert!(
+            stderr(&done).contains("not a regular file"),
+            "{}",
+            stderr(&done)
+        );
+        let kind = std::fs::symlink_metadata(&target).unwrap().file_type();
+        assert!(kind.is_fifo() || kind.is_char_device(), "{target:?} stays");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_page_to_a_closed_stdout_is_a_setup_error_not_a_page_written() {
+    // `report ... >&-` (cron with stdout closed): Rust's start-up points a
+    // closed stdout at /dev/null, where the page went without an error and
+    // the tool said "written to standard output", exit 0.
+    let audit = audit(None, &[], 0);
+    let done = run(
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg("exec \"$0\" \"$@\" >&-")
+            .arg(genauth_mfa_mocks::binary())
+            .arg("report")
+            .arg("--summary")
+            .arg(&audit.summary)
+            .arg(&audit.output),
+        b"",
+    );
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+    assert!(
+        stderr(&done).contains("standard output"),
+        "{}",
+        stderr(&done)
+    );
+    assert!(!stderr(&done).contains("written to"), "{}", stderr(&done));
+}

@@ -14,11 +14,15 @@ use crate::files;
 pub(super) fn check(options: &AuditOptions, input: Option<&Handle>) -> Result<(), Failure> {
     if let Some(metrics) = &options.metrics {
         files::check_replaced("--metrics", metrics, input, options.output.as_deref())?;
+        // The files replaced: a symlink's target, named by its directory
+        // (`sub/../s.json` is `s.json`, though neither exists yet).
         let same = |a: &std::path::Path, b: &std::path::Path| {
-            std::path::absolute(a).ok() == std::path::absolute(b).ok()
-                || Handle::from_path(a)
+            let (a, b) = (files::resolve_symlinks(a), files::resolve_symlinks(b));
+            files::absolute(&a).is_some_and(|p| Some(p) == files::absolute(&b))
+                || std::path::absolute(&a).ok() == std::path::absolute(&b).ok()
+                || Handle::from_path(&a)
                     .ok()
-                    .is_some_and(|h| Handle::from_path(b).ok() == Some(h))
+                    .is_some_and(|h| Handle::from_path(&b).ok() == Some(h))
         };
         if options.summary.as_deref().is_some_and(|s| same(s, metrics)) {
             return Err(Failure::setup(format!(

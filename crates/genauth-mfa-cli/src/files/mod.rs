@@ -10,5 +10,7 @@ mod output;
 mod summary;
 
 pub use input::{Source, open_input};
+pub(crate) use output::check_stdout;
 pub use output::{Sink, plan_output};
+pub(crate) use summary::{absolute, resolve_symlinks};
 pub use summary::{check_replaced, check_summary, write_replacing};

@@ -282,7 +282,7 @@ fn mend(file: &File, complete: u64, name: &str) -> Result<(), String> {
 /// EBADF for a closed stdout and succeeds). Nothing is written: a write of
 /// zero bytes through the descriptor itself tells whether it may be
 /// written. To throw the rows away on purpose: `--output /dev/null`.
-fn check_stdout() -> Result<(), String> {
+pub(crate) fn check_stdout() -> Result<(), String> {
     let stdout = Handle::stdout().map_err(|e| format!("standard output is closed ({e})"))?;
     if Handle::from_path("/dev/null").is_ok_and(|null| null == stdout) {
         return Err(

@@ -94,7 +94,7 @@ pub fn check_replaced(
 
 /// The file a chain of symlinks at `path` ends on (the last link's target
 /// when it is dangling), or `path` itself when it is no symlink.
-fn resolve_symlinks(path: &Path) -> PathBuf {
+pub(crate) fn resolve_symlinks(path: &Path) -> PathBuf {
     let mut path = path.to_path_buf();
     for _ in 0..40 {
         let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
@@ -110,7 +110,7 @@ fn resolve_symlinks(path: &Path) -> PathBuf {
 }
 
 /// `path` made absolute, its directory resolved when it exists.
-fn absolute(path: &Path) -> Option<PathBuf> {
+pub(crate) fn absolute(path: &Path) -> Option<PathBuf> {
     let path = std::path::absolute(path).ok()?;
     let dir = path.parent()?.canonicalize().ok()?;
     Some(dir.join(path.file_name()?))

@@ -60,7 +60,8 @@ pub fn headline(out: &mut String, s: &Value) {
     let coverage = number(s, "/coverage");
     let coverage_text = match coverage {
         Some(_) => percent(coverage),
-        None => "no user answered".to_owned(),
+        None if count(s, "/answered") == Some(0) => "no user answered".to_owned(),
+        None => "unknown".to_owned(),
     };
     card(
         out,
@@ -141,16 +142,31 @@ pub fn warn(out: &mut String, message: &str) {
     let _ = writeln!(out, "<p class=\"warn\" role=\"note\">{}</p>", text(message));
 }
 
+/// A warning made of our words and values: each value escaped and cut on
+/// its own, so that none cuts what follows it.
+fn warn_parts(out: &mut String, parts: &[&str], values: &[&str]) {
+    out.push_str("<p class=\"warn\" role=\"note\">");
+    for (i, part) in parts.iter().enumerate() {
+        out.push_str(&text(part));
+        if let Some(value) = values.get(i) {
+            out.push_str(&text(value));
+        }
+    }
+    out.push_str("</p>\n");
+}
+
 pub fn warnings(out: &mut String, s: &Value) {
     out.push_str("<section aria-labelledby=\"h-warnings\">\n<h2 id=\"h-warnings\">Warnings</h2>\n");
     let before = out.len();
     if s.get("complete").and_then(Value::as_bool) == Some(false) {
         let why = s["incompleteReason"].as_str().unwrap_or("no reason given");
-        warn(
+        warn_parts(
             out,
-            &format!(
-                "This audit is incomplete: {why}. Its figures cover only the users it had an answer for."
-            ),
+            &[
+                "This audit is incomplete: ",
+                ". Its figures cover only the users it had an answer for.",
+            ],
+            &[why],
         );
     }
     if s.get("poolChanged").and_then(Value::as_bool) == Some(true) {
@@ -218,7 +234,11 @@ fn bypass(out: &mut String, s: &Value) {
             let more = ips.len().saturating_sub(shown.len());
             let more = if more > 0 { format!(" and {more} more") } else { String::new() };
             shown.sort_unstable();
-            warn(out, &format!("Nobody signing in from these IP ranges is asked for MFA (WHITE IP list, SKIP_MFA): {}{more}.", shown.join(", ")));
+            let mut parts = vec!["Nobody signing in from these IP ranges is asked for MFA (WHITE IP list, SKIP_MFA): "];
+            parts.extend(std::iter::repeat_n(", ", shown.len().saturating_sub(1)));
+            let end = format!("{more}.");
+            parts.push(&end);
+            warn_parts(out, &parts, &shown);
         }
         None => out.push_str("<p class=\"muted\">IP ranges that skip MFA: unknown (the list could not be read).</p>\n"),
     }

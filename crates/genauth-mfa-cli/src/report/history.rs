@@ -114,13 +114,34 @@ fn run_of(summary: &Value) -> Option<Run> {
 }
 
 fn read_copy(path: &Path) -> Option<Run> {
+    // Only a regular file (a symlink to one too): a FIFO would block the
+    // open for ever, a device would be read to the limit.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let mut bytes = Vec::new();
-    File::open(path)
-        .ok()?
-        .take(MAX_COPY)
-        .read_to_end(&mut bytes)
-        .ok()?;
+    let file = File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    file.take(MAX_COPY).read_to_end(&mut bytes).ok()?;
     run_of(&serde_json::from_slice(&bytes).ok()?)
+}
+
+/// Whether `out` is one of the copies in `dir` that [`read`] reads (by
+/// device and inode).
+pub fn holds(dir: &Path, out: &same_file::Handle) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(".json"))
+        })
+        .any(|e| same_file::Handle::from_path(e.path()).ok().as_ref() == Some(out))
 }
 
 /// The trend from the copies in `dir`, with `current` (the report's own

@@ -134,6 +134,93 @@ fn check_match(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(
     if tally.failed < failed {
         return Err(mismatch(output, "users failed", failed, tally.failed));
     }
+    check_figures(summary, tally, output)
+}
+
+/// The summary's own figures that follow from its counts (checked above
+/// against the output): its users (answered and failed, each once) and
+/// its coverage (rounded to 4 places), which the headline shows.
+fn check_figures(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(), Failure> {
+    let failed = count(summary, "/failed").unwrap_or(0);
+    let users = count(summary, "/users").unwrap_or(u64::MAX);
+    if Some(users) != tally.answered.checked_add(failed) {
+        return Err(Failure::setup(format!(
+            "the summary does not match {}: it counts {users} users but {} answered and \
+             {failed} failed; give the --summary FILE written by the audit that wrote this \
+             output (no report was written)",
+            shown(output),
+            tally.answered
+        )));
+    }
+    // The failures' table and the statuses' chart beside those counts:
+    // no more than they counted (no status is counted for a user whose
+    // answer had none; resumed failures have no kind).
+    let sum = |key: &str| {
+        summary.get(key).and_then(Value::as_object).map(|map| {
+            map.values()
+                .try_fold(0u64, |sum, n| n.as_u64().and_then(|n| sum.checked_add(n)))
+        })
+    };
+    let unreadable = count(summary, "/unreadableLines").unwrap_or(0);
+    for (key, what, most) in [
+        (
+            "errors",
+            "failures by kind",
+            failed.saturating_add(unreadable),
+        ),
+        ("byStatus", "users by status", tally.answered),
+    ] {
+        match sum(key) {
+            None => {}
+            Some(Some(n)) if n <= most => {}
+            Some(n) => {
+                return Err(Failure::setup(format!(
+                    "the summary does not match {}: its {what} ({key}) count {} where it \
+                     has {most}; give the --summary FILE written by the audit that wrote this \
+                     output (no report was written)",
+                    shown(output),
+                    n.map_or_else(|| "other than numbers".to_owned(), |n| n.to_string()),
+                )));
+            }
+        }
+    }
+    let policy = summary.get("policy");
+    let met = policy.and_then(|p| p.get("met")).and_then(Value::as_bool);
+    let violations = policy
+        .and_then(|p| p.get("violations"))
+        .and_then(Value::as_u64);
+    if let (Some(met), Some(violations)) = (met, violations) {
+        if met != (violations == 0) {
+            return Err(Failure::setup(format!(
+                "the summary does not match itself: its policy is {} with {violations} \
+                 violations; give the --summary FILE written by the audit that wrote {} (no \
+                 report was written)",
+                if met { "met" } else { "not met" },
+                shown(output)
+            )));
+        }
+    }
+    let Some(said) = summary.get("coverage") else {
+        return Ok(());
+    };
+    let answered = tally.answered;
+    let expected =
+        (answered > 0).then(|| answered.saturating_sub(tally.without_mfa) as f64 / answered as f64);
+    let fits = match (said.as_f64(), expected) {
+        (Some(said), Some(expected)) => (said - expected).abs() <= 0.000_06,
+        (None, None) => said.is_null(),
+        _ => false,
+    };
+    if !fits {
+        return Err(Failure::setup(format!(
+            "the summary does not match {}: its coverage {} is not that of its {answered} \
+             users answered, {} without MFA; give the --summary FILE written by the audit \
+             that wrote this output (no report was written)",
+            shown(output),
+            genauth_mfa::Escaped::new(&said.to_string(), 40),
+            tally.without_mfa
+        )));
+    }
     Ok(())
 }
 
@@ -151,6 +238,17 @@ fn check_out(options: &ReportOptions) -> Result<(), Failure> {
     let Some(out) = options.out.as_deref().filter(|p| p.as_os_str() != "-") else {
         return Ok(());
     };
+    // The page is renamed over -o (a symlink's target): what is there must
+    // be a regular file. A FIFO or a device would be replaced by one (and
+    // opening a FIFO to compare it would wait for a writer).
+    let target = crate::files::resolve_symlinks(out);
+    if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_file()) {
+        return Err(Failure::setup(format!(
+            "-o {} is not a regular file: the page would replace it; give a file of its own, \
+             or -o - for standard output (nothing was changed)",
+            shown(out)
+        )));
+    }
     let Ok(out_handle) = Handle::from_path(out) else {
         return Ok(());
     };
@@ -168,6 +266,16 @@ fn check_out(options: &ReportOptions) -> Result<(), Failure> {
             )));
         }
     }
+    if let Some(dir) = &options.history {
+        if history::holds(dir, &out_handle) {
+            return Err(Failure::setup(format!(
+                "-o {} is one of the files the report reads (a copy in --history {}): \
+                 refusing to replace it (nothing was changed)",
+                shown(out),
+                shown(dir)
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -175,6 +283,16 @@ fn check_out(options: &ReportOptions) -> Result<(), Failure> {
 pub fn run(options: &ReportOptions, interrupt: &Interrupt) -> Ended {
     interrupt.arm();
     check_out(options)?;
+    // A closed stdout (`>&-`) is /dev/null by now: the page would go
+    // nowhere, said written.
+    if options.out.as_deref().is_none_or(|p| p.as_os_str() == "-") {
+        crate::files::check_stdout().map_err(|e| {
+            Failure::setup(format!(
+                "{}: the page would be lost; give -o REPORT.html (nothing was written)",
+                e.split(':').next().unwrap_or(&e)
+            ))
+        })?;
+    }
     let summary = read_summary(&options.summary)?;
     let tally = tally::read(&options.audit_output, interrupt)?;
     check_match(&summary, &tally, &options.audit_output)?;

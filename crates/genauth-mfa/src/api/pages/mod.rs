@@ -32,6 +32,13 @@ pub const MAX_GROWTH_SLACK: u64 = 10_000;
 /// not be proven whole anyway).
 pub const MAX_UNCOUNTED_USERS: u64 = 1_000_000;
 
+/// A `totalCount` above this is more than any pool holds: a listing whose
+/// latest count says so ends with [`Error::IncompleteListing`] after
+/// [`MAX_UNCOUNTED_USERS`] distinct items, as one without a count (it
+/// could not be proven whole either: its distinct items would have to
+/// reach the count).
+pub(crate) const MAX_PLAUSIBLE_COUNT: u64 = 1_000_000_000;
+
 /// What a listing lists, in words: (plural, singular).
 pub(crate) type Noun = (&'static str, &'static str);
 
@@ -44,7 +51,8 @@ pub(crate) type Noun = (&'static str, &'static str);
 /// and that count never fell from one page to the next. It ends
 /// incomplete after [`MAX_STALE_PAGES`] pages in a row that bring nothing
 /// new, or when it runs away ([`MAX_GROWTH_SLACK`],
-/// [`MAX_UNCOUNTED_USERS`]): it never pages for ever.
+/// [`MAX_UNCOUNTED_USERS`], a count above [`MAX_PLAUSIBLE_COUNT`]): it
+/// never pages for ever.
 #[derive(Debug)]
 pub(crate) struct Tally {
     noun: Noun,
@@ -205,6 +213,16 @@ impl Tally {
                      doubles is not followed further",
                     self.last_total
                         .map_or_else(|| "no count".to_owned(), |t| t.to_string())
+                ))
+            }
+            Some(_)
+                if distinct > MAX_UNCOUNTED_USERS
+                    && self.last_total.is_some_and(|t| t > MAX_PLAUSIBLE_COUNT) =>
+            {
+                Some(format!(
+                    "the server counted {} {plural}, more than any pool holds, and kept listing \
+                     new {plural}: stopped after {distinct} distinct {plural}",
+                    self.last_total.unwrap_or_default()
                 ))
             }
             None if distinct > MAX_UNCOUNTED_USERS => Some(format!(
