@@ -17,6 +17,7 @@ mod audit;
 mod clients;
 mod commands;
 mod diff;
+mod exemptions;
 mod exit;
 mod files;
 mod input;

@@ -13,6 +13,7 @@ use genauth_mfa::batch::{Batch, Done, Input, Tally};
 use super::end::{self, Asked};
 use super::feed::{Admit, Feed, PoolFeed, Tag, Users};
 use super::options::AuditOptions;
+use crate::exemptions::ExemptionState;
 use crate::exit::Ended;
 use crate::files::Sink;
 use crate::interrupt::Interrupt;
@@ -80,6 +81,8 @@ fn admit(options: &AuditOptions, earlier: Earlier, skips: &Arc<Skips>) -> Admit 
         record_asked: !options.all_users,
         skips: Arc::clone(skips),
         policy: options.policy.clone(),
+        exemptions: options.exemptions.clone(),
+        today: options.today,
     }
 }
 
@@ -158,17 +161,21 @@ pub(super) fn ask(
             Tag::Listed { index, profile } => (*index, Some(&**profile)),
         };
         let user_id = done.user_id.as_deref();
-        let row = Row::of(line, user_id, id_type, profile, &done.outcome).line(format, header);
-        if !lock(&out).write(&row) {
+        let mut row = Row::of(line, user_id, id_type, profile, &done.outcome);
+        let exempt = exemption(options, user_id, &mut row);
+        if !lock(&out).write(&row.line(format, header)) {
             return ControlFlow::Break(());
         }
-        summary.add(&done.outcome, profile.map(|p| p.status_bucket()));
+        summary.add(&done.outcome, profile.map(|p| p.status_bucket()), exempt);
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();
     let mut out = lock(&out);
     out.flush();
     summary.skips(&skips);
+    if let Some(exemptions) = &options.exemptions {
+        summary.exemptions(exemptions.counts(options.today));
+    }
     let write_error = out
         .error
         .as_ref()
@@ -182,6 +189,17 @@ pub(super) fn ask(
             listed,
         },
     )
+}
+
+/// With `--exemptions`: the user's exemption in `row`, the user seen;
+/// whether it holds today.
+fn exemption(options: &AuditOptions, user_id: Option<&str>, row: &mut Row) -> bool {
+    let (Some(exemptions), Some(id)) = (&options.exemptions, user_id) else {
+        return false;
+    };
+    let state = exemptions.saw(id, options.today);
+    row.exemption_expires = Some(state.map(|s| s.expires().to_string()));
+    state.is_some_and(ExemptionState::is_active)
 }
 
 /// After each result: the progress bar, a flush when due, and a cancel

@@ -11,6 +11,7 @@ use genauth_mfa::UserIdType;
 use genauth_mfa::UserStatus;
 use genauth_mfa::batch::{Input, Target};
 
+use crate::exemptions::{Day, ExemptionState, Exemptions};
 use crate::files::Source;
 use crate::input::{Ids, Item, MAX_LINE};
 use crate::listing::Listing;
@@ -47,6 +48,9 @@ pub struct Admit {
     pub record_asked: bool,
     pub skips: Arc<Skips>,
     pub policy: Option<Policy>,
+    /// `--exemptions`, and today: a resumed user's exemption counts too.
+    pub exemptions: Option<Arc<Exemptions>>,
+    pub today: Day,
 }
 
 impl Admit {
@@ -66,14 +70,21 @@ impl Admit {
                 let status = status
                     .and_then(|i| UserStatus::KNOWN.get(usize::from(i)))
                     .map(UserStatus::as_str);
+                let exempt = self.exemptions.as_ref().is_some_and(|e| {
+                    e.saw(id, self.today)
+                        .is_some_and(ExemptionState::is_active)
+                });
                 skips
                     .resumed_answers
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .answer(*factors, status, self.policy.as_ref());
+                    .answer(*factors, status, self.policy.as_ref(), exempt);
                 skips.resumed.fetch_add(1, Ordering::Relaxed)
             }
             Some(Seen::Failed) => {
+                if let Some(e) = &self.exemptions {
+                    e.saw(id, self.today);
+                }
                 skips.resumed_failed.fetch_add(1, Ordering::Relaxed);
                 skips.resumed.fetch_add(1, Ordering::Relaxed)
             }

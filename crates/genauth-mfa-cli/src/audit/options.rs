@@ -1,10 +1,13 @@
 //! An audit's options, resolved once from its command line.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use genauth_mfa::{UserIdType, UserStatus};
 
+use crate::exemptions::{Day, Exemptions};
 use crate::policy::Policy;
+use crate::row::csv::Group;
 use crate::row::{Columns, Format};
 
 /// An audit's options, resolved from its command line.
@@ -24,6 +27,12 @@ pub struct AuditOptions {
     pub summary: Option<PathBuf>,
     /// `--require`.
     pub policy: Option<Policy>,
+    /// `--exemptions FILE`, read.
+    pub exemptions: Option<Arc<Exemptions>>,
+    /// Today (UTC), read from the clock once: when exemptions expire.
+    pub today: Day,
+    /// `--by department`.
+    pub by_department: bool,
 }
 
 impl AuditOptions {
@@ -35,6 +44,15 @@ impl AuditOptions {
             _ => UserIdType::UserId,
         }
         .as_str()
+    }
+
+    /// The columns the options add to a new output.
+    pub fn groups(&self) -> Vec<Group> {
+        let mut groups = Vec::new();
+        if self.exemptions.is_some() {
+            groups.push(Group::Exemptions);
+        }
+        groups
     }
 
     pub fn columns(&self) -> Columns {

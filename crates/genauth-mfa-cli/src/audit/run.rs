@@ -37,7 +37,8 @@ pub fn run(client: &ManagementClient, options: &AuditOptions, interrupt: &Interr
         options.columns(),
         options.resume.then_some(options.id_type()),
         identity.as_slice(),
-    )?;
+    )?
+    .with_groups(options.groups());
     let users = check_access(client, options, source, interrupt)?;
     let sink = plan.open()?;
     if let Users::File(source) = &users {

@@ -117,6 +117,15 @@ pub struct Row {
         deserialize_with = "present"
     )]
     pub last_mfa_time: Option<Option<String>>,
+    /// `--exemptions`: the last day of the user's exemption
+    /// (`YYYY-MM-DD`, expired or not), `null` for a user without one;
+    /// absent without `--exemptions`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub exemption_expires: Option<Option<String>>,
 }
 
 /// A field that is there, `null` included (`Some(None)`); serde's

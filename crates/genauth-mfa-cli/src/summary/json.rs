@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::{Summary, rfc3339};
+use crate::exemptions::ExemptionCounts;
 
 impl Summary {
     /// The summary as `--summary FILE` holds it: complete unless
@@ -33,7 +34,9 @@ impl Summary {
                 require: &p.names,
                 met: self.violations() == 0,
                 violations: self.violations(),
+                exempted: self.exemptions.map(|_| self.exempted()),
             }),
+            exemptions: self.exemptions,
             resumed: self.resumed_count,
             duplicates: self.duplicates,
             unreadable_lines: input,
@@ -69,6 +72,8 @@ struct Json<'a> {
     pool_changed: bool,
     /// `null` without `--require`.
     policy: Option<PolicyJson<'a>>,
+    /// `null` without `--exemptions`.
+    exemptions: Option<ExemptionCounts>,
     resumed: u64,
     duplicates: u64,
     unreadable_lines: u64,
@@ -108,4 +113,7 @@ struct PolicyJson<'a> {
     require: &'a [&'static str],
     met: bool,
     violations: u64,
+    /// Users who meet the policy only by an exemption that holds (`null`
+    /// without `--exemptions`).
+    exempted: Option<u64>,
 }

@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use genauth_mfa::batch::Outcome;
 
+use crate::exemptions::ExemptionCounts;
 use crate::policy::{Factors, Policy};
 use crate::resume::{FINAL_API_CODE, FINAL_STATUS};
 
@@ -46,18 +47,29 @@ pub struct Counts {
     email: u64,
     none: u64,
     violations: u64,
+    /// Users who do not meet `--require` but whose exemption holds.
+    exempted: u64,
     by_status: BTreeMap<String, u64>,
 }
 
 impl Counts {
-    pub fn answer(&mut self, factors: Factors, status: Option<&str>, policy: Option<&Policy>) {
+    /// One answered user; `exempt`: an exemption holds for them today.
+    pub fn answer(
+        &mut self,
+        factors: Factors,
+        status: Option<&str>,
+        policy: Option<&Policy>,
+        exempt: bool,
+    ) {
+        let short = policy.is_some_and(|p| !p.met(factors));
+        self.exempted += u64::from(short && exempt);
+        self.violations += u64::from(short && !exempt);
         self.answered += 1;
         self.totp += u64::from(factors.has(Factors::TOTP));
         self.face += u64::from(factors.has(Factors::FACE));
         self.sms += u64::from(factors.has(Factors::SMS));
         self.email += u64::from(factors.has(Factors::EMAIL));
         self.none += u64::from(!factors.any());
-        self.violations += u64::from(policy.is_some_and(|p| !p.met(factors)));
         self.status(status);
     }
 
@@ -80,6 +92,7 @@ impl Counts {
         self.email += other.email;
         self.none += other.none;
         self.violations += other.violations;
+        self.exempted += other.exempted;
         for (status, n) in &other.by_status {
             for _ in 0..*n {
                 self.status(Some(status));
@@ -123,6 +136,8 @@ pub struct Summary {
     pool: Option<PoolListing>,
     /// Users failed for want of file descriptors, retries used up.
     out_of_descriptors: u64,
+    /// `--exemptions`: what they came to.
+    exemptions: Option<ExemptionCounts>,
 }
 
 impl Summary {
@@ -133,12 +148,13 @@ impl Summary {
         }
     }
 
-    /// One finished user, with their account status when it is known.
-    pub fn add(&mut self, outcome: &Outcome, status: Option<&str>) {
+    /// One finished user, with their account status when it is known;
+    /// `exempt`: an exemption holds for them today.
+    pub fn add(&mut self, outcome: &Outcome, status: Option<&str>, exempt: bool) {
         match outcome {
             Outcome::Answered(info) => {
                 self.run
-                    .answer(Factors::of(info), status, self.policy.as_ref());
+                    .answer(Factors::of(info), status, self.policy.as_ref(), exempt);
             }
             Outcome::Failed(e) => {
                 *self.errors.entry(e.kind()).or_default() += 1;
@@ -166,6 +182,11 @@ impl Summary {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+    }
+
+    /// What `--exemptions` came to (`None` without it: `null`).
+    pub fn exemptions(&mut self, counts: ExemptionCounts) {
+        self.exemptions = Some(counts);
     }
 
     pub fn pool(&mut self, pool: PoolListing) {
@@ -221,6 +242,12 @@ impl Summary {
     pub fn violations(&self) -> u64 {
         self.run.violations + self.resumed.violations
     }
+
+    /// Answered users of the final state who meet `--require` only by an
+    /// exemption.
+    pub fn exempted(&self) -> u64 {
+        self.run.exempted + self.resumed.exempted
+    }
 }
 
 /// `at` as RFC 3339 in UTC to the second: `2026-12-01T10:22:25Z`.
@@ -261,7 +288,7 @@ mod tests {
     fn statuses_beyond_the_bound_are_counted_as_other() {
         let mut counts = Counts::default();
         for i in 0..100 {
-            counts.answer(Factors::default(), Some(&format!("S{i}")), None);
+            counts.answer(Factors::default(), Some(&format!("S{i}")), None, false);
         }
         assert_eq!(counts.by_status.len(), MAX_STATUSES + 1);
         assert_eq!(counts.by_status["other"], 100 - MAX_STATUSES as u64);

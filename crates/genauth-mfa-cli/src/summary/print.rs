@@ -38,6 +38,7 @@ impl Summary {
             None => say("coverage: no user answered"),
         }
         self.print_policy();
+        self.print_exemptions();
         self.print_skips();
     }
 
@@ -45,9 +46,15 @@ impl Summary {
         if let Some(policy) = &self.policy {
             let wanted = policy.names.join(",");
             match self.violations() {
-                0 => say(format_args!(
-                    "policy met: every user answered has {wanted} enabled (--require {wanted})"
-                )),
+                0 => {
+                    let or = match self.exempted() {
+                        0 => "",
+                        _ => " or an exemption that holds",
+                    };
+                    say(format_args!(
+                        "policy met: every user answered has {wanted} enabled{or}                          (--require {wanted})"
+                    ));
+                }
                 n => {
                     let what = if wanted == "any" {
                         "no factor".to_owned()
@@ -60,6 +67,19 @@ impl Summary {
                     ));
                 }
             }
+        }
+    }
+
+    fn print_exemptions(&self) {
+        if let Some(e) = &self.exemptions {
+            let exempted = match &self.policy {
+                Some(_) => format!("; {} users meet --require by an exemption", self.exempted()),
+                None => String::new(),
+            };
+            say(format_args!(
+                "exemptions: {} active, {} expired, {} for users this audit did not see{exempted}",
+                e.active, e.expired, e.unknown_users
+            ));
         }
     }
 

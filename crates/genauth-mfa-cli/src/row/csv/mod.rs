@@ -65,11 +65,13 @@ pub enum Group {
     /// Every output of this version; an older one may lack it (0.3 had no
     /// `user_id_type`).
     Added,
+    /// An audit with `--exemptions`.
+    Exemptions,
 }
 
 /// Every column this tool writes, in the order of a new output. A new
 /// column is one entry here (and its field in [`Row`]).
-pub static COLUMNS: [Column; 18] = [
+pub static COLUMNS: [Column; 19] = [
     Column {
         name: "user_id",
         group: Group::Required,
@@ -245,6 +247,15 @@ pub static COLUMNS: [Column; 18] = [
             Ok(())
         },
     },
+    Column {
+        name: "exemption_expires",
+        group: Group::Exemptions,
+        get: |r| profile(&r.exemption_expires),
+        set: |r, c| {
+            r.exemption_expires = Some(some(c));
+            Ok(())
+        },
+    },
 ];
 
 /// The names of the columns in `group`.
@@ -269,10 +280,25 @@ impl Header {
     /// The columns of a new output.
     pub fn of(columns: Columns) -> Header {
         let pool = columns == Columns::Pool;
-        let columns = COLUMNS.iter().filter(|c| pool || c.group != Group::Pool);
+        let columns = COLUMNS.iter().filter(|c| match c.group {
+            Group::Required | Group::Added => true,
+            Group::Pool => pool,
+            _ => false,
+        });
         Header {
             columns: columns.map(Some).collect(),
         }
+    }
+
+    /// These columns and those of `group` (an option's own columns, such
+    /// as `--exemptions`'), unless they are there already.
+    pub fn with(mut self, group: Group) -> Header {
+        for column in COLUMNS.iter().filter(|c| c.group == group) {
+            if !self.has(column.name) {
+                self.columns.push(Some(column));
+            }
+        }
+        self
     }
 
     /// The header line, with its line end.
