@@ -70,10 +70,10 @@ impl Admit {
                 let status = status
                     .and_then(|i| UserStatus::KNOWN.get(usize::from(i)))
                     .map(UserStatus::as_str);
-                let exempt = self.exemptions.as_ref().is_some_and(|e| {
-                    e.saw(id, self.today)
-                        .is_some_and(ExemptionState::is_active)
-                });
+                let exempt = self
+                    .exemptions
+                    .as_ref()
+                    .is_some_and(|e| e.saw(id, self.today).is_some_and(ExemptionState::is_active));
                 skips
                     .resumed_answers
                     .lock()

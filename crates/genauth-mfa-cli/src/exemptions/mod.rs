@@ -172,8 +172,8 @@ mod tests {
 
     #[test]
     fn an_exemption_holds_through_its_last_day() {
-        let ex = file("# break-glass\n\nowner,userId,expires,reason\nbob,u1,2026-12-31,sso\n")
-            .unwrap();
+        let ex =
+            file("# break-glass\n\nowner,userId,expires,reason\nbob,u1,2026-12-31,sso\n").unwrap();
         let last = Day::parse("2026-12-31").unwrap();
         assert_eq!(
             ex.exempt("u1", last),
@@ -193,10 +193,18 @@ mod tests {
     fn a_malformed_file_names_its_line() {
         let head = "userId,reason,owner,expires\n";
         for (text, line, what) in [
-            ("userId,reason,expires\nu1,r,2026-01-01\n", 1, "lacks the column owner"),
+            (
+                "userId,reason,expires\nu1,r,2026-01-01\n",
+                1,
+                "lacks the column owner",
+            ),
             (&*format!("{head}u1,r,o\n"), 2, "3 fields"),
             (&*format!("{head}# c\nu1,r,o,2026-02-30\n"), 3, "not a date"),
-            (&*format!("{head}u1,r,o,2026-01-01\n\nu1,r,o,2026-01-02\n"), 4, "twice (line 2"),
+            (
+                &*format!("{head}u1,r,o,2026-01-01\n\nu1,r,o,2026-01-02\n"),
+                4,
+                "twice (line 2",
+            ),
             (&*format!("{head}u1, ,o,2026-01-01\n"), 2, "reason is empty"),
             (&*format!("{head}u1,r,,2026-01-01\n"), 2, "owner is empty"),
             (&*format!("{head},r,o,2026-01-01\n"), 2, "userId is empty"),
@@ -205,7 +213,11 @@ mod tests {
             assert!(err.contains(&format!("line {line}: ")), "{text:?}: {err}");
             assert!(err.contains(what), "{text:?}: {err}");
         }
-        assert!(file("# only a comment\n").unwrap_err().contains("no header"));
+        assert!(
+            file("# only a comment\n")
+                .unwrap_err()
+                .contains("no header")
+        );
     }
 
     #[test]

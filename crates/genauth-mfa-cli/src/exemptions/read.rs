@@ -19,8 +19,8 @@ const MAX_BYTES: u64 = 64 << 20;
 pub fn read(path: &Path) -> Result<HashMap<String, Entry>, String> {
     let name = crate::exit::shown(path);
     let fail = |line: u64, why: String| format!("--exemptions {name} line {line}: {why}");
-    let file = std::fs::File::open(path)
-        .map_err(|e| format!("cannot read --exemptions {name}: {e}"))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read --exemptions {name}: {e}"))?;
     let too_big = file.metadata().is_ok_and(|m| m.len() > MAX_BYTES);
     if too_big {
         return Err(format!(
@@ -28,23 +28,16 @@ pub fn read(path: &Path) -> Result<HashMap<String, Entry>, String> {
             MAX_BYTES >> 20
         ));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .from_reader(std::io::BufReader::new(file));
+    let text = read_text(file).map_err(|e| format!("cannot read --exemptions {name}: {e}"))?;
     let mut at: Option<[usize; 4]> = None;
     let mut width = 0;
     let mut entries = HashMap::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            fail(line, format!("not CSV text ({})", clean(&e.to_string(), 120)))
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(|c| c.trim().is_empty()) {
+    for (line, text) in (1..).zip(text.lines()) {
+        let text = text.trim_start_matches('\u{feff}');
+        if text.trim().is_empty() || text.trim_start().starts_with('#') {
             continue;
         }
+        let record = record(text).ok_or_else(|| fail(line, "not one CSV record".into()))?;
         let Some(at) = at else {
             at = Some(header(&record).map_err(|why| fail(line, why))?);
             width = record.len();
@@ -63,7 +56,10 @@ pub fn read(path: &Path) -> Result<HashMap<String, Entry>, String> {
         if let Some(first) = entries.get(&id).map(|e: &Entry| e.line) {
             return Err(fail(
                 line,
-                format!("userId {} is exempted twice (line {first} too)", clean(&id, 80)),
+                format!(
+                    "userId {} is exempted twice (line {first} too)",
+                    clean(&id, 80)
+                ),
             ));
         }
         entries.insert(id, entry);
@@ -74,6 +70,25 @@ pub fn read(path: &Path) -> Result<HashMap<String, Entry>, String> {
         ));
     }
     Ok(entries)
+}
+
+/// The file as text (UTF-8, or refused).
+fn read_text(file: std::fs::File) -> std::io::Result<String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::BufReader::new(file), &mut text)?;
+    Ok(text)
+}
+
+/// One line as one CSV record (a quoted cell may hold a comma, not a line
+/// end: each entry is one line, so that a message can name it).
+fn record(line: &str) -> Option<csv::StringRecord> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes());
+    let mut records = reader.records();
+    let record = records.next()?.ok()?;
+    records.next().is_none().then_some(record)
 }
 
 /// Where each of [`COLUMNS`] is in the header `record`.

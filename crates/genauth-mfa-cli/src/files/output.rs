@@ -256,13 +256,10 @@ impl OutputPlan {
                 (Box::new(file), Earlier::default(), true)
             }
         };
-        let header = earlier
-            .header
-            .clone()
-            .unwrap_or_else(|| {
-                let header = Header::of(self.columns);
-                self.groups.iter().fold(header, |h, g| h.with(*g))
-            });
+        let header = earlier.header.clone().unwrap_or_else(|| {
+            let header = Header::of(self.columns);
+            self.groups.iter().fold(header, |h, g| h.with(*g))
+        });
         if self.format == Format::Csv && fresh {
             out.write_all(header.line_of_names().as_bytes())
                 .map_err(|e| format!("cannot write to {name}: {e}"))?;
