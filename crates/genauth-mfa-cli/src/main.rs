@@ -16,6 +16,7 @@ mod args;
 mod audit;
 mod clients;
 mod commands;
+mod departments;
 mod diff;
 mod exemptions;
 mod exit;

@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use genauth_mfa::ManagementClient;
-use genauth_mfa::batch::{Batch, Done, Input, Tally};
+use genauth_mfa::batch::{Batch, Done, Input, Outcome, Tally};
 
 use super::end::{self, Asked};
 use super::feed::{Admit, Feed, PoolFeed, Tag, Users};
 use super::options::AuditOptions;
+use crate::departments::{self, Departments};
 use crate::exemptions::ExemptionState;
 use crate::exit::Ended;
 use crate::files::Sink;
@@ -20,7 +21,7 @@ use crate::interrupt::Interrupt;
 use crate::listing;
 use crate::progress;
 use crate::resume::Earlier;
-use crate::row::Row;
+use crate::row::{Profile, Row};
 use crate::summary::{Skips, Summary};
 
 /// The most time a row waits in the buffer.
@@ -135,7 +136,7 @@ fn feed(users: Users, admit: Admit, comments: bool) -> Fed {
 pub(super) fn ask(
     client: &ManagementClient,
     options: &AuditOptions,
-    users: Users,
+    (users, mut departments): (Users, Option<Departments>),
     sink: Sink,
     interrupt: &Interrupt,
 ) -> Ended {
@@ -163,6 +164,9 @@ pub(super) fn ask(
         let user_id = done.user_id.as_deref();
         let mut row = Row::of(line, user_id, id_type, profile, &done.outcome);
         let exempt = exemption(options, user_id, &mut row);
+        if options.by_department {
+            department(departments.as_mut(), profile, &done.outcome, &mut row);
+        }
         if !lock(&out).write(&row.line(format, header)) {
             return ControlFlow::Break(());
         }
@@ -175,6 +179,9 @@ pub(super) fn ask(
     summary.skips(&skips);
     if let Some(exemptions) = &options.exemptions {
         summary.exemptions(exemptions.counts(options.today));
+    }
+    if let Some(departments) = departments.filter(|_| by_department(&summary)) {
+        summary.by_department(departments.figures());
     }
     let write_error = out
         .error
@@ -200,6 +207,38 @@ fn exemption(options: &AuditOptions, user_id: Option<&str>, row: &mut Row) -> bo
     let state = exemptions.saw(id, options.today);
     row.exemption_expires = Some(state.map(|s| s.expires().to_string()));
     state.is_some_and(ExemptionState::is_active)
+}
+
+/// With `--by department`: the user's departments in `row` (`null` when
+/// they are unknown), an answered user counted in each.
+fn department(
+    departments: Option<&mut Departments>,
+    profile: Option<&Profile>,
+    outcome: &Outcome,
+    row: &mut Row,
+) {
+    let Some(departments) = departments else {
+        row.departments = Some(None);
+        return;
+    };
+    let ids = profile.and_then(|p| p.department_ids.as_deref());
+    row.departments = Some(Some(departments.paths(ids)));
+    if let Outcome::Answered(info) = outcome {
+        departments.count(ids, departments::without_effective_mfa(info));
+    }
+}
+
+/// Whether the departments' figures describe the final state: not when
+/// `--resume` skipped users (their rows say no departments to count);
+/// said on stderr.
+fn by_department(summary: &Summary) -> bool {
+    if summary.resumed() == 0 {
+        return true;
+    }
+    crate::exit::say(
+        "genauth-mfa: warning: byDepartment is null: the users answered in the earlier run          (--resume) are not counted by department; run the audit whole for it",
+    );
+    false
 }
 
 /// After each result: the progress bar, a flush when due, and a cancel

@@ -52,6 +52,9 @@ impl AuditOptions {
         if self.exemptions.is_some() {
             groups.push(Group::Exemptions);
         }
+        if self.by_department {
+            groups.push(Group::Departments);
+        }
         groups
     }
 

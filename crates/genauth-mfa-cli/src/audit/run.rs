@@ -9,6 +9,7 @@ use super::ask;
 use super::end::listing_failed;
 use super::feed::Users;
 use super::options::AuditOptions;
+use crate::departments::{self, Departments};
 use crate::exit::{Ended, Failure, say, token_failed};
 use crate::files::{self, Source};
 use crate::input;
@@ -39,7 +40,7 @@ pub fn run(client: &ManagementClient, options: &AuditOptions, interrupt: &Interr
         identity.as_slice(),
     )?
     .with_groups(options.groups());
-    let users = check_access(client, options, source, interrupt)?;
+    let (users, departments) = check_access(client, options, source, interrupt)?;
     let sink = plan.open()?;
     if let Users::File(source) = &users {
         if source.is_terminal {
@@ -49,28 +50,35 @@ pub fn run(client: &ManagementClient, options: &AuditOptions, interrupt: &Interr
             );
         }
     }
-    ask::ask(client, options, users, sink, interrupt)
+    ask::ask(client, options, (users, departments), sink, interrupt)
 }
 
 /// After every file check and before the output is touched: a pipe's
 /// encoding (now that the output is known not to be that pipe), the access
-/// key, and with `--all-users` the listing's first page. The engine then
-/// finds the token cached.
+/// key, and with `--all-users` the listing's first page (with `--by
+/// department`, the departments before it). The engine then finds the
+/// token cached.
 fn check_access(
     client: &ManagementClient,
     options: &AuditOptions,
     source: Option<Source>,
     interrupt: &Interrupt,
-) -> Result<Users, Failure> {
+) -> Result<(Users, Option<Departments>), Failure> {
     let source = source.map(decode).transpose()?;
     client
         .authenticate()
         .map_err(|e| Failure::setup(token_failed(&e)))?;
     if let Some(source) = source {
-        return Ok(Users::File(source));
+        return Ok((Users::File(source), None));
     }
-    match listing::start(client, options.status.clone(), interrupt.token()) {
-        Ok((listing, total)) => Ok(Users::Pool(listing, total)),
+    let departments = options
+        .by_department
+        .then(|| departments::read(client))
+        .flatten();
+    let status = options.status.clone();
+    let with_ids = departments.is_some();
+    match listing::start(client, status, with_ids, interrupt.token()) {
+        Ok((listing, total)) => Ok((Users::Pool(listing, total), departments)),
         Err(StartError::Listing(e)) => Err(Failure::setup(listing_failed(&e, None))),
         Err(StartError::Internal(message)) => Err(Failure::setup(message)),
     }

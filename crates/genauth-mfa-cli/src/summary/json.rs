@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::{Summary, rfc3339};
+use crate::departments::Figures;
 use crate::exemptions::ExemptionCounts;
 
 impl Summary {
@@ -37,6 +38,7 @@ impl Summary {
                 exempted: self.exemptions.map(|_| self.exempted()),
             }),
             exemptions: self.exemptions,
+            by_department: self.by_department.as_ref(),
             resumed: self.resumed_count,
             duplicates: self.duplicates,
             unreadable_lines: input,
@@ -74,6 +76,8 @@ struct Json<'a> {
     policy: Option<PolicyJson<'a>>,
     /// `null` without `--exemptions`.
     exemptions: Option<ExemptionCounts>,
+    /// `null` without `--by department`, or when the departments are unknown.
+    by_department: Option<&'a BTreeMap<String, Figures>>,
     resumed: u64,
     duplicates: u64,
     unreadable_lines: u64,

@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use genauth_mfa::batch::Outcome;
 
+use crate::departments::Figures;
 use crate::exemptions::ExemptionCounts;
 use crate::policy::{Factors, Policy};
 use crate::resume::{FINAL_API_CODE, FINAL_STATUS};
@@ -138,6 +139,8 @@ pub struct Summary {
     out_of_descriptors: u64,
     /// `--exemptions`: what they came to.
     exemptions: Option<ExemptionCounts>,
+    /// `--by department`: each department's figures (`None`: unknown).
+    by_department: Option<BTreeMap<String, Figures>>,
 }
 
 impl Summary {
@@ -187,6 +190,16 @@ impl Summary {
     /// What `--exemptions` came to (`None` without it: `null`).
     pub fn exemptions(&mut self, counts: ExemptionCounts) {
         self.exemptions = Some(counts);
+    }
+
+    /// `--by department`'s figures, when they are known.
+    pub fn by_department(&mut self, figures: BTreeMap<String, Figures>) {
+        self.by_department = Some(figures);
+    }
+
+    /// Users skipped as answered by an earlier run (`--resume`).
+    pub fn resumed(&self) -> u64 {
+        self.resumed_count
     }
 
     pub fn pool(&mut self, pool: PoolListing) {

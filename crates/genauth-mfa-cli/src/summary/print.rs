@@ -39,6 +39,7 @@ impl Summary {
         }
         self.print_policy();
         self.print_exemptions();
+        self.print_departments();
         self.print_skips();
     }
 
@@ -81,6 +82,32 @@ impl Summary {
                 e.active, e.expired, e.unknown_users
             ));
         }
+    }
+
+    /// The department with the lowest coverage (the first by path of
+    /// those), and how many have users.
+    fn print_departments(&self) {
+        let Some(figures) = &self.by_department else {
+            return;
+        };
+        let with_users = figures.values().filter(|f| f.users > 0).count();
+        let lowest = figures
+            .iter()
+            .filter_map(|(path, f)| Some((f.coverage?, path, f)))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let lowest = match lowest {
+            Some((c, path, f)) => format!(
+                "; lowest coverage {:.1} % in {path} ({} of {} users without MFA)",
+                c * 100.0,
+                f.without_effective_mfa,
+                f.users
+            ),
+            None => String::new(),
+        };
+        say(format_args!(
+            "by department: {with_users} of {} departments have users (each counts its              sub-departments' users; --summary FILE has each){lowest}",
+            figures.len()
+        ));
     }
 
     fn print_skips(&self) {

@@ -67,11 +67,13 @@ pub enum Group {
     Added,
     /// An audit with `--exemptions`.
     Exemptions,
+    /// An audit with `--by department`.
+    Departments,
 }
 
 /// Every column this tool writes, in the order of a new output. A new
 /// column is one entry here (and its field in [`Row`]).
-pub static COLUMNS: [Column; 19] = [
+pub static COLUMNS: [Column; 20] = [
     Column {
         name: "user_id",
         group: Group::Required,
@@ -253,6 +255,18 @@ pub static COLUMNS: [Column; 19] = [
         get: |r| profile(&r.exemption_expires),
         set: |r, c| {
             r.exemption_expires = Some(some(c));
+            Ok(())
+        },
+    },
+    Column {
+        name: "departments",
+        group: Group::Departments,
+        get: |r| match r.departments.as_ref().and_then(Option::as_ref) {
+            Some(paths) => Cow::Owned(paths.join("; ")),
+            None => Cow::Borrowed(""),
+        },
+        set: |r, c| {
+            r.departments = Some(some(c).map(|c| c.split("; ").map(str::to_owned).collect()));
             Ok(())
         },
     },
