@@ -245,7 +245,7 @@ impl AuditArgs {
         match self.user_id_type {
             Some(t) if t != UserIdType::UserId => {
                 crate::exit::say(format_args!(
-                    "genauth-mfa: warning: --exemptions names users by userId, these ids are                      --user-id-type {}: no exemption applies (the summary's exemptions is null)",
+                    "genauth-mfa: warning: --exemptions names users by userId, these ids are --user-id-type {}: no exemption applies (the summary's exemptions is null)",
                     t.as_str()
                 ));
                 Ok(None)

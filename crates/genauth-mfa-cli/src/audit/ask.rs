@@ -236,7 +236,7 @@ fn by_department(summary: &Summary) -> bool {
         return true;
     }
     crate::exit::say(
-        "genauth-mfa: warning: byDepartment is null: the users answered in the earlier run          (--resume) are not counted by department; run the audit whole for it",
+        "genauth-mfa: warning: byDepartment is null: the users answered in the earlier run (--resume) are not counted by department; run the audit whole for it",
     );
     false
 }

@@ -53,7 +53,7 @@ impl Summary {
                         _ => " or an exemption that holds",
                     };
                     say(format_args!(
-                        "policy met: every user answered has {wanted} enabled{or}                          (--require {wanted})"
+                        "policy met: every user answered has {wanted} enabled{or} (--require {wanted})"
                     ));
                 }
                 n => {
@@ -105,7 +105,7 @@ impl Summary {
             None => String::new(),
         };
         say(format_args!(
-            "by department: {with_users} of {} departments have users (each counts its              sub-departments' users; --summary FILE has each){lowest}",
+            "by department: {with_users} of {} departments have users (each counts its sub-departments' users; --summary FILE has each){lowest}",
             figures.len()
         ));
     }
