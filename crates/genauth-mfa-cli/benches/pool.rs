@@ -164,7 +164,12 @@ fn policy(n: u64, c: u64, departments: u64, dir: &Path) {
     let plain = audit(&server.url(), &["--all-users"], c, dir);
     let requests = n.div_ceil(50) + n;
     row("pool audit (plain)", "fake", (n, requests), &plain, None);
-    let by = audit(&server.url(), &["--all-users", "--by", "department"], c, dir);
+    let by = audit(
+        &server.url(),
+        &["--all-users", "--by", "department"],
+        c,
+        dir,
+    );
     // + list-organizations and one get-all-departments (one organisation),
     // + the SKIP_MFA list's pages once the policy reads are merged.
     let requests = requests + 2;

@@ -514,7 +514,12 @@ impl FakeGenAuth {
     /// # let _ = fake;
     /// ```
     #[must_use]
-    pub fn with_generated_departments(self, code: &str, name: &str, departments: u32) -> FakeGenAuth {
+    pub fn with_generated_departments(
+        self,
+        code: &str,
+        name: &str,
+        departments: u32,
+    ) -> FakeGenAuth {
         let mut organization = Organization::new(code, name);
         for j in 0..departments {
             let parent = (j >= 10).then(|| format!("{code}-d{}", j / 10 - 1));

@@ -264,7 +264,12 @@ impl Organization {
     }
 
     /// Adds a department known to be new (no search for one to replace).
-    pub(super) fn push_department(mut self, id: &str, name: &str, parent: Option<String>) -> Organization {
+    pub(super) fn push_department(
+        mut self,
+        id: &str,
+        name: &str,
+        parent: Option<String>,
+    ) -> Organization {
         self.departments.push(Department {
             id: id.to_owned(),
             name: name.to_owned(),

@@ -177,12 +177,7 @@ pub(super) fn ask(
     let mut out = lock(&out);
     out.flush();
     summary.skips(&skips);
-    if let Some(exemptions) = &options.exemptions {
-        summary.exemptions(exemptions.counts(options.today));
-    }
-    if let Some(departments) = departments.filter(|_| by_department(&summary)) {
-        summary.by_department(departments.figures());
-    }
+    pool_facts(&mut summary, options, departments);
     let write_error = out
         .error
         .as_ref()
@@ -207,6 +202,16 @@ fn exemption(options: &AuditOptions, user_id: Option<&str>, row: &mut Row) -> bo
     let state = exemptions.saw(id, options.today);
     row.exemption_expires = Some(state.map(|s| s.expires().to_string()));
     state.is_some_and(ExemptionState::is_active)
+}
+
+/// What `--exemptions` and `--by department` came to, in the summary.
+fn pool_facts(summary: &mut Summary, options: &AuditOptions, departments: Option<Departments>) {
+    if let Some(exemptions) = &options.exemptions {
+        summary.exemptions(exemptions.counts(options.today));
+    }
+    if let Some(departments) = departments.filter(|_| by_department(summary)) {
+        summary.by_department(departments.figures());
+    }
 }
 
 /// With `--by department`: the user's departments in `row` (`null` when

@@ -115,6 +115,19 @@ impl Departments {
         names.join(" / ")
     }
 
+    /// A copy made of allocations of exactly its size, in the calling
+    /// thread.
+    fn compact(&self) -> Departments {
+        Departments {
+            names: self.names.to_vec(),
+            paths: self.paths.to_vec(),
+            parents: self.parents.to_vec(),
+            index: self.index.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            counts: self.counts.to_vec(),
+            ..Departments::default()
+        }
+    }
+
     /// A user's departments as a row shows them: each one's path, in the
     /// server's order; an id not read shows as itself, marked.
     pub fn paths(&self, ids: Option<&[String]>) -> Vec<String> {

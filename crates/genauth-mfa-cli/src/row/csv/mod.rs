@@ -304,14 +304,13 @@ impl Header {
         }
     }
 
-    /// These columns and those of `group` (an option's own columns, such
-    /// as `--exemptions`'), unless they are there already.
+    /// These columns and those of `group` (an option's own) not there yet.
     pub fn with(mut self, group: Group) -> Header {
-        for column in COLUMNS.iter().filter(|c| c.group == group) {
-            if !self.has(column.name) {
-                self.columns.push(Some(column));
-            }
-        }
+        let new: Vec<_> = COLUMNS
+            .iter()
+            .filter(|c| c.group == group && !self.has(c.name))
+            .collect();
+        self.columns.extend(new.into_iter().map(Some));
         self
     }
 
