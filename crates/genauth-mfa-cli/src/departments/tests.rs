@@ -64,7 +64,7 @@ fn a_user_counts_once_in_each_department_above_theirs() {
     // A loop ends: each path is bounded.
     assert!(f.keys().any(|k| k.ends_with(" / A")), "{f:?}");
     assert_eq!(
-        f.values().filter(|v| v.coverage == None).count(),
+        f.values().filter(|v| v.coverage.is_none()).count(),
         2,
         "{f:?}"
     );
