@@ -226,7 +226,7 @@ fn without_exemptions_the_rows_and_summary_are_as_before() {
     }
     let json = summary_of(&summary);
     assert_eq!(json["exemptions"], Value::Null);
-    assert_eq!(json["policy"]["exempted"], Value::Null);
+    assert!(!json["policy"].as_object().unwrap().contains_key("exempted"));
     assert_eq!(json["policy"]["violations"], 3);
 }
 

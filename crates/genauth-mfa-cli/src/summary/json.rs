@@ -117,7 +117,8 @@ struct PolicyJson<'a> {
     require: &'a [&'static str],
     met: bool,
     violations: u64,
-    /// Users who meet the policy only by an exemption that holds (`null`
-    /// without `--exemptions`).
+    /// Users who meet the policy only by an exemption that holds (none
+    /// without `--exemptions`: absent, so that earlier summaries compare).
+    #[serde(skip_serializing_if = "Option::is_none")]
     exempted: Option<u64>,
 }
