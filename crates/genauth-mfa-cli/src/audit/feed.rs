@@ -76,6 +76,8 @@ impl Admit {
                 skips.resumed.fetch_add(1, Ordering::Relaxed)
             }
             Some(Seen::Failed) => {
+                // The user was seen: their exemption is not stale.
+                self.judge.exemption(id);
                 skips.resumed_failed.fetch_add(1, Ordering::Relaxed);
                 skips.resumed.fetch_add(1, Ordering::Relaxed)
             }

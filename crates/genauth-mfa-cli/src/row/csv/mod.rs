@@ -66,11 +66,15 @@ pub enum Group {
     /// Every output of this version; an older one may lack it (0.3 had no
     /// `user_id_type`).
     Added,
+    /// An audit with `--exemptions`.
+    Exemptions,
+    /// An audit with `--by department`.
+    Departments,
 }
 
 /// Every column this tool writes, in the order of a new output. A new
 /// column is one entry here (and its field in [`Row`]).
-pub static COLUMNS: [Column; 21] = [
+pub static COLUMNS: [Column; 23] = [
     Column {
         name: "user_id",
         group: Group::Required,
@@ -273,6 +277,27 @@ pub static COLUMNS: [Column; 21] = [
             Ok(())
         },
     },
+    Column {
+        name: "exemption_expires",
+        group: Group::Exemptions,
+        get: |r| profile(&r.exemption_expires),
+        set: |r, c| {
+            r.exemption_expires = Some(some(c));
+            Ok(())
+        },
+    },
+    Column {
+        name: "departments",
+        group: Group::Departments,
+        get: |r| match r.departments.as_ref().and_then(Option::as_ref) {
+            Some(paths) => Cow::Owned(paths.join("; ")),
+            None => Cow::Borrowed(""),
+        },
+        set: |r, c| {
+            r.departments = Some(some(c).map(|c| c.split("; ").map(str::to_owned).collect()));
+            Ok(())
+        },
+    },
 ];
 
 /// The names of the columns in `group`.
@@ -297,10 +322,24 @@ impl Header {
     /// The columns of a new output.
     pub fn of(columns: Columns) -> Header {
         let pool = columns == Columns::Pool;
-        let columns = COLUMNS.iter().filter(|c| pool || c.group != Group::Pool);
+        let columns = COLUMNS.iter().filter(|c| match c.group {
+            Group::Required | Group::Added => true,
+            Group::Pool => pool,
+            _ => false,
+        });
         Header {
             columns: columns.map(Some).collect(),
         }
+    }
+
+    /// These columns and those of `group` (an option's own) not there yet.
+    pub fn with(mut self, group: Group) -> Header {
+        let new: Vec<_> = COLUMNS
+            .iter()
+            .filter(|c| c.group == group && !self.has(c.name))
+            .collect();
+        self.columns.extend(new.into_iter().map(Some));
+        self
     }
 
     /// The header line, with its line end.
