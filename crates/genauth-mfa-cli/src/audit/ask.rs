@@ -162,10 +162,7 @@ pub(super) fn ask(
     // with its summary while stdin (or a listing page) still blocks.
     let feed = batch.detach(feed);
     let result = batch.run(feed, |done: Done<Tag>| {
-        let (line, profile) = match &done.tag {
-            Tag::Line(line) => (*line, None),
-            Tag::Listed { index, profile } => (*index, Some(&**profile)),
-        };
+        let (line, profile) = done.tag.place();
         let user_id = done.user_id.as_deref();
         let verdict = judge.verdict(user_id, &done.outcome);
         let mut row = Row::of(line, user_id, id_type, profile, &done.outcome);

@@ -35,6 +35,16 @@ pub enum Tag {
     Listed { index: u64, profile: Box<Profile> },
 }
 
+impl Tag {
+    /// The row's line (or place in the listing), and the listed profile.
+    pub fn place(&self) -> (u64, Option<&Profile>) {
+        match self {
+            Tag::Line(line) => (*line, None),
+            Tag::Listed { index, profile } => (*index, Some(&**profile)),
+        }
+    }
+}
+
 /// Lets each user through once, and not the resumed ones (counting both).
 pub struct Admit {
     pub keys: Keys,
