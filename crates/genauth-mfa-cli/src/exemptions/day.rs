@@ -42,6 +42,11 @@ impl Day {
         Some(Day(days_from_civil(y, m, d)))
     }
 
+    /// Days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_to(self, later: Day) -> i64 {
+        later.0 - self.0
+    }
+
     /// `self` plus `n` days.
     #[cfg(test)]
     pub fn plus(self, n: i64) -> Day {
