@@ -172,8 +172,9 @@ pub struct AuditArgs {
     pub summary: Option<PathBuf>,
     /// The policy gate: every answered user must have at least one of
     /// these factors effective (`any`, or a list such as `totp,face`):
-    /// enabled, enabled by the pool, and not on its SKIP_MFA list; exit 3
-    /// when one does not (2, some users failed, wins over 3).
+    /// enabled, enabled by the pool, and not on its SKIP_MFA list (or an
+    /// --exemptions entry that holds); exit 3 when one does not (2, some
+    /// users failed, wins over 3).
     #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse)]
     pub require: Option<Policy>,
     /// Also write the summary as Prometheus text to FILE, for

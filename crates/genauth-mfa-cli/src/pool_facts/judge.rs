@@ -223,4 +223,27 @@ mod tests {
         j.by_user_id = false;
         assert_eq!(j.judge("a", None).admin, None);
     }
+
+    #[test]
+    fn an_exemption_that_holds_meets_both_gates_and_an_expired_one_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exemptions.csv");
+        let text = "userId,reason,owner,expires\nboss,r,o,2026-12-01\nold,r,o,2026-11-30\n";
+        std::fs::write(&path, text).unwrap();
+        let mut j = judge(Some(Factors::TOTP), &[], vec![Some(&["boss", "old"])]);
+        j.exemptions = Some(Arc::new(Exemptions::read(&path).unwrap()));
+        let boss = j.judge("boss", Some(Factors::EMAIL));
+        assert_eq!(boss.effective, Some(Factors::default()), "no fact changes");
+        assert!(!boss.violates && !boss.admin_violates && boss.exempted);
+        let old = j.judge("old", Some(Factors::EMAIL));
+        assert!(old.violates && old.admin_violates && !old.exempted);
+        assert!(old.exemption.is_some_and(|e| !e.is_active()));
+        let covered = j.judge("boss", Some(Factors::TOTP));
+        assert!(
+            !covered.violates && !covered.exempted,
+            "met by effective MFA"
+        );
+        let failed = j.judge("boss", None);
+        assert!(!failed.violates && !failed.exempted);
+    }
 }
