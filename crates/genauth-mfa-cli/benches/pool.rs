@@ -18,9 +18,17 @@
 //! mark only grows) and the rows written (to a file, counted, then
 //! removed).
 //!
+//! 3. **The pool's policy at scale** (issue 19): the fake with N users,
+//!    N / 10 WHITE user-list entries with SKIP_MFA and min(N / 100, 10,000)
+//!    departments ten wide (users by a generated rule: in one department,
+//!    every seventh in two, every eleventh in none), audited
+//!    `--all-users --by department`, beside the plain pool audit on the
+//!    same server: the added pages' cost and the peak RSS.
+//!
 //! `cargo bench -p genauth-mfa-cli --bench pool` runs N = 100,000, Q = 1000,
 //! C = 16; `cargo bench -p genauth-mfa-cli --bench pool -- N Q C` others (Q of
-//! 0 skips the quota run).
+//! 0 skips the quota run); `-- N Q C policy [D]` runs only case 3 (with D
+//! departments).
 
 use genauth_mfa_testkit::quota;
 
@@ -29,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use genauth_mfa_fake::FakeGenAuth;
+use genauth_mfa_fake::{FakeGenAuth, ListEntry};
 use quota::QuotaServer;
 
 const DELAY: Duration = Duration::from_millis(10);
@@ -43,13 +51,14 @@ fn main() {
     let (n, q, c) = (arg(0, 100_000), arg(1, 1000), arg(2, 16));
     let dir = std::env::temp_dir().join(format!("genauth-mfa-bench-pool-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
+    if args.get(3).map(String::as_str) == Some("policy") {
+        header(n, c);
+        policy(n, c, arg(4, (n / 100).clamp(1, 10_000)), &dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
 
-    println!("pool of {n} users, -c {c}; the tool: {}", tool().display());
-    println!();
-    println!(
-        "| run | server | users | requests | wall s | users/s | ideal s | wall / ideal | peak RSS MiB | rows |"
-    );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    header(n, c);
 
     let fake = FakeGenAuth::new()
         .with_generated_pool(u32::try_from(n).expect("N fits in u32"))
@@ -121,7 +130,62 @@ fn main() {
             server.connections()
         );
     }
+    policy(n, c, (n / 100).clamp(1, 10_000), &dir);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn header(n: u64, c: u64) {
+    println!("pool of {n} users, -c {c}; the tool: {}", tool().display());
+    println!();
+    println!(
+        "| run | server | users | requests | wall s | users/s | ideal s | wall / ideal | peak RSS MiB | rows |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+}
+
+/// Case 3: the pool's policy reads and `--by department` at scale, beside
+/// the plain pool audit on the same fake.
+fn policy(n: u64, c: u64, departments: u64, dir: &Path) {
+    let skip = n / 10;
+    let built = Instant::now();
+    let mut fake = FakeGenAuth::new()
+        .with_generated_pool(u32::try_from(n).expect("N fits in u32"))
+        .with_generated_departments("big", "Big Corp", u32::try_from(departments).expect("u32"))
+        .record_requests(false);
+    for i in 0..skip {
+        let id = format!("user-{:06}", i * 10);
+        fake = fake.with_list_entry(ListEntry::white_user(&id).limit("SKIP_MFA"));
+    }
+    eprintln!(
+        "the fake: {n} users, {skip} SKIP_MFA entries, {departments} departments, built in {:.1} s",
+        built.elapsed().as_secs_f64()
+    );
+    let server = fake.serve().expect("serve the fake");
+    let plain = audit(&server.url(), &["--all-users"], c, dir);
+    let requests = n.div_ceil(50) + n;
+    row("pool audit (plain)", "fake", (n, requests), &plain, None);
+    let by = audit(
+        &server.url(),
+        &["--all-users", "--by", "department"],
+        c,
+        dir,
+    );
+    // + list-organizations and one get-all-departments (one organisation),
+    // + the SKIP_MFA list's pages once the policy reads are merged.
+    let requests = requests + 2;
+    row(
+        &format!("pool audit --by department ({departments} departments, {skip} SKIP_MFA)"),
+        "fake",
+        (n, requests),
+        &by,
+        None,
+    );
+    println!(
+        "\n--by department / plain wall time: {:.3}; peak RSS {:.1} MiB vs {:.1} MiB",
+        by.wall / plain.wall,
+        by.peak_mib,
+        plain.peak_mib
+    );
 }
 
 fn tool() -> PathBuf {

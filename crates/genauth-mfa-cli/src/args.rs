@@ -2,6 +2,7 @@
 //! are generated from.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Parser, Subcommand};
@@ -10,6 +11,7 @@ use genauth_mfa::{UserIdType, UserStatus};
 use crate::admins::{self, AdminRole};
 use crate::audit::AuditOptions;
 use crate::diff::DiffOptions;
+use crate::exemptions::Exemptions;
 use crate::exit::Failure;
 use crate::policy::{self, Policy};
 use crate::report::ReportOptions;
@@ -170,8 +172,9 @@ pub struct AuditArgs {
     pub summary: Option<PathBuf>,
     /// The policy gate: every answered user must have at least one of
     /// these factors effective (`any`, or a list such as `totp,face`):
-    /// enabled, enabled by the pool, and not on its SKIP_MFA list; exit 3
-    /// when one does not (2, some users failed, wins over 3).
+    /// enabled, enabled by the pool, and not on its SKIP_MFA list (or an
+    /// --exemptions entry that holds); exit 3 when one does not (2, some
+    /// users failed, wins over 3).
     #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse)]
     pub require: Option<Policy>,
     /// Also write the summary as Prometheus text to FILE, for
@@ -197,6 +200,25 @@ pub struct AuditArgs {
     #[arg(long, value_name = "any|totp,sms,email,face", value_parser = policy::parse,
           requires = "admin_role")]
     pub require_admins: Option<Policy>,
+    /// Users who meet --require and --require-admins without effective MFA
+    /// until a date: a CSV file with the header userId,reason,owner,expires
+    /// (expires: YYYY-MM-DD, UTC, the last day it holds; `#` comments
+    /// allowed). Rows gain exemptionExpires; expired and stale entries are
+    /// named on stderr.
+    #[arg(long, value_name = "FILE")]
+    pub exemptions: Option<PathBuf>,
+    /// With --all-users: the coverage per department (each including its
+    /// sub-departments; users in none under `(none)`), and each row's
+    /// departments.
+    #[arg(long, value_enum, value_name = "department", requires = "all_users")]
+    pub by: Option<By>,
+}
+
+/// `--by`: how the summary slices the coverage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    /// The organisations' departments.
+    Department,
 }
 
 /// `genauth-mfa diff`'s command line .
@@ -287,7 +309,31 @@ impl AuditArgs {
             history: self.history.clone(),
             admin_roles: self.admin_role.clone(),
             require_admins: self.require_admins.clone(),
+            exemptions: self.exemptions_file()?,
+            today: crate::exemptions::Day::today(),
+            by_department: self.by == Some(By::Department),
         })
+    }
+}
+
+impl AuditArgs {
+    /// `--exemptions FILE`, read whole (before any request); `None`
+    /// without it, or (said on stderr) when the ids are not user ids.
+    fn exemptions_file(&self) -> Result<Option<Arc<Exemptions>>, Failure> {
+        let Some(path) = &self.exemptions else {
+            return Ok(None);
+        };
+        let exemptions = Exemptions::read(path).map_err(Failure::setup)?;
+        match self.user_id_type {
+            Some(t) if t != UserIdType::UserId => {
+                crate::exit::say(format_args!(
+                    "genauth-mfa: warning: --exemptions names users by userId, these ids are --user-id-type {}: no exemption applies (the summary's exemptions is null)",
+                    t.as_str()
+                ));
+                Ok(None)
+            }
+            _ => Ok(Some(Arc::new(exemptions))),
+        }
     }
 }
 

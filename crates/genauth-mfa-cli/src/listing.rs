@@ -70,16 +70,18 @@ pub struct Listing {
 /// Starts listing the pool's users (those with `status`, if given) with a
 /// clone of `client` that stops when `cancel` is cancelled, and waits for
 /// the first page: its `totalCount`, or the error that refused it.
+/// `departments`: ask for each user's department ids too.
 pub fn start(
     client: &ManagementClient,
     status: Option<UserStatus>,
+    departments: bool,
     cancel: &CancelToken,
 ) -> Result<(Listing, u64), StartError> {
     let (tx, rx) = sync_channel(AHEAD);
     let client = client.with_cancel(cancel);
     std::thread::Builder::new()
         .name("list-users".into())
-        .spawn(move || list(&client, status, &tx))
+        .spawn(move || list(&client, status, departments, &tx))
         .map_err(|e| StartError::Internal(format!("cannot start listing the users: {e}")))?;
     let mut listing = Listing {
         rx,
@@ -116,8 +118,13 @@ pub fn start(
     }
 }
 
-fn list(client: &ManagementClient, status: Option<UserStatus>, tx: &SyncSender<Msg>) {
-    let mut listing = client.list_users();
+fn list(
+    client: &ManagementClient,
+    status: Option<UserStatus>,
+    departments: bool,
+    tx: &SyncSender<Msg>,
+) {
+    let mut listing = client.list_users().with_department_ids(departments);
     if let Some(status) = status {
         listing = listing.status(status);
     }

@@ -115,11 +115,13 @@ fn labelled(summary: &Value) -> (Family, Family, Family) {
 /// The unlabelled families: users and coverage, bypasses, admins, the
 /// policy, completeness and the run's end.
 fn counts(summary: &Value) -> Vec<Family> {
-    let bypass_ips = summary
-        .get("bypass")
-        .and_then(|b| b.get("ips"))
-        .and_then(Value::as_array)
-        .map(|ips| ips.len() as f64);
+    let mut families = user_counts(summary);
+    families.extend(pool_counts(summary));
+    families
+}
+
+/// Users and coverage.
+fn user_counts(summary: &Value) -> Vec<Family> {
     vec![
         Family::one(
             "users",
@@ -152,6 +154,17 @@ fn counts(summary: &Value) -> Vec<Family> {
             "Share of the users answered with effective MFA.",
             number(summary, &["effectiveCoverage"]),
         ),
+    ]
+}
+
+/// Bypasses, admins, the policy, completeness and the run's end.
+fn pool_counts(summary: &Value) -> Vec<Family> {
+    let bypass_ips = summary
+        .get("bypass")
+        .and_then(|b| b.get("ips"))
+        .and_then(Value::as_array)
+        .map(|ips| ips.len() as f64);
+    vec![
         Family::one(
             "bypass_users",
             "Users on a WHITE user list with SKIP_MFA: never asked for MFA.",

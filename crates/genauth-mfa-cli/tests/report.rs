@@ -142,7 +142,8 @@ fn the_report_of_a_sandbox_audit_shows_its_summary_and_needs_nothing_else() {
     let summary = summary_of(&audit);
     assert_eq!(embedded(&html), summary);
     let users = summary["users"].as_u64().unwrap();
-    let without = summary["withoutMfa"].as_u64().unwrap();
+    // The sandbox's rows say who has effective MFA: the table lists them.
+    let without = summary["withoutEffectiveMfa"].as_u64().unwrap();
     let coverage = summary["coverage"].as_f64().unwrap();
     assert!(
         html.contains(&format!("<dd class=\"\">{users}</dd>")),
@@ -152,7 +153,7 @@ fn the_report_of_a_sandbox_audit_shows_its_summary_and_needs_nothing_else() {
         html.contains(&format!("{:.1} %", coverage * 100.0)),
         "coverage"
     );
-    assert!(html.contains(&format!("Users with no MFA factor enabled ({without})")));
+    assert!(html.contains(&format!("Users without effective MFA ({without})")));
     assert!(html.contains(">not met<"), "policy");
     let violations = summary["policy"]["violations"].as_u64().unwrap();
     assert!(html.contains(&format!("{violations} violations")));
@@ -734,4 +735,133 @@ fn a_page_to_a_closed_stdout_is_a_setup_error_not_a_page_written() {
         stderr(&done)
     );
     assert!(!stderr(&done).contains("written to"), "{}", stderr(&done));
+}
+
+/// `YYYY-MM-DD` of today (UTC) plus `days`.
+fn day(days: i64) -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let z = i64::try_from(secs / 86_400).unwrap() + days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The sandbox's exemptions for the full audit: user-000004 (EMAIL only,
+/// which the pool does not enable) until 10 days from now, the admin
+/// user-000005 (SKIP_MFA) expired yesterday, user-000042 (SKIP_MFA) for
+/// long, and a user the sandbox does not have.
+fn sandbox_exemptions(dir: &Path) -> PathBuf {
+    let path = dir.join("exemptions.csv");
+    let text = format!(
+        "userId,reason,owner,expires\n\
+         user-000004,email-only kiosk,it@example.com,{}\n\
+         user-000005,break-glass,secops@example.com,{}\n\
+         user-000042,service account,platform@example.com,{}\n\
+         user-999999,left,hr@example.com,{}\n",
+        day(10),
+        day(-1),
+        day(200),
+        day(10)
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn the_report_of_a_full_audit_shows_effective_coverage_admins_bypasses_departments_and_exemptions()
+{
+    let files = tempfile::tempdir().unwrap();
+    let exemptions = sandbox_exemptions(files.path());
+    let audit = audit(
+        None,
+        &[
+            "--admin-role",
+            "admin",
+            "--admin-role",
+            "billing-admin@billing",
+            "--exemptions",
+            exemptions.to_str().unwrap(),
+            "--by",
+            "department",
+        ],
+        0,
+    );
+    let html = page_of(&audit, &[]);
+    assert_self_contained(&html);
+    let summary = summary_of(&audit);
+    assert_eq!(embedded(&html), summary);
+    // Effective coverage, beside coverage.
+    let effective = summary["effectiveCoverage"].as_f64().unwrap();
+    assert!(
+        html.contains(&format!(
+            "<dt>Effective coverage</dt><dd class=\"\">{:.1} %</dd>",
+            effective * 100.0
+        )),
+        "effective coverage"
+    );
+    let without = summary["withoutEffectiveMfa"].as_u64().unwrap();
+    assert!(html.contains(&format!("Users without effective MFA ({without})")));
+    // The admins: their chart, and first in the table (the SKIP_MFA admin).
+    let admins = summary["admins"]["users"].as_u64().unwrap();
+    assert!(
+        admins > 0 && html.contains("id=\"c-admins-t\""),
+        "admins chart"
+    );
+    let table = &html[html.find("<h2 id=\"h-users\">").unwrap()..];
+    let first = table.find("<tr><th scope=\"row\">").unwrap();
+    assert!(
+        table[first..].starts_with("<tr><th scope=\"row\">user-000005</th>"),
+        "an admin first: {}",
+        &table[first..first + 200]
+    );
+    // The bypasses: the SKIP_MFA users and the IP range.
+    let skip = summary["bypass"]["users"].as_u64().unwrap();
+    assert!(skip > 0);
+    assert!(html.contains(&format!(
+        "{skip} users are on a WHITE user list with SKIP_MFA"
+    )));
+    assert!(html.contains("10.0.0.0/8"), "the IP range");
+    // The department chart (its text alternative names the largest).
+    assert!(html.contains("id=\"c-departments-t\""), "department chart");
+    assert!(html.contains("Acme / Engineering / Mobile"));
+    // The exemptions: counts, and the table of expired and soon-expiring.
+    assert_eq!(summary["exemptions"]["expired"], 1);
+    assert!(html.contains("<h2 id=\"h-expiring\">Expired and soon-expiring exemptions (2)</h2>"));
+    let expiring = &html[html.find("<h2 id=\"h-expiring\">").unwrap()..];
+    let expiring = &expiring[..expiring.find("</section>").unwrap()];
+    let expired = expiring.find("user-000005").expect("the expired one");
+    let soon = expiring.find("user-000004").expect("the soon-expiring one");
+    assert!(expired < soon, "earliest first");
+    assert!(expiring.contains("expired yesterday"));
+    assert!(expiring.contains("expires in 10 days"));
+    assert!(!expiring.contains("user-000042"), "not soon: not listed");
+}
+
+#[test]
+fn a_summary_whose_without_effective_mfa_differs_from_the_rows_is_refused() {
+    let audit = audit(None, &["--admin-role", "admin"], 0);
+    let mut summary = summary_of(&audit);
+    let without = summary["withoutEffectiveMfa"].as_u64().unwrap();
+    summary["withoutEffectiveMfa"] = (without + 1).into();
+    std::fs::write(&audit.summary, serde_json::to_vec(&summary).unwrap()).unwrap();
+    let done = report(&audit.summary, &audit.output, &["-o", "-"]);
+    assert_eq!(done.status.code(), Some(1), "{}", stderr(&done));
+    let err = stderr(&done);
+    assert!(
+        err.contains(&format!(
+            "it counts {} users without effective MFA, the output has {without}",
+            without + 1
+        )),
+        "{err}"
+    );
+    assert!(done.stdout.is_empty());
 }

@@ -251,18 +251,61 @@ impl<'a> Session<'a> {
     }
 }
 
-/// `audit --all-users --summary S -o O` against `url` (or --sandbox),
-/// then `report`; the summary's JSON and the page's path.
-/// The sandbox's audit runs with `--require any` (exit 3: some users
-/// have no factor), so that the page shows a policy's outcome.
+/// `YYYY-MM-DD` of today (UTC) plus `days`.
+fn day(days: i64) -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let z = i64::try_from(secs / 86_400).unwrap() + days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The sandbox audit as an administrator runs it monthly: both admin
+/// roles, an exemptions file (one soon-expiring, one expired, one for a
+/// user the pool does not have) and the coverage per department.
+fn sandbox_audit(dir: &Path) -> Command {
+    let exemptions = format!(
+        "userId,reason,owner,expires\n\
+         user-000004,email-only kiosk,it@example.com,{}\n\
+         user-000005,break-glass,secops@example.com,{}\n\
+         user-000042,service account,platform@example.com,{}\n\
+         user-999999,left,hr@example.com,{}\n",
+        day(10),
+        day(-1),
+        day(200),
+        day(10)
+    );
+    std::fs::write(dir.join("exemptions.csv"), exemptions).unwrap();
+    let mut c = tool();
+    c.args(["--sandbox", "audit", "--require", "any"]);
+    c.args([
+        "--admin-role",
+        "admin",
+        "--admin-role",
+        "billing-admin@billing",
+    ]);
+    c.args(["--exemptions", "exemptions.csv", "--by", "department"]);
+    c
+}
+
+/// `audit --all-users --summary S -o O` against `url` (or the sandbox's
+/// full audit, [`sandbox_audit`]), then `report`; the summary's JSON and
+/// the page's path. The sandbox's audit runs with `--require any` (exit 3:
+/// some users have no effective MFA and no exemption), so that the page
+/// shows a policy's outcome.
 fn audit_and_report(dir: &Path, url: Option<&str>) -> (Value, PathBuf) {
     let mut audit = match url {
         Some(url) => against_url(url),
-        None => {
-            let mut c = tool();
-            c.args(["--sandbox", "audit", "--require", "any"]);
-            c
-        }
+        None => sandbox_audit(dir),
     };
     if url.is_some() {
         audit.arg("audit");
@@ -363,16 +406,36 @@ fn the_report_in_headless_chromium_shows_the_summary_asks_for_nothing_and_keeps_
         );
         let coverage = summary["coverage"].as_f64().unwrap();
         assert!(text.contains(&format!("Coverage\n{:.1} %", coverage * 100.0)));
-        let without = summary["withoutMfa"].as_u64().unwrap();
-        assert!(text.contains(&format!("Users with no MFA factor enabled ({without})")));
+        let effective = summary["effectiveCoverage"].as_f64().unwrap();
+        assert!(text.contains(&format!("Effective coverage\n{:.1} %", effective * 100.0)));
+        let without = summary["withoutEffectiveMfa"].as_u64().unwrap();
+        assert!(text.contains(&format!("Users without effective MFA ({without})")));
         session.assert_quiet(&url);
     }
+    // The hostile page, opened last.
     let text = session.eval("return document.body.innerText;");
     let text = text.as_str().unwrap();
     for name in &HOSTILE[..3] {
         assert!(text.contains(name), "{name} shown as text");
     }
     assert!(text.contains("sep\\u{2028}arator"));
+    // The full audit's sections, as a reader sees them.
+    let url = session.open(&page);
+    let text = session.eval("return document.body.innerText;");
+    let text = text.as_str().unwrap();
+    for shown in [
+        "Coverage per department",
+        "Acme / Engineering / Mobile",
+        "10.0.0.0/8",
+        "Expired and soon-expiring exemptions (2)",
+        "expired yesterday",
+        "expires in 10 days",
+    ] {
+        assert!(text.contains(shown), "{shown} in the page");
+    }
+    let admins = summary["admins"]["users"].as_u64().unwrap();
+    assert!(text.contains(&format!("Admins: {admins}")), "the admins");
+    session.assert_quiet(&url);
     drop(session);
     screenshot(&chrome, &page);
 }

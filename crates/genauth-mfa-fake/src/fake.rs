@@ -504,6 +504,42 @@ impl FakeGenAuth {
         self
     }
 
+    /// A generated organisation for large pools: `code` named `name`,
+    /// with `departments` departments `<code>-d<j>` named `D<j>` in a tree
+    /// ten wide (`d0`..`d9` under the root, `d<j>` under `d<j/10 - 1>`),
+    /// and the generated users put in them by a rule on their index, with
+    /// no memory per user: every eleventh user (`i % 11 == 10`) in none;
+    /// user `i` in `d<i % departments>`, and every seventh also in
+    /// `d<(i / 7) % departments>`. Users set with
+    /// [`with_user_departments`](Self::with_user_departments) keep theirs.
+    /// ```
+    /// use genauth_mfa_fake::FakeGenAuth;
+    /// let fake = FakeGenAuth::new()
+    ///     .with_generated_pool(1_000)
+    ///     .with_generated_departments("big", "Big Corp", 100);
+    /// # let _ = fake;
+    /// ```
+    #[must_use]
+    pub fn with_generated_departments(
+        self,
+        code: &str,
+        name: &str,
+        departments: u32,
+    ) -> FakeGenAuth {
+        let mut organization = Organization::new(code, name);
+        for j in 0..departments {
+            let parent = (j >= 10).then(|| format!("{code}-d{}", j / 10 - 1));
+            organization =
+                organization.push_department(&format!("{code}-d{j}"), &format!("D{j}"), parent);
+        }
+        {
+            let mut state = self.lock();
+            state.policy.add_organization(organization);
+            state.pool.generate_departments(code, departments);
+        }
+        self
+    }
+
     /// Every request for `route` fails with `failure` from now on (after
     /// the failures [`fail_next`](Self::fail_next) queued), until
     /// [`clear_failures`](Self::clear_failures): a key that may not read a

@@ -210,6 +210,9 @@ pub(super) struct Pool {
     /// The departments of the users that have any, by `userId`, the main
     /// one first.
     departments: HashMap<String, Vec<String>>,
+    /// The generated users' departments, by a rule on their index (see
+    /// [`Pool::generate_departments`]): `(prefix, n)`.
+    department_rule: Option<(String, u32)>,
 }
 
 impl Pool {
@@ -374,14 +377,62 @@ impl Pool {
         }
     }
 
+    /// Puts the generated users in the departments `<prefix>-d<j>` (`j`
+    /// below `n`) by a rule on their index `i`, with no per-user memory:
+    /// every eleventh user (`i % 11 == 10`) in none; the others in `i % n`,
+    /// and every seventh also in `(i / 7) % n`. A user set with
+    /// [`set_departments`](Self::set_departments) keeps their own.
+    pub(super) fn generate_departments(&mut self, prefix: &str, n: u32) {
+        self.department_rule = (n > 0).then(|| (prefix.to_owned(), n));
+    }
+
+    /// The departments of the generated user `i` by the rule.
+    fn ruled_departments(&self, i: u32) -> Vec<String> {
+        let Some((prefix, n)) = &self.department_rule else {
+            return Vec::new();
+        };
+        if i % 11 == 10 {
+            return Vec::new();
+        }
+        let mut ids = vec![format!("{prefix}-d{}", i % n)];
+        if i % 7 == 0 && (i / 7) % n != i % n {
+            ids.push(format!("{prefix}-d{}", (i / 7) % n));
+        }
+        ids
+    }
+
+    /// The departments of `user_id`, the main one first.
+    fn departments_of(&self, user_id: &str) -> Vec<String> {
+        if let Some(ids) = self.departments.get(user_id) {
+            return ids.clone();
+        }
+        match self.department_rule {
+            Some(_) if !self.custom.contains_key(user_id) => self
+                .generated_index(user_id)
+                .map(|i| self.ruled_departments(i))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
     /// How many users each department holds: one pass over the users, so
     /// that an answer listing many departments costs one pass, not one
     /// per department.
-    pub(super) fn department_sizes(&self) -> HashMap<&str, usize> {
+    pub(super) fn department_sizes(&self) -> HashMap<String, usize> {
         let mut sizes = HashMap::new();
         for ids in self.departments.values() {
             for id in ids {
-                *sizes.entry(id.as_str()).or_insert(0) += 1;
+                *sizes.entry(id.clone()).or_insert(0) += 1;
+            }
+        }
+        if self.department_rule.is_some() {
+            for i in (0..self.generated).filter(|i| !self.removed.contains(i)) {
+                if self.departments.contains_key(&generated_id(i)) {
+                    continue;
+                }
+                for id in self.ruled_departments(i) {
+                    *sizes.entry(id).or_insert(0) += 1;
+                }
             }
         }
         sizes
@@ -402,8 +453,8 @@ impl Pool {
     fn with_departments(&self, mut dto: Value, with_department_ids: bool) -> Value {
         let departments = dto["userId"]
             .as_str()
-            .and_then(|id| self.departments.get(id))
-            .map_or(&[][..], Vec::as_slice);
+            .map(|id| self.departments_of(id))
+            .unwrap_or_default();
         if let Some(object) = dto.as_object_mut() {
             if let Some(main) = departments.first() {
                 object.insert("mainDepartmentId".into(), json!(main));

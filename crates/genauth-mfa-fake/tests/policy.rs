@@ -324,6 +324,40 @@ fn list_users_adds_department_ids_when_asked() {
 }
 
 #[test]
+fn generated_departments_place_the_generated_users_by_a_rule() {
+    let fake = FakeGenAuth::new()
+        .with_generated_pool(30)
+        .with_generated_departments("big", "Big Corp", 25)
+        .with_user_departments("user-000003", ["big-d24"]);
+    let wire = Wire::new(&fake);
+    let asked =
+        json!({"options": {"pagination": {"page": 1, "limit": 50}, "withDepartmentIds": true}});
+    let answer = wire.list_users(&asked);
+    let users = answer["data"]["list"].as_array().unwrap();
+    // user 0: d0 (and d0 again by the seventh rule: once); 7: d7 and d1;
+    // 10 (i % 11 == 10): none; 3: set by hand; 26: d1.
+    assert_eq!(users[0]["departmentIds"], json!(["big-d0"]));
+    assert_eq!(users[7]["departmentIds"], json!(["big-d7", "big-d1"]));
+    assert_eq!(users[10]["departmentIds"], json!([]));
+    assert_eq!(users[3]["departmentIds"], json!(["big-d24"]));
+    assert_eq!(users[26]["departmentIds"], json!(["big-d1"]));
+    let answer = wire.get("/api/v3/get-all-departments?organizationCode=big&departmentId=root");
+    let list = answer["data"]["list"].as_array().unwrap();
+    assert_eq!(list.len(), 25);
+    let by_id = |id: &str| list.iter().find(|d| d["departmentId"] == id).unwrap();
+    assert_eq!(by_id("big-d3")["parentDepartmentId"], "big-root");
+    assert_eq!(by_id("big-d24")["parentDepartmentId"], "big-d1");
+    assert_eq!(by_id("big-d1")["hasChildren"], true);
+    assert_eq!(by_id("big-d3")["hasChildren"], false);
+    // 30 users, 2 in none (10, 21), 3 in two (7, 14, 28).
+    let members: u64 = list
+        .iter()
+        .map(|d| d["membersCount"].as_u64().unwrap())
+        .sum();
+    assert_eq!(members, 28 + 3);
+}
+
+#[test]
 fn every_new_endpoint_needs_the_management_token_and_fails_when_told() {
     let fake = FakeGenAuth::demo();
     let wire = Wire::new(&fake);

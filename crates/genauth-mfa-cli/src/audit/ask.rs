@@ -13,14 +13,15 @@ use genauth_mfa::batch::{Batch, Done, Input, Tally};
 use super::end::{self, Asked};
 use super::feed::{Admit, Feed, PoolFeed, Tag, Users};
 use super::options::AuditOptions;
+use crate::departments::{self, Departments};
 use crate::exit::Ended;
 use crate::files::Sink;
 use crate::interrupt::Interrupt;
 use crate::listing;
-use crate::pool_facts::Judge;
+use crate::pool_facts::{Judge, Verdict};
 use crate::progress;
 use crate::resume::Earlier;
-use crate::row::Row;
+use crate::row::{Profile, Row};
 use crate::summary::{Skips, Summary};
 
 /// The most time a row waits in the buffer.
@@ -138,7 +139,7 @@ fn feed(users: Users, admit: Admit, comments: bool) -> Fed {
 pub(super) fn ask(
     client: &ManagementClient,
     options: &AuditOptions,
-    users: Users,
+    (users, mut departments): (Users, Option<Departments>),
     sink: Sink,
     judge: Judge,
     interrupt: &Interrupt,
@@ -161,14 +162,14 @@ pub(super) fn ask(
     // with its summary while stdin (or a listing page) still blocks.
     let feed = batch.detach(feed);
     let result = batch.run(feed, |done: Done<Tag>| {
-        let (line, profile) = match &done.tag {
-            Tag::Line(line) => (*line, None),
-            Tag::Listed { index, profile } => (*index, Some(&**profile)),
-        };
+        let (line, profile) = done.tag.place();
         let user_id = done.user_id.as_deref();
         let verdict = judge.verdict(user_id, &done.outcome);
         let mut row = Row::of(line, user_id, id_type, profile, &done.outcome);
-        verdict.fill(&mut row, judge.by_user_id);
+        judge.fill(&verdict, &mut row);
+        if options.by_department {
+            department(departments.as_mut(), profile, &verdict, &mut row);
+        }
         if !lock(&out).write(&row.line(format, header)) {
             return ControlFlow::Break(());
         }
@@ -179,6 +180,7 @@ pub(super) fn ask(
     let mut out = lock(&out);
     out.flush();
     summary.skips(&skips);
+    pool_facts(&mut summary, options, departments);
     let write_error = out
         .error
         .as_ref()
@@ -192,6 +194,48 @@ pub(super) fn ask(
             listed,
         },
     )
+}
+
+/// What `--exemptions` and `--by department` came to, in the summary.
+fn pool_facts(summary: &mut Summary, options: &AuditOptions, departments: Option<Departments>) {
+    if let Some(exemptions) = &options.exemptions {
+        summary.exemptions(exemptions.counts(options.today));
+    }
+    if let Some(departments) = departments.filter(|_| by_department(summary)) {
+        summary.by_department(departments.figures());
+    }
+}
+
+/// With `--by department`: the user's departments in `row` (`null` when
+/// they are unknown), an answered user counted in each.
+fn department(
+    departments: Option<&mut Departments>,
+    profile: Option<&Profile>,
+    verdict: &Verdict,
+    row: &mut Row,
+) {
+    let Some(departments) = departments else {
+        row.departments = Some(None);
+        return;
+    };
+    let ids = profile.and_then(|p| p.department_ids.as_deref());
+    row.departments = Some(Some(departments.paths(ids)));
+    if let Some(without) = departments::without_effective_mfa(verdict) {
+        departments.count(ids, without);
+    }
+}
+
+/// Whether the departments' figures describe the final state: not when
+/// `--resume` skipped users (their rows say no departments to count);
+/// said on stderr.
+fn by_department(summary: &Summary) -> bool {
+    if summary.resumed() == 0 {
+        return true;
+    }
+    crate::exit::say(
+        "genauth-mfa: warning: byDepartment is null: the users answered in the earlier run (--resume) are not counted by department; run the audit whole for it",
+    );
+    false
 }
 
 /// After each result: the progress bar, a flush when due, and a cancel

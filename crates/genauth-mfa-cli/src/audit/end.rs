@@ -78,6 +78,9 @@ pub(super) fn end(options: &AuditOptions, asked: Asked) -> Ended {
     };
     let listing_error = listed.and_then(|l| listing_end(&mut summary, &l, batch.cancelled));
     summary.print(batch.elapsed, batch.cancelled);
+    if let Some(exemptions) = &options.exemptions {
+        exemptions.report(options.today);
+    }
     let incomplete = summary.incomplete(
         batch.cancelled,
         listing_error.as_ref().map(|f| f.message.as_str()),

@@ -35,6 +35,16 @@ pub enum Tag {
     Listed { index: u64, profile: Box<Profile> },
 }
 
+impl Tag {
+    /// The row's line (or place in the listing), and the listed profile.
+    pub fn place(&self) -> (u64, Option<&Profile>) {
+        match self {
+            Tag::Line(line) => (*line, None),
+            Tag::Listed { index, profile } => (*index, Some(&**profile)),
+        }
+    }
+}
+
 /// Lets each user through once, and not the resumed ones (counting both).
 pub struct Admit {
     pub keys: Keys,
@@ -76,6 +86,8 @@ impl Admit {
                 skips.resumed.fetch_add(1, Ordering::Relaxed)
             }
             Some(Seen::Failed) => {
+                // The user was seen: their exemption is not stale.
+                self.judge.exemption(id);
                 skips.resumed_failed.fetch_add(1, Ordering::Relaxed);
                 skips.resumed.fetch_add(1, Ordering::Relaxed)
             }

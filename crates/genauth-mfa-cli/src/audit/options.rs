@@ -1,11 +1,14 @@
 //! An audit's options, resolved once from its command line.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use genauth_mfa::{UserIdType, UserStatus};
 
 use crate::admins::AdminRole;
+use crate::exemptions::{Day, Exemptions};
 use crate::policy::Policy;
+use crate::row::csv::Group;
 use crate::row::{Columns, Format};
 
 /// An audit's options, resolved from its command line.
@@ -33,6 +36,12 @@ pub struct AuditOptions {
     pub admin_roles: Vec<AdminRole>,
     /// `--require-admins`.
     pub require_admins: Option<Policy>,
+    /// `--exemptions FILE`, read.
+    pub exemptions: Option<Arc<Exemptions>>,
+    /// Today (UTC), read from the clock once: when exemptions expire.
+    pub today: Day,
+    /// `--by department`.
+    pub by_department: bool,
 }
 
 impl AuditOptions {
@@ -50,6 +59,18 @@ impl AuditOptions {
     /// roles name users by.
     pub fn by_user_id(&self) -> bool {
         self.id_type() == UserIdType::UserId.as_str()
+    }
+
+    /// The columns the options add to a new output.
+    pub fn groups(&self) -> Vec<Group> {
+        let mut groups = Vec::new();
+        if self.exemptions.is_some() {
+            groups.push(Group::Exemptions);
+        }
+        if self.by_department {
+            groups.push(Group::Departments);
+        }
+        groups
     }
 
     pub fn columns(&self) -> Columns {

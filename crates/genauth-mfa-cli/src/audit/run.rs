@@ -9,6 +9,7 @@ use super::end::listing_failed;
 use super::feed::Users;
 use super::options::AuditOptions;
 use super::{ask, copies};
+use crate::departments::{self, Departments};
 use crate::exit::{Ended, Failure, say, token_failed};
 use crate::files::{self, Source};
 use crate::input;
@@ -39,8 +40,9 @@ pub fn run(client: &ManagementClient, options: &AuditOptions, interrupt: &Interr
         options.columns(),
         options.resume.then_some(options.id_type()),
         identity.as_slice(),
-    )?;
-    let (users, judge) = check_access(client, options, source, interrupt)?;
+    )?
+    .with_groups(options.groups());
+    let (users, departments, judge) = check_access(client, options, source, interrupt)?;
     let sink = plan.open()?;
     if let Users::File(source) = &users {
         if source.is_terminal {
@@ -50,20 +52,27 @@ pub fn run(client: &ManagementClient, options: &AuditOptions, interrupt: &Interr
             );
         }
     }
-    ask::ask(client, options, users, sink, judge, interrupt)
+    ask::ask(
+        client,
+        options,
+        (users, departments),
+        sink,
+        judge,
+        interrupt,
+    )
 }
 
 /// After every file check and before the output is touched: a pipe's
 /// encoding (now that the output is known not to be that pipe), the access
 /// key, the pool's facts (an unknown `--admin-role` ends the run here), and
-/// with `--all-users` the listing's first page. The engine then finds the
-/// token cached.
+/// with `--all-users` the listing's first page (with `--by department`, the
+/// departments before it). The engine then finds the token cached.
 fn check_access(
     client: &ManagementClient,
     options: &AuditOptions,
     source: Option<Source>,
     interrupt: &Interrupt,
-) -> Result<(Users, Judge), Failure> {
+) -> Result<(Users, Option<Departments>, Judge), Failure> {
     let source = source.map(decode).transpose()?;
     client
         .authenticate()
@@ -73,12 +82,20 @@ fn check_access(
         by_user_id: options.by_user_id(),
         require: options.policy.clone(),
         require_admins: options.require_admins.clone(),
+        exemptions: options.exemptions.clone(),
+        today: options.today,
     };
     if let Some(source) = source {
-        return Ok((Users::File(source), judge));
+        return Ok((Users::File(source), None, judge));
     }
-    match listing::start(client, options.status.clone(), interrupt.token()) {
-        Ok((listing, total)) => Ok((Users::Pool(listing, total), judge)),
+    let departments = options
+        .by_department
+        .then(|| departments::read(client))
+        .flatten();
+    let status = options.status.clone();
+    let with_ids = departments.is_some();
+    match listing::start(client, status, with_ids, interrupt.token()) {
+        Ok((listing, total)) => Ok((Users::Pool(listing, total), departments, judge)),
         Err(StartError::Listing(e)) => Err(Failure::setup(listing_failed(&e, None))),
         Err(StartError::Internal(message)) => Err(Failure::setup(message)),
     }

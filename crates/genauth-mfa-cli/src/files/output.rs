@@ -12,7 +12,7 @@ use same_file::Handle;
 
 use super::checks::{check_directory, is_fifo, is_std, lock, names_stdout, same_fifo};
 use crate::resume::{self, Earlier};
-use crate::row::csv::Header;
+use crate::row::csv::{Group, Header};
 use crate::row::{Columns, Format};
 
 /// Where rows go, and what an earlier run left there (`--resume`).
@@ -32,6 +32,17 @@ pub struct OutputPlan {
     format: Format,
     columns: Columns,
     name: String,
+    /// The columns of the options that add some (a new output's header).
+    groups: Vec<Group>,
+}
+
+impl OutputPlan {
+    /// A new output also has the columns of `groups` (`--exemptions`,
+    /// `--by department`); a resumed one keeps its own.
+    pub fn with_groups(mut self, groups: Vec<Group>) -> OutputPlan {
+        self.groups = groups;
+        self
+    }
 }
 
 enum Target {
@@ -85,6 +96,7 @@ pub fn plan_output(
         format,
         columns,
         name,
+        groups: Vec::new(),
     };
     let Some(path) = path.filter(|p| !is_std(Some(p))) else {
         plan_stdout(resume.is_some(), same(Handle::stdout().ok()), inputs.len())?;
@@ -244,10 +256,10 @@ impl OutputPlan {
                 (Box::new(file), Earlier::default(), true)
             }
         };
-        let header = earlier
-            .header
-            .clone()
-            .unwrap_or_else(|| Header::of(self.columns));
+        let header = earlier.header.clone().unwrap_or_else(|| {
+            let header = Header::of(self.columns);
+            self.groups.iter().fold(header, |h, g| h.with(*g))
+        });
         if self.format == Format::Csv && fresh {
             out.write_all(header.line_of_names().as_bytes())
                 .map_err(|e| format!("cannot write to {name}: {e}"))?;

@@ -1,9 +1,19 @@
 //! Each user judged against the pool's facts: effective MFA, SKIP_MFA,
-//! admin, and the `--require` / `--require-admins` gates.
+//! admin, their `--exemptions` entry, and the `--require` /
+//! `--require-admins` gates.
+//!
+//! The one rule: a user meets `--require` (and, an admin,
+//! `--require-admins`) when they have effective MFA that meets it OR an
+//! exemption that holds today; an expired exemption covers nobody. This
+//! run's users and those an earlier run answered (`--resume`) are judged
+//! here alike.
 
 use genauth_mfa::batch::Outcome;
 
+use std::sync::Arc;
+
 use super::PoolFacts;
+use crate::exemptions::{Day, ExemptionState, Exemptions};
 use crate::policy::{Factors, Policy};
 use crate::row::Row;
 
@@ -16,6 +26,10 @@ pub struct Judge {
     pub by_user_id: bool,
     pub require: Option<Policy>,
     pub require_admins: Option<Policy>,
+    /// `--exemptions` (`None` without it, or with ids other than
+    /// `user_id`s), and the day they are judged on.
+    pub exemptions: Option<Arc<Exemptions>>,
+    pub today: Day,
 }
 
 /// What the pool's facts say about one user.
@@ -31,10 +45,17 @@ pub struct Verdict {
     pub skip: Option<bool>,
     /// A member of an `--admin-role` (`None`: unknown, or no `--admin-role`).
     pub admin: Option<bool>,
-    /// Answered and not meeting `--require`.
+    /// The user's `--exemptions` entry, active or expired (`None`: none).
+    pub exemption: Option<ExemptionState>,
+    /// Answered, not meeting `--require` by effective MFA, and no
+    /// exemption that holds.
     pub violates: bool,
-    /// An admin, answered, and not meeting `--require-admins`.
+    /// An admin, answered, not meeting `--require-admins` by effective
+    /// MFA, and no exemption that holds.
     pub admin_violates: bool,
+    /// Answered, meeting `--require` and `--require-admins` only by an
+    /// exemption that holds (short of one of them by effective MFA).
+    pub exempted: bool,
 }
 
 impl Judge {
@@ -70,22 +91,32 @@ impl Judge {
             (_, Some(enabled)) => f.and(enabled),
             (_, None) => f,
         });
-        let violates = match (&self.require, effective) {
+        let short = match (&self.require, effective) {
             (Some(policy), Some(effective)) => !policy.met(effective),
             _ => false,
         };
-        let admin_violates = match (&self.require_admins, effective, admin) {
+        let admin_short = match (&self.require_admins, effective, admin) {
             (Some(policy), Some(effective), Some(true)) => !policy.met(effective),
             _ => false,
         };
+        let exemption = self.exemption(id);
+        let holds = exemption.is_some_and(ExemptionState::is_active);
         Verdict {
             about_user: true,
             effective,
             skip,
             admin,
-            violates,
-            admin_violates,
+            exemption,
+            violates: short && !holds,
+            admin_violates: admin_short && !holds,
+            exempted: (short || admin_short) && holds,
         }
+    }
+
+    /// User `id`'s exemption today (`None`: none, or no `--exemptions`),
+    /// and the user counted as seen (an entry never seen is stale).
+    pub fn exemption(&self, id: &str) -> Option<ExemptionState> {
+        self.exemptions.as_ref()?.saw(id, self.today)
     }
 
     /// In a known role: true; in none, every role known: false; else
@@ -107,17 +138,22 @@ impl Judge {
     }
 }
 
-impl Verdict {
-    /// The row's effectiveMfa, skipMfa and admin cells: `null` (empty)
-    /// when unknown, absent in a row about no user.
-    pub fn fill(&self, row: &mut Row, by_user_id: bool) {
-        if !self.about_user {
+impl Judge {
+    /// The row's effectiveMfa, skipMfa and admin cells (`null`, empty,
+    /// when unknown) and with `--exemptions` its exemptionExpires (`null`
+    /// for a user without one); all absent in a row about no user.
+    pub fn fill(&self, verdict: &Verdict, row: &mut Row) {
+        if !verdict.about_user {
             return;
         }
-        let effective = self.effective.filter(|_| by_user_id).map(Factors::any);
-        row.effective_mfa = Some(effective);
-        row.skip_mfa = Some(self.skip);
-        row.admin = Some(self.admin);
+        let effective = verdict.effective.filter(|_| self.by_user_id);
+        row.effective_mfa = Some(effective.map(Factors::any));
+        row.skip_mfa = Some(verdict.skip);
+        row.admin = Some(verdict.admin);
+        if self.exemptions.is_some() {
+            let expires = verdict.exemption.map(|e| e.expires().to_string());
+            row.exemption_expires = Some(expires);
+        }
     }
 }
 
@@ -149,6 +185,8 @@ mod tests {
             by_user_id: true,
             require: Some(crate::policy::parse("any").unwrap()),
             require_admins: Some(crate::policy::parse("totp").unwrap()),
+            exemptions: None,
+            today: Day::parse("2026-12-01").unwrap(),
         }
     }
 
@@ -184,5 +222,28 @@ mod tests {
         assert_eq!(j.judge("a", None).admin, Some(true));
         j.by_user_id = false;
         assert_eq!(j.judge("a", None).admin, None);
+    }
+
+    #[test]
+    fn an_exemption_that_holds_meets_both_gates_and_an_expired_one_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exemptions.csv");
+        let text = "userId,reason,owner,expires\nboss,r,o,2026-12-01\nold,r,o,2026-11-30\n";
+        std::fs::write(&path, text).unwrap();
+        let mut j = judge(Some(Factors::TOTP), &[], vec![Some(&["boss", "old"])]);
+        j.exemptions = Some(Arc::new(Exemptions::read(&path).unwrap()));
+        let boss = j.judge("boss", Some(Factors::EMAIL));
+        assert_eq!(boss.effective, Some(Factors::default()), "no fact changes");
+        assert!(!boss.violates && !boss.admin_violates && boss.exempted);
+        let old = j.judge("old", Some(Factors::EMAIL));
+        assert!(old.violates && old.admin_violates && !old.exempted);
+        assert!(old.exemption.is_some_and(|e| !e.is_active()));
+        let covered = j.judge("boss", Some(Factors::TOTP));
+        assert!(
+            !covered.violates && !covered.exempted,
+            "met by effective MFA"
+        );
+        let failed = j.judge("boss", None);
+        assert!(!failed.violates && !failed.exempted);
     }
 }

@@ -19,6 +19,7 @@
 
 mod changes;
 mod charts;
+mod expiring;
 mod headline;
 pub mod history;
 mod html;
@@ -105,6 +106,12 @@ fn read_summary(path: &Path) -> Result<Value, Failure> {
     Ok(summary)
 }
 
+/// The day the audit ran (UTC), from the summary's `generatedAt`.
+fn audit_day(summary: &Value) -> Option<crate::exemptions::Day> {
+    let at = summary.get("generatedAt").and_then(Value::as_str)?;
+    crate::exemptions::Day::parse(at.get(..10)?)
+}
+
 /// Checks that the output holds what the summary counted; the first
 /// figure that differs, said.
 fn check_match(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(), Failure> {
@@ -129,6 +136,13 @@ fn check_match(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(
             };
             return Err(mismatch(output, &what, counted, rows));
         }
+    }
+    // Only when both say it: an older summary, ids other than user_ids or
+    // rows without the column leave it unchecked.
+    let effective = count(summary, "/withoutEffectiveMfa").filter(|_| tally.effective_known);
+    if let Some(counted) = effective.filter(|n| *n != tally.without_effective) {
+        let what = "users without effective MFA";
+        return Err(mismatch(output, what, counted, tally.without_effective));
     }
     let failed = count(summary, "/failed").unwrap_or(0);
     if tally.failed < failed {
@@ -294,7 +308,7 @@ pub fn run(options: &ReportOptions, interrupt: &Interrupt) -> Ended {
         })?;
     }
     let summary = read_summary(&options.summary)?;
-    let tally = tally::read(&options.audit_output, interrupt)?;
+    let tally = tally::read(&options.audit_output, audit_day(&summary), interrupt)?;
     check_match(&summary, &tally, &options.audit_output)?;
     let changes = match &options.previous {
         Some(old) => Some(changes::read(old, &options.audit_output, interrupt)?),
@@ -304,7 +318,10 @@ pub fn run(options: &ReportOptions, interrupt: &Interrupt) -> Ended {
         Some(dir) => Some(history::read(dir, &summary).map_err(Failure::setup)?),
         None => None,
     };
-    let without = tally.without_effective;
+    let without = match tally.effective_known {
+        true => format!("{} without effective MFA", tally.without_effective),
+        false => format!("{} without MFA", tally.without_effective),
+    };
     let report = page::Report {
         summary: &summary,
         output_name: shown(&options.audit_output),
@@ -320,7 +337,7 @@ pub fn run(options: &ReportOptions, interrupt: &Interrupt) -> Ended {
             .map_err(|e| Failure::setup(format!("cannot write {}: {e}", shown(path))))?,
     }
     let line = format!(
-        "genauth-mfa: report of {} users written to {} ({} KiB); {without} without MFA",
+        "genauth-mfa: report of {} users written to {} ({} KiB); {without}",
         count(&summary, "/users").unwrap_or(0),
         target.map_or_else(|| "standard output".to_owned(), shown),
         html.len().div_ceil(1024),

@@ -42,10 +42,13 @@ pub fn render(report: Report<'_>) -> String {
     if let Some(trend) = &report.history {
         super::history::section(&mut body, trend);
     }
-    let without_table = users_table(report.tally, &report.output_name);
+    let mut tally = report.tally;
+    let expiring = std::mem::take(&mut tally.expiring);
+    let without_table = users_table(tally, &report.output_name);
     body.push_str(&without_table);
     failures(&mut body, s);
     exemptions(&mut body, s);
+    expiring.section(&mut body, &report.output_name);
     if let Some(changes) = &report.changes {
         changes_section(&mut body, changes);
     }

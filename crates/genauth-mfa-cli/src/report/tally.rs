@@ -9,7 +9,9 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
+use super::expiring::Expiring;
 use crate::diff::rows::Rows;
+use crate::exemptions::Day;
 use crate::exit::{EXIT_INTERRUPTED, Failure};
 use crate::interrupt::Interrupt;
 use crate::row::{About, Row};
@@ -82,17 +84,19 @@ pub struct Tally {
     pub effective_known: bool,
     /// Error rows by kind.
     pub failures: BTreeMap<String, u64>,
+    /// The expired and soon-expiring exemptions (`--exemptions`).
+    pub expiring: Expiring,
     top: BinaryHeap<Reverse<Listed>>,
 }
 
 /// What a row says beyond its factors: whether the user has effective
 /// MFA (the pool asks for one of their factors, no SKIP_MFA), and whether
-/// they are an admin. This version's rows carry neither (issue 19 adds the
-/// columns `effectiveMfa` and `admin` to [`Row`]): unknown, so a user is
-/// listed only when they have no factor at all, which is true whatever
-/// the pool enables.
-fn effective_and_admin(_row: &Row) -> (Option<bool>, Option<bool>) {
-    (None, None)
+/// they are an admin (`audit --admin-role`). `None` when the row does not
+/// say (an output of an earlier version, an unknown part of the pool's
+/// policy, ids other than user_ids): such a user is listed only when they
+/// have no factor at all, which is true whatever the pool enables.
+fn effective_and_admin(row: &Row) -> (Option<bool>, Option<bool>) {
+    (row.effective_mfa.flatten(), row.admin.flatten())
 }
 
 impl Tally {
@@ -108,8 +112,12 @@ impl Tally {
             Some(About::Answered {
                 user_id,
                 any_enabled,
-            }) => self.answer(row, user_id, any_enabled),
-            Some(About::Failed { error, .. }) => {
+            }) => {
+                self.expiring.add(row, user_id);
+                self.answer(row, user_id, any_enabled);
+            }
+            Some(About::Failed { user_id, error }) => {
+                self.expiring.add(row, user_id);
                 self.failed += 1;
                 let kind =
                     if self.failures.len() < MAX_KINDS || self.failures.contains_key(&error.kind) {
@@ -170,8 +178,9 @@ impl Tally {
     }
 }
 
-/// Reads the audit output at `path` (JSON Lines or CSV) to its end.
-pub fn read(path: &Path, interrupt: &Interrupt) -> Result<Tally, Failure> {
+/// Reads the audit output at `path` (JSON Lines or CSV) to its end;
+/// `today`: the audit's day, that exemptions are judged on.
+pub fn read(path: &Path, today: Option<Day>, interrupt: &Interrupt) -> Result<Tally, Failure> {
     let name = crate::exit::shown(path);
     let file = File::open(path).map_err(|e| Failure::setup(format!("cannot read {name}: {e}")))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
@@ -180,7 +189,10 @@ pub fn read(path: &Path, interrupt: &Interrupt) -> Result<Tally, Failure> {
         )));
     }
     let mut rows = Rows::new(BufReader::with_capacity(256 * 1024, file), name);
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        expiring: Expiring::new(today),
+        ..Tally::default()
+    };
     for n in 0u64.. {
         if n % CHECK_EVERY == 0 && interrupt.is_interrupted() {
             return Err(Failure::new(EXIT_INTERRUPTED, "interrupted"));

@@ -146,6 +146,29 @@ pub struct Row {
         deserialize_with = "present_bool"
     )]
     pub admin: Option<Option<bool>>,
+    /// `--exemptions`: the last day of the user's exemption
+    /// (`YYYY-MM-DD`, expired or not), `null` for a user without one;
+    /// absent without `--exemptions`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub exemption_expires: Option<Option<String>>,
+    /// `--by department`: the user's departments, each as its name path
+    /// from the organisation's root (`null` when the departments are
+    /// unknown); absent without `--by department`. CSV joins them with `; `.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_list"
+    )]
+    pub departments: Option<Option<Vec<String>>>,
+}
+
+/// A list that is there, `null` included (`Some(None)`).
+fn present_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Vec<String>>>, D::Error> {
+    Option::<Vec<String>>::deserialize(d).map(Some)
 }
 
 /// A field that is there, `null` included (`Some(None)`); serde's
@@ -207,6 +230,8 @@ pub struct Profile {
     pub status: Option<String>,
     last_login: Option<String>,
     last_mfa_time: Option<String>,
+    /// The user's department ids, when the listing asked for them.
+    pub department_ids: Option<Vec<String>>,
 }
 
 impl Profile {
@@ -219,6 +244,7 @@ impl Profile {
             status: user.status.as_ref().map(|s| clean(s.as_str(), SHORT_MAX)),
             last_login: text(&user.last_login),
             last_mfa_time: text(&user.last_mfa_time),
+            department_ids: user.department_ids.clone(),
         }
     }
 

@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use super::truth::TruthJson;
 use super::{Summary, rfc3339};
+use crate::departments::Figures;
+use crate::exemptions::ExemptionCounts;
 
 impl Summary {
     /// The summary as `--summary FILE` holds it: complete unless
@@ -31,6 +33,8 @@ impl Summary {
             generated_at: rfc3339(SystemTime::now()),
             pool_changed: self.pool.is_some_and(|p| p.changed),
             policy: self.policy_json(),
+            exemptions: self.exemptions,
+            by_department: self.by_department.as_ref(),
             resumed: self.resumed_count,
             duplicates: self.duplicates,
             unreadable_lines: input,
@@ -65,8 +69,12 @@ struct Json<'a> {
     by_status: &'a BTreeMap<String, u64>,
     generated_at: String,
     pool_changed: bool,
-    /// `null` without `--require`.
+    /// `null` without `--require` and `--require-admins`.
     policy: Option<PolicyJson<'a>>,
+    /// `null` without `--exemptions`.
+    exemptions: Option<ExemptionCounts>,
+    /// `null` without `--by department`, or when the departments are unknown.
+    by_department: Option<&'a BTreeMap<String, Figures>>,
     resumed: u64,
     duplicates: u64,
     unreadable_lines: u64,
@@ -118,6 +126,10 @@ struct PolicyJson<'a> {
     require_admins: Option<&'a [&'static str]>,
     /// Answered admins not meeting `--require-admins`.
     admin_violations: u64,
+    /// Users who meet the policy only by an exemption that holds (none
+    /// without `--exemptions`: absent, so that earlier summaries compare).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exempted: Option<u64>,
 }
 
 impl Summary {
@@ -136,6 +148,7 @@ impl Summary {
             violations: self.require_violations(),
             require_admins: admins.map(|p| &p.names[..]),
             admin_violations: self.admin_violations(),
+            exempted: self.exemptions.map(|_| self.exempted()),
         })
     }
 }

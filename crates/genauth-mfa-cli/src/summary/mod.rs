@@ -13,6 +13,8 @@ use std::time::SystemTime;
 
 use genauth_mfa::batch::Outcome;
 
+use crate::departments::Figures;
+use crate::exemptions::ExemptionCounts;
 use crate::policy::{Factors, Policy};
 use crate::pool_facts::{Judge, Verdict};
 use crate::resume::{FINAL_API_CODE, FINAL_STATUS};
@@ -50,6 +52,8 @@ pub struct Counts {
     email: u64,
     none: u64,
     violations: u64,
+    /// Users who do not meet `--require` but whose exemption holds.
+    exempted: u64,
     by_status: BTreeMap<String, u64>,
     /// Effective MFA, admins, `--require-admins`.
     truth: TruthCounts,
@@ -65,6 +69,7 @@ impl Counts {
         self.email += u64::from(factors.has(Factors::EMAIL));
         self.none += u64::from(!factors.any());
         self.violations += u64::from(verdict.violates);
+        self.exempted += u64::from(verdict.exempted);
         self.truth.add(verdict);
         self.status(status);
     }
@@ -89,6 +94,7 @@ impl Counts {
         self.none += other.none;
         self.violations += other.violations;
         self.truth.merge(&other.truth);
+        self.exempted += other.exempted;
         for (status, n) in &other.by_status {
             for _ in 0..*n {
                 self.status(Some(status));
@@ -134,6 +140,10 @@ pub struct Summary {
     pool: Option<PoolListing>,
     /// Users failed for want of file descriptors, retries used up.
     out_of_descriptors: u64,
+    /// `--exemptions`: what they came to.
+    exemptions: Option<ExemptionCounts>,
+    /// `--by department`: each department's figures (`None`: unknown).
+    by_department: Option<BTreeMap<String, Figures>>,
 }
 
 impl Summary {
@@ -178,6 +188,21 @@ impl Summary {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+    }
+
+    /// What `--exemptions` came to (`None` without it: `null`).
+    pub fn exemptions(&mut self, counts: ExemptionCounts) {
+        self.exemptions = Some(counts);
+    }
+
+    /// `--by department`'s figures, when they are known.
+    pub fn by_department(&mut self, figures: BTreeMap<String, Figures>) {
+        self.by_department = Some(figures);
+    }
+
+    /// Users skipped as answered by an earlier run (`--resume`).
+    pub fn resumed(&self) -> u64 {
+        self.resumed_count
     }
 
     pub fn pool(&mut self, pool: PoolListing) {
@@ -238,6 +263,12 @@ impl Summary {
     /// Users who do not meet `--require` (admins' own rule apart).
     fn require_violations(&self) -> u64 {
         self.run.violations + self.resumed.violations
+    }
+
+    /// Answered users of the final state who meet `--require` only by an
+    /// exemption.
+    pub fn exempted(&self) -> u64 {
+        self.run.exempted + self.resumed.exempted
     }
 }
 

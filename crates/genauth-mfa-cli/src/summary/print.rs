@@ -39,6 +39,8 @@ impl Summary {
         }
         self.print_truth();
         self.print_policy();
+        self.print_exemptions();
+        self.print_departments();
         self.print_skips();
     }
 
@@ -46,23 +48,84 @@ impl Summary {
         if let Some(policy) = &self.policy {
             let wanted = policy.names.join(",");
             match self.require_violations() {
-                0 => say(format_args!(
-                    "policy met: every user answered has {wanted} enabled, effective \
-                     (--require {wanted})"
-                )),
+                0 => match self.exempted() {
+                    0 => say(format_args!(
+                        "policy met: every user answered has {wanted} enabled, effective \
+                         (--require {wanted})"
+                    )),
+                    n => say(format_args!(
+                        "policy met: every user answered has {wanted} enabled or an exemption \
+                         that holds: {} by an exemption, the others by effective MFA \
+                         (--require {wanted})",
+                        ids_of("user", n)
+                    )),
+                },
                 n => {
                     let what = if wanted == "any" {
                         "no factor".to_owned()
                     } else {
                         format!("none of {wanted}")
                     };
+                    let unless = match self.exemptions {
+                        Some(_) => " and no exemption that holds",
+                        None => "",
+                    };
                     say(format_args!(
                         "policy not met: {n} users answered have {what} enabled and effective \
-                         (a factor the pool enables, without SKIP_MFA) (--require {wanted})"
+                         (a factor the pool enables, without SKIP_MFA){unless} (--require {wanted})"
                     ));
                 }
             }
         }
+    }
+
+    fn print_exemptions(&self) {
+        if let Some(e) = &self.exemptions {
+            let admins = self
+                .judge
+                .as_deref()
+                .and_then(|j| j.require_admins.as_ref());
+            let rule = match (&self.policy, admins) {
+                (Some(_), Some(_)) => "--require or --require-admins",
+                (Some(_), None) => "--require",
+                (None, Some(_)) => "--require-admins",
+                (None, None) => "",
+            };
+            let exempted = match rule {
+                "" => String::new(),
+                rule => format!("; {} users meet {rule} by an exemption", self.exempted()),
+            };
+            say(format_args!(
+                "exemptions: {} active, {} expired, {} for users this audit did not see{exempted}",
+                e.active, e.expired, e.unknown_users
+            ));
+        }
+    }
+
+    /// The department with the lowest coverage (the first by path of
+    /// those), and how many have users.
+    fn print_departments(&self) {
+        let Some(figures) = &self.by_department else {
+            return;
+        };
+        let with_users = figures.values().filter(|f| f.users > 0).count();
+        let lowest = figures
+            .iter()
+            .filter_map(|(path, f)| Some((f.coverage?, path, f)))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let lowest = match lowest {
+            Some((c, path, f)) => format!(
+                "; lowest coverage {:.1} % in {path} ({} of {} users without effective MFA)",
+                c * 100.0,
+                f.without_effective_mfa,
+                f.users
+            ),
+            None => String::new(),
+        };
+        say(format_args!(
+            "by department: {with_users} of {} departments have users (each counts its sub-departments' users; --summary FILE has each){lowest}",
+            figures.len()
+        ));
     }
 
     fn print_skips(&self) {

@@ -197,13 +197,20 @@ impl Summary {
         ));
         if let Some(policy) = &judge.require_admins {
             let wanted = policy.names.join(",");
+            let (or, and) = match judge.exemptions {
+                Some(_) => (
+                    " or an exemption that holds",
+                    " and no exemption that holds",
+                ),
+                None => ("", ""),
+            };
             match self.admin_violations() {
                 0 => say(format_args!(
-                    "admin policy met: every admin answered has {wanted} effective \
+                    "admin policy met: every admin answered has {wanted} effective{or} \
                      (--require-admins {wanted})"
                 )),
                 n => say(format_args!(
-                    "admin policy not met: {} answered without {wanted} effective \
+                    "admin policy not met: {} answered without {wanted} effective{and} \
                      (--require-admins {wanted})",
                     ids_of("admin", n)
                 )),

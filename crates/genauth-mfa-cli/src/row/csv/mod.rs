@@ -7,17 +7,18 @@
 //! `\u{..}` escapes (see [`encode_id`]). Both are undone when read.
 
 mod cell;
+mod columns;
 mod split;
 
-pub use cell::{csv_line, decode_id, encode_id};
+pub use cell::csv_line;
 #[cfg(test)]
-pub use cell::{neutralise, unneutralise};
-use cell::{read_yes_no, yes_no};
+pub use cell::{decode_id, encode_id, neutralise, unneutralise};
+pub use columns::COLUMNS;
 pub use split::Splitter;
 
 use std::borrow::Cow;
 
-use super::model::{Columns, ErrorCell, Row};
+use super::model::{Columns, Row};
 
 /// One CSV column: its name, and how a row's field becomes its cell and
 /// back (`Err` for a cell this tool cannot have written).
@@ -26,34 +27,6 @@ pub struct Column {
     pub group: Group,
     get: fn(&Row) -> Cow<'_, str>,
     set: fn(&mut Row, &str) -> Result<(), ()>,
-}
-
-fn text(t: &Option<String>) -> Cow<'_, str> {
-    Cow::Borrowed(t.as_deref().unwrap_or_default())
-}
-
-fn profile(t: &Option<Option<String>>) -> Cow<'_, str> {
-    Cow::Borrowed(t.as_ref().and_then(Option::as_deref).unwrap_or_default())
-}
-
-fn some(cell: &str) -> Option<String> {
-    Some(cell).filter(|c| !c.is_empty()).map(str::to_owned)
-}
-
-fn error(row: &mut Row) -> &mut ErrorCell {
-    row.error.get_or_insert_with(ErrorCell::default)
-}
-
-fn number(cell: &str) -> Result<Option<i64>, ()> {
-    match cell {
-        "" => Ok(None),
-        n => n.parse().map(Some).map_err(|_| ()),
-    }
-}
-
-fn error_number(row: &Row, get: fn(&ErrorCell) -> Option<i64>) -> Cow<'_, str> {
-    let n = row.error.as_ref().and_then(get);
-    n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()))
 }
 
 /// Which outputs have a column.
@@ -66,214 +39,11 @@ pub enum Group {
     /// Every output of this version; an older one may lack it (0.3 had no
     /// `user_id_type`).
     Added,
+    /// An audit with `--exemptions`.
+    Exemptions,
+    /// An audit with `--by department`.
+    Departments,
 }
-
-/// Every column this tool writes, in the order of a new output. A new
-/// column is one entry here (and its field in [`Row`]).
-pub static COLUMNS: [Column; 21] = [
-    Column {
-        name: "user_id",
-        group: Group::Required,
-        get: |r| r.user_id.as_deref().map(encode_id).unwrap_or_default(),
-        set: |r, c| {
-            r.user_id = match c {
-                "" => None,
-                c => Some(decode_id(c).ok_or(())?.into_owned()),
-            };
-            Ok(())
-        },
-    },
-    Column {
-        name: "totp",
-        group: Group::Required,
-        get: |r| text(&r.totp_status),
-        set: |r, c| {
-            r.totp_status = Some(c.to_owned());
-            Ok(())
-        },
-    },
-    Column {
-        name: "face",
-        group: Group::Required,
-        get: |r| text(&r.face_mfa_status),
-        set: |r, c| {
-            r.face_mfa_status = Some(c.to_owned());
-            Ok(())
-        },
-    },
-    Column {
-        name: "sms",
-        group: Group::Required,
-        get: |r| text(&r.sms_mfa_status),
-        set: |r, c| {
-            r.sms_mfa_status = Some(c.to_owned());
-            Ok(())
-        },
-    },
-    Column {
-        name: "email",
-        group: Group::Required,
-        get: |r| text(&r.email_mfa_status),
-        set: |r, c| {
-            r.email_mfa_status = Some(c.to_owned());
-            Ok(())
-        },
-    },
-    Column {
-        name: "any_enabled",
-        group: Group::Required,
-        get: |r| {
-            Cow::Borrowed(
-                r.any_enabled
-                    .map_or("", |a| if a { "true" } else { "false" }),
-            )
-        },
-        set: |r, c| {
-            r.any_enabled = match c {
-                "" => None,
-                "true" => Some(true),
-                "false" => Some(false),
-                _ => return Err(()),
-            };
-            Ok(())
-        },
-    },
-    Column {
-        name: "error_kind",
-        group: Group::Required,
-        get: |r| Cow::Borrowed(r.error.as_ref().map_or("", |e| e.kind.as_str())),
-        set: |r, c| {
-            error(r).kind = c.to_owned();
-            Ok(())
-        },
-    },
-    Column {
-        name: "status_code",
-        group: Group::Required,
-        get: |r| error_number(r, |e| e.status_code),
-        set: |r, c| {
-            error(r).status_code = number(c)?;
-            Ok(())
-        },
-    },
-    Column {
-        name: "api_code",
-        group: Group::Required,
-        get: |r| error_number(r, |e| e.api_code),
-        set: |r, c| {
-            error(r).api_code = number(c)?;
-            Ok(())
-        },
-    },
-    Column {
-        name: "message",
-        group: Group::Required,
-        get: |r| Cow::Borrowed(r.error.as_ref().map_or("", |e| e.message.as_str())),
-        set: |r, c| {
-            error(r).message = c.to_owned();
-            Ok(())
-        },
-    },
-    Column {
-        name: "request_id",
-        group: Group::Required,
-        get: |r| text(r.error.as_ref().map_or(&None, |e| &e.request_id)),
-        set: |r, c| {
-            error(r).request_id = some(c);
-            Ok(())
-        },
-    },
-    Column {
-        name: "username",
-        group: Group::Pool,
-        get: |r| profile(&r.username),
-        set: |r, c| {
-            r.username = Some(some(c));
-            Ok(())
-        },
-    },
-    Column {
-        name: "user_email",
-        group: Group::Pool,
-        get: |r| profile(&r.user_email),
-        set: |r, c| {
-            r.user_email = Some(some(c));
-            Ok(())
-        },
-    },
-    Column {
-        name: "phone",
-        group: Group::Pool,
-        get: |r| profile(&r.phone),
-        set: |r, c| {
-            r.phone = Some(some(c));
-            Ok(())
-        },
-    },
-    Column {
-        name: "user_status",
-        group: Group::Pool,
-        get: |r| profile(&r.user_status),
-        set: |r, c| {
-            r.user_status = Some(some(c));
-            Ok(())
-        },
-    },
-    Column {
-        name: "last_login",
-        group: Group::Pool,
-        get: |r| profile(&r.last_login),
-        set: |r, c| {
-            r.last_login = Some(some(c));
-            Ok(())
-        },
-    },
-    Column {
-        name: "last_mfa_time",
-        group: Group::Pool,
-        get: |r| profile(&r.last_mfa_time),
-        set: |r, c| {
-            r.last_mfa_time = Some(some(c));
-            Ok(())
-        },
-    },
-    Column {
-        name: "user_id_type",
-        group: Group::Added,
-        get: |r| text(&r.user_id_type),
-        set: |r, c| {
-            r.user_id_type = some(c);
-            Ok(())
-        },
-    },
-    Column {
-        name: "effective_mfa",
-        group: Group::Added,
-        get: |r| yes_no(r.effective_mfa),
-        set: |r, c| {
-            r.effective_mfa = Some(read_yes_no(c)?);
-            Ok(())
-        },
-    },
-    Column {
-        name: "skip_mfa",
-        group: Group::Added,
-        get: |r| yes_no(r.skip_mfa),
-        set: |r, c| {
-            r.skip_mfa = Some(read_yes_no(c)?);
-            Ok(())
-        },
-    },
-    Column {
-        name: "admin",
-        group: Group::Added,
-        get: |r| yes_no(r.admin),
-        set: |r, c| {
-            r.admin = Some(read_yes_no(c)?);
-            Ok(())
-        },
-    },
-];
 
 /// The names of the columns in `group`.
 pub fn names(group: Group) -> impl Iterator<Item = &'static str> {
@@ -297,10 +67,24 @@ impl Header {
     /// The columns of a new output.
     pub fn of(columns: Columns) -> Header {
         let pool = columns == Columns::Pool;
-        let columns = COLUMNS.iter().filter(|c| pool || c.group != Group::Pool);
+        let columns = COLUMNS.iter().filter(|c| match c.group {
+            Group::Required | Group::Added => true,
+            Group::Pool => pool,
+            _ => false,
+        });
         Header {
             columns: columns.map(Some).collect(),
         }
+    }
+
+    /// These columns and those of `group` (an option's own) not there yet.
+    pub fn with(mut self, group: Group) -> Header {
+        let new: Vec<_> = COLUMNS
+            .iter()
+            .filter(|c| c.group == group && !self.has(c.name))
+            .collect();
+        self.columns.extend(new.into_iter().map(Some));
+        self
     }
 
     /// The header line, with its line end.
