@@ -118,6 +118,7 @@
 mod fake;
 mod head;
 mod http1;
+mod paging;
 mod policy;
 mod pool;
 mod route;
@@ -126,8 +127,8 @@ mod user;
 mod wire;
 
 pub use fake::FakeGenAuth;
+pub use paging::{Paging, PoolChange};
 pub use policy::{ListEntry, Organization};
-pub use pool::{Paging, PoolChange};
 pub use route::{Failure, RecordedRequest, Route};
 pub use server::FakeServer;
 pub use user::PoolUser;
