@@ -1345,3 +1345,47 @@ fn a_closed_stdin_named_as_dev_stdin_is_a_setup_error_as_dash_is() {
     get.assert();
     post.assert();
 }
+
+/// `ulimit -f` (RLIMIT_FSIZE) smaller than the output: a write past it
+/// raises SIGXFSZ, whose default action kills the process (exit 153 from
+/// the shell, no message, no summary). The tool must take it as a full
+/// disk: exit 1, a message, and the summary replaced with `complete:
+/// false` (it is small enough to fit under the limit).
+#[cfg(unix)]
+#[test]
+fn a_file_size_limit_ends_the_run_as_a_full_disk_does() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let ids: String = (0..400).map(|i| format!("user-{i}\n")).collect();
+    let input = write_in(&dir, "ids.txt", ids.as_bytes());
+    let out = dir.path().join("out.jsonl");
+    let summary = write_in(&dir, "summary.json", b"{\"earlier\": true}\n");
+    // 16 blocks: 8 KiB (dash) or 16 KiB (bash), under the ~40 KB of rows.
+    let script = format!(
+        "ulimit -f 16 || exit 99; exec \"$0\" audit {} -c 4 --output {} --summary {}",
+        input.display(),
+        out.display(),
+        summary.display()
+    );
+    let mut sh = Command::new("/bin/sh");
+    sh.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+        .env("GENAUTH_HOST", &server.url)
+        .arg("-c")
+        .arg(&script)
+        .arg(binary());
+    let output = run(&mut sh, b"");
+    assert_ne!(output.status.code(), Some(99), "ulimit -f refused here");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("File too large"),
+        "{}",
+        stderr(&output)
+    );
+    let json: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(json["complete"], false, "{json}");
+    assert!(json["incompleteReason"].as_str().is_some(), "{json}");
+    assert!(!KEY_SECRET.is_empty() && !stderr(&output).contains(KEY_SECRET));
+}
