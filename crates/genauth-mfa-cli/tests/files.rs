@@ -1389,3 +1389,54 @@ fn a_file_size_limit_ends_the_run_as_a_full_disk_does() {
     assert!(json["incompleteReason"].as_str().is_some(), "{json}");
     assert!(!KEY_SECRET.is_empty() && !stderr(&output).contains(KEY_SECRET));
 }
+
+/// A run killed while it wrote its summary (SIGKILL, the OOM killer, the
+/// forced exit 2 s after a signal) leaves the new file beside the summary.
+/// In a container the tool has the same pid every month: the next runs
+/// must not trip over that leftover (`File exists`, exit 1 for ever until
+/// someone finds a hidden file), but write the summary, the metrics and
+/// the report as usual.
+#[cfg(unix)]
+#[test]
+fn a_leftover_from_a_killed_run_with_the_same_pid_does_not_block_the_summary() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_in(&dir, "ids.txt", b"alice\nbob\n");
+    let out = dir.path().join("out.jsonl");
+    let summary = write_in(&dir, "summary.json", b"{\"earlier\": true}\n");
+    let metrics = write_in(&dir, "mfa.prom", b"# earlier\n");
+    // The shell waits for a line, then becomes the tool (same pid).
+    let script = format!(
+        "read go; exec \"$0\" audit {} --output {} --summary {} --metrics {}",
+        input.display(),
+        out.display(),
+        summary.display(),
+        metrics.display()
+    );
+    let mut child = Command::new("/bin/sh")
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+        .env("GENAUTH_HOST", &server.url)
+        .arg("-c")
+        .arg(&script)
+        .arg(binary())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // What the killed run with this pid left behind.
+    for name in ["summary.json", "mfa.prom"] {
+        write_in(&dir, &format!(".{name}.{pid}.tmp"), b"{\"torn");
+    }
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let output = wait_output(child, Duration::from_secs(20));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(json["complete"], true, "{json}");
+    let prom = std::fs::read_to_string(&metrics).unwrap();
+    assert!(prom.contains("genauth_mfa_users"), "{prom}");
+}
