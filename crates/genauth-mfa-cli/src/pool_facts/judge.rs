@@ -35,6 +35,10 @@ pub struct Verdict {
     pub violates: bool,
     /// An admin, answered, and not meeting `--require-admins`.
     pub admin_violates: bool,
+    /// Answered, not meeting `--require-admins`, and not known to be an
+    /// admin or not (a role could not be read): the admin rule cannot be
+    /// judged for them, which makes the audit incomplete.
+    pub admin_unjudged: bool,
 }
 
 impl Judge {
@@ -78,6 +82,10 @@ impl Judge {
             (Some(policy), Some(effective), Some(true)) => !policy.met(effective),
             _ => false,
         };
+        let admin_unjudged = match (&self.require_admins, effective, admin) {
+            (Some(policy), Some(effective), None) => self.by_user_id && !policy.met(effective),
+            _ => false,
+        };
         Verdict {
             about_user: true,
             effective,
@@ -85,6 +93,7 @@ impl Judge {
             admin,
             violates,
             admin_violates,
+            admin_unjudged,
         }
     }
 
