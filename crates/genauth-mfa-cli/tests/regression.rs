@@ -735,3 +735,20 @@ fn an_admin_rule_over_an_unknown_role_is_never_reported_met() {
         "{json}"
     );
 }
+
+/// A pool with MFA switched off (`enabledFactors: []`) is the finding an
+/// administrator most needs to read: the summary line must say "none",
+/// never leave a blank ("factors the pool enables: ;").
+#[test]
+fn a_pool_that_enables_no_factor_is_said_as_none() {
+    let server = HttpServer::start(|target| {
+        if target.starts_with("/api/v3/get-global-mfa-settings") {
+            r#"{"statusCode":200,"data":{"enabledFactors":[]}}"#.to_owned()
+        } else {
+            token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+        }
+    });
+    let output = run(against_url(&server.url).args(["audit"]), b"u-1\n");
+    let err = stderr(&output);
+    assert!(err.contains("factors the pool enables: none"), "{err}");
+}
