@@ -139,9 +139,13 @@ impl Summary {
             return;
         };
         let facts = &judge.facts;
-        let enabled = facts
-            .enabled
-            .map_or_else(|| "unknown".to_owned(), |f| factor_names(f).join(", "));
+        let enabled = facts.enabled.map_or_else(
+            || "unknown".to_owned(),
+            |f| match factor_names(f) {
+                names if names.is_empty() => "none".to_owned(),
+                names => names.join(", "),
+            },
+        );
         let users = facts
             .skip_users
             .as_ref()
