@@ -152,7 +152,18 @@ fn the_report_of_a_sandbox_audit_shows_its_summary_and_needs_nothing_else() {
         html.contains(&format!("{:.1} %", coverage * 100.0)),
         "coverage"
     );
-    assert!(html.contains(&format!("Users with no MFA factor enabled ({without})")));
+    // The rows say who has effective MFA: the table lists those without
+    // it, as many as the summary counts (no factor at all otherwise).
+    let without = match summary["withoutEffectiveMfa"].as_u64() {
+        Some(n) => {
+            assert!(html.contains(&format!("Users without effective MFA ({n})")));
+            n
+        }
+        None => {
+            assert!(html.contains(&format!("Users with no MFA factor enabled ({without})")));
+            without
+        }
+    };
     assert!(html.contains(">not met<"), "policy");
     let violations = summary["policy"]["violations"].as_u64().unwrap();
     assert!(html.contains(&format!("{violations} violations")));

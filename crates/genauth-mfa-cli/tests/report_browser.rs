@@ -363,8 +363,14 @@ fn the_report_in_headless_chromium_shows_the_summary_asks_for_nothing_and_keeps_
         );
         let coverage = summary["coverage"].as_f64().unwrap();
         assert!(text.contains(&format!("Coverage\n{:.1} %", coverage * 100.0)));
-        let without = summary["withoutMfa"].as_u64().unwrap();
-        assert!(text.contains(&format!("Users with no MFA factor enabled ({without})")));
+        // The rows say who has effective MFA: the table lists those without.
+        match summary["withoutEffectiveMfa"].as_u64() {
+            Some(n) => assert!(text.contains(&format!("Users without effective MFA ({n})"))),
+            None => {
+                let without = summary["withoutMfa"].as_u64().unwrap();
+                assert!(text.contains(&format!("Users with no MFA factor enabled ({without})")));
+            }
+        }
         session.assert_quiet(&url);
     }
     let text = session.eval("return document.body.innerText;");

@@ -87,12 +87,12 @@ pub struct Tally {
 
 /// What a row says beyond its factors: whether the user has effective
 /// MFA (the pool asks for one of their factors, no SKIP_MFA), and whether
-/// they are an admin. This version's rows carry neither (issue 19 adds the
-/// columns `effectiveMfa` and `admin` to [`Row`]): unknown, so a user is
+/// they are an admin (`effectiveMfa`, `admin`). `None` when the row does
+/// not say (`null`, or a row of an earlier version): such a user is
 /// listed only when they have no factor at all, which is true whatever
 /// the pool enables.
-fn effective_and_admin(_row: &Row) -> (Option<bool>, Option<bool>) {
-    (None, None)
+fn effective_and_admin(row: &Row) -> (Option<bool>, Option<bool>) {
+    (row.effective_mfa.flatten(), row.admin.flatten())
 }
 
 impl Tally {
