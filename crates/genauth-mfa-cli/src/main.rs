@@ -44,6 +44,7 @@ use exit::{EXIT_SETUP, Ended, fail};
 use interrupt::Interrupt;
 
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     // No panic text on stderr: a thread the system refuses (ureq starts
     // one per call; the transport catches that panic and the call fails
     // as a transport error, saying so) is said by its call's error; any
@@ -74,6 +75,19 @@ fn main() -> ExitCode {
             "internal error (a bug in genauth-mfa; please report it)",
         )
     })
+}
+
+/// A write past the file-size limit (`ulimit -f`) raises SIGXFSZ, whose
+/// default action kills the process: no message, no summary, an exit code
+/// the README does not name. Ignored, the write fails with EFBIG instead
+/// ("File too large"), which ends the run as a full disk does (exit 1).
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: `signal` with SIG_IGN installs no handler code; it is called
+    // once, first thing in `main`, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }
 
 fn run() -> ExitCode {

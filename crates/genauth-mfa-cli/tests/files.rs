@@ -1345,3 +1345,98 @@ fn a_closed_stdin_named_as_dev_stdin_is_a_setup_error_as_dash_is() {
     get.assert();
     post.assert();
 }
+
+/// `ulimit -f` (RLIMIT_FSIZE) smaller than the output: a write past it
+/// raises SIGXFSZ, whose default action kills the process (exit 153 from
+/// the shell, no message, no summary). The tool must take it as a full
+/// disk: exit 1, a message, and the summary replaced with `complete:
+/// false` (it is small enough to fit under the limit).
+#[cfg(unix)]
+#[test]
+fn a_file_size_limit_ends_the_run_as_a_full_disk_does() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let ids: String = (0..400).map(|i| format!("user-{i}\n")).collect();
+    let input = write_in(&dir, "ids.txt", ids.as_bytes());
+    let out = dir.path().join("out.jsonl");
+    let summary = write_in(&dir, "summary.json", b"{\"earlier\": true}\n");
+    // 16 blocks: 8 KiB (dash) or 16 KiB (bash), under the ~40 KB of rows.
+    let script = format!(
+        "ulimit -f 16 || exit 99; exec \"$0\" audit {} -c 4 --output {} --summary {}",
+        input.display(),
+        out.display(),
+        summary.display()
+    );
+    let mut sh = Command::new("/bin/sh");
+    sh.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+        .env("GENAUTH_HOST", &server.url)
+        .arg("-c")
+        .arg(&script)
+        .arg(binary());
+    let output = run(&mut sh, b"");
+    assert_ne!(output.status.code(), Some(99), "ulimit -f refused here");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("File too large"),
+        "{}",
+        stderr(&output)
+    );
+    let json: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(json["complete"], false, "{json}");
+    assert!(json["incompleteReason"].as_str().is_some(), "{json}");
+    assert!(!KEY_SECRET.is_empty() && !stderr(&output).contains(KEY_SECRET));
+}
+
+/// A run killed while it wrote its summary (SIGKILL, the OOM killer, the
+/// forced exit 2 s after a signal) leaves the new file beside the summary.
+/// In a container the tool has the same pid every month: the next runs
+/// must not trip over that leftover (`File exists`, exit 1 for ever until
+/// someone finds a hidden file), but write the summary, the metrics and
+/// the report as usual.
+#[cfg(unix)]
+#[test]
+fn a_leftover_from_a_killed_run_with_the_same_pid_does_not_block_the_summary() {
+    let server = HttpServer::start(|target| token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_in(&dir, "ids.txt", b"alice\nbob\n");
+    let out = dir.path().join("out.jsonl");
+    let summary = write_in(&dir, "summary.json", b"{\"earlier\": true}\n");
+    let metrics = write_in(&dir, "mfa.prom", b"# earlier\n");
+    // The shell waits for a line, then becomes the tool (same pid).
+    let script = format!(
+        "read go; exec \"$0\" audit {} --output {} --summary {} --metrics {}",
+        input.display(),
+        out.display(),
+        summary.display(),
+        metrics.display()
+    );
+    let mut child = Command::new("/bin/sh")
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("GENAUTH_ACCESS_KEY_ID", KEY_ID)
+        .env("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+        .env("GENAUTH_HOST", &server.url)
+        .arg("-c")
+        .arg(&script)
+        .arg(binary())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // What the killed run with this pid left behind.
+    for name in ["summary.json", "mfa.prom"] {
+        write_in(&dir, &format!(".{name}.{pid}.tmp"), b"{\"torn");
+    }
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let output = wait_output(child, Duration::from_secs(20));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(json["complete"], true, "{json}");
+    let prom = std::fs::read_to_string(&metrics).unwrap();
+    assert!(prom.contains("genauth_mfa_users"), "{prom}");
+}

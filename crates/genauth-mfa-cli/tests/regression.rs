@@ -688,3 +688,67 @@ fn ca_file_is_read_by_the_library_reader_and_refused_before_any_request() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(json_rows(&output).len(), 1);
 }
+
+/// `--require-admins` while the only `--admin-role` cannot be read (403):
+/// who the admins are is unknown, so whether they meet the admin rule is
+/// too. Users who may be admins and do not meet it (here all of them:
+/// TOTP only, `--require-admins face`) must not make the audit say
+/// "admin policy met" with exit 0 and `complete: true`: the gate was not
+/// checked. Incomplete (exit 2), saying why (`policy.met` keeps its
+/// meaning: no violation found among the users known to be admins).
+#[test]
+fn an_admin_rule_over_an_unknown_role_is_never_reported_met() {
+    let server = HttpServer::start(|target| {
+        if target.starts_with("/api/v3/list-role-members") {
+            r#"{"statusCode":403,"apiCode":2003,"message":"forbidden","requestId":"r"}"#.to_owned()
+        } else {
+            token_or_user(target, |_| {
+                r#"{"statusCode":200,"data":{"totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#.to_owned()
+            })
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--admin-role",
+            "admin",
+            "--require-admins",
+            "face",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"u-1\nu-2\n",
+    );
+    let err = stderr(&output);
+    assert!(err.contains("members of role admin"), "{err}");
+    assert!(!err.contains("admin policy met"), "{err}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(json["complete"], false, "{json}");
+    assert!(
+        json["incompleteReason"]
+            .as_str()
+            .is_some_and(|r| r.contains("admin")),
+        "{json}"
+    );
+}
+
+/// A pool with MFA switched off (`enabledFactors: []`) is the finding an
+/// administrator most needs to read: the summary line must say "none",
+/// never leave a blank ("factors the pool enables: ;").
+#[test]
+fn a_pool_that_enables_no_factor_is_said_as_none() {
+    let server = HttpServer::start(|target| {
+        if target.starts_with("/api/v3/get-global-mfa-settings") {
+            r#"{"statusCode":200,"data":{"enabledFactors":[]}}"#.to_owned()
+        } else {
+            token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+        }
+    });
+    let output = run(against_url(&server.url).args(["audit"]), b"u-1\n");
+    let err = stderr(&output);
+    assert!(err.contains("factors the pool enables: none"), "{err}");
+}

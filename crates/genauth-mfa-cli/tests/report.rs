@@ -865,3 +865,46 @@ fn a_summary_whose_without_effective_mfa_differs_from_the_rows_is_refused() {
     );
     assert!(done.stdout.is_empty());
 }
+
+/// The audit's rows say who has effective MFA (`effectiveMfa`) and who is
+/// an admin (`admin`): a pool that enables only SMS, whose users have
+/// only TOTP, has nobody protected. The page's table must list them as
+/// users without effective MFA, the admin marked as one, not "no user
+/// without MFA" beside "This output does not say which users have
+/// effective MFA".
+#[test]
+fn the_users_table_lists_the_users_without_effective_mfa_the_rows_name() {
+    let server = HttpServer::start_with_body(|target, _body| {
+        let ok = |data: &str| {
+            format!(r#"{{"statusCode":200,"message":"ok","requestId":"r","data":{data}}}"#)
+        };
+        if target.starts_with("/api/v3/get-global-mfa-settings") {
+            ok(r#"{"enabledFactors":["SMS"]}"#)
+        } else if target.starts_with("/api/v3/list-role-members") {
+            ok(r#"{"totalCount":1,"list":[{"userId":"u-admin"}]}"#)
+        } else if target.starts_with("/api/v3/list-users") {
+            ok(
+                r#"{"totalCount":2,"list":[{"userId":"u-admin","status":"Activated","createdAt":"2024-01-01T00:00:00Z"},{"userId":"u-plain","status":"Activated","createdAt":"2024-01-02T00:00:00Z"}]}"#,
+            )
+        } else {
+            token_or_user(target, |_| {
+                ok(
+                    r#"{"totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled"}"#,
+                )
+            })
+        }
+    });
+    let audit = audit(Some(&server.url), &["--admin-role", "admin"], 0);
+    let rows = std::fs::read_to_string(&audit.output).unwrap();
+    assert!(rows.contains(r#""effectiveMfa":false"#), "{rows}");
+    let html = page_of(&audit, &[]);
+    assert!(html.contains("Users without effective MFA (2)"), "{html}");
+    assert!(!html.contains("does not say which users"), "{html}");
+    assert!(
+        html.contains("u-admin") && html.contains("u-plain"),
+        "{html}"
+    );
+    // The admin first, marked as one.
+    let admin = html.find("u-admin").unwrap();
+    assert!(admin < html.find("u-plain").unwrap(), "{html}");
+}

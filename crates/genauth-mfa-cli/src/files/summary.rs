@@ -129,12 +129,33 @@ pub fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{}.tmp", std::process::id()));
-    let temp = dir.join(temp_name);
+    // The pid alone is not enough: in a container every run has the same
+    // one, and a run killed while writing leaves its file behind; a random
+    // part keeps that leftover from blocking every later run.
+    let temp_for = || {
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(
+            ".{}.{:016x}.tmp",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        dir.join(temp_name)
+    };
+    let mut temp = temp_for();
+    let mut tries = 0;
+    let mut file = loop {
+        match File::create_new(&temp) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < 16 => {
+                tries += 1;
+                temp = temp_for();
+            }
+            // Not created: nothing of ours to take away (a file that is
+            // there is someone else's).
+            other => break other?,
+        }
+    };
     let result = (|| {
-        let mut file = File::create_new(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temp, path)

@@ -56,6 +56,11 @@ pub struct Verdict {
     /// Answered, meeting `--require` and `--require-admins` only by an
     /// exemption that holds (short of one of them by effective MFA).
     pub exempted: bool,
+    /// Answered, not meeting `--require-admins` (and no exemption that
+    /// holds), and not known to be an admin or not (a role could not be
+    /// read): the admin rule cannot be judged for them, which makes the
+    /// audit incomplete.
+    pub admin_unjudged: bool,
 }
 
 impl Judge {
@@ -101,6 +106,12 @@ impl Judge {
         };
         let exemption = self.exemption(id);
         let holds = exemption.is_some_and(ExemptionState::is_active);
+        let admin_unjudged = match (&self.require_admins, effective, admin) {
+            (Some(policy), Some(effective), None) => {
+                self.by_user_id && !policy.met(effective) && !holds
+            }
+            _ => false,
+        };
         Verdict {
             about_user: true,
             effective,
@@ -110,6 +121,7 @@ impl Judge {
             violates: short && !holds,
             admin_violates: admin_short && !holds,
             exempted: (short || admin_short) && holds,
+            admin_unjudged,
         }
     }
 

@@ -244,6 +244,13 @@ impl Summary {
                 ids_of("input line", self.unreadable())
             ));
         }
+        if self.admin_unjudged() > 0 {
+            missing.push(format!(
+                "{} answered without the factors of --require-admins, whom a role that \
+                 could not be read may make admins (the admin rule is not judged for them)",
+                ids_of("user", self.admin_unjudged())
+            ));
+        }
         (!missing.is_empty()).then(|| missing.join("; "))
     }
 

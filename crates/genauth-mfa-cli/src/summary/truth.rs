@@ -20,6 +20,7 @@ pub struct TruthCounts {
     admins: u64,
     admins_without_effective: u64,
     admin_violations: u64,
+    admin_unjudged: u64,
 }
 
 impl TruthCounts {
@@ -31,6 +32,7 @@ impl TruthCounts {
             self.admins_without_effective += u64::from(without);
         }
         self.admin_violations += u64::from(verdict.admin_violates);
+        self.admin_unjudged += u64::from(verdict.admin_unjudged);
     }
 
     pub fn merge(&mut self, other: &TruthCounts) {
@@ -38,6 +40,7 @@ impl TruthCounts {
         self.admins += other.admins;
         self.admins_without_effective += other.admins_without_effective;
         self.admin_violations += other.admin_violations;
+        self.admin_unjudged += other.admin_unjudged;
     }
 }
 
@@ -89,6 +92,12 @@ impl Summary {
         (total.answered, total.truth)
     }
 
+    /// Answered users not meeting `--require-admins` whom an unknown role
+    /// may make admins: the admin rule is not judged for them.
+    pub(super) fn admin_unjudged(&self) -> u64 {
+        self.run.truth.admin_unjudged + self.resumed.truth.admin_unjudged
+    }
+
     pub(super) fn admin_violations(&self) -> u64 {
         self.run.truth.admin_violations + self.resumed.truth.admin_violations
     }
@@ -130,9 +139,13 @@ impl Summary {
             return;
         };
         let facts = &judge.facts;
-        let enabled = facts
-            .enabled
-            .map_or_else(|| "unknown".to_owned(), |f| factor_names(f).join(", "));
+        let enabled = facts.enabled.map_or_else(
+            || "unknown".to_owned(),
+            |f| match factor_names(f) {
+                names if names.is_empty() => "none".to_owned(),
+                names => names.join(", "),
+            },
+        );
         let users = facts
             .skip_users
             .as_ref()
@@ -205,6 +218,11 @@ impl Summary {
                 None => ("", ""),
             };
             match self.admin_violations() {
+                0 if self.admin_unjudged() > 0 => say(format_args!(
+                    "admin policy unknown: {} answered without {wanted} effective may be \
+                     admins (a role's members unknown) (--require-admins {wanted})",
+                    ids_of("user", self.admin_unjudged())
+                )),
                 0 => say(format_args!(
                     "admin policy met: every admin answered has {wanted} effective{or} \
                      (--require-admins {wanted})"
