@@ -752,3 +752,53 @@ fn a_pool_that_enables_no_factor_is_said_as_none() {
     let err = stderr(&output);
     assert!(err.contains("factors the pool enables: none"), "{err}");
 }
+
+/// `--require` over a pool whose enabled factors or SKIP_MFA list could not
+/// be read: a user who meets it only if the unknown part is kind (the pool
+/// enables their factor, they are not on the list) is not judged, and the
+/// audit says incomplete (exit 2) rather than "policy met" (exit 0). A user
+/// who fails it whatever the unknown part holds is still a violation.
+#[test]
+fn a_require_over_an_unknown_pool_policy_is_never_reported_met() {
+    for refused in [
+        "/api/v3/get-global-mfa-settings",
+        "/api/v3/user-list",
+    ] {
+        let server = HttpServer::start(move |target| {
+            if target.starts_with(refused) {
+                r#"{"statusCode":403,"apiCode":2003,"message":"forbidden","requestId":"r"}"#
+                    .to_owned()
+            } else {
+                token_or_user(target, |_| {
+                    r#"{"statusCode":200,"data":{"totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled"}}"#.to_owned()
+                })
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let summary = dir.path().join("summary.json");
+        let output = run(
+            against_url(&server.url).args([
+                "audit",
+                "--require",
+                "any",
+                "--summary",
+                summary.to_str().unwrap(),
+            ]),
+            b"u-1\nu-2\n",
+        );
+        let err = stderr(&output);
+        assert!(!err.contains("policy met"), "{refused}: {err}");
+        assert!(err.contains("policy unknown"), "{refused}: {err}");
+        assert_eq!(output.status.code(), Some(2), "{refused}: {err}");
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+        assert_eq!(json["complete"], false, "{json}");
+        assert!(
+            json["incompleteReason"]
+                .as_str()
+                .is_some_and(|r| r.contains("--require")),
+            "{json}"
+        );
+        assert_eq!(json["policy"]["violations"], 0, "{json}");
+    }
+}
