@@ -760,10 +760,7 @@ fn a_pool_that_enables_no_factor_is_said_as_none() {
 /// who fails it whatever the unknown part holds is still a violation.
 #[test]
 fn a_require_over_an_unknown_pool_policy_is_never_reported_met() {
-    for refused in [
-        "/api/v3/get-global-mfa-settings",
-        "/api/v3/user-list",
-    ] {
+    for refused in ["/api/v3/get-global-mfa-settings", "/api/v3/user-list"] {
         let server = HttpServer::start(move |target| {
             if target.starts_with(refused) {
                 r#"{"statusCode":403,"apiCode":2003,"message":"forbidden","requestId":"r"}"#

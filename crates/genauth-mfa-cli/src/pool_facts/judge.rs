@@ -61,6 +61,11 @@ pub struct Verdict {
     /// read): the admin rule cannot be judged for them, which makes the
     /// audit incomplete.
     pub admin_unjudged: bool,
+    /// Answered, meeting `--require` only if a part of the pool's policy
+    /// that could not be read is kind to them (the pool enables their
+    /// factor, they are not on the SKIP_MFA list), and no exemption holds:
+    /// the rule is not judged for them, which makes the audit incomplete.
+    pub require_unjudged: bool,
 }
 
 impl Judge {
@@ -112,6 +117,10 @@ impl Judge {
             }
             _ => false,
         };
+        // Met only if what could not be read is kind: not judged.
+        let guessed = facts.enabled.is_none() || (self.by_user_id && skip.is_none());
+        let require_unjudged =
+            self.require.is_some() && effective.is_some() && !short && !holds && guessed;
         Verdict {
             about_user: true,
             effective,
@@ -122,6 +131,7 @@ impl Judge {
             admin_violates: admin_short && !holds,
             exempted: (short || admin_short) && holds,
             admin_unjudged,
+            require_unjudged,
         }
     }
 

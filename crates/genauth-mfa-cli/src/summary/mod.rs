@@ -244,11 +244,22 @@ impl Summary {
                 ids_of("input line", self.unreadable())
             ));
         }
-        if self.admin_unjudged() > 0 {
+        // Users a rule could not be judged for leave the audit unable to
+        // say "met"; with a violation it is not met whatever they are.
+        let unjudged_matters = self.violations() == 0;
+        if unjudged_matters && self.admin_unjudged() > 0 {
             missing.push(format!(
                 "{} answered without the factors of --require-admins, whom a role that \
                  could not be read may make admins (the admin rule is not judged for them)",
                 ids_of("user", self.admin_unjudged())
+            ));
+        }
+        if unjudged_matters && self.require_unjudged() > 0 {
+            missing.push(format!(
+                "{} meet --require only if the part of the pool's policy that could not be \
+                 read (its enabled factors, its SKIP_MFA list) is kind to them (the rule is \
+                 not judged for them)",
+                ids_of("user", self.require_unjudged())
             ));
         }
         (!missing.is_empty()).then(|| missing.join("; "))

@@ -48,6 +48,11 @@ impl Summary {
         if let Some(policy) = &self.policy {
             let wanted = policy.names.join(",");
             match self.require_violations() {
+                0 if self.require_unjudged() > 0 => say(format_args!(
+                    "policy unknown: {} answered meet it only if the part of the pool's \
+                     policy that could not be read is kind to them (--require {wanted})",
+                    ids_of("user", self.require_unjudged())
+                )),
                 0 => match self.exempted() {
                     0 => say(format_args!(
                         "policy met: every user answered has {wanted} enabled, effective \

@@ -21,6 +21,7 @@ pub struct TruthCounts {
     admins_without_effective: u64,
     admin_violations: u64,
     admin_unjudged: u64,
+    require_unjudged: u64,
 }
 
 impl TruthCounts {
@@ -33,6 +34,7 @@ impl TruthCounts {
         }
         self.admin_violations += u64::from(verdict.admin_violates);
         self.admin_unjudged += u64::from(verdict.admin_unjudged);
+        self.require_unjudged += u64::from(verdict.require_unjudged);
     }
 
     pub fn merge(&mut self, other: &TruthCounts) {
@@ -41,6 +43,7 @@ impl TruthCounts {
         self.admins_without_effective += other.admins_without_effective;
         self.admin_violations += other.admin_violations;
         self.admin_unjudged += other.admin_unjudged;
+        self.require_unjudged += other.require_unjudged;
     }
 }
 
@@ -96,6 +99,12 @@ impl Summary {
     /// may make admins: the admin rule is not judged for them.
     pub(super) fn admin_unjudged(&self) -> u64 {
         self.run.truth.admin_unjudged + self.resumed.truth.admin_unjudged
+    }
+
+    /// Answered users who meet `--require` only if a part of the pool's
+    /// policy that could not be read is kind to them: not judged.
+    pub(super) fn require_unjudged(&self) -> u64 {
+        self.run.truth.require_unjudged + self.resumed.truth.require_unjudged
     }
 
     pub(super) fn admin_violations(&self) -> u64 {
