@@ -428,3 +428,42 @@ fn an_endless_exemptions_device_is_refused_not_read_forever() {
     assert!(!err.contains("out of memory"), "{err}");
     assert_eq!(fake.requests().len(), 0);
 }
+
+/// A header that names one of the columns twice (`userId,...,userId`) is
+/// ambiguous: which id is exempt? A setup error naming the column, before
+/// any request, not the first of the two taken silently.
+#[test]
+fn an_exemptions_header_naming_a_column_twice_is_refused() {
+    let fake = pool();
+    let server = serve(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("exemptions.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "userId,reason,owner,expires, userId\nu-breakglass,break-glass,secops,{},u-service\n",
+            day(30)
+        ),
+    )
+    .unwrap();
+    let output = run(
+        against_url(&server.url()).args([
+            "audit",
+            "--all-users",
+            "--require",
+            "any",
+            "--exemptions",
+            file.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("line 1"), "{err}");
+    assert!(err.contains("userId twice"), "{err}");
+    assert_eq!(
+        fake.requests().len(),
+        0,
+        "no request before the file is read"
+    );
+}
