@@ -104,6 +104,13 @@ fn record(line: &str) -> Option<csv::StringRecord> {
 fn header(record: &csv::StringRecord) -> Result<[usize; 4], String> {
     let mut at = [0; 4];
     for (i, want) in COLUMNS.iter().enumerate() {
+        // Two columns of one name: which one is meant cannot be told.
+        if record.iter().filter(|c| c.trim() == *want).count() > 1 {
+            return Err(format!(
+                "the header names the column {want} twice: which one holds the exemption \
+                 cannot be told"
+            ));
+        }
         at[i] = record
             .iter()
             .position(|c| c.trim() == *want)
