@@ -579,3 +579,42 @@ fn a_white_list_whose_count_falls_mid_way_leaves_skip_mfa_unknown() {
         "{err}"
     );
 }
+
+/// `--require-admins` with every `--admin-role` unknown (the key may not
+/// read its members: 403) checked no admin at all. The run must not say
+/// "admin policy met: every admin answered has totp effective" and exit 0:
+/// the gate was not judged (incomplete, exit 2, saying why; `policy.met`
+/// not true).
+#[test]
+#[ignore = "FINDING: --require-admins with every admin role unknown (403) prints \
+            'admin policy met: every admin answered has totp effective', policy.met true, \
+            exit 0, though no admin was identified; the README's 'a part unknown keeps \
+            the same exit code' rule makes the fix a design decision for the lead"]
+fn require_admins_with_every_admin_role_unknown_is_not_claimed_met() {
+    let fake = pool();
+    fake.fail_always(
+        Route::ListRoleMembers,
+        Failure::Api {
+            status_code: 403,
+            api_code: None,
+            message: "forbidden".into(),
+            request_id: None,
+        },
+    );
+    let server = fake.serve().unwrap();
+    let (output, json) = audit(
+        &server,
+        &[
+            "--all-users",
+            "--admin-role",
+            "admin",
+            "--require-admins",
+            "totp",
+        ],
+        b"",
+    );
+    let err = stderr(&output);
+    assert!(!err.contains("admin policy met"), "{err}");
+    assert_ne!(json["policy"]["met"], true, "{json}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+}
