@@ -324,6 +324,7 @@ impl AuditArgs {
             return Ok(None);
         };
         let exemptions = Exemptions::read(path).map_err(Failure::setup)?;
+        self.exemptions_kept(path)?;
         match self.user_id_type {
             Some(t) if t != UserIdType::UserId => {
                 crate::exit::say(format_args!(
@@ -334,6 +335,35 @@ impl AuditArgs {
             }
             _ => Ok(Some(Arc::new(exemptions))),
         }
+    }
+}
+
+impl AuditArgs {
+    /// Refuses an `--output`, `--summary` or `--metrics` that is the
+    /// `--exemptions` file `path` (by device and inode, so through a
+    /// symlink or another name too): it would be replaced at the end.
+    fn exemptions_kept(&self, path: &std::path::Path) -> Result<(), Failure> {
+        let Ok(exemptions) = same_file::Handle::from_path(path) else {
+            return Ok(());
+        };
+        let written = [
+            ("--output", self.output.as_deref()),
+            ("--summary", self.summary.as_deref()),
+            ("--metrics", self.metrics.as_deref()),
+        ];
+        for (flag, target) in written {
+            let Some(target) = target.filter(|t| t.as_os_str() != "-") else {
+                continue;
+            };
+            if same_file::Handle::from_path(target).is_ok_and(|h| h == exemptions) {
+                return Err(Failure::setup(format!(
+                    "{flag} {} is the --exemptions file: refusing to replace it (nothing was \
+                     changed); give {flag} a file of its own",
+                    crate::exit::shown(target)
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -226,3 +226,60 @@ fn without_by_department_nothing_changes() {
     assert!(!routes.contains(&Route::ListOrganizations), "{routes:?}");
     assert!(!routes.contains(&Route::GetAllDepartments));
 }
+
+/// A list-users that ignores `withDepartmentIds` (its users carry no
+/// `departmentIds` at all) has not said that they are in no department:
+/// their `departments` cell is null (unknown), not `[]`, and
+/// byDepartment does not count them under `(none)`.
+#[test]
+fn users_listed_without_department_ids_are_not_counted_in_no_department() {
+    let server = HttpServer::start(|target| {
+        let ok = |data: &str| {
+            format!(r#"{{"statusCode":200,"message":"ok","requestId":"r","data":{data}}}"#)
+        };
+        token_or_user(target, |target| {
+            if target.starts_with("/api/v3/list-organizations") {
+                ok(
+                    r#"{"totalCount":1,"list":[{"organizationCode":"acme","organizationName":"Acme","departmentId":"acme-root"}]}"#,
+                )
+            } else if target.starts_with("/api/v3/get-all-departments") {
+                ok(
+                    r#"{"list":[{"departmentId":"eng","name":"Engineering","parentDepartmentId":"acme-root"}]}"#,
+                )
+            } else if target.starts_with("/api/v3/list-users") {
+                // withDepartmentIds asked, not honoured: no departmentIds.
+                ok(
+                    r#"{"totalCount":2,"list":[{"userId":"u1","status":"Activated"},{"userId":"u2","status":"Activated"}]}"#,
+                )
+            } else {
+                genauth_mfa_testkit::common::SAMPLE_MFA_INFO.to_owned()
+            }
+        })
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "--by",
+            "department",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    let rows = json_rows(&output);
+    assert_eq!(rows.len(), 2, "{err}");
+    for row in &rows {
+        assert_eq!(row["departments"], Value::Null, "{row}: {err}");
+    }
+    let json: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    let none = &json["byDepartment"]["(none)"]["users"];
+    assert!(
+        none.is_null() || none == 0,
+        "users whose departments were never sent counted in no department: {}",
+        json["byDepartment"]
+    );
+}

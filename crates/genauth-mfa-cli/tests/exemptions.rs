@@ -347,3 +347,123 @@ fn a_malformed_exemption_file_is_a_setup_error_naming_its_line_before_any_reques
     );
     assert_eq!(fake.requests().len(), 0);
 }
+
+/// `--output`, `--summary` or `--metrics` naming the `--exemptions` file
+/// (the same file, also through a symlink) is a setup error before any
+/// request: the user's exemptions are never replaced by rows or a summary.
+#[test]
+fn an_output_summary_or_metrics_that_is_the_exemptions_file_is_refused_and_left_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("exemptions.csv");
+    let text = exemptions_text();
+    std::fs::write(&file, &text).unwrap();
+    #[cfg(unix)]
+    let link = {
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        link
+    };
+    #[cfg(not(unix))]
+    let link = file.clone();
+    let other = dir.path().join("other.jsonl");
+    for (flag, target) in [
+        ("--output", &file),
+        ("--output", &link),
+        ("--summary", &file),
+        ("--metrics", &link),
+    ] {
+        let fake = pool();
+        let server = serve(&fake);
+        let mut args = vec![
+            "audit",
+            "--all-users",
+            "--exemptions",
+            file.to_str().unwrap(),
+        ];
+        if flag != "--output" {
+            args.extend(["--output", other.to_str().unwrap()]);
+        }
+        args.extend([flag, target.to_str().unwrap()]);
+        let output = run(against_url(&server.url()).args(&args), b"");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{flag} {target:?}: {err}");
+        assert!(err.contains("--exemptions"), "{flag}: {err}");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            text,
+            "{flag} {target:?}: the exemptions file was replaced"
+        );
+        assert_eq!(fake.requests().len(), 0, "{flag}: no request");
+    }
+}
+
+/// An `--exemptions` device that never ends (`/dev/zero`) is refused at
+/// the size limit, not read until memory runs out.
+#[cfg(unix)]
+#[test]
+fn an_endless_exemptions_device_is_refused_not_read_forever() {
+    let fake = pool();
+    let server = serve(&fake);
+    let tool = against_url(&server.url());
+    let mut shell = std::process::Command::new("sh");
+    // Capped at 1 GiB of address space: a tool reading without bound is
+    // killed by the cap instead of the machine.
+    shell
+        .arg("-c")
+        .arg("ulimit -v 1048576; exec \"$0\" \"$@\"")
+        .arg(tool.get_program())
+        .args(["audit", "--all-users", "--exemptions", "/dev/zero"]);
+    for (key, value) in tool.get_envs() {
+        match value {
+            Some(value) => shell.env(key, value),
+            None => shell.env_remove(key),
+        };
+    }
+    let output = run(&mut shell, b"");
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("--exemptions /dev/zero"), "{err}");
+    // Refused for its size, not for the memory it took.
+    assert!(err.contains("not an exemption list"), "{err}");
+    assert!(!err.contains("out of memory"), "{err}");
+    assert_eq!(fake.requests().len(), 0);
+}
+
+/// A header that names one of the columns twice (`userId,...,userId`) is
+/// ambiguous: which id is exempt? A setup error naming the column, before
+/// any request, not the first of the two taken silently.
+#[test]
+fn an_exemptions_header_naming_a_column_twice_is_refused() {
+    let fake = pool();
+    let server = serve(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("exemptions.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "userId,reason,owner,expires, userId\nu-breakglass,break-glass,secops,{},u-service\n",
+            day(30)
+        ),
+    )
+    .unwrap();
+    let output = run(
+        against_url(&server.url()).args([
+            "audit",
+            "--all-users",
+            "--require",
+            "any",
+            "--exemptions",
+            file.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("line 1"), "{err}");
+    assert!(err.contains("userId twice"), "{err}");
+    assert_eq!(
+        fake.requests().len(),
+        0,
+        "no request before the file is read"
+    );
+}

@@ -512,3 +512,109 @@ fn a_sandbox_audit_shows_each_new_column_filled() {
     );
     assert!(!err.contains("warning"), "{err}");
 }
+
+/// A WHITE user list whose count falls between its pages (an entry
+/// deleted while it was read: one may never have been listed) is not
+/// proven whole: the SKIP_MFA set is unknown (skipMfa null, bypass.users
+/// null, one warning), never the partial set presented as the list.
+#[test]
+fn a_white_list_whose_count_falls_mid_way_leaves_skip_mfa_unknown() {
+    let server = HttpServer::start(|target| {
+        let ok = |data: String| {
+            format!(r#"{{"statusCode":200,"message":"ok","requestId":"r","data":{data}}}"#)
+        };
+        let entries = |from: usize, to: usize| {
+            (from..to)
+                .map(|i| {
+                    format!(
+                        r#"{{"id":"e{i}","userId":"u{i}","userListType":"WHITE","limitList":["SKIP_MFA"]}}"#
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        if target.starts_with("/api/v3/user-list") {
+            if target.contains("page=1&") {
+                ok(format!(
+                    r#"{{"totalCount":60,"list":[{}]}}"#,
+                    entries(0, 50)
+                ))
+            } else if target.contains("page=2&") {
+                ok(format!(
+                    r#"{{"totalCount":55,"list":[{}]}}"#,
+                    entries(50, 55)
+                ))
+            } else {
+                ok(r#"{"totalCount":55,"list":[]}"#.to_owned())
+            }
+        } else if target.starts_with("/api/v3/list-users") {
+            ok(r#"{"totalCount":2,"list":[{"userId":"u0","status":"Activated"},{"userId":"u-other","status":"Activated"}]}"#.to_owned())
+        } else {
+            token_or_user(target, |_| {
+                genauth_mfa_testkit::common::SAMPLE_MFA_INFO.to_owned()
+            })
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = run(
+        against_url(&server.url).args([
+            "audit",
+            "--all-users",
+            "--summary",
+            summary.to_str().unwrap(),
+        ]),
+        b"",
+    );
+    let err = stderr(&output);
+    let rows = json_rows(&output);
+    assert_eq!(rows.len(), 2, "{err}");
+    for row in &rows {
+        assert_eq!(row["skipMfa"], Value::Null, "{row}: {err}");
+    }
+    let json: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(json["bypass"]["users"], Value::Null, "{json}");
+    assert!(
+        err.contains("skip MFA (user-list WHITE, SKIP_MFA) unknown"),
+        "{err}"
+    );
+}
+
+/// `--require-admins` with every `--admin-role` unknown (the key may not
+/// read its members: 403) checked no admin at all. The run must not say
+/// "admin policy met: every admin answered has totp effective" and exit 0:
+/// the gate was not judged (incomplete, exit 2, saying why; `policy.met`
+/// not true).
+#[test]
+#[ignore = "FINDING: --require-admins with every admin role unknown (403) prints \
+            'admin policy met: every admin answered has totp effective', policy.met true, \
+            exit 0, though no admin was identified; the README's 'a part unknown keeps \
+            the same exit code' rule makes the fix a design decision for the lead"]
+fn require_admins_with_every_admin_role_unknown_is_not_claimed_met() {
+    let fake = pool();
+    fake.fail_always(
+        Route::ListRoleMembers,
+        Failure::Api {
+            status_code: 403,
+            api_code: None,
+            message: "forbidden".into(),
+            request_id: None,
+        },
+    );
+    let server = fake.serve().unwrap();
+    let (output, json) = audit(
+        &server,
+        &[
+            "--all-users",
+            "--admin-role",
+            "admin",
+            "--require-admins",
+            "totp",
+        ],
+        b"",
+    );
+    let err = stderr(&output);
+    assert!(!err.contains("admin policy met"), "{err}");
+    assert_ne!(json["policy"]["met"], true, "{json}");
+    assert_eq!(output.status.code(), Some(2), "{err}");
+}

@@ -219,7 +219,9 @@ fn department(
         return;
     };
     let ids = profile.and_then(|p| p.department_ids.as_deref());
-    row.departments = Some(Some(departments.paths(ids)));
+    // No department ids sent (a server that ignores withDepartmentIds):
+    // unknown, not "in no department".
+    row.departments = Some(ids.map(|ids| departments.paths(Some(ids))));
     if let Some(without) = departments::without_effective_mfa(verdict) {
         departments.count(ids, without);
     }

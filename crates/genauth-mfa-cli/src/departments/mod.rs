@@ -144,12 +144,16 @@ impl Departments {
     }
 
     /// Counts an answered user in each of their departments and each
-    /// department above those, once each.
+    /// department above those, once each. `None` (the server sent no
+    /// department ids for the user) is not "in no department": the user
+    /// counts under `(unknown department)`.
     pub fn count(&mut self, ids: Option<&[String]>, without: bool) {
-        let ids = ids.unwrap_or_default();
         let add = |c: &mut [u64; 2]| {
             c[0] += 1;
             c[1] += u64::from(without);
+        };
+        let Some(ids) = ids else {
+            return add(&mut self.unknown);
         };
         if ids.is_empty() {
             return add(&mut self.none);

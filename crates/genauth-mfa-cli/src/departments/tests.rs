@@ -55,11 +55,12 @@ fn a_user_counts_once_in_each_department_above_theirs() {
     );
     assert_eq!(get("Acme / Engineering / Platform / SRE")["users"], 1);
     assert_eq!(get("Acme / Engineering / Web")["coverage"], 0.0);
+    // A user the server sent no department ids for is not in "(none)".
     assert_eq!(
         get("(none)"),
-        json!({"users": 2, "withoutEffectiveMfa": 1, "coverage": 0.5})
+        json!({"users": 1, "withoutEffectiveMfa": 1, "coverage": 0.0})
     );
-    assert_eq!(get("(unknown department)")["users"], 1);
+    assert_eq!(get("(unknown department)")["users"], 2);
     assert_eq!(get("Acme / Engineering / Platform")["users"], 2);
     // A loop ends: each path is bounded.
     assert!(f.keys().any(|k| k.ends_with(" / A")), "{f:?}");

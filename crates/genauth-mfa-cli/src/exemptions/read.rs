@@ -29,6 +29,14 @@ pub fn read(path: &Path) -> Result<HashMap<String, Entry>, String> {
         ));
     }
     let text = read_text(file).map_err(|e| format!("cannot read --exemptions {name}: {e}"))?;
+    // A device or a pipe has no size to check first: it is read up to
+    // the limit, and refused past it (`/dev/zero` never ends).
+    if text.len() as u64 > MAX_BYTES {
+        return Err(format!(
+            "--exemptions {name} holds over {} MiB: not an exemption list",
+            MAX_BYTES >> 20
+        ));
+    }
     let mut at: Option<[usize; 4]> = None;
     let mut width = 0;
     let mut entries = HashMap::new();
@@ -75,7 +83,8 @@ pub fn read(path: &Path) -> Result<HashMap<String, Entry>, String> {
 /// The file as text (UTF-8, or refused).
 fn read_text(file: std::fs::File) -> std::io::Result<String> {
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::BufReader::new(file), &mut text)?;
+    let limited = std::io::Read::take(file, MAX_BYTES + 1);
+    std::io::Read::read_to_string(&mut std::io::BufReader::new(limited), &mut text)?;
     Ok(text)
 }
 
@@ -95,6 +104,13 @@ fn record(line: &str) -> Option<csv::StringRecord> {
 fn header(record: &csv::StringRecord) -> Result<[usize; 4], String> {
     let mut at = [0; 4];
     for (i, want) in COLUMNS.iter().enumerate() {
+        // Two columns of one name: which one is meant cannot be told.
+        if record.iter().filter(|c| c.trim() == *want).count() > 1 {
+            return Err(format!(
+                "the header names the column {want} twice: which one holds the exemption \
+                 cannot be told"
+            ));
+        }
         at[i] = record
             .iter()
             .position(|c| c.trim() == *want)
