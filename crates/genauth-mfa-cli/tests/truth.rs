@@ -586,10 +586,6 @@ fn a_white_list_whose_count_falls_mid_way_leaves_skip_mfa_unknown() {
 /// the gate was not judged (incomplete, exit 2, saying why; `policy.met`
 /// not true).
 #[test]
-#[ignore = "FINDING: --require-admins with every admin role unknown (403) prints \
-            'admin policy met: every admin answered has totp effective', policy.met true, \
-            exit 0, though no admin was identified; the README's 'a part unknown keeps \
-            the same exit code' rule makes the fix a design decision for the lead"]
 fn require_admins_with_every_admin_role_unknown_is_not_claimed_met() {
     let fake = pool();
     fake.fail_always(
@@ -616,5 +612,10 @@ fn require_admins_with_every_admin_role_unknown_is_not_claimed_met() {
     let err = stderr(&output);
     assert!(!err.contains("admin policy met"), "{err}");
     assert_ne!(json["policy"]["met"], true, "{json}");
+    assert_eq!(
+        json["policy"]["met"],
+        serde_json::Value::Null,
+        "unknown: {json}"
+    );
     assert_eq!(output.status.code(), Some(2), "{err}");
 }

@@ -118,8 +118,9 @@ struct Enabled {
 struct PolicyJson<'a> {
     /// `--require` (`null`: only `--require-admins`).
     require: Option<&'a [&'static str]>,
-    /// Both rules met.
-    met: bool,
+    /// Both rules met; `null` when no user violates them but some could
+    /// not be judged (a part of the pool's policy unknown).
+    met: Option<bool>,
     /// Answered users not meeting `--require`, judged on effective MFA.
     violations: u64,
     /// `--require-admins` (`null` without it).
@@ -144,11 +145,23 @@ impl Summary {
         }
         Some(PolicyJson {
             require: self.policy.as_ref().map(|p| &p.names[..]),
-            met: self.violations() == 0,
+            met: self.policy_met(),
             violations: self.require_violations(),
             require_admins: admins.map(|p| &p.names[..]),
             admin_violations: self.admin_violations(),
             exempted: self.exemptions.map(|_| self.exempted()),
         })
+    }
+}
+
+impl Summary {
+    /// Whether both rules are met: `None` when no user violates them but
+    /// some could not be judged (a role's members, the pool's factors or
+    /// its SKIP_MFA list unknown).
+    fn policy_met(&self) -> Option<bool> {
+        match self.violations() {
+            0 if self.admin_unjudged() + self.require_unjudged() > 0 => None,
+            n => Some(n == 0),
+        }
     }
 }
