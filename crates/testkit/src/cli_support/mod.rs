@@ -140,6 +140,17 @@ impl HttpServer {
     pub fn start_with_body(
         answer: impl Fn(&str, &str) -> String + Send + Sync + 'static,
     ) -> HttpServer {
+        HttpServer::start_for(LIMIT, answer)
+    }
+
+    /// As [`start_with_body`](Self::start_with_body), accepting connections
+    /// for `lifetime` rather than [`LIMIT`]: for a test that must make tens
+    /// of thousands of requests, which a loaded machine may take longer
+    /// than [`LIMIT`] to make.
+    pub fn start_for(
+        lifetime: Duration,
+        answer: impl Fn(&str, &str) -> String + Send + Sync + 'static,
+    ) -> HttpServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -149,7 +160,7 @@ impl HttpServer {
         let (stop2, conns) = (Arc::clone(&stop), Arc::clone(&connections));
         std::thread::spawn(move || {
             let born = Instant::now();
-            while !stop2.load(Ordering::SeqCst) && born.elapsed() < LIMIT {
+            while !stop2.load(Ordering::SeqCst) && born.elapsed() < lifetime {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         conns.fetch_add(1, Ordering::SeqCst);
