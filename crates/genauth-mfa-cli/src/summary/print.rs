@@ -98,7 +98,10 @@ impl Summary {
             };
             let exempted = match rule {
                 "" => String::new(),
-                rule => format!("; {} users meet {rule} by an exemption", self.exempted()),
+                rule => match self.exempted() {
+                    1 => format!("; 1 user meets {rule} by an exemption"),
+                    n => format!("; {n} users meet {rule} by an exemption"),
+                },
             };
             say(format_args!(
                 "exemptions: {} active, {} expired, {} for users this audit did not see{exempted}",
