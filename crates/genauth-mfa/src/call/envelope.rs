@@ -52,48 +52,12 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
     // A UTF-8 byte order mark, which some gateways put first: RFC 8259
     // §8.1 lets a parser ignore it (serde_json does not).
     let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
-    let decode_error = |reason: String| match answer {
-        Answer::Showable => Error::decode(http_status, reason, body),
-        Answer::Secret => Error::decode(
-            http_status,
-            "the answer to the token request is not as expected",
-            b"",
-        ),
-    };
+    let decode_error = |reason: String| decode_error(answer, http_status, reason, body);
     if response.status().is_redirection() {
-        // Redirects are not followed: a credential must not go to a host
-        // the caller did not name, and a POST would lose its body.
-        let to = response
-            .headers()
-            .get(http::header::LOCATION)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let reason = match to {
-            Some(to) => format!(
-                "the server redirects to {to:?}, and redirects are not followed: \
-                 set the host (GENAUTH_HOST / GENAUTH_APP_HOST) to the URL it points to"
-            ),
-            None => "the server answered with a redirect, which is not followed: \
-                     check the host URL"
-                .to_owned(),
-        };
-        return Err(Error::decode(http_status, reason, b""));
+        return Err(redirect_error(response));
     }
-    let envelope: Envelope<'_> = match serde_json::from_slice(body) {
-        Ok(envelope) => envelope,
-        Err(_) if body.iter().all(u8::is_ascii_whitespace) => {
-            return Err(decode_error(
-                "empty body where a GenAuth JSON envelope was expected".into(),
-            ));
-        }
-        Err(e) => return Err(decode_error(format!("not a GenAuth JSON envelope ({e})"))),
-    };
-    let http_ok = response.status().is_success();
-    let status_code = match envelope.status_code {
-        Some(200) if !http_ok => i64::from(http_status),
-        Some(code) => code,
-        None if !http_ok => i64::from(http_status),
-        None => return Err(decode_error("the JSON has no statusCode".into())),
-    };
+    let envelope = read_envelope(body, decode_error)?;
+    let status_code = status_code(&envelope, response, decode_error)?;
     if status_code != 200 {
         return Err(Error::Api {
             http_status,
@@ -109,6 +73,67 @@ pub(crate) fn parse_response<T: DeserializeOwned>(
     }
     let data = envelope.data.map_or("null", RawValue::get);
     serde_json::from_str(data).map_err(|e| decode_error(format!("unexpected `data` ({e})")))
+}
+
+/// The decode error for `reason`: the body is shown for a showable answer,
+/// and neither the body nor the reason for a secret one.
+fn decode_error(answer: Answer, http_status: u16, reason: String, body: &[u8]) -> Error {
+    match answer {
+        Answer::Showable => Error::decode(http_status, reason, body),
+        Answer::Secret => Error::decode(
+            http_status,
+            "the answer to the token request is not as expected",
+            b"",
+        ),
+    }
+}
+
+/// The error for a redirect, naming where it points. Redirects are not
+/// followed: a credential must not go to a host the caller did not name, and
+/// a POST would lose its body.
+fn redirect_error(response: &Response<Vec<u8>>) -> Error {
+    let to = response
+        .headers()
+        .get(http::header::LOCATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let reason = match to {
+        Some(to) => format!(
+            "the server redirects to {to:?}, and redirects are not followed: \
+             set the host (GENAUTH_HOST / GENAUTH_APP_HOST) to the URL it points to"
+        ),
+        None => "the server answered with a redirect, which is not followed: \
+                 check the host URL"
+            .to_owned(),
+    };
+    Error::decode(response.status().as_u16(), reason, b"")
+}
+
+/// The body read as an envelope, or the decode error saying why it is not one.
+fn read_envelope(body: &[u8], decode_error: impl Fn(String) -> Error) -> Result<Envelope<'_>> {
+    match serde_json::from_slice(body) {
+        Ok(envelope) => Ok(envelope),
+        Err(_) if body.iter().all(u8::is_ascii_whitespace) => Err(decode_error(
+            "empty body where a GenAuth JSON envelope was expected".into(),
+        )),
+        Err(e) => Err(decode_error(format!("not a GenAuth JSON envelope ({e})"))),
+    }
+}
+
+/// The answer's status: the envelope's `statusCode`, unless the HTTP status
+/// is an error and the envelope says 200 or nothing, when the HTTP status wins.
+fn status_code(
+    envelope: &Envelope<'_>,
+    response: &Response<Vec<u8>>,
+    decode_error: impl Fn(String) -> Error,
+) -> Result<i64> {
+    let http_status = i64::from(response.status().as_u16());
+    let http_ok = response.status().is_success();
+    match envelope.status_code {
+        Some(200) if !http_ok => Ok(http_status),
+        Some(code) => Ok(code),
+        None if !http_ok => Ok(http_status),
+        None => Err(decode_error("the JSON has no statusCode".into())),
+    }
 }
 
 /// `T` read only from a JSON object. serde's derived structs also read an
