@@ -14,6 +14,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::exemptions::days_from_civil;
+
 /// The factors of the summary's `enabled` object, in the order written.
 const FACTORS: [&str; 4] = ["totp", "sms", "email", "face"];
 
@@ -266,14 +268,7 @@ pub fn unix_seconds(at: &str) -> Option<i64> {
     if second > 60 {
         return None;
     }
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = days_from_civil(year, month, day);
     Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 

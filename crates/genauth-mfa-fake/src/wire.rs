@@ -37,21 +37,11 @@ impl FakeGenAuth {
         request: Request<Vec<u8>>,
     ) -> Result<Response<Vec<u8>>, TransportErrorKind> {
         let mut state = self.lock();
-        let (parts, body) = request.into_parts();
-        let path = parts.uri.path().to_owned();
-        let route = Route::of(&parts.method, &path);
-        let recorded = RecordedRequest {
-            method: parts.method,
-            path,
-            query: decode_query(parts.uri.query().unwrap_or("")),
-            headers: parts.headers,
-            body,
-            route,
-        };
+        let recorded = record(request);
         if !state.not_recording {
             state.requests.push(recorded.clone());
         }
-        let Some(route) = route else {
+        let Some(route) = recorded.route else {
             // Not an endpoint: recorded, but counted for no route.
             return Ok(json_answer(
                 StatusCode::NOT_FOUND,
@@ -59,53 +49,78 @@ impl FakeGenAuth {
             ));
         };
         *state.counts.entry(route).or_insert(0) += 1;
-        let failure = state
+        if let Some(failure) = state.failure_for(route) {
+            return failure_answer(&mut state, failure);
+        }
+        let data = state.data(route, &recorded);
+        Ok(state.envelope(data))
+    }
+}
+
+/// The request as recorded: its route, its query decoded.
+fn record(request: Request<Vec<u8>>) -> RecordedRequest {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let route = Route::of(&parts.method, &path);
+    RecordedRequest {
+        method: parts.method,
+        path,
+        query: decode_query(parts.uri.query().unwrap_or("")),
+        headers: parts.headers,
+        body,
+        route,
+    }
+}
+
+impl State {
+    /// The failure told for `route`: the first one-off failure that matches
+    /// (used up), else a lasting one.
+    fn failure_for(&mut self, route: Route) -> Option<Failure> {
+        let once = self
             .failures
             .iter()
             .position(|(r, _)| r.matches(route))
-            .and_then(|i| state.failures.remove(i))
+            .and_then(|i| self.failures.remove(i))
             .map(|(_, failure)| failure);
-        let failure = failure.or_else(|| {
-            state
-                .lasting_failures
+        once.or_else(|| {
+            self.lasting_failures
                 .iter()
                 .find(|(r, _)| r.matches(route))
                 .map(|(_, failure)| failure.clone())
-        });
-        if let Some(failure) = failure {
-            return failure_answer(&mut state, failure);
-        }
-        let data = match route {
-            Route::Token => state.token(&recorded),
-            Route::GetFactor | Route::ListEnrolledFactors => {
-                state.factors_of(&recorded).and_then(|factors| {
-                    if route == Route::ListEnrolledFactors {
-                        return Ok(json!(factors));
-                    }
-                    let id =
-                        recorded
-                            .query("factorId")
-                            .ok_or((400, None, "factorId is required"))?;
-                    factors
-                        .iter()
-                        .find(|f| f.factor_id == id)
-                        .map(|f| json!(f))
-                        .ok_or((404, None, "MFA factor not found"))
-                })
-            }
-            Route::GetUserMfaInfo => state.user_mfa_info(&recorded),
-            Route::ListUsers => state.list_users(&recorded),
-            Route::GetGlobalMfaSettings => state
-                .check_management_token(&recorded)
-                .map(|()| json!({"enabledFactors": state.policy.enabled_factors})),
-            Route::UserList => state.risk_list(&recorded, ListKind::User),
-            Route::IpList => state.risk_list(&recorded, ListKind::Ip),
-            Route::ListRoleMembers => state.role_members(&recorded),
-            Route::ListOrganizations => state.organizations(&recorded),
-            Route::GetAllDepartments => state.departments(&recorded),
+        })
+    }
+
+    /// The envelope's `data` for a call to `route`, or the refusal.
+    fn data(&mut self, route: Route, recorded: &RecordedRequest) -> Result<Value, Refusal> {
+        match route {
+            Route::Token => self.token(recorded),
+            Route::GetFactor => self.factor(recorded),
+            Route::ListEnrolledFactors => self.factors_of(recorded).map(|f| json!(f)),
+            Route::GetUserMfaInfo => self.user_mfa_info(recorded),
+            Route::ListUsers => self.list_users(recorded),
+            Route::GetGlobalMfaSettings => self
+                .check_management_token(recorded)
+                .map(|()| json!({"enabledFactors": self.policy.enabled_factors})),
+            Route::UserList => self.risk_list(recorded, ListKind::User),
+            Route::IpList => self.risk_list(recorded, ListKind::Ip),
+            Route::ListRoleMembers => self.role_members(recorded),
+            Route::ListOrganizations => self.organizations(recorded),
+            Route::GetAllDepartments => self.departments(recorded),
             Route::Any => Err((500, None, "unreachable")),
-        };
-        Ok(state.envelope(data))
+        }
+    }
+
+    /// One factor of the user, named by the `factorId` query.
+    fn factor(&self, recorded: &RecordedRequest) -> Result<Value, Refusal> {
+        let factors = self.factors_of(recorded)?;
+        let id = recorded
+            .query("factorId")
+            .ok_or((400, None, "factorId is required"))?;
+        factors
+            .iter()
+            .find(|f| f.factor_id == id)
+            .map(|f| json!(f))
+            .ok_or((404, None, "MFA factor not found"))
     }
 }
 

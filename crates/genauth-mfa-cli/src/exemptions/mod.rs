@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use day::Day;
+pub(crate) use day::days_from_civil;
 
 use crate::exit::say;
 use crate::row::clean;

@@ -155,6 +155,14 @@ fn check_match(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(
 /// against the output): its users (answered and failed, each once) and
 /// its coverage (rounded to 4 places), which the headline shows.
 fn check_figures(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(), Failure> {
+    check_users(summary, tally, output)?;
+    check_tables(summary, tally, output)?;
+    check_policy(summary, output)?;
+    check_coverage(summary, tally, output)
+}
+
+/// The summary's users are those the output answered plus those it failed.
+fn check_users(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(), Failure> {
     let failed = count(summary, "/failed").unwrap_or(0);
     let users = count(summary, "/users").unwrap_or(u64::MAX);
     if Some(users) != tally.answered.checked_add(failed) {
@@ -166,6 +174,13 @@ fn check_figures(summary: &Value, tally: &tally::Tally, output: &Path) -> Result
             tally.answered
         )));
     }
+    Ok(())
+}
+
+/// The failures' table and the statuses' chart count no more than the
+/// summary's failures and the output's answers.
+fn check_tables(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(), Failure> {
+    let failed = count(summary, "/failed").unwrap_or(0);
     // The failures' table and the statuses' chart beside those counts:
     // no more than they counted (no status is counted for a user whose
     // answer had none; resumed failures have no kind).
@@ -198,6 +213,11 @@ fn check_figures(summary: &Value, tally: &tally::Tally, output: &Path) -> Result
             }
         }
     }
+    Ok(())
+}
+
+/// The policy's `met` agrees with its count of violations.
+fn check_policy(summary: &Value, output: &Path) -> Result<(), Failure> {
     let policy = summary.get("policy");
     let met = policy.and_then(|p| p.get("met")).and_then(Value::as_bool);
     let violations = policy
@@ -214,6 +234,11 @@ fn check_figures(summary: &Value, tally: &tally::Tally, output: &Path) -> Result
             )));
         }
     }
+    Ok(())
+}
+
+/// The summary's coverage is that of the output's answered users.
+fn check_coverage(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(), Failure> {
     let Some(said) = summary.get("coverage") else {
         return Ok(());
     };

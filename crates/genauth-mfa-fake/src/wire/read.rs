@@ -41,15 +41,7 @@ pub(super) fn flag(request: &RecordedRequest, name: &str) -> Result<bool, Refusa
 /// `EQUAL` only, `sort` on `createdAt` only; anything else it cannot honour
 /// is refused (400) rather than ignored.
 pub(super) fn listing(body: &[u8]) -> Result<Listing, Refusal> {
-    let refuse = |message| (400, None, message);
-    let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        serde_json::from_slice(body).map_err(|_| refuse("the body is not JSON"))?
-    };
-    if !body.is_object() {
-        return Err(refuse("the body is not a JSON object"));
-    }
+    let body = listing_body(body)?;
     let absent = |v: &Value| v.is_null() || v.as_str() == Some("");
     if !absent(&body["keywords"]) {
         return Err(refuse("FakeGenAuth does not search by keywords"));
@@ -58,7 +50,44 @@ pub(super) fn listing(body: &[u8]) -> Result<Listing, Refusal> {
         return Err(refuse("FakeGenAuth does not support searchQuery"));
     }
     let options = &body["options"];
-    let pagination = &options["pagination"];
+    let (page, limit) = pagination(&options["pagination"])?;
+    let descending = descending(&options["sort"])?;
+    let status = status_filter(&body["advancedFilter"])?;
+    let with_department_ids = match &options["withDepartmentIds"] {
+        Value::Null => false,
+        Value::Bool(on) => *on,
+        _ => return Err(refuse("withDepartmentIds must be a boolean")),
+    };
+    Ok(Listing {
+        page,
+        limit,
+        status,
+        descending,
+        with_department_ids,
+    })
+}
+
+/// A refusal of the listing's body (400).
+fn refuse(message: &'static str) -> Refusal {
+    (400, None, message)
+}
+
+/// The body as a JSON object; an empty body is an empty object.
+fn listing_body(body: &[u8]) -> Result<Value, Refusal> {
+    let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|_| refuse("the body is not JSON"))?
+    };
+    if !body.is_object() {
+        return Err(refuse("the body is not a JSON object"));
+    }
+    Ok(body)
+}
+
+/// `options.pagination`'s page (from 1, default 1) and limit (1 to 50,
+/// default 10).
+fn pagination(pagination: &Value) -> Result<(u64, u64), Refusal> {
     let number = |v: &Value, default: u64, message| match v {
         Value::Null => Ok(default),
         v => v.as_u64().filter(|n| *n >= 1).ok_or(refuse(message)),
@@ -72,8 +101,14 @@ pub(super) fn listing(body: &[u8]) -> Result<Listing, Refusal> {
     if limit > 50 {
         return Err(refuse("limit must not exceed 50"));
     }
+    Ok((page, limit))
+}
+
+/// Whether `options.sort` asks for newest first: by `createdAt` only, the
+/// first entry deciding; ascending when there is none.
+fn descending(sort: &Value) -> Result<bool, Refusal> {
     let mut descending = None;
-    for sort in entries(&options["sort"], "sort must be a list")? {
+    for sort in entries(sort, "sort must be a list")? {
         let order = sort["order"].as_str().map(str::to_ascii_lowercase);
         let desc = match order.as_deref() {
             Some("asc") => false,
@@ -85,8 +120,14 @@ pub(super) fn listing(body: &[u8]) -> Result<Listing, Refusal> {
         }
         descending.get_or_insert(desc);
     }
+    Ok(descending.unwrap_or(false))
+}
+
+/// The users `advancedFilter` keeps: status EQUAL filters only, two that
+/// disagree keeping nobody.
+fn status_filter(filters: &Value) -> Result<StatusFilter, Refusal> {
     let mut status = StatusFilter::Any;
-    for filter in entries(&body["advancedFilter"], "advancedFilter must be a list")? {
+    for filter in entries(filters, "advancedFilter must be a list")? {
         let operator = filter["operator"].as_str().unwrap_or("");
         let (true, true, Some(value)) = (
             filter["field"] == "status",
@@ -101,18 +142,7 @@ pub(super) fn listing(body: &[u8]) -> Result<Listing, Refusal> {
             _ => StatusFilter::Nobody,
         };
     }
-    let with_department_ids = match &options["withDepartmentIds"] {
-        Value::Null => false,
-        Value::Bool(on) => *on,
-        _ => return Err(refuse("withDepartmentIds must be a boolean")),
-    };
-    Ok(Listing {
-        page,
-        limit,
-        status,
-        descending: descending.unwrap_or(false),
-        with_department_ids,
-    })
+    Ok(status)
 }
 
 /// The elements of a list that may be absent (`null`: none).

@@ -122,31 +122,13 @@ impl<'a> Batch<'a> {
             give_up: None,
             last_hook: Instant::now(),
         };
-        // The feeder borrows `targets`: the scope ends when it has (once
-        // the stop is turned, after the item its iterator is reading).
-        // The workers own what they hold and are not waited for.
-        let outcome = std::thread::scope(|scope| {
-            // However the run ends (a panic in `on_done` included), the
-            // threads stop, and the feeder with them before the scope ends.
-            struct StopOnExit(CancelToken);
-            impl Drop for StopOnExit {
-                fn drop(&mut self) {
-                    self.0.cancel();
-                }
-            }
-            let _stop_on_exit = StopOnExit(stop.clone());
-            feeder
-                .spawn(scope, targets.into_iter())
-                .map_err(|e| BatchError::Spawn {
-                    reason: e.to_string(),
-                })?;
-            let outcome = collect.until_the_end(&results, &mut on_done);
-            // Threads still running see this, stop taking users, and end on
-            // their own; their results go nowhere.
-            stop.cancel();
-            drop(results);
-            outcome
-        });
+        let outcome = feed_and_collect(
+            feeder,
+            targets.into_iter(),
+            &mut collect,
+            results,
+            &mut on_done,
+        );
         let Collect {
             mut tally, summary, ..
         } = collect;
@@ -221,6 +203,51 @@ impl<'a> Batch<'a> {
 
 /// The caller's side of a run: results in, `on_done` and the progress hook
 /// called, the tally kept, the cancel watched.
+/// Runs the feeder and its workers while the results are collected on this
+/// thread. The feeder borrows `targets`: the scope ends when it has (once the
+/// stop is turned, after the item its iterator is reading). The workers own
+/// what they hold and are not waited for.
+fn feed_and_collect<T, I, F>(
+    feeder: Feeder<'_, T>,
+    targets: I,
+    collect: &mut Collect<'_, '_, T>,
+    results: Receiver<Msg>,
+    on_done: &mut F,
+) -> Result<(), BatchError>
+where
+    I: Iterator + Send,
+    I::Item: Into<Input<T>>,
+    T: Send,
+    F: FnMut(Done<T>) -> ControlFlow<()>,
+{
+    let stop = collect.stop;
+    std::thread::scope(|scope| {
+        // However the run ends (a panic in `on_done` included), the
+        // threads stop, and the feeder with them before the scope ends.
+        let _stop_on_exit = StopOnExit(stop.clone());
+        feeder
+            .spawn(scope, targets)
+            .map_err(|e| BatchError::Spawn {
+                reason: e.to_string(),
+            })?;
+        let outcome = collect.until_the_end(&results, on_done);
+        // Threads still running see this, stop taking users, and end on
+        // their own; their results go nowhere.
+        stop.cancel();
+        drop(results);
+        outcome
+    })
+}
+
+/// Turns the stop when dropped, however the scope it lives in ends.
+struct StopOnExit(CancelToken);
+
+impl Drop for StopOnExit {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
 struct Collect<'r, 'a, T> {
     tags: &'r Mutex<HashMap<u64, T>>,
     failure: &'r Mutex<Option<BatchError>>,

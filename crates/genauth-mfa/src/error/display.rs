@@ -21,18 +21,15 @@ impl fmt::Debug for Error {
                 message,
                 request_id,
                 attempts,
-            } => f
-                .debug_struct("Api")
-                .field("http_status", http_status)
-                .field("status_code", status_code)
-                .field("api_code", api_code)
-                .field("message", &DebugBounded(message, MESSAGE_MAX_CHARS))
-                .field(
-                    "request_id",
-                    &request_id.as_deref().map(|id| DebugBounded(id, 80)),
-                )
-                .field("attempts", attempts)
-                .finish(),
+            } => debug_api(
+                f,
+                *http_status,
+                *status_code,
+                *api_code,
+                message,
+                request_id.as_deref(),
+                *attempts,
+            ),
             Error::Transport { source } => {
                 f.debug_struct("Transport").field("source", source).finish()
             }
@@ -42,13 +39,7 @@ impl fmt::Debug for Error {
                 reason,
                 snippet,
                 attempts,
-            } => f
-                .debug_struct("Decode")
-                .field("http_status", http_status)
-                .field("reason", &DebugBounded(reason, MESSAGE_MAX_CHARS))
-                .field("snippet", &DebugBounded(snippet, SNIPPET_MAX_BYTES))
-                .field("attempts", attempts)
-                .finish(),
+            } => debug_decode(f, *http_status, reason, snippet, *attempts),
             Error::InvalidArgument { name, reason } => f
                 .debug_struct("InvalidArgument")
                 .field("name", name)
@@ -77,6 +68,42 @@ impl fmt::Debug for Error {
             Error::Cancelled => f.write_str("Cancelled"),
         }
     }
+}
+
+/// [`Error::Api`]'s `Debug`: the message and requestId bounded.
+fn debug_api(
+    f: &mut fmt::Formatter<'_>,
+    http_status: u16,
+    status_code: i64,
+    api_code: Option<i64>,
+    message: &str,
+    request_id: Option<&str>,
+    attempts: u32,
+) -> fmt::Result {
+    f.debug_struct("Api")
+        .field("http_status", &http_status)
+        .field("status_code", &status_code)
+        .field("api_code", &api_code)
+        .field("message", &DebugBounded(message, MESSAGE_MAX_CHARS))
+        .field("request_id", &request_id.map(|id| DebugBounded(id, 80)))
+        .field("attempts", &attempts)
+        .finish()
+}
+
+/// [`Error::Decode`]'s `Debug`: the reason and the snippet bounded.
+fn debug_decode(
+    f: &mut fmt::Formatter<'_>,
+    http_status: u16,
+    reason: &str,
+    snippet: &str,
+    attempts: u32,
+) -> fmt::Result {
+    f.debug_struct("Decode")
+        .field("http_status", &http_status)
+        .field("reason", &DebugBounded(reason, MESSAGE_MAX_CHARS))
+        .field("snippet", &DebugBounded(snippet, SNIPPET_MAX_BYTES))
+        .field("attempts", &attempts)
+        .finish()
 }
 
 /// `Debug` of at most `.1` characters of `.0` (escaped as `Debug` escapes

@@ -69,7 +69,7 @@ impl PagedGet {
 /// an empty page, or once the distinct entries reach the server's
 /// `totalCount`; a page that holds more entries than asked, a count that
 /// fell or does not match the distinct entries, no count at all, or
-/// [`MAX_STALE_PAGES`] pages in a row that bring nothing new end it with
+/// [`MAX_STALE_PAGES`](crate::MAX_STALE_PAGES) pages in a row that bring nothing new end it with
 /// [`Error::IncompleteListing`] as its last item. So a listing iterated to
 /// its end without an error listed every entry the server counted, and it
 /// never pages for ever.

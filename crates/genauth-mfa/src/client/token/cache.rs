@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{CANCEL_SLICE, ManagementToken, REFRESH_RETRY, REFUSAL_MEMORY};
 use crate::call::cancel::CancelToken;
@@ -69,22 +69,7 @@ impl TokenCache {
             if !state.running {
                 state.running = true;
                 drop(state);
-                return self.run_fetch(after_refusal, fetch).or_else(|err| {
-                    // A proactive refresh that failed: the token it was to
-                    // replace still works until it expires. Ask again in a
-                    // few seconds, not on every call.
-                    match self.usable() {
-                        Some(token) => {
-                            log::debug!(
-                                target: "genauth_mfa",
-                                "refreshing the management token failed ({}); the current one is still valid",
-                                err.report()
-                            );
-                            Ok(self.postpone(&token))
-                        }
-                        None => Err(err),
-                    }
-                });
+                return self.fetch_or_keep(after_refusal, fetch);
             }
             // Another thread is fetching: a token that is still valid
             // serves meanwhile.
@@ -92,27 +77,8 @@ impl TokenCache {
                 return Ok(token);
             }
             // Another thread is fetching: wait for it to end, then share.
-            // The wait is sliced so that a cancelled call stops waiting
-            // within a slice (the token's own condition variable is not
-            // this one).
             let ended = state.ended;
-            while state.running && state.ended == ended {
-                if cancel.is_some_and(CancelToken::is_cancelled) {
-                    return Err(Error::Cancelled);
-                }
-                let left = match deadline {
-                    None => CANCEL_SLICE,
-                    Some(d) => match d.checked_duration_since(Instant::now()) {
-                        Some(left) if !left.is_zero() => left.min(CANCEL_SLICE),
-                        _ => return Err(waited_too_long()),
-                    },
-                };
-                state = self
-                    .fetched
-                    .wait_timeout(state, left)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0;
-            }
+            state = self.wait_for_fetch(state, deadline, cancel)?;
             if state.ended != ended {
                 if let Some(err) = &state.last_error {
                     return match self.usable() {
@@ -122,6 +88,52 @@ impl TokenCache {
                 }
             }
         }
+    }
+
+    /// Runs the fetch. A proactive refresh that failed leaves the token it
+    /// was to replace, which still works until it expires: it is asked for
+    /// again in a few seconds, not on every call.
+    fn fetch_or_keep(
+        &self,
+        after_refusal: bool,
+        fetch: impl FnOnce() -> Result<ManagementToken>,
+    ) -> Result<Arc<ManagementToken>> {
+        self.run_fetch(after_refusal, fetch)
+            .or_else(|err| match self.usable() {
+                Some(token) => {
+                    log::debug!(
+                        target: "genauth_mfa",
+                        "refreshing the management token failed ({}); the current one is still valid",
+                        err.report()
+                    );
+                    Ok(self.postpone(&token))
+                }
+                None => Err(err),
+            })
+    }
+
+    /// Waits for the fetch another thread runs to end. The wait is sliced so
+    /// that a cancelled call stops waiting within a slice (the token's own
+    /// condition variable is not this one).
+    fn wait_for_fetch<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, FetchState>,
+        deadline: Option<Instant>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<MutexGuard<'a, FetchState>> {
+        let ended = state.ended;
+        while state.running && state.ended == ended {
+            if cancel.is_some_and(CancelToken::is_cancelled) {
+                return Err(Error::Cancelled);
+            }
+            let left = slice_left(deadline)?;
+            state = self
+                .fetched
+                .wait_timeout(state, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        Ok(state)
     }
 
     /// Runs `fetch` as the one fetching thread and publishes its result.
@@ -225,6 +237,18 @@ pub(super) fn is_refusal(err: &Error) -> bool {
                 && !crate::call::retry::is_retryable_answer(err)
         }
         _ => false,
+    }
+}
+
+/// How long to wait in one slice: a slice, or less when the deadline is
+/// nearer, or the error saying the deadline passed.
+fn slice_left(deadline: Option<Instant>) -> Result<Duration> {
+    match deadline {
+        None => Ok(CANCEL_SLICE),
+        Some(d) => match d.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Ok(left.min(CANCEL_SLICE)),
+            _ => Err(waited_too_long()),
+        },
     }
 }
 
