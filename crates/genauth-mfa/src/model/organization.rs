@@ -56,10 +56,14 @@ pub struct Organization {
 ///
 /// let dept: Department = serde_json::from_str(
 ///     r#"{"departmentId":"platform","name":"Platform","parentDepartmentId":"eng",
-///         "organizationCode":"acme","membersCount":"4","leaderUserIds":[]}"#,
+///         "organizationCode":"acme","membersCount":"4","leaderUserIds":["u-1"],
+///         "status":true,"description":null}"#,
 /// )?;
 /// assert_eq!(dept.parent_department_id.as_deref(), Some("eng"));
 /// assert_eq!(dept.members_count, Some(4));
+/// assert_eq!(dept.leader_user_ids, ["u-1"]);
+/// assert_eq!(dept.status, Some(true));
+/// assert!(dept.extra.contains_key("description"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -89,7 +93,18 @@ pub struct Department {
     /// Whether it has departments below it.
     #[serde(default, deserialize_with = "lenient::flag")]
     pub has_children: Option<bool>,
-    /// Every other field, as the server sent it.
+    /// The user ids of its leaders (empty when the server sent none; each
+    /// item as text).
+    #[serde(default, deserialize_with = "lenient::texts")]
+    pub leader_user_ids: Vec<String>,
+    /// Its status: `true` when active (a boolean, or `"true"` / `"false"`;
+    /// anything else is `None`).
+    #[serde(default, deserialize_with = "lenient::flag")]
+    pub status: Option<bool>,
+    /// Every other field, as the server sent it. The fields above are
+    /// typed rather than kept here: each entry of this map costs far more
+    /// memory than a typed field, and an organisation may have tens of
+    /// thousands of departments.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -54,6 +54,9 @@ const INPUT_BUFFER: usize = 16 * 1024;
 /// How long ureq keeps an idle connection (its default, set explicitly so
 /// that the reuse bookkeeping agrees with it).
 const IDLE_AGE: Duration = Duration::from_secs(15);
+/// The most bytes set aside for a body before it is read, by its
+/// `Content-Length` (a larger body grows its buffer as it arrives).
+const PREALLOCATE_AT_MOST: u64 = 16 * 1024 * 1024;
 /// Response headers larger than this are a protocol error.
 const MAX_RESPONSE_HEADER: usize = 8 * 1024;
 
@@ -186,11 +189,26 @@ impl Transport for UreqTransport {
             self.kept_alive.kept(host);
         }
         let (parts, mut body) = response.into_parts();
-        let bytes = body
-            .with_config()
-            .limit(self.max_response_bytes)
-            .read_to_vec()
-            .map_err(|e| map_ureq_error(e, true, &self.trust))?;
+        // Room for the announced length at once (within the limit, and at
+        // most PREALLOCATE_AT_MOST, whatever a server announces): a body
+        // read into a growing vector doubles its capacity, so a 1.3 MiB
+        // answer would hold 2 MiB at its peak.
+        let announced = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+            .min(self.max_response_bytes)
+            .min(PREALLOCATE_AT_MOST);
+        let mut bytes = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+        // ureq's `read_to_vec`, with the capacity above: its reader's
+        // errors carry the ureq error they stand for (the limit included).
+        std::io::Read::read_to_end(
+            &mut body.with_config().limit(self.max_response_bytes).reader(),
+            &mut bytes,
+        )
+        .map_err(|e| map_ureq_error(ureq::Error::from(e), true, &self.trust))?;
         Ok(Response::from_parts(parts, bytes))
     }
 }
