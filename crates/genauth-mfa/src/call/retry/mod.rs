@@ -43,16 +43,19 @@ pub(crate) use verdict::{Attempts, Facts, Failure, RetryKind, Stop, Verdict, cla
 /// throttle, besides the adaptive limiter's pace (it waits for evidence
 /// before it cuts, and comes down to a quota that fell over several cuts):
 /// none after the first (one throttle that
-/// the retry clears costs nothing), then 5 ms, doubled each time,
-/// jittered, at most `max`. Without it a call spent its throttled attempts
-/// within milliseconds at a run's start, before the limiter could decide,
-/// and failed (the throttle matrix's 4 x 50 cell lost a user in 2 of 3 runs).
+/// the retry clears costs nothing), then 20 ms, doubled each time,
+/// jittered, at most `max`: about 4 s over the default 10 attempts.
+/// Without it a call spent its throttled attempts within milliseconds at a
+/// run's start, before the limiter could decide, and failed (the throttle
+/// matrix's 4 x 50 cell lost a user in 2 of 3 runs); from 5 ms (1 s in
+/// all) a quota falling from 200 to 4 a second still lost a user in one
+/// run of 6 to 10, before the limiter had come down to it.
 /// (`jitter` in `[0, 1]`, as for [`RetryPolicy::backoff`].)
 pub(super) fn throttled_pause(n: u32, max: Duration, jitter: f64) -> Duration {
     if n <= 1 {
         return Duration::ZERO;
     }
-    let full = Duration::from_millis(5)
+    let full = Duration::from_millis(20)
         .saturating_mul(1 << (n - 2).min(20))
         .min(max);
     let half = full / 2;

@@ -347,12 +347,12 @@ fn a_throttled_call_pauses_briefly_with_an_adaptive_limiter_and_backs_off_withou
             other => panic!("{other:?}"),
         }
     };
-    // Adaptive: none after the 1st throttle, 5 ms after the 2nd, doubling,
+    // Adaptive: none after the 1st throttle, 20 ms after the 2nd, doubling,
     // at most max_backoff; jitter takes it down to half.
     assert_eq!(throttled(1, true, 1.0), Duration::ZERO);
-    assert_eq!(throttled(2, true, 1.0), Duration::from_millis(5));
-    assert_eq!(throttled(3, true, 1.0), Duration::from_millis(10));
-    assert_eq!(throttled(3, true, 0.0), Duration::from_millis(5));
+    assert_eq!(throttled(2, true, 1.0), Duration::from_millis(20));
+    assert_eq!(throttled(3, true, 1.0), Duration::from_millis(40));
+    assert_eq!(throttled(3, true, 0.0), Duration::from_millis(20));
     assert_eq!(
         classify(
             &throttle,
