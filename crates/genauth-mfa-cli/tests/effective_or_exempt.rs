@@ -9,33 +9,17 @@
 //! Dates are written relative to the real today, so no test sets the
 //! tool's clock.
 
+mod support;
+use support::day;
+
 use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support::*;
 
 use std::collections::HashMap;
-use std::time::SystemTime;
 
 use genauth_mfa::{MfaStatus, UserMfaInfo};
 use genauth_mfa_fake::{FakeGenAuth, FakeServer, ListEntry, Organization, PoolUser};
 use serde_json::{Value, json};
-
-/// `YYYY-MM-DD` of today (UTC) plus `days`.
-fn day(days: i64) -> String {
-    let secs = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let z = i64::try_from(secs / 86_400).unwrap() + days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
 
 /// A pool that enables OTP, SMS and FACE (not EMAIL):
 /// - `u-totp`: TOTP; an admin (role `admin`);

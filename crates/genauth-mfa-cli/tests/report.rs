@@ -4,6 +4,9 @@
 //! summary's figures, no URL and no markup from the server, the embedded
 //! summary, and the refusals (a missing or mismatched summary).
 
+mod support;
+use support::day;
+
 use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support;
 
@@ -735,24 +738,6 @@ fn a_page_to_a_closed_stdout_is_a_setup_error_not_a_page_written() {
         stderr(&done)
     );
     assert!(!stderr(&done).contains("written to"), "{}", stderr(&done));
-}
-
-/// `YYYY-MM-DD` of today (UTC) plus `days`.
-fn day(days: i64) -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let z = i64::try_from(secs / 86_400).unwrap() + days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// The sandbox's exemptions for the full audit: user-000004 (EMAIL only,

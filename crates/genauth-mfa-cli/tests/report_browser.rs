@@ -13,6 +13,9 @@
 //! `.ci/run` installs them). Without them the test fails, in CI always;
 //! elsewhere `GENAUTH_SKIP_BROWSER=1` skips it, saying so.
 
+mod support;
+use support::day;
+
 use genauth_mfa_mocks::*;
 use genauth_mfa_testkit::cli_support;
 
@@ -249,24 +252,6 @@ impl<'a> Session<'a> {
             .collect();
         assert!(errors.is_empty(), "console: {errors:?}");
     }
-}
-
-/// `YYYY-MM-DD` of today (UTC) plus `days`.
-fn day(days: i64) -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let z = i64::try_from(secs / 86_400).unwrap() + days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// The sandbox audit as an administrator runs it monthly: both admin

@@ -1,5 +1,5 @@
 //! Helpers the tool's tests share: paths as text, temporary input files, a
-//! mockito server that must not be asked, `which`.
+//! mockito server that must not be asked, `which`, dates from today.
 #![allow(dead_code)]
 
 use cli_support::*;
@@ -39,4 +39,14 @@ pub fn untouchable() -> (mockito::ServerGuard, mockito::Mock, mockito::Mock) {
 
 pub fn s(path: &Path) -> &str {
     path.to_str().unwrap()
+}
+
+/// `YYYY-MM-DD` of today (UTC) plus `days` (negative: before today).
+pub fn day(days: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let secs = now.checked_add_signed(days * 86_400).unwrap();
+    genauth_mfa::iso8601_utc(secs, None)[..10].to_owned()
 }
