@@ -207,7 +207,7 @@ pub use escape::{Escaped, needs_escape};
 pub use model::{
     Department, Factor, FactorProfile, FactorType, IpListEntry, IpListType, LimitKind, MfaSettings,
     MfaStatus, Organization, User, UserIdType, UserListEntry, UserListType, UserMfaInfo, UserPage,
-    UserStatus, iso8601_utc,
+    UserStatus, civil_from_days, iso8601_utc,
 };
 pub use transport::{
     Deadline, Repeatable, RootStore, Transport, TransportError, TransportErrorKind, UreqTransport,

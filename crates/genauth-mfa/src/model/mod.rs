@@ -30,5 +30,5 @@ pub use mfa_settings::MfaSettings;
 pub use organization::{Department, Organization};
 pub use page::UserPage;
 pub use risk_list::{IpListEntry, IpListType, LimitKind, UserListEntry, UserListType};
-pub use time::iso8601_utc;
+pub use time::{civil_from_days, iso8601_utc};
 pub use user::{User, UserStatus};

@@ -18,16 +18,7 @@ pub fn iso8601_utc(secs: u64, millis: Option<u32>) -> String {
     // Every u64 of seconds is fewer than i64::MAX days.
     let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
     let rest = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_from_days(days);
     let time = format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
         rest / 3600,
@@ -38,6 +29,29 @@ pub fn iso8601_utc(secs: u64, millis: Option<u32>) -> String {
         Some(ms) => format!("{time}.{:03}Z", ms % 1000),
         None => format!("{time}Z"),
     }
+}
+
+/// The civil date (year, month, day) of `days` after 1970-01-01, before it
+/// when negative (Howard Hinnant's `civil_from_days`).
+///
+/// ```
+/// assert_eq!(genauth_mfa::civil_from_days(0), (1970, 1, 1));
+/// assert_eq!(genauth_mfa::civil_from_days(-1), (1969, 12, 31));
+/// assert_eq!(genauth_mfa::civil_from_days(11_016), (2000, 2, 29));
+/// ```
+#[doc(hidden)]
+#[must_use]
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 #[cfg(test)]
