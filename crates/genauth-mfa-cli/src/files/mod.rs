@@ -13,4 +13,4 @@ pub use input::{Source, open_input};
 pub(crate) use output::check_stdout;
 pub use output::{Sink, plan_output};
 pub(crate) use summary::{absolute, resolve_symlinks};
-pub use summary::{check_replaced, check_summary, write_replacing};
+pub use summary::{check_replaced, check_summary, write_replacing, write_temp};

@@ -129,9 +129,20 @@ pub fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-    // The pid alone is not enough: in a container every run has the same
-    // one, and a run killed while writing leaves its file behind; a random
-    // part keeps that leftover from blocking every later run.
+    let temp = write_temp(&dir, name, bytes)?;
+    let result = std::fs::rename(&temp, path);
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Writes `bytes` into a new file in `dir` named after `name` (hidden, with
+/// the pid and a random part), synced to disk: its path. Nothing is
+/// replaced: the name is new (the pid alone is not enough: in a container
+/// every run has the same one, and a run killed while writing leaves its
+/// file behind). On an error, nothing of ours is left.
+pub fn write_temp(dir: &Path, name: &std::ffi::OsStr, bytes: &[u8]) -> io::Result<PathBuf> {
     let temp_for = || {
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
@@ -155,13 +166,11 @@ pub fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<()> {
             other => break other?,
         }
     };
-    let result = (|| {
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    match file.write_all(bytes).and_then(|()| file.sync_all()) {
+        Ok(()) => Ok(temp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(e)
+        }
     }
-    result
 }

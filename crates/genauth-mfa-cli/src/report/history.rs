@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -60,17 +60,9 @@ fn file_name(generated_at: &str, n: u32) -> String {
 pub fn keep(dir: &Path, json: &str) -> Result<PathBuf, String> {
     let summary: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let at = summary["generatedAt"].as_str().unwrap_or("unknown");
-    let temp = dir.join(format!(
-        ".{PREFIX}{}.{:016x}.tmp",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    let written = (|| {
-        let mut file = File::create_new(&temp)?;
-        file.write_all(json.as_bytes())?;
-        file.sync_all()
-    })();
-    let result = written.and_then(|()| {
+    let temp = crate::files::write_temp(dir, std::ffi::OsStr::new(PREFIX), json.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let result = (|| {
         for n in 1..=1000 {
             let path = dir.join(file_name(at, n));
             match std::fs::hard_link(&temp, &path) {
@@ -82,7 +74,7 @@ pub fn keep(dir: &Path, json: &str) -> Result<PathBuf, String> {
             }
         }
         Err(io::Error::other("a thousand copies of the same second"))
-    });
+    })();
     let _ = std::fs::remove_file(&temp);
     result.map_err(|e| e.to_string())
 }
