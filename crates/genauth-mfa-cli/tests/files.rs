@@ -1,7 +1,7 @@
 //! `genauth-mfa audit` and the user's files: inputs as files really are
 //! (pipes, FIFOs, directories, closed stdin, endless lines, UTF-16/32,
 //! duplicate and odd ids), an output that is the input, `--resume` (what
-//! counts as done, what it refuses, rows cut short, CSV of 0.3, columns by
+//! counts as done, what it refuses, rows cut short, outputs of 0.3, columns by
 //! name, id types), the output's lock, `--summary` files, a full disk, and
 //! a refused key that leaves files as they were. Every file in a temporary
 //! directory.
@@ -1119,10 +1119,13 @@ fn blank_lines_in_json_lines_are_skipped_by_resume_and_diff() {
 }
 
 #[test]
-fn a_csv_output_of_0_3_resumed_keeps_its_columns_and_resumes_again() {
+fn a_csv_output_of_0_3_is_refused_and_json_lines_of_0_3_resume() {
     let dir = tempfile::tempdir().unwrap();
     let (fake, server) = alice_and_bob();
     let input = write_in(&dir, "ids.txt", b"alice\nbob\nmissing\n");
+    // A CSV output of 0.3 lacks columns this run writes: the rows appended
+    // would lose them (user_id_type too, so a later --resume would ask
+    // their final errors again). Refused, untouched, nothing sent.
     let header = "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id\n";
     let old = format!("{header}alice,enabled,disabled,disabled,disabled,true,,,,,\n");
     let out = write_in(&dir, "old.csv", old.as_bytes());
@@ -1136,18 +1139,40 @@ fn a_csv_output_of_0_3_resumed_keeps_its_columns_and_resumes_again() {
         "--resume",
     ];
     let first = run(against_url(&server.url()).args(args), b"");
+    let err = stderr(&first);
+    assert_eq!(first.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no columns user_id_type, effective_mfa, skip_mfa, admin"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), old);
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    // JSON Lines rows of 0.3 (no id type): the answer counts, the final
+    // error is asked again, and the rows appended are whole.
+    let old = concat!(
+        r#"{"userId":"alice","totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled","anyEnabled":true}"#,
+        "\n",
+        r#"{"userId":"missing","error":{"kind":"api","statusCode":404,"apiCode":2004,"message":"not found","requestId":null}}"#,
+        "\n",
+    );
+    let out = write_in(&dir, "old.jsonl", old.as_bytes());
+    let args = ["audit", s(&input), "--output", s(&out), "--resume"];
+    let first = run(against_url(&server.url()).args(args), b"");
     assert_eq!(first.status.code(), Some(2), "{}", stderr(&first));
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.starts_with(&old), "{text}");
-    for line in text.lines() {
-        assert_eq!(line.matches(',').count(), 10, "one shape: {text}");
+    assert!(text.starts_with(old), "{text}");
+    for line in text.lines().skip(2) {
+        let row: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(row["userIdType"], "user_id", "{row}");
+        assert!(row.get("effectiveMfa").is_some(), "{row}");
     }
-    assert_eq!(asked(&fake).len(), 2);
-    // Resumed again: read back, and only the 0.3-style final error (no id
-    // type) is asked again.
+    let mut users: Vec<_> = asked(&fake).into_iter().map(|(id, _)| id).collect();
+    users.sort();
+    assert_eq!(users, ["bob", "missing"]);
+    // Resumed again: every user has a final row with its id type.
     let second = run(against_url(&server.url()).args(args), b"");
     assert_eq!(second.status.code(), Some(2), "{}", stderr(&second));
-    assert_eq!(asked(&fake).len(), 3, "{:?}", asked(&fake));
+    assert_eq!(asked(&fake).len(), 2, "{:?}", asked(&fake));
 }
 
 #[test]
@@ -1157,9 +1182,9 @@ fn a_csv_with_reordered_and_extra_columns_is_read_by_name_by_resume_and_diff() {
     let input = write_in(&dir, "ids.txt", b"alice\nbob\n");
     // A spreadsheet moved the columns about and added a note of its own.
     let header = "note,request_id,message,api_code,status_code,error_kind,any_enabled,\
-                  email,sms,face,totp,user_id_type,user_id\n";
+                  email,sms,face,totp,admin,skip_mfa,effective_mfa,user_id_type,user_id\n";
     let old = format!(
-        "{header}\"seen, ok\",,,,,,true,disabled,disabled,disabled,enabled,user_id,alice\n"
+        "{header}\"seen, ok\",,,,,,true,disabled,disabled,disabled,enabled,,false,true,user_id,alice\n"
     );
     let out = write_in(&dir, "out.csv", old.as_bytes());
     let args = [
@@ -1178,7 +1203,7 @@ fn a_csv_with_reordered_and_extra_columns_is_read_by_name_by_resume_and_diff() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(
         text,
-        format!("{old},,,,,,false,disabled,disabled,disabled,disabled,user_id,bob\n")
+        format!("{old},,,,,,false,disabled,disabled,disabled,disabled,,false,false,user_id,bob\n")
     );
     // diff reads it by name too: against the usual column order.
     let usual = write_in(

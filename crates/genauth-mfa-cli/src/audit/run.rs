@@ -41,7 +41,7 @@ pub fn run(client: &ManagementClient, options: &AuditOptions, interrupt: &Interr
         options.resume.then_some(options.id_type()),
         identity.as_slice(),
     )?
-    .with_groups(options.groups());
+    .with_groups(options.groups())?;
     let (users, departments, judge) = check_access(client, options, source, interrupt)?;
     let sink = plan.open()?;
     if let Users::File(source) = &users {

@@ -38,10 +38,23 @@ pub struct OutputPlan {
 
 impl OutputPlan {
     /// A new output also has the columns of `groups` (`--exemptions`,
-    /// `--by department`); a resumed one keeps its own.
-    pub fn with_groups(mut self, groups: Vec<Group>) -> OutputPlan {
+    /// `--by department`); a resumed CSV output keeps its own, and is
+    /// refused (nothing sent, the file untouched) when the rows this run
+    /// appends would lose a column or say what it did not check (see
+    /// [`resume::check_columns`]).
+    pub fn with_groups(mut self, groups: Vec<Group>) -> Result<OutputPlan, String> {
+        if let Target::Resumed { earlier, .. } = &self.target {
+            if let Some(header) = &earlier.header {
+                resume::check_columns(header, self.columns, &groups).map_err(|why| {
+                    format!(
+                        "cannot resume {}: {why}; the file is left untouched",
+                        self.name
+                    )
+                })?;
+            }
+        }
         self.groups = groups;
-        self
+        Ok(self)
     }
 }
 

@@ -297,6 +297,74 @@ fn csv_header(splitter: &mut Splitter, line: &[u8], columns: Columns) -> Result<
     }
 }
 
+/// Whether the rows this run appends (of `columns`, with the columns of
+/// `groups`) fit the CSV `header` of the earlier output: every column this
+/// run writes must be there, or the rows appended would silently lose it
+/// (a 0.3 output, a run without `--by department` or `--exemptions`); and
+/// a file with `exemption_expires` needs `--exemptions`, or the rows
+/// appended would say "no exemption" unchecked. Other columns of the file
+/// (`departments` without `--by department`: unknown, as its empty cell
+/// says; `admin` without `--admin-role`: null) are kept empty.
+pub fn check_columns(header: &Header, columns: Columns, groups: &[Group]) -> Result<(), String> {
+    let pool = columns == Columns::Pool;
+    let missing: Vec<(&str, Group)> = csv::COLUMNS
+        .iter()
+        .filter(|c| match c.group {
+            Group::Required | Group::Added => true,
+            Group::Pool => pool,
+            group => groups.contains(&group),
+        })
+        .filter(|c| !header.has(c.name))
+        .map(|c| (c.name, c.group))
+        .collect();
+    let flag = |group: Group| match group {
+        Group::Exemptions => Some("--exemptions FILE"),
+        Group::Departments => Some("--by department"),
+        _ => None,
+    };
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|(name, _)| *name).collect();
+        let (s, them) = if names.len() > 1 {
+            ("s", "them")
+        } else {
+            ("", "it")
+        };
+        let flags: Vec<&str> = missing.iter().filter_map(|(_, g)| flag(*g)).collect();
+        let older = missing.iter().any(|(_, g)| flag(*g).is_none());
+        let why = match (older, flags.is_empty()) {
+            (true, true) => "written by an earlier version, 0.3".to_owned(),
+            (true, false) => format!(
+                "written by an earlier version, 0.3, and by a run without {}",
+                flags.join(" and ")
+            ),
+            (false, _) => format!("written by a run without {}", flags.join(" and ")),
+        };
+        let or = if older {
+            String::new()
+        } else {
+            format!(
+                ", or resume it as the earlier run was made (without {})",
+                flags.join(" and ")
+            )
+        };
+        return Err(format!(
+            "it has no column{s} {} ({why}), which this run writes: the rows appended would \
+             lack {them}; audit into a new --output without --resume{or}",
+            names.join(", ")
+        ));
+    }
+    if header.has("exemption_expires") && !groups.contains(&Group::Exemptions) {
+        return Err(
+            "it has the column exemption_expires (an earlier run with --exemptions), \
+             and this run has no --exemptions: the rows appended would say no exemption \
+             unchecked; resume it with --exemptions FILE, or audit into a new --output \
+             without --resume"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// Why the first line shows this is not our output in `format`
 /// (`missing`: the first required CSV column the line lacks).
 fn not_ours(format: Format, number: u64, first: &[u8], missing: Option<&str>) -> String {

@@ -102,3 +102,27 @@ fn rows_are_read_as_a_stream() {
     .unwrap();
     assert_eq!(earlier.done.len(), 200_000);
 }
+
+#[test]
+fn a_csv_header_takes_the_rows_of_this_run_only_when_it_has_their_columns() {
+    let file = Header::of(Columns::File);
+    assert!(check_columns(&file, Columns::File, &[]).is_ok());
+    let err = check_columns(&file, Columns::File, &[Group::Departments]).unwrap_err();
+    assert!(err.contains("no column departments"), "{err}");
+    let with = file.clone().with(Group::Exemptions);
+    assert!(check_columns(&with, Columns::File, &[Group::Exemptions]).is_ok());
+    let err = check_columns(&with, Columns::File, &[]).unwrap_err();
+    assert!(err.contains("no --exemptions"), "{err}");
+    // A departments column without --by department: its cells say unknown.
+    let with = file.with(Group::Departments);
+    assert!(check_columns(&with, Columns::File, &[]).is_ok());
+    let old = "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id";
+    let old = Header::parse(&mut Splitter::default(), old.as_bytes())
+        .ok()
+        .unwrap();
+    let err = check_columns(&old, Columns::File, &[]).unwrap_err();
+    assert!(
+        err.contains("no columns user_id_type, effective_mfa, skip_mfa, admin"),
+        "{err}"
+    );
+}
