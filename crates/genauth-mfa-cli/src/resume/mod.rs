@@ -3,7 +3,9 @@
 //! Before a byte of it changes, the file must be a regular file holding
 //! rows of this tool in this `--format` (a CSV output is not resumed as
 //! JSON Lines, nor a list of ids as either); anything else is refused and
-//! left untouched. Only a last line cut short (the run was killed while
+//! left untouched, and so is a CSV output whose header lacks a column this
+//! run writes ([`check_columns`]): rows appended keep the file's header.
+//! Only a last line cut short (the run was killed while
 //! writing it) is taken off. A user counts as done only when a row holds a
 //! final answer about them: their statuses, or an error the server gave
 //! about that user ([`FINAL_STATUS`], [`FINAL_API_CODE`]); users whose row
@@ -61,8 +63,8 @@ pub struct Earlier {
     pub keys: Keys,
     /// Users with a final row ([`Seen::Answered`] or [`Seen::Failed`]).
     pub done: HashMap<Key, Seen>,
-    /// A CSV output's header: the rows appended keep its columns (a CSV
-    /// output of 0.3 has no id type column).
+    /// A CSV output's header: the rows appended keep its columns, once
+    /// [`check_columns`] has found every column this run writes there.
     pub header: Option<Header>,
 }
 
