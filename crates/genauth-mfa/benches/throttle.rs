@@ -16,6 +16,8 @@
 //! - `share`: a random seventh of the requests;
 //! - `halving`: a quota of 200 a second that falls to 100 halfway;
 //! - `doubling`: a quota of 100 a second that rises to 200 halfway.
+//! - `bursts`: every request throttled for the first 100 ms of every
+//!   second, whatever is sent (someone else's traffic using the quota up).
 //!
 //! `cargo bench --bench throttle` runs every C in 1, 4, 16, 64, 256 and Q
 //! in 50, 200, 1000, then every pattern, each in a child process (so its
