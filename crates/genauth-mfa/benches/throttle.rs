@@ -16,6 +16,8 @@
 //! - `share`: a random seventh of the requests;
 //! - `halving`: a quota of 200 a second that falls to 100 halfway;
 //! - `doubling`: a quota of 100 a second that rises to 200 halfway.
+//! - `bursts`: every request throttled for the first 100 ms of every
+//!   second, whatever is sent (someone else's traffic using the quota up).
 //!
 //! `cargo bench --bench throttle` runs every C in 1, 4, 16, 64, 256 and Q
 //! in 50, 200, 1000, then every pattern, each in a child process (so its
@@ -34,7 +36,9 @@ use genauth_mfa::ManagementClient;
 use quota::{QuotaServer, Rule};
 
 const DELAY: Duration = Duration::from_millis(20);
-const PATTERNS: [&str; 6] = ["per-id", "first", "sparse", "share", "halving", "doubling"];
+const PATTERNS: [&str; 7] = [
+    "per-id", "first", "sparse", "share", "halving", "doubling", "bursts",
+];
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -109,6 +113,14 @@ fn setup(name: &str, seconds: f64) -> (Rule, usize, usize, f64) {
         "share" => (Rule::Share(1.0 / 7.0), 16),
         "halving" => (change(200.0, 100.0), 16),
         "doubling" => (change(100.0, 200.0), 16),
+        // Every request throttled for the first 100 ms of every second.
+        "bursts" => (
+            Rule::Bursts {
+                every: Duration::from_secs(1),
+                lasting: Duration::from_millis(100),
+            },
+            8,
+        ),
         _ => unreachable!("a pattern of PATTERNS"),
     };
     let best = match &rule {
@@ -116,6 +128,9 @@ fn setup(name: &str, seconds: f64) -> (Rule, usize, usize, f64) {
         Rule::Quota {
             per_second, change, ..
         } => change.map_or(*per_second, |(_, then)| (per_second + then) / 2.0),
+        Rule::Bursts { every, lasting } => {
+            free(c) * (1.0 - lasting.as_secs_f64() / every.as_secs_f64())
+        }
         _ => free(c),
     };
     (rule, c, ((best * seconds) as usize).max(50), best)

@@ -45,6 +45,14 @@ const TESTED_LATEST: f64 = 0.5;
 /// An episode whose brake was enough (no tested cut this long after it)
 /// ends.
 const EPISODE_QUIET: f64 = 0.5;
+/// An episode that ends quiet was a burst of throttles, not a quota, when
+/// the server accepted under this share of the rate the brakes left while it
+/// throttled, and it throttled for at most this share of the quiet time
+/// before the episode: its cuts are undone.
+const BURST_ACCEPTED: f64 = 0.25;
+const BURST_DUTY: f64 = 0.25;
+/// The most accepted answers an episode remembers the sending time of.
+const MAX_ACCEPTED: usize = 4096;
 /// The growth past the rate the queue was spaced at that spaces it anew.
 const REQUEUE_GROWTH: f64 = 1.1;
 /// The highest baseline share: above it, nothing could start an episode.
@@ -71,6 +79,9 @@ struct Episode {
     /// The tested cut, once made: the answers before it (whose throttled
     /// share it is judged against) and the answers to requests sent after.
     test: Option<(Tally, Sample)>,
+    /// When each accepted request sent since `start` was sent (the first
+    /// `MAX_ACCEPTED`).
+    accepted: Vec<f64>,
 }
 
 /// What an answer made the bucket do.
@@ -99,6 +110,8 @@ pub(super) struct Adaptive {
     episode: Option<Episode>,
     /// A throttled share the server was seen to keep whatever the rate.
     baseline: f64,
+    /// When the last episode ended (0: none yet).
+    quiet_since: f64,
 }
 
 impl Adaptive {
@@ -115,6 +128,7 @@ impl Adaptive {
             decided: f64::NEG_INFINITY,
             episode: None,
             baseline: 0.0,
+            quiet_since: 0.0,
         }
     }
 
@@ -144,6 +158,9 @@ impl Adaptive {
         if let Some(ep) = &mut self.episode {
             if sent >= ep.start {
                 ep.since_start.add(sent, throttled);
+                if !throttled && ep.accepted.len() < MAX_ACCEPTED {
+                    ep.accepted.push(sent);
+                }
             }
             if sent >= decided {
                 ep.since_brake.add(sent, throttled);
@@ -159,6 +176,7 @@ impl Adaptive {
                     Verdict::Fell => {
                         // A quota, learnt. The episode ends.
                         self.episode = None;
+                        self.quiet_since = t;
                         return Change::None;
                     }
                     Verdict::Rose => {
@@ -167,6 +185,7 @@ impl Adaptive {
                         // of a new measurement, from now.
                         ep.start = t;
                         ep.since_start = Sample::default();
+                        ep.accepted.clear();
                         ep.test = None;
                         return Change::None;
                     }
@@ -191,7 +210,7 @@ impl Adaptive {
         // a new overshoot.
         if let Some(ep) = &self.episode {
             if ep.test.is_none() && t - ep.start > EPISODE_QUIET {
-                self.episode = None;
+                self.end_quiet(t);
             }
         }
         let Some(ep) = &self.episode else {
@@ -250,6 +269,7 @@ impl Adaptive {
             since_start: Sample::default(),
             since_brake: Sample::default(),
             test: None,
+            accepted: Vec::new(),
         });
         self.cut(t, from);
         Change::Requeue
@@ -309,6 +329,51 @@ impl Adaptive {
         );
     }
 
+    /// An episode whose brake was enough ends. If the server accepted next
+    /// to nothing while it throttled, and throttled for a short while after
+    /// a long quiet, that was a burst (other traffic using the pool's quota
+    /// up for a moment, an outage), not a quota the brakes found: its cuts
+    /// are undone, back to the rate before it (dormant, if it was).
+    fn end_quiet(&mut self, t: f64) -> Change {
+        let Some(ep) = self.episode.take() else {
+            return Change::None;
+        };
+        let gap = ep.start - self.quiet_since;
+        self.quiet_since = t;
+        let Some(rate) = self.rate else {
+            return Change::None;
+        };
+        let last = ep
+            .since_start
+            .throttles
+            .iter()
+            .copied()
+            .fold(ep.start, f64::max);
+        let span = (last - ep.start).max(BRAKE_SPAN);
+        let accepted = ep.accepted.iter().filter(|&&s| s <= last).count() as f64;
+        let throttles = ep.since_start.throttles.len() as u64;
+        if throttles < EVIDENCE_THROTTLES
+            || accepted / span >= BURST_ACCEPTED * rate
+            || span > BURST_DUTY * gap
+        {
+            return Change::None;
+        }
+        match ep.before {
+            Some((rate, curve)) => {
+                self.rate = Some(rate);
+                self.curve = curve;
+            }
+            None => self.rate = None,
+        }
+        self.decided = t;
+        self.requeue(t);
+        log::debug!(
+            target: "genauth_mfa",
+            "throttled for {span:.2} s and then no more: a burst, not a quota; back to the rate before it"
+        );
+        Change::Requeue
+    }
+
     /// The episode's cuts did not lower the throttled share: back to the
     /// rate before it, and that share is the server's baseline.
     fn undo(&mut self, t: f64) -> Change {
@@ -319,6 +384,7 @@ impl Adaptive {
             before.share().max(after.tally().share())
         });
         self.baseline = self.baseline.max(share).min(MAX_BASELINE);
+        self.quiet_since = t;
         match ep.before {
             Some((rate, curve)) => {
                 self.rate = Some(rate);
@@ -356,8 +422,8 @@ impl Adaptive {
         if let Some(ep) = &self.episode {
             if ep.test.is_some() {
                 ceiling = self.curve.max;
-            } else if t - ep.start > EPISODE_QUIET {
-                self.episode = None;
+            } else if t - ep.start > EPISODE_QUIET && self.end_quiet(t) == Change::Requeue {
+                return Change::Requeue;
             }
         }
         let k = ((1.0 - BETA) / SCALE).cbrt();

@@ -37,6 +37,13 @@
 //!   throttling that share. The limiter then returns to the rate it had
 //!   before the episode (dormant, if it was) and keeps that share as the
 //!   server's baseline: only a share clearly above it starts an episode.
+//! - **A burst is not a quota.** When the throttles stop on their own (the
+//!   brakes were enough, no tested cut), the episode is judged: if the
+//!   server accepted next to nothing while it throttled, and throttled for
+//!   a short while after a long quiet, that was a burst (other traffic
+//!   using the pool's quota up for a moment, a brief outage), and the cuts
+//!   are undone as above. A quota, by contrast, goes on accepting its rate
+//!   while it throttles.
 //!
 //! Written here rather than taken from a crate: the usual crate
 //! (`governor`) has a fixed rate and a dozen dependencies; this is the few
