@@ -1120,3 +1120,56 @@ fn stale_exemption_entries_are_named_in_the_summary_and_on_the_page() {
     assert_eq!(rows[9][0], "gone-08");
     assert!(part.contains("And 2 more: see --exemptions FILE"), "{part}");
 }
+
+/// The trend's runs as its chart labels them (its text alternative, one
+/// `LABEL: coverage ..` a run, oldest first).
+fn trend_labels(html: &str) -> Vec<String> {
+    let open = "<desc id=\"c-history-d\">";
+    let start = html.find(open).expect("the trend's desc") + open.len();
+    let desc = &html[start..start + html[start..].find("</desc>").unwrap()];
+    desc.split("; ")
+        .map(|run| unescape(run.split(": coverage").next().unwrap()))
+        .collect()
+}
+
+/// Two runs on one day (even in one second) get labels of their own: the
+/// day alone when it has one run, the time beside it when it has more.
+#[test]
+fn runs_on_the_same_day_have_distinct_labels_in_the_trend() {
+    let history = tempfile::tempdir().unwrap();
+    let audit = audit(None, &[], 0);
+    let summary = summary_of(&audit);
+    for (name, at, coverage) in [
+        ("20260201T080000Z", "2026-02-01T08:00:00Z", 0.5),
+        ("20260301T100000Z", "2026-03-01T10:00:00Z", 0.6),
+        ("20260301T100000Z-2", "2026-03-01T10:00:00Z", 0.62),
+        ("20260301T153000Z", "2026-03-01T15:30:00Z", 0.7),
+    ] {
+        let mut run = summary.clone();
+        run["generatedAt"] = at.into();
+        run["coverage"] = coverage.into();
+        std::fs::write(
+            history
+                .path()
+                .join(format!("genauth-mfa-summary-{name}.json")),
+            serde_json::to_vec(&run).unwrap(),
+        )
+        .unwrap();
+    }
+    let html = page_of(&audit, &["--history", history.path().to_str().unwrap()]);
+    let labels = trend_labels(&html);
+    let today = summary["generatedAt"].as_str().unwrap()[..10].to_owned();
+    assert_eq!(
+        labels,
+        [
+            "2026-02-01",
+            "2026-03-01 10:00:00",
+            "2026-03-01 10:00:00 (2)",
+            "2026-03-01 15:30:00",
+            &today,
+        ],
+        "{html}"
+    );
+    // The axis names the first and the last run as the desc does.
+    assert!(html.contains(">2026-02-01</text>"));
+}
