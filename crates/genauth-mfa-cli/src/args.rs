@@ -210,7 +210,7 @@ pub struct AuditArgs {
     /// With --all-users: the coverage per department (each including its
     /// sub-departments; users in none under `(none)`), and each row's
     /// departments.
-    #[arg(long, value_enum, value_name = "department", requires = "all_users")]
+    #[arg(long, value_enum, value_name = "department")]
     pub by: Option<By>,
 }
 
@@ -276,13 +276,23 @@ impl ReportArgs {
 
 impl AuditArgs {
     /// The audit's options (the client is built from `--rate` and
-    /// `--concurrency` beside them). "--status needs --all-users" is
-    /// checked here: clap's `requires` takes a flag's default (`false`)
-    /// for its presence.
+    /// `--concurrency` beside them). "--status and --by need --all-users"
+    /// is checked here, not with clap's `requires = "all_users"`: clap
+    /// counts a required argument as satisfied when an argument that
+    /// conflicts with it is present, so `--status S FILE` (or beside
+    /// `--user-id-type`, `--no-comments`) would pass it and run a file
+    /// audit that ignores the option. Saying so in clap would mean
+    /// repeating --all-users' conflicts on each, with clap's messages.
     pub fn resolve(&self) -> Result<AuditOptions, Failure> {
         if self.status.is_some() && !self.all_users {
             return Err(Failure::setup(
                 "--status lists the pool's users with that status: it needs --all-users",
+            ));
+        }
+        if self.by.is_some() && !self.all_users {
+            return Err(Failure::setup(
+                "--by department lists the pool's users with their departments: it needs \
+                 --all-users",
             ));
         }
         let by_user_id =

@@ -129,9 +129,121 @@ pub fn man(subcommand: Option<&str>) -> Ended {
             }
         },
     };
+    let page = render_man(command)
+        .map_err(|e| Failure::setup(format!("cannot render the man page: {e}")))?;
+    write_stdout(page.as_bytes())
+}
+
+/// The man page of `command` (built): clap_mangen's, with a SYNOPSIS
+/// that names each option's value (`--rate <PER_SECOND>`), as `--help`
+/// does; clap_mangen 0.2 writes the option alone (`--rate`).
+fn render_man(command: clap::Command) -> Result<String, std::io::Error> {
+    let ours = synopsis(&command);
+    let man = clap_mangen::Man::new(command);
     let mut page = Vec::new();
-    if let Err(e) = clap_mangen::Man::new(command).render(&mut page) {
-        return Err(Failure::setup(format!("cannot render the man page: {e}")));
+    man.render(&mut page)?;
+    let page = String::from_utf8_lossy(&page).into_owned();
+    // clap_mangen's SYNOPSIS section as it is in the page: its rendering
+    // alone, without roff's preamble.
+    let mut theirs = Vec::new();
+    man.render_synopsis_section(&mut theirs)?;
+    let theirs = String::from_utf8_lossy(&theirs);
+    let preamble = roff::Roff::new().render();
+    let theirs = theirs.strip_prefix(&preamble).unwrap_or(&theirs);
+    Ok(match page.matches(theirs).count() {
+        1 => page.replacen(theirs, &ours, 1),
+        // Not found once (another clap_mangen): its page as it is.
+        _ => page,
+    })
+}
+
+/// The SYNOPSIS section: the command's name, its options (clap_mangen's
+/// order: display order, then short or long name) each with its value
+/// (`<NAME>`, `[<NAME>]` when optional) and `...` when repeatable, then its
+/// positionals and its subcommand.
+fn synopsis(command: &clap::Command) -> String {
+    use clap::ArgAction;
+    use roff::{Roff, bold, italic, roman};
+    let name = command.get_bin_name().unwrap_or_else(|| command.get_name());
+    let mut line = vec![bold(name), roman(" ")];
+    let mut options: Vec<&clap::Arg> = command
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !a.is_positional())
+        .collect();
+    options.sort_by_key(|a| {
+        let key = match (a.get_short(), a.get_long()) {
+            (Some(c), _) => {
+                let mut s = c.to_ascii_lowercase().to_string();
+                s.push(if c.is_ascii_lowercase() { '0' } else { '1' });
+                s
+            }
+            (None, Some(long)) => long.to_owned(),
+            (None, None) => format!("{{{}", a.get_id()),
+        };
+        (a.get_display_order(), key)
+    });
+    let markers = |a: &clap::Arg| match a.is_required_set() {
+        true => ("<", ">"),
+        false => ("[", "]"),
+    };
+    for a in options {
+        let (lhs, rhs) = markers(a);
+        line.push(roman(lhs));
+        match (a.get_short(), a.get_long()) {
+            (Some(short), Some(long)) => {
+                line.push(bold(format!("-{short}")));
+                line.push(roman("|"));
+                line.push(bold(format!("--{long}")));
+            }
+            (Some(short), None) => line.push(bold(format!("-{short}"))),
+            (None, Some(long)) => line.push(bold(format!("--{long}"))),
+            (None, None) => continue,
+        }
+        let range = a.get_num_args().unwrap_or_default();
+        if range.takes_values() {
+            let value = match a.get_value_names() {
+                Some(names) => names
+                    .iter()
+                    .map(|n| format!("<{n}>"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                None => format!("<{}>", a.get_id().as_str().to_uppercase()),
+            };
+            line.push(roman(" "));
+            line.push(italic(match range.min_values() {
+                0 => format!("[{value}]"),
+                _ => value,
+            }));
+        }
+        line.push(roman(rhs));
+        if matches!(a.get_action(), ArgAction::Count | ArgAction::Append) {
+            line.push(roman("..."));
+        }
+        line.push(roman(" "));
     }
-    write_stdout(&page)
+    for a in command.get_positionals().filter(|a| !a.is_hide_set()) {
+        let (lhs, rhs) = markers(a);
+        line.push(roman(lhs));
+        line.push(italic(match a.get_value_names() {
+            Some(names) => names.join(" "),
+            None => a.get_id().as_str().to_owned(),
+        }));
+        line.push(roman(rhs));
+        line.push(roman(" "));
+    }
+    if command.has_subcommands() {
+        let required = command.is_subcommand_required_set();
+        let (lhs, rhs) = if required { ("<", ">") } else { ("[", "]") };
+        let heading = command
+            .get_subcommand_value_name()
+            .or_else(|| command.get_subcommand_help_heading())
+            .unwrap_or("SUBCOMMANDS");
+        line.push(roman(lhs));
+        line.push(italic(heading.to_lowercase()));
+        line.push(roman(rhs));
+    }
+    let mut roff = Roff::new();
+    roff.control("SH", ["SYNOPSIS"]);
+    roff.text(line);
+    roff.to_roff()
 }

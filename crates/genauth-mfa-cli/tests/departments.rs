@@ -207,6 +207,41 @@ fn by_department_needs_all_users() {
     assert_eq!(fake.requests().len(), 0);
 }
 
+/// `--by department` and `--status` with a FILE, `--user-id-type` or
+/// `--no-comments` (which `--all-users` cannot go with) are usage errors
+/// too, before any request: a file audit does not slice by department or
+/// filter by status, so the option would be silently ignored.
+#[test]
+fn by_department_and_status_need_all_users_even_beside_a_file_or_an_id_type() {
+    let fake = pool();
+    let server = serve(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, "u-two\n").unwrap();
+    let ids = ids.to_str().unwrap();
+    for (option, value) in [("--by", "department"), ("--status", "Suspended")] {
+        for extra in [
+            vec![ids],
+            vec!["-"],
+            vec![],
+            vec!["--user-id-type", "email"],
+            vec!["--no-comments"],
+        ] {
+            let mut args = vec!["audit", option, value];
+            args.extend(&extra);
+            let output = run(against_url(&server.url()).args(&args), b"u-two\n");
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(1), "{args:?}: {err}");
+            assert!(
+                err.contains(&format!("{option} ")) && err.contains("it needs --all-users"),
+                "{args:?}: {err}"
+            );
+            assert!(output.stdout.is_empty(), "{args:?}");
+        }
+    }
+    assert_eq!(fake.requests().len(), 0);
+}
+
 #[test]
 fn without_by_department_nothing_changes() {
     let fake = pool();

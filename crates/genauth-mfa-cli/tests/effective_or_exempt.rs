@@ -113,7 +113,7 @@ fn an_exempt_user_without_effective_mfa_meets_require_and_an_expired_one_does_no
     );
     assert_eq!(
         json["exemptions"],
-        json!({"active": 3, "expired": 1, "unknownUsers": 0})
+        json!({"active": 3, "expired": 1, "unknownUsers": 0, "stale": []})
     );
     // An exemption changes no fact: effective MFA is still counted as is.
     assert_eq!(json["withoutEffectiveMfa"], 4, "{json}");
@@ -226,7 +226,7 @@ fn resumed_users_are_judged_by_the_same_rule() {
     // Resumed users were seen: their entries are not stale.
     assert_eq!(
         resumed["exemptions"],
-        json!({"active": 4, "expired": 1, "unknownUsers": 0})
+        json!({"active": 4, "expired": 1, "unknownUsers": 0, "stale": []})
     );
 }
 

@@ -103,7 +103,9 @@ fn exempt_users_meet_require_until_their_last_day_and_expired_ones_do_not() {
     let json = summary_of(&summary);
     assert_eq!(
         json["exemptions"],
-        json!({"active": 2, "expired": 1, "unknownUsers": 1})
+        json!({"active": 2, "expired": 1, "unknownUsers": 1, "stale": [
+            {"userId": "u-gone", "owner": "hr@example.com", "expires": day(30), "line": 7}
+        ]})
     );
     assert_eq!(json["policy"]["violations"], 1);
     assert_eq!(json["policy"]["exempted"], 2);
@@ -172,7 +174,7 @@ fn with_every_user_covered_or_exempt_the_policy_is_met() {
     let json = summary_of(&summary);
     assert_eq!(
         json["exemptions"],
-        json!({"active": 3, "expired": 0, "unknownUsers": 0})
+        json!({"active": 3, "expired": 0, "unknownUsers": 0, "stale": []})
     );
     assert_eq!(
         json["policy"],

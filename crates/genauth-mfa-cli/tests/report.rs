@@ -893,3 +893,283 @@ fn the_users_table_lists_the_users_without_effective_mfa_the_rows_name() {
     let admin = html.find("u-admin").unwrap();
     assert!(admin < html.find("u-plain").unwrap(), "{html}");
 }
+
+/// HTML text back to the characters it shows (the references the page's
+/// escaping writes).
+fn unescape(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#96;", "`")
+        .replace("&#61;", "=")
+        .replace("&amp;", "&")
+}
+
+/// The section headed `<h2 id="{id}">`, up to its end; `None` when the
+/// page has none.
+fn section<'a>(html: &'a str, id: &str) -> Option<&'a str> {
+    let open = format!("<section aria-labelledby=\"{id}\">");
+    let start = html.find(&open)?;
+    let end = start + html[start..].find("</section>").expect("a closed section");
+    Some(&html[start..end])
+}
+
+/// The cells between `<{tag}` and `</{tag}>` in `html`, in order (the
+/// first cell of a body row is a `th`).
+fn cells(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = ["<th", "<td"].iter().filter_map(|t| rest.find(t)).min() {
+        let tag = &rest[start + 1..start + 3];
+        let body = start + rest[start..].find('>').unwrap() + 1;
+        let end = body + rest[body..].find(&format!("</{tag}>")).unwrap();
+        let text = &rest[body..end];
+        assert!(!text.contains('<'), "markup in a cell: {text}");
+        out.push(unescape(text));
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// A table of `html` (the first one whose caption is `caption`): its
+/// column headers (each a `<th scope="col">`) and its body rows' cells.
+fn table_of(html: &str, caption: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let at = html
+        .find(&format!("<caption>{caption}</caption>"))
+        .unwrap_or_else(|| panic!("no table {caption:?} in {html}"));
+    let table = &html[at..at + html[at..].find("</table>").unwrap()];
+    let head = &table[table.find("<thead>").unwrap() + 7..table.find("</thead>").unwrap()];
+    assert_eq!(
+        head.matches("<th scope=\"col\"").count(),
+        head.matches("<th").count()
+    );
+    let body = &table[table.find("<tbody>").unwrap()..];
+    let rows = body
+        .split("<tr>")
+        .skip(1)
+        .map(|row| {
+            assert!(row.starts_with("<th scope=\"row\""), "a row header: {row}");
+            cells(row)
+        })
+        .collect();
+    (cells(head), rows)
+}
+
+/// `--require-admins totp,face` on the sandbox: its SMS-only admins have
+/// effective MFA (the pool enables SMS), so the table of users without
+/// effective MFA does not list them, yet they fail the admin rule. The
+/// page names them in a table of their own, the admin with TOTP and the
+/// one an exemption covers left out; the expired exemption of the
+/// SKIP_MFA admin covers nobody, so they are named too.
+#[test]
+fn the_admins_failing_require_admins_are_named_in_a_table_of_their_own() {
+    let files = tempfile::tempdir().unwrap();
+    let exemptions = files.path().join("exemptions.csv");
+    std::fs::write(
+        &exemptions,
+        format!(
+            "userId,reason,owner,expires\n\
+             user-000001,sms until the keys arrive,secops@example.com,{}\n\
+             user-000005,break-glass,secops@example.com,{}\n",
+            day(10),
+            day(-1)
+        ),
+    )
+    .unwrap();
+    let audit = audit(
+        None,
+        &[
+            "--admin-role",
+            "admin",
+            "--admin-role",
+            "billing-admin@billing",
+            "--require-admins",
+            "totp,face",
+            "--exemptions",
+            exemptions.to_str().unwrap(),
+        ],
+        3,
+    );
+    let summary = summary_of(&audit);
+    let violations = summary["policy"]["adminViolations"].as_u64().unwrap();
+    assert!(violations >= 2, "{summary}");
+    let html = page_of(&audit, &[]);
+    assert_self_contained(&html);
+    let part = section(&html, "h-admins-failing").expect("the admins' section");
+    assert!(
+        part.contains(&format!(
+            "<h2 id=\"h-admins-failing\">Admins failing --require-admins totp,face ({violations})</h2>"
+        )),
+        "{part}"
+    );
+    let (header, rows) = table_of(part, "Admins failing --require-admins totp,face");
+    assert_eq!(
+        header,
+        [
+            "User ID",
+            "Username",
+            "Email",
+            "Last login",
+            "Factors enabled",
+            "Effective MFA",
+            "Exemption"
+        ]
+    );
+    assert_eq!(rows.len() as u64, violations, "{rows:?}");
+    let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert!(!ids.contains(&"user-000001"), "exempt: {ids:?}");
+    assert!(!ids.contains(&"user-000002"), "has TOTP: {ids:?}");
+    let skip = rows
+        .iter()
+        .find(|r| r[0] == "user-000005")
+        .expect("user-000005");
+    assert_eq!(skip[5], "no", "SKIP_MFA: no effective MFA");
+    assert_eq!(skip[6], format!("expired {}", day(-1)));
+    let sms = rows
+        .iter()
+        .find(|r| r[0] == "user-000003")
+        .expect("user-000003");
+    assert_eq!(
+        sms[1..],
+        [
+            "user000003",
+            "user-000003@example.com",
+            "2024-01-02T03:03:00.000Z",
+            "sms",
+            "yes",
+            "none"
+        ]
+    );
+    // The most recent login first.
+    let logins: Vec<&str> = rows.iter().map(|r| r[3].as_str()).collect();
+    let mut sorted = logins.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(logins, sorted);
+}
+
+/// Without `--require-admins` there is no admin rule: no such section.
+#[test]
+fn without_require_admins_the_page_has_no_admins_failing_section() {
+    let audit = audit(None, &["--admin-role", "admin"], 0);
+    let html = page_of(&audit, &[]);
+    assert!(section(&html, "h-admins-failing").is_none());
+}
+
+/// Entries of `--exemptions` for users the audit did not see are named in
+/// the summary JSON (at most ten) and on the page beside the expired
+/// ones, as text.
+#[test]
+fn stale_exemption_entries_are_named_in_the_summary_and_on_the_page() {
+    let files = tempfile::tempdir().unwrap();
+    let exemptions = files.path().join("exemptions.csv");
+    let mut text = format!(
+        "userId,reason,owner,expires\n\
+         user-000005,break-glass,secops@example.com,{}\n\
+         <img src=x onerror=alert(1)>,left,\"</td><b>hr</b>\",{}\n",
+        day(-1),
+        day(20)
+    );
+    for i in 0..11 {
+        text.push_str(&format!("gone-{i:02},left,hr@example.com,{}\n", day(30)));
+    }
+    std::fs::write(&exemptions, text).unwrap();
+    let audit = audit(
+        None,
+        &[
+            "--admin-role",
+            "admin",
+            "--exemptions",
+            exemptions.to_str().unwrap(),
+        ],
+        0,
+    );
+    let summary = summary_of(&audit);
+    assert_eq!(summary["exemptions"]["unknownUsers"], 12);
+    let stale = summary["exemptions"]["stale"].as_array().expect("stale");
+    assert_eq!(stale.len(), 10, "{stale:?}");
+    assert_eq!(
+        stale[0],
+        serde_json::json!({"userId": "<img src=x onerror=alert(1)>",
+            "owner": "</td><b>hr</b>", "expires": day(20), "line": 3})
+    );
+    assert_eq!(stale[1]["userId"], "gone-00");
+    let html = page_of(&audit, &[]);
+    assert_self_contained(&html);
+    assert!(!html.contains("<b>hr</b>"), "markup from the file");
+    // Beside the expired ones: the next section.
+    let expiring = html.find("<h2 id=\"h-expiring\">").unwrap();
+    let part = section(&html, "h-stale").expect("the stale entries' section");
+    assert!(html.find(part).unwrap() > expiring);
+    assert!(
+        part.contains("<h2 id=\"h-stale\">Exemptions for users the audit did not see (12)</h2>"),
+        "{part}"
+    );
+    let (header, rows) = table_of(part, "Stale exemption entries, in file order");
+    assert_eq!(header, ["User ID", "Owner", "Expires", "Line"]);
+    assert_eq!(rows.len(), 10);
+    assert_eq!(
+        rows[0],
+        [
+            "<img src=x onerror=alert(1)>",
+            "</td><b>hr</b>",
+            day(20).as_str(),
+            "3"
+        ]
+    );
+    assert_eq!(rows[9][0], "gone-08");
+    assert!(part.contains("And 2 more: see --exemptions FILE"), "{part}");
+}
+
+/// The trend's runs as its chart labels them (its text alternative, one
+/// `LABEL: coverage ..` a run, oldest first).
+fn trend_labels(html: &str) -> Vec<String> {
+    let open = "<desc id=\"c-history-d\">";
+    let start = html.find(open).expect("the trend's desc") + open.len();
+    let desc = &html[start..start + html[start..].find("</desc>").unwrap()];
+    desc.split("; ")
+        .map(|run| unescape(run.split(": coverage").next().unwrap()))
+        .collect()
+}
+
+/// Two runs on one day (even in one second) get labels of their own: the
+/// day alone when it has one run, the time beside it when it has more.
+#[test]
+fn runs_on_the_same_day_have_distinct_labels_in_the_trend() {
+    let history = tempfile::tempdir().unwrap();
+    let audit = audit(None, &[], 0);
+    let summary = summary_of(&audit);
+    for (name, at, coverage) in [
+        ("20260201T080000Z", "2026-02-01T08:00:00Z", 0.5),
+        ("20260301T100000Z", "2026-03-01T10:00:00Z", 0.6),
+        ("20260301T100000Z-2", "2026-03-01T10:00:00Z", 0.62),
+        ("20260301T153000Z", "2026-03-01T15:30:00Z", 0.7),
+    ] {
+        let mut run = summary.clone();
+        run["generatedAt"] = at.into();
+        run["coverage"] = coverage.into();
+        std::fs::write(
+            history
+                .path()
+                .join(format!("genauth-mfa-summary-{name}.json")),
+            serde_json::to_vec(&run).unwrap(),
+        )
+        .unwrap();
+    }
+    let html = page_of(&audit, &["--history", history.path().to_str().unwrap()]);
+    let labels = trend_labels(&html);
+    let today = summary["generatedAt"].as_str().unwrap()[..10].to_owned();
+    assert_eq!(
+        labels,
+        [
+            "2026-02-01",
+            "2026-03-01 10:00:00",
+            "2026-03-01 10:00:00 (2)",
+            "2026-03-01 15:30:00",
+            &today,
+        ],
+        "{html}"
+    );
+    // The axis names the first and the last run as the desc does.
+    assert!(html.contains(">2026-02-01</text>"));
+}

@@ -277,6 +277,8 @@ fn sandbox_audit(dir: &Path) -> Command {
         "admin",
         "--admin-role",
         "billing-admin@billing",
+        "--require-admins",
+        "totp,face",
     ]);
     c.args(["--exemptions", "exemptions.csv", "--by", "department"]);
     c
@@ -415,9 +417,36 @@ fn the_report_in_headless_chromium_shows_the_summary_asks_for_nothing_and_keeps_
         "Expired and soon-expiring exemptions (2)",
         "expired yesterday",
         "expires in 10 days",
+        "Exemptions for users the audit did not see (1)",
     ] {
         assert!(text.contains(shown), "{shown} in the page");
     }
+    // The admins failing --require-admins, and the stale entry, each in a
+    // table with column headers, as the reader sees them.
+    let failing = summary["policy"]["adminViolations"].as_u64().unwrap();
+    assert!(failing > 0);
+    assert!(
+        text.contains(&format!(
+            "Admins failing --require-admins totp,face ({failing})"
+        )),
+        "the admins failing"
+    );
+    let tables = session.eval(
+        "const rows = (id) => [...document.querySelectorAll(\
+           `section[aria-labelledby=${id}] table tbody tr`)]\
+           .map((tr) => [...tr.cells].map((c) => c.textContent)); \
+         const heads = (id) => [...document.querySelectorAll(\
+           `section[aria-labelledby=${id}] table thead th[scope=col]`)].length; \
+         return {admins: rows('h-admins-failing'), adminHeads: heads('h-admins-failing'), \
+           stale: rows('h-stale'), staleHeads: heads('h-stale')};",
+    );
+    assert_eq!(tables["admins"].as_array().unwrap().len() as u64, failing);
+    assert_eq!(tables["adminHeads"], 7);
+    assert_eq!(
+        tables["stale"],
+        serde_json::json!([["user-999999", "hr@example.com", day(10), "5"]])
+    );
+    assert_eq!(tables["staleHeads"], 4);
     let admins = summary["admins"]["users"].as_u64().unwrap();
     assert!(text.contains(&format!("Admins: {admins}")), "the admins");
     session.assert_quiet(&url);

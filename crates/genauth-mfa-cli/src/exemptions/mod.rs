@@ -66,13 +66,28 @@ pub struct Exemptions {
 
 /// What the summary says of the exemptions: the users the audit saw with an
 /// exemption that holds, or has expired, and the entries for users it did
-/// not see.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+/// not see (the first [`NAMED`] of them in file order named).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExemptionCounts {
     pub active: u64,
     pub expired: u64,
     pub unknown_users: u64,
+    /// The stale entries (users the audit did not see), at most [`NAMED`],
+    /// in file order.
+    pub stale: Vec<StaleEntry>,
+}
+
+/// An entry of the file for a user the audit did not see.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaleEntry {
+    pub user_id: String,
+    pub owner: String,
+    /// The last day it holds (`YYYY-MM-DD`).
+    pub expires: String,
+    /// Its line in the file.
+    pub line: u64,
 }
 
 impl Exemptions {
@@ -102,15 +117,27 @@ impl Exemptions {
     /// The counts for the summary.
     pub fn counts(&self, today: Day) -> ExemptionCounts {
         let mut counts = ExemptionCounts::default();
-        for entry in self.entries.values() {
+        for (id, entry) in &self.entries {
             if !entry.seen.load(Ordering::Relaxed) {
                 counts.unknown_users += 1;
+                counts.stale.push(StaleEntry {
+                    user_id: id.clone(),
+                    owner: entry.owner.clone(),
+                    expires: entry.expires.to_string(),
+                    line: entry.line,
+                });
+                // Keeps the first NAMED by line, whatever the map's order.
+                if counts.stale.len() > NAMED {
+                    counts.stale.sort_by_key(|e| e.line);
+                    counts.stale.truncate(NAMED);
+                }
             } else if today <= entry.expires {
                 counts.active += 1;
             } else {
                 counts.expired += 1;
             }
         }
+        counts.stale.sort_by_key(|e| e.line);
         counts
     }
 

@@ -193,6 +193,46 @@ fn run_cells(r: &Run) -> Vec<String> {
     ]
 }
 
+/// Each run's label on the chart, distinct: its day (`2026-12-01`) when
+/// no other run shown is of that day, else the day and the time
+/// (`2026-12-01 10:22:25`), and runs of the same second numbered after the
+/// first (`2026-12-01 10:22:25 (2)`). `runs` are oldest first.
+fn labels(runs: &[Run]) -> Vec<String> {
+    use std::collections::HashMap;
+    let day = |r: &Run| {
+        r.generated_at
+            .get(..10)
+            .unwrap_or(&r.generated_at)
+            .to_owned()
+    };
+    let mut per_day: HashMap<String, usize> = HashMap::new();
+    for r in runs {
+        *per_day.entry(day(r)).or_default() += 1;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    runs.iter()
+        .map(|r| {
+            let day = day(r);
+            let label = if per_day[&day] > 1 {
+                // The time to the second; the whole value when it is not
+                // RFC 3339 (then it is its own label).
+                match (r.generated_at.get(10..11), r.generated_at.get(11..19)) {
+                    (Some("T"), Some(time)) => format!("{day} {time}"),
+                    _ => r.generated_at.clone(),
+                }
+            } else {
+                day
+            };
+            let n = seen.entry(label.clone()).or_default();
+            *n += 1;
+            match *n {
+                1 => label,
+                n => format!("{label} ({n})"),
+            }
+        })
+        .collect()
+}
+
 /// The page's section: the chart and the numbers beside it.
 pub fn section(out: &mut String, trend: &Trend) {
     out.push_str(
@@ -200,14 +240,11 @@ pub fn section(out: &mut String, trend: &Trend) {
     );
     let skip = trend.runs.len().saturating_sub(MAX_POINTS);
     let runs = &trend.runs[skip..];
-    let points: Vec<Point> = runs
-        .iter()
-        .map(|r| Point {
-            label: r
-                .generated_at
-                .get(..10)
-                .unwrap_or(&r.generated_at)
-                .to_owned(),
+    let points: Vec<Point> = labels(runs)
+        .into_iter()
+        .zip(runs)
+        .map(|(label, r)| Point {
+            label,
             coverage: r.coverage,
             effective: r.effective,
         })

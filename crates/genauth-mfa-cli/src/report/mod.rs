@@ -17,6 +17,7 @@
 //! not what it should be, a summary that does not match the output, a
 //! page that cannot be written); 130 interrupted.
 
+mod admins;
 mod changes;
 mod charts;
 mod expiring;
@@ -223,11 +224,19 @@ fn check_policy(summary: &Value, output: &Path) -> Result<(), Failure> {
     let violations = policy
         .and_then(|p| p.get("violations"))
         .and_then(Value::as_u64);
+    // `met` is both rules; `adminViolations` is absent before 0.4.
+    let admin_violations = policy
+        .and_then(|p| p.get("adminViolations"))
+        .map_or(Some(0), Value::as_u64);
+    let violations = violations
+        .zip(admin_violations)
+        .and_then(|(v, a)| v.checked_add(a));
     if let (Some(met), Some(violations)) = (met, violations) {
         if met != (violations == 0) {
             return Err(Failure::setup(format!(
                 "the summary does not match itself: its policy is {} with {violations} \
-                 violations; give the --summary FILE written by the audit that wrote {} (no \
+                 violations (violations and adminViolations); give the --summary FILE written by \
+                 the audit that wrote {} (no \
                  report was written)",
                 if met { "met" } else { "not met" },
                 shown(output)
@@ -333,7 +342,9 @@ pub fn run(options: &ReportOptions, interrupt: &Interrupt) -> Ended {
         })?;
     }
     let summary = read_summary(&options.summary)?;
-    let tally = tally::read(&options.audit_output, audit_day(&summary), interrupt)?;
+    let today = audit_day(&summary);
+    let admins = admins::AdminsFailing::new(&summary, today);
+    let tally = tally::read(&options.audit_output, today, admins, interrupt)?;
     check_match(&summary, &tally, &options.audit_output)?;
     let changes = match &options.previous {
         Some(old) => Some(changes::read(old, &options.audit_output, interrupt)?),

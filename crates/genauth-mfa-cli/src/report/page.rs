@@ -44,11 +44,13 @@ pub fn render(report: Report<'_>) -> String {
     }
     let mut tally = report.tally;
     let expiring = std::mem::take(&mut tally.expiring);
+    std::mem::take(&mut tally.admins).section(&mut body, &report.output_name);
     let without_table = users_table(tally, &report.output_name);
     body.push_str(&without_table);
     failures(&mut body, s);
     exemptions(&mut body, s);
     expiring.section(&mut body, &report.output_name);
+    stale(&mut body, s);
     if let Some(changes) = &report.changes {
         changes_section(&mut body, changes);
     }
@@ -176,6 +178,52 @@ fn exemptions(out: &mut String, s: &Value) {
             out,
             "Some exemptions have expired: the users they named must meet the policy again.",
         );
+    }
+    out.push_str("</section>\n");
+}
+
+/// The stale entries of `--exemptions` (users the audit did not see), as
+/// the summary names them (at most ten), beside the expired ones.
+fn stale(out: &mut String, s: &Value) {
+    let Some(count) = s
+        .pointer("/exemptions/unknownUsers")
+        .and_then(Value::as_u64)
+    else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "<section aria-labelledby=\"h-stale\">\n<h2 id=\"h-stale\">Exemptions for users the \
+         audit did not see ({count})</h2>\n<p>Stale entries (a user deleted or renamed): they \
+         cover nobody; remove or correct them.</p>"
+    );
+    let named = s.pointer("/exemptions/stale").and_then(Value::as_array);
+    let rows: Vec<Vec<String>> = named
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let cell = |key: &str| match e.get(key) {
+                Some(Value::String(t)) => text(t),
+                Some(Value::Number(n)) => text(&n.to_string()),
+                _ => "unknown".to_owned(),
+            };
+            vec![cell("userId"), cell("owner"), cell("expires"), cell("line")]
+        })
+        .collect();
+    if count == 0 {
+        out.push_str("<p>None.</p>\n");
+    } else if rows.is_empty() {
+        out.push_str("<p>The summary does not name them (written by an earlier version): see its stderr.</p>\n");
+    } else {
+        out.push_str(&table(
+            "Stale exemption entries, in file order",
+            &["User ID", "Owner", "Expires", "#Line"],
+            &rows,
+        ));
+    }
+    let more = count.saturating_sub(rows.len() as u64);
+    if more > 0 && !rows.is_empty() {
+        let _ = writeln!(out, "<p>And {more} more: see --exemptions FILE.</p>");
     }
     out.push_str("</section>\n");
 }

@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
+use super::admins::AdminsFailing;
 use super::expiring::Expiring;
 use crate::diff::rows::Rows;
 use crate::exemptions::Day;
@@ -86,6 +87,8 @@ pub struct Tally {
     pub failures: BTreeMap<String, u64>,
     /// The expired and soon-expiring exemptions (`--exemptions`).
     pub expiring: Expiring,
+    /// The admins failing `--require-admins`.
+    pub admins: AdminsFailing,
     top: BinaryHeap<Reverse<Listed>>,
 }
 
@@ -147,6 +150,7 @@ impl Tally {
                 factors.push(FACTORS[i]);
             }
         }
+        self.admins.add(row, user_id, &factors);
         let (effective, admin) = effective_and_admin(row);
         self.effective_known |= effective.is_some();
         if effective.unwrap_or(any_enabled) {
@@ -179,8 +183,14 @@ impl Tally {
 }
 
 /// Reads the audit output at `path` (JSON Lines or CSV) to its end;
-/// `today`: the audit's day, that exemptions are judged on.
-pub fn read(path: &Path, today: Option<Day>, interrupt: &Interrupt) -> Result<Tally, Failure> {
+/// `today`: the audit's day, that exemptions are judged on; `admins`: the
+/// admin rule the rows are judged by.
+pub fn read(
+    path: &Path,
+    today: Option<Day>,
+    admins: AdminsFailing,
+    interrupt: &Interrupt,
+) -> Result<Tally, Failure> {
     let name = crate::exit::shown(path);
     let file = File::open(path).map_err(|e| Failure::setup(format!("cannot read {name}: {e}")))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
@@ -191,6 +201,7 @@ pub fn read(path: &Path, today: Option<Day>, interrupt: &Interrupt) -> Result<Ta
     let mut rows = Rows::new(BufReader::with_capacity(256 * 1024, file), name);
     let mut tally = Tally {
         expiring: Expiring::new(today),
+        admins,
         ..Tally::default()
     };
     for n in 0u64.. {

@@ -33,7 +33,7 @@ impl Summary {
             generated_at: rfc3339(SystemTime::now()),
             pool_changed: self.pool.is_some_and(|p| p.changed),
             policy: self.policy_json(),
-            exemptions: self.exemptions,
+            exemptions: self.exemptions.as_ref(),
             by_department: self.by_department.as_ref(),
             resumed: self.resumed_count,
             duplicates: self.duplicates,
@@ -72,7 +72,7 @@ struct Json<'a> {
     /// `null` without `--require` and `--require-admins`.
     policy: Option<PolicyJson<'a>>,
     /// `null` without `--exemptions`.
-    exemptions: Option<ExemptionCounts>,
+    exemptions: Option<&'a ExemptionCounts>,
     /// `null` without `--by department`, or when the departments are unknown.
     by_department: Option<&'a BTreeMap<String, Figures>>,
     resumed: u64,
@@ -149,7 +149,7 @@ impl Summary {
             violations: self.require_violations(),
             require_admins: admins.map(|p| &p.names[..]),
             admin_violations: self.admin_violations(),
-            exempted: self.exemptions.map(|_| self.exempted()),
+            exempted: self.exemptions.as_ref().map(|_| self.exempted()),
         })
     }
 }
