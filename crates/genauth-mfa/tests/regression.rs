@@ -165,3 +165,78 @@ fn throttles_answered_slowly_are_learnt_as_a_quota() {
     assert_eq!(server.accepted(), 100);
     assert!(server.throttled() < 50, "{} throttled", server.throttled());
 }
+
+/// Runs `users` calls on `threads` threads of a new client of `server`
+/// while a metronome of `limit` calls runs beside them (it cancels the
+/// audit when it is done): the failures, the metronome's calls.
+fn audit_against_a_metronome(
+    server: &quota::QuotaServer,
+    threads: usize,
+    users: usize,
+    limit: u64,
+) -> (Vec<genauth_mfa::Error>, u64) {
+    let cancel = genauth_mfa::CancelToken::new();
+    let client = quota_client(server.url(), threads)
+        .build()
+        .unwrap()
+        .with_cancel(&cancel);
+    let metronome = quota::Metronome::start(server.url(), limit, cancel.clone());
+    let failures = throttled_audit(&client, threads, users);
+    (failures, metronome.stop())
+}
+
+/// FINDING: the first request for each id throttled (whatever the rate),
+/// answers in 200 ms, 8 threads: the limiter fell to its floor and stayed
+/// there (simulated: 1 user a second of 40). Each episode ended "quiet"
+/// 0.5 s after its brake, before the 8 accepted answers its tested cut
+/// waits for had come, though the throttles went on; the next throttle
+/// braked again from the window's accepted rate. 100 users need about
+/// 2.5 s; a metronome makes 30,000 calls in about 10 s here: 64 of 100.
+#[test]
+#[ignore = "FINDING: first-per-id throttles with 200 ms answers collapse the rate (64 of 100 users before 30,000 metronome calls, 66 throttled); the episode ends quiet before its tested cut"]
+fn a_first_request_per_id_throttle_with_slow_answers_does_not_collapse_the_rate() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(quota::Rule::FirstPerId, Duration::from_millis(200));
+    let (failures, calls) = audit_against_a_metronome(&server, 8, 100, 30_000);
+    assert!(
+        failures
+            .iter()
+            .all(|e| matches!(e, genauth_mfa::Error::Cancelled)),
+        "{}",
+        failures[0].report()
+    );
+    assert_eq!(
+        server.accepted(),
+        100,
+        "{} of 100 users answered before the metronome made {calls} calls ({} throttled)",
+        server.accepted(),
+        server.throttled()
+    );
+}
+
+/// FINDING: throttle bursts that do not depend on the rate but last longer
+/// than a quarter of the quiet before them (every request throttled for 1 s
+/// of every 3 s; 8 threads, 20 ms answers) are not taken for bursts
+/// (`BURST_DUTY`): their cuts are kept and the rate falls to the floor
+/// (simulated: 1 user a second of 267). 600 users need about 2.5 s: 11 of
+/// 600 answered before the metronome's 30,000 calls.
+#[test]
+#[ignore = "FINDING: throttle bursts of 1 s in every 3 s collapse the rate: 11 of 600 users before 30,000 metronome calls (2.5 s of work)"]
+fn throttle_bursts_of_a_second_in_three_do_not_collapse_the_rate() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::Bursts {
+            every: Duration::from_secs(3),
+            lasting: Duration::from_secs(1),
+        },
+        Duration::from_millis(20),
+    );
+    let (_, calls) = audit_against_a_metronome(&server, 8, 600, 30_000);
+    assert_eq!(
+        server.accepted(),
+        600,
+        "{} of 600 users answered before the metronome made {calls} calls ({} throttled)",
+        server.accepted(),
+        server.throttled()
+    );
+}
