@@ -192,6 +192,9 @@ fn audit_against_a_metronome(
 /// waits for had come, though the throttles went on; the next throttle
 /// braked again from the window's accepted rate. 100 users need about
 /// 2.5 s; a metronome makes 30,000 calls in about 10 s here: 64 of 100.
+/// (Ending an episode quiet only once its throttles stopped makes this
+/// pass, but costs a quota that keeps changing: see the library's
+/// `a_quota_that_keeps_changing_keeps_few_throttles`.)
 #[test]
 #[ignore = "FINDING: first-per-id throttles with 200 ms answers collapse the rate (64 of 100 users before 30,000 metronome calls, 66 throttled); the episode ends quiet before its tested cut"]
 fn a_first_request_per_id_throttle_with_slow_answers_does_not_collapse_the_rate() {

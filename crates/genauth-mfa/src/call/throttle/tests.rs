@@ -616,7 +616,13 @@ fn shortfalls(ratio: f64, cases: Vec<(&str, Audit, f64, Box<Server<'_>>)>) -> Ve
 /// sent since the brake, which slow answers and halving brakes do not bring
 /// in 0.5 s. The next throttle then braked again, from the accepted rate of
 /// the window, and so on down to the floor; no tested cut ever ran, so the
-/// share was never found to stay and never undone.
+/// share was never found to stay and never undone. (Ending an episode
+/// quiet only once no throttle came for 0.25 s, its tested cut made once
+/// 0.5 s passed, fixes the first three cases here and the loopback test in
+/// `tests/regression.rs`, leaves the last two at 0.27 and 0.05 of the
+/// possible, and passes every other throttle test, but makes a quota that
+/// keeps changing throttle more and lose users: see
+/// `a_quota_that_keeps_changing_keeps_few_throttles`.)
 #[test]
 #[ignore = "FINDING: a rate-independent throttle with slow answers or many workers collapses the rate (end_quiet preempts the tested cut); see the doc comment"]
 fn a_throttle_that_does_not_depend_on_the_rate_does_not_collapse_it_with_slow_answers_or_many_workers()
@@ -792,4 +798,39 @@ fn a_quota_that_falls_near_zero_and_stays_keeps_few_throttles() {
     );
     assert_eq!(run.lost, 0, "{run:?}");
     assert!(run.throttled_share() <= 0.15, "{run:?}");
+}
+
+/// FINDING: a quota that changes every 2 s (0.5, 0.1, 0.8, 0.2, 0.05, 0.6 of
+/// what the workers could send) is followed with many throttles when
+/// answers are slow: 8 workers at 200 ms, 252 of 1,052 requests throttled
+/// (24 %; the matrix's target is 10 %). A tested cut judged while the quota
+/// falls again is "the same" (a rise under 3 standard errors counts as no
+/// change) and undone, back to the rate before it, and the larger of the
+/// two shares it saw becomes a baseline that never decays: later throttles
+/// under it start no episode. (Ending an episode quiet only once its
+/// throttles stopped, which fixes the first test of this group, makes more
+/// tested cuts: 593 of 1,391 throttled and 2 users lost here.)
+#[test]
+#[ignore = "FINDING: a quota that changes every 2 s throttles 24 % of requests with 200 ms answers (8 workers); see the doc comment"]
+fn a_quota_that_keeps_changing_keeps_few_throttles() {
+    let mut rng = fastrand::Rng::with_seed(1);
+    let mut failures = Vec::new();
+    for workers in [8, 64] {
+        let cap = workers as f64 / 0.2;
+        let audit = audit_at(workers, (cap * 20.0) as usize, 200);
+        let limiter = Limiter::new(true, None);
+        let run = simulate_paced(
+            &limiter,
+            audit,
+            &mut quota_server(
+                move |t| cap * [0.5, 0.1, 0.8, 0.2, 0.05, 0.6][(t / 2.0) as usize % 6],
+                (cap / 20.0).max(10.0),
+            ),
+            &mut rng,
+        );
+        if run.lost > 0 || run.throttled_share() > 0.15 {
+            failures.push(format!("{workers} workers: {run:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
