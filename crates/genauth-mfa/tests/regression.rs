@@ -243,3 +243,31 @@ fn throttle_bursts_of_a_second_in_three_do_not_collapse_the_rate() {
         server.throttled()
     );
 }
+
+/// FINDING: a quota that falls from 200 to 2 requests a second and stays
+/// there is followed down, but with a large share of throttles (the bench
+/// matrix's target is 10 %): 8 threads, 20 ms answers, 260 users (about
+/// 200 before the fall at 1 s, the bucket's 20 and 40 more at 2 a second
+/// after it).
+#[test]
+#[ignore = "FINDING: a quota that falls from 200 to 2 a second: 92 of 352 requests throttled (26 %), no user lost"]
+fn a_quota_that_falls_to_two_a_second_keeps_few_throttles() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::Quota {
+            per_second: 200.0,
+            burst: 20.0,
+            change: Some((Duration::from_secs(1), 2.0)),
+        },
+        Duration::from_millis(20),
+    );
+    let client = quota_client(server.url(), 8).build().unwrap();
+    let failures = throttled_audit(&client, 8, 260);
+    let (throttled, accepted) = (server.throttled(), server.accepted());
+    assert!(failures.is_empty(), "{}", failures[0].report());
+    assert!(
+        throttled * 100 <= 15 * (throttled + accepted),
+        "{throttled} of {} requests throttled",
+        throttled + accepted
+    );
+}

@@ -755,9 +755,12 @@ fn short_random_and_quota_borne_throttle_bursts_do_not_collapse_the_rate() {
 /// to an empty bucket ten times and are lost: 7 to 9 of 20,000 a run at 4
 /// workers and a quota of 1,000 a second, 14 to 19 of 40,000 at 8 workers
 /// and 2,000, 4 or 5 of 40,000 at 3,000; under 1 % throttled, the limiter
-/// never on.
+/// never on. Not reproduced over loopback (2 ms answers; 4 threads and a
+/// quota of 1,000 a second, 8 and 1,500, 8 and 2,500: 20,000 users each,
+/// 0 lost, 72 to 136 throttles): the simulation's model only, until shown
+/// otherwise.
 #[test]
-#[ignore = "FINDING: a quota the callers' pauses hide keeps the limiter dormant and loses users (2 ms answers); see the doc comment"]
+#[ignore = "FINDING (simulated only; not reproduced over loopback): a quota the callers' pauses hide keeps the limiter dormant and loses users (2 ms answers); see the doc comment"]
 fn a_quota_the_callers_pauses_hide_loses_no_user() {
     let mut failures = Vec::new();
     for (workers, share) in [(4, 0.5), (8, 0.5), (8, 0.75)] {
