@@ -271,3 +271,32 @@ fn a_quota_that_falls_to_two_a_second_keeps_few_throttles() {
         throttled + accepted
     );
 }
+
+/// FINDING: every request throttled for 300 ms of every second (8 threads,
+/// 20 ms answers; simulated: 1 user a second of 280, 6 of 8,000 users
+/// lost): a burst longer than a quarter of the quiet before it is not
+/// taken for one, and its cuts are kept. 600 users need about 2.5 s.
+#[test]
+#[ignore = "FINDING: throttle bursts of 300 ms in every second collapse the rate: 82 of 600 users before 30,000 metronome calls (about 10 s; 2.5 s of work), none lost"]
+fn throttle_bursts_of_300_ms_every_second_do_not_collapse_the_rate() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::Bursts {
+            every: Duration::from_secs(1),
+            lasting: Duration::from_millis(300),
+        },
+        Duration::from_millis(20),
+    );
+    let (failures, calls) = audit_against_a_metronome(&server, 8, 600, 30_000);
+    let lost = failures
+        .iter()
+        .filter(|e| !matches!(e, genauth_mfa::Error::Cancelled))
+        .count();
+    assert_eq!(
+        (server.accepted(), lost),
+        (600, 0),
+        "{} of 600 users answered, {lost} lost, before the metronome made {calls} calls ({} throttled)",
+        server.accepted(),
+        server.throttled()
+    );
+}
