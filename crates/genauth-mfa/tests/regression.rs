@@ -165,3 +165,138 @@ fn throttles_answered_slowly_are_learnt_as_a_quota() {
     assert_eq!(server.accepted(), 100);
     assert!(server.throttled() < 50, "{} throttled", server.throttled());
 }
+
+/// Runs `users` calls on `threads` threads of a new client of `server`
+/// while a metronome of `limit` calls runs beside them (it cancels the
+/// audit when it is done): the failures, the metronome's calls.
+fn audit_against_a_metronome(
+    server: &quota::QuotaServer,
+    threads: usize,
+    users: usize,
+    limit: u64,
+) -> (Vec<genauth_mfa::Error>, u64) {
+    let cancel = genauth_mfa::CancelToken::new();
+    let client = quota_client(server.url(), threads)
+        .build()
+        .unwrap()
+        .with_cancel(&cancel);
+    let metronome = quota::Metronome::start(server.url(), limit, cancel.clone());
+    let failures = throttled_audit(&client, threads, users);
+    (failures, metronome.stop())
+}
+
+/// FINDING: the first request for each id throttled (whatever the rate),
+/// answers in 200 ms, 8 threads: the limiter fell to its floor and stayed
+/// there (simulated: 1 user a second of 40). Each episode ended "quiet"
+/// 0.5 s after its brake, before the 8 accepted answers its tested cut
+/// waits for had come, though the throttles went on; the next throttle
+/// braked again from the window's accepted rate. 100 users need about
+/// 2.5 s; a metronome makes 30,000 calls in about 10 s here: 64 of 100.
+/// (Ending an episode quiet only once its throttles stopped makes this
+/// pass, but costs a quota that keeps changing: see the library's
+/// `a_quota_that_keeps_changing_keeps_few_throttles`.)
+#[test]
+#[ignore = "FINDING: first-per-id throttles with 200 ms answers collapse the rate (64 of 100 users before 30,000 metronome calls, 66 throttled); the episode ends quiet before its tested cut"]
+fn a_first_request_per_id_throttle_with_slow_answers_does_not_collapse_the_rate() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(quota::Rule::FirstPerId, Duration::from_millis(200));
+    let (failures, calls) = audit_against_a_metronome(&server, 8, 100, 30_000);
+    assert!(
+        failures
+            .iter()
+            .all(|e| matches!(e, genauth_mfa::Error::Cancelled)),
+        "{}",
+        failures[0].report()
+    );
+    assert_eq!(
+        server.accepted(),
+        100,
+        "{} of 100 users answered before the metronome made {calls} calls ({} throttled)",
+        server.accepted(),
+        server.throttled()
+    );
+}
+
+/// FINDING: throttle bursts that do not depend on the rate but last longer
+/// than a quarter of the quiet before them (every request throttled for 1 s
+/// of every 3 s; 8 threads, 20 ms answers) are not taken for bursts
+/// (`BURST_DUTY`): their cuts are kept and the rate falls to the floor
+/// (simulated: 1 user a second of 267). 600 users need about 2.5 s: 11 of
+/// 600 answered before the metronome's 30,000 calls.
+#[test]
+#[ignore = "FINDING: throttle bursts of 1 s in every 3 s collapse the rate: 11 of 600 users before 30,000 metronome calls (2.5 s of work)"]
+fn throttle_bursts_of_a_second_in_three_do_not_collapse_the_rate() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::Bursts {
+            every: Duration::from_secs(3),
+            lasting: Duration::from_secs(1),
+        },
+        Duration::from_millis(20),
+    );
+    let (_, calls) = audit_against_a_metronome(&server, 8, 600, 30_000);
+    assert_eq!(
+        server.accepted(),
+        600,
+        "{} of 600 users answered before the metronome made {calls} calls ({} throttled)",
+        server.accepted(),
+        server.throttled()
+    );
+}
+
+/// FINDING: a quota that falls from 200 to 2 requests a second and stays
+/// there is followed down, but with a large share of throttles (the bench
+/// matrix's target is 10 %): 8 threads, 20 ms answers, 260 users (about
+/// 200 before the fall at 1 s, the bucket's 20 and 40 more at 2 a second
+/// after it).
+#[test]
+#[ignore = "FINDING: a quota that falls from 200 to 2 a second: 92 of 352 requests throttled (26 %), no user lost"]
+fn a_quota_that_falls_to_two_a_second_keeps_few_throttles() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::Quota {
+            per_second: 200.0,
+            burst: 20.0,
+            change: Some((Duration::from_secs(1), 2.0)),
+        },
+        Duration::from_millis(20),
+    );
+    let client = quota_client(server.url(), 8).build().unwrap();
+    let failures = throttled_audit(&client, 8, 260);
+    let (throttled, accepted) = (server.throttled(), server.accepted());
+    assert!(failures.is_empty(), "{}", failures[0].report());
+    assert!(
+        throttled * 100 <= 15 * (throttled + accepted),
+        "{throttled} of {} requests throttled",
+        throttled + accepted
+    );
+}
+
+/// FINDING: every request throttled for 300 ms of every second (8 threads,
+/// 20 ms answers; simulated: 1 user a second of 280, 6 of 8,000 users
+/// lost): a burst longer than a quarter of the quiet before it is not
+/// taken for one, and its cuts are kept. 600 users need about 2.5 s.
+#[test]
+#[ignore = "FINDING: throttle bursts of 300 ms in every second collapse the rate: 82 of 600 users before 30,000 metronome calls (about 10 s; 2.5 s of work), none lost"]
+fn throttle_bursts_of_300_ms_every_second_do_not_collapse_the_rate() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::Bursts {
+            every: Duration::from_secs(1),
+            lasting: Duration::from_millis(300),
+        },
+        Duration::from_millis(20),
+    );
+    let (failures, calls) = audit_against_a_metronome(&server, 8, 600, 30_000);
+    let lost = failures
+        .iter()
+        .filter(|e| !matches!(e, genauth_mfa::Error::Cancelled))
+        .count();
+    assert_eq!(
+        (server.accepted(), lost),
+        (600, 0),
+        "{} of 600 users answered, {lost} lost, before the metronome made {calls} calls ({} throttled)",
+        server.accepted(),
+        server.throttled()
+    );
+}

@@ -156,6 +156,8 @@ struct Run {
     done_at: Vec<f64>,
     /// The adaptive rate at the end (None: dormant).
     rate: Option<f64>,
+    /// Each change of the adaptive rate: when, and to what.
+    trace: Vec<(f64, Option<f64>)>,
 }
 
 impl std::fmt::Debug for Run {
@@ -205,6 +207,27 @@ enum Event {
 
 /// Plays `audit` against `server` on a fake clock.
 fn simulate(limiter: &Limiter, audit: Audit, server: &mut Server<'_>) -> Run {
+    simulate_with(limiter, audit, server, None)
+}
+
+/// The same, each throttled call also pausing as `Caller::call` does
+/// (`retry::throttled_pause` with the default policy's 5 s at most, its
+/// jitter drawn from `rng`).
+fn simulate_paced(
+    limiter: &Limiter,
+    audit: Audit,
+    server: &mut Server<'_>,
+    rng: &mut fastrand::Rng,
+) -> Run {
+    simulate_with(limiter, audit, server, Some(rng))
+}
+
+fn simulate_with(
+    limiter: &Limiter,
+    audit: Audit,
+    server: &mut Server<'_>,
+    mut paced: Option<&mut fastrand::Rng>,
+) -> Run {
     let base = Instant::now();
     let mut run = Run::default();
     let mut events = BinaryHeap::new();
@@ -253,6 +276,10 @@ fn simulate(limiter: &Limiter, audit: Audit, server: &mut Server<'_>) -> Run {
             Event::Answer(w, sent, throttled) => {
                 limiter.on_answer(now, base + sent, throttled);
                 run.seconds = at.as_secs_f64();
+                let rate = limiter.adaptive_rate();
+                if run.trace.last().is_none_or(|&(_, r)| r != rate) {
+                    run.trace.push((run.seconds, rate));
+                }
                 if !throttled {
                     run.users += 1;
                     run.done_at.push(run.seconds);
@@ -260,7 +287,18 @@ fn simulate(limiter: &Limiter, audit: Audit, server: &mut Server<'_>) -> Run {
                 } else if work[w].1 >= 10 {
                     // RetryPolicy's default max_throttled_attempts.
                     run.lost += 1;
+                    if std::env::var_os("DBG").is_some() {
+                        eprintln!("  {:.4} LOST user {:?}", run.seconds, work[w].0);
+                    }
                     work[w].0 = None;
+                } else if let Some(rng) = paced.as_deref_mut() {
+                    let pause = crate::call::retry::throttled_pause(
+                        work[w].1,
+                        Duration::from_secs(5),
+                        rng.f64(),
+                    );
+                    events.push(Reverse((at + pause, Event::Ready(w))));
+                    continue;
                 }
                 events.push(Reverse((at, Event::Ready(w))));
             }
@@ -523,4 +561,279 @@ fn throttle_bursts_every_second_do_not_collapse_the_rate() {
         rate >= 0.5 * possible,
         "{rate:.0} users a second where {possible:.0} are possible: {run:?}"
     );
+}
+
+/// An audit of `workers` whose accepted answers take `latency_ms`.
+fn audit_at(workers: usize, users: usize, latency_ms: u64) -> Audit {
+    Audit {
+        workers,
+        users,
+        accepted: ms(latency_ms),
+        throttle: Duration::from_micros(200),
+    }
+}
+
+/// What went wrong with `run` of `audit`, where `possible` users a second
+/// could be answered: a user lost, or under `ratio` of `possible`.
+fn shortfall(name: &str, run: &Run, audit: Audit, possible: f64, ratio: f64) -> Option<String> {
+    let rate = audit.users as f64 / run.seconds;
+    (run.lost > 0 || run.users != audit.users || rate < ratio * possible).then(|| {
+        format!(
+            "{name} (c {}, answers in {:?}): {} of {} users lost, {rate:.1} users a second of {possible:.0} ({:.2}), {:.1} % throttled, {} rate changes",
+            audit.workers,
+            audit.accepted,
+            run.lost,
+            audit.users,
+            rate / possible,
+            100.0 * run.throttled_share(),
+            run.trace.len(),
+        )
+    })
+}
+
+/// Plays each case (a name, an audit, users a second possible, a server)
+/// with the caller's own pauses; the shortfalls under `ratio`.
+fn shortfalls(ratio: f64, cases: Vec<(&str, Audit, f64, Box<Server<'_>>)>) -> Vec<String> {
+    let mut rng = fastrand::Rng::with_seed(1);
+    cases
+        .into_iter()
+        .filter_map(|(name, audit, possible, mut server)| {
+            let limiter = Limiter::new(true, None);
+            let run = simulate_paced(&limiter, audit, &mut *server, &mut rng);
+            shortfall(name, &run, audit, possible, ratio)
+        })
+        .collect()
+}
+
+/// FINDING: a throttle that does not depend on the rate (the first request
+/// for each id; a random 30 %) collapsed the rate when answers are slow or
+/// workers many: 8 workers with 200 ms answers answered 1 user a second of
+/// 40 (800 users: 1,493 s for 20), a random 30 % at 200 ms 3 of 40, at one
+/// worker 2 of 50; the first request per id with 256 workers at 20 ms, or
+/// 64 at 2 ms, 1 user a second. An episode ended "quiet" 0.5 s after its
+/// brake whenever no tested cut had been made by then, though the throttles
+/// had not stopped: the tested cut waits for 8 accepted answers to requests
+/// sent since the brake, which slow answers and halving brakes do not bring
+/// in 0.5 s. The next throttle then braked again, from the accepted rate of
+/// the window, and so on down to the floor; no tested cut ever ran, so the
+/// share was never found to stay and never undone. (Ending an episode
+/// quiet only once no throttle came for 0.25 s, its tested cut made once
+/// 0.5 s passed, fixes the first three cases here and the loopback test in
+/// `tests/regression.rs`, leaves the last two at 0.27 and 0.05 of the
+/// possible, and passes every other throttle test, but makes a quota that
+/// keeps changing throttle more and lose users: see
+/// `a_quota_that_keeps_changing_keeps_few_throttles`.)
+#[test]
+#[ignore = "FINDING: a rate-independent throttle with slow answers or many workers collapses the rate (end_quiet preempts the tested cut); see the doc comment"]
+fn a_throttle_that_does_not_depend_on_the_rate_does_not_collapse_it_with_slow_answers_or_many_workers()
+ {
+    let per_id = || {
+        let mut seen = HashSet::new();
+        Box::new(move |_: f64, user: usize, _: u64| seen.insert(user)) as Box<Server<'_>>
+    };
+    let share = |p: f64| {
+        let mut rng = fastrand::Rng::with_seed(3);
+        Box::new(move |_: f64, _: usize, _: u64| rng.f64() < p) as Box<Server<'_>>
+    };
+    let failures = shortfalls(
+        0.8,
+        vec![
+            ("first per id", audit_at(8, 800, 200), 40.0, per_id()),
+            ("a random 30 %", audit_at(8, 800, 200), 40.0, share(0.3)),
+            ("a random 30 %", audit_at(1, 1000, 20), 50.0, share(0.3)),
+            (
+                "first per id",
+                audit_at(256, 40_000, 20),
+                12_800.0,
+                per_id(),
+            ),
+            ("first per id", audit_at(64, 40_000, 2), 32_000.0, per_id()),
+        ],
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// FINDING: bursts of throttles that do not depend on the rate, each longer
+/// than a quarter of the quiet before it (1 s of every 3 s; 300 ms of every
+/// second), are never taken for bursts (`BURST_DUTY`): each one's cuts are
+/// kept and the rate falls to the floor, 1 user a second of 267 (8 workers,
+/// 20 ms answers, 8,000 users: 10,104 s), and 300 ms of every second loses
+/// users too (6 of 8,000 at 8 workers; 209 of 40,000 at 64).
+#[test]
+#[ignore = "FINDING: throttle bursts of 1 s in 3 s or 300 ms in 1 s collapse the rate to about 1 user a second and lose users; see the doc comment"]
+fn long_throttle_bursts_that_do_not_depend_on_the_rate_do_not_collapse_it() {
+    let failures = shortfalls(
+        0.5,
+        vec![
+            (
+                "1 s of every 3 s",
+                audit_at(8, 8000, 20),
+                400.0 * 2.0 / 3.0,
+                Box::new(|t: f64, _, _| t % 3.0 < 1.0),
+            ),
+            (
+                "300 ms of every second",
+                audit_at(8, 8000, 20),
+                400.0 * 0.7,
+                Box::new(|t: f64, _, _| t % 1.0 < 0.3),
+            ),
+            (
+                "1 s of every 3 s",
+                audit_at(64, 6400, 200),
+                320.0 * 2.0 / 3.0,
+                Box::new(|t: f64, _, _| t % 3.0 < 1.0),
+            ),
+        ],
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// FINDING: short bursts collapse the rate with many workers or slow
+/// answers: 50 ms of every 500 ms at 64 workers (20 ms answers) left 7
+/// users a second of 2,880; 10 ms of every 100 ms at 64 workers with
+/// 200 ms answers 8 of 288; bursts at random times (20 to 620 ms long, 0.2
+/// to 3.2 s apart) 26 of 320 at 8 workers and 27 of 2,560 at 64; bursts of
+/// 200 ms every 2 s over a quota of 800 a second (64 workers) 247 of 720.
+#[test]
+#[ignore = "FINDING: short, random or quota-borne throttle bursts collapse the rate at 64 workers or slow answers; see the doc comment"]
+fn short_random_and_quota_borne_throttle_bursts_do_not_collapse_the_rate() {
+    let random_bursts = || {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let (mut next, mut end) = (0.3, 0.0);
+        Box::new(move |t: f64, _: usize, _: u64| {
+            while t >= next {
+                end = next + 0.02 + rng.f64() * 0.6;
+                next = end + 0.2 + rng.f64() * 3.0;
+            }
+            t < end
+        }) as Box<Server<'_>>
+    };
+    let mut quota = quota_server(|_| 800.0, 160.0);
+    let failures = shortfalls(
+        0.5,
+        vec![
+            (
+                "50 ms of every 500 ms",
+                audit_at(64, 40_000, 20),
+                2880.0,
+                Box::new(|t: f64, _, _| t % 0.5 < 0.05),
+            ),
+            (
+                "10 ms of every 100 ms",
+                audit_at(64, 6400, 200),
+                288.0,
+                Box::new(|t: f64, _, _| t % 0.1 < 0.01),
+            ),
+            (
+                "at random times",
+                audit_at(8, 8000, 20),
+                320.0,
+                random_bursts(),
+            ),
+            (
+                "at random times",
+                audit_at(64, 40_000, 20),
+                2560.0,
+                random_bursts(),
+            ),
+            (
+                "200 ms of every 2 s over a quota of 800/s",
+                audit_at(64, 40_000, 20),
+                720.0,
+                Box::new(move |t: f64, u, n| t % 2.0 < 0.2 || quota(t, u, n)),
+            ),
+        ],
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// FINDING: a quota of half or three quarters of what fast answers allow
+/// (2 ms answers, 4 to 64 workers; 5 ms at three quarters) never wakes the
+/// limiter: the callers' own pauses after a throttle (20 ms, doubling) shed
+/// the excess, so under 5 % of the last second's answers are throttles and
+/// it stays dormant, while the unlucky users, each pause longer, come back
+/// to an empty bucket ten times and are lost: 7 to 9 of 20,000 a run at 4
+/// workers and a quota of 1,000 a second, 14 to 19 of 40,000 at 8 workers
+/// and 2,000, 4 or 5 of 40,000 at 3,000; under 1 % throttled, the limiter
+/// never on. Not reproduced over loopback (2 ms answers; 4 threads and a
+/// quota of 1,000 a second, 8 and 1,500, 8 and 2,500: 20,000 users each,
+/// 0 lost, 72 to 136 throttles): the simulation's model only, until shown
+/// otherwise.
+#[test]
+#[ignore = "FINDING (simulated only; not reproduced over loopback): a quota the callers' pauses hide keeps the limiter dormant and loses users (2 ms answers); see the doc comment"]
+fn a_quota_the_callers_pauses_hide_loses_no_user() {
+    let mut failures = Vec::new();
+    for (workers, share) in [(4, 0.5), (8, 0.5), (8, 0.75)] {
+        let audit = audit_at(workers, 10_000 * workers / 2, 2);
+        let quota = workers as f64 * 500.0 * share;
+        for seed in 0..3 {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let limiter = Limiter::new(true, None);
+            let run = simulate_paced(
+                &limiter,
+                audit,
+                &mut quota_server(move |_| quota, (quota / 5.0).max(10.0)),
+                &mut rng,
+            );
+            failures.extend(shortfall("a quota", &run, audit, quota, 0.9));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// FINDING: a quota that falls from 200 to 2 requests a second and stays
+/// there (8 workers, 20 ms answers, 300 users, the fall at 1 s) is followed
+/// down, but 142 of 442 requests are throttled (32 %; 43 % over 8,000 users,
+/// and 0 to 3 of them lost, by the seed): the first episode after the fall
+/// ends "quiet" 0.5 s after its brake while everything is still throttled,
+/// and the next brakes from the window's accepted rate, from before the fall.
+#[test]
+#[ignore = "FINDING: a quota that falls to 2 a second and stays throttles 43 % of requests; see the doc comment"]
+fn a_quota_that_falls_near_zero_and_stays_keeps_few_throttles() {
+    let audit = audit_at(8, 300, 20);
+    let mut rng = fastrand::Rng::with_seed(1);
+    let limiter = Limiter::new(true, None);
+    let run = simulate_paced(
+        &limiter,
+        audit,
+        &mut quota_server(|t| if t >= 1.0 { 2.0 } else { 200.0 }, 20.0),
+        &mut rng,
+    );
+    assert_eq!(run.lost, 0, "{run:?}");
+    assert!(run.throttled_share() <= 0.15, "{run:?}");
+}
+
+/// FINDING: a quota that changes every 2 s (0.5, 0.1, 0.8, 0.2, 0.05, 0.6 of
+/// what the workers could send) is followed with many throttles when
+/// answers are slow: 8 workers at 200 ms, 252 of 1,052 requests throttled
+/// (24 %; the matrix's target is 10 %). A tested cut judged while the quota
+/// falls again is "the same" (a rise under 3 standard errors counts as no
+/// change) and undone, back to the rate before it, and the larger of the
+/// two shares it saw becomes a baseline that never decays: later throttles
+/// under it start no episode. (Ending an episode quiet only once its
+/// throttles stopped, which fixes the first test of this group, makes more
+/// tested cuts: 593 of 1,391 throttled and 2 users lost here.)
+#[test]
+#[ignore = "FINDING: a quota that changes every 2 s throttles 24 % of requests with 200 ms answers (8 workers); see the doc comment"]
+fn a_quota_that_keeps_changing_keeps_few_throttles() {
+    let mut rng = fastrand::Rng::with_seed(1);
+    let mut failures = Vec::new();
+    for workers in [8, 64] {
+        let cap = workers as f64 / 0.2;
+        let audit = audit_at(workers, (cap * 20.0) as usize, 200);
+        let limiter = Limiter::new(true, None);
+        let run = simulate_paced(
+            &limiter,
+            audit,
+            &mut quota_server(
+                move |t| cap * [0.5, 0.1, 0.8, 0.2, 0.05, 0.6][(t / 2.0) as usize % 6],
+                (cap / 20.0).max(10.0),
+            ),
+            &mut rng,
+        );
+        if run.lost > 0 || run.throttled_share() > 0.15 {
+            failures.push(format!("{workers} workers: {run:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
