@@ -910,3 +910,55 @@ fn report_refuses_a_summary_whose_admin_violations_differ_from_the_rows() {
         );
     }
 }
+
+#[test]
+fn report_says_why_effective_coverage_is_unknown_as_the_summary_does() {
+    // An audit of email ids has the pool's factors and bypass lists in its
+    // summary; effective coverage is unknown because the ids are not
+    // user_ids (effectiveMfaUnknownReason). The page must say that, not
+    // that the summary lacks the pool's factors.
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, "alice@example.com\nbob@example.com\n").unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = dir.path().join("audit.jsonl");
+    let mut command = tool();
+    command
+        .args(["--sandbox", "audit"])
+        .arg(&ids)
+        .args(["--user-id-type", "email", "--summary"])
+        .arg(&summary)
+        .arg("-o")
+        .arg(&output);
+    let done = run(&mut command, b"");
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert!(json["poolEnabledFactors"].is_array(), "{json}");
+    assert!(json["effectiveMfaUnknownReason"].is_string(), "{json}");
+    let done = report_page(&summary, &output);
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let html = String::from_utf8(done.stdout).unwrap();
+    assert!(
+        !html.contains("the pool&#39;s factors and bypass lists are not in this summary"),
+        "a wrong reason"
+    );
+    assert!(html.contains("the ids are not user_ids"), "the summary's reason");
+}
+
+#[test]
+fn report_names_only_the_rules_the_audit_was_given() {
+    // An audit with --require-admins and no --require: the policy card
+    // must not show an empty "--require ;".
+    let dir = tempfile::tempdir().unwrap();
+    let (_, summary, output) = sandbox_report_audit(
+        dir.path(),
+        &["--admin-role", "admin", "--require-admins", "totp,face"],
+        3,
+    );
+    let done = report_page(&summary, &output);
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let html = String::from_utf8(done.stdout).unwrap();
+    assert!(html.contains("--require-admins totp,face"));
+    assert!(!html.contains("--require ;"), "an empty --require");
+}
