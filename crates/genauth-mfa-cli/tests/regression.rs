@@ -943,7 +943,10 @@ fn report_says_why_effective_coverage_is_unknown_as_the_summary_does() {
         !html.contains("the pool&#39;s factors and bypass lists are not in this summary"),
         "a wrong reason"
     );
-    assert!(html.contains("the ids are not user_ids"), "the summary's reason");
+    assert!(
+        html.contains("the ids are not user_ids"),
+        "the summary's reason"
+    );
 }
 
 #[test]
