@@ -965,3 +965,55 @@ fn report_names_only_the_rules_the_audit_was_given() {
     assert!(html.contains("--require-admins totp,face"));
     assert!(!html.contains("--require ;"), "an empty --require");
 }
+
+#[test]
+fn report_of_a_pool_where_every_user_is_an_admin_failing_require_admins_stays_small() {
+    // 1,500 users, each an admin with SMS only and a hostile username:
+    // --require-admins totp fails for all (exit 3). The page lists at most
+    // 1,000 of them in each table, shows no markup from the names, and its
+    // summary figures match its rows.
+    use genauth_mfa::{MfaStatus, UserMfaInfo};
+    use genauth_mfa_fake::{FakeGenAuth, PoolUser};
+    let fake = FakeGenAuth::new();
+    let ids: Vec<String> = (0..1500).map(|i| format!("adm-{i:04}")).collect();
+    for id in &ids {
+        fake.add_pool_user(
+            PoolUser::new(id)
+                .username(&format!(
+                    "</script><img src=x onerror=alert('{id}')>\u{202e}\u{200b}"
+                ))
+                .mfa(UserMfaInfo::new().sms(MfaStatus::Enabled)),
+        );
+    }
+    let fake = fake.with_role("admin", "default", ids.iter().cloned());
+    let server = fake.serve().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (summary, output) = (dir.path().join("s.json"), dir.path().join("o.jsonl"));
+    let done = run(
+        against_url(&server.url())
+            .args(["audit", "--all-users", "--admin-role", "admin"])
+            .args(["--require-admins", "totp", "--summary"])
+            .arg(&summary)
+            .arg("-o")
+            .arg(&output),
+        b"",
+    );
+    assert_eq!(done.status.code(), Some(3), "{}", stderr(&done));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(
+        json["policy"]["adminViolations"], 1500,
+        "{}",
+        json["policy"]
+    );
+    let done = report_page(&summary, &output);
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let html = String::from_utf8(done.stdout).unwrap();
+    assert!(html.len() < 2_000_000, "{} bytes", html.len());
+    let lower = html.to_lowercase();
+    assert_eq!(lower.matches("<script").count(), 1);
+    assert!(!lower.contains("<img"));
+    assert!(!html.contains('\u{202e}'));
+    assert!(html.contains("Admins failing --require-admins totp (1500)"));
+    assert!(html.contains("And 500 more"));
+}
