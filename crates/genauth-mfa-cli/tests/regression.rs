@@ -799,3 +799,221 @@ fn a_require_over_an_unknown_pool_policy_is_never_reported_met() {
         assert_eq!(json["policy"]["violations"], 0, "{json}");
     }
 }
+
+/// A `--sandbox` audit of the whole pool with `extra`; its summary (parsed)
+/// and the paths of the summary and the output, in `dir`.
+fn sandbox_report_audit(
+    dir: &std::path::Path,
+    extra: &[&str],
+    code: i32,
+) -> (serde_json::Value, std::path::PathBuf, std::path::PathBuf) {
+    let summary = dir.join("summary.json");
+    let output = dir.join("audit.jsonl");
+    let mut command = tool();
+    command
+        .args(["--sandbox", "audit", "--all-users", "--summary"])
+        .arg(&summary)
+        .arg("-o")
+        .arg(&output)
+        .args(extra);
+    let done = run(&mut command, b"");
+    assert_eq!(done.status.code(), Some(code), "{}", stderr(&done));
+    let json = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    (json, summary, output)
+}
+
+fn report_page(summary: &std::path::Path, output: &std::path::Path) -> std::process::Output {
+    run(
+        tool()
+            .arg("report")
+            .arg("--summary")
+            .arg(summary)
+            .arg(output)
+            .args(["-o", "-"]),
+        b"",
+    )
+}
+
+#[test]
+fn report_shows_at_most_ten_stale_exemptions_however_many_the_summary_names() {
+    // The README: "the stale entries (the summary's exemptions.stale, at
+    // most ten, then how many more)". A summary naming 5,000 of them (an
+    // edited or foreign one) must not make the page a table of 5,000.
+    let dir = tempfile::tempdir().unwrap();
+    let exemptions = dir.path().join("exemptions.csv");
+    std::fs::write(
+        &exemptions,
+        "userId,reason,owner,expires\ngone-1,left,hr@example.com,2099-01-01\n",
+    )
+    .unwrap();
+    let (mut json, summary, output) = sandbox_report_audit(
+        dir.path(),
+        &["--exemptions", exemptions.to_str().unwrap()],
+        0,
+    );
+    let stale: Vec<serde_json::Value> = (0..5000)
+        .map(|i| {
+            serde_json::json!({"userId": format!("stale-{i:05}"), "owner": "<b>o</b>",
+                               "expires": "2099-01-01", "line": i + 2})
+        })
+        .collect();
+    json["exemptions"]["stale"] = stale.into();
+    json["exemptions"]["unknownUsers"] = 5000.into();
+    std::fs::write(&summary, serde_json::to_vec(&json).unwrap()).unwrap();
+    let done = report_page(&summary, &output);
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let html = String::from_utf8(done.stdout).unwrap();
+    let start = html.find("<h2 id=\"h-stale\">").unwrap();
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    let rows = section.matches("<tr><th scope=\"row\">stale-").count();
+    assert_eq!(rows, 10, "stale rows shown");
+    assert!(section.contains("And 4990 more"), "{}", &section[..300]);
+    assert!(!section.contains("<b>"), "no markup from the summary");
+}
+
+#[test]
+fn report_refuses_a_summary_whose_admin_violations_differ_from_the_rows() {
+    // The sandbox has admins without totp or face: --require-admins
+    // totp,face is not met (exit 3), and the page's table of admins
+    // failing it is judged from the rows. A summary edited to say the
+    // policy is met (adminViolations 0) disagrees with those rows: the
+    // page would show "Policy: met" above a table of admins failing it.
+    let dir = tempfile::tempdir().unwrap();
+    let (json, summary, output) = sandbox_report_audit(
+        dir.path(),
+        &["--admin-role", "admin", "--require-admins", "totp,face"],
+        3,
+    );
+    let failing = json["policy"]["adminViolations"].as_u64().unwrap();
+    assert!(failing > 0, "{json}");
+    for (violations, met) in [
+        (serde_json::json!(0), true),
+        (serde_json::json!(failing + 1), false),
+        (serde_json::json!("3"), true),
+    ] {
+        let mut edited = json.clone();
+        edited["policy"]["adminViolations"] = violations.clone();
+        edited["policy"]["met"] = met.into();
+        std::fs::write(&summary, serde_json::to_vec(&edited).unwrap()).unwrap();
+        let done = report_page(&summary, &output);
+        assert_eq!(
+            done.status.code(),
+            Some(1),
+            "adminViolations {violations}, met {met}: {}",
+            stderr(&done)
+        );
+        assert!(done.stdout.is_empty(), "no page");
+        assert!(
+            stderr(&done).contains("admin"),
+            "names the admins: {}",
+            stderr(&done)
+        );
+    }
+}
+
+#[test]
+fn report_says_why_effective_coverage_is_unknown_as_the_summary_does() {
+    // An audit of email ids has the pool's factors and bypass lists in its
+    // summary; effective coverage is unknown because the ids are not
+    // user_ids (effectiveMfaUnknownReason). The page must say that, not
+    // that the summary lacks the pool's factors.
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, "alice@example.com\nbob@example.com\n").unwrap();
+    let summary = dir.path().join("summary.json");
+    let output = dir.path().join("audit.jsonl");
+    let mut command = tool();
+    command
+        .args(["--sandbox", "audit"])
+        .arg(&ids)
+        .args(["--user-id-type", "email", "--summary"])
+        .arg(&summary)
+        .arg("-o")
+        .arg(&output);
+    let done = run(&mut command, b"");
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert!(json["poolEnabledFactors"].is_array(), "{json}");
+    assert!(json["effectiveMfaUnknownReason"].is_string(), "{json}");
+    let done = report_page(&summary, &output);
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let html = String::from_utf8(done.stdout).unwrap();
+    assert!(
+        !html.contains("the pool&#39;s factors and bypass lists are not in this summary"),
+        "a wrong reason"
+    );
+    assert!(
+        html.contains("the ids are not user_ids"),
+        "the summary's reason"
+    );
+}
+
+#[test]
+fn report_names_only_the_rules_the_audit_was_given() {
+    // An audit with --require-admins and no --require: the policy card
+    // must not show an empty "--require ;".
+    let dir = tempfile::tempdir().unwrap();
+    let (_, summary, output) = sandbox_report_audit(
+        dir.path(),
+        &["--admin-role", "admin", "--require-admins", "totp,face"],
+        3,
+    );
+    let done = report_page(&summary, &output);
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let html = String::from_utf8(done.stdout).unwrap();
+    assert!(html.contains("--require-admins totp,face"));
+    assert!(!html.contains("--require ;"), "an empty --require");
+}
+
+#[test]
+fn report_of_a_pool_where_every_user_is_an_admin_failing_require_admins_stays_small() {
+    // 1,500 users, each an admin with SMS only and a hostile username:
+    // --require-admins totp fails for all (exit 3). The page lists at most
+    // 1,000 of them in each table, shows no markup from the names, and its
+    // summary figures match its rows.
+    use genauth_mfa::{MfaStatus, UserMfaInfo};
+    use genauth_mfa_fake::{FakeGenAuth, PoolUser};
+    let fake = FakeGenAuth::new();
+    let ids: Vec<String> = (0..1500).map(|i| format!("adm-{i:04}")).collect();
+    for id in &ids {
+        fake.add_pool_user(
+            PoolUser::new(id)
+                .username(&format!(
+                    "</script><img src=x onerror=alert('{id}')>\u{202e}\u{200b}"
+                ))
+                .mfa(UserMfaInfo::new().sms(MfaStatus::Enabled)),
+        );
+    }
+    let fake = fake.with_role("admin", "default", ids.iter().cloned());
+    let server = fake.serve().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (summary, output) = (dir.path().join("s.json"), dir.path().join("o.jsonl"));
+    let done = run(
+        against_url(&server.url())
+            .args(["audit", "--all-users", "--admin-role", "admin"])
+            .args(["--require-admins", "totp", "--summary"])
+            .arg(&summary)
+            .arg("-o")
+            .arg(&output),
+        b"",
+    );
+    assert_eq!(done.status.code(), Some(3), "{}", stderr(&done));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(
+        json["policy"]["adminViolations"], 1500,
+        "{}",
+        json["policy"]
+    );
+    let done = report_page(&summary, &output);
+    assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+    let html = String::from_utf8(done.stdout).unwrap();
+    assert!(html.len() < 2_000_000, "{} bytes", html.len());
+    let lower = html.to_lowercase();
+    assert_eq!(lower.matches("<script").count(), 1);
+    assert!(!lower.contains("<img"));
+    assert!(!html.contains('\u{202e}'));
+    assert!(html.contains("Admins failing --require-admins totp (1500)"));
+    assert!(html.contains("And 500 more"));
+}

@@ -133,6 +133,12 @@ impl AdminsFailing {
     }
 
     /// The section, when the audit had `--require-admins`.
+    /// Whether the summary's `--require-admins` rule was read, so that
+    /// the rows' admins are judged by it.
+    pub fn judged(&self) -> bool {
+        self.names.is_some()
+    }
+
     pub fn section(self, out: &mut String, output_name: &str) {
         let Some(names) = &self.names else {
             return;

@@ -51,10 +51,12 @@ pub fn headline(out: &mut String, s: &Value) {
         "Effective coverage",
         &percent(effective),
         "",
-        if effective.is_none() {
-            "the pool's factors and bypass lists are not in this summary"
-        } else {
-            "users asked for MFA at login"
+        match (effective, s["effectiveMfaUnknownReason"].as_str()) {
+            (Some(_), _) => "users asked for MFA at login",
+            // The audit's own reason (the ids are not user_ids, ...).
+            (None, Some(reason)) => reason,
+            (None, None) if count(s, "/answered") == Some(0) => "no user answered",
+            (None, None) => "the pool's factors and bypass lists are not in this summary",
         },
     );
     let coverage = number(s, "/coverage");
@@ -114,22 +116,35 @@ fn policy(s: &Value) -> (String, &'static str, String) {
                 .join(",")
         })
     };
-    let mut note = format!("--require {}", names("require").unwrap_or_default());
-    if let Some(admins) = names("requireAdmins") {
-        let _ = write!(note, "; --require-admins {admins}");
+    // Only the rules the audit was given, and their figures: `require` or
+    // `requireAdmins` is null when only the other was.
+    let (require, admins) = (names("require"), names("requireAdmins"));
+    let mut rules = Vec::new();
+    if let Some(require) = &require {
+        rules.push(format!("--require {require}"));
     }
+    if let Some(admins) = &admins {
+        rules.push(format!("--require-admins {admins}"));
+    }
+    let mut note = rules.join("; ");
     let mut extra = Vec::new();
-    for (key, what) in [
-        ("violations", "violations"),
-        ("adminViolations", "admin violations"),
-        ("exempted", "exempted"),
+    for (key, what, given) in [
+        ("violations", "violations", require.is_some()),
+        ("adminViolations", "admin violations", admins.is_some()),
+        ("exempted", "exempted", true),
     ] {
+        if !given {
+            continue;
+        }
         if let Some(n) = p.get(key).and_then(Value::as_u64) {
             extra.push(format!("{n} {what}"));
         }
     }
     if !extra.is_empty() {
-        let _ = write!(note, "; {}", extra.join(", "));
+        if !note.is_empty() {
+            note.push_str("; ");
+        }
+        note.push_str(&extra.join(", "));
     }
     match p.get("met").and_then(Value::as_bool) {
         Some(true) => ("met".to_owned(), "good", note),

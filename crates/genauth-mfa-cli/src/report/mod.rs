@@ -159,7 +159,36 @@ fn check_figures(summary: &Value, tally: &tally::Tally, output: &Path) -> Result
     check_users(summary, tally, output)?;
     check_tables(summary, tally, output)?;
     check_policy(summary, output)?;
+    check_admins(summary, tally, output)?;
     check_coverage(summary, tally, output)
+}
+
+/// The summary's admins failing `--require-admins` are those the rows
+/// show: the page's headline (`adminViolations`, `met`) and its table of
+/// admins failing the rule must not disagree. Only for a run that resumed
+/// nobody: resumed users are judged by this run's roles and pool, their
+/// rows by the earlier run's.
+fn check_admins(summary: &Value, tally: &tally::Tally, output: &Path) -> Result<(), Failure> {
+    if !tally.admins.judged() || count(summary, "/resumed") != Some(0) {
+        return Ok(());
+    }
+    let rows = tally.admins.count;
+    let policy = summary.get("policy");
+    let said = policy.and_then(|p| p.get("adminViolations"));
+    let met = policy.and_then(|p| p.get("met")).and_then(Value::as_bool);
+    match said.and_then(Value::as_u64) {
+        Some(n) if n != rows => Err(mismatch(
+            output,
+            "admins failing --require-admins (policy.adminViolations)",
+            n,
+            rows,
+        )),
+        None if met == Some(true) && rows > 0 => Err(Failure::setup(format!(
+            "the summary does not match {}: its policy is met but the output has {rows}              admins failing --require-admins; give the --summary FILE written by the audit              that wrote this output (no report was written)",
+            shown(output)
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The summary's users are those the output answered plus those it failed.

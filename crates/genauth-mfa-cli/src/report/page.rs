@@ -182,6 +182,9 @@ fn exemptions(out: &mut String, s: &Value) {
     out.push_str("</section>\n");
 }
 
+/// The most stale entries the page names, as the audit's summary does.
+const STALE_SHOWN: usize = 10;
+
 /// The stale entries of `--exemptions` (users the audit did not see), as
 /// the summary names them (at most ten), beside the expired ones.
 fn stale(out: &mut String, s: &Value) {
@@ -198,9 +201,13 @@ fn stale(out: &mut String, s: &Value) {
          cover nobody; remove or correct them.</p>"
     );
     let named = s.pointer("/exemptions/stale").and_then(Value::as_array);
+    // The audit names at most ten; an edited or foreign summary may name
+    // more (or more than it counts): the page shows no more than that.
+    let shown = usize::try_from(count).map_or(STALE_SHOWN, |n| n.min(STALE_SHOWN));
     let rows: Vec<Vec<String>> = named
         .into_iter()
         .flatten()
+        .take(shown)
         .map(|e| {
             let cell = |key: &str| match e.get(key) {
                 Some(Value::String(t)) => text(t),
