@@ -799,3 +799,60 @@ fn a_require_over_an_unknown_pool_policy_is_never_reported_met() {
         assert_eq!(json["policy"]["violations"], 0, "{json}");
     }
 }
+
+/// A CSV output whose header (line 1) lacks a column this run writes
+/// (here `exemption_expires`, resumed with `--exemptions`) was read to its
+/// end before the header was judged: a 300 MB output took 21 s and 320 MB
+/// of memory (debug build) to be refused for what its first line shows,
+/// and a bad row further on was named instead of the missing column. It
+/// is refused from its header, before a row is read: at once, whatever
+/// follows, naming the column, nothing sent, the file byte for byte.
+#[test]
+fn resume_refuses_a_csv_header_without_a_column_before_reading_the_rows() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit.csv");
+    let exemptions = dir.path().join("exemptions.csv");
+    std::fs::write(
+        &exemptions,
+        "userId,reason,owner,expires\nu-1,test,ops,2099-01-01\n",
+    )
+    .unwrap();
+    let mut bytes = b"user_id,totp,face,sms,email,any_enabled,error_kind,status_code,\
+api_code,message,request_id,user_id_type,effective_mfa,skip_mfa,admin\n"
+        .to_vec();
+    let row = |i: usize| {
+        format!("user-{i:07},enabled,disabled,disabled,disabled,true,,,,,,user_id,true,false,\n")
+    };
+    // About 40 MB of rows, then a line that is no row.
+    for i in 0..550_000 {
+        bytes.extend_from_slice(row(i).as_bytes());
+    }
+    bytes.extend_from_slice(b"not a row\n");
+    std::fs::write(&out, &bytes).unwrap();
+    let started = std::time::Instant::now();
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--format", "csv", "--resume", "--exemptions"])
+            .arg(&exemptions)
+            .arg("--output")
+            .arg(&out),
+        b"user-0000001\n",
+    );
+    let took = started.elapsed();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("no column exemption_expires"), "{err}");
+    assert!(err.lines().count() <= 3 && err.len() < 2000, "{err}");
+    assert!(
+        took < std::time::Duration::from_secs(2),
+        "refused after {took:?}: the rows were read"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "a request was sent");
+    assert!(std::fs::read(&out).unwrap() == bytes, "the file changed");
+}
