@@ -63,8 +63,8 @@ pub struct Earlier {
     pub keys: Keys,
     /// Users with a final row ([`Seen::Answered`] or [`Seen::Failed`]).
     pub done: HashMap<Key, Seen>,
-    /// A CSV output's header: the rows appended keep its columns, once
-    /// [`check_columns`] has found every column this run writes there.
+    /// A CSV output's header: the rows appended keep its columns
+    /// ([`check_columns`] found every column this run writes there).
     pub header: Option<Header>,
 }
 
@@ -177,7 +177,10 @@ fn is_blank(line: &[u8]) -> bool {
 /// Reads rows from `input`, whose ids were asked as `id_type`; the keys of
 /// their users and the length of the lines to keep (every complete line,
 /// and none of a last row cut short), or why this is not an output of this
-/// tool in `format`, or not one of this `id_type`.
+/// tool in `format`, or not one of this `id_type`, or (CSV) one whose
+/// header does not fit the rows this run appends, of `columns` with the
+/// columns of `groups` ([`check_columns`]): that is told from the header,
+/// before a row is read.
 ///
 /// Rows of 0.3 hold no id type: their answers count (an answer shows that
 /// the id named a user, and the same ids are resumed), their final errors
@@ -186,7 +189,7 @@ fn is_blank(line: &[u8]) -> bool {
 pub fn read(
     mut input: impl BufRead,
     format: Format,
-    columns: Columns,
+    (columns, groups): (Columns, &[Group]),
     id_type: &str,
 ) -> Result<(Earlier, u64), String> {
     let mut earlier = Earlier::default();
@@ -225,6 +228,7 @@ pub fn read(
         let line = &buf[..buf.len() - 1];
         if let Reading::CsvHeader = reading {
             let header = csv_header(&mut splitter, line, columns)?;
+            check_columns(&header, columns, groups)?;
             earlier.header = Some(header.clone());
             reading = Reading::Csv(header);
             complete += n as u64;
