@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use genauth_mfa::UserIdType;
-use genauth_mfa::UserStatus;
 use genauth_mfa::batch::{Input, Target};
 
 use crate::files::Source;
@@ -51,6 +50,8 @@ pub struct Admit {
     /// The users with a final row from an earlier run, and (from a file)
     /// those asked.
     pub seen: HashMap<Key, Seen>,
+    /// The account statuses [`Seen::Answered`] points to.
+    pub statuses: Vec<String>,
     /// Whether to remember the users asked (a file's ids): `--all-users`
     /// does not, as the listing itself says which users it listed before
     /// (its set of ids), so memory does not grow with the pool twice.
@@ -75,8 +76,8 @@ impl Admit {
             Some(Seen::Asked) => skips.duplicates.fetch_add(1, Ordering::Relaxed),
             Some(Seen::Answered(factors, status)) => {
                 let status = status
-                    .and_then(|i| UserStatus::KNOWN.get(usize::from(i)))
-                    .map(UserStatus::as_str);
+                    .and_then(|i| self.statuses.get(usize::from(i)))
+                    .map(String::as_str);
                 let verdict = self.judge.judge(id, Some(*factors));
                 skips
                     .resumed_answers

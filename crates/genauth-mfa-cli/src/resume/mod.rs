@@ -19,7 +19,7 @@ use std::io::{BufRead, Read};
 
 use crate::policy::Factors;
 use crate::row::csv::{self, Group, Header, Splitter};
-use crate::row::{About, Columns, ErrorCell, Format, Row, clean};
+use crate::row::{About, Columns, ErrorCell, Format, Row, UNKNOWN_STATUS, clean};
 
 /// Envelope statusCodes that are the server's final word about a user:
 /// 400 invalid argument, 404 not found, 409 conflict, 422 invalid operation.
@@ -48,8 +48,8 @@ impl Keys {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seen {
     /// A final answer in an earlier run's output: their factors, and their
-    /// account status when the row has a known one (an index into
-    /// `UserStatus::KNOWN`), for the summary of the final state.
+    /// account status when the row has one (an index into
+    /// [`Earlier::statuses`]), for the summary of the final state.
     Answered(Factors, Option<u8>),
     /// A final error about them in an earlier run's output.
     Failed,
@@ -66,6 +66,11 @@ pub struct Earlier {
     /// A CSV output's header: the rows appended keep its columns
     /// ([`check_columns`] found every column this run writes there).
     pub header: Option<Header>,
+    /// The account statuses of the rows (a whole-pool audit's), each once,
+    /// as the summary counts them: [`UNKNOWN_STATUS`] for a row whose
+    /// status is `null` (the server sent none), a status this version
+    /// does not know by its name, and past 255 of them `other`.
+    pub statuses: Vec<String>,
 }
 
 /// One row read back: its user and whether it is final (and failed).
@@ -75,14 +80,8 @@ struct RowRead {
     fin: Option<Seen>,
     /// The `--user-id-type` it was asked with; `None` in a 0.3 row.
     id_type: Option<String>,
-}
-
-/// An account status's index in `UserStatus::KNOWN`.
-fn status_index(status: &str) -> Option<u8> {
-    (0u8..)
-        .zip(genauth_mfa::UserStatus::KNOWN)
-        .find(|(_, known)| known.as_str() == status)
-        .map(|(i, _)| i)
+    /// A whole-pool audit's account status: `Some(None)` when `null`.
+    status: Option<Option<String>>,
 }
 
 fn is_final_failure(error: &ErrorCell) -> bool {
@@ -102,7 +101,7 @@ fn read_row(row: Row) -> Option<RowRead> {
                 &text(&row.email_mfa_status),
                 &text(&row.face_mfa_status),
             ),
-            row.account_status().and_then(status_index),
+            None, // see Earlier::take
         )),
         About::Failed { error, .. } => is_final_failure(error).then_some(Seen::Failed),
         About::NoUser => None, // an input line's error
@@ -111,6 +110,7 @@ fn read_row(row: Row) -> Option<RowRead> {
         user_id: row.user_id,
         fin,
         id_type: row.user_id_type,
+        status: row.user_status,
     })
 }
 
@@ -262,12 +262,34 @@ impl Earlier {
         check_id_type(row.id_type.as_deref(), id_type, number)?;
         let fin = match row.fin {
             Some(Seen::Failed) if row.id_type.is_none() => None,
+            Some(Seen::Answered(factors, _)) => {
+                let status = row.status.as_ref().map(|s| self.status(s.as_deref()));
+                Some(Seen::Answered(factors, status))
+            }
             fin => fin,
         };
         if let (Some(id), Some(seen)) = (row.user_id, fin) {
             self.done.insert(self.keys.key(&id), seen);
         }
         Ok(())
+    }
+}
+
+impl Earlier {
+    /// The index in [`Earlier::statuses`] of a row's account `status`
+    /// (`None`: `null`, counted as [`UNKNOWN_STATUS`]).
+    fn status(&mut self, status: Option<&str>) -> u8 {
+        let status = status.unwrap_or(UNKNOWN_STATUS);
+        let index = |i: usize| u8::try_from(i).unwrap_or(u8::MAX);
+        if let Some(i) = self.statuses.iter().position(|s| s == status) {
+            return index(i);
+        }
+        if self.statuses.len() < usize::from(u8::MAX) {
+            self.statuses.push(status.to_owned());
+        } else if self.statuses.len() == usize::from(u8::MAX) {
+            self.statuses.push("other".to_owned());
+        }
+        index(self.statuses.len() - 1)
     }
 }
 
