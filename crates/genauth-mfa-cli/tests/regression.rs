@@ -910,3 +910,57 @@ fn resumed_users_count_in_by_status_as_their_rows_tell() {
         assert_eq!(resumed["byStatus"], expected, "{format}: {resumed}");
     }
 }
+
+/// A row's `departments` had no bound but each name's and the depth: a
+/// user in 1,500 departments (or a few deep ones with long names) got a
+/// row longer than `--resume` reads (64 KiB), so the tool's own output
+/// could not be resumed ("line 2 is longer than any row of this tool",
+/// exit 1), and a server could flood a file through one user. The cell
+/// is bounded, the departments left out counted in a last entry; the
+/// output resumes.
+#[test]
+fn a_user_in_very_many_departments_gets_a_row_that_resume_reads_back() {
+    use genauth_mfa_fake::{FakeGenAuth, Organization, PoolUser};
+    let mut org = Organization::new("acme", "Acme");
+    let ids: Vec<String> = (0..1500).map(|i| format!("d{i}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        org = org.department(id, &format!("Department {i:04} of the organisation"), None);
+    }
+    let fake = FakeGenAuth::new().with_organization(org);
+    fake.add_pool_user(PoolUser::new("u-many"));
+    fake.add_pool_user(PoolUser::new("u-one"));
+    let fake = fake
+        .with_user_departments("u-many", ids.clone())
+        .with_user_departments("u-one", ["d7"]);
+    let server = fake.serve().unwrap();
+    for format in ["jsonl", "csv"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("pool.out");
+        let audit = |resume: bool| {
+            let mut command = against_url(&server.url());
+            command
+                .args(["audit", "--all-users", "--by", "department"])
+                .args(["--format", format, "--output"])
+                .arg(&out);
+            if resume {
+                command.arg("--resume");
+            }
+            run(&mut command, b"")
+        };
+        let first = audit(false);
+        assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let longest = text.lines().map(str::len).max().unwrap();
+        assert!(longest < 64 * 1024, "{format}: a row of {longest} bytes");
+        assert!(
+            text.contains("Acme / Department 0007 of the organisation"),
+            "{format}"
+        );
+        assert!(text.contains("more departments)"), "{format}: {text:.300}");
+        let resumed = audit(true);
+        let err = stderr(&resumed);
+        assert_eq!(resumed.status.code(), Some(0), "{format}: {err}");
+        assert!(err.contains("2 ids skipped"), "{format}: {err}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), text, "{format}");
+    }
+}
