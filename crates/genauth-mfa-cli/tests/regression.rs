@@ -964,3 +964,48 @@ fn a_user_in_very_many_departments_gets_a_row_that_resume_reads_back() {
         assert_eq!(std::fs::read_to_string(&out).unwrap(), text, "{format}");
     }
 }
+
+/// `--output` (or `--summary`, `--metrics`) naming the `--exemptions` file
+/// is refused, but the rows sent to a standard output appended to it
+/// (`audit ids.txt --exemptions ex.csv >> ex.csv`, as a cron line that
+/// collects the rows might read) were written into it, exit 0: the next
+/// run's exemptions file was malformed. A standard output that is the
+/// exemptions file is refused before anything is sent, as it is for the
+/// input file.
+#[cfg(unix)]
+#[test]
+fn rows_to_a_stdout_appended_to_the_exemptions_file_are_refused() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, "u-1\nu-2\n").unwrap();
+    let exemptions = dir.path().join("exemptions.csv");
+    let text = "userId,reason,owner,expires\nu-1,test,ops,2099-01-01\n";
+    for output_flag in [None, Some("-"), Some("/dev/stdout")] {
+        std::fs::write(&exemptions, text).unwrap();
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&exemptions)
+            .unwrap();
+        let mut command = against_url(&server.url);
+        command
+            .args(["audit", "--format", "csv", "--exemptions"])
+            .arg(&exemptions)
+            .arg(&ids)
+            .args(output_flag.map(|o| ["--output", o]).iter().flatten())
+            .stdin(std::process::Stdio::null())
+            .stdout(appended)
+            .stderr(std::process::Stdio::piped());
+        let output = wait_output(command.spawn().unwrap(), LIMIT);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{output_flag:?}: {err}");
+        assert!(err.contains("--exemptions file"), "{output_flag:?}: {err}");
+        assert_eq!(std::fs::read_to_string(&exemptions).unwrap(), text);
+        assert_eq!(requests.load(Ordering::SeqCst), 0, "{output_flag:?}");
+    }
+}
