@@ -341,7 +341,8 @@ impl AuditArgs {
 impl AuditArgs {
     /// Refuses an `--output`, `--summary` or `--metrics` that is the
     /// `--exemptions` file `path` (by device and inode, so through a
-    /// symlink or another name too): it would be replaced at the end.
+    /// symlink or another name too): it would be replaced at the end; and
+    /// rows to a standard output that is that file (`>> ex.csv`).
     fn exemptions_kept(&self, path: &std::path::Path) -> Result<(), Failure> {
         let Ok(exemptions) = same_file::Handle::from_path(path) else {
             return Ok(());
@@ -351,6 +352,14 @@ impl AuditArgs {
             ("--summary", self.summary.as_deref()),
             ("--metrics", self.metrics.as_deref()),
         ];
+        // Rows to standard output (`>> ex.csv`) would be appended to it.
+        let to_stdout = self.output.as_deref().is_none_or(|o| o.as_os_str() == "-");
+        if to_stdout && same_file::Handle::stdout().is_ok_and(|h| h == exemptions) {
+            return Err(Failure::setup(
+                "standard output is the --exemptions file: the rows would be written into it; \
+                 send them elsewhere, or give --output a file of its own (nothing was changed)",
+            ));
+        }
         for (flag, target) in written {
             let Some(target) = target.filter(|t| t.as_os_str() != "-") else {
                 continue;
