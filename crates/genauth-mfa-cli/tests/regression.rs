@@ -1009,3 +1009,42 @@ fn rows_to_a_stdout_appended_to_the_exemptions_file_are_refused() {
         assert_eq!(requests.load(Ordering::SeqCst), 0, "{output_flag:?}");
     }
 }
+
+/// `--output` naming the `--ca-file` (or `GENAUTH_CA_FILE`) replaced the
+/// CA certificates with rows, exit 0, and so did `--summary` and
+/// `--metrics` with the summary: the next run could not trust its server.
+/// The file is refused as an output, as the `--exemptions` file is,
+/// before anything is sent or written.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_the_ca_file_is_refused_and_the_file_kept() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let pem = genauth_mfa_testkit::tls_server::TRANSPORT_CA;
+    let link = dir.path().join("link.pem");
+    std::os::unix::fs::symlink(&ca, &link).unwrap();
+    for flag in ["--output", "--summary", "--metrics"] {
+        for by_env in [false, true] {
+            std::fs::write(&ca, pem).unwrap();
+            let mut command = against_url(&server.url);
+            command.arg("audit").arg(flag).arg(&link);
+            if by_env {
+                command.env("GENAUTH_CA_FILE", &ca);
+            } else {
+                command.arg("--ca-file").arg(&ca);
+            }
+            let output = run(&mut command, b"u-1\n");
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(1), "{flag} {by_env}: {err}");
+            assert!(err.contains("CA"), "{flag} {by_env}: {err}");
+            assert_eq!(std::fs::read(&ca).unwrap(), pem, "{flag} {by_env}");
+        }
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 0);
+}
