@@ -1048,3 +1048,48 @@ fn an_output_that_is_the_ca_file_is_refused_and_the_file_kept() {
     }
     assert_eq!(requests.load(Ordering::SeqCst), 0);
 }
+
+/// `--all-users --resume` of a JSON Lines output of a file audit (which
+/// resumes, its rows carrying their own keys): the resumed users' rows
+/// have no account status, and they were counted in no `byStatus` entry,
+/// though this run's listing gave each one's status: `byStatus` summed to
+/// fewer users than the audit counted. `byStatus` counts the statuses the
+/// listing gave, resumed users included.
+#[test]
+fn resumed_users_count_in_by_status_by_the_status_the_listing_gave() {
+    let (server, asked) = pool_server(|n| {
+        if n > 1 {
+            return r#"{"totalCount":3,"list":[]}"#.to_owned();
+        }
+        page_data("3", 0..3)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit.jsonl");
+    let summary = dir.path().join("summary.json");
+    let first = run(
+        against_url(&server.url)
+            .arg("audit")
+            .arg("--output")
+            .arg(&out),
+        b"u-0\nu-1\n",
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--all-users", "--resume", "--output"])
+            .arg(&out)
+            .arg("--summary")
+            .arg(&summary),
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(asked.load(Ordering::SeqCst), 3, "u-2 only asked again");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(json["resumed"], 2, "{json}");
+    assert_eq!(
+        json["byStatus"],
+        serde_json::json!({"Activated": 3}),
+        "{json}"
+    );
+}
