@@ -279,7 +279,10 @@ impl Earlier {
     /// The index in [`Earlier::statuses`] of a row's account `status`
     /// (`None`: `null`, counted as [`UNKNOWN_STATUS`]).
     fn status(&mut self, status: Option<&str>) -> u8 {
-        let status = status.unwrap_or(UNKNOWN_STATUS);
+        // Bounded as the run that wrote it bounded it (a row edited by
+        // hand may hold anything).
+        let status = clean(status.unwrap_or(UNKNOWN_STATUS), 80);
+        let status = status.as_str();
         let index = |i: usize| u8::try_from(i).unwrap_or(u8::MAX);
         if let Some(i) = self.statuses.iter().position(|s| s == status) {
             return index(i);

@@ -157,3 +157,26 @@ fn a_csv_header_without_a_column_is_refused_before_the_rows() {
     .unwrap_or_default();
     assert!(err.contains("no column exemption_expires"), "{err}");
 }
+
+#[test]
+fn a_rows_status_is_kept_bounded_and_null_as_unknown() {
+    let long = "x".repeat(10_000);
+    let rows = format!(
+        "{{\"userId\":\"a\",\"totpStatus\":\"enabled\",\"faceMfaStatus\":\"disabled\",\"smsMfaStatus\":\"disabled\",\"emailMfaStatus\":\"disabled\",\"anyEnabled\":true,\"status\":\"{long}\"}}\n\
+         {{\"userId\":\"b\",\"totpStatus\":\"enabled\",\"faceMfaStatus\":\"disabled\",\"smsMfaStatus\":\"disabled\",\"emailMfaStatus\":\"disabled\",\"anyEnabled\":true,\"status\":null}}\n"
+    );
+    let (earlier, _) = read(
+        rows.as_bytes(),
+        Format::Jsonl,
+        (Columns::File, &[]),
+        "user_id",
+    )
+    .unwrap();
+    assert_eq!(earlier.statuses.len(), 2);
+    assert!(
+        earlier.statuses[0].chars().count() < 120,
+        "{}",
+        earlier.statuses[0]
+    );
+    assert_eq!(earlier.statuses[1], UNKNOWN_STATUS);
+}
