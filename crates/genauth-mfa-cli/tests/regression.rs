@@ -1093,3 +1093,31 @@ fn resumed_users_count_in_by_status_by_the_status_the_listing_gave() {
         "{json}"
     );
 }
+
+/// `--all-users --resume` of a JSON Lines output whose rows were asked
+/// with `--user-id-type phone` is refused, rightly, but the message said
+/// "resume it with --user-id-type phone", which `--all-users` refuses (a
+/// usage error): it says to resume it with its FILE of ids instead.
+#[test]
+fn an_all_users_resume_of_rows_of_another_id_type_says_what_can_be_done() {
+    let (server, asked) = pool_server(|_| page_data("3", 0..3));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit.jsonl");
+    let row = r#"{"userId":"188","userIdType":"phone","totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled","anyEnabled":true}"#;
+    std::fs::write(&out, format!("{row}\n")).unwrap();
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--all-users", "--resume", "--output"])
+            .arg(&out),
+        b"",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        !err.contains("resume it with --user-id-type phone,"),
+        "{err}"
+    );
+    assert!(err.contains("FILE of ids"), "{err}");
+    assert_eq!(asked.load(Ordering::SeqCst), 0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("{row}\n"));
+}
