@@ -241,7 +241,7 @@ pub fn read(
                 format!("line {number} is not a {} row of this tool", format.name())
             });
         };
-        earlier.take(row, id_type, number)?;
+        earlier.take(row, (id_type, columns), number)?;
         complete += n as u64;
     }
     Ok((earlier, complete))
@@ -258,8 +258,13 @@ fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<usize, Strin
 
 impl Earlier {
     /// Takes in what row `number` says: a user with a final row is done.
-    fn take(&mut self, row: RowRead, id_type: &str, number: u64) -> Result<(), String> {
-        check_id_type(row.id_type.as_deref(), id_type, number)?;
+    fn take(
+        &mut self,
+        row: RowRead,
+        (id_type, columns): (&str, Columns),
+        number: u64,
+    ) -> Result<(), String> {
+        check_id_type(row.id_type.as_deref(), (id_type, columns), number)?;
         let fin = match row.fin {
             Some(Seen::Failed) if row.id_type.is_none() => None,
             Some(Seen::Answered(factors, _)) => {
@@ -296,18 +301,30 @@ impl Earlier {
     }
 }
 
-/// A row asked with another `--user-id-type` than this run's is refused.
-fn check_id_type(theirs: Option<&str>, id_type: &str, number: u64) -> Result<(), String> {
-    match theirs {
-        Some(theirs) if theirs != id_type => Err(format!(
-            "its rows were asked with --user-id-type {}, this run asks with \
-             --user-id-type {id_type} (line {number}): resume it with --user-id-type {}, \
-             or audit these ids into another --output",
-            clean(theirs, 40),
-            clean(theirs, 40)
-        )),
-        _ => Ok(()),
-    }
+/// A row asked with another `--user-id-type` than this run's is refused
+/// (`--all-users` asks by user_id, and takes no `--user-id-type`).
+fn check_id_type(
+    theirs: Option<&str>,
+    (id_type, columns): (&str, Columns),
+    number: u64,
+) -> Result<(), String> {
+    let Some(theirs) = theirs.filter(|t| *t != id_type) else {
+        return Ok(());
+    };
+    let theirs = clean(theirs, 40);
+    let what = match columns {
+        Columns::Pool => format!(
+            "resume it with its FILE of ids and --user-id-type {theirs} (not --all-users), \
+             or audit the pool into another --output"
+        ),
+        Columns::File => format!(
+            "resume it with --user-id-type {theirs}, or audit these ids into another --output"
+        ),
+    };
+    Err(format!(
+        "its rows were asked with --user-id-type {theirs}, this run asks with \
+         --user-id-type {id_type} (line {number}): {what}"
+    ))
 }
 
 /// The header of a CSV output, the first `line`: every column a row of
