@@ -351,9 +351,30 @@ impl AuditArgs {
 impl AuditArgs {
     /// Refuses an `--output`, `--summary` or `--metrics` that is the
     /// `--exemptions` file `path` (by device and inode, so through a
-    /// symlink or another name too): it would be replaced at the end.
+    /// symlink or another name too): it would be replaced at the end; and
+    /// rows to a standard output that is that file (`>> ex.csv`).
     fn exemptions_kept(&self, path: &std::path::Path) -> Result<(), Failure> {
-        let Ok(exemptions) = same_file::Handle::from_path(path) else {
+        self.kept(path, "the --exemptions file")
+    }
+
+    /// As for the `--exemptions` file, for the CA certificates the client
+    /// trusts (`--ca-file`, `GENAUTH_CA_FILE`): replaced by rows or a
+    /// summary, the next run could not trust its server.
+    pub fn ca_files_kept(&self, ca_file: Option<&std::path::Path>) -> Result<(), Failure> {
+        if let Some(path) = ca_file {
+            self.kept(path, "the CA file (--ca-file)")?;
+        }
+        match std::env::var_os("GENAUTH_CA_FILE").filter(|p| !p.is_empty()) {
+            Some(path) => self.kept(path.as_ref(), "the CA file (GENAUTH_CA_FILE)"),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses an `--output`, `--summary` or `--metrics` that is `path`
+    /// (`what`, a file this run reads), and rows to a standard output that
+    /// is it.
+    fn kept(&self, path: &std::path::Path, what: &str) -> Result<(), Failure> {
+        let Ok(kept) = same_file::Handle::from_path(path) else {
             return Ok(());
         };
         let written = [
@@ -361,13 +382,21 @@ impl AuditArgs {
             ("--summary", self.summary.as_deref()),
             ("--metrics", self.metrics.as_deref()),
         ];
+        // Rows to standard output (`>> ex.csv`) would be appended to it.
+        let to_stdout = self.output.as_deref().is_none_or(|o| o.as_os_str() == "-");
+        if to_stdout && same_file::Handle::stdout().is_ok_and(|h| h == kept) {
+            return Err(Failure::setup(format!(
+                "standard output is {what}: the rows would be written into it; send them \
+                 elsewhere, or give --output a file of its own (nothing was changed)"
+            )));
+        }
         for (flag, target) in written {
             let Some(target) = target.filter(|t| t.as_os_str() != "-") else {
                 continue;
             };
-            if same_file::Handle::from_path(target).is_ok_and(|h| h == exemptions) {
+            if same_file::Handle::from_path(target).is_ok_and(|h| h == kept) {
                 return Err(Failure::setup(format!(
-                    "{flag} {} is the --exemptions file: refusing to replace it (nothing was \
+                    "{flag} {} is {what}: refusing to replace it (nothing was \
                      changed); give {flag} a file of its own",
                     crate::exit::shown(target)
                 )));

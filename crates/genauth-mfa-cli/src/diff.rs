@@ -197,6 +197,7 @@ fn diff(options: &DiffOptions, interrupt: &Interrupt) -> Result<Counts, Failure>
         Format::Jsonl,
         Columns::File,
         None,
+        Vec::new(),
         &[&old.handle, &new.handle],
     )?;
     // Both files are read and sorted before the output is created: a bad

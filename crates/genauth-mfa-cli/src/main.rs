@@ -122,6 +122,7 @@ fn command(cli: &Cli, interrupt: &Interrupt) -> Ended {
         Command::Report(args) => report::run(&args.resolve(), interrupt),
         Command::Audit(args) => {
             let options = args.resolve()?;
+            args.ca_files_kept(cli.ca_file.as_deref())?;
             let client = clients::management_unchecked(cli, args.rate, options.concurrency)?;
             audit::run(&client, &options, interrupt)
         }

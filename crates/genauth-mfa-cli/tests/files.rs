@@ -771,9 +771,9 @@ fn resume_refuses_a_file_whose_last_line_is_not_a_row_cut_short_and_leaves_it_by
     }
     // CSV: foreign text after the rows, too many cells for a row.
     let (server, get, post) = untouchable();
-    let header = "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id\n";
+    let header = "user_id,totp,face,sms,email,any_enabled,error_kind,status_code,api_code,message,request_id,user_id_type,effective_mfa,skip_mfa,admin\n";
     let bytes = format!(
-        "{header}a,enabled,disabled,disabled,disabled,true,,,,,\nx,y,z,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19"
+        "{header}a,enabled,disabled,disabled,disabled,true,,,,,,user_id,true,false,\nx,y,z,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19"
     );
     let out = write_in(&dir, "foreign.csv", bytes.as_bytes());
     let output = run(

@@ -1017,3 +1017,325 @@ fn report_of_a_pool_where_every_user_is_an_admin_failing_require_admins_stays_sm
     assert!(html.contains("Admins failing --require-admins totp (1500)"));
     assert!(html.contains("And 500 more"));
 }
+
+/// A CSV output whose header (line 1) lacks a column this run writes
+/// (here `exemption_expires`, resumed with `--exemptions`) was read to its
+/// end before the header was judged: a 300 MB output took 21 s and 320 MB
+/// of memory (debug build) to be refused for what its first line shows,
+/// and a bad row further on was named instead of the missing column. It
+/// is refused from its header, before a row is read: at once, whatever
+/// follows, naming the column, nothing sent, the file byte for byte.
+#[test]
+fn resume_refuses_a_csv_header_without_a_column_before_reading_the_rows() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit.csv");
+    let exemptions = dir.path().join("exemptions.csv");
+    std::fs::write(
+        &exemptions,
+        "userId,reason,owner,expires\nu-1,test,ops,2099-01-01\n",
+    )
+    .unwrap();
+    let mut bytes = b"user_id,totp,face,sms,email,any_enabled,error_kind,status_code,\
+api_code,message,request_id,user_id_type,effective_mfa,skip_mfa,admin\n"
+        .to_vec();
+    let row = |i: usize| {
+        format!("user-{i:07},enabled,disabled,disabled,disabled,true,,,,,,user_id,true,false,\n")
+    };
+    // About 40 MB of rows, then a line that is no row.
+    for i in 0..550_000 {
+        bytes.extend_from_slice(row(i).as_bytes());
+    }
+    bytes.extend_from_slice(b"not a row\n");
+    std::fs::write(&out, &bytes).unwrap();
+    let started = std::time::Instant::now();
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--format", "csv", "--resume", "--exemptions"])
+            .arg(&exemptions)
+            .arg("--output")
+            .arg(&out),
+        b"user-0000001\n",
+    );
+    let took = started.elapsed();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("no column exemption_expires"), "{err}");
+    assert!(err.lines().count() <= 3 && err.len() < 2000, "{err}");
+    assert!(
+        took < std::time::Duration::from_secs(2),
+        "refused after {took:?}: the rows were read"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "a request was sent");
+    assert!(std::fs::read(&out).unwrap() == bytes, "the file changed");
+}
+
+/// `byStatus` counts a listed user whose status the server left out as
+/// `unknown`, and a status this version does not know by its name; a
+/// user resumed from such a row (`"status": null`, `"status": "Locked"`)
+/// was counted in no status at all: the summary of a resumed run said
+/// fewer users by status than it counted, and lost the `unknown` ones. A
+/// resumed user counts as their row tells, as in the run that wrote it.
+#[test]
+fn resumed_users_count_in_by_status_as_their_rows_tell() {
+    let (server, asked) = pool_server(|n| {
+        if n > 1 {
+            return r#"{"totalCount":3,"list":[]}"#.to_owned();
+        }
+        let users = [
+            r#"{"userId":"u-0","status":null,"createdAt":"2024-01-01T00:00:00Z"}"#,
+            r#"{"userId":"u-1","status":"Locked","createdAt":"2024-01-01T00:00:00Z"}"#,
+            r#"{"userId":"u-2","status":"Activated","createdAt":"2024-01-01T00:00:00Z"}"#,
+        ];
+        format!(r#"{{"totalCount":3,"list":[{}]}}"#, users.join(","))
+    });
+    for format in ["jsonl", "csv"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("pool.out");
+        let summary = dir.path().join("summary.json");
+        let audit = |resume: bool| {
+            let mut command = against_url(&server.url);
+            command
+                .args(["audit", "--all-users", "--format", format, "--output"])
+                .arg(&out)
+                .arg("--summary")
+                .arg(&summary);
+            if resume {
+                command.arg("--resume");
+            }
+            let output = run(&mut command, b"");
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            let json: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+            json
+        };
+        let whole = audit(false);
+        let expected = serde_json::json!({"Activated": 1, "Locked": 1, "unknown": 1});
+        assert_eq!(whole["byStatus"], expected, "{format}: {whole}");
+        let before = asked.load(Ordering::SeqCst);
+        let resumed = audit(true);
+        assert_eq!(
+            asked.load(Ordering::SeqCst),
+            before,
+            "{format}: asked again"
+        );
+        assert_eq!(resumed["resumed"], 3, "{format}: {resumed}");
+        assert_eq!(resumed["byStatus"], expected, "{format}: {resumed}");
+    }
+}
+
+/// A row's `departments` had no bound but each name's and the depth: a
+/// user in 1,500 departments (or a few deep ones with long names) got a
+/// row longer than `--resume` reads (64 KiB), so the tool's own output
+/// could not be resumed ("line 2 is longer than any row of this tool",
+/// exit 1), and a server could flood a file through one user. The cell
+/// is bounded, the departments left out counted in a last entry; the
+/// output resumes.
+#[test]
+fn a_user_in_very_many_departments_gets_a_row_that_resume_reads_back() {
+    use genauth_mfa_fake::{FakeGenAuth, Organization, PoolUser};
+    let mut org = Organization::new("acme", "Acme");
+    let ids: Vec<String> = (0..1500).map(|i| format!("d{i}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        org = org.department(id, &format!("Department {i:04} of the organisation"), None);
+    }
+    let fake = FakeGenAuth::new().with_organization(org);
+    fake.add_pool_user(PoolUser::new("u-many"));
+    fake.add_pool_user(PoolUser::new("u-one"));
+    let fake = fake
+        .with_user_departments("u-many", ids.clone())
+        .with_user_departments("u-one", ["d7"]);
+    let server = fake.serve().unwrap();
+    for format in ["jsonl", "csv"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("pool.out");
+        let audit = |resume: bool| {
+            let mut command = against_url(&server.url());
+            command
+                .args(["audit", "--all-users", "--by", "department"])
+                .args(["--format", format, "--output"])
+                .arg(&out);
+            if resume {
+                command.arg("--resume");
+            }
+            run(&mut command, b"")
+        };
+        let first = audit(false);
+        assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let longest = text.lines().map(str::len).max().unwrap();
+        assert!(longest < 64 * 1024, "{format}: a row of {longest} bytes");
+        assert!(
+            text.contains("Acme / Department 0007 of the organisation"),
+            "{format}"
+        );
+        assert!(text.contains("more departments)"), "{format}: {text:.300}");
+        let resumed = audit(true);
+        let err = stderr(&resumed);
+        assert_eq!(resumed.status.code(), Some(0), "{format}: {err}");
+        assert!(err.contains("2 ids skipped"), "{format}: {err}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), text, "{format}");
+    }
+}
+
+/// `--output` (or `--summary`, `--metrics`) naming the `--exemptions` file
+/// is refused, but the rows sent to a standard output appended to it
+/// (`audit ids.txt --exemptions ex.csv >> ex.csv`, as a cron line that
+/// collects the rows might read) were written into it, exit 0: the next
+/// run's exemptions file was malformed. A standard output that is the
+/// exemptions file is refused before anything is sent, as it is for the
+/// input file.
+#[cfg(unix)]
+#[test]
+fn rows_to_a_stdout_appended_to_the_exemptions_file_are_refused() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    std::fs::write(&ids, "u-1\nu-2\n").unwrap();
+    let exemptions = dir.path().join("exemptions.csv");
+    let text = "userId,reason,owner,expires\nu-1,test,ops,2099-01-01\n";
+    for output_flag in [None, Some("-"), Some("/dev/stdout")] {
+        std::fs::write(&exemptions, text).unwrap();
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&exemptions)
+            .unwrap();
+        let mut command = against_url(&server.url);
+        command
+            .args(["audit", "--format", "csv", "--exemptions"])
+            .arg(&exemptions)
+            .arg(&ids)
+            .args(output_flag.map(|o| ["--output", o]).iter().flatten())
+            .stdin(std::process::Stdio::null())
+            .stdout(appended)
+            .stderr(std::process::Stdio::piped());
+        let output = wait_output(command.spawn().unwrap(), LIMIT);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{output_flag:?}: {err}");
+        assert!(err.contains("--exemptions file"), "{output_flag:?}: {err}");
+        assert_eq!(std::fs::read_to_string(&exemptions).unwrap(), text);
+        assert_eq!(requests.load(Ordering::SeqCst), 0, "{output_flag:?}");
+    }
+}
+
+/// `--output` naming the `--ca-file` (or `GENAUTH_CA_FILE`) replaced the
+/// CA certificates with rows, exit 0, and so did `--summary` and
+/// `--metrics` with the summary: the next run could not trust its server.
+/// The file is refused as an output, as the `--exemptions` file is,
+/// before anything is sent or written.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_the_ca_file_is_refused_and_the_file_kept() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&requests);
+    let server = HttpServer::start(move |target| {
+        r.fetch_add(1, Ordering::SeqCst);
+        token_or_user(target, |_| SAMPLE_MFA_INFO.to_owned())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let pem = genauth_mfa_testkit::tls_server::TRANSPORT_CA;
+    let link = dir.path().join("link.pem");
+    std::os::unix::fs::symlink(&ca, &link).unwrap();
+    for flag in ["--output", "--summary", "--metrics"] {
+        for by_env in [false, true] {
+            std::fs::write(&ca, pem).unwrap();
+            let mut command = against_url(&server.url);
+            command.arg("audit").arg(flag).arg(&link);
+            if by_env {
+                command.env("GENAUTH_CA_FILE", &ca);
+            } else {
+                command.arg("--ca-file").arg(&ca);
+            }
+            let output = run(&mut command, b"u-1\n");
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(1), "{flag} {by_env}: {err}");
+            assert!(err.contains("CA"), "{flag} {by_env}: {err}");
+            assert_eq!(std::fs::read(&ca).unwrap(), pem, "{flag} {by_env}");
+        }
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 0);
+}
+
+/// `--all-users --resume` of a JSON Lines output of a file audit (which
+/// resumes, its rows carrying their own keys): the resumed users' rows
+/// have no account status, and they were counted in no `byStatus` entry,
+/// though this run's listing gave each one's status: `byStatus` summed to
+/// fewer users than the audit counted. `byStatus` counts the statuses the
+/// listing gave, resumed users included.
+#[test]
+fn resumed_users_count_in_by_status_by_the_status_the_listing_gave() {
+    let (server, asked) = pool_server(|n| {
+        if n > 1 {
+            return r#"{"totalCount":3,"list":[]}"#.to_owned();
+        }
+        page_data("3", 0..3)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit.jsonl");
+    let summary = dir.path().join("summary.json");
+    let first = run(
+        against_url(&server.url)
+            .arg("audit")
+            .arg("--output")
+            .arg(&out),
+        b"u-0\nu-1\n",
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--all-users", "--resume", "--output"])
+            .arg(&out)
+            .arg("--summary")
+            .arg(&summary),
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(asked.load(Ordering::SeqCst), 3, "u-2 only asked again");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(json["resumed"], 2, "{json}");
+    assert_eq!(
+        json["byStatus"],
+        serde_json::json!({"Activated": 3}),
+        "{json}"
+    );
+}
+
+/// `--all-users --resume` of a JSON Lines output whose rows were asked
+/// with `--user-id-type phone` is refused, rightly, but the message said
+/// "resume it with --user-id-type phone", which `--all-users` refuses (a
+/// usage error): it says to resume it with its FILE of ids instead.
+#[test]
+fn an_all_users_resume_of_rows_of_another_id_type_says_what_can_be_done() {
+    let (server, asked) = pool_server(|_| page_data("3", 0..3));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit.jsonl");
+    let row = r#"{"userId":"188","userIdType":"phone","totpStatus":"enabled","faceMfaStatus":"disabled","smsMfaStatus":"disabled","emailMfaStatus":"disabled","anyEnabled":true}"#;
+    std::fs::write(&out, format!("{row}\n")).unwrap();
+    let output = run(
+        against_url(&server.url)
+            .args(["audit", "--all-users", "--resume", "--output"])
+            .arg(&out),
+        b"",
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        !err.contains("resume it with --user-id-type phone,"),
+        "{err}"
+    );
+    assert!(err.contains("FILE of ids"), "{err}");
+    assert_eq!(asked.load(Ordering::SeqCst), 0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("{row}\n"));
+}

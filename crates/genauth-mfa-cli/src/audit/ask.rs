@@ -84,6 +84,7 @@ fn admit(
     Admit {
         keys: earlier.keys,
         seen: earlier.done,
+        statuses: earlier.statuses,
         record_asked: !options.all_users,
         skips: Arc::clone(skips),
         judge: Arc::clone(judge),

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use genauth_mfa::UserIdType;
-use genauth_mfa::UserStatus;
 use genauth_mfa::batch::{Input, Target};
 
 use crate::files::Source;
@@ -51,6 +50,8 @@ pub struct Admit {
     /// The users with a final row from an earlier run, and (from a file)
     /// those asked.
     pub seen: HashMap<Key, Seen>,
+    /// The account statuses [`Seen::Answered`] points to.
+    pub statuses: Vec<String>,
     /// Whether to remember the users asked (a file's ids): `--all-users`
     /// does not, as the listing itself says which users it listed before
     /// (its set of ids), so memory does not grow with the pool twice.
@@ -61,8 +62,10 @@ pub struct Admit {
 }
 
 impl Admit {
-    /// Whether to ask about `id`.
-    fn admit(&mut self, id: &str) -> bool {
+    /// Whether to ask about `id`; `listed`: the account status this run's
+    /// listing gave (`--all-users`), which a resumed user is counted by
+    /// (before the status of their row, which a file audit's has not).
+    fn admit(&mut self, id: &str, listed: Option<&str>) -> bool {
         let key = self.keys.key(id);
         let skips = &self.skips;
         match self.seen.get(&key) {
@@ -74,9 +77,11 @@ impl Admit {
             }
             Some(Seen::Asked) => skips.duplicates.fetch_add(1, Ordering::Relaxed),
             Some(Seen::Answered(factors, status)) => {
-                let status = status
-                    .and_then(|i| UserStatus::KNOWN.get(usize::from(i)))
-                    .map(UserStatus::as_str);
+                let status = listed.or_else(|| {
+                    status
+                        .and_then(|i| self.statuses.get(usize::from(i)))
+                        .map(String::as_str)
+                });
                 let verdict = self.judge.judge(id, Some(*factors));
                 skips
                     .resumed_answers
@@ -139,7 +144,7 @@ impl Iterator for Feed {
                 }
             };
             self.last_line = line;
-            if self.admit.admit(&id) {
+            if self.admit.admit(&id, None) {
                 return Some(Input::Ask(Target::new(id).tag(Tag::Line(line))));
             }
         }
@@ -174,7 +179,11 @@ impl Iterator for PoolFeed {
                 self.admit.skips.duplicates.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            if self.admit.admit(&user.user_id) {
+            let status = match &tag {
+                Tag::Listed { profile, .. } => Some(profile.status_bucket()),
+                Tag::Line(_) => None,
+            };
+            if self.admit.admit(&user.user_id, status) {
                 let target = Target::new(user.user_id).user_id_type(UserIdType::UserId);
                 return Some(Input::Ask(target.tag(tag)));
             }

@@ -39,9 +39,9 @@ pub fn run(client: &ManagementClient, options: &AuditOptions, interrupt: &Interr
         options.format,
         options.columns(),
         options.resume.then_some(options.id_type()),
+        options.groups(),
         identity.as_slice(),
-    )?
-    .with_groups(options.groups())?;
+    )?;
     let (users, departments, judge) = check_access(client, options, source, interrupt)?;
     let sink = plan.open()?;
     if let Users::File(source) = &users {

@@ -23,6 +23,39 @@ pub use read::read;
 pub const NONE: &str = "(none)";
 /// The key of the users whose departments are none of those read.
 pub const UNKNOWN: &str = "(unknown department)";
+
+/// The most bytes of one department's path in a row, as written (JSON or
+/// CSV: a `\\` or `"` counts twice).
+const MAX_PATH: usize = 4 * 1024;
+/// The most bytes of a row's departments, as written: with the rest of
+/// the longest row (an id of 4 KiB of control characters, every server
+/// text at its bound, all escaped) a row stays under 64 KiB.
+const MAX_CELL: usize = 12 * 1024;
+
+/// The bytes `path` takes in a row: a `\\` or `"` is escaped (JSON) or
+/// doubled (CSV), and a separator and quotes go with it.
+fn written(path: &str) -> usize {
+    path.len() + path.bytes().filter(|b| matches!(b, b'\\' | b'"')).count() + 4
+}
+
+/// Cuts `path` (at a character) so that it is written in at most `max`
+/// bytes, `…` marking the cut.
+fn cut(path: &mut String, max: usize) {
+    if written(path) <= max {
+        return;
+    }
+    let mut end = 0;
+    let mut size = 4 + '…'.len_utf8();
+    for (i, c) in path.char_indices() {
+        size += c.len_utf8() + usize::from(matches!(c, '\\' | '"'));
+        if size > max {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    path.truncate(end);
+    path.push('…');
+}
 /// The most levels walked up from a department (a server's parent links
 /// that loop end here).
 const MAX_DEPTH: usize = 64;
@@ -132,15 +165,29 @@ impl Departments {
     }
 
     /// A user's departments as a row shows them: each one's path, in the
-    /// server's order; an id not read shows as itself, marked.
+    /// server's order; an id not read shows as itself, marked. Bounded, so
+    /// that a row stays one `--resume` and `diff` read back (64 KiB) and a
+    /// server cannot flood a file through one user: a path past
+    /// [`MAX_PATH`] is cut (`…`), and once the paths reach [`MAX_CELL`] the
+    /// rest are counted in a last entry, `(N more departments)`.
     pub fn paths(&self, ids: Option<&[String]>) -> Vec<String> {
-        ids.unwrap_or_default()
-            .iter()
-            .map(|id| match self.index.get(id.as_str()) {
+        let ids = ids.unwrap_or_default();
+        let mut out = Vec::new();
+        let mut used = 0;
+        for (n, id) in ids.iter().enumerate() {
+            let mut path = match self.index.get(id.as_str()) {
                 Some(&i) => self.paths[i as usize].to_string(),
                 None => format!("{UNKNOWN} {}", crate::row::clean(id, 80)),
-            })
-            .collect()
+            };
+            cut(&mut path, MAX_PATH);
+            if used + written(&path) > MAX_CELL {
+                out.push(format!("({} more departments)", ids.len() - n));
+                break;
+            }
+            used += written(&path);
+            out.push(path);
+        }
+        out
     }
 
     /// Counts an answered user in each of their departments and each

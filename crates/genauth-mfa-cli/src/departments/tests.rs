@@ -90,3 +90,21 @@ fn two_departments_with_one_path_stay_apart() {
         "{f:?}"
     );
 }
+
+#[test]
+fn a_rows_departments_are_bounded_and_say_how_many_are_left_out() {
+    let d = Departments::default();
+    let many: Vec<String> = (0..2000).map(|i| format!("unknown-{i:05}")).collect();
+    let paths = d.paths(Some(&many));
+    let size: usize = paths.iter().map(|p| written(p)).sum();
+    assert!(size <= MAX_CELL + 64, "{size}");
+    let last = paths.last().unwrap();
+    assert_eq!(
+        *last,
+        format!("({} more departments)", 2000 - (paths.len() - 1))
+    );
+    let mut long = "\\\"é".repeat(5000);
+    cut(&mut long, MAX_PATH);
+    assert!(written(&long) <= MAX_PATH, "{}", written(&long));
+    assert!(long.ends_with('…'));
+}

@@ -36,28 +36,6 @@ pub struct OutputPlan {
     groups: Vec<Group>,
 }
 
-impl OutputPlan {
-    /// A new output also has the columns of `groups` (`--exemptions`,
-    /// `--by department`); a resumed CSV output keeps its own, and is
-    /// refused (nothing sent, the file untouched) when the rows this run
-    /// appends would lose a column or say what it did not check (see
-    /// [`resume::check_columns`]).
-    pub fn with_groups(mut self, groups: Vec<Group>) -> Result<OutputPlan, String> {
-        if let Target::Resumed { earlier, .. } = &self.target {
-            if let Some(header) = &earlier.header {
-                resume::check_columns(header, self.columns, &groups).map_err(|why| {
-                    format!(
-                        "cannot resume {}: {why}; the file is left untouched",
-                        self.name
-                    )
-                })?;
-            }
-        }
-        self.groups = groups;
-        Ok(self)
-    }
-}
-
 enum Target {
     Stdout,
     /// A regular file, locked: emptied when opened.
@@ -82,6 +60,12 @@ enum Target {
 /// each of `inputs`; `resume`: `--resume`, with the `--user-id-type` of
 /// this run's ids. Nothing is created, emptied or written.
 ///
+/// A new output also has the columns of `groups` (`--exemptions`,
+/// `--by department`); a resumed CSV output keeps its own, and is refused
+/// from its header, before its rows are read (nothing sent, the file
+/// untouched), when the rows this run appends would lose a column or say
+/// what it did not check (see [`resume::check_columns`]).
+///
 /// A regular file is locked for the run ([`lock`]) before anything is
 /// read from it: a second run on the same output refuses at once.
 /// Standard output must be open for writing and not /dev/null (a closed
@@ -91,6 +75,7 @@ pub fn plan_output(
     format: Format,
     columns: Columns,
     resume: Option<&str>,
+    groups: Vec<Group>,
     inputs: &[&Handle],
 ) -> Result<OutputPlan, String> {
     let same = |other: Option<Handle>| other.is_some_and(|o| inputs.iter().any(|i| **i == o));
@@ -104,16 +89,16 @@ pub fn plan_output(
                 .into(),
         );
     }
-    let plan = |target, name: String| OutputPlan {
+    let plan = |target, name: String, groups: Vec<Group>| OutputPlan {
         target,
         format,
         columns,
         name,
-        groups: Vec::new(),
+        groups,
     };
     let Some(path) = path.filter(|p| !is_std(Some(p))) else {
         plan_stdout(resume.is_some(), same(Handle::stdout().ok()), inputs.len())?;
-        return Ok(plan(Target::Stdout, "standard output".into()));
+        return Ok(plan(Target::Stdout, "standard output".into(), groups));
     };
     // `--output /dev/stdout` (or a symlink to it): standard output under
     // another name, which a closed stdout (`>&-`) turns into /dev/null.
@@ -136,10 +121,10 @@ pub fn plan_output(
         return refuse(&name);
     }
     let target = match resume {
-        Some(id_type) => plan_resumed(path, &name, format, columns, id_type)?,
+        Some(id_type) => plan_resumed(path, &name, format, (columns, &groups), id_type)?,
         None => plan_file(path, &name, meta.as_ref())?,
     };
-    Ok(plan(target, name))
+    Ok(plan(target, name, groups))
 }
 
 /// Why an output named `name` that is one of `inputs` inputs is refused.
@@ -185,12 +170,14 @@ fn plan_file(path: &Path, name: &str, meta: Option<&std::fs::Metadata>) -> Resul
     }
 }
 
-/// `--resume`: the earlier output read and checked, left as it is.
+/// `--resume`: the earlier output read and checked, left as it is; a CSV
+/// one's header against the columns this run writes (`columns` with those
+/// of the groups) before its rows.
 fn plan_resumed(
     path: &Path,
     name: &str,
     format: Format,
-    columns: Columns,
+    (columns, groups): (Columns, &[Group]),
     id_type: &str,
 ) -> Result<Target, String> {
     let meta = match std::fs::metadata(path) {
@@ -216,8 +203,9 @@ fn plan_resumed(
         .open(path)
         .map_err(|e| format!("cannot open {name}: {e}"))?;
     lock(&file, name)?;
-    let (earlier, complete) = resume::read(BufReader::new(&file), format, columns, id_type)
-        .map_err(|why| format!("cannot resume {name}: {why}; the file is left untouched"))?;
+    let (earlier, complete) =
+        resume::read(BufReader::new(&file), format, (columns, groups), id_type)
+            .map_err(|why| format!("cannot resume {name}: {why}; the file is left untouched"))?;
     Ok(Target::Resumed {
         file,
         earlier,

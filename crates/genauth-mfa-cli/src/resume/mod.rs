@@ -19,7 +19,7 @@ use std::io::{BufRead, Read};
 
 use crate::policy::Factors;
 use crate::row::csv::{self, Group, Header, Splitter};
-use crate::row::{About, Columns, ErrorCell, Format, Row, clean};
+use crate::row::{About, Columns, ErrorCell, Format, Row, UNKNOWN_STATUS, clean};
 
 /// Envelope statusCodes that are the server's final word about a user:
 /// 400 invalid argument, 404 not found, 409 conflict, 422 invalid operation.
@@ -48,8 +48,8 @@ impl Keys {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seen {
     /// A final answer in an earlier run's output: their factors, and their
-    /// account status when the row has a known one (an index into
-    /// `UserStatus::KNOWN`), for the summary of the final state.
+    /// account status when the row has one (an index into
+    /// [`Earlier::statuses`]), for the summary of the final state.
     Answered(Factors, Option<u8>),
     /// A final error about them in an earlier run's output.
     Failed,
@@ -63,9 +63,14 @@ pub struct Earlier {
     pub keys: Keys,
     /// Users with a final row ([`Seen::Answered`] or [`Seen::Failed`]).
     pub done: HashMap<Key, Seen>,
-    /// A CSV output's header: the rows appended keep its columns, once
-    /// [`check_columns`] has found every column this run writes there.
+    /// A CSV output's header: the rows appended keep its columns
+    /// ([`check_columns`] found every column this run writes there).
     pub header: Option<Header>,
+    /// The account statuses of the rows (a whole-pool audit's), each once,
+    /// as the summary counts them: [`UNKNOWN_STATUS`] for a row whose
+    /// status is `null` (the server sent none), a status this version
+    /// does not know by its name, and past 255 of them `other`.
+    pub statuses: Vec<String>,
 }
 
 /// One row read back: its user and whether it is final (and failed).
@@ -75,14 +80,8 @@ struct RowRead {
     fin: Option<Seen>,
     /// The `--user-id-type` it was asked with; `None` in a 0.3 row.
     id_type: Option<String>,
-}
-
-/// An account status's index in `UserStatus::KNOWN`.
-fn status_index(status: &str) -> Option<u8> {
-    (0u8..)
-        .zip(genauth_mfa::UserStatus::KNOWN)
-        .find(|(_, known)| known.as_str() == status)
-        .map(|(i, _)| i)
+    /// A whole-pool audit's account status: `Some(None)` when `null`.
+    status: Option<Option<String>>,
 }
 
 fn is_final_failure(error: &ErrorCell) -> bool {
@@ -102,7 +101,7 @@ fn read_row(row: Row) -> Option<RowRead> {
                 &text(&row.email_mfa_status),
                 &text(&row.face_mfa_status),
             ),
-            row.account_status().and_then(status_index),
+            None, // see Earlier::take
         )),
         About::Failed { error, .. } => is_final_failure(error).then_some(Seen::Failed),
         About::NoUser => None, // an input line's error
@@ -111,6 +110,7 @@ fn read_row(row: Row) -> Option<RowRead> {
         user_id: row.user_id,
         fin,
         id_type: row.user_id_type,
+        status: row.user_status,
     })
 }
 
@@ -177,7 +177,10 @@ fn is_blank(line: &[u8]) -> bool {
 /// Reads rows from `input`, whose ids were asked as `id_type`; the keys of
 /// their users and the length of the lines to keep (every complete line,
 /// and none of a last row cut short), or why this is not an output of this
-/// tool in `format`, or not one of this `id_type`.
+/// tool in `format`, or not one of this `id_type`, or (CSV) one whose
+/// header does not fit the rows this run appends, of `columns` with the
+/// columns of `groups` ([`check_columns`]): that is told from the header,
+/// before a row is read.
 ///
 /// Rows of 0.3 hold no id type: their answers count (an answer shows that
 /// the id named a user, and the same ids are resumed), their final errors
@@ -186,7 +189,7 @@ fn is_blank(line: &[u8]) -> bool {
 pub fn read(
     mut input: impl BufRead,
     format: Format,
-    columns: Columns,
+    (columns, groups): (Columns, &[Group]),
     id_type: &str,
 ) -> Result<(Earlier, u64), String> {
     let mut earlier = Earlier::default();
@@ -225,6 +228,7 @@ pub fn read(
         let line = &buf[..buf.len() - 1];
         if let Reading::CsvHeader = reading {
             let header = csv_header(&mut splitter, line, columns)?;
+            check_columns(&header, columns, groups)?;
             earlier.header = Some(header.clone());
             reading = Reading::Csv(header);
             complete += n as u64;
@@ -237,7 +241,7 @@ pub fn read(
                 format!("line {number} is not a {} row of this tool", format.name())
             });
         };
-        earlier.take(row, id_type, number)?;
+        earlier.take(row, (id_type, columns), number)?;
         complete += n as u64;
     }
     Ok((earlier, complete))
@@ -254,10 +258,19 @@ fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> Result<usize, Strin
 
 impl Earlier {
     /// Takes in what row `number` says: a user with a final row is done.
-    fn take(&mut self, row: RowRead, id_type: &str, number: u64) -> Result<(), String> {
-        check_id_type(row.id_type.as_deref(), id_type, number)?;
+    fn take(
+        &mut self,
+        row: RowRead,
+        (id_type, columns): (&str, Columns),
+        number: u64,
+    ) -> Result<(), String> {
+        check_id_type(row.id_type.as_deref(), (id_type, columns), number)?;
         let fin = match row.fin {
             Some(Seen::Failed) if row.id_type.is_none() => None,
+            Some(Seen::Answered(factors, _)) => {
+                let status = row.status.as_ref().map(|s| self.status(s.as_deref()));
+                Some(Seen::Answered(factors, status))
+            }
             fin => fin,
         };
         if let (Some(id), Some(seen)) = (row.user_id, fin) {
@@ -267,18 +280,51 @@ impl Earlier {
     }
 }
 
-/// A row asked with another `--user-id-type` than this run's is refused.
-fn check_id_type(theirs: Option<&str>, id_type: &str, number: u64) -> Result<(), String> {
-    match theirs {
-        Some(theirs) if theirs != id_type => Err(format!(
-            "its rows were asked with --user-id-type {}, this run asks with \
-             --user-id-type {id_type} (line {number}): resume it with --user-id-type {}, \
-             or audit these ids into another --output",
-            clean(theirs, 40),
-            clean(theirs, 40)
-        )),
-        _ => Ok(()),
+impl Earlier {
+    /// The index in [`Earlier::statuses`] of a row's account `status`
+    /// (`None`: `null`, counted as [`UNKNOWN_STATUS`]).
+    fn status(&mut self, status: Option<&str>) -> u8 {
+        // Bounded as the run that wrote it bounded it (a row edited by
+        // hand may hold anything).
+        let status = clean(status.unwrap_or(UNKNOWN_STATUS), 80);
+        let status = status.as_str();
+        let index = |i: usize| u8::try_from(i).unwrap_or(u8::MAX);
+        if let Some(i) = self.statuses.iter().position(|s| s == status) {
+            return index(i);
+        }
+        if self.statuses.len() < usize::from(u8::MAX) {
+            self.statuses.push(status.to_owned());
+        } else if self.statuses.len() == usize::from(u8::MAX) {
+            self.statuses.push("other".to_owned());
+        }
+        index(self.statuses.len() - 1)
     }
+}
+
+/// A row asked with another `--user-id-type` than this run's is refused
+/// (`--all-users` asks by user_id, and takes no `--user-id-type`).
+fn check_id_type(
+    theirs: Option<&str>,
+    (id_type, columns): (&str, Columns),
+    number: u64,
+) -> Result<(), String> {
+    let Some(theirs) = theirs.filter(|t| *t != id_type) else {
+        return Ok(());
+    };
+    let theirs = clean(theirs, 40);
+    let what = match columns {
+        Columns::Pool => format!(
+            "resume it with its FILE of ids and --user-id-type {theirs} (not --all-users), \
+             or audit the pool into another --output"
+        ),
+        Columns::File => format!(
+            "resume it with --user-id-type {theirs}, or audit these ids into another --output"
+        ),
+    };
+    Err(format!(
+        "its rows were asked with --user-id-type {theirs}, this run asks with \
+         --user-id-type {id_type} (line {number}): {what}"
+    ))
 }
 
 /// The header of a CSV output, the first `line`: every column a row of

@@ -16,8 +16,13 @@ fn final_rows_are_done_and_others_are_asked_again() {
         "\n",
         r#"{"userId":"e","anyE"#,
     );
-    let (earlier, complete) =
-        read(rows.as_bytes(), Format::Jsonl, Columns::File, "user_id").unwrap();
+    let (earlier, complete) = read(
+        rows.as_bytes(),
+        Format::Jsonl,
+        (Columns::File, &[]),
+        "user_id",
+    )
+    .unwrap();
     let k = |id: &str| earlier.done.get(&earlier.keys.key(id)).copied();
     assert_eq!(
         [k("a"), k("b"), k("c"), k("d"), k("e")],
@@ -44,14 +49,19 @@ fn anything_else_is_refused() {
         (b"alice\n", Format::Csv),
     ] {
         assert!(
-            read(bytes, format, Columns::File, "user_id").is_err(),
+            read(bytes, format, (Columns::File, &[]), "user_id").is_err(),
             "{:?}",
             String::from_utf8_lossy(bytes)
         );
     }
-    let err = read(header.as_bytes(), Format::Jsonl, Columns::File, "user_id")
-        .err()
-        .unwrap_or_default();
+    let err = read(
+        header.as_bytes(),
+        Format::Jsonl,
+        (Columns::File, &[]),
+        "user_id",
+    )
+    .err()
+    .unwrap_or_default();
     assert!(err.contains("--format csv"), "{err}");
 }
 
@@ -65,7 +75,13 @@ fn csv_rows_read_back_the_ids_written() {
         let outcome = Outcome::Answered(UserMfaInfo::new());
         text += &Row::of(1, Some(id), "user_id", None, &outcome).line(Format::Csv, &header);
     }
-    let (earlier, _) = read(text.as_bytes(), Format::Csv, Columns::File, "user_id").unwrap();
+    let (earlier, _) = read(
+        text.as_bytes(),
+        Format::Csv,
+        (Columns::File, &[]),
+        "user_id",
+    )
+    .unwrap();
     for id in ["=x", "'=x", "tab\there", "plain"] {
         assert_eq!(
             earlier.done.get(&earlier.keys.key(id)),
@@ -96,7 +112,7 @@ fn rows_are_read_as_a_stream() {
     let (earlier, _) = read(
         BufReader::new(Rows(0, Vec::new())),
         Format::Jsonl,
-        Columns::File,
+        (Columns::File, &[]),
         "user_id",
     )
     .unwrap();
@@ -125,4 +141,42 @@ fn a_csv_header_takes_the_rows_of_this_run_only_when_it_has_their_columns() {
         err.contains("no columns user_id_type, effective_mfa, skip_mfa, admin"),
         "{err}"
     );
+}
+
+#[test]
+fn a_csv_header_without_a_column_is_refused_before_the_rows() {
+    let mut text = Header::of(Columns::File).line_of_names();
+    text.push_str("this line is no row\n");
+    let err = read(
+        text.as_bytes(),
+        Format::Csv,
+        (Columns::File, &[Group::Exemptions]),
+        "user_id",
+    )
+    .err()
+    .unwrap_or_default();
+    assert!(err.contains("no column exemption_expires"), "{err}");
+}
+
+#[test]
+fn a_rows_status_is_kept_bounded_and_null_as_unknown() {
+    let long = "x".repeat(10_000);
+    let rows = format!(
+        "{{\"userId\":\"a\",\"totpStatus\":\"enabled\",\"faceMfaStatus\":\"disabled\",\"smsMfaStatus\":\"disabled\",\"emailMfaStatus\":\"disabled\",\"anyEnabled\":true,\"status\":\"{long}\"}}\n\
+         {{\"userId\":\"b\",\"totpStatus\":\"enabled\",\"faceMfaStatus\":\"disabled\",\"smsMfaStatus\":\"disabled\",\"emailMfaStatus\":\"disabled\",\"anyEnabled\":true,\"status\":null}}\n"
+    );
+    let (earlier, _) = read(
+        rows.as_bytes(),
+        Format::Jsonl,
+        (Columns::File, &[]),
+        "user_id",
+    )
+    .unwrap();
+    assert_eq!(earlier.statuses.len(), 2);
+    assert!(
+        earlier.statuses[0].chars().count() < 120,
+        "{}",
+        earlier.statuses[0]
+    );
+    assert_eq!(earlier.statuses[1], UNKNOWN_STATUS);
 }

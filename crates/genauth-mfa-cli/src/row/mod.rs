@@ -15,7 +15,7 @@ pub mod csv;
 mod model;
 mod text;
 
-pub use model::{About, Columns, ErrorCell, Format, Profile, Row};
+pub use model::{About, Columns, ErrorCell, Format, Profile, Row, UNKNOWN_STATUS};
 pub use text::{clean, json_escaped};
 
 impl Row {

@@ -346,11 +346,6 @@ impl Row {
         }
     }
 
-    /// The account status of a whole-pool audit's row, when it has one.
-    pub fn account_status(&self) -> Option<&str> {
-        self.user_status.as_ref()?.as_deref()
-    }
-
     /// The row as one JSON Lines line, with its line end.
     pub fn to_jsonl(&self) -> String {
         json_line(self)
