@@ -868,3 +868,44 @@ fn a_quota_that_keeps_changing_keeps_few_throttles() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// A quota that falls in steps (0.8, 0.6, 0.4, then 0.2 of what 16 workers
+/// with 200 ms answers could send, every 3 s) and then stays: after the
+/// last step, each episode's brake found the quota (16 a second) and ended
+/// quiet, keeping its cut, but the rate the server last accepted with no
+/// throttle (34 a second, from the step before) was never lowered, so the
+/// recovery doubled the rate back up to it within 0.2 s and the CUBIC
+/// curve grew on past it: 55 % of the requests after 12 s throttled, a
+/// brake every 3.5 s, a user lost (before the recovery rule: 10.5 % over
+/// the whole run, none lost).
+#[test]
+fn a_quota_that_falls_in_steps_is_not_overshot_again_and_again() {
+    let cap = 16.0 / 0.2;
+    let mut inner = quota_server(
+        move |t| cap * [0.8, 0.6, 0.4, 0.2][((t / 3.0) as usize).min(3)],
+        10.0,
+    );
+    let mut log = Vec::new();
+    let mut server = |t: f64, u: usize, n: u64| {
+        let throttled = inner(t, u, n);
+        log.push((t, throttled));
+        throttled
+    };
+    let audit = audit_at(16, 800, 200);
+    let mut rng = fastrand::Rng::with_seed(1);
+    let limiter = Limiter::new(true, None);
+    let run = simulate_paced(&limiter, audit, &mut server, &mut rng);
+    let late: Vec<bool> = log
+        .iter()
+        .filter(|(t, _)| *t >= 12.0)
+        .map(|&(_, x)| x)
+        .collect();
+    let share = late.iter().filter(|&&x| x).count() as f64 / late.len().max(1) as f64;
+    assert_eq!(run.lost, 0, "{run:?}");
+    assert!(
+        share <= 0.10,
+        "{:.1} % of {} requests after 12 s throttled: {run:?}",
+        100.0 * share,
+        late.len()
+    );
+}
