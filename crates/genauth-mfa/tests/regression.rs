@@ -297,3 +297,40 @@ fn throttle_bursts_of_300_ms_every_second_do_not_collapse_the_rate() {
         server.throttled()
     );
 }
+
+/// A quota that halves once with slow answers (8 a second, then 4 from 3 s
+/// on; 4 threads, 200 ms answers; simulated: 4 of 200 users lost, 69 % of
+/// the requests throttled, none lost and 31 % before the quiet-gap and
+/// recovery change): each tested cut stays above the quota, is undone as
+/// "the same", and leaves a baseline share that lets the rate grow on with
+/// most answers throttled. 200 users need about 50 s. Over loopback: no
+/// user lost, 114 of 314 requests throttled (36 %; 90 of 290, 31 %, before
+/// the change).
+#[test]
+#[ignore = "FINDING: a quota that halves (8 to 4 a second; 4 threads, 200 ms answers): 114 of 314 requests throttled (36 %; 31 % before the quiet-gap and recovery change), none lost here (4 of 200 simulated)"]
+fn a_quota_that_halves_with_slow_answers_keeps_few_throttles_and_loses_no_user() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::Quota {
+            per_second: 8.0,
+            burst: 10.0,
+            change: Some((Duration::from_secs(3), 4.0)),
+        },
+        Duration::from_millis(200),
+    );
+    let client = quota_client(server.url(), 4).build().unwrap();
+    let failures = throttled_audit(&client, 4, 200);
+    let (throttled, accepted) = (server.throttled(), server.accepted());
+    assert!(
+        failures.is_empty(),
+        "{} of 200 users failed ({throttled} of {} requests throttled): {}",
+        failures.len(),
+        throttled + accepted,
+        failures[0].report()
+    );
+    assert!(
+        throttled * 100 <= 15 * (throttled + accepted),
+        "{throttled} of {} requests throttled",
+        throttled + accepted
+    );
+}
