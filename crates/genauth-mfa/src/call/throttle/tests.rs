@@ -956,3 +956,37 @@ fn a_quota_that_halves_with_slow_answers_loses_no_user() {
         100.0 * share
     );
 }
+
+/// FINDING (not made worse by the quiet-gap and recovery change: the same
+/// numbers before it): a quota of half what the workers could send plus a
+/// random 10 % throttled whatever the rate (20 ms answers, 20 s of users)
+/// loses users: 3 of 2,000 at 4 workers, 10 of 8,000 at 16, 15 of 32,000
+/// at 64, 24 % to 25 % of the requests throttled. A tested cut (the first
+/// at 4 workers, the second or third at 16 and 64) reads "the same" (the
+/// random share hides the fall) and is undone, back to dormant at 4 and 16
+/// workers, with a baseline of about 25 %; from then on the quota's
+/// throttles never show above it: a user whose ten attempts each meet an
+/// empty bucket or the random share is lost.
+#[test]
+#[ignore = "FINDING: a quota of half the workers' capacity plus a random 10 % loses 3-15 users per run (4-64 workers, 20 ms answers), 24-25 % throttled, as before the change; see the doc comment"]
+fn a_quota_plus_a_random_share_loses_no_user() {
+    let mut failures = Vec::new();
+    for workers in [4, 16, 64] {
+        let cap = workers as f64 / 0.02;
+        let audit = audit_at(workers, (cap * 10.0) as usize, 20);
+        let mut quota = quota_server(move |_| cap * 0.5, (cap / 20.0).max(10.0));
+        let mut random = fastrand::Rng::with_seed(9);
+        let mut rng = fastrand::Rng::with_seed(1);
+        let limiter = Limiter::new(true, None);
+        let run = simulate_paced(
+            &limiter,
+            audit,
+            &mut |t, u, n| random.f64() < 0.1 || quota(t, u, n),
+            &mut rng,
+        );
+        if run.lost > 0 || run.throttled_share() > 0.2 {
+            failures.push(format!("{workers} workers: {run:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
