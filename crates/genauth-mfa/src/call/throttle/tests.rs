@@ -990,3 +990,38 @@ fn a_quota_plus_a_random_share_loses_no_user() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// FINDING (made worse by the quiet-gap and recovery change): a quota that
+/// oscillates slowly (0.2 to 0.8 of what the workers could send, a 10 s
+/// period, 20 s of users) is overshot: 32.5 % of the requests throttled at
+/// 1 worker (20 ms answers), 20.1 % at 4, 45.8 % at 16 with 200 ms answers
+/// (13.3 %, 11.8 % and 12.4 % before the change). A tested cut judged while
+/// the quota falls reads "the same" and is undone, leaving a baseline share
+/// under which later throttles start no episode, and the recovery doubles
+/// the rate back up to `good`, measured near the top of the wave (at 4
+/// workers: 158 a second, the quota then 51, 56 throttles a second); while
+/// the quota rises the rate outgrows it (467 a second, the quota 150).
+/// With a 1 s period, 16 workers and 200 ms answers lose 4 of 800 users
+/// (as before the change).
+#[test]
+#[ignore = "FINDING: a quota oscillating over 10 s is overshot: 20-46 % throttled (1-16 workers; 12-13 % before the change), and over 1 s loses 4 of 800 users (as before); see the doc comment"]
+fn a_quota_that_oscillates_keeps_few_throttles_and_loses_no_user() {
+    let mut failures = Vec::new();
+    for (workers, latency, period) in [
+        (1, 20, 10.0),
+        (4, 20, 10.0),
+        (16, 200, 10.0),
+        (16, 200, 1.0),
+    ] {
+        let cap = workers as f64 * 1000.0 / latency as f64;
+        let audit = audit_at(workers, (cap * 10.0) as usize, latency);
+        let quota = move |t: f64| cap * (0.5 + 0.3 * (t * std::f64::consts::TAU / period).sin());
+        let (run, _) = late_share(audit, quota, (cap / 20.0).max(10.0), 0.0);
+        if run.lost > 0 || run.throttled_share() > 0.15 {
+            failures.push(format!(
+                "{workers} workers, {latency} ms, {period} s: {run:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
