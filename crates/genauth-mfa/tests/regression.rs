@@ -297,3 +297,76 @@ fn throttle_bursts_of_300_ms_every_second_do_not_collapse_the_rate() {
         server.throttled()
     );
 }
+
+/// A quota that halves once with slow answers (8 a second, then 4 from 3 s
+/// on; 4 threads, 200 ms answers; simulated: 4 of 200 users lost, 69 % of
+/// the requests throttled, none lost and 31 % before the quiet-gap and
+/// recovery change): each tested cut stays above the quota, is undone as
+/// "the same", and leaves a baseline share that lets the rate grow on with
+/// most answers throttled. 200 users need about 50 s. Over loopback: no
+/// user lost, 114 of 314 requests throttled (36 %; 90 of 290, 31 %, before
+/// the change).
+#[test]
+#[ignore = "FINDING: a quota that halves (8 to 4 a second; 4 threads, 200 ms answers): 114 of 314 requests throttled (36 %; 31 % before the quiet-gap and recovery change), none lost here (4 of 200 simulated)"]
+fn a_quota_that_halves_with_slow_answers_keeps_few_throttles_and_loses_no_user() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::Quota {
+            per_second: 8.0,
+            burst: 10.0,
+            change: Some((Duration::from_secs(3), 4.0)),
+        },
+        Duration::from_millis(200),
+    );
+    let client = quota_client(server.url(), 4).build().unwrap();
+    let failures = throttled_audit(&client, 4, 200);
+    let (throttled, accepted) = (server.throttled(), server.accepted());
+    assert!(
+        failures.is_empty(),
+        "{} of 200 users failed ({throttled} of {} requests throttled): {}",
+        failures.len(),
+        throttled + accepted,
+        failures[0].report()
+    );
+    assert!(
+        throttled * 100 <= 15 * (throttled + accepted),
+        "{throttled} of {} requests throttled",
+        throttled + accepted
+    );
+}
+
+/// A quota of half what the threads could send plus a random 10 %
+/// throttled whatever the rate (16 threads, 20 ms answers; simulated: 10 of
+/// 8,000 users lost, 24 % throttled, the same before the quiet-gap and
+/// recovery change): a tested cut reads "the same", is undone, and leaves
+/// a baseline share above which the quota's throttles never show. 8,000
+/// users need about 20 s. Over loopback: no user lost, 2,490 of 10,490
+/// requests throttled (24 %, where the random share alone is 10 %).
+#[test]
+#[ignore = "FINDING: a quota of half the capacity plus a random 10 %: 24 % of requests throttled over loopback (10-15 users lost per run simulated), as before the change"]
+fn a_quota_plus_a_random_share_loses_no_user() {
+    use std::time::Duration;
+    let server = quota::QuotaServer::with_rule(
+        quota::Rule::QuotaAndShare {
+            per_second: 400.0,
+            burst: 40.0,
+            share: 0.1,
+        },
+        Duration::from_millis(20),
+    );
+    let client = quota_client(server.url(), 16).build().unwrap();
+    let failures = throttled_audit(&client, 16, 8000);
+    let (throttled, accepted) = (server.throttled(), server.accepted());
+    assert!(
+        failures.is_empty(),
+        "{} of 8000 users failed ({throttled} of {} requests throttled): {}",
+        failures.len(),
+        throttled + accepted,
+        failures[0].report()
+    );
+    assert!(
+        throttled * 100 <= 20 * (throttled + accepted),
+        "{throttled} of {} requests throttled",
+        throttled + accepted
+    );
+}

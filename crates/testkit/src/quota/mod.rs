@@ -71,6 +71,13 @@ pub enum Rule {
     EveryNth(u64),
     /// Each request with this probability, from a fixed seed.
     Share(f64),
+    /// A token bucket of `per_second` (burst `burst`) and, whatever it
+    /// holds, each request with probability `share` (from a fixed seed).
+    QuotaAndShare {
+        per_second: f64,
+        burst: f64,
+        share: f64,
+    },
     /// Every request until this long after the first one: a run that
     /// starts while the pool's quota is used up by someone else.
     ColdStart(Duration),
@@ -98,7 +105,7 @@ struct RuleState {
 impl RuleState {
     fn new(rule: Rule) -> RuleState {
         let burst = match rule {
-            Rule::Quota { burst, .. } => burst,
+            Rule::Quota { burst, .. } | Rule::QuotaAndShare { burst, .. } => burst,
             _ => 0.0,
         };
         RuleState {
@@ -146,6 +153,26 @@ impl RuleState {
             Rule::FirstOnly => self.requests == 1,
             Rule::EveryNth(n) => self.requests % n.max(1) == 0,
             Rule::Share(p) => self.rng.f64() < p,
+            Rule::QuotaAndShare {
+                per_second,
+                burst,
+                share,
+            } => {
+                if self.rng.f64() < share {
+                    return true;
+                }
+                let now = Instant::now();
+                let b = &mut self.bucket;
+                b.tokens =
+                    (b.tokens + now.duration_since(b.at).as_secs_f64() * per_second).min(burst);
+                b.at = now;
+                if b.tokens >= 1.0 {
+                    b.tokens -= 1.0;
+                    false
+                } else {
+                    true
+                }
+            }
             Rule::ColdStart(lasting) => {
                 let first = *self.first.get_or_insert_with(Instant::now);
                 first.elapsed() < lasting

@@ -868,3 +868,160 @@ fn a_quota_that_keeps_changing_keeps_few_throttles() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Plays `audit` against a token bucket of `quota(t)` requests a second
+/// with the caller's own pauses: the run, and the share of the requests
+/// sent from `after` s on that were throttled.
+fn late_share(audit: Audit, quota: impl Fn(f64) -> f64, burst: f64, after: f64) -> (Run, f64) {
+    let mut inner = quota_server(quota, burst);
+    let mut log = Vec::new();
+    let mut server = |t: f64, u: usize, n: u64| {
+        let throttled = inner(t, u, n);
+        log.push((t, throttled));
+        throttled
+    };
+    let mut rng = fastrand::Rng::with_seed(1);
+    let limiter = Limiter::new(true, None);
+    let run = simulate_paced(&limiter, audit, &mut server, &mut rng);
+    let late: Vec<bool> = log
+        .iter()
+        .filter(|(t, _)| *t >= after)
+        .map(|&(_, x)| x)
+        .collect();
+    let share = late.iter().filter(|&&x| x).count() as f64 / late.len().max(1) as f64;
+    (run, share)
+}
+
+/// FINDING (made worse by the quiet-gap and recovery change): a quota that
+/// falls in steps (0.8, 0.6, 0.4, then 0.2 of what 16 workers with 200 ms
+/// answers could send, every 3 s) and then stays at 16 a second is
+/// overshot again and again after its last step: 55 % of the requests
+/// sent after 12 s throttled, a brake every 3.5 s, 1 user lost of 800
+/// (before the change: under 10 % after 12 s, 10.5 % over the run, none
+/// lost). The first episode after the last fall waited 4 s for its tested
+/// cut's verdict, "the same" (the quota fell meanwhile), undid it and kept
+/// a baseline share of about 40 %, so later throttles under about 65 %
+/// start no episode; each later brake, from the accepted rate (the quota),
+/// ended quiet and kept its cut, but `good` (34 a second, measured before
+/// the last fall) was never lowered, so the recovery doubled the rate back
+/// up to it within 0.2 s and the CUBIC curve grew on past it. Lowering
+/// `good` to the cut when such a brake ends quiet stops the recovery (40 %
+/// throttled after 12 s, none lost: the baseline remains) but breaks
+/// `short_and_quota_borne_throttle_bursts_do_not_collapse_the_rate` (253
+/// users a second of 720).
+#[test]
+#[ignore = "FINDING: a quota falling in steps to 16/s (16 workers, 200 ms) is overshot every 3.5 s after its last step: 55 % throttled after 12 s, 1 user lost (under 10 % before the recovery rule); see the doc comment"]
+fn a_quota_that_falls_in_steps_is_not_overshot_again_and_again() {
+    let cap = 16.0 / 0.2;
+    let (run, share) = late_share(
+        audit_at(16, 800, 200),
+        move |t| cap * [0.8, 0.6, 0.4, 0.2][((t / 3.0) as usize).min(3)],
+        10.0,
+        12.0,
+    );
+    assert_eq!(run.lost, 0, "{run:?}");
+    assert!(
+        share <= 0.10,
+        "{:.1} % of the requests after 12 s throttled: {run:?}",
+        100.0 * share
+    );
+}
+
+/// FINDING (made worse by the quiet-gap and recovery change): a quota that
+/// halves once (8 a second, then 4 from 3 s on; 4 workers with 200 ms
+/// answers could send 20; 200 users) loses users: 4 lost, 430 of 626
+/// requests throttled (69 %); before the change none lost, 88 of 288
+/// (31 %; 26 % after 6 s, also over the 10 % target). Each tested cut, from
+/// an accepted rate measured over few slow answers (6.6, 6.8, 5.8 a second
+/// where the quota is 4), stays above the quota; its verdict is "the same"
+/// after 2 to 3 s, the cut is undone (back to dormant) and the share becomes
+/// a baseline: four times in 16 s, each starting again from 20 requests a
+/// second. Once a cut finally "fell" (19.5 s), the baseline (some 60 %)
+/// lets the CUBIC curve and the recovery (to `good`, 5.8) grow on with
+/// 60 % of the answers throttled and no brake for 6 s: users lost at 26 s
+/// and 34 to 37 s.
+#[test]
+#[ignore = "FINDING: a quota that halves (8 to 4 a second; 4 workers, 200 ms answers) loses 4 of 200 users, 69 % throttled (none lost, 31 % before the change); see the doc comment"]
+fn a_quota_that_halves_with_slow_answers_loses_no_user() {
+    let (run, share) = late_share(
+        audit_at(4, 200, 200),
+        |t| if t < 3.0 { 8.0 } else { 4.0 },
+        10.0,
+        6.0,
+    );
+    assert_eq!(run.lost, 0, "{run:?}");
+    assert!(
+        share <= 0.10,
+        "{:.1} % of the requests after 6 s throttled: {run:?}",
+        100.0 * share
+    );
+}
+
+/// FINDING (not made worse by the quiet-gap and recovery change: the same
+/// numbers before it): a quota of half what the workers could send plus a
+/// random 10 % throttled whatever the rate (20 ms answers, 20 s of users)
+/// loses users: 3 of 2,000 at 4 workers, 10 of 8,000 at 16, 15 of 32,000
+/// at 64, 24 % to 25 % of the requests throttled. A tested cut (the first
+/// at 4 workers, the second or third at 16 and 64) reads "the same" (the
+/// random share hides the fall) and is undone, back to dormant at 4 and 16
+/// workers, with a baseline of about 25 %; from then on the quota's
+/// throttles never show above it: a user whose ten attempts each meet an
+/// empty bucket or the random share is lost.
+#[test]
+#[ignore = "FINDING: a quota of half the workers' capacity plus a random 10 % loses 3-15 users per run (4-64 workers, 20 ms answers), 24-25 % throttled, as before the change; see the doc comment"]
+fn a_quota_plus_a_random_share_loses_no_user() {
+    let mut failures = Vec::new();
+    for workers in [4, 16, 64] {
+        let cap = workers as f64 / 0.02;
+        let audit = audit_at(workers, (cap * 10.0) as usize, 20);
+        let mut quota = quota_server(move |_| cap * 0.5, (cap / 20.0).max(10.0));
+        let mut random = fastrand::Rng::with_seed(9);
+        let mut rng = fastrand::Rng::with_seed(1);
+        let limiter = Limiter::new(true, None);
+        let run = simulate_paced(
+            &limiter,
+            audit,
+            &mut |t, u, n| random.f64() < 0.1 || quota(t, u, n),
+            &mut rng,
+        );
+        if run.lost > 0 || run.throttled_share() > 0.2 {
+            failures.push(format!("{workers} workers: {run:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// FINDING (made worse by the quiet-gap and recovery change): a quota that
+/// oscillates slowly (0.2 to 0.8 of what the workers could send, a 10 s
+/// period, 20 s of users) is overshot: 32.5 % of the requests throttled at
+/// 1 worker (20 ms answers), 20.1 % at 4, 45.8 % at 16 with 200 ms answers
+/// (13.3 %, 11.8 % and 12.4 % before the change). A tested cut judged while
+/// the quota falls reads "the same" and is undone, leaving a baseline share
+/// under which later throttles start no episode, and the recovery doubles
+/// the rate back up to `good`, measured near the top of the wave (at 4
+/// workers: 158 a second, the quota then 51, 56 throttles a second); while
+/// the quota rises the rate outgrows it (467 a second, the quota 150).
+/// With a 1 s period, 16 workers and 200 ms answers lose 4 of 800 users
+/// (as before the change).
+#[test]
+#[ignore = "FINDING: a quota oscillating over 10 s is overshot: 20-46 % throttled (1-16 workers; 12-13 % before the change), and over 1 s loses 4 of 800 users (as before); see the doc comment"]
+fn a_quota_that_oscillates_keeps_few_throttles_and_loses_no_user() {
+    let mut failures = Vec::new();
+    for (workers, latency, period) in [
+        (1, 20, 10.0),
+        (4, 20, 10.0),
+        (16, 200, 10.0),
+        (16, 200, 1.0),
+    ] {
+        let cap = workers as f64 * 1000.0 / latency as f64;
+        let audit = audit_at(workers, (cap * 10.0) as usize, latency);
+        let quota = move |t: f64| cap * (0.5 + 0.3 * (t * std::f64::consts::TAU / period).sin());
+        let (run, _) = late_share(audit, quota, (cap / 20.0).max(10.0), 0.0);
+        if run.lost > 0 || run.throttled_share() > 0.15 {
+            failures.push(format!(
+                "{workers} workers, {latency} ms, {period} s: {run:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
