@@ -1339,3 +1339,41 @@ fn an_all_users_resume_of_rows_of_another_id_type_says_what_can_be_done() {
     assert_eq!(asked.load(Ordering::SeqCst), 0);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("{row}\n"));
 }
+
+/// Users who could not be asked (their calls failed) may not meet the
+/// policy: with no violation among the users answered, an audit whose
+/// users failed said "policy met" on stderr and `policy.met: true` in its
+/// summary (the report showed a green "met" over 0 users answered), though
+/// it exits 2. It is unknown (`null`), as for users that cannot be judged.
+#[test]
+fn a_policy_over_users_who_failed_is_never_reported_met() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.txt");
+    // The sandbox's pool has no such emails: both rows are errors.
+    std::fs::write(&ids, "missing-a@example.com\nmissing-b@example.com\n").unwrap();
+    let summary = dir.path().join("summary.json");
+    let mut command = tool();
+    command
+        .args(["--sandbox", "audit"])
+        .arg(&ids)
+        .args([
+            "--user-id-type",
+            "email",
+            "-o",
+            "-",
+            "--require",
+            "any",
+            "--summary",
+        ])
+        .arg(&summary);
+    let done = run(&mut command, b"");
+    let err = stderr(&done);
+    assert_eq!(done.status.code(), Some(2), "{err}");
+    assert!(!err.contains("policy met"), "{err}");
+    assert!(err.contains("policy unknown"), "{err}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(json["failed"], 2, "{json}");
+    assert!(json["policy"]["met"].is_null(), "{json}");
+    assert_eq!(json["policy"]["violations"], 0, "{json}");
+}

@@ -157,10 +157,11 @@ impl Summary {
 impl Summary {
     /// Whether both rules are met: `None` when no user violates them but
     /// some could not be judged (a role's members, the pool's factors or
-    /// its SKIP_MFA list unknown).
+    /// its SKIP_MFA list unknown) or asked (users failed: any of them may
+    /// violate them).
     fn policy_met(&self) -> Option<bool> {
         match self.violations() {
-            0 if self.admin_unjudged() + self.require_unjudged() > 0 => None,
+            0 if self.admin_unjudged() + self.require_unjudged() + self.failed() > 0 => None,
             n => Some(n == 0),
         }
     }

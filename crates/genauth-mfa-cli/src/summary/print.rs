@@ -53,6 +53,11 @@ impl Summary {
                      policy that could not be read is kind to them (--require {wanted})",
                     ids_of("user", self.require_unjudged())
                 )),
+                0 if self.failed() > 0 => say(format_args!(
+                    "policy unknown: every user answered meets it, but {} could not be \
+                     asked (failed; any may not meet it) (--require {wanted})",
+                    ids_of("user", self.failed())
+                )),
                 0 => match self.exempted() {
                     0 => say(format_args!(
                         "policy met: every user answered has {wanted} enabled, effective \

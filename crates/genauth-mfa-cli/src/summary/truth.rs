@@ -232,6 +232,12 @@ impl Summary {
                      admins (a role's members unknown) (--require-admins {wanted})",
                     ids_of("user", self.admin_unjudged())
                 )),
+                0 if self.failed() > 0 => say(format_args!(
+                    "admin policy unknown: every admin answered has {wanted} effective{or}, \
+                     but {} could not be asked (failed; any may be an admin) \
+                     (--require-admins {wanted})",
+                    ids_of("user", self.failed())
+                )),
                 0 => say(format_args!(
                     "admin policy met: every admin answered has {wanted} effective{or} \
                      (--require-admins {wanted})"
