@@ -185,15 +185,18 @@ fn audit_against_a_metronome(
     (failures, metronome.stop())
 }
 
-/// The first request for each id throttled (whatever the rate), answers in
-/// 200 ms, 8 threads: the limiter fell to its floor and stayed there
-/// (simulated: 1 user a second of 40). Each episode ended "quiet" 0.5 s
-/// after its brake, before the 8 accepted answers its tested cut waits for
-/// had come, though the throttles went on; the next throttle braked again
-/// from the window's accepted rate. 100 users need about 2.5 s; a metronome
-/// makes 30,000 calls in about 10 s here: 64 of 100. An episode now ends
-/// quiet only once no throttle came for 0.25 s.
+/// FINDING: the first request for each id throttled (whatever the rate),
+/// answers in 200 ms, 8 threads: the limiter fell to its floor and stayed
+/// there (simulated: 1 user a second of 40). Each episode ended "quiet"
+/// 0.5 s after its brake, before the 8 accepted answers its tested cut
+/// waits for had come, though the throttles went on; the next throttle
+/// braked again from the window's accepted rate. 100 users need about
+/// 2.5 s; a metronome makes 30,000 calls in about 10 s here: 64 of 100.
+/// (Ending an episode quiet only once its throttles stopped makes this
+/// pass, but costs a quota that keeps changing: see the library's
+/// `a_quota_that_keeps_changing_keeps_few_throttles`.)
 #[test]
+#[ignore = "FINDING: first-per-id throttles with 200 ms answers collapse the rate (64 of 100 users before 30,000 metronome calls, 66 throttled); the episode ends quiet before its tested cut"]
 fn a_first_request_per_id_throttle_with_slow_answers_does_not_collapse_the_rate() {
     use std::time::Duration;
     let server = quota::QuotaServer::with_rule(quota::Rule::FirstPerId, Duration::from_millis(200));
@@ -221,7 +224,7 @@ fn a_first_request_per_id_throttle_with_slow_answers_does_not_collapse_the_rate(
 /// (simulated: 1 user a second of 267). 600 users need about 2.5 s: 11 of
 /// 600 answered before the metronome's 30,000 calls.
 #[test]
-#[ignore = "FINDING: throttle bursts of 1 s in every 3 s collapse the rate: 11 of 600 users before 30,000 metronome calls (2.5 s of work); 3 of 600 after the quiet-gap and recovery change"]
+#[ignore = "FINDING: throttle bursts of 1 s in every 3 s collapse the rate: 11 of 600 users before 30,000 metronome calls (2.5 s of work)"]
 fn throttle_bursts_of_a_second_in_three_do_not_collapse_the_rate() {
     use std::time::Duration;
     let server = quota::QuotaServer::with_rule(
@@ -274,7 +277,7 @@ fn a_quota_that_falls_to_two_a_second_keeps_few_throttles() {
 /// lost): a burst longer than a quarter of the quiet before it is not
 /// taken for one, and its cuts are kept. 600 users need about 2.5 s.
 #[test]
-#[ignore = "FINDING: throttle bursts of 300 ms in every second collapse the rate: 82 of 600 users before 30,000 metronome calls (about 10 s; 2.5 s of work), none lost; 84 of 600 after the quiet-gap and recovery change"]
+#[ignore = "FINDING: throttle bursts of 300 ms in every second collapse the rate: 82 of 600 users before 30,000 metronome calls (about 10 s; 2.5 s of work), none lost"]
 fn throttle_bursts_of_300_ms_every_second_do_not_collapse_the_rate() {
     use std::time::Duration;
     let server = quota::QuotaServer::with_rule(
@@ -299,15 +302,12 @@ fn throttle_bursts_of_300_ms_every_second_do_not_collapse_the_rate() {
 }
 
 /// A quota that halves once with slow answers (8 a second, then 4 from 3 s
-/// on; 4 threads, 200 ms answers; simulated: 4 of 200 users lost, 69 % of
-/// the requests throttled, none lost and 31 % before the quiet-gap and
-/// recovery change): each tested cut stays above the quota, is undone as
-/// "the same", and leaves a baseline share that lets the rate grow on with
-/// most answers throttled. 200 users need about 50 s. Over loopback: no
-/// user lost, 114 of 314 requests throttled (36 %; 90 of 290, 31 %, before
-/// the change).
+/// on; 4 threads, 200 ms answers; simulated: none lost, 31 % of the
+/// requests throttled): each tested cut stays above the quota, is undone as
+/// "the same", and leaves a baseline share. 200 users need about 50 s. Over
+/// loopback: no user lost, 90 of 290 requests throttled (31 %).
 #[test]
-#[ignore = "FINDING: a quota that halves (8 to 4 a second; 4 threads, 200 ms answers): 114 of 314 requests throttled (36 %; 31 % before the quiet-gap and recovery change), none lost here (4 of 200 simulated)"]
+#[ignore = "FINDING: a quota that halves (8 to 4 a second; 4 threads, 200 ms answers): 90 of 290 requests throttled (31 %), none lost"]
 fn a_quota_that_halves_with_slow_answers_keeps_few_throttles_and_loses_no_user() {
     use std::time::Duration;
     let server = quota::QuotaServer::with_rule(
@@ -337,13 +337,13 @@ fn a_quota_that_halves_with_slow_answers_keeps_few_throttles_and_loses_no_user()
 
 /// A quota of half what the threads could send plus a random 10 %
 /// throttled whatever the rate (16 threads, 20 ms answers; simulated: 10 of
-/// 8,000 users lost, 24 % throttled, the same before the quiet-gap and
-/// recovery change): a tested cut reads "the same", is undone, and leaves
-/// a baseline share above which the quota's throttles never show. 8,000
-/// users need about 20 s. Over loopback: no user lost, 2,490 of 10,490
-/// requests throttled (24 %, where the random share alone is 10 %).
+/// 8,000 users lost, 24 % throttled): a tested cut reads "the same", is
+/// undone, and leaves a baseline share above which the quota's throttles
+/// never show. 8,000 users need about 20 s. Over loopback: no user lost,
+/// 2,490 of 10,490 requests throttled (24 %, where the random share alone
+/// is 10 %).
 #[test]
-#[ignore = "FINDING: a quota of half the capacity plus a random 10 %: 24 % of requests throttled over loopback (10-15 users lost per run simulated), as before the change"]
+#[ignore = "FINDING: a quota of half the capacity plus a random 10 %: 24 % of requests throttled over loopback (10-15 users lost per run simulated)"]
 fn a_quota_plus_a_random_share_loses_no_user() {
     use std::time::Duration;
     let server = quota::QuotaServer::with_rule(

@@ -45,8 +45,6 @@ const TESTED_LATEST: f64 = 0.5;
 /// An episode whose brake was enough (no tested cut this long after it)
 /// ends.
 const EPISODE_QUIET: f64 = 0.5;
-/// ... and no throttle to a request sent since the last decision for this long.
-const QUIET_GAP: f64 = 0.25;
 /// An episode that ends quiet was a burst of throttles, not a quota, when
 /// the server accepted under this share of the rate the brakes left while it
 /// throttled, and it throttled for at most this share of the quiet time
@@ -55,10 +53,6 @@ const BURST_ACCEPTED: f64 = 0.25;
 const BURST_DUTY: f64 = 0.25;
 /// The most accepted answers an episode remembers the sending time of.
 const MAX_ACCEPTED: usize = 4096;
-/// Below the rate the server was last seen to accept with no throttle (and
-/// `QUIET_GAP` after the last decision), the rate doubles every this many
-/// seconds back up to it.
-const RECOVER_DOUBLING: f64 = 0.1;
 /// The growth past the rate the queue was spaced at that spaces it anew.
 const REQUEUE_GROWTH: f64 = 1.1;
 /// The highest baseline share: above it, nothing could start an episode.
@@ -88,9 +82,6 @@ struct Episode {
     /// When each accepted request sent since `start` was sent (the first
     /// `MAX_ACCEPTED`).
     accepted: Vec<f64>,
-    /// When the latest throttle to a request sent since the last decision
-    /// came back.
-    last_throttle: f64,
 }
 
 /// What an answer made the bucket do.
@@ -121,10 +112,6 @@ pub(super) struct Adaptive {
     baseline: f64,
     /// When the last episode ended (0: none yet).
     quiet_since: f64,
-    /// The highest rate the server accepted over a window with no throttle
-    /// since the last learnt quota, and when the rate last grew.
-    good: f64,
-    grown_at: f64,
 }
 
 impl Adaptive {
@@ -142,8 +129,6 @@ impl Adaptive {
             episode: None,
             baseline: 0.0,
             quiet_since: 0.0,
-            good: 0.0,
-            grown_at: 0.0,
         }
     }
 
@@ -190,9 +175,6 @@ impl Adaptive {
                     Verdict::Wait => return self.grow(t),
                     Verdict::Fell => {
                         // A quota, learnt. The episode ends.
-                        if ep.since_start.accepted >= TESTED_ACCEPTED {
-                            self.good = self.good.min(self.curve.max);
-                        }
                         self.episode = None;
                         self.quiet_since = t;
                         return Change::None;
@@ -227,13 +209,9 @@ impl Adaptive {
         // An episode whose brake was enough is over; a throttle after it is
         // a new overshoot.
         if let Some(ep) = &self.episode {
-            if ep.test.is_none() && t - ep.start > EPISODE_QUIET && t - ep.last_throttle > QUIET_GAP
-            {
+            if ep.test.is_none() && t - ep.start > EPISODE_QUIET {
                 self.end_quiet(t);
             }
-        }
-        if let Some(ep) = &mut self.episode {
-            ep.last_throttle = t;
         }
         let Some(ep) = &self.episode else {
             return self.brake(t);
@@ -292,7 +270,6 @@ impl Adaptive {
             since_brake: Sample::default(),
             test: None,
             accepted: Vec::new(),
-            last_throttle: t,
         });
         self.cut(t, from);
         Change::Requeue
@@ -445,31 +422,14 @@ impl Adaptive {
         if let Some(ep) = &self.episode {
             if ep.test.is_some() {
                 ceiling = self.curve.max;
-            } else if t - ep.start > EPISODE_QUIET
-                && t - ep.last_throttle > QUIET_GAP
-                && self.end_quiet(t) == Change::Requeue
-            {
+            } else if t - ep.start > EPISODE_QUIET && self.end_quiet(t) == Change::Requeue {
                 return Change::Requeue;
             }
         }
         let k = ((1.0 - BETA) / SCALE).cbrt();
-        let counts = self.window.counts(t);
-        if counts.throttles == 0 && counts.span >= 2.0 * MIN_SPAN {
-            self.good = self.good.max(counts.per_second(counts.answers, MIN_SPAN));
-        }
-        let grown_at = std::mem::replace(&mut self.grown_at, t);
-        if self.episode.is_none() && rate < BETA * self.good && t - self.decided > QUIET_GAP {
-            // Back up to what the server accepted before, fast.
-            let back = (rate * 2f64.powf((t - grown_at) / RECOVER_DOUBLING)).min(self.good);
-            if back > rate {
-                self.curve = Curve {
-                    max: back,
-                    cut_at: t - k,
-                };
-            }
-        }
         let dt = t - self.curve.cut_at - k;
         let cubic = (self.curve.max * (1.0 + SCALE * dt * dt * dt)).min(ceiling);
+        let counts = self.window.counts(t);
         let answered = counts.per_second(counts.answers, MIN_SPAN);
         let rate = cubic.min(2.0 * answered.max(rate / 2.0)).max(MIN_RATE);
         self.rate = Some(rate);

@@ -43,12 +43,7 @@
 //!   a short while after a long quiet, that was a burst (other traffic
 //!   using the pool's quota up for a moment, a brief outage), and the cuts
 //!   are undone as above. A quota, by contrast, goes on accepting its rate
-//!   while it throttles. An episode ends quiet only once no throttle came
-//!   for a quarter of a second: slow answers may bring its tested cut late.
-//! - **Back up fast to what was accepted.** Below the highest rate the
-//!   server accepted over a window with no throttle (since the last quota
-//!   learnt from accepted answers), the rate doubles every 0.1 s back up to
-//!   it, rather than along the CUBIC curve from a rate a burst left.
+//!   while it throttles.
 //!
 //! Written here rather than taken from a crate: the usual crate
 //! (`governor`) has a fixed rate and a dozen dependencies; this is the few

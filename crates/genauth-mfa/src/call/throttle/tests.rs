@@ -605,53 +605,47 @@ fn shortfalls(ratio: f64, cases: Vec<(&str, Audit, f64, Box<Server<'_>>)>) -> Ve
         .collect()
 }
 
-/// The first request per id, or a random 30 %, thrown whatever the rate.
-fn per_id() -> Box<Server<'static>> {
-    let mut seen = HashSet::new();
-    Box::new(move |_: f64, user: usize, _: u64| seen.insert(user))
-}
-
-fn share(p: f64) -> Box<Server<'static>> {
-    let mut rng = fastrand::Rng::with_seed(3);
-    Box::new(move |_: f64, _: usize, _: u64| rng.f64() < p)
-}
-
-/// A throttle that does not depend on the rate (the first request for each
-/// id; a random 30 %) collapsed the rate when answers are slow or there is
-/// one worker: 8 workers with 200 ms answers answered 1 user a second of 40,
-/// a random 30 % at 200 ms 3 of 40, at one worker 2 of 50. An episode ended
-/// "quiet" 0.5 s after its brake whenever no tested cut had been made by
-/// then, though the throttles had not stopped: the tested cut waits for 8
-/// accepted answers to requests sent since the brake, which slow answers and
-/// halving brakes do not bring in 0.5 s. The next throttle then braked
-/// again, and so on down to the floor. An episode now ends quiet only once
-/// no throttle came for 0.25 s, and below the rate the server last accepted
-/// with no throttle the rate doubles every 0.1 s back up to it.
+/// FINDING: a throttle that does not depend on the rate (the first request
+/// for each id; a random 30 %) collapsed the rate when answers are slow or
+/// workers many: 8 workers with 200 ms answers answered 1 user a second of
+/// 40 (800 users: 1,493 s for 20), a random 30 % at 200 ms 3 of 40, at one
+/// worker 2 of 50; the first request per id with 256 workers at 20 ms, or
+/// 64 at 2 ms, 1 user a second. An episode ended "quiet" 0.5 s after its
+/// brake whenever no tested cut had been made by then, though the throttles
+/// had not stopped: the tested cut waits for 8 accepted answers to requests
+/// sent since the brake, which slow answers and halving brakes do not bring
+/// in 0.5 s. The next throttle then braked again, from the accepted rate of
+/// the window, and so on down to the floor; no tested cut ever ran, so the
+/// share was never found to stay and never undone. (Ending an episode
+/// quiet only once no throttle came for 0.25 s, its tested cut made once
+/// 0.5 s passed, fixes the first three cases here and the loopback test in
+/// `tests/regression.rs`, leaves the last two at 0.27 and 0.05 of the
+/// possible, and passes every other throttle test, but makes a quota that
+/// keeps changing throttle more and lose users: see
+/// `a_quota_that_keeps_changing_keeps_few_throttles`. Adding to it a
+/// recovery, the rate doubling every 0.1 s back up to the highest rate
+/// accepted with no throttle, also fixed short bursts at 64 workers, but a
+/// quota falling in steps, halving or oscillating with slow answers then
+/// lost users or throttled 40-70 %: the rate to recover to, and the
+/// baseline share, need to age or be tested again. Not kept.)
 #[test]
-fn a_throttle_that_does_not_depend_on_the_rate_does_not_collapse_it_with_slow_answers() {
+#[ignore = "FINDING: a rate-independent throttle with slow answers or many workers collapses the rate (end_quiet preempts the tested cut); see the doc comment"]
+fn a_throttle_that_does_not_depend_on_the_rate_does_not_collapse_it_with_slow_answers_or_many_workers()
+ {
+    let per_id = || {
+        let mut seen = HashSet::new();
+        Box::new(move |_: f64, user: usize, _: u64| seen.insert(user)) as Box<Server<'_>>
+    };
+    let share = |p: f64| {
+        let mut rng = fastrand::Rng::with_seed(3);
+        Box::new(move |_: f64, _: usize, _: u64| rng.f64() < p) as Box<Server<'_>>
+    };
     let failures = shortfalls(
         0.8,
         vec![
             ("first per id", audit_at(8, 800, 200), 40.0, per_id()),
             ("a random 30 %", audit_at(8, 800, 200), 40.0, share(0.3)),
             ("a random 30 %", audit_at(1, 1000, 20), 50.0, share(0.3)),
-        ],
-    );
-    assert!(failures.is_empty(), "{failures:#?}");
-}
-
-/// FINDING: the first request per id with many workers still slows the
-/// audit: 256 workers at 20 ms answer 0.34 of the possible (4,297 users a
-/// second of 12,800), 64 at 2 ms 0.05 (1,492 of 32,000); before the
-/// quiet-gap and recovery change, 0.5 users a second in both. The share
-/// before the tested cut reads 88 % (every worker holds a new id's first
-/// request), after it 50 %: the verdict says "fell" and keeps the cut.
-#[test]
-#[ignore = "FINDING: a first-request-per-id throttle with 64-256 workers slows the audit to 0.05-0.34 of the possible; see the doc comment"]
-fn a_throttle_that_does_not_depend_on_the_rate_does_not_slow_many_workers() {
-    let failures = shortfalls(
-        0.8,
-        vec![
             (
                 "first per id",
                 audit_at(256, 40_000, 20),
@@ -668,13 +662,10 @@ fn a_throttle_that_does_not_depend_on_the_rate_does_not_slow_many_workers() {
 /// than a quarter of the quiet before it (1 s of every 3 s; 300 ms of every
 /// second), are never taken for bursts (`BURST_DUTY`): each one's cuts are
 /// kept and the rate falls to the floor, 1 user a second of 267 (8 workers,
-/// 20 ms answers, 8,000 users: 10,104 s), and 300 ms of every second lost
-/// users too (6 of 8,000 at 8 workers; 209 of 40,000 at 64). After the
-/// quiet-gap and recovery change no user is lost, but the rate still falls:
-/// 1.8 users a second of 267, 13 of 280, and 0.3 of 213 at 64 workers with
-/// 200 ms answers.
+/// 20 ms answers, 8,000 users: 10,104 s), and 300 ms of every second loses
+/// users too (6 of 8,000 at 8 workers; 209 of 40,000 at 64).
 #[test]
-#[ignore = "FINDING: throttle bursts of 1 s in 3 s or 300 ms in 1 s collapse the rate to 0.3-13 users a second of 213-280; see the doc comment"]
+#[ignore = "FINDING: throttle bursts of 1 s in 3 s or 300 ms in 1 s collapse the rate to about 1 user a second and lose users; see the doc comment"]
 fn long_throttle_bursts_that_do_not_depend_on_the_rate_do_not_collapse_it() {
     let failures = shortfalls(
         0.5,
@@ -702,26 +693,26 @@ fn long_throttle_bursts_that_do_not_depend_on_the_rate_do_not_collapse_it() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-/// Bursts at random times: 20 to 620 ms long, 0.2 to 3.2 s apart.
-fn random_bursts() -> Box<Server<'static>> {
-    let mut rng = fastrand::Rng::with_seed(5);
-    let (mut next, mut end) = (0.3, 0.0);
-    Box::new(move |t: f64, _: usize, _: u64| {
-        while t >= next {
-            end = next + 0.02 + rng.f64() * 0.6;
-            next = end + 0.2 + rng.f64() * 3.0;
-        }
-        t < end
-    })
-}
-
-/// Short bursts collapsed the rate with many workers or slow answers: 50 ms
-/// of every 500 ms at 64 workers (20 ms answers) left 7 users a second of
-/// 2,880; 10 ms of every 100 ms at 64 workers with 200 ms answers 8 of 288;
-/// bursts of 200 ms every 2 s over a quota of 800 a second (64 workers) 247
-/// of 720. Fixed by the quiet gap and the recovery (see above).
+/// FINDING: short bursts collapse the rate with many workers or slow
+/// answers: 50 ms of every 500 ms at 64 workers (20 ms answers) left 7
+/// users a second of 2,880; 10 ms of every 100 ms at 64 workers with
+/// 200 ms answers 8 of 288; bursts at random times (20 to 620 ms long, 0.2
+/// to 3.2 s apart) 26 of 320 at 8 workers and 27 of 2,560 at 64; bursts of
+/// 200 ms every 2 s over a quota of 800 a second (64 workers) 247 of 720.
 #[test]
-fn short_and_quota_borne_throttle_bursts_do_not_collapse_the_rate() {
+#[ignore = "FINDING: short, random or quota-borne throttle bursts collapse the rate at 64 workers or slow answers; see the doc comment"]
+fn short_random_and_quota_borne_throttle_bursts_do_not_collapse_the_rate() {
+    let random_bursts = || {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let (mut next, mut end) = (0.3, 0.0);
+        Box::new(move |t: f64, _: usize, _: u64| {
+            while t >= next {
+                end = next + 0.02 + rng.f64() * 0.6;
+                next = end + 0.2 + rng.f64() * 3.0;
+            }
+            t < end
+        }) as Box<Server<'_>>
+    };
     let mut quota = quota_server(|_| 800.0, 160.0);
     let failures = shortfalls(
         0.5,
@@ -739,26 +730,6 @@ fn short_and_quota_borne_throttle_bursts_do_not_collapse_the_rate() {
                 Box::new(|t: f64, _, _| t % 0.1 < 0.01),
             ),
             (
-                "200 ms of every 2 s over a quota of 800/s",
-                audit_at(64, 40_000, 20),
-                720.0,
-                Box::new(move |t: f64, u, n| t % 2.0 < 0.2 || quota(t, u, n)),
-            ),
-        ],
-    );
-    assert!(failures.is_empty(), "{failures:#?}");
-}
-
-/// FINDING: bursts at random times still slow the audit: 47 users a second
-/// of 320 at 8 workers, 138 of 2,560 at 64 (26 and 27 before the quiet-gap
-/// and recovery change).
-#[test]
-#[ignore = "FINDING: throttle bursts at random times slow the audit to 0.05-0.15 of the possible; see the doc comment"]
-fn throttle_bursts_at_random_times_do_not_collapse_the_rate() {
-    let failures = shortfalls(
-        0.5,
-        vec![
-            (
                 "at random times",
                 audit_at(8, 8000, 20),
                 320.0,
@@ -769,6 +740,12 @@ fn throttle_bursts_at_random_times_do_not_collapse_the_rate() {
                 audit_at(64, 40_000, 20),
                 2560.0,
                 random_bursts(),
+            ),
+            (
+                "200 ms of every 2 s over a quota of 800/s",
+                audit_at(64, 40_000, 20),
+                720.0,
+                Box::new(move |t: f64, u, n| t % 2.0 < 0.2 || quota(t, u, n)),
             ),
         ],
     );
@@ -811,14 +788,12 @@ fn a_quota_the_callers_pauses_hide_loses_no_user() {
 
 /// FINDING: a quota that falls from 200 to 2 requests a second and stays
 /// there (8 workers, 20 ms answers, 300 users, the fall at 1 s) is followed
-/// down, but 142 of 442 requests were throttled (32 %; 43 % over 8,000
-/// users, and 0 to 3 of them lost, by the seed): the first episode after the
-/// fall ended "quiet" 0.5 s after its brake while everything was still
-/// throttled, and the next braked from the window's accepted rate, from
-/// before the fall. After the quiet-gap and recovery change: 107 of 407
-/// (26 %), none lost.
+/// down, but 142 of 442 requests are throttled (32 %; 43 % over 8,000 users,
+/// and 0 to 3 of them lost, by the seed): the first episode after the fall
+/// ends "quiet" 0.5 s after its brake while everything is still throttled,
+/// and the next brakes from the window's accepted rate, from before the fall.
 #[test]
-#[ignore = "FINDING: a quota that falls to 2 a second and stays throttles 26 % of requests; see the doc comment"]
+#[ignore = "FINDING: a quota that falls to 2 a second and stays throttles 43 % of requests; see the doc comment"]
 fn a_quota_that_falls_near_zero_and_stays_keeps_few_throttles() {
     let audit = audit_at(8, 300, 20);
     let mut rng = fastrand::Rng::with_seed(1);
@@ -840,12 +815,11 @@ fn a_quota_that_falls_near_zero_and_stays_keeps_few_throttles() {
 /// falls again is "the same" (a rise under 3 standard errors counts as no
 /// change) and undone, back to the rate before it, and the larger of the
 /// two shares it saw becomes a baseline that never decays: later throttles
-/// under it start no episode. After the quiet-gap and recovery change: 272
-/// of 1,072 at 8 workers (25 %), and 3,149 of 9,549 at 64 (33 %; it passed
-/// before), none lost. The quiet gap alone, without the recovery, made it
-/// 593 of 1,391 and lost users.
+/// under it start no episode. (Ending an episode quiet only once its
+/// throttles stopped, which fixes the first test of this group, makes more
+/// tested cuts: 593 of 1,391 throttled and 2 users lost here.)
 #[test]
-#[ignore = "FINDING: a quota that changes every 2 s throttles 25-33 % of requests with 200 ms answers (8 and 64 workers); see the doc comment"]
+#[ignore = "FINDING: a quota that changes every 2 s throttles 24 % of requests with 200 ms answers (8 workers); see the doc comment"]
 fn a_quota_that_keeps_changing_keeps_few_throttles() {
     let mut rng = fastrand::Rng::with_seed(1);
     let mut failures = Vec::new();
@@ -892,25 +866,15 @@ fn late_share(audit: Audit, quota: impl Fn(f64) -> f64, burst: f64, after: f64) 
     (run, share)
 }
 
-/// FINDING (made worse by the quiet-gap and recovery change): a quota that
-/// falls in steps (0.8, 0.6, 0.4, then 0.2 of what 16 workers with 200 ms
-/// answers could send, every 3 s) and then stays at 16 a second is
-/// overshot again and again after its last step: 55 % of the requests
-/// sent after 12 s throttled, a brake every 3.5 s, 1 user lost of 800
-/// (before the change: under 10 % after 12 s, 10.5 % over the run, none
-/// lost). The first episode after the last fall waited 4 s for its tested
-/// cut's verdict, "the same" (the quota fell meanwhile), undid it and kept
-/// a baseline share of about 40 %, so later throttles under about 65 %
-/// start no episode; each later brake, from the accepted rate (the quota),
-/// ended quiet and kept its cut, but `good` (34 a second, measured before
-/// the last fall) was never lowered, so the recovery doubled the rate back
-/// up to it within 0.2 s and the CUBIC curve grew on past it. Lowering
-/// `good` to the cut when such a brake ends quiet stops the recovery (40 %
-/// throttled after 12 s, none lost: the baseline remains) but breaks
-/// `short_and_quota_borne_throttle_bursts_do_not_collapse_the_rate` (253
-/// users a second of 720).
+/// A quota that falls in steps (0.8, 0.6, 0.4, then 0.2 of what 16 workers
+/// with 200 ms answers could send, every 3 s) and then stays at 16 a second
+/// is followed down: under 10 % of the requests sent after its last step
+/// throttled, none lost. A candidate change (an episode ending quiet only
+/// after 0.25 s without a throttle, and the rate doubling back up to the
+/// highest rate accepted with no throttle) broke this: 55 % throttled after
+/// 12 s and 1 user lost, its recovery aiming at a rate measured before the
+/// last fall. It was not kept.
 #[test]
-#[ignore = "FINDING: a quota falling in steps to 16/s (16 workers, 200 ms) is overshot every 3.5 s after its last step: 55 % throttled after 12 s, 1 user lost (under 10 % before the recovery rule); see the doc comment"]
 fn a_quota_that_falls_in_steps_is_not_overshot_again_and_again() {
     let cap = 16.0 / 0.2;
     let (run, share) = late_share(
@@ -927,21 +891,15 @@ fn a_quota_that_falls_in_steps_is_not_overshot_again_and_again() {
     );
 }
 
-/// FINDING (made worse by the quiet-gap and recovery change): a quota that
-/// halves once (8 a second, then 4 from 3 s on; 4 workers with 200 ms
-/// answers could send 20; 200 users) loses users: 4 lost, 430 of 626
-/// requests throttled (69 %); before the change none lost, 88 of 288
-/// (31 %; 26 % after 6 s, also over the 10 % target). Each tested cut, from
-/// an accepted rate measured over few slow answers (6.6, 6.8, 5.8 a second
-/// where the quota is 4), stays above the quota; its verdict is "the same"
-/// after 2 to 3 s, the cut is undone (back to dormant) and the share becomes
-/// a baseline: four times in 16 s, each starting again from 20 requests a
-/// second. Once a cut finally "fell" (19.5 s), the baseline (some 60 %)
-/// lets the CUBIC curve and the recovery (to `good`, 5.8) grow on with
-/// 60 % of the answers throttled and no brake for 6 s: users lost at 26 s
-/// and 34 to 37 s.
+/// FINDING: a quota that halves once (8 a second, then 4 from 3 s on; 4
+/// workers with 200 ms answers could send 20; 200 users) is followed with
+/// many throttles: 88 of 288 requests throttled (31 %; 26 % after 6 s, the
+/// target is 10 %), none lost. Each tested cut, from an accepted rate
+/// measured over few slow answers, stays above the quota, reads "the same"
+/// and is undone, and its share becomes a baseline. (The candidate change
+/// described above made it 4 users lost and 69 % throttled.)
 #[test]
-#[ignore = "FINDING: a quota that halves (8 to 4 a second; 4 workers, 200 ms answers) loses 4 of 200 users, 69 % throttled (none lost, 31 % before the change); see the doc comment"]
+#[ignore = "FINDING: a quota that halves (8 to 4 a second; 4 workers, 200 ms answers): 26 % of the requests after 6 s throttled, none lost; see the doc comment"]
 fn a_quota_that_halves_with_slow_answers_loses_no_user() {
     let (run, share) = late_share(
         audit_at(4, 200, 200),
@@ -957,18 +915,17 @@ fn a_quota_that_halves_with_slow_answers_loses_no_user() {
     );
 }
 
-/// FINDING (not made worse by the quiet-gap and recovery change: the same
-/// numbers before it): a quota of half what the workers could send plus a
-/// random 10 % throttled whatever the rate (20 ms answers, 20 s of users)
-/// loses users: 3 of 2,000 at 4 workers, 10 of 8,000 at 16, 15 of 32,000
-/// at 64, 24 % to 25 % of the requests throttled. A tested cut (the first
-/// at 4 workers, the second or third at 16 and 64) reads "the same" (the
-/// random share hides the fall) and is undone, back to dormant at 4 and 16
-/// workers, with a baseline of about 25 %; from then on the quota's
-/// throttles never show above it: a user whose ten attempts each meet an
-/// empty bucket or the random share is lost.
+/// FINDING: a quota of half what the workers could send plus a random 10 %
+/// throttled whatever the rate (20 ms answers, 20 s of users) loses users:
+/// 3 of 2,000 at 4 workers, 10 of 8,000 at 16, 15 of 32,000 at 64, 24 % to
+/// 25 % of the requests throttled. A tested cut (the first at 4 workers, the
+/// second or third at 16 and 64) reads "the same" (the random share hides
+/// the fall) and is undone, back to dormant at 4 and 16 workers, with a
+/// baseline of about 25 %; from then on the quota's throttles never show
+/// above it: a user whose ten attempts each meet an empty bucket or the
+/// random share is lost.
 #[test]
-#[ignore = "FINDING: a quota of half the workers' capacity plus a random 10 % loses 3-15 users per run (4-64 workers, 20 ms answers), 24-25 % throttled, as before the change; see the doc comment"]
+#[ignore = "FINDING: a quota of half the workers' capacity plus a random 10 % loses 3-15 users per run (4-64 workers, 20 ms answers), 24-25 % throttled; see the doc comment"]
 fn a_quota_plus_a_random_share_loses_no_user() {
     let mut failures = Vec::new();
     for workers in [4, 16, 64] {
@@ -991,20 +948,12 @@ fn a_quota_plus_a_random_share_loses_no_user() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-/// FINDING (made worse by the quiet-gap and recovery change): a quota that
-/// oscillates slowly (0.2 to 0.8 of what the workers could send, a 10 s
-/// period, 20 s of users) is overshot: 32.5 % of the requests throttled at
-/// 1 worker (20 ms answers), 20.1 % at 4, 45.8 % at 16 with 200 ms answers
-/// (13.3 %, 11.8 % and 12.4 % before the change). A tested cut judged while
-/// the quota falls reads "the same" and is undone, leaving a baseline share
-/// under which later throttles start no episode, and the recovery doubles
-/// the rate back up to `good`, measured near the top of the wave (at 4
-/// workers: 158 a second, the quota then 51, 56 throttles a second); while
-/// the quota rises the rate outgrows it (467 a second, the quota 150).
-/// With a 1 s period, 16 workers and 200 ms answers lose 4 of 800 users
-/// (as before the change).
+/// FINDING: a quota that oscillates quickly (0.2 to 0.8 of what the workers
+/// could send, a 1 s period; 16 workers, 200 ms answers) loses 4 of 800
+/// users. With a 10 s period it holds (12-13 % throttled at 1-16 workers;
+/// the candidate change described above made that 20-46 %).
 #[test]
-#[ignore = "FINDING: a quota oscillating over 10 s is overshot: 20-46 % throttled (1-16 workers; 12-13 % before the change), and over 1 s loses 4 of 800 users (as before); see the doc comment"]
+#[ignore = "FINDING: a quota oscillating over 1 s loses 4 of 800 users (16 workers, 200 ms answers); see the doc comment"]
 fn a_quota_that_oscillates_keeps_few_throttles_and_loses_no_user() {
     let mut failures = Vec::new();
     for (workers, latency, period) in [
