@@ -358,7 +358,18 @@ impl Adaptive {
         {
             return Change::None;
         }
-        match ep.before {
+        self.restore(t, ep.before);
+        log::debug!(
+            target: "genauth_mfa",
+            "throttled for {span:.2} s and then no more: a burst, not a quota; back to the rate before it"
+        );
+        Change::Requeue
+    }
+
+    /// Back to the bucket an episode started from (dormant: `None`), the
+    /// queue spaced anew.
+    fn restore(&mut self, t: f64, before: Option<(f64, Curve)>) {
+        match before {
             Some((rate, curve)) => {
                 self.rate = Some(rate);
                 self.curve = curve;
@@ -367,11 +378,6 @@ impl Adaptive {
         }
         self.decided = t;
         self.requeue(t);
-        log::debug!(
-            target: "genauth_mfa",
-            "throttled for {span:.2} s and then no more: a burst, not a quota; back to the rate before it"
-        );
-        Change::Requeue
     }
 
     /// The episode's cuts did not lower the throttled share: back to the
@@ -385,15 +391,7 @@ impl Adaptive {
         });
         self.baseline = self.baseline.max(share).min(MAX_BASELINE);
         self.quiet_since = t;
-        match ep.before {
-            Some((rate, curve)) => {
-                self.rate = Some(rate);
-                self.curve = curve;
-            }
-            None => self.rate = None,
-        }
-        self.decided = t;
-        self.requeue(t);
+        self.restore(t, ep.before);
         match self.rate {
             Some(rate) => log::debug!(
                 target: "genauth_mfa",
