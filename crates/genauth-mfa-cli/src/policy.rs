@@ -60,6 +60,32 @@ impl Factors {
     pub fn and(self, f: Factors) -> Factors {
         Factors(self.0 & f.0)
     }
+
+    /// The factors named as the summary names them (`"totp"`, `"any"`);
+    /// `None` when a name is not one.
+    pub fn named<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<Factors> {
+        let mut all = Factors::default();
+        for name in names {
+            let f = match name {
+                "any" => Factors(15),
+                name => Factors::NAMED.iter().find(|(n, _)| *n == name)?.1,
+            };
+            all = all.with(f);
+        }
+        Some(all)
+    }
+
+    /// Those of these factors that make MFA effective: none for a user on
+    /// the SKIP_MFA list (`skip`), those the pool enables (`enabled`) when
+    /// known; an unknown part counts for nothing (every factor counts, nobody
+    /// skips).
+    pub fn effective(self, skip: Option<bool>, enabled: Option<Factors>) -> Factors {
+        match (skip, enabled) {
+            (Some(true), _) => Factors::default(),
+            (_, Some(enabled)) => self.and(enabled),
+            (_, None) => self,
+        }
+    }
 }
 
 /// `--require any` or `--require totp,face`.
@@ -126,5 +152,20 @@ mod tests {
         for bad in ["", "totp,", "sms2", "otp"] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn factors_are_read_by_the_summary_s_names_and_made_effective_by_the_pool_s_facts() {
+        let totp_sms = Factors::named(["totp", "sms"]).unwrap();
+        assert_eq!(totp_sms, Factors::TOTP.with(Factors::SMS));
+        assert_eq!(Factors::named(["any"]), Some(Factors(15)));
+        assert_eq!(Factors::named([]), Some(Factors::default()));
+        assert_eq!(Factors::named(["totp", "TOTP"]), None);
+        assert_eq!(totp_sms.effective(Some(true), None), Factors::default());
+        assert_eq!(
+            totp_sms.effective(Some(false), Some(Factors::SMS)),
+            Factors::SMS
+        );
+        assert_eq!(totp_sms.effective(None, None), totp_sms);
     }
 }

@@ -96,11 +96,7 @@ impl Judge {
         } else {
             (None, None)
         };
-        let effective = factors.map(|f| match (skip, facts.enabled) {
-            (Some(true), _) => Factors::default(),
-            (_, Some(enabled)) => f.and(enabled),
-            (_, None) => f,
-        });
+        let effective = factors.map(|f| f.effective(skip, facts.enabled));
         let short = match (&self.require, effective) {
             (Some(policy), Some(effective)) => !policy.met(effective),
             _ => false,

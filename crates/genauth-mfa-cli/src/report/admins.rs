@@ -15,8 +15,9 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::html::{table, text};
-use super::tally::{FACTORS, Listed, TOP};
+use super::tally::{Listed, TOP};
 use crate::exemptions::Day;
+use crate::policy::{self, Factors, Policy};
 use crate::row::Row;
 
 /// A failing admin, as their row shows them.
@@ -32,54 +33,32 @@ struct Failing {
 /// The admins failing `--require-admins` in an output.
 #[derive(Debug, Default)]
 pub struct AdminsFailing {
-    /// The rule's names as the summary gives them (`["totp", "face"]`);
+    /// The rule as the summary gives it (`--require-admins totp,face`);
     /// `None`: the audit had no `--require-admins`, nothing is judged.
-    names: Option<Vec<String>>,
-    /// The factors the rule asks for, in [`FACTORS`] order.
-    wanted: [bool; 4],
+    rule: Option<Policy>,
     /// The factors the pool enables (`None`: unknown, every enabled
     /// factor counts, as the audit counted them).
-    pool: Option<[bool; 4]>,
+    pool: Option<Factors>,
     today: Option<Day>,
     /// Admins failing the rule, listed or not.
     pub count: u64,
     kept: BinaryHeap<Reverse<Failing>>,
 }
 
-/// Factor names (`"totp"`, `"any"`) as a mask in [`FACTORS`] order;
-/// `None` when a name is not one.
-fn mask(names: &[Value]) -> Option<[bool; 4]> {
-    let mut mask = [false; 4];
-    for name in names {
-        match name.as_str()? {
-            "any" => mask = [true; 4],
-            name => mask[FACTORS.iter().position(|f| *f == name)?] = true,
-        }
-    }
-    Some(mask)
-}
-
 impl AdminsFailing {
     /// The rule of `summary` (`policy.requireAdmins`, the pool's
     /// `poolEnabledFactors`), judged on `today`.
     pub fn new(summary: &Value, today: Option<Day>) -> AdminsFailing {
-        let rule = summary
-            .pointer("/policy/requireAdmins")
-            .and_then(Value::as_array);
-        let wanted = rule.and_then(|r| mask(r));
-        let pool = summary
-            .get("poolEnabledFactors")
-            .and_then(Value::as_array)
-            .and_then(|p| mask(p));
-        let names = rule.filter(|_| wanted.is_some()).map(|r| {
-            r.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        });
+        let names = |key: &str| {
+            summary
+                .pointer(key)
+                .and_then(Value::as_array)
+                .and_then(|names| names.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
+        };
+        let rule = names("/policy/requireAdmins").and_then(|n| policy::parse(&n.join(",")).ok());
+        let pool = names("/poolEnabledFactors").and_then(Factors::named);
         AdminsFailing {
-            names,
-            wanted: wanted.unwrap_or_default(),
+            rule,
             pool,
             today,
             ..AdminsFailing::default()
@@ -87,17 +66,14 @@ impl AdminsFailing {
     }
 
     /// An answered row about `user_id`, whose enabled factors are
-    /// `factors` ([`FACTORS`] order).
+    /// `factors` (named as the summary names them).
     pub fn add(&mut self, row: &Row, user_id: &str, factors: &[&'static str]) {
-        if self.names.is_none() || row.admin.flatten() != Some(true) {
+        let Some(rule) = &self.rule else { return };
+        if row.admin.flatten() != Some(true) {
             return;
         }
-        let skip = row.skip_mfa.flatten() == Some(true);
-        let meets = !skip
-            && factors.iter().any(|f| {
-                let i = FACTORS.iter().position(|g| g == f).unwrap_or(0);
-                self.wanted[i] && self.pool.is_none_or(|p| p[i])
-            });
+        let enabled = Factors::named(factors.iter().copied()).unwrap_or_default();
+        let meets = rule.met(enabled.effective(row.skip_mfa.flatten(), self.pool));
         let expires = row.exemption_expires.clone().flatten();
         let holds = match (self.today, expires.as_deref().and_then(Day::parse)) {
             (Some(today), Some(expires)) => today <= expires,
@@ -132,18 +108,18 @@ impl AdminsFailing {
         }
     }
 
-    /// The section, when the audit had `--require-admins`.
     /// Whether the summary's `--require-admins` rule was read, so that
     /// the rows' admins are judged by it.
     pub fn judged(&self) -> bool {
-        self.names.is_some()
+        self.rule.is_some()
     }
 
+    /// The section, when the audit had `--require-admins`.
     pub fn section(self, out: &mut String, output_name: &str) {
-        let Some(names) = &self.names else {
+        let Some(rule) = &self.rule else {
             return;
         };
-        let rule = format!("--require-admins {}", names.join(","));
+        let rule = format!("--require-admins {}", rule.names.join(","));
         let count = self.count;
         let _ = writeln!(
             out,
